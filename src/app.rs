@@ -1,0 +1,86 @@
+//! One function per subcommand: turns CLI arguments into a validated config,
+//! starts what the command needs, and returns the exit code.
+
+use std::path::Path;
+
+use crate::cli::{KioskArgs, RunArgs, ServeArgs, ShootArgs, exit};
+use crate::config::Config;
+
+/// Loads `--config` (or the embedded defaults). Errors print and map to exit 2.
+pub fn load_config(path: Option<&Path>) -> Result<Config, i32> {
+    match path {
+        None => Ok(Config::default()),
+        Some(p) => Config::load(p).map_err(|e| {
+            eprintln!("linkscreen: {e}");
+            exit::USAGE
+        }),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime starts")
+}
+
+/// `linkscreen serve`: the backend alone, until Ctrl-C.
+pub fn serve(a: ServeArgs) -> i32 {
+    let mut cfg = match load_config(a.common.config.as_deref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Some(b) = a.bind {
+        if b.parse::<std::net::IpAddr>().is_err() {
+            eprintln!("linkscreen: --bind: not an IP address: {b:?}");
+            return exit::USAGE;
+        }
+        cfg.backend.bind = b;
+    }
+    cfg.backend.port = a.port.unwrap_or(if cfg.backend.port == 0 {
+        8686
+    } else {
+        cfg.backend.port
+    });
+    if let Some(db) = a.db {
+        cfg.backend.db = db;
+    }
+    runtime().block_on(async move {
+        let running = match crate::backend::start(crate::backend::Options::new(cfg)).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("linkscreen: {e}");
+                return exit::PEER;
+            }
+        };
+        let b = &running.base_url;
+        println!("linkscreen backend on {b}");
+        println!("  metadata      {b}/.well-known/oauth-authorization-server");
+        println!("  phone pages   {b}/device   {b}/skill   {b}/cards");
+        println!(
+            "  sample server {b}/ridehailer/oauth/authorize  (demo user {} / {})",
+            crate::backend::auth_server::DEMO_USERNAME,
+            crate::backend::auth_server::DEMO_PASSWORD
+        );
+        println!("  sample skill  {b}/ridehailer/skill");
+        println!("  device key    (in the database; see README)");
+        let _ = tokio::signal::ctrl_c().await;
+        running.stop().await;
+        exit::OK
+    })
+}
+
+pub fn run(a: RunArgs) -> i32 {
+    crate::device::run_command(a)
+}
+
+pub fn kiosk(_a: KioskArgs) -> i32 {
+    eprintln!("linkscreen: kiosk is not built yet; use `linkscreen run`");
+    exit::USAGE
+}
+
+pub fn shoot(_a: ShootArgs) -> i32 {
+    eprintln!("linkscreen: shoot is not built yet");
+    exit::USAGE
+}

@@ -1,0 +1,55 @@
+//! Server-rendered HTML shared by the phone pages and the sample server:
+//! mobile viewport, inline CSS, no scripts, no external resources.
+//! maud escapes every interpolated value.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+const CSS: &str = r#"
+*{box-sizing:border-box}body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f2f4f7;color:#16191f}
+header{background:#232f3e;color:#fff;padding:14px 18px;font-weight:600}
+main{max-width:480px;margin:0 auto;padding:18px}
+.card{background:#fff;border-radius:12px;padding:18px;margin:0 0 14px;box-shadow:0 1px 3px rgba(0,0,0,.12)}
+h1{font-size:1.35em;margin:.2em 0 .5em}h2{font-size:1.1em}
+.muted{color:#5f6b7a}.badge{display:inline-block;background:#e7f1fb;color:#0b5cab;border-radius:99px;padding:2px 10px;font-size:.85em}
+.code{font:600 1.6em/1.2 ui-monospace,monospace;letter-spacing:.08em}
+label{display:block;margin:.8em 0 .3em;font-weight:600}
+input[type=text],input[type=password],input[type=email]{width:100%;padding:12px;border:1px solid #aab4c0;border-radius:8px;font-size:1em}
+button,.button{display:block;width:100%;padding:13px;margin:.6em 0 0;border:0;border-radius:99px;background:#1f8ded;color:#fff;font-size:1em;font-weight:600;text-align:center;text-decoration:none}
+button.secondary,.button.secondary{background:#e3e8ee;color:#16191f}
+.error{background:#fdecea;color:#8a1c12;border-radius:8px;padding:10px 12px;margin:.6em 0}
+.ok{background:#e6f4ea;color:#14532d;border-radius:8px;padding:10px 12px}
+.banner{background:#fff4ce;border-radius:8px;padding:10px 12px;margin-bottom:14px}
+"#;
+
+/// A whole page with the given header text.
+pub fn layout(header: &str, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="referrer" content="no-referrer";
+                title { (title) }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header { (header) }
+                main { (body) }
+            }
+        }
+    }
+}
+
+/// An "Alexa app" page.
+pub fn alexa_page(title: &str, body: Markup) -> Markup {
+    layout("Alexa", title, body)
+}
+
+/// An error page in the Alexa app style.
+pub fn error_page(title: &str, message: &str) -> Markup {
+    alexa_page(
+        title,
+        html! { div.card { h1 { (title) } p.error { (message) } } },
+    )
+}

@@ -1,0 +1,445 @@
+//! The linking service: plays the Alexa cloud towards the device.
+//! RFC 8628 device authorization and device-code polling (with an optional
+//! long-poll, RFC 7240 `Prefer: wait`), RFC 8414 metadata, and the
+//! device-only API for the stored link and the cards the skill returned.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use rusqlite::{OptionalExtension, params};
+use serde::Deserialize;
+use tokio::sync::Notify;
+
+use super::error::{OAuthError, oauth};
+use super::form::Form;
+use super::{DEVICE_CLIENT_ID, Shared, crypto, exchange};
+use crate::protocol::oauth::{
+    DEVICE_CODE_GRANT, DeviceAuthorization, ServerMetadata, TokenResponse,
+};
+
+type S = State<Arc<Shared>>;
+
+/// Long-poll waiters, keyed by device-code hash.
+#[derive(Default)]
+pub struct Waiters(Mutex<HashMap<String, Arc<Notify>>>);
+
+impl Waiters {
+    fn get(&self, key: &str) -> Arc<Notify> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(key.to_owned())
+            .or_default()
+            .clone()
+    }
+    /// Wakes every poll held on this device code.
+    pub fn wake(&self, key: &str) {
+        if let Some(n) = self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(key) {
+            n.notify_waiters();
+        }
+    }
+}
+
+pub fn router() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/.well-known/oauth-authorization-server", get(metadata))
+        .route("/oauth/device_authorization", post(device_authorization))
+        .route("/oauth/token", post(token))
+        .route("/api/device/link", get(get_link).delete(delete_link))
+        .route("/api/device/cards", post(post_card))
+}
+
+async fn metadata(State(s): S) -> impl IntoResponse {
+    let b = &s.base_url;
+    axum::Json(ServerMetadata {
+        issuer: b.clone(),
+        authorization_endpoint: None,
+        token_endpoint: format!("{b}/oauth/token"),
+        device_authorization_endpoint: Some(format!("{b}/oauth/device_authorization")),
+        userinfo_endpoint: None,
+        grant_types_supported: vec![DEVICE_CODE_GRANT.into()],
+        response_types_supported: vec![],
+        token_endpoint_auth_methods_supported: vec!["none".into()],
+        code_challenge_methods_supported: vec![],
+        linkscreen_long_poll: true,
+        linkscreen_link_endpoint: Some(format!("{b}/api/device/link")),
+    })
+}
+
+fn no_store<T: IntoResponse>(body: T) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn parse(headers: &HeaderMap, body: &Bytes) -> Result<Form, OAuthError> {
+    Form::parse(headers, body).map_err(|e| oauth("invalid_request", Some(e.to_string())))
+}
+
+/// RFC 8628 §3.1–3.2.
+async fn device_authorization(
+    State(s): S,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, OAuthError> {
+    let f = parse(&headers, &body)?;
+    let client_id = f
+        .get("client_id")
+        .ok_or_else(|| oauth("invalid_request", Some("client_id is required".into())))?;
+    if client_id != DEVICE_CLIENT_ID {
+        return Err(oauth(
+            "invalid_client",
+            Some(format!("unknown client {client_id:?}")),
+        ));
+    }
+    let scope = f.get("scope").map(str::to_owned);
+    let person = f.get("person_id").unwrap_or("").to_owned();
+    let device_code = crypto::random_token(32);
+    let now = s.now_ms();
+    let cfg = &s.config.linking;
+    let user_code = {
+        let c = s.store.conn();
+        let mut tries = 0;
+        loop {
+            let code = crypto::user_code();
+            let taken: bool = c
+                .query_row("SELECT 1 FROM device_codes WHERE user_code = ?1 AND status = 'pending' AND expires_at > ?2", params![code, now], |_| Ok(true))
+                .optional()?
+                .unwrap_or(false);
+            tries += 1;
+            if !taken || tries > 20 {
+                c.execute(
+                    "INSERT INTO device_codes (device_code_hash, user_code, client_id, scope, person_id, created_at, expires_at, interval_s, status)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending')",
+                    params![crypto::sha256_hex(&device_code), code, client_id, scope, person, now, now + cfg.expires_in as i64 * 1000, cfg.interval as i64],
+                )?;
+                break code;
+            }
+        }
+    };
+    let verification_uri = format!("{}/device", s.public_url);
+    Ok(no_store(axum::Json(DeviceAuthorization {
+        device_code,
+        verification_uri_complete: Some(format!("{verification_uri}?user_code={user_code}")),
+        user_code,
+        verification_uri,
+        expires_in: cfg.expires_in,
+        interval: Some(cfg.interval),
+    })))
+}
+
+/// What a poll found.
+enum PollState {
+    Pending,
+    Denied,
+    Expired,
+    Granted(TokenResponse),
+}
+
+/// Reads a device code's state; a granted one is consumed (single use).
+fn poll_state(s: &Shared, hash: &str) -> Result<PollState, OAuthError> {
+    let now = s.now_ms();
+    let c = s.store.conn();
+    let row: Option<(String, i64, Option<i64>)> = c
+        .query_row(
+            "SELECT status, expires_at, link_id FROM device_codes WHERE device_code_hash = ?1",
+            [hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((status, expires_at, link_id)) = row else {
+        return Err(oauth("invalid_grant", Some("unknown device_code".into())));
+    };
+    match status.as_str() {
+        "approved" => {
+            let link: Option<(String, Option<i64>, Option<String>)> = c
+                .query_row("SELECT access_token, expires_at, scope FROM links WHERE id = ?1 AND status = 'active'", [link_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            c.execute(
+                "UPDATE device_codes SET status = 'consumed' WHERE device_code_hash = ?1",
+                [hash],
+            )?;
+            match link {
+                Some((access_token, exp, scope)) => Ok(PollState::Granted(TokenResponse {
+                    access_token,
+                    token_type: "Bearer".into(),
+                    expires_in: exp.map(|e| ((e - now).max(0) / 1000) as u64),
+                    refresh_token: None,
+                    scope,
+                })),
+                None => Err(oauth("invalid_grant", Some("the link was removed".into()))),
+            }
+        }
+        "denied" => Ok(PollState::Denied),
+        "consumed" => Err(oauth(
+            "invalid_grant",
+            Some("device_code was already used".into()),
+        )),
+        _ if now >= expires_at => Ok(PollState::Expired),
+        _ => Ok(PollState::Pending),
+    }
+}
+
+fn answer(p: PollState) -> Result<Response, OAuthError> {
+    match p {
+        PollState::Granted(t) => Ok(no_store(axum::Json(t))),
+        PollState::Pending => Err(oauth("authorization_pending", None)),
+        PollState::Denied => Err(oauth("access_denied", Some("the user refused".into()))),
+        PollState::Expired => Err(oauth("expired_token", None)),
+    }
+}
+
+/// `Prefer: wait=N` (RFC 7240 §4.3).
+fn prefer_wait(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| {
+            let p = p.trim();
+            p.strip_prefix("wait=").and_then(|n| n.trim().parse().ok())
+        })
+}
+
+/// RFC 8628 §3.4–3.5 polling.
+async fn token(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response, OAuthError> {
+    let f = parse(&headers, &body)?;
+    match f.get("grant_type") {
+        Some(DEVICE_CODE_GRANT) => {}
+        Some(other) => {
+            return Err(oauth(
+                "unsupported_grant_type",
+                Some(format!("{other:?} is not supported here")),
+            ));
+        }
+        None => {
+            return Err(oauth(
+                "invalid_request",
+                Some("grant_type is required".into()),
+            ));
+        }
+    }
+    let device_code = f
+        .get("device_code")
+        .ok_or_else(|| oauth("invalid_request", Some("device_code is required".into())))?;
+    let client_id = f
+        .get("client_id")
+        .ok_or_else(|| oauth("invalid_request", Some("client_id is required".into())))?;
+    let hash = crypto::sha256_hex(device_code);
+    let now = s.now_ms();
+
+    // Rate: a poll sooner than the interval after the previous one is slow_down, and the
+    // interval grows by 5 s for this and every later request (RFC 8628 §3.5).
+    let interval_s = {
+        let c = s.store.conn();
+        let row: Option<(String, String, i64, Option<i64>)> = c
+            .query_row("SELECT client_id, status, interval_s, last_poll_at FROM device_codes WHERE device_code_hash = ?1", [&hash], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?;
+        let Some((owner, status, interval_s, last)) = row else {
+            return Err(oauth("invalid_grant", Some("unknown device_code".into())));
+        };
+        if owner != client_id {
+            return Err(oauth(
+                "invalid_grant",
+                Some("device_code was issued to another client".into()),
+            ));
+        }
+        if status == "pending" && last.is_some_and(|l| now - l < interval_s * 1000) {
+            c.execute("UPDATE device_codes SET interval_s = interval_s + 5, last_poll_at = ?2 WHERE device_code_hash = ?1", params![hash, now])?;
+            return Err(oauth(
+                "slow_down",
+                Some(format!("poll at most every {} s", interval_s + 5)),
+            ));
+        }
+        c.execute(
+            "UPDATE device_codes SET last_poll_at = ?2 WHERE device_code_hash = ?1",
+            params![hash, now],
+        )?;
+        interval_s
+    };
+
+    let wait = prefer_wait(&headers).map(|w| w.min(interval_s as u64));
+    let Some(wait) = wait.filter(|w| *w > 0) else {
+        return answer(poll_state(&s, &hash)?);
+    };
+    // Long-poll: register before checking so a completion in between is not missed.
+    let notify = s.waiters.get(&hash);
+    let notified = notify.notified();
+    tokio::pin!(notified);
+    notified.as_mut().enable();
+    let first = poll_state(&s, &hash)?;
+    let result = match first {
+        PollState::Pending => {
+            let _ = tokio::time::timeout(Duration::from_secs(wait), notified).await;
+            poll_state(&s, &hash)?
+        }
+        other => other,
+    };
+    let applied = format!("wait={wait}");
+    answer(result).map(|mut r| {
+        r.headers_mut().insert(
+            "preference-applied",
+            HeaderValue::from_str(&applied).expect("ascii"),
+        );
+        r
+    })
+}
+
+/// Stores (or replaces) the link for a person ('' = account level) and returns its id.
+pub fn store_link(
+    s: &Shared,
+    person_id: &str,
+    t: &TokenResponse,
+) -> Result<i64, super::store::StoreError> {
+    let now = s.now_ms();
+    let lifetime = t
+        .expires_in
+        .or(s.account_linking.default_token_expiration_in_seconds);
+    let c = s.store.conn();
+    let id = c.query_row(
+        "INSERT INTO links (skill_id, person_id, access_token, refresh_token, expires_at, scope, status, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7)
+         ON CONFLICT (skill_id, person_id) DO UPDATE SET access_token = excluded.access_token, refresh_token = excluded.refresh_token,
+           expires_at = excluded.expires_at, scope = excluded.scope, status = 'active', created_at = excluded.created_at
+         RETURNING id",
+        params![s.config.skill.skill_id, person_id, t.access_token, t.refresh_token, lifetime.map(|l| now + l as i64 * 1000), t.scope, now],
+        |r| r.get(0),
+    )?;
+    Ok(id)
+}
+
+fn check_device_key(s: &Shared, headers: &HeaderMap) -> Result<(), OAuthError> {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if crypto::secret_eq(given, &s.device_key) {
+        Ok(())
+    } else {
+        Err(oauth("invalid_client", Some("device key required".into())))
+    }
+}
+
+#[derive(Deserialize)]
+struct LinkQuery {
+    #[serde(default)]
+    person_id: String,
+}
+
+/// The device asks for the current token before each request to the skill.
+/// An expired token is refreshed first; a failed refresh marks the link broken.
+async fn get_link(
+    State(s): S,
+    headers: HeaderMap,
+    Query(q): Query<LinkQuery>,
+) -> Result<Response, OAuthError> {
+    check_device_key(&s, &headers)?;
+    let now = s.now_ms();
+    let row: Option<(String, Option<String>, Option<i64>, String)> = s
+        .store
+        .conn()
+        .query_row(
+            "SELECT access_token, refresh_token, expires_at, status FROM links WHERE skill_id = ?1 AND person_id = ?2",
+            params![s.config.skill.skill_id, q.person_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let not_linked = |why: &str| {
+        (
+            StatusCode::NOT_FOUND,
+            axum::Json(serde_json::json!({"error": why})),
+        )
+            .into_response()
+    };
+    let Some((access, refresh, expires_at, status)) = row else {
+        return Ok(not_linked("not_linked"));
+    };
+    if status != "active" {
+        return Ok(not_linked("link_broken"));
+    }
+    let (access, expires_at) = match (expires_at, refresh) {
+        (Some(e), Some(rt)) if e <= now + 5_000 => {
+            match exchange::refresh(&s.http, &s.account_linking, &rt).await {
+                Ok(mut t) => {
+                    if t.refresh_token.is_none() {
+                        t.refresh_token = Some(rt);
+                    }
+                    store_link(&s, &q.person_id, &t)?;
+                    let exp = t
+                        .expires_in
+                        .or(s.account_linking.default_token_expiration_in_seconds)
+                        .map(|l| now + l as i64 * 1000);
+                    (t.access_token, exp)
+                }
+                Err(e) => {
+                    tracing::warn!("refresh failed, link marked broken: {e}");
+                    s.store.conn().execute(
+                        "UPDATE links SET status = 'broken' WHERE skill_id = ?1 AND person_id = ?2",
+                        params![s.config.skill.skill_id, q.person_id],
+                    )?;
+                    return Ok(not_linked("link_broken"));
+                }
+            }
+        }
+        (Some(e), None) if e <= now => {
+            s.store.conn().execute(
+                "UPDATE links SET status = 'broken' WHERE skill_id = ?1 AND person_id = ?2",
+                params![s.config.skill.skill_id, q.person_id],
+            )?;
+            return Ok(not_linked("link_broken"));
+        }
+        (e, _) => (access, e),
+    };
+    Ok(no_store(axum::Json(serde_json::json!({
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": expires_at.map(|e| (e - now).max(0) / 1000),
+        "person_id": q.person_id,
+    }))))
+}
+
+async fn delete_link(
+    State(s): S,
+    headers: HeaderMap,
+    Query(q): Query<LinkQuery>,
+) -> Result<StatusCode, OAuthError> {
+    check_device_key(&s, &headers)?;
+    s.store.conn().execute(
+        "DELETE FROM links WHERE skill_id = ?1 AND person_id = ?2",
+        params![s.config.skill.skill_id, q.person_id],
+    )?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct CardIn {
+    kind: String,
+    #[serde(default)]
+    speech: Option<String>,
+}
+
+/// The device forwards cards the skill returned, so the phone's Alexa app can show them.
+async fn post_card(
+    State(s): S,
+    headers: HeaderMap,
+    axum::Json(card): axum::Json<CardIn>,
+) -> Result<StatusCode, OAuthError> {
+    check_device_key(&s, &headers)?;
+    s.store.conn().execute(
+        "INSERT INTO cards (skill_id, kind, speech, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![s.config.skill.skill_id, card.kind, card.speech, s.now_ms()],
+    )?;
+    Ok(StatusCode::CREATED)
+}

@@ -1,0 +1,318 @@
+//! The embedded backend: one axum server over one SQLite file, made of four
+//! parts that each mount alone — the linking service (plays the Alexa cloud
+//! towards the device, RFC 8628), the phone-facing "Alexa app" pages, the
+//! sample Ride Hailer authorization server and the sample Ride Hailer skill.
+
+pub mod auth_server;
+pub mod crypto;
+pub mod error;
+pub mod exchange;
+pub mod form;
+pub mod html;
+pub mod linking;
+pub mod phone;
+pub mod skill;
+pub mod store;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::config::Config;
+use crate::protocol::account_linking::{AccessTokenScheme, AccountLinkingRequest, GrantType};
+use store::Store;
+
+/// Milliseconds since the Unix epoch, shiftable by tests to expire codes
+/// without waiting.
+#[derive(Debug, Default)]
+pub struct Clock {
+    offset_ms: AtomicI64,
+}
+
+impl Clock {
+    pub fn now_ms(&self) -> i64 {
+        let sys = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        sys + self.offset_ms.load(Ordering::Relaxed)
+    }
+    /// Moves this clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.offset_ms
+            .fetch_add(by.as_millis() as i64, Ordering::Relaxed);
+    }
+}
+
+/// The public client id the device uses at the linking service.
+pub const DEVICE_CLIENT_ID: &str = "linkscreen-device";
+/// The sample authorization server's client id for "Alexa".
+pub const SAMPLE_CLIENT_ID: &str = "alexa-ride-hailer";
+/// Alexa gives up on a token endpoint after 4.5 s (PROTOCOL.md §2).
+pub const TOKEN_ENDPOINT_TIMEOUT: Duration = Duration::from_millis(4500);
+/// Largest request body any endpoint accepts.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Which parts to mount.
+#[derive(Debug, Clone, Copy)]
+pub struct Parts {
+    pub linking: bool,
+    pub phone: bool,
+    pub auth_server: bool,
+    pub skill: bool,
+}
+
+impl Parts {
+    pub const ALL: Parts = Parts {
+        linking: true,
+        phone: true,
+        auth_server: true,
+        skill: true,
+    };
+}
+
+/// How to start the backend.
+#[derive(Clone)]
+pub struct Options {
+    pub config: Config,
+    pub clock: Arc<Clock>,
+    /// Phone pages also listen on this LAN address, and the QR code points there.
+    pub lan: Option<IpAddr>,
+    pub parts: Parts,
+}
+
+impl Options {
+    pub fn new(config: Config) -> Self {
+        Options {
+            config,
+            clock: Arc::new(Clock::default()),
+            lan: None,
+            parts: Parts::ALL,
+        }
+    }
+}
+
+/// State shared by every handler.
+pub struct Shared {
+    pub store: Store,
+    pub clock: Arc<Clock>,
+    pub config: Config,
+    /// Base URL the device (on this machine) uses.
+    pub base_url: String,
+    /// Base URL phones use (the LAN address with `--lan`).
+    pub public_url: String,
+    /// The account-linking configuration in force (the user's, or the sample server's).
+    pub account_linking: AccountLinkingRequest,
+    /// Secret the sample server's "Alexa" client authenticates with.
+    pub sample_client_secret: String,
+    /// Bearer key for the device-only endpoints.
+    pub device_key: String,
+    pub http: reqwest::Client,
+    pub waiters: linking::Waiters,
+    pub attempts: phone::Attempts,
+}
+
+impl Shared {
+    /// Alexa's redirect URL for this emulator: `http://HOST:PORT/api/skill/link/<VendorId>`.
+    pub fn redirect_uri(&self) -> String {
+        format!(
+            "{}/api/skill/link/{}",
+            self.public_url, self.config.backend.vendor_id
+        )
+    }
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}
+
+/// Why the backend could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("http client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// A running backend; dropping it does not stop it, [`Running::stop`] does.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    pub shared: Arc<Shared>,
+    stop: Vec<oneshot::Sender<()>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish, and waits for the server tasks.
+    pub async fn stop(mut self) {
+        for s in self.stop.drain(..) {
+            let _ = s.send(());
+        }
+        for t in self.tasks.drain(..) {
+            let _ = t.await;
+        }
+    }
+}
+
+/// The sample server's account-linking configuration, at `base`.
+pub fn sample_account_linking(base: &str, secret: &str) -> AccountLinkingRequest {
+    AccountLinkingRequest {
+        grant_type: GrantType::AuthCode,
+        authorization_url: format!("{base}/ridehailer/oauth/authorize"),
+        domains: vec![],
+        client_id: SAMPLE_CLIENT_ID.into(),
+        scopes: vec!["profile".into(), "rides".into()],
+        access_token_url: Some(format!("{base}/ridehailer/oauth/token")),
+        client_secret: Some(secret.into()),
+        access_token_scheme: Some(AccessTokenScheme::HttpBasic),
+        default_token_expiration_in_seconds: Some(3600),
+        reciprocal_access_token_url: None,
+        redirect_urls: vec![],
+        authorization_urls_by_platform: vec![],
+        skip_on_enablement: false,
+        voice_forward_account_linking: Some("DISABLED".into()),
+        pkce: true,
+    }
+}
+
+/// Builds the router for the chosen parts.
+pub fn router(shared: Arc<Shared>, parts: Parts) -> Router {
+    let mut r = Router::new();
+    if parts.linking {
+        r = r.merge(linking::router());
+    }
+    if parts.phone {
+        r = r.merge(phone::router());
+    }
+    if parts.auth_server {
+        r = r.merge(auth_server::router());
+    }
+    if parts.skill {
+        r = r.merge(skill::router());
+    }
+    r.layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_BODY_BYTES,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
+        .with_state(shared)
+}
+
+/// Opens the database, binds, seeds the sample data and serves.
+pub async fn start(opts: Options) -> Result<Running, StartError> {
+    let cfg = &opts.config;
+    let store = Store::open(&cfg.backend.db)?;
+    let addr_s = format!("{}:{}", cfg.backend.bind, cfg.backend.port);
+    let listener = TcpListener::bind(&addr_s)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: addr_s.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: addr_s.clone(),
+        source,
+    })?;
+    let base_url = format!("http://{}", display_addr(addr));
+
+    let mut lan_listener = None;
+    let public_url = match opts.lan {
+        Some(ip) => {
+            let a = SocketAddr::new(ip, addr.port());
+            let l = TcpListener::bind(a)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: a.to_string(),
+                    source,
+                })?;
+            lan_listener = Some(l);
+            format!("http://{}", display_addr(a))
+        }
+        None => base_url.clone(),
+    };
+
+    let sample_client_secret =
+        store.meta_or_init("sample_client_secret", || crypto::random_token(24))?;
+    let device_key = store.meta_or_init("device_key", || crypto::random_token(24))?;
+    let account_linking = cfg
+        .account_linking
+        .request
+        .clone()
+        .unwrap_or_else(|| sample_account_linking(&base_url, &sample_client_secret));
+    if opts.parts.auth_server {
+        auth_server::seed(&store)?;
+    }
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()?;
+
+    let shared = Arc::new(Shared {
+        store,
+        clock: opts.clock.clone(),
+        config: cfg.clone(),
+        base_url: base_url.clone(),
+        public_url,
+        account_linking,
+        sample_client_secret,
+        device_key,
+        http,
+        waiters: Default::default(),
+        attempts: Default::default(),
+    });
+    let app = router(shared.clone(), opts.parts);
+
+    let mut stop = vec![];
+    let mut tasks = vec![];
+    for l in std::iter::once(listener).chain(lan_listener) {
+        let (tx, rx) = oneshot::channel::<()>();
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let serve = axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                });
+            if let Err(e) = serve.await {
+                tracing::error!("backend server stopped: {e}");
+            }
+        }));
+        stop.push(tx);
+    }
+    tracing::info!("backend listening on {base_url}");
+    Ok(Running {
+        addr,
+        base_url,
+        shared,
+        stop,
+        tasks,
+    })
+}
+
+fn display_addr(a: SocketAddr) -> String {
+    match a.ip() {
+        IpAddr::V6(ip) => format!("[{ip}]:{}", a.port()),
+        IpAddr::V4(ip) => format!("{ip}:{}", a.port()),
+    }
+}
+
+/// The machine's LAN address: the source address of a route to a public IP
+/// (no packet is sent; UDP connect only picks a route).
+pub fn lan_address() -> Option<IpAddr> {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    s.connect("192.0.2.1:9").ok()?;
+    let ip = s.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}

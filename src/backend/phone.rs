@@ -1,0 +1,491 @@
+//! The phone-facing "Alexa app" pages: the verification page the QR code
+//! opens, the start of the authorization-code grant against the skill's
+//! server, Alexa's redirect handler, and the skill detail, settings and cards
+//! pages. Plain HTML forms; no JavaScript needed.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use rusqlite::{OptionalExtension, params};
+use serde::Deserialize;
+
+use super::error::{PageError, page};
+use super::form::Form;
+use super::html::alexa_page;
+use super::{Shared, crypto, exchange, linking};
+use crate::protocol::account_linking::GrantType;
+
+type S = State<Arc<Shared>>;
+
+/// Failed user-code entries per client address, for rate limiting (RFC 8628 §5.1).
+#[derive(Default)]
+pub struct Attempts(Mutex<HashMap<IpAddr, Vec<i64>>>);
+
+/// At most this many wrong codes per address in [`ATTEMPT_WINDOW_MS`].
+pub const MAX_FAILED_ATTEMPTS: usize = 5;
+const ATTEMPT_WINDOW_MS: i64 = 10 * 60 * 1000;
+/// How long a `state` stays valid.
+const STATE_LIFETIME_MS: i64 = 10 * 60 * 1000;
+
+impl Attempts {
+    fn blocked(&self, ip: IpAddr, now: i64) -> bool {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let v = m.entry(ip).or_default();
+        v.retain(|t| now - t < ATTEMPT_WINDOW_MS);
+        v.len() >= MAX_FAILED_ATTEMPTS
+    }
+    fn fail(&self, ip: IpAddr, now: i64) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(ip)
+            .or_default()
+            .push(now);
+    }
+}
+
+pub fn router() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/device", get(verify_page))
+        .route("/device/link", post(device_link))
+        .route("/device/cancel", post(device_cancel))
+        .route("/api/skill/link/{vendor_id}", get(redirect_handler))
+        .route("/skill", get(skill_detail))
+        .route("/skill/settings", get(skill_settings))
+        .route("/skill/link", post(skill_link))
+        .route("/skill/unlink", post(skill_unlink))
+        .route("/cards", get(cards))
+}
+
+fn linking_badge(s: &Shared) -> &'static str {
+    if s.config.account_linking.required {
+        "Account linking required"
+    } else {
+        "Account linking available"
+    }
+}
+
+fn form_of(headers: &HeaderMap, body: &Bytes) -> Result<Form, PageError> {
+    Form::parse(headers, body)
+        .map_err(|e| page(StatusCode::BAD_REQUEST, "Bad request", e.to_string()))
+}
+
+#[derive(Deserialize)]
+struct VerifyQuery {
+    user_code: Option<String>,
+}
+
+/// A pending device code found by its user code.
+struct PendingCode {
+    hash: String,
+    user_code: String,
+    person_id: String,
+}
+
+fn find_pending(s: &Shared, user_code: &str) -> Result<Option<PendingCode>, PageError> {
+    let now = s.now_ms();
+    let row = s
+        .store
+        .conn()
+        .query_row(
+            "SELECT device_code_hash, user_code, person_id FROM device_codes WHERE user_code = ?1 AND status = 'pending' AND expires_at > ?2
+             ORDER BY created_at DESC LIMIT 1",
+            params![user_code, now],
+            |r| Ok(PendingCode { hash: r.get(0)?, user_code: r.get(1)?, person_id: r.get(2)? }),
+        )
+        .optional()?;
+    Ok(row)
+}
+
+/// Looks a typed or scanned code up, counting failures against the client address.
+fn lookup_code(
+    s: &Shared,
+    ip: IpAddr,
+    input: &str,
+) -> Result<Result<PendingCode, &'static str>, PageError> {
+    let now = s.now_ms();
+    if s.attempts.blocked(ip, now) {
+        return Err(page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts",
+            "Too many wrong codes. Wait a few minutes, then try again.",
+        ));
+    }
+    let found = match crypto::normalize_user_code(input) {
+        Some(code) => find_pending(s, &code)?,
+        None => None,
+    };
+    Ok(match found {
+        Some(p) => Ok(p),
+        None => {
+            s.attempts.fail(ip, now);
+            Err(
+                "That code isn't valid or has expired. Check the code on your device and try again.",
+            )
+        }
+    })
+}
+
+fn entry_form(error: Option<&str>, value: &str) -> Markup {
+    alexa_page(
+        "Link a device",
+        html! {
+            div.card {
+                h1 { "Enter the code shown on your device" }
+                @if let Some(e) = error { p.error role="alert" { (e) } }
+                form method="get" action="/device" {
+                    label for="user_code" { "Code" }
+                    input #user_code type="text" name="user_code" value=(value) autocomplete="off" autocapitalize="characters" placeholder="XXXX-XXXX" required;
+                    button type="submit" { "Continue" }
+                }
+            }
+        },
+    )
+}
+
+async fn verify_page(
+    State(s): S,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(q): Query<VerifyQuery>,
+) -> Result<Response, PageError> {
+    let Some(input) = q.user_code.filter(|c| !c.trim().is_empty()) else {
+        return Ok(entry_form(None, "").into_response());
+    };
+    let pending = match lookup_code(&s, peer.ip(), &input)? {
+        Ok(p) => p,
+        Err(msg) => {
+            return Ok((StatusCode::NOT_FOUND, entry_form(Some(msg), &input)).into_response());
+        }
+    };
+    let skill = &s.config.skill;
+    let body = html! {
+        div.card {
+            span.badge { (linking_badge(&s)) }
+            h1 { "Link " (skill.name) }
+            p.muted { "by " (skill.vendor_name) }
+            p { "Check that this code matches the one on your device:" }
+            p.code { (pending.user_code) }
+            form method="post" action="/device/link" {
+                input type="hidden" name="user_code" value=(pending.user_code);
+                button type="submit" { "Link account" }
+            }
+            form method="post" action="/device/cancel" {
+                input type="hidden" name="user_code" value=(pending.user_code);
+                button.secondary type="submit" { "Cancel" }
+            }
+        }
+    };
+    Ok(alexa_page(&format!("Link {}", skill.name), body).into_response())
+}
+
+/// Creates a single-use `state` bound to the device code and builds the authorization URL.
+fn authorization_redirect(
+    s: &Shared,
+    device_code_hash: Option<&str>,
+    person_id: &str,
+    platform_url: Option<&str>,
+) -> Result<String, PageError> {
+    let al = &s.account_linking;
+    if al.grant_type == GrantType::Implicit {
+        return Err(page(
+            StatusCode::NOT_IMPLEMENTED,
+            "Not supported",
+            "This emulator links with the AUTH_CODE grant only; IMPLICIT is not supported.",
+        ));
+    }
+    let state = crypto::random_token(24);
+    let verifier = al.pkce.then(|| crypto::random_token(32));
+    let now = s.now_ms();
+    s.store.conn().execute(
+        "INSERT INTO link_states (state, device_code_hash, person_id, code_verifier, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![state, device_code_hash, person_id, verifier, now, now + STATE_LIFETIME_MS],
+    )?;
+    let base = platform_url.unwrap_or(&al.authorization_url);
+    let mut url = url::Url::parse(base).map_err(|e| {
+        page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Bad configuration",
+            format!("authorizationUrl: {e}"),
+        )
+    })?;
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("response_type", "code")
+            .append_pair("client_id", &al.client_id)
+            .append_pair("state", &state);
+        q.append_pair("redirect_uri", &s.redirect_uri());
+        if !al.scopes.is_empty() {
+            q.append_pair("scope", &al.scope_string());
+        }
+        if let Some(v) = &verifier {
+            q.append_pair("code_challenge", &crypto::pkce_challenge(v))
+                .append_pair("code_challenge_method", "S256");
+        }
+    }
+    Ok(url.into())
+}
+
+async fn device_link(
+    State(s): S,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = form_of(&headers, &body)?;
+    let pending = match lookup_code(&s, peer.ip(), f.get("user_code").unwrap_or(""))? {
+        Ok(p) => p,
+        Err(msg) => return Ok((StatusCode::NOT_FOUND, entry_form(Some(msg), "")).into_response()),
+    };
+    let url = authorization_redirect(&s, Some(&pending.hash), &pending.person_id, None)?;
+    Ok(Redirect::to(&url).into_response())
+}
+
+async fn device_cancel(
+    State(s): S,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = form_of(&headers, &body)?;
+    if let Ok(p) = lookup_code(&s, peer.ip(), f.get("user_code").unwrap_or(""))? {
+        deny(&s, &p.hash)?;
+    }
+    Ok(alexa_page("Cancelled", html! { div.card { h1 { "Linking cancelled" } p { "Your device will show that the account was not linked." } } }).into_response())
+}
+
+fn deny(s: &Shared, hash: &str) -> Result<(), PageError> {
+    s.store.conn().execute("UPDATE device_codes SET status = 'denied' WHERE device_code_hash = ?1 AND status = 'pending'", [hash])?;
+    s.waiters.wake(hash);
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct Callback {
+    state: Option<String>,
+    code: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// Alexa's redirect URL: `/api/skill/link/<VendorId>?state=…&code=…`.
+async fn redirect_handler(
+    State(s): S,
+    Path(vendor): Path<String>,
+    Query(cb): Query<Callback>,
+) -> Result<Response, PageError> {
+    if vendor != s.config.backend.vendor_id {
+        return Err(page(
+            StatusCode::NOT_FOUND,
+            "Unknown skill",
+            "This link does not belong to a skill on this account.",
+        ));
+    }
+    let bad_state = || {
+        page(
+            StatusCode::BAD_REQUEST,
+            "Linking failed",
+            "This sign-in link is invalid, expired or was already used. Start again from your device.",
+        )
+    };
+    let state = cb.state.ok_or_else(bad_state)?;
+    let now = s.now_ms();
+    // Single use: only the request that flips `used` may continue.
+    let row: Option<(Option<String>, String, Option<String>)> = {
+        let c = s.store.conn();
+        let n = c.execute(
+            "UPDATE link_states SET used = 1 WHERE state = ?1 AND used = 0 AND expires_at > ?2",
+            params![state, now],
+        )?;
+        if n == 1 {
+            c.query_row("SELECT device_code_hash, person_id, code_verifier FROM link_states WHERE state = ?1", [&state], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?
+        } else {
+            None
+        }
+    };
+    let (device_hash, person_id, verifier) = row.ok_or_else(bad_state)?;
+    let skill = &s.config.skill;
+
+    if let Some(err) = cb.error {
+        if let Some(h) = &device_hash {
+            deny(&s, h)?;
+        }
+        let detail = cb.error_description.unwrap_or_default();
+        let msg = if err == "access_denied" {
+            format!("You didn't allow {} to link.", skill.name)
+        } else {
+            format!("{} answered: {err} {detail}", skill.name)
+        };
+        return Ok((
+            StatusCode::OK,
+            alexa_page(
+                "Not linked",
+                html! { div.card { h1 { "Account not linked" } p.error { (msg) } } },
+            ),
+        )
+            .into_response());
+    }
+    let code = cb.code.ok_or_else(|| {
+        page(
+            StatusCode::BAD_REQUEST,
+            "Linking failed",
+            "The sign-in server sent neither a code nor an error.",
+        )
+    })?;
+    match exchange::exchange_code(
+        &s.http,
+        &s.account_linking,
+        &code,
+        &s.redirect_uri(),
+        verifier.as_deref(),
+    )
+    .await
+    {
+        Ok(t) => {
+            let link_id = linking::store_link(&s, &person_id, &t)?;
+            if let Some(h) = &device_hash {
+                s.store.conn().execute("UPDATE device_codes SET status = 'approved', link_id = ?2 WHERE device_code_hash = ?1 AND status = 'pending'", params![h, link_id])?;
+                s.waiters.wake(h);
+            }
+            tracing::info!("linked {} (person {:?})", skill.name, person_id);
+            Ok(alexa_page(
+                "Linked",
+                html! { div.card { h1 { (skill.name) " has been successfully linked." } p.ok { "You can close this window and go back to your device." } } },
+            )
+            .into_response())
+        }
+        Err(e) => {
+            tracing::warn!("token exchange failed: {e}");
+            Ok((
+                StatusCode::BAD_GATEWAY,
+                alexa_page("Linking failed", html! { div.card { h1 { "We couldn't link " (skill.name) } p.error { (e.to_string()) } p { "Start again from your device." } } }),
+            )
+                .into_response())
+        }
+    }
+}
+
+fn linked(s: &Shared) -> Result<bool, PageError> {
+    Ok(s.store
+        .conn()
+        .query_row(
+            "SELECT 1 FROM links WHERE skill_id = ?1 AND person_id = '' AND status = 'active'",
+            [&s.config.skill.skill_id],
+            |_| Ok(true),
+        )
+        .optional()?
+        .unwrap_or(false))
+}
+
+async fn skill_detail(State(s): S) -> Result<Markup, PageError> {
+    let skill = &s.config.skill;
+    let is_linked = linked(&s)?;
+    Ok(alexa_page(
+        &skill.name,
+        html! {
+            div.card {
+                h1 { (skill.name) }
+                p.muted { (skill.vendor_name) }
+                form method="post" action="/skill/link" {
+                    button type="submit" { @if is_linked { "LAUNCH" } @else { "ENABLE TO USE" } }
+                }
+                p { span.badge { (linking_badge(&s)) } }
+                a.button.secondary href="/skill/settings" { "SETTINGS" }
+            }
+        },
+    ))
+}
+
+async fn skill_settings(State(s): S) -> Result<Markup, PageError> {
+    let skill = &s.config.skill;
+    let is_linked = linked(&s)?;
+    let app = s.account_linking.authorization_urls_by_platform.first();
+    Ok(alexa_page(
+        &format!("{} settings", skill.name),
+        html! {
+            div.card {
+                h1 { (skill.name) " settings" }
+                @if is_linked {
+                    p.ok { "Account linked" }
+                    form method="post" action="/skill/unlink" { button.secondary type="submit" { "Unlink " (skill.name) } }
+                } @else {
+                    p { span.badge { (linking_badge(&s)) } }
+                    form method="post" action="/skill/link" { button type="submit" { "Link Account" } }
+                    @if let Some(p) = app {
+                        form method="post" action="/skill/link" {
+                            input type="hidden" name="via" value=(p.platform_type);
+                            button.secondary type="submit" { "Open in the " (skill.name) " app" }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// Starts linking from the Alexa app (no device code): settings, skill detail or a card.
+async fn skill_link(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
+    let f = form_of(&headers, &body)?;
+    let platform = f.get("via").and_then(|v| {
+        s.account_linking
+            .authorization_urls_by_platform
+            .iter()
+            .find(|p| p.platform_type == v)
+            .map(|p| p.platform_authorization_url.clone())
+    });
+    if linked(&s)? && platform.is_none() && f.get("via").is_none() {
+        return Ok(Redirect::to("/skill/settings").into_response());
+    }
+    let url = authorization_redirect(&s, None, "", platform.as_deref())?;
+    Ok(Redirect::to(&url).into_response())
+}
+
+async fn skill_unlink(State(s): S) -> Result<Response, PageError> {
+    s.store.conn().execute(
+        "DELETE FROM links WHERE skill_id = ?1",
+        [&s.config.skill.skill_id],
+    )?;
+    Ok(Redirect::to("/skill/settings").into_response())
+}
+
+async fn cards(State(s): S) -> Result<Markup, PageError> {
+    let rows: Vec<(String, Option<String>)> = {
+        let c = s.store.conn();
+        let mut st = c.prepare_cached(
+            "SELECT kind, speech FROM cards WHERE skill_id = ?1 ORDER BY id DESC LIMIT 20",
+        )?;
+        st.query_map([&s.config.skill.skill_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?
+    };
+    let skill = &s.config.skill;
+    let unlinked = !linked(&s)?;
+    Ok(alexa_page(
+        "Activity",
+        html! {
+            @if unlinked && rows.iter().any(|(k, _)| k == "LinkAccount") {
+                div.banner role="status" { strong { "Link your " (skill.name) " account" } " — " (skill.name) " needs account linking to continue." }
+            }
+            @if rows.is_empty() { div.card { p.muted { "No cards yet." } } }
+            @for (kind, speech) in &rows {
+                div.card {
+                    @if kind == "LinkAccount" {
+                        h2 { "Link " (skill.name) " account" }
+                        @if let Some(sp) = speech { p.muted { (sp) } }
+                        form method="post" action="/skill/link" { button type="submit" { "Link " (skill.name) " account" } }
+                    } @else {
+                        h2 { (skill.name) }
+                        @if let Some(sp) = speech { p { (sp) } }
+                    }
+                }
+            }
+        },
+    ))
+}

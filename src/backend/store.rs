@@ -1,0 +1,202 @@
+//! The SQLite file behind the backend: connection set-up (WAL), migrations,
+//! and a small key/value `meta` table. Each backend module owns its own SQL.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE device_codes (
+    device_code_hash TEXT PRIMARY KEY,
+    user_code TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    scope TEXT,
+    person_id TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    interval_s INTEGER NOT NULL,
+    last_poll_at INTEGER,
+    status TEXT NOT NULL,
+    link_id INTEGER
+);
+CREATE INDEX device_codes_user_code ON device_codes(user_code);
+CREATE TABLE link_states (
+    state TEXT PRIMARY KEY,
+    device_code_hash TEXT,
+    person_id TEXT NOT NULL DEFAULT '',
+    code_verifier TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE links (
+    id INTEGER PRIMARY KEY,
+    skill_id TEXT NOT NULL,
+    person_id TEXT NOT NULL DEFAULT '',
+    access_token TEXT NOT NULL,
+    refresh_token TEXT,
+    expires_at INTEGER,
+    scope TEXT,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (skill_id, person_id)
+);
+CREATE TABLE cards (
+    id INTEGER PRIMARY KEY,
+    skill_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    speech TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE rh_users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until INTEGER
+);
+CREATE TABLE rh_txns (
+    id TEXT PRIMARY KEY,
+    csrf TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    redirect_uri TEXT NOT NULL,
+    state TEXT,
+    scope TEXT NOT NULL,
+    code_challenge TEXT,
+    user_id INTEGER,
+    terms_accepted INTEGER NOT NULL DEFAULT 0,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE rh_codes (
+    code_hash TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    redirect_uri TEXT NOT NULL,
+    user_id INTEGER NOT NULL,
+    scope TEXT NOT NULL,
+    code_challenge TEXT,
+    expires_at INTEGER NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE rh_tokens (
+    token_hash TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    user_id INTEGER NOT NULL,
+    client_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    expires_at INTEGER,
+    revoked INTEGER NOT NULL DEFAULT 0
+);
+"#];
+
+/// Errors from the database layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("database directory {path}: {source}")]
+    Dir {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// One SQLite connection shared by the backend. Statements are short and
+/// cached, so a mutex serves thousands of requests a second on two cores.
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and runs pending migrations.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // NORMAL in WAL mode is durable across process crashes; only power loss can drop the last commits.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: usize =
+            conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+        for (i, m) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(m)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(Store {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Locks the connection. A poisoned lock is recovered: SQLite keeps its
+    /// own consistency, and one panicked handler must not take the backend down.
+    pub fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reads a `meta` value, creating it with `init` the first time.
+    pub fn meta_or_init(
+        &self,
+        key: &str,
+        init: impl FnOnce() -> String,
+    ) -> Result<String, StoreError> {
+        let c = self.conn();
+        if let Some(v) = c
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?
+        {
+            return Ok(v);
+        }
+        let v = init();
+        c.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+            params![key, v],
+        )?;
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_run_once_and_meta_persists() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/x.db");
+        let a = Store::open(&p)
+            .unwrap()
+            .meta_or_init("k", || "v1".into())
+            .unwrap();
+        let b = Store::open(&p)
+            .unwrap()
+            .meta_or_init("k", || "v2".into())
+            .unwrap();
+        assert_eq!((a.as_str(), b.as_str()), ("v1", "v1"));
+        let mode: String = Store::open(&p)
+            .unwrap()
+            .conn()
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+}

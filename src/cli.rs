@@ -1,0 +1,145 @@
+//! Command-line interface (DESIGN.md "CLI"), parsed with clap, and the one
+//! place where errors become exit codes.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Exit codes (DESIGN.md): 0 ok, 2 usage/config, 3 peer, 4 check differences, 5 script step.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const USAGE: i32 = 2;
+    pub const PEER: i32 = 3;
+    pub const CHECK: i32 = 4;
+    pub const SCRIPT: i32 = 5;
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "linkscreen",
+    version,
+    about = "Emulates an Alexa device with a screen for a custom skill's account-linking journey"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the device (window, or --headless) with everything embedded unless --config says otherwise.
+    Run(RunArgs),
+    /// Fullscreen touch kiosk that resets itself for the next visitor.
+    Kiosk(KioskArgs),
+    /// Run only the backend (linking service, phone pages, sample server and skill).
+    Serve(ServeArgs),
+    /// Render scenes x devices x locales to PNG without a display.
+    Shoot(ShootArgs),
+    /// List device profiles, one per line.
+    Devices,
+    /// List scenes, one per line.
+    Scenes,
+    /// List locales, one per line.
+    Locales,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// linkscreen.toml to use (default: everything embedded).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Device profile (`linkscreen devices`).
+    #[arg(long, default_value = crate::protocol::viewport::DEFAULT_PROFILE)]
+    pub device: String,
+    /// Locale (`linkscreen locales`).
+    #[arg(long, default_value = "en-US")]
+    pub locale: String,
+    /// Window scale factor.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f32,
+    /// Serve the phone pages on the LAN address and put it in the QR code.
+    #[arg(long)]
+    pub lan: bool,
+    /// No window: render each new screen to --frames DIR with the software renderer.
+    #[arg(long)]
+    pub headless: bool,
+    /// Where --headless writes NNNN-<scene>.png.
+    #[arg(long, value_name = "DIR")]
+    pub frames: Option<PathBuf>,
+    /// Append one JSON object per line for every state change, HTTP exchange and error.
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+    /// Drive the device from a script, one step a line.
+    #[arg(long, value_name = "FILE")]
+    pub script: Option<PathBuf>,
+    /// A one-step script: say this.
+    #[arg(long, value_name = "TEXT")]
+    pub say: Option<String>,
+    /// Database file (default from config, else the user data directory).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Stop after the journey reaches this scene (headless runs).
+    #[arg(long, value_name = "SCENE")]
+    pub until: Option<String>,
+    /// Give up after this many seconds (headless runs).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct KioskArgs {
+    #[command(flatten)]
+    pub common: Common,
+    #[arg(long, default_value = crate::protocol::viewport::DEFAULT_PROFILE)]
+    pub device: String,
+    /// Return to home after this many seconds without a touch.
+    #[arg(long, default_value_t = 90)]
+    pub idle_reset: u64,
+    #[arg(long)]
+    pub lan: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Address to bind (default 127.0.0.1).
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// Port (default from config, else 8686).
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+    /// Database file.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ShootArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// `all` or a comma-separated list.
+    #[arg(long, default_value = "all")]
+    pub scenes: String,
+    #[arg(long, default_value = "en-US")]
+    pub locales: String,
+    #[arg(long, default_value = "all")]
+    pub devices: String,
+    /// Output directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Compare with golden images in this directory.
+    #[arg(long, value_name = "GOLDEN_DIR")]
+    pub check: Option<PathBuf>,
+    #[arg(long, default_value_t = 0.005)]
+    pub tolerance: f64,
+    /// Write the goldens instead of comparing.
+    #[arg(long)]
+    pub update: bool,
+}

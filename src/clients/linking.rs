@@ -1,0 +1,231 @@
+//! The device's client for the linking service (or, in device-grant mode, any
+//! RFC 8628 IdP): discovery (RFC 8414), device authorization, token polling
+//! with `Prefer: wait` when offered, the stored link, and card forwarding.
+
+use std::time::Duration;
+
+use super::{PeerError, transport};
+use crate::protocol::oauth::{
+    DEVICE_CODE_GRANT, DeviceAuthorization, ErrorResponse, ServerMetadata, TokenResponse,
+};
+
+/// What one poll answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PollOutcome {
+    Pending,
+    SlowDown,
+    Granted(TokenResponse),
+    Denied,
+    Expired,
+    /// Another OAuth error that ends this code (e.g. `invalid_grant`).
+    Failed(String),
+}
+
+#[derive(Clone)]
+pub struct LinkingClient {
+    http: reqwest::Client,
+    pub metadata: ServerMetadata,
+    client_id: String,
+    scope: Option<String>,
+    /// Bearer key for the linkscreen-only endpoints (None against a third-party IdP).
+    device_key: Option<String>,
+}
+
+impl LinkingClient {
+    /// Fetches RFC 8414 metadata from `issuer` (falling back to OpenID discovery).
+    pub async fn discover(
+        http: reqwest::Client,
+        issuer: &str,
+        client_id: &str,
+        scope: Option<String>,
+        device_key: Option<String>,
+    ) -> Result<Self, PeerError> {
+        let issuer = issuer.trim_end_matches('/');
+        let mut last = PeerError::Protocol(format!("{issuer} publishes no metadata"));
+        for path in [
+            "/.well-known/oauth-authorization-server",
+            "/.well-known/openid-configuration",
+        ] {
+            let url = format!("{issuer}{path}");
+            match http.get(&url).timeout(Duration::from_secs(10)).send().await {
+                Ok(r) if r.status().is_success() => {
+                    let metadata: ServerMetadata = r.json().await.map_err(|e| {
+                        PeerError::Protocol(format!("{url}: not RFC 8414 metadata: {e}"))
+                    })?;
+                    if metadata.device_authorization_endpoint.is_none() {
+                        return Err(PeerError::Protocol(format!(
+                            "{url}: no device_authorization_endpoint (the server does not offer RFC 8628)"
+                        )));
+                    }
+                    return Ok(Self::with_metadata(
+                        http, metadata, client_id, scope, device_key,
+                    ));
+                }
+                Ok(r) => last = PeerError::Protocol(format!("{url}: HTTP {}", r.status())),
+                Err(e) => return Err(transport(e)),
+            }
+        }
+        Err(last)
+    }
+
+    pub fn with_metadata(
+        http: reqwest::Client,
+        metadata: ServerMetadata,
+        client_id: &str,
+        scope: Option<String>,
+        device_key: Option<String>,
+    ) -> Self {
+        LinkingClient {
+            http,
+            metadata,
+            client_id: client_id.to_owned(),
+            scope,
+            device_key,
+        }
+    }
+
+    /// RFC 8628 §3.1.
+    pub async fn device_authorization(
+        &self,
+        person_id: &str,
+    ) -> Result<DeviceAuthorization, PeerError> {
+        let url = self
+            .metadata
+            .device_authorization_endpoint
+            .clone()
+            .ok_or_else(|| PeerError::Protocol("no device_authorization_endpoint".into()))?;
+        let mut form = vec![("client_id", self.client_id.clone())];
+        if let Some(s) = &self.scope {
+            form.push(("scope", s.clone()));
+        }
+        if !person_id.is_empty() && self.metadata.linkscreen_link_endpoint.is_some() {
+            form.push(("person_id", person_id.to_owned()));
+        }
+        let r = self
+            .http
+            .post(&url)
+            .timeout(Duration::from_secs(10))
+            .form(&form)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = r.status();
+        if status.is_server_error() {
+            return Err(PeerError::Unreachable(format!("{url}: HTTP {status}")));
+        }
+        let body = r.bytes().await.map_err(transport)?;
+        if !status.is_success() {
+            let e: Option<ErrorResponse> = serde_json::from_slice(&body).ok();
+            return Err(PeerError::Protocol(format!(
+                "{url}: HTTP {status} {}",
+                e.map(|e| e.error).unwrap_or_default()
+            )));
+        }
+        serde_json::from_slice(&body).map_err(|e| {
+            PeerError::Protocol(format!("{url}: not a device authorization response: {e}"))
+        })
+    }
+
+    /// RFC 8628 §3.4, one poll. `wait_s > 0` asks a long-poll capable server to hold it.
+    pub async fn poll(&self, device_code: &str, wait_s: u64) -> Result<PollOutcome, PeerError> {
+        let url = &self.metadata.token_endpoint;
+        let mut req = self
+            .http
+            .post(url)
+            .timeout(Duration::from_secs(wait_s + 10))
+            .form(&[
+                ("grant_type", DEVICE_CODE_GRANT),
+                ("device_code", device_code),
+                ("client_id", &self.client_id),
+            ]);
+        if wait_s > 0 && self.metadata.linkscreen_long_poll {
+            req = req.header("Prefer", format!("wait={wait_s}"));
+        }
+        let r = req.send().await.map_err(transport)?;
+        let status = r.status();
+        if status.is_server_error() {
+            return Err(PeerError::Unreachable(format!("{url}: HTTP {status}")));
+        }
+        let body = r.bytes().await.map_err(transport)?;
+        if status.is_success() {
+            let t: TokenResponse = serde_json::from_slice(&body)
+                .map_err(|e| PeerError::Protocol(format!("{url}: not a token response: {e}")))?;
+            return Ok(PollOutcome::Granted(t));
+        }
+        let e: ErrorResponse = serde_json::from_slice(&body).map_err(|_| {
+            PeerError::Protocol(format!("{url}: HTTP {status} without an OAuth error body"))
+        })?;
+        Ok(match e.error.as_str() {
+            "authorization_pending" => PollOutcome::Pending,
+            "slow_down" => PollOutcome::SlowDown,
+            "access_denied" => PollOutcome::Denied,
+            "expired_token" => PollOutcome::Expired,
+            other => PollOutcome::Failed(other.to_owned()),
+        })
+    }
+
+    /// The stored token for a person ('' = account level); None when not linked.
+    pub async fn fetch_link(&self, person_id: &str) -> Result<Option<String>, PeerError> {
+        let (Some(url), Some(key)) = (&self.metadata.linkscreen_link_endpoint, &self.device_key)
+        else {
+            return Ok(None);
+        };
+        let r = self
+            .http
+            .get(url)
+            .query(&[("person_id", person_id)])
+            .bearer_auth(key)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(transport)?;
+        match r.status().as_u16() {
+            200 => {
+                let v: serde_json::Value = r
+                    .json()
+                    .await
+                    .map_err(|e| PeerError::Protocol(e.to_string()))?;
+                Ok(v.get("access_token")
+                    .and_then(|t| t.as_str())
+                    .map(str::to_owned))
+            }
+            404 => Ok(None),
+            s if s >= 500 => Err(PeerError::Unreachable(format!("{url}: HTTP {s}"))),
+            s => Err(PeerError::Protocol(format!("{url}: HTTP {s}"))),
+        }
+    }
+
+    /// Tells the Alexa app about a card the skill returned (best effort).
+    pub async fn forward_card(&self, kind: &str, speech: Option<&str>) -> Result<(), PeerError> {
+        let (Some(link), Some(key)) = (&self.metadata.linkscreen_link_endpoint, &self.device_key)
+        else {
+            return Ok(());
+        };
+        let url = link.replace("/api/device/link", "/api/device/cards");
+        self.http
+            .post(url)
+            .bearer_auth(key)
+            .json(&serde_json::json!({"kind": kind, "speech": speech}))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(transport)?;
+        Ok(())
+    }
+
+    /// Unlinks (kiosk reset, emulator panel).
+    pub async fn unlink(&self, person_id: &str) -> Result<(), PeerError> {
+        let (Some(url), Some(key)) = (&self.metadata.linkscreen_link_endpoint, &self.device_key)
+        else {
+            return Ok(());
+        };
+        self.http
+            .delete(url)
+            .query(&[("person_id", person_id)])
+            .bearer_auth(key)
+            .send()
+            .await
+            .map_err(transport)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,30 @@
+//! reqwest clients the device uses: the linking service (RFC 8628 and the
+//! stored link) and the skill endpoint (ASK envelopes).
+
+pub mod linking;
+pub mod skill;
+
+/// Why a request to a peer failed.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum PeerError {
+    /// Connection refused, timed out, or a 5xx: retry later.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The peer answered with something the protocol does not allow.
+    #[error("{0}")]
+    Protocol(String),
+}
+
+pub(crate) fn transport(e: reqwest::Error) -> PeerError {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection refused"
+    } else {
+        "request failed"
+    };
+    PeerError::Unreachable(format!(
+        "{}: {what}",
+        e.url().map(|u| u.as_str()).unwrap_or("peer")
+    ))
+}

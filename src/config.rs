@@ -1,0 +1,603 @@
+//! `linkscreen.toml`: parsing and validation in one place. Everything after
+//! this module works on a checked [`Config`]; a bad file becomes a
+//! [`ConfigError`] that names the file, the field and the reason (exit 2).
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::protocol::account_linking::{AccountLinkingRequest, FieldError};
+
+/// A config file problem: which file, which field, why.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[error("{file}: {field}: {reason}")]
+pub struct ConfigError {
+    pub file: String,
+    pub field: String,
+    pub reason: String,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub skill: Skill,
+    pub account_linking: AccountLinking,
+    pub linking: Linking,
+    pub household: Vec<Profile>,
+    pub backend: Backend,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Skill {
+    #[serde(default = "default_skill_name")]
+    pub name: String,
+    #[serde(default)]
+    pub invocation_name: Option<String>,
+    #[serde(default = "default_vendor_name")]
+    pub vendor_name: String,
+    /// `"embedded"` or an http(s) URL.
+    #[serde(default = "default_endpoint")]
+    pub endpoint: String,
+    #[serde(default)]
+    pub locales: Vec<String>,
+    #[serde(default = "default_skill_id")]
+    pub skill_id: String,
+}
+
+fn default_skill_name() -> String {
+    "Ride Hailer".into()
+}
+fn default_vendor_name() -> String {
+    "Ride Hailer Inc.".into()
+}
+fn default_endpoint() -> String {
+    "embedded".into()
+}
+fn default_skill_id() -> String {
+    "amzn1.ask.skill.6b1f3c52-7d0e-4a8b-9c61-2f4e5d6a7b80".into()
+}
+
+impl Default for Skill {
+    fn default() -> Self {
+        Skill {
+            name: default_skill_name(),
+            invocation_name: None,
+            vendor_name: default_vendor_name(),
+            endpoint: default_endpoint(),
+            locales: vec![],
+            skill_id: default_skill_id(),
+        }
+    }
+}
+
+impl Skill {
+    /// The name users say, lower-case.
+    pub fn invocation(&self) -> String {
+        self.invocation_name
+            .clone()
+            .unwrap_or_else(|| self.name.to_lowercase())
+    }
+    /// True when the embedded sample skill answers.
+    pub fn is_embedded(&self) -> bool {
+        self.endpoint == "embedded"
+    }
+}
+
+/// Account linking: the skill's `accountLinkingRequest`, or the embedded sample server's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountLinking {
+    /// `None` means: use the embedded Ride Hailer authorization server.
+    pub request: Option<AccountLinkingRequest>,
+    pub personal_linking: bool,
+    pub required: bool,
+}
+
+impl Default for AccountLinking {
+    fn default() -> Self {
+        AccountLinking {
+            request: None,
+            personal_linking: false,
+            required: true,
+        }
+    }
+}
+
+/// How the device links.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkingMode {
+    /// The emulator plays the Alexa cloud: auth-code grant against the skill's server.
+    Alexa,
+    /// The device runs RFC 8628 directly against an IdP.
+    DeviceGrant(DeviceGrant),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceGrant {
+    /// RFC 8414 issuer; endpoints are discovered from its metadata when not given.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    #[serde(default)]
+    pub device_authorization_endpoint: Option<String>,
+    #[serde(default)]
+    pub token_endpoint: Option<String>,
+    pub client_id: String,
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Linking {
+    pub mode: LinkingMode,
+    /// Lifetime of device and user codes, seconds (RFC 8628 `expires_in`).
+    pub expires_in: u64,
+    /// Minimum polling interval, seconds.
+    pub interval: u64,
+}
+
+impl Default for Linking {
+    fn default() -> Self {
+        Linking {
+            mode: LinkingMode::Alexa,
+            expires_in: 600,
+            interval: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: String,
+    #[serde(default)]
+    pub initials: Option<String>,
+    #[serde(default = "default_colour")]
+    pub colour: String,
+}
+
+fn default_colour() -> String {
+    "#1f8ded".into()
+}
+
+impl Profile {
+    pub fn initials(&self) -> String {
+        self.initials.clone().unwrap_or_else(|| {
+            self.name
+                .split_whitespace()
+                .filter_map(|w| w.chars().next())
+                .take(2)
+                .collect()
+        })
+    }
+}
+
+/// The default household: the seed's Annie and two more.
+pub fn default_household() -> Vec<Profile> {
+    [
+        ("Annie", "#1f8ded"),
+        ("Sam", "#e8743b"),
+        ("Priya", "#19a979"),
+    ]
+    .iter()
+    .map(|(n, c)| Profile {
+        name: (*n).into(),
+        initials: None,
+        colour: (*c).into(),
+    })
+    .collect()
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backend {
+    pub bind: String,
+    /// 0 picks a free port.
+    pub port: u16,
+    pub db: PathBuf,
+    /// The `<VendorId>` in Alexa's redirect URL `/api/skill/link/<VendorId>`.
+    pub vendor_id: String,
+}
+
+impl Default for Backend {
+    fn default() -> Self {
+        Backend {
+            bind: "127.0.0.1".into(),
+            port: 0,
+            db: default_db_path(),
+            vendor_id: "M2LSEMU0000001".into(),
+        }
+    }
+}
+
+/// `$XDG_DATA_HOME/linkscreen/linkscreen.db`, else `~/.local/share/...`, else `./linkscreen.db`.
+pub fn default_db_path() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")));
+    match base {
+        Some(b) => b.join("linkscreen").join("linkscreen.db"),
+        None => PathBuf::from("linkscreen.db"),
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            skill: Skill::default(),
+            account_linking: AccountLinking::default(),
+            linking: Linking::default(),
+            household: default_household(),
+            backend: Backend::default(),
+        }
+    }
+}
+
+// ---- raw file shapes -------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    skill: Option<Skill>,
+    #[serde(default)]
+    account_linking: Option<RawAccountLinking>,
+    #[serde(default)]
+    linking: Option<RawLinking>,
+    #[serde(default)]
+    household: Option<RawHousehold>,
+    #[serde(default)]
+    backend: Option<RawBackend>,
+}
+
+#[derive(Deserialize)]
+struct RawAccountLinking {
+    #[serde(default)]
+    file: Option<PathBuf>,
+    #[serde(default)]
+    personal_linking: Option<bool>,
+    #[serde(default)]
+    required: Option<bool>,
+    /// Inline `accountLinkingRequest` fields.
+    #[serde(flatten)]
+    inline: toml::Table,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLinking {
+    #[serde(default)]
+    mode: Option<String>,
+    #[serde(default)]
+    expires_in: Option<u64>,
+    #[serde(default)]
+    interval: Option<u64>,
+    #[serde(default)]
+    issuer: Option<String>,
+    #[serde(default)]
+    device_authorization_endpoint: Option<String>,
+    #[serde(default)]
+    token_endpoint: Option<String>,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHousehold {
+    #[serde(default)]
+    profiles: Vec<Profile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBackend {
+    #[serde(default)]
+    bind: Option<String>,
+    #[serde(default)]
+    port: Option<u16>,
+    #[serde(default)]
+    db: Option<PathBuf>,
+    #[serde(default)]
+    vendor_id: Option<String>,
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            field: "(file)".into(),
+            reason: e.to_string(),
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses config text; `path` names the file in errors and anchors relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let fail = |field: &str, reason: String| ConfigError {
+            file: file.clone(),
+            field: field.into(),
+            reason,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let field = toml_error_field(&e).unwrap_or_else(|| "(toml)".into());
+            let at = e
+                .span()
+                .map(|s| line_col(text, s.start))
+                .map(|(l, c)| format!(" (line {l}, column {c})"))
+                .unwrap_or_default();
+            fail(&field, format!("{}{at}", e.message()))
+        })?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut cfg = Config::default();
+
+        if let Some(skill) = raw.skill {
+            if skill.endpoint != "embedded" {
+                match url::Url::parse(&skill.endpoint) {
+                    Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                    _ => {
+                        return Err(fail(
+                            "skill.endpoint",
+                            format!(
+                                "must be \"embedded\" or an http(s) URL, found {:?}",
+                                skill.endpoint
+                            ),
+                        ));
+                    }
+                }
+            }
+            if skill.name.trim().is_empty() {
+                return Err(fail("skill.name", "must not be empty".into()));
+            }
+            for (i, l) in skill.locales.iter().enumerate() {
+                if !crate::locale::is_supported(l) {
+                    return Err(fail(
+                        &format!("skill.locales[{i}]"),
+                        format!("unsupported locale {l:?}; `linkscreen locales` lists them"),
+                    ));
+                }
+            }
+            cfg.skill = skill;
+        }
+
+        if let Some(al) = raw.account_linking {
+            cfg.account_linking.personal_linking = al.personal_linking.unwrap_or(false);
+            cfg.account_linking.required = al.required.unwrap_or(true);
+            let field_err =
+                |prefix: &str, e: FieldError| fail(&format!("{prefix}{}", e.field), e.reason);
+            match (al.file, al.inline.is_empty()) {
+                (Some(_), false) => {
+                    return Err(fail(
+                        "account_linking.file",
+                        "give either file or inline accountLinkingRequest fields, not both".into(),
+                    ));
+                }
+                (Some(f), true) => {
+                    let p = dir.join(&f);
+                    let text = std::fs::read_to_string(&p).map_err(|e| {
+                        fail("account_linking.file", format!("{}: {e}", p.display()))
+                    })?;
+                    let req = AccountLinkingRequest::from_json(&text).map_err(|e| ConfigError {
+                        file: p.display().to_string(),
+                        field: e.field,
+                        reason: e.reason,
+                    })?;
+                    cfg.account_linking.request = Some(req);
+                }
+                (None, false) => {
+                    let json = serde_json::to_string(&al.inline)
+                        .map_err(|e| fail("account_linking", e.to_string()))?;
+                    let req = AccountLinkingRequest::from_json(&json)
+                        .map_err(|e| field_err("account_linking.", e))?;
+                    cfg.account_linking.request = Some(req);
+                }
+                (None, true) => {}
+            }
+        }
+
+        if let Some(l) = raw.linking {
+            if let Some(e) = l.expires_in {
+                if !(10..=86_400).contains(&e) {
+                    return Err(fail(
+                        "linking.expires_in",
+                        format!("must be between 10 and 86400 seconds, found {e}"),
+                    ));
+                }
+                cfg.linking.expires_in = e;
+            }
+            if let Some(i) = l.interval {
+                if i > 60 {
+                    return Err(fail(
+                        "linking.interval",
+                        format!("must be at most 60 seconds, found {i}"),
+                    ));
+                }
+                cfg.linking.interval = i;
+            }
+            cfg.linking.mode = match l.mode.as_deref().unwrap_or("alexa") {
+                "alexa" => LinkingMode::Alexa,
+                "device-grant" => {
+                    let client_id = l.client_id.ok_or_else(|| {
+                        fail(
+                            "linking.client_id",
+                            "required when mode is \"device-grant\"".into(),
+                        )
+                    })?;
+                    if l.issuer.is_none()
+                        && (l.device_authorization_endpoint.is_none() || l.token_endpoint.is_none())
+                    {
+                        return Err(fail(
+                            "linking.issuer",
+                            "mode \"device-grant\" needs issuer, or both device_authorization_endpoint and token_endpoint".into(),
+                        ));
+                    }
+                    for (name, v) in [
+                        ("issuer", &l.issuer),
+                        (
+                            "device_authorization_endpoint",
+                            &l.device_authorization_endpoint,
+                        ),
+                        ("token_endpoint", &l.token_endpoint),
+                    ] {
+                        if let Some(v) = v
+                            && url::Url::parse(v).is_err()
+                        {
+                            return Err(fail(
+                                &format!("linking.{name}"),
+                                format!("not an absolute URL: {v:?}"),
+                            ));
+                        }
+                    }
+                    LinkingMode::DeviceGrant(DeviceGrant {
+                        issuer: l.issuer,
+                        device_authorization_endpoint: l.device_authorization_endpoint,
+                        token_endpoint: l.token_endpoint,
+                        client_id,
+                        scope: l.scope,
+                    })
+                }
+                other => {
+                    return Err(fail(
+                        "linking.mode",
+                        format!("must be \"alexa\" or \"device-grant\", found {other:?}"),
+                    ));
+                }
+            };
+        }
+
+        if let Some(h) = raw.household
+            && !h.profiles.is_empty()
+        {
+            for (i, p) in h.profiles.iter().enumerate() {
+                if p.name.trim().is_empty() {
+                    return Err(fail(
+                        &format!("household.profiles[{i}].name"),
+                        "must not be empty".into(),
+                    ));
+                }
+                if !is_hex_colour(&p.colour) {
+                    return Err(fail(
+                        &format!("household.profiles[{i}].colour"),
+                        format!("must be #rrggbb, found {:?}", p.colour),
+                    ));
+                }
+            }
+            cfg.household = h.profiles;
+        }
+
+        if let Some(b) = raw.backend {
+            if let Some(bind) = b.bind {
+                bind.parse::<std::net::IpAddr>()
+                    .map_err(|_| fail("backend.bind", format!("not an IP address: {bind:?}")))?;
+                cfg.backend.bind = bind;
+            }
+            if let Some(p) = b.port {
+                cfg.backend.port = p;
+            }
+            if let Some(db) = b.db {
+                cfg.backend.db = dir.join(db);
+            }
+            if let Some(v) = b.vendor_id {
+                if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    return Err(fail(
+                        "backend.vendor_id",
+                        format!("must be letters and digits, found {v:?}"),
+                    ));
+                }
+                cfg.backend.vendor_id = v;
+            }
+        }
+        Ok(cfg)
+    }
+}
+
+fn is_hex_colour(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, col)
+}
+
+/// Pulls a field name out of toml/serde's message ("unknown field `x`", "missing field `x`").
+fn toml_error_field(e: &toml::de::Error) -> Option<String> {
+    let msg = e.message();
+    for pat in ["unknown field `", "missing field `"] {
+        if let Some(i) = msg.find(pat) {
+            let rest = &msg[i + pat.len()..];
+            return rest.find('`').map(|j| rest[..j].to_owned());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("linkscreen.toml"))
+    }
+
+    #[test]
+    fn empty_file_is_the_embedded_default() {
+        let c = parse("").unwrap();
+        assert!(c.skill.is_embedded());
+        assert_eq!(c.linking.mode, LinkingMode::Alexa);
+        assert_eq!(c.backend.bind, "127.0.0.1");
+    }
+
+    #[test]
+    fn inline_account_linking_is_validated_with_the_field_named() {
+        let e = parse(
+            "[account_linking]\ntype = \"AUTH_CODE\"\nauthorizationUrl = \"https://a.example/auth\"\nclientId = \"x\"\nclientSecret = \"s\"\naccessTokenScheme = \"HTTP_BASIC\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "account_linking.accessTokenUrl");
+        assert_eq!(e.file, "linkscreen.toml");
+        assert!(
+            e.to_string()
+                .starts_with("linkscreen.toml: account_linking.accessTokenUrl: required")
+        );
+    }
+
+    #[test]
+    fn bad_mode_and_bad_type_are_named() {
+        assert_eq!(
+            parse("[linking]\nmode = \"magic\"").unwrap_err().field,
+            "linking.mode"
+        );
+        let e = parse("[backend]\nport = \"eighty\"").unwrap_err();
+        assert!(e.reason.contains("line 2"), "{e}");
+        assert_eq!(parse("[skil]\nname = \"x\"").unwrap_err().field, "skil");
+        assert_eq!(
+            parse("[linking]\nmode = \"device-grant\"\nclient_id = \"c\"")
+                .unwrap_err()
+                .field,
+            "linking.issuer"
+        );
+    }
+
+    #[test]
+    fn account_linking_file_errors_name_that_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("al.json"), r#"{"accountLinkingRequest": {"type": "AUTH_CODE", "authorizationUrl": "https://a/x", "clientId": "c", "clientSecret": "s", "accessTokenUrl": "https://a/t", "accessTokenScheme": "NOPE"}}"#).unwrap();
+        let cfg = dir.path().join("linkscreen.toml");
+        std::fs::write(&cfg, "[account_linking]\nfile = \"al.json\"\n").unwrap();
+        let e = Config::load(&cfg).unwrap_err();
+        assert!(e.file.ends_with("al.json"));
+        assert_eq!(e.field, "accountLinkingRequest.accessTokenScheme");
+    }
+}

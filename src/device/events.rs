@@ -1,0 +1,100 @@
+//! `--events FILE`: one JSON object per line for every state change, HTTP
+//! exchange and error, each with `type` and `t` (ms since start). Secrets are
+//! redacted: tokens keep their first 4 characters.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+#[derive(Clone)]
+pub struct EventLog {
+    start: Instant,
+    out: Option<Arc<Mutex<std::fs::File>>>,
+    /// Also keep them in memory (for the emulator panel and tests).
+    pub memory: Arc<Mutex<Vec<Value>>>,
+}
+
+const SECRET_KEYS: &[&str] = &[
+    "accessToken",
+    "access_token",
+    "refresh_token",
+    "device_code",
+    "apiAccessToken",
+    "client_secret",
+    "code_verifier",
+];
+
+/// Replaces secret values with a 4-character prefix and their length.
+pub fn redact(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, val) in m.iter_mut() {
+                if SECRET_KEYS.contains(&k.as_str())
+                    && let Value::String(s) = val
+                {
+                    let keep: String = s.chars().take(4).collect();
+                    *s = format!("{keep}…[redacted {} chars]", s.chars().count());
+                } else {
+                    redact(val);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+impl EventLog {
+    pub fn new(path: Option<&std::path::Path>) -> std::io::Result<EventLog> {
+        let out = match path {
+            Some(p) => Some(Arc::new(Mutex::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(p)?,
+            ))),
+            None => None,
+        };
+        Ok(EventLog {
+            start: Instant::now(),
+            out,
+            memory: Default::default(),
+        })
+    }
+
+    /// Records one event of `kind` with extra fields.
+    pub fn emit(&self, kind: &str, mut fields: Value) {
+        redact(&mut fields);
+        let mut obj = json!({"type": kind, "t": self.start.elapsed().as_millis() as u64});
+        if let (Value::Object(o), Value::Object(f)) = (&mut obj, fields) {
+            o.extend(f);
+        }
+        if let Some(out) = &self.out {
+            let mut f = out.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = writeln!(f, "{obj}");
+            let _ = f.flush();
+        }
+        self.memory
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(obj);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_redacted_deep_inside() {
+        let mut v = json!({"body": {"session": {"user": {"accessToken": "abcdefghijkl"}}}, "list": [{"refresh_token": "xyzw123"}]});
+        redact(&mut v);
+        assert_eq!(
+            v["body"]["session"]["user"]["accessToken"],
+            "abcd…[redacted 12 chars]"
+        );
+        assert_eq!(v["list"][0]["refresh_token"], "xyzw…[redacted 7 chars]");
+    }
+}

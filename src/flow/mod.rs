@@ -1,0 +1,519 @@
+//! The device's pure state machine: [`Flow::handle`] takes an [`Event`] and
+//! the current time and returns [`Effect`]s for the runtime to carry out.
+//! No IO, no clock, no UI: every transition is replayable in a test.
+
+mod scene;
+pub use scene::Scene;
+
+/// Milliseconds on the device's monotonic clock (the runtime's choice of origin).
+pub type Millis = u64;
+
+/// How long the success screen shows before the skill launches ("shortly afterward").
+pub const SUCCESS_HOLD_MS: Millis = 2_000;
+/// Backoff for an unreachable peer: first delay, cap.
+pub const RETRY_BASE_MS: Millis = 1_000;
+pub const RETRY_CAP_MS: Millis = 30_000;
+/// Extra wait added to each poll delay so clock granularity never makes a poll early.
+pub const POLL_MARGIN_MS: Millis = 50;
+
+/// A code the linking service issued, as the device shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkCode {
+    pub device_code: String,
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: Option<String>,
+    pub expires_at: Millis,
+    pub interval_ms: Millis,
+}
+
+/// Which peer failed, so a retry repeats the right step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Asking the linking service for the stored token.
+    FetchLink,
+    /// Sending the LaunchRequest to the skill.
+    Launch,
+    /// Asking for a device code.
+    RequestCode,
+    /// Polling.
+    Poll,
+}
+
+/// What the skill answered, reduced to what the flow needs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SkillAnswer {
+    pub speech: Option<String>,
+    pub card_title: Option<String>,
+    pub card_text: Option<String>,
+    pub asks_to_link: bool,
+}
+
+/// Something that happened: user input, a peer's answer, or time passing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// "Alexa, open <skill>" (spoken, typed or tapped).
+    Invoked,
+    /// The linking service's stored token for this device's user (None: not linked).
+    LinkFetched {
+        token: Option<String>,
+    },
+    /// The skill answered with a valid response envelope.
+    SkillAnswered(SkillAnswer),
+    /// The skill answered, but not with something Alexa accepts.
+    SkillFailed {
+        reason: String,
+    },
+    /// A peer did not answer, or answered with a server error.
+    PeerUnreachable {
+        step: Step,
+        reason: String,
+    },
+    /// The linking service issued a code.
+    CodeIssued(LinkCode),
+    /// A poll answered `authorization_pending` after `elapsed` ms (long-polls are held).
+    PollPending {
+        epoch: u32,
+        elapsed: Millis,
+    },
+    /// A poll answered `slow_down`.
+    PollSlowDown {
+        epoch: u32,
+        elapsed: Millis,
+    },
+    /// A poll returned the access token.
+    PollGranted {
+        epoch: u32,
+        access_token: String,
+    },
+    PollDenied {
+        epoch: u32,
+    },
+    PollExpired {
+        epoch: u32,
+    },
+    /// A poll got an error that ends this code (e.g. `invalid_grant`).
+    PollFailed {
+        epoch: u32,
+        reason: String,
+    },
+    /// A timer the flow asked for fired (or any periodic wake-up).
+    Tick,
+    TapNewCode,
+    TapRetry,
+    TapHome,
+    TapSignInHere,
+}
+
+/// Something the runtime must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Ask the linking service for the stored token.
+    FetchLink,
+    /// Send a LaunchRequest, with the token when there is one.
+    SendLaunch { token: Option<String> },
+    /// Ask the linking service for a device code.
+    RequestCode,
+    /// Poll once after `after` ms; `wait_s` asks a long-poll capable server to hold it.
+    Poll {
+        epoch: u32,
+        device_code: String,
+        after: Millis,
+        wait_s: u64,
+    },
+    /// Stop any poll in flight.
+    CancelPoll,
+    /// Send `Event::Tick` at this time.
+    WakeAt(Millis),
+    /// Forward a card to the Alexa app (phone).
+    ForwardCard {
+        kind: String,
+        speech: Option<String>,
+    },
+    /// Open the sign-in page on this device (issue: "Sign in using this device").
+    OpenSignIn { verification_uri_complete: String },
+}
+
+/// Where the journey is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    Home,
+    Invoking {
+        token: Option<String>,
+    },
+    RequestingCode {
+        skill_speech: Option<String>,
+    },
+    Prompt {
+        code: LinkCode,
+        skill_speech: Option<String>,
+        epoch: u32,
+    },
+    Success {
+        until: Millis,
+        token: String,
+    },
+    Launching {
+        token: String,
+    },
+    SkillResponse(SkillAnswer),
+    CodeExpired,
+    AccessDenied,
+    /// `resume` is the link prompt to go back to when polling failed.
+    Unreachable {
+        step: Step,
+        reason: String,
+        retry_at: Millis,
+        attempt: u32,
+        resume: Option<Box<State>>,
+    },
+    SkillError {
+        reason: String,
+    },
+}
+
+/// Settings the flow needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowConfig {
+    /// Account linking required: ask to link when no token is stored, even before the skill asks.
+    pub linking_required: bool,
+    /// The linking service holds polls (RFC 7240 `Prefer: wait`).
+    pub long_poll: bool,
+    /// Seed for retry jitter (deterministic; the runtime passes a random one).
+    pub jitter_seed: u64,
+}
+
+/// The state machine.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    pub state: State,
+    cfg: FlowConfig,
+    epoch: u32,
+    /// True once a token was granted in this journey (for invariants and tests).
+    pub granted: bool,
+    rng: u64,
+    skill_speech_for_retry: Option<String>,
+    /// Consecutive peer failures, for backoff; reset by any answer.
+    failures: u32,
+}
+
+impl Flow {
+    pub fn new(cfg: FlowConfig) -> Self {
+        let rng = cfg.jitter_seed | 1;
+        Flow {
+            state: State::Home,
+            cfg,
+            epoch: 0,
+            granted: false,
+            rng,
+            skill_speech_for_retry: None,
+            failures: 0,
+        }
+    }
+
+    pub fn scene(&self) -> Scene {
+        match &self.state {
+            State::Home => Scene::Home,
+            State::Invoking { .. } | State::RequestingCode { .. } | State::Launching { .. } => {
+                Scene::Invoking
+            }
+            State::Prompt { .. } => Scene::LinkPrompt,
+            State::Success { .. } => Scene::Success,
+            State::SkillResponse(_) => Scene::SkillResponse,
+            State::CodeExpired => Scene::CodeExpired,
+            State::AccessDenied => Scene::AccessDenied,
+            State::Unreachable { .. } => Scene::ServerUnreachable,
+            State::SkillError { .. } => Scene::SkillError,
+        }
+    }
+
+    fn jitter(&mut self, max: Millis) -> Millis {
+        // xorshift64: deterministic jitter without a clock or OS randomness.
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        if max == 0 { 0 } else { self.rng % max }
+    }
+
+    fn unreachable(
+        &mut self,
+        now: Millis,
+        step: Step,
+        reason: String,
+        resume: Option<Box<State>>,
+    ) -> Vec<Effect> {
+        let attempt = self.failures;
+        self.failures = self.failures.saturating_add(1);
+        let base = RETRY_BASE_MS
+            .saturating_mul(1 << attempt.min(10))
+            .min(RETRY_CAP_MS);
+        // "Equal jitter": half fixed, half random, so retries spread but never collapse to zero.
+        let delay = base / 2 + self.jitter(base / 2 + 1);
+        let retry_at = now + delay;
+        self.state = State::Unreachable {
+            step,
+            reason,
+            retry_at,
+            attempt,
+            resume,
+        };
+        vec![Effect::CancelPoll, Effect::WakeAt(retry_at)]
+    }
+
+    fn retry(&mut self, step: Step, resume: Option<Box<State>>, now: Millis) -> Vec<Effect> {
+        if let Some(prompt) = resume
+            && let State::Prompt {
+                code, skill_speech, ..
+            } = *prompt
+        {
+            if now >= code.expires_at {
+                self.state = State::CodeExpired;
+                return vec![];
+            }
+            self.epoch = self.epoch.wrapping_add(1);
+            let fx = vec![self.poll(&code, 0), Effect::WakeAt(now + 1000)];
+            self.state = State::Prompt {
+                code,
+                skill_speech,
+                epoch: self.epoch,
+            };
+            return fx;
+        }
+        match step {
+            Step::FetchLink => {
+                self.state = State::Invoking { token: None };
+                vec![Effect::FetchLink]
+            }
+            Step::Launch => {
+                self.state = State::Invoking { token: None };
+                vec![Effect::FetchLink]
+            }
+            Step::RequestCode | Step::Poll => {
+                self.state = State::RequestingCode {
+                    skill_speech: self.skill_speech_for_retry.clone(),
+                };
+                vec![Effect::RequestCode]
+            }
+        }
+    }
+
+    fn start_code(&mut self, skill_speech: Option<String>) -> Vec<Effect> {
+        self.skill_speech_for_retry = skill_speech.clone();
+        self.state = State::RequestingCode { skill_speech };
+        vec![Effect::RequestCode]
+    }
+
+    fn poll(&self, code: &LinkCode, after: Millis) -> Effect {
+        let wait_s = if self.cfg.long_poll {
+            code.interval_ms / 1000
+        } else {
+            0
+        };
+        Effect::Poll {
+            epoch: self.epoch,
+            device_code: code.device_code.clone(),
+            after,
+            wait_s,
+        }
+    }
+
+    /// Feeds one event in; returns what the runtime must do.
+    pub fn handle(&mut self, event: Event, now: Millis) -> Vec<Effect> {
+        use Event as E;
+        let state = self.state.clone();
+        if matches!(
+            event,
+            E::LinkFetched { .. }
+                | E::SkillAnswered(_)
+                | E::SkillFailed { .. }
+                | E::CodeIssued(_)
+                | E::PollPending { .. }
+                | E::PollGranted { .. }
+        ) {
+            self.failures = 0;
+        }
+        match (state, event) {
+            // Starting (again) from any resting scene.
+            (
+                State::Home
+                | State::SkillResponse(_)
+                | State::CodeExpired
+                | State::AccessDenied
+                | State::SkillError { .. },
+                E::Invoked,
+            ) => {
+                self.granted = false;
+                self.state = State::Invoking { token: None };
+                vec![Effect::FetchLink]
+            }
+            (State::Invoking { .. }, E::LinkFetched { token }) => match token {
+                None if self.cfg.linking_required => self.start_code(None),
+                token => {
+                    self.state = State::Invoking {
+                        token: token.clone(),
+                    };
+                    vec![Effect::SendLaunch { token }]
+                }
+            },
+            (State::Invoking { .. } | State::Launching { .. }, E::SkillAnswered(a)) => {
+                if a.asks_to_link {
+                    // Also after Launching: the skill refused the token it was just given, so link again.
+                    let mut fx = vec![Effect::ForwardCard {
+                        kind: "LinkAccount".into(),
+                        speech: a.speech.clone(),
+                    }];
+                    fx.extend(self.start_code(a.speech));
+                    fx
+                } else {
+                    self.state = State::SkillResponse(a);
+                    vec![]
+                }
+            }
+            (State::Invoking { .. } | State::Launching { .. }, E::SkillFailed { reason }) => {
+                self.state = State::SkillError { reason };
+                vec![]
+            }
+            (State::RequestingCode { skill_speech }, E::CodeIssued(code)) => {
+                self.epoch = self.epoch.wrapping_add(1);
+                let fx = vec![
+                    self.poll(&code, code.interval_ms + POLL_MARGIN_MS),
+                    Effect::WakeAt(code.expires_at.min(now + 1000)),
+                ];
+                self.state = State::Prompt {
+                    code,
+                    skill_speech,
+                    epoch: self.epoch,
+                };
+                fx
+            }
+            (State::Prompt { code, epoch, .. }, E::PollPending { epoch: g, elapsed })
+                if g == epoch =>
+            {
+                let after = code.interval_ms.saturating_sub(elapsed) + POLL_MARGIN_MS;
+                vec![self.poll(&code, after)]
+            }
+            (
+                State::Prompt {
+                    mut code,
+                    epoch,
+                    skill_speech,
+                },
+                E::PollSlowDown { epoch: g, elapsed },
+            ) if g == epoch => {
+                // RFC 8628 §3.5: add 5 s for this and every later request.
+                code.interval_ms += 5_000;
+                let after = code.interval_ms.saturating_sub(elapsed) + POLL_MARGIN_MS;
+                let fx = vec![self.poll(&code, after)];
+                self.state = State::Prompt {
+                    code,
+                    epoch,
+                    skill_speech,
+                };
+                fx
+            }
+            (
+                State::Prompt { epoch, .. },
+                E::PollGranted {
+                    epoch: g,
+                    access_token,
+                },
+            ) if g == epoch => {
+                self.granted = true;
+                let until = now + SUCCESS_HOLD_MS;
+                self.state = State::Success {
+                    until,
+                    token: access_token,
+                };
+                vec![Effect::CancelPoll, Effect::WakeAt(until)]
+            }
+            (State::Prompt { epoch, .. }, E::PollDenied { epoch: g }) if g == epoch => {
+                self.state = State::AccessDenied;
+                vec![Effect::CancelPoll]
+            }
+            (
+                State::Prompt { epoch, .. },
+                E::PollExpired { epoch: g } | E::PollFailed { epoch: g, .. },
+            ) if g == epoch => {
+                self.state = State::CodeExpired;
+                vec![Effect::CancelPoll]
+            }
+            (State::Prompt { code, .. }, E::Tick) => {
+                if now >= code.expires_at {
+                    self.state = State::CodeExpired;
+                    vec![Effect::CancelPoll]
+                } else {
+                    // Wake each second for the countdown.
+                    vec![Effect::WakeAt((now + 1000).min(code.expires_at))]
+                }
+            }
+            (State::Prompt { code, .. }, E::TapSignInHere) => {
+                let url = code.verification_uri_complete.clone().unwrap_or_else(|| {
+                    format!("{}?user_code={}", code.verification_uri, code.user_code)
+                });
+                vec![Effect::OpenSignIn {
+                    verification_uri_complete: url,
+                }]
+            }
+            (State::Success { until, token }, E::Tick) => {
+                if now >= until {
+                    self.state = State::Launching {
+                        token: token.clone(),
+                    };
+                    vec![Effect::SendLaunch { token: Some(token) }]
+                } else {
+                    vec![Effect::WakeAt(until)]
+                }
+            }
+            (State::CodeExpired | State::AccessDenied, E::TapNewCode) => {
+                let speech = self.skill_speech_for_retry.clone();
+                self.start_code(speech)
+            }
+            (
+                State::Unreachable {
+                    step,
+                    retry_at,
+                    resume,
+                    ..
+                },
+                E::Tick,
+            ) if now >= retry_at => self.retry(step, resume, now),
+            (State::Unreachable { retry_at, .. }, E::Tick) => vec![Effect::WakeAt(retry_at)],
+            (State::Unreachable { step, resume, .. }, E::TapRetry) => self.retry(step, resume, now),
+            (State::SkillError { .. }, E::TapRetry) => {
+                self.state = State::Invoking { token: None };
+                vec![Effect::FetchLink]
+            }
+            (
+                State::Invoking { .. } | State::Launching { .. },
+                E::PeerUnreachable {
+                    step: step @ (Step::FetchLink | Step::Launch),
+                    reason,
+                },
+            ) => self.unreachable(now, step, reason, None),
+            (
+                State::RequestingCode { .. },
+                E::PeerUnreachable {
+                    step: Step::RequestCode,
+                    reason,
+                },
+            ) => self.unreachable(now, Step::RequestCode, reason, None),
+            (
+                prompt @ State::Prompt { .. },
+                E::PeerUnreachable {
+                    step: Step::Poll,
+                    reason,
+                },
+            ) => self.unreachable(now, Step::Poll, reason, Some(Box::new(prompt))),
+            (_, E::TapHome) => {
+                self.state = State::Home;
+                self.granted = false;
+                vec![Effect::CancelPoll]
+            }
+            // Anything else (stale poll results, taps on the wrong scene) changes nothing.
+            _ => vec![],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,50 @@
+//! The scenes a device shows (DESIGN.md "Screens").
+
+/// One screen of the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scene {
+    Home,
+    Invoking,
+    LinkPrompt,
+    Success,
+    SkillResponse,
+    CodeExpired,
+    AccessDenied,
+    ServerUnreachable,
+    SkillError,
+}
+
+impl Scene {
+    /// Every scene, in `linkscreen scenes` order.
+    pub const ALL: &'static [Scene] = &[
+        Scene::Home,
+        Scene::Invoking,
+        Scene::LinkPrompt,
+        Scene::Success,
+        Scene::SkillResponse,
+        Scene::CodeExpired,
+        Scene::AccessDenied,
+        Scene::ServerUnreachable,
+        Scene::SkillError,
+    ];
+
+    /// The kebab-case name used on the CLI, in file names and in events.
+    pub fn id(self) -> &'static str {
+        match self {
+            Scene::Home => "home",
+            Scene::Invoking => "invoking",
+            Scene::LinkPrompt => "link-prompt",
+            Scene::Success => "success",
+            Scene::SkillResponse => "skill-response",
+            Scene::CodeExpired => "code-expired",
+            Scene::AccessDenied => "access-denied",
+            Scene::ServerUnreachable => "server-unreachable",
+            Scene::SkillError => "skill-error",
+        }
+    }
+
+    /// Parses a scene name.
+    pub fn from_id(id: &str) -> Option<Scene> {
+        Scene::ALL.iter().copied().find(|s| s.id() == id)
+    }
+}

@@ -1,0 +1,410 @@
+//! Unit tests for the flow: each scene with each event that matters, and a
+//! property test over random event sequences.
+
+use super::*;
+use proptest::prelude::*;
+
+fn cfg(required: bool) -> FlowConfig {
+    FlowConfig {
+        linking_required: required,
+        long_poll: false,
+        jitter_seed: 7,
+    }
+}
+
+fn code(now: Millis) -> LinkCode {
+    LinkCode {
+        device_code: "dc".into(),
+        user_code: "BCDF-GHJK".into(),
+        verification_uri: "http://h/device".into(),
+        verification_uri_complete: Some("http://h/device?user_code=BCDF-GHJK".into()),
+        expires_at: now + 600_000,
+        interval_ms: 5_000,
+    }
+}
+
+fn ask_link() -> SkillAnswer {
+    SkillAnswer {
+        speech: Some("Welcome to Ride Hailer! link".into()),
+        asks_to_link: true,
+        ..Default::default()
+    }
+}
+
+/// Drives a flow to the link prompt.
+fn at_prompt(required: bool) -> Flow {
+    let mut f = Flow::new(cfg(required));
+    assert_eq!(f.handle(Event::Invoked, 0), vec![Effect::FetchLink]);
+    if required {
+        assert_eq!(
+            f.handle(Event::LinkFetched { token: None }, 1),
+            vec![Effect::RequestCode]
+        );
+    } else {
+        assert_eq!(
+            f.handle(Event::LinkFetched { token: None }, 1),
+            vec![Effect::SendLaunch { token: None }]
+        );
+        let fx = f.handle(Event::SkillAnswered(ask_link()), 2);
+        assert!(fx.contains(&Effect::RequestCode));
+        assert!(matches!(&fx[0], Effect::ForwardCard { kind, .. } if kind == "LinkAccount"));
+    }
+    let fx = f.handle(Event::CodeIssued(code(10)), 10);
+    assert!(matches!(fx[0], Effect::Poll { after: 5_050, .. }), "{fx:?}");
+    assert_eq!(f.scene(), Scene::LinkPrompt);
+    f
+}
+
+fn epoch(f: &Flow) -> u32 {
+    match f.state {
+        State::Prompt { epoch, .. } => epoch,
+        _ => panic!("not at prompt: {:?}", f.state),
+    }
+}
+
+#[test]
+fn linked_user_goes_straight_to_the_skill() {
+    let mut f = Flow::new(cfg(true));
+    f.handle(Event::Invoked, 0);
+    assert_eq!(
+        f.handle(
+            Event::LinkFetched {
+                token: Some("t".into())
+            },
+            1
+        ),
+        vec![Effect::SendLaunch {
+            token: Some("t".into())
+        }]
+    );
+    f.handle(
+        Event::SkillAnswered(SkillAnswer {
+            speech: Some("Now, I can help".into()),
+            ..Default::default()
+        }),
+        2,
+    );
+    assert_eq!(f.scene(), Scene::SkillResponse);
+}
+
+#[test]
+fn optional_linking_asks_the_skill_first_and_links_on_its_card() {
+    let f = at_prompt(false);
+    match &f.state {
+        State::Prompt { skill_speech, .. } => {
+            assert!(skill_speech.as_deref().unwrap().starts_with("Welcome"))
+        }
+        s => panic!("{s:?}"),
+    }
+}
+
+#[test]
+fn whole_qr_journey_reaches_skill_response_with_token() {
+    let mut f = at_prompt(true);
+    let g = epoch(&f);
+    assert!(matches!(
+        f.handle(
+            Event::PollPending {
+                epoch: g,
+                elapsed: 20
+            },
+            5_100
+        )[0],
+        Effect::Poll { after: 5_030, .. }
+    ));
+    let fx = f.handle(
+        Event::PollGranted {
+            epoch: g,
+            access_token: "tok".into(),
+        },
+        10_200,
+    );
+    assert_eq!(fx, vec![Effect::CancelPoll, Effect::WakeAt(12_200)]);
+    assert_eq!(f.scene(), Scene::Success);
+    assert!(
+        f.handle(Event::Tick, 11_000)
+            .contains(&Effect::WakeAt(12_200)),
+        "success holds ~2 s"
+    );
+    assert_eq!(
+        f.handle(Event::Tick, 12_200),
+        vec![Effect::SendLaunch {
+            token: Some("tok".into())
+        }]
+    );
+    assert_eq!(f.scene(), Scene::Invoking);
+    f.handle(
+        Event::SkillAnswered(SkillAnswer {
+            speech: Some("Now, I can help you book a ride!".into()),
+            ..Default::default()
+        }),
+        12_300,
+    );
+    assert_eq!(f.scene(), Scene::SkillResponse);
+    assert!(f.granted);
+}
+
+#[test]
+fn long_poll_asks_the_server_to_hold_and_repolls_at_once_after_a_held_poll() {
+    let mut f = Flow::new(FlowConfig {
+        long_poll: true,
+        ..cfg(true)
+    });
+    f.handle(Event::Invoked, 0);
+    f.handle(Event::LinkFetched { token: None }, 0);
+    let fx = f.handle(Event::CodeIssued(code(0)), 0);
+    assert!(matches!(fx[0], Effect::Poll { wait_s: 5, .. }));
+    let g = epoch(&f);
+    let fx = f.handle(
+        Event::PollPending {
+            epoch: g,
+            elapsed: 5_000,
+        },
+        10_000,
+    );
+    assert!(
+        matches!(
+            fx[0],
+            Effect::Poll {
+                after: POLL_MARGIN_MS,
+                wait_s: 5,
+                ..
+            }
+        ),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn slow_down_adds_five_seconds_for_good() {
+    let mut f = at_prompt(true);
+    let g = epoch(&f);
+    assert!(matches!(
+        f.handle(
+            Event::PollSlowDown {
+                epoch: g,
+                elapsed: 0
+            },
+            1
+        )[0],
+        Effect::Poll { after: 10_050, .. }
+    ));
+    assert!(matches!(
+        f.handle(
+            Event::PollPending {
+                epoch: g,
+                elapsed: 0
+            },
+            2
+        )[0],
+        Effect::Poll { after: 10_050, .. }
+    ));
+}
+
+#[test]
+fn denied_expired_and_failed_polls_end_the_code() {
+    let mut f = at_prompt(true);
+    let g = epoch(&f);
+    f.handle(Event::PollDenied { epoch: g }, 1);
+    assert_eq!(f.scene(), Scene::AccessDenied);
+    let mut f = at_prompt(true);
+    let g = epoch(&f);
+    f.handle(Event::PollExpired { epoch: g }, 1);
+    assert_eq!(f.scene(), Scene::CodeExpired);
+    assert_eq!(f.handle(Event::TapNewCode, 2), vec![Effect::RequestCode]);
+    let mut f = at_prompt(true);
+    let g = epoch(&f);
+    f.handle(
+        Event::PollFailed {
+            epoch: g,
+            reason: "invalid_grant".into(),
+        },
+        1,
+    );
+    assert_eq!(f.scene(), Scene::CodeExpired);
+}
+
+#[test]
+fn countdown_ticks_and_expires_on_the_device_clock() {
+    let mut f = at_prompt(true);
+    assert_eq!(f.handle(Event::Tick, 1_010), vec![Effect::WakeAt(2_010)]);
+    assert_eq!(f.handle(Event::Tick, 600_010), vec![Effect::CancelPoll]);
+    assert_eq!(f.scene(), Scene::CodeExpired);
+}
+
+#[test]
+fn stale_poll_results_are_ignored() {
+    let mut f = at_prompt(true);
+    let g = epoch(&f);
+    assert!(
+        f.handle(
+            Event::PollGranted {
+                epoch: g + 9,
+                access_token: "x".into()
+            },
+            1
+        )
+        .is_empty()
+    );
+    assert_eq!(f.scene(), Scene::LinkPrompt);
+    assert!(!f.granted);
+}
+
+#[test]
+fn unreachable_backs_off_with_cap_and_jitter_then_retries() {
+    let mut f = Flow::new(cfg(true));
+    f.handle(Event::Invoked, 0);
+    let mut delays = vec![];
+    let mut now = 0;
+    for _ in 0..8 {
+        let fx = f.handle(
+            Event::PeerUnreachable {
+                step: Step::FetchLink,
+                reason: "refused".into(),
+            },
+            now,
+        );
+        assert_eq!(f.scene(), Scene::ServerUnreachable);
+        let Effect::WakeAt(at) = fx[1] else { panic!() };
+        delays.push(at - now);
+        now = at;
+        assert_eq!(f.handle(Event::Tick, now), vec![Effect::FetchLink]);
+    }
+    assert!(
+        delays[0] >= RETRY_BASE_MS / 2 && delays[0] <= RETRY_BASE_MS,
+        "{delays:?}"
+    );
+    assert!(delays[3] >= 4_000, "grows: {delays:?}");
+    assert!(
+        delays.iter().all(|d| *d <= RETRY_CAP_MS),
+        "capped: {delays:?}"
+    );
+    // Answer comes back: failures reset.
+    f.handle(
+        Event::LinkFetched {
+            token: Some("t".into()),
+        },
+        now,
+    );
+    assert_eq!(f.scene(), Scene::Invoking);
+}
+
+#[test]
+fn poll_outage_resumes_the_same_code() {
+    let mut f = at_prompt(true);
+    f.handle(
+        Event::PeerUnreachable {
+            step: Step::Poll,
+            reason: "down".into(),
+        },
+        100,
+    );
+    assert_eq!(f.scene(), Scene::ServerUnreachable);
+    let fx = f.handle(Event::TapRetry, 200);
+    assert!(matches!(&fx[0], Effect::Poll { device_code, after: 0, .. } if device_code == "dc"));
+    assert_eq!(f.scene(), Scene::LinkPrompt);
+}
+
+#[test]
+fn bad_skill_answer_shows_skill_error_and_retry_relaunches() {
+    let mut f = Flow::new(cfg(true));
+    f.handle(Event::Invoked, 0);
+    f.handle(
+        Event::LinkFetched {
+            token: Some("t".into()),
+        },
+        0,
+    );
+    f.handle(
+        Event::SkillFailed {
+            reason: "missing field `version`".into(),
+        },
+        1,
+    );
+    assert_eq!(f.scene(), Scene::SkillError);
+    assert_eq!(f.handle(Event::TapRetry, 2), vec![Effect::FetchLink]);
+}
+
+#[test]
+fn sign_in_here_opens_the_complete_uri() {
+    let mut f = at_prompt(true);
+    assert_eq!(
+        f.handle(Event::TapSignInHere, 1),
+        vec![Effect::OpenSignIn {
+            verification_uri_complete: "http://h/device?user_code=BCDF-GHJK".into()
+        }]
+    );
+}
+
+#[test]
+fn home_from_anywhere_cancels_polling() {
+    let mut f = at_prompt(true);
+    assert_eq!(f.handle(Event::TapHome, 1), vec![Effect::CancelPoll]);
+    assert_eq!(f.scene(), Scene::Home);
+}
+
+#[test]
+fn every_scene_id_round_trips() {
+    for s in Scene::ALL {
+        assert_eq!(Scene::from_id(s.id()), Some(*s));
+    }
+}
+
+fn any_event() -> impl Strategy<Value = Event> {
+    prop_oneof![
+        Just(Event::Invoked),
+        prop::option::of("[a-z]{1,4}").prop_map(|token| Event::LinkFetched { token }),
+        any::<bool>().prop_map(|l| Event::SkillAnswered(SkillAnswer {
+            asks_to_link: l,
+            ..Default::default()
+        })),
+        Just(Event::SkillFailed { reason: "x".into() }),
+        Just(Event::PeerUnreachable {
+            step: Step::FetchLink,
+            reason: "x".into()
+        }),
+        Just(Event::PeerUnreachable {
+            step: Step::Poll,
+            reason: "x".into()
+        }),
+        Just(Event::PeerUnreachable {
+            step: Step::RequestCode,
+            reason: "x".into()
+        }),
+        (0u64..700_000).prop_map(|t| Event::CodeIssued(code(t))),
+        (0u32..4, 0u64..10_000).prop_map(|(epoch, elapsed)| Event::PollPending { epoch, elapsed }),
+        (0u32..4, 0u64..10_000).prop_map(|(epoch, elapsed)| Event::PollSlowDown { epoch, elapsed }),
+        (0u32..4).prop_map(|epoch| Event::PollGranted {
+            epoch,
+            access_token: "t".into()
+        }),
+        (0u32..4).prop_map(|epoch| Event::PollDenied { epoch }),
+        (0u32..4).prop_map(|epoch| Event::PollExpired { epoch }),
+        Just(Event::Tick),
+        Just(Event::TapNewCode),
+        Just(Event::TapRetry),
+        Just(Event::TapHome),
+        Just(Event::TapSignInHere),
+    ]
+}
+
+proptest! {
+    /// Nothing panics, and success (or a launch with a token from a grant) comes only after a grant.
+    #[test]
+    fn random_event_sequences_are_safe(events in prop::collection::vec((any_event(), 0u64..5_000), 1..80)) {
+        let mut f = Flow::new(cfg(true));
+        let mut now = 0;
+        let mut ever_granted = false;
+        for (e, dt) in events {
+            now += dt;
+            let was_granted_event = matches!(e, Event::PollGranted { .. });
+            let before = f.scene();
+            let _ = f.handle(e, now);
+            if f.scene() == Scene::Success {
+                prop_assert!(f.granted, "success without a grant");
+                if before != Scene::Success { prop_assert!(was_granted_event); ever_granted = true; }
+            }
+        }
+        let _ = ever_granted;
+    }
+}

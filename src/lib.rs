@@ -1,0 +1,16 @@
+//! linkscreen: an Alexa device-with-a-screen emulator for the account-linking
+//! journey of a custom skill. See DESIGN.md in the repository for the shape:
+//! `flow` decides, `device` runs effects, `view` renders, `backend` serves.
+
+rust_i18n::i18n!("locales", fallback = "en");
+
+pub mod app;
+pub mod backend;
+pub mod cli;
+pub mod clients;
+pub mod config;
+pub mod device;
+pub mod flow;
+pub mod locale;
+pub mod protocol;
+pub mod view;

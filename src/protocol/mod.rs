@@ -1,0 +1,8 @@
+//! Wire formats, as serde types: the ASK request/response envelope, the SMAPI
+//! `accountLinkingRequest`, OAuth 2.0 / RFC 8628 / RFC 8414 messages and the
+//! device viewport presets. No IO here: only shapes and their validation.
+
+pub mod account_linking;
+pub mod ask;
+pub mod oauth;
+pub mod viewport;

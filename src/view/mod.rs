@@ -1,0 +1,61 @@
+//! The only Rust that touches Slint: pushes a [`UiModel`] into the UI's
+//! globals, turns UI callbacks into flow events, and renders headless frames
+//! with the software renderer.
+
+pub mod headless;
+pub mod model;
+pub mod qr;
+
+pub use model::UiModel;
+
+use crate::protocol::viewport::{DeviceProfile, Shape};
+
+pub mod ui {
+    #![allow(clippy::all)]
+    slint::include_modules!();
+}
+
+use slint::ComponentHandle;
+use ui::{AppWindow, Device, Screen};
+
+/// Sets the device tokens for a profile at a scale.
+pub fn set_profile(app: &AppWindow, p: &DeviceProfile, scale: f32) {
+    let d = app.global::<Device>();
+    d.set_width(p.width as f32 * scale);
+    d.set_height(p.height as f32 * scale);
+    d.set_round(p.shape == Shape::Round);
+    d.set_tv(p.mode == "TV");
+}
+
+/// Pushes a model into the UI (the QR is rendered here, at the size the layout leaves).
+pub fn apply(app: &AppWindow, p: &DeviceProfile, scale: f32, m: &UiModel) {
+    let s = app.global::<Screen>();
+    s.set_scene(m.scene.into());
+    s.set_title(m.title.as_str().into());
+    s.set_body(m.body.as_str().into());
+    s.set_caption(m.caption.as_str().into());
+    s.set_skill_speech(m.skill_speech.as_str().into());
+    s.set_or_visit(m.or_visit.as_str().into());
+    s.set_verification_url(m.verification_url.as_str().into());
+    s.set_enter_code(m.enter_code.as_str().into());
+    s.set_user_code(m.user_code.as_str().into());
+    s.set_countdown(m.countdown.as_str().into());
+    s.set_primary_label(m.primary_label.as_str().into());
+    s.set_secondary_label(m.secondary_label.as_str().into());
+    match &m.qr_payload {
+        Some(data) => {
+            let w = (p.width as f32 * scale) as u32;
+            let h = (p.height as f32 * scale) as u32;
+            let img = qr::render(data, qr::target_px(w, h, p.shape == Shape::Round));
+            let side = img.width();
+            let buf = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
+                img.as_raw(),
+                side,
+                side,
+            );
+            s.set_qr(slint::Image::from_rgba8(buf));
+            s.set_qr_size(side as f32);
+        }
+        None => s.set_qr_size(0.0),
+    }
+}

@@ -1,0 +1,199 @@
+//! Scene -> what the screen says: every user-visible string, translated, and
+//! the QR payload. Pure (no Slint), so it is unit-tested without rendering.
+
+use crate::flow::{Millis, Scene, State};
+use crate::locale::tr;
+
+/// Everything the UI shows for one state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UiModel {
+    pub scene: &'static str,
+    pub title: String,
+    pub body: String,
+    pub caption: String,
+    pub skill_speech: String,
+    pub or_visit: String,
+    pub verification_url: String,
+    pub enter_code: String,
+    pub user_code: String,
+    pub countdown: String,
+    pub primary_label: String,
+    pub secondary_label: String,
+    /// Text to encode in the QR code (verification_uri_complete).
+    pub qr_payload: Option<String>,
+}
+
+/// `m:ss`, or `h:mm:ss` past an hour.
+pub fn mmss(ms: Millis) -> String {
+    let s = ms.div_ceil(1000);
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// Builds the model of `state` at `now`.
+pub fn build(
+    scene: Scene,
+    state: &State,
+    now: Millis,
+    locale: &str,
+    skill_name: &str,
+    invocation: &str,
+) -> UiModel {
+    let t = |k: &str| tr(k, locale, &[("skill_name", skill_name)]);
+    let mut m = UiModel {
+        scene: scene.id(),
+        ..Default::default()
+    };
+    match state {
+        State::Home => {
+            m.title = skill_name.to_owned();
+            // Tapping the hint says it: the touch equivalent of the utterance.
+            m.primary_label = tr("device.home_hint", locale, &[("skill_name", invocation)]);
+        }
+        State::Invoking { .. } | State::RequestingCode { .. } | State::Launching { .. } => {
+            m.title = t("device.invoking");
+            m.body = t("device.listening");
+        }
+        State::Prompt {
+            code, skill_speech, ..
+        } => {
+            m.caption = t("device.link_caption");
+            m.skill_speech = skill_speech.clone().unwrap_or_default();
+            m.or_visit = t("device.or_visit");
+            m.verification_url = code.verification_uri.clone();
+            m.enter_code = t("device.enter_code");
+            m.user_code = code.user_code.clone();
+            m.countdown = tr(
+                "device.expires_in",
+                locale,
+                &[("time", &mmss(code.expires_at.saturating_sub(now)))],
+            );
+            m.primary_label = t("device.sign_in_here");
+            m.qr_payload = Some(code.verification_uri_complete.clone().unwrap_or_else(|| {
+                format!("{}?user_code={}", code.verification_uri, code.user_code)
+            }));
+        }
+        State::Success { .. } => {
+            m.title = t("device.success_title");
+            m.body = t("device.success_body");
+        }
+        State::SkillResponse(a) => {
+            m.title = a
+                .card_title
+                .clone()
+                .unwrap_or_else(|| skill_name.to_owned());
+            m.body = [a.speech.clone(), a.card_text.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("\n\n");
+            m.primary_label = t("device.home");
+        }
+        State::CodeExpired => {
+            m.title = t("device.expired_title");
+            m.body = t("device.expired_body");
+            m.primary_label = t("device.new_code");
+            m.secondary_label = t("device.home");
+        }
+        State::AccessDenied => {
+            m.title = t("device.denied_title");
+            m.body = t("device.denied_body");
+            m.primary_label = t("device.try_again");
+            m.secondary_label = t("device.home");
+        }
+        State::Unreachable {
+            reason, retry_at, ..
+        } => {
+            m.title = t("device.unreachable_title");
+            let secs = retry_at.saturating_sub(now).div_ceil(1000).to_string();
+            m.body = format!(
+                "{}\n{}",
+                tr("device.unreachable_body", locale, &[("secs", &secs)]),
+                reason
+            );
+            m.primary_label = t("device.retry_now");
+            m.secondary_label = t("device.home");
+        }
+        State::SkillError { reason } => {
+            m.title = t("device.skill_error_title");
+            m.body = reason.clone();
+            m.primary_label = t("device.try_again");
+            m.secondary_label = t("device.home");
+        }
+    }
+    m
+}
+
+/// Which flow event a button press means in a scene.
+pub fn action_event(scene: &str, action: &str) -> Option<crate::flow::Event> {
+    use crate::flow::Event as E;
+    Some(match (scene, action) {
+        ("link-prompt", "sign-in-here") => E::TapSignInHere,
+        ("home", _) => E::Invoked,
+        ("code-expired", "primary") | ("access-denied", "primary") => E::TapNewCode,
+        ("server-unreachable", "primary") | ("skill-error", "primary") => E::TapRetry,
+        (_, "secondary") | ("skill-response", "primary") => E::TapHome,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::LinkCode;
+
+    #[test]
+    fn prompt_shows_code_url_countdown_and_qr_payload() {
+        let code = LinkCode {
+            device_code: "d".into(),
+            user_code: "WDJB-MJHT".into(),
+            verification_uri: "http://127.0.0.1:1/device".into(),
+            verification_uri_complete: Some("http://127.0.0.1:1/device?user_code=WDJB-MJHT".into()),
+            expires_at: 600_000,
+            interval_ms: 5000,
+        };
+        let st = State::Prompt {
+            code,
+            skill_speech: None,
+            epoch: 1,
+        };
+        let m = build(
+            Scene::LinkPrompt,
+            &st,
+            1_500,
+            "en-US",
+            "Ride Hailer",
+            "ride hailer",
+        );
+        assert_eq!(
+            m.caption,
+            "To use Ride Hailer, you need to link your account. Scan the QR code on the screen with your phone."
+        );
+        assert_eq!(m.user_code, "WDJB-MJHT");
+        assert_eq!(m.countdown, "Code expires in 9:59");
+        assert_eq!(
+            m.qr_payload.as_deref(),
+            Some("http://127.0.0.1:1/device?user_code=WDJB-MJHT")
+        );
+        assert_eq!(m.primary_label, "Sign in using this device");
+        let fr = build(
+            Scene::LinkPrompt,
+            &st,
+            0,
+            "fr-CA",
+            "Ride Hailer",
+            "ride hailer",
+        );
+        assert!(fr.caption.starts_with("Pour utiliser Ride Hailer"));
+    }
+
+    #[test]
+    fn countdown_format() {
+        assert_eq!(mmss(0), "0:00");
+        assert_eq!(mmss(59_001), "1:00");
+        assert_eq!(mmss(3_600_000), "1:00:00");
+    }
+}

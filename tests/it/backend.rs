@@ -1,0 +1,747 @@
+//! The embedded backend over real loopback HTTP: linking service, phone pages,
+//! sample authorization server and skill, every error path, and a restart.
+
+use std::time::Duration;
+
+use crate::util::{Env, Phone, config_in};
+use linkscreen::backend::{self, auth_server};
+
+#[tokio::test]
+async fn metadata_lists_the_endpoints() {
+    let env = Env::start().await;
+    assert_eq!(env.meta.issuer, env.base());
+    assert!(
+        env.meta
+            .device_authorization_endpoint
+            .as_deref()
+            .unwrap()
+            .ends_with("/oauth/device_authorization")
+    );
+    assert!(
+        env.meta
+            .grant_types_supported
+            .iter()
+            .any(|g| g == "urn:ietf:params:oauth:grant-type:device_code")
+    );
+    assert!(env.meta.linkscreen_long_poll);
+}
+
+#[tokio::test]
+async fn device_authorization_follows_rfc8628() {
+    let env = Env::start().await;
+    let d = env.device_code().await;
+    assert!(d.device_code.len() >= 22, "≥128 bits");
+    let letters: String = d.user_code.chars().filter(|c| *c != '-').collect();
+    assert_eq!(letters.len(), 8);
+    assert!(
+        letters
+            .bytes()
+            .all(|b| b"BCDFGHJKLMNPQRSTVWXZ".contains(&b))
+    );
+    assert_eq!(&d.user_code[4..5], "-");
+    assert_eq!(d.expires_in, 600);
+    assert_eq!(d.interval, Some(5));
+    assert_eq!(d.verification_uri, format!("{}/device", env.base()));
+    assert_eq!(
+        d.verification_uri_complete.unwrap(),
+        format!("{}/device?user_code={}", env.base(), d.user_code)
+    );
+
+    let r = env
+        .http
+        .post(env.meta.device_authorization_endpoint.clone().unwrap())
+        .form(&[("client_id", "someone-else")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "invalid_client");
+}
+
+#[tokio::test]
+async fn qr_journey_links_and_the_skill_greets_by_name() {
+    let env = Env::start().await;
+    let d = env.device_code().await;
+    assert_eq!(
+        env.poll(&d.device_code).await,
+        (400, serde_json::json!({"error": "authorization_pending"}))
+    );
+
+    let unlinked = env.launch(None, "en-US").await;
+    assert_eq!(unlinked["response"]["card"]["type"], "LinkAccount");
+    assert_eq!(unlinked["response"]["shouldEndSession"], true);
+    assert!(
+        unlinked["response"]["outputSpeech"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Welcome to Ride Hailer! To reach this functionality")
+    );
+
+    let done = Phone::new()
+        .link(&env.base(), d.verification_uri_complete.as_deref().unwrap())
+        .await;
+    assert_eq!(done.status, 200);
+    assert!(
+        done.url.contains("/api/skill/link/"),
+        "ends on Alexa's redirect URL: {}",
+        done.url
+    );
+    assert!(done.body.contains("successfully linked"), "{}", done.body);
+
+    env.pass_interval();
+    let (status, tok) = env.poll(&d.device_code).await;
+    assert_eq!(status, 200, "{tok}");
+    assert_eq!(tok["token_type"], "Bearer");
+    assert!(tok["expires_in"].as_u64().unwrap() > 3000);
+    assert_eq!(tok["scope"], "profile rides");
+    let access = tok["access_token"].as_str().unwrap();
+
+    let linked = env.launch(Some(access), "en-US").await;
+    assert_eq!(
+        linked["response"]["outputSpeech"]["text"],
+        "Hi Annie! Now, I can help you book a ride! Where would you like to go?"
+    );
+    assert!(linked["response"].get("card").is_none());
+
+    // The device code is single use.
+    env.pass_interval();
+    let (status, err) = env.poll(&d.device_code).await;
+    assert_eq!(
+        (status, err["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+
+    // The stored link is what the device uses next time.
+    let (s, link) = env.device_link("").await;
+    assert_eq!(s, 200);
+    assert_eq!(link["access_token"], access);
+}
+
+#[tokio::test]
+async fn skill_prompt_is_localized_with_fallback() {
+    let env = Env::start().await;
+    let de = env.launch(None, "de-DE").await;
+    assert!(
+        de["response"]["outputSpeech"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Willkommen bei Ride Hailer!")
+    );
+    let hi = env.launch(None, "hi-IN").await;
+    assert!(
+        hi["response"]["outputSpeech"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Ride Hailer में आपका स्वागत है!")
+    );
+    let unknown = env.launch(None, "ja-JP").await;
+    assert!(
+        unknown["response"]["outputSpeech"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Welcome to Ride Hailer!")
+    );
+    let bogus = env.launch(Some("not-a-token"), "en-US").await;
+    assert_eq!(
+        bogus["response"]["card"]["type"], "LinkAccount",
+        "an invalid token is as good as none"
+    );
+}
+
+#[tokio::test]
+async fn polling_too_fast_is_slow_down_and_the_interval_grows() {
+    let env = Env::start().await;
+    let d = env.device_code().await;
+    assert_eq!(
+        env.poll(&d.device_code).await.1["error"],
+        "authorization_pending"
+    );
+    assert_eq!(env.poll(&d.device_code).await.1["error"], "slow_down");
+    // The interval is now 10 s: 6 s later is still too fast.
+    env.clock.advance(Duration::from_secs(6));
+    assert_eq!(env.poll(&d.device_code).await.1["error"], "slow_down");
+    env.clock.advance(Duration::from_secs(16));
+    assert_eq!(
+        env.poll(&d.device_code).await.1["error"],
+        "authorization_pending"
+    );
+}
+
+#[tokio::test]
+async fn denied_on_consent_reaches_the_device_as_access_denied() {
+    let env = Env::start().await;
+    let d = env.device_code().await;
+    let phone = Phone::new();
+    let consent = phone
+        .to_consent(
+            &env.base(),
+            d.verification_uri_complete.as_deref().unwrap(),
+            auth_server::DEMO_PASSWORD,
+        )
+        .await;
+    let csrf = consent.hidden("csrf").unwrap();
+    let page = phone
+        .post(
+            &format!("{}/ridehailer/consent", env.base()),
+            &[("csrf", &csrf), ("decision", "deny")],
+            None,
+        )
+        .await;
+    assert!(page.url.contains("error=access_denied"), "{}", page.url);
+    assert!(page.body.contains("Account not linked"));
+    let (s, v) = env.poll(&d.device_code).await;
+    assert_eq!((s, v["error"].as_str()), (400, Some("access_denied")));
+}
+
+#[tokio::test]
+async fn expired_and_unknown_codes() {
+    let env = Env::start().await;
+    let d = env.device_code().await;
+    env.clock.advance(Duration::from_secs(601));
+    assert_eq!(env.poll(&d.device_code).await.1["error"], "expired_token");
+    // The phone can no longer use it either.
+    let page = Phone::new()
+        .get(d.verification_uri_complete.as_deref().unwrap())
+        .await;
+    assert_eq!(page.status, 404);
+    assert!(page.body.contains("isn't valid or has expired"));
+    assert_eq!(
+        env.poll("no-such-code").await,
+        (
+            400,
+            serde_json::json!({"error": "invalid_grant", "error_description": "unknown device_code"})
+        )
+    );
+}
+
+#[tokio::test]
+async fn long_poll_returns_the_token_as_soon_as_the_link_completes() {
+    let env = Env::start().await;
+    let d = env.device_code().await;
+    let dc = d.device_code.clone();
+    let held = {
+        let http = env.http.clone();
+        let token_endpoint = env.meta.token_endpoint.clone();
+        tokio::spawn(async move {
+            let r = http
+                .post(token_endpoint)
+                .header("Prefer", "wait=5")
+                .form(&[
+                    ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                    ("device_code", dc.as_str()),
+                    ("client_id", backend::DEVICE_CLIENT_ID),
+                ])
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.headers()
+                    .get("preference-applied")
+                    .map(|v| v.to_str().unwrap().to_owned()),
+                r.json::<serde_json::Value>().await.unwrap(),
+            )
+        })
+    };
+    Phone::new()
+        .link(&env.base(), d.verification_uri_complete.as_deref().unwrap())
+        .await;
+    let (status, applied, body) = held.await.unwrap();
+    assert_eq!(status, 200, "the held poll carried the token: {body}");
+    assert_eq!(applied.as_deref(), Some("wait=5"));
+    assert!(body["access_token"].is_string());
+}
+
+#[tokio::test]
+async fn state_is_single_use_and_checked() {
+    let env = Env::start().await;
+    let d = env.device_code().await;
+    let phone = Phone::new();
+    let consent = phone
+        .to_consent(
+            &env.base(),
+            d.verification_uri_complete.as_deref().unwrap(),
+            auth_server::DEMO_PASSWORD,
+        )
+        .await;
+    let csrf = consent.hidden("csrf").unwrap();
+    // Stop at Alexa's redirect URL to hold the code and state.
+    let at = phone
+        .post(
+            &format!("{}/ridehailer/consent", env.base()),
+            &[("csrf", &csrf), ("decision", "allow")],
+            Some("/api/skill/link/"),
+        )
+        .await;
+    let callback = at.url.clone();
+    let forged = callback.replace("state=", "state=x");
+    let bad = phone.get(&forged).await;
+    assert_eq!(bad.status, 400, "a wrong state is refused");
+    let ok = phone.get(&callback).await;
+    assert!(ok.body.contains("successfully linked"), "{}", ok.body);
+    let replay = phone.get(&callback).await;
+    assert_eq!(replay.status, 400, "a replayed state is refused");
+    assert!(replay.body.contains("already used"));
+}
+
+#[tokio::test]
+async fn sample_server_refuses_replayed_codes_wrong_redirects_secrets_and_pkce() {
+    let env = Env::start().await;
+    let base = env.base();
+    let d = env.device_code().await;
+    let phone = Phone::new();
+    let consent = phone
+        .to_consent(
+            &base,
+            d.verification_uri_complete.as_deref().unwrap(),
+            auth_server::DEMO_PASSWORD,
+        )
+        .await;
+    let csrf = consent.hidden("csrf").unwrap();
+    let at = phone
+        .post(
+            &format!("{base}/ridehailer/consent"),
+            &[("csrf", &csrf), ("decision", "allow")],
+            Some("/api/skill/link/"),
+        )
+        .await;
+    let u = url::Url::parse(&at.url).unwrap();
+    let code = u
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let redirect = format!(
+        "{}/api/skill/link/{}",
+        base,
+        env.shared().config.backend.vendor_id
+    );
+    let secret = env.shared().sample_client_secret.clone();
+    let token_url = format!("{base}/ridehailer/oauth/token");
+    let exchange = |code: String, redirect: String, secret: String, verifier: Option<String>| {
+        let http = env.http.clone();
+        let token_url = token_url.clone();
+        async move {
+            let mut form = vec![
+                ("grant_type", "authorization_code".to_owned()),
+                ("code", code),
+                ("redirect_uri", redirect),
+            ];
+            if let Some(v) = verifier {
+                form.push(("code_verifier", v));
+            }
+            let r = http
+                .post(token_url)
+                .basic_auth(backend::SAMPLE_CLIENT_ID, Some(secret))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+    let (s, v) = exchange(code.clone(), redirect.clone(), "wrong-secret".into(), None).await;
+    assert_eq!((s, v["error"].as_str()), (401, Some("invalid_client")));
+    let (s, v) = exchange(
+        code.clone(),
+        "https://evil.example/cb".into(),
+        secret.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "redirect_uri must match"
+    );
+    let (s, v) = exchange(code.clone(), redirect.clone(), secret.clone(), None).await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "PKCE verifier required: {v}"
+    );
+    let (s, v) = exchange(
+        code.clone(),
+        redirect.clone(),
+        secret.clone(),
+        Some("wrong-verifier-wrong-verifier-wrong-verifier".into()),
+    )
+    .await;
+    assert_eq!((s, v["error"].as_str()), (400, Some("invalid_grant")));
+
+    // The real callback (with the right verifier) still works once...
+    let ok = phone.get(&at.url).await;
+    assert!(ok.body.contains("successfully linked"), "{}", ok.body);
+    // ...and the code cannot be replayed.
+    let verifier: String = env
+        .shared()
+        .store
+        .conn()
+        .query_row(
+            "SELECT code_verifier FROM link_states WHERE used = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let (s, v) = exchange(code, redirect, secret, Some(verifier)).await;
+    assert_eq!((s, v["error"].as_str()), (400, Some("invalid_grant")));
+
+    // Authorization requests with an unregistered redirect_uri are refused on the page, never redirected.
+    let evil = phone
+        .get(&format!("{base}/ridehailer/oauth/authorize?response_type=code&client_id={}&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&state=s", backend::SAMPLE_CLIENT_ID))
+        .await;
+    assert_eq!(evil.status, 400);
+    assert!(evil.body.contains("redirect_uri is not registered"));
+}
+
+#[tokio::test]
+async fn token_endpoint_accepts_body_credentials_and_refresh_rotates() {
+    let env = Env::start().await;
+    let base = env.base();
+    let d = env.device_code().await;
+    Phone::new()
+        .link(&base, d.verification_uri_complete.as_deref().unwrap())
+        .await;
+    let refresh: String = {
+        // Alexa's copy of the refresh token, as the linking service stored it.
+        env.shared()
+            .store
+            .conn()
+            .query_row("SELECT refresh_token FROM links", [], |r| r.get(0))
+            .unwrap()
+    };
+    let secret = env.shared().sample_client_secret.clone();
+    let r = env
+        .http
+        .post(format!("{base}/ridehailer/oauth/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh),
+            ("client_id", backend::SAMPLE_CLIENT_ID),
+            ("client_secret", &secret),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let t: serde_json::Value = r.json().await.unwrap();
+    assert_ne!(t["refresh_token"].as_str().unwrap(), refresh, "rotated");
+    let again = env
+        .http
+        .post(format!("{base}/ridehailer/oauth/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh),
+            ("client_id", backend::SAMPLE_CLIENT_ID),
+            ("client_secret", &secret),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 400, "the old refresh token is revoked");
+}
+
+#[tokio::test]
+async fn expired_token_is_refreshed_before_use_and_a_failed_refresh_breaks_the_link() {
+    let env = Env::start().await;
+    let d = env.device_code().await;
+    Phone::new()
+        .link(&env.base(), d.verification_uri_complete.as_deref().unwrap())
+        .await;
+    let (_, first) = env.device_link("").await;
+    env.clock.advance(Duration::from_secs(2 * 3600));
+    let (s, second) = env.device_link("").await;
+    assert_eq!(s, 200);
+    assert_ne!(first["access_token"], second["access_token"], "refreshed");
+    let greeting = env.launch(second["access_token"].as_str(), "en-US").await;
+    assert!(
+        greeting["response"]["outputSpeech"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Annie"),
+        "the new token works"
+    );
+
+    // Revoke everything at the authorization server, expire again: refresh fails, link is broken.
+    env.shared()
+        .store
+        .conn()
+        .execute("UPDATE rh_tokens SET revoked = 1", [])
+        .unwrap();
+    env.clock.advance(Duration::from_secs(2 * 3600));
+    let (s, v) = env.device_link("").await;
+    assert_eq!((s, v["error"].as_str()), (404, Some("link_broken")));
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_bodies_are_refused_cleanly() {
+    let env = Env::start().await;
+    let t = &env.meta.token_endpoint;
+    let r = env
+        .http
+        .post(t)
+        .json(&serde_json::json!({"grant_type": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["error"],
+        "invalid_request"
+    );
+    let r = env
+        .http
+        .post(t)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=a&device_code=b&client_id=linkscreen-device")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["error"],
+        "invalid_request",
+        "repeated parameters"
+    );
+    let r = env
+        .http
+        .post(t)
+        .form(&[("grant_type", "password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["error"],
+        "unsupported_grant_type"
+    );
+    let r = env
+        .http
+        .post(t)
+        .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:device_code")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["error"],
+        "invalid_request",
+        "missing device_code"
+    );
+    let big = "a".repeat(200 * 1024);
+    let r = env
+        .http
+        .post(t)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("x={big}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let r = env
+        .http
+        .post(format!("{}/ridehailer/skill", env.base()))
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // Still serving after all that.
+    assert_eq!(env.device_code().await.expires_in, 600);
+}
+
+#[tokio::test]
+async fn wrong_user_codes_are_rate_limited() {
+    let env = Env::start().await;
+    let phone = Phone::new();
+    for _ in 0..backend::phone::MAX_FAILED_ATTEMPTS {
+        assert_eq!(
+            phone
+                .get(&format!("{}/device?user_code=BBBB-BBBB", env.base()))
+                .await
+                .status,
+            404
+        );
+    }
+    let d = env.device_code().await;
+    let blocked = phone
+        .get(d.verification_uri_complete.as_deref().unwrap())
+        .await;
+    assert_eq!(
+        blocked.status, 429,
+        "even a right code waits after too many wrong ones"
+    );
+    // Manual entry with a different format works on the entry form (GET without a code).
+    assert_eq!(
+        phone.get(&format!("{}/device", env.base())).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn login_errors_are_inline_and_repeated_failures_lock_the_account() {
+    let env = Env::start().await;
+    let d = env.device_code().await;
+    let phone = Phone::new();
+    let page = phone
+        .to_consent(
+            &env.base(),
+            d.verification_uri_complete.as_deref().unwrap(),
+            "wrong",
+        )
+        .await;
+    assert!(
+        page.body.contains("The email or password is incorrect."),
+        "{}",
+        page.body
+    );
+    let csrf = page.hidden("csrf").unwrap();
+    let login = format!("{}/ridehailer/login", env.base());
+    let mut last = String::new();
+    for _ in 0..5 {
+        last = phone
+            .post(
+                &login,
+                &[
+                    ("csrf", &csrf),
+                    ("username", auth_server::DEMO_USERNAME),
+                    ("password", "nope"),
+                ],
+                None,
+            )
+            .await
+            .body;
+    }
+    assert!(last.contains("Too many failed sign-in attempts"), "{last}");
+    let locked = phone
+        .post(
+            &login,
+            &[
+                ("csrf", &csrf),
+                ("username", auth_server::DEMO_USERNAME),
+                ("password", auth_server::DEMO_PASSWORD),
+            ],
+            None,
+        )
+        .await;
+    assert!(
+        locked.body.contains("Too many failed sign-in attempts"),
+        "the right password waits too"
+    );
+    let no_csrf = phone
+        .post(
+            &login,
+            &[
+                ("username", auth_server::DEMO_USERNAME),
+                ("password", auth_server::DEMO_PASSWORD),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(no_csrf.status, 403);
+}
+
+#[tokio::test]
+async fn a_completed_link_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_in(dir.path());
+    let mut env = Env::start_with(dir, cfg.clone()).await;
+    let d = env.device_code().await;
+    Phone::new()
+        .link(&env.base(), d.verification_uri_complete.as_deref().unwrap())
+        .await;
+    let (_, before) = env.device_link("").await;
+    env.stop().await;
+    let dir = std::mem::replace(&mut env.dir, tempfile::tempdir().unwrap());
+    let env2 = Env::start_with(dir, cfg).await;
+    let (s, after) = env2.device_link("").await;
+    assert_eq!(s, 200);
+    assert_eq!(before["access_token"], after["access_token"]);
+    let greeting = env2.launch(after["access_token"].as_str(), "en-US").await;
+    assert!(
+        greeting["response"]["outputSpeech"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Annie"),
+        "the token still works after restart"
+    );
+}
+
+#[tokio::test]
+async fn phone_pages_show_linking_status_cards_and_unlink() {
+    let env = Env::start().await;
+    let base = env.base();
+    let phone = Phone::new();
+    let detail = phone.get(&format!("{base}/skill")).await;
+    assert!(
+        detail.body.contains("ENABLE TO USE") && detail.body.contains("Account linking required")
+    );
+    let r = env
+        .http
+        .post(format!("{base}/api/device/cards"))
+        .bearer_auth(&env.shared().device_key)
+        .json(&serde_json::json!({"kind": "LinkAccount", "speech": "Welcome to Ride Hailer!"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = env
+        .http
+        .post(format!("{base}/api/device/cards"))
+        .json(&serde_json::json!({"kind": "LinkAccount"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "device key required");
+    let cards = phone.get(&format!("{base}/cards")).await;
+    assert!(
+        cards.body.contains("Link your Ride Hailer account"),
+        "notification banner"
+    );
+    // Link from the card (no device code involved).
+    let login = phone
+        .post(&format!("{base}/skill/link"), &[("from", "card")], None)
+        .await;
+    let csrf = login.hidden("csrf").unwrap();
+    phone
+        .post(
+            &format!("{base}/ridehailer/login"),
+            &[
+                ("csrf", &csrf),
+                ("username", auth_server::DEMO_USERNAME),
+                ("password", auth_server::DEMO_PASSWORD),
+            ],
+            None,
+        )
+        .await;
+    phone
+        .post(
+            &format!("{base}/ridehailer/terms"),
+            &[("csrf", &csrf)],
+            None,
+        )
+        .await;
+    let done = phone
+        .post(
+            &format!("{base}/ridehailer/consent"),
+            &[("csrf", &csrf), ("decision", "allow")],
+            None,
+        )
+        .await;
+    assert!(done.body.contains("successfully linked"), "{}", done.body);
+    assert!(
+        phone
+            .get(&format!("{base}/skill"))
+            .await
+            .body
+            .contains("LAUNCH")
+    );
+    let settings = phone.get(&format!("{base}/skill/settings")).await;
+    assert!(settings.body.contains("Unlink Ride Hailer"));
+    phone
+        .post(&format!("{base}/skill/unlink"), &[("x", "1")], None)
+        .await;
+    assert_eq!(env.device_link("").await.0, 404);
+}

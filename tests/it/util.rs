@@ -1,0 +1,284 @@
+//! Shared helpers: a backend on a temp SQLite file, a phone browser with a
+//! cookie jar that follows forms the way a person would, and device calls.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use linkscreen::backend::{self, Clock, Options, Running};
+use linkscreen::config::Config;
+use linkscreen::protocol::oauth::{DEVICE_CODE_GRANT, DeviceAuthorization, ServerMetadata};
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub clock: Arc<Clock>,
+    pub running: Option<Running>,
+    pub meta: ServerMetadata,
+    pub http: reqwest::Client,
+}
+
+pub fn config_in(dir: &std::path::Path) -> Config {
+    let mut c = Config::default();
+    c.backend.db = dir.join("linkscreen.db");
+    c
+}
+
+impl Env {
+    pub async fn start() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config_in(dir.path());
+        Env::start_with(dir, cfg).await
+    }
+
+    pub async fn start_with(dir: tempfile::TempDir, cfg: Config) -> Env {
+        let clock = Arc::new(Clock::default());
+        let mut opts = Options::new(cfg);
+        opts.clock = clock.clone();
+        let running = backend::start(opts).await.expect("backend starts");
+        let http = reqwest::Client::new();
+        let meta: ServerMetadata = http
+            .get(format!(
+                "{}/.well-known/oauth-authorization-server",
+                running.base_url
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Env {
+            dir,
+            clock,
+            running: Some(running),
+            meta,
+            http,
+        }
+    }
+
+    pub fn base(&self) -> String {
+        self.running.as_ref().unwrap().base_url.clone()
+    }
+
+    pub fn shared(&self) -> &Arc<backend::Shared> {
+        &self.running.as_ref().unwrap().shared
+    }
+
+    pub async fn device_code(&self) -> DeviceAuthorization {
+        let r = self
+            .http
+            .post(self.meta.device_authorization_endpoint.as_ref().unwrap())
+            .form(&[("client_id", backend::DEVICE_CLIENT_ID)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        r.json().await.unwrap()
+    }
+
+    /// One poll; returns (status, JSON body, headers).
+    pub async fn poll_with(
+        &self,
+        device_code: &str,
+        prefer_wait: Option<u64>,
+    ) -> (u16, serde_json::Value, reqwest::header::HeaderMap) {
+        let mut req = self.http.post(&self.meta.token_endpoint).form(&[
+            ("grant_type", DEVICE_CODE_GRANT),
+            ("device_code", device_code),
+            ("client_id", backend::DEVICE_CLIENT_ID),
+        ]);
+        if let Some(w) = prefer_wait {
+            req = req.header("Prefer", format!("wait={w}"));
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        (status, r.json().await.unwrap(), headers)
+    }
+
+    pub async fn poll(&self, device_code: &str) -> (u16, serde_json::Value) {
+        let (s, v, _) = self.poll_with(device_code, None).await;
+        (s, v)
+    }
+
+    /// Moves the backend's clock past the polling interval so the next poll is not `slow_down`.
+    pub fn pass_interval(&self) {
+        self.clock.advance(Duration::from_secs(6));
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+
+    pub async fn device_link(&self, person: &str) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .get(format!(
+                "{}/api/device/link?person_id={person}",
+                self.base()
+            ))
+            .bearer_auth(&self.shared().device_key)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    /// Sends an ASK LaunchRequest to the sample skill.
+    pub async fn launch(&self, token: Option<&str>, locale: &str) -> serde_json::Value {
+        let mut user = serde_json::json!({"userId": "amzn1.ask.account.TEST"});
+        if let Some(t) = token {
+            user["accessToken"] = t.into();
+        }
+        let env = serde_json::json!({
+            "version": "1.0",
+            "session": {"new": true, "sessionId": "amzn1.echo-api.session.1", "application": {"applicationId": "amzn1.ask.skill.x"}, "attributes": {}, "user": user},
+            "context": {"System": {"application": {"applicationId": "amzn1.ask.skill.x"}, "user": user,
+                "device": {"deviceId": "amzn1.ask.device.1", "supportedInterfaces": {}}, "apiEndpoint": "https://api.amazonalexa.com"}},
+            "request": {"type": "LaunchRequest", "requestId": "amzn1.echo-api.request.1", "timestamp": "2026-11-25T15:00:00Z", "locale": locale, "shouldLinkResultBeReturned": false}
+        });
+        let r = self
+            .http
+            .post(format!("{}/ridehailer/skill", self.base()))
+            .json(&env)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+}
+
+/// A phone browser: cookie jar, redirects followed one at a time so tests can stop anywhere.
+pub struct Phone {
+    pub http: reqwest::Client,
+}
+
+/// A page as the phone saw it.
+#[derive(Debug)]
+pub struct Page {
+    pub status: u16,
+    pub url: String,
+    pub body: String,
+}
+
+impl Page {
+    /// The value of a hidden input, e.g. the CSRF token.
+    pub fn hidden(&self, name: &str) -> Option<String> {
+        let pat = format!("name=\"{name}\" value=\"");
+        let i = self.body.find(&pat)? + pat.len();
+        let j = self.body[i..].find('"')?;
+        Some(self.body[i..i + j].replace("&amp;", "&"))
+    }
+}
+
+impl Default for Phone {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Phone {
+    pub fn new() -> Phone {
+        Phone {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// Sends a request and follows redirects (303 → GET) until a page, or until `stop` matches the next URL.
+    pub async fn go(&self, mut req: reqwest::RequestBuilder, stop: Option<&str>) -> Page {
+        loop {
+            let r = req.send().await.unwrap();
+            let url = r.url().to_string();
+            if r.status().is_redirection() {
+                let loc = r.headers()["location"].to_str().unwrap().to_owned();
+                let next = r.url().join(&loc).unwrap().to_string();
+                if stop.is_some_and(|s| next.contains(s)) {
+                    return Page {
+                        status: r.status().as_u16(),
+                        url: next,
+                        body: String::new(),
+                    };
+                }
+                req = self.http.get(next);
+                continue;
+            }
+            return Page {
+                status: r.status().as_u16(),
+                url,
+                body: r.text().await.unwrap(),
+            };
+        }
+    }
+
+    pub async fn get(&self, url: &str) -> Page {
+        self.go(self.http.get(url), None).await
+    }
+
+    pub async fn post(&self, url: &str, form: &[(&str, &str)], stop: Option<&str>) -> Page {
+        self.go(self.http.post(url).form(form), stop).await
+    }
+
+    /// From the QR code's URL to the consent page (Link → login → terms).
+    pub async fn to_consent(&self, base: &str, qr_url: &str, password: &str) -> Page {
+        let verify = self.get(qr_url).await;
+        assert_eq!(verify.status, 200, "{}", verify.body);
+        let code = verify
+            .hidden("user_code")
+            .expect("verification page has the code");
+        let login = self
+            .post(
+                &format!("{base}/device/link"),
+                &[("user_code", &code)],
+                None,
+            )
+            .await;
+        assert!(
+            login.body.contains("Sign in to Ride Hailer"),
+            "{}",
+            login.body
+        );
+        let csrf = login.hidden("csrf").unwrap();
+        let terms = self
+            .post(
+                &format!("{base}/ridehailer/login"),
+                &[
+                    ("csrf", &csrf),
+                    ("username", backend::auth_server::DEMO_USERNAME),
+                    ("password", password),
+                ],
+                None,
+            )
+            .await;
+        if !terms.body.contains("Terms and conditions") {
+            return terms;
+        }
+        self.post(
+            &format!("{base}/ridehailer/terms"),
+            &[("csrf", &csrf), ("accept", "yes")],
+            None,
+        )
+        .await
+    }
+
+    /// The whole phone side: scan, link, log in, accept, allow.
+    pub async fn link(&self, base: &str, qr_url: &str) -> Page {
+        let consent = self
+            .to_consent(base, qr_url, backend::auth_server::DEMO_PASSWORD)
+            .await;
+        assert!(consent.body.contains("Allow Alexa"), "{}", consent.body);
+        let csrf = consent.hidden("csrf").unwrap();
+        self.post(
+            &format!("{base}/ridehailer/consent"),
+            &[("csrf", &csrf), ("decision", "allow")],
+            None,
+        )
+        .await
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests, one binary (ripgrep's layout): real servers on loopback.
+
+#[path = "it/util.rs"]
+mod util;
+
+#[path = "it/backend.rs"]
+mod backend;
