@@ -80,7 +80,6 @@ pub fn kiosk(_a: KioskArgs) -> i32 {
     exit::USAGE
 }
 
-pub fn shoot(_a: ShootArgs) -> i32 {
-    eprintln!("linkscreen: shoot is not built yet");
-    exit::USAGE
+pub fn shoot(a: ShootArgs) -> i32 {
+    crate::shots::shoot(a)
 }

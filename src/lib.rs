@@ -13,4 +13,5 @@ pub mod device;
 pub mod flow;
 pub mod locale;
 pub mod protocol;
+pub mod shots;
 pub mod view;

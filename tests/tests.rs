@@ -5,3 +5,6 @@ mod util;
 
 #[path = "it/backend.rs"]
 mod backend;
+
+#[path = "it/journey.rs"]
+mod journey;

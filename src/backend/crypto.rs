@@ -95,7 +95,7 @@ mod tests {
     fn pkce_matches_rfc7636_appendix_b() {
         assert_eq!(
             pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFUr2t8NjTJnEoFkoyxPU6q6aZV9Ckqg"
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 

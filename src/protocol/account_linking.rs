@@ -207,16 +207,14 @@ impl AccountLinkingRequest {
     }
 }
 
-/// Deserializes, reporting the JSON path of the first failing field.
-fn serde_path_to_error<T: serde::de::DeserializeOwned>(
-    v: serde_json::Value,
-) -> Result<T, FieldError> {
-    serde_json::from_value::<T>(v.clone()).map_err(|e| {
-        let msg = e.to_string();
-        // serde names the offending field in its message for unknown/missing fields and
-        // enum variants; for type errors we find the key by re-checking each one alone.
-        let field = field_from_message(&msg).unwrap_or_else(|| "(object)".to_owned());
-        FieldError { field, reason: msg }
+/// Deserializes, reporting the JSON path of the failing field (e.g. `scopes[0]`).
+fn serde_path_to_error<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let inner = e.inner().to_string();
+        let path = e.path().to_string();
+        // A missing field has no path of its own; serde names it in the message.
+        let field = if path == "." { field_from_message(&inner).unwrap_or(path) } else { path };
+        FieldError { field, reason: inner }
     })
 }
 
@@ -225,19 +223,6 @@ fn field_from_message(msg: &str) -> Option<String> {
         if let Some(i) = msg.find(pat) {
             let rest = &msg[i + pat.len()..];
             return rest.find('`').map(|j| rest[..j].to_owned());
-        }
-    }
-    for (needle, field) in [
-        ("GrantType", "type"),
-        ("AccessTokenScheme", "accessTokenScheme"),
-        ("`AUTH_CODE`, `IMPLICIT`", "type"),
-        (
-            "`HTTP_BASIC`, `REQUEST_BODY_CREDENTIALS`",
-            "accessTokenScheme",
-        ),
-    ] {
-        if msg.contains(needle) {
-            return Some(field.to_owned());
         }
     }
     None
