@@ -12,9 +12,19 @@ use linkscreen::config::Config;
 use linkscreen::protocol::oauth::{DEVICE_CODE_GRANT, DeviceAuthorization};
 
 fn main() {
-    let secs: u64 = std::env::var("POLL_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
-    let clients: usize = std::env::var("POLL_CLIENTS").ok().and_then(|s| s.parse().ok()).unwrap_or(32);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let secs: u64 = std::env::var("POLL_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let clients: usize = std::env::var("POLL_CLIENTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(32);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async move {
         let dir = tempfile::tempdir().unwrap();
         let mut cfg = Config::default();
@@ -23,7 +33,10 @@ fn main() {
         cfg.linking.interval = 0;
         let running = backend::start(Options::new(cfg)).await.unwrap();
         let base = running.base_url.clone();
-        let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(clients)
+            .build()
+            .unwrap();
         let mut codes = Vec::with_capacity(1000);
         for _ in 0..1000 {
             let d: DeviceAuthorization = http
@@ -54,7 +67,11 @@ fn main() {
                     let t = Instant::now();
                     let r = http
                         .post(&token_url)
-                        .form(&[("grant_type", DEVICE_CODE_GRANT), ("device_code", code), ("client_id", backend::DEVICE_CLIENT_ID)])
+                        .form(&[
+                            ("grant_type", DEVICE_CODE_GRANT),
+                            ("device_code", code),
+                            ("client_id", backend::DEVICE_CLIENT_ID),
+                        ])
                         .send()
                         .await
                         .unwrap();
@@ -76,10 +93,23 @@ fn main() {
         }
         let elapsed = start.elapsed().as_secs_f64();
         all.sort();
-        let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0;
-        println!("device-token polls: {} in {:.1} s with {} pending codes, {} clients", all.len(), elapsed, codes.len(), clients);
+        let pct = |p: f64| {
+            all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0
+        };
+        println!(
+            "device-token polls: {} in {:.1} s with {} pending codes, {} clients",
+            all.len(),
+            elapsed,
+            codes.len(),
+            clients
+        );
         println!("polls/s: {:.0}", all.len() as f64 / elapsed);
-        println!("latency p50: {:.2} ms  p99: {:.2} ms  max: {:.2} ms", pct(0.50), pct(0.99), pct(1.0));
+        println!(
+            "latency p50: {:.2} ms  p99: {:.2} ms  max: {:.2} ms",
+            pct(0.50),
+            pct(0.99),
+            pct(1.0)
+        );
         println!("unexpected answers: {bad}");
         running.stop().await;
     });

@@ -219,17 +219,14 @@ async fn run_loop(
                 }
                 Effect::WakeAt(at) => {
                     timers.retain(|_, h| !h.is_finished());
-                    if !timers.contains_key(&at) {
+                    let delay = at.saturating_sub(now());
+                    timers.entry(at).or_insert_with(|| {
                         let tx = tx.clone();
-                        let delay = at.saturating_sub(now());
-                        timers.insert(
-                            at,
-                            tokio::spawn(async move {
-                                tokio::time::sleep(Duration::from_millis(delay)).await;
-                                let _ = tx.send(Event::Tick);
-                            }),
-                        );
-                    }
+                        tokio::spawn(async move {
+                            tokio::time::sleep(Duration::from_millis(delay)).await;
+                            let _ = tx.send(Event::Tick);
+                        })
+                    });
                 }
                 Effect::ForwardCard { kind, speech } => {
                     let s = setup.clone();

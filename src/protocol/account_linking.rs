@@ -208,13 +208,22 @@ impl AccountLinkingRequest {
 }
 
 /// Deserializes, reporting the JSON path of the failing field (e.g. `scopes[0]`).
-fn serde_path_to_error<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, FieldError> {
+fn serde_path_to_error<T: serde::de::DeserializeOwned>(
+    v: serde_json::Value,
+) -> Result<T, FieldError> {
     serde_path_to_error::deserialize(v).map_err(|e| {
         let inner = e.inner().to_string();
         let path = e.path().to_string();
         // A missing field has no path of its own; serde names it in the message.
-        let field = if path == "." { field_from_message(&inner).unwrap_or(path) } else { path };
-        FieldError { field, reason: inner }
+        let field = if path == "." {
+            field_from_message(&inner).unwrap_or(path)
+        } else {
+            path
+        };
+        FieldError {
+            field,
+            reason: inner,
+        }
     })
 }
 

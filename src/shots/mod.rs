@@ -26,15 +26,23 @@ pub fn fixture(scene: Scene, locale: &str) -> State {
                 device_code: "fixture".into(),
                 user_code: "WDJB-MJHT".into(),
                 verification_uri: "http://127.0.0.1:8686/device".into(),
-                verification_uri_complete: Some("http://127.0.0.1:8686/device?user_code=WDJB-MJHT".into()),
+                verification_uri_complete: Some(
+                    "http://127.0.0.1:8686/device?user_code=WDJB-MJHT".into(),
+                ),
                 expires_at: 600_000,
                 interval_ms: 5_000,
             },
             skill_speech: None,
             epoch: 1,
         },
-        Scene::Success => State::Success { until: FIXTURE_NOW + 2_000, token: "fixture".into() },
-        Scene::SkillResponse => State::SkillResponse(SkillAnswer { speech: Some(tr("skill.linked", locale, &[("name", "Annie")])), ..Default::default() }),
+        Scene::Success => State::Success {
+            until: FIXTURE_NOW + 2_000,
+            token: "fixture".into(),
+        },
+        Scene::SkillResponse => State::SkillResponse(SkillAnswer {
+            speech: Some(tr("skill.linked", locale, &[("name", "Annie")])),
+            ..Default::default()
+        }),
         Scene::CodeExpired => State::CodeExpired,
         Scene::AccessDenied => State::AccessDenied,
         Scene::ServerUnreachable => State::Unreachable {
@@ -44,7 +52,9 @@ pub fn fixture(scene: Scene, locale: &str) -> State {
             attempt: 2,
             resume: None,
         },
-        Scene::SkillError => State::SkillError { reason: "the skill's answer is not a response envelope: missing field `version`".into() },
+        Scene::SkillError => State::SkillError {
+            reason: "the skill's answer is not a response envelope: missing field `version`".into(),
+        },
     }
 }
 
@@ -61,21 +71,43 @@ pub struct Shot {
     pub warnings: Vec<String>,
 }
 
-fn pick<T: Copy>(arg: &str, all: &[T], id: impl Fn(&T) -> &str, what: &str) -> Result<Vec<T>, String> {
+fn pick<T: Copy>(
+    arg: &str,
+    all: &[T],
+    id: impl Fn(&T) -> &str,
+    what: &str,
+) -> Result<Vec<T>, String> {
     if arg == "all" {
         return Ok(all.to_vec());
     }
     arg.split(',')
-        .map(|name| all.iter().copied().find(|x| id(x) == name.trim()).ok_or_else(|| format!("--{what}: unknown {name:?}")))
+        .map(|name| {
+            all.iter()
+                .copied()
+                .find(|x| id(x) == name.trim())
+                .ok_or_else(|| format!("--{what}: unknown {name:?}"))
+        })
         .collect()
 }
 
 /// Renders the state of `scene` for a device and locale.
-pub fn render(hl: &mut Headless, p: &DeviceProfile, locale: &str, scene: Scene) -> image::RgbaImage {
+pub fn render(
+    hl: &mut Headless,
+    p: &DeviceProfile,
+    locale: &str,
+    scene: Scene,
+) -> image::RgbaImage {
     view::set_profile(&hl.app, p, 1.0);
     hl.resize(p.width, p.height);
     let state = fixture(scene, locale);
-    let m = model::build(scene, &state, FIXTURE_NOW, locale, "Ride Hailer", "ride hailer");
+    let m = model::build(
+        scene,
+        &state,
+        FIXTURE_NOW,
+        locale,
+        "Ride Hailer",
+        "ride hailer",
+    );
     view::apply(&hl.app, p, 1.0, &m);
     hl.render()
 }

@@ -83,11 +83,9 @@ impl Headless {
             // Un-premultiply; the window background is opaque, so alpha is almost always 255.
             let a = c.alpha as u32;
             let un = |v: u8| {
-                if a == 0 {
-                    0
-                } else {
-                    ((v as u32 * 255 + a / 2) / a).min(255) as u8
-                }
+                (v as u32 * 255 + a / 2)
+                    .checked_div(a)
+                    .map_or(0, |x| x.min(255) as u8)
             };
             *px = image::Rgba([un(c.red), un(c.green), un(c.blue), c.alpha]);
         }

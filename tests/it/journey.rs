@@ -24,8 +24,25 @@ impl Device {
         let frames = dir.path().join("frames");
         let events = dir.path().join("events.jsonl");
         let db = dir.path().join("ls.db");
-        let mut args: Vec<String> = ["run", "--headless", "--timeout", "120", "--device", "echo-show-5"].iter().map(|s| s.to_string()).collect();
-        args.extend(["--frames".into(), frames.display().to_string(), "--events".into(), events.display().to_string(), "--db".into(), db.display().to_string()]);
+        let mut args: Vec<String> = [
+            "run",
+            "--headless",
+            "--timeout",
+            "120",
+            "--device",
+            "echo-show-5",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend([
+            "--frames".into(),
+            frames.display().to_string(),
+            "--events".into(),
+            events.display().to_string(),
+            "--db".into(),
+            db.display().to_string(),
+        ]);
         args.extend(extra.iter().map(|s| s.to_string()));
         let child = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
             .args(&args)
@@ -42,17 +59,29 @@ impl Device {
     }
 
     pub fn events(&self) -> Vec<serde_json::Value> {
-        std::fs::read_to_string(self.events_path()).unwrap_or_default().lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+        std::fs::read_to_string(self.events_path())
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
     }
 
     /// Waits (with a deadline, polling the file) for an event matching `pred`.
-    pub fn wait_event(&self, what: &str, pred: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    pub fn wait_event(
+        &self,
+        what: &str,
+        pred: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(e) = self.events().into_iter().find(|e| pred(e)) {
                 return e;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; events: {:#?}", self.events());
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; events: {:#?}",
+                self.events()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -84,7 +113,11 @@ impl Drop for Device {
 /// Decodes the one QR code in a PNG.
 pub fn decode_qr(png: &Path) -> String {
     let img = image::open(png).unwrap().to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(img.width() as usize, img.height() as usize, |x, y| img.get_pixel(x as u32, y as u32)[0]);
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
+        img.width() as usize,
+        img.height() as usize,
+        |x, y| img.get_pixel(x as u32, y as u32)[0],
+    );
     let grids = prepared.detect_grids();
     assert_eq!(grids.len(), 1, "exactly one QR code in {}", png.display());
     grids[0].decode().unwrap().1
@@ -92,7 +125,8 @@ pub fn decode_qr(png: &Path) -> String {
 
 fn base_of(url: &str) -> String {
     let u = url::Url::parse(url).unwrap();
-    format!("{}://{}", u.scheme(), u.host_str().unwrap()) + &u.port().map(|p| format!(":{p}")).unwrap_or_default()
+    format!("{}://{}", u.scheme(), u.host_str().unwrap())
+        + &u.port().map(|p| format!(":{p}")).unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,13 +135,32 @@ async fn qr_journey_from_the_rendered_frame_to_the_skills_answer() {
     let frame = tokio::task::block_in_place(|| dev.wait_scene("link-prompt"));
     let png = PathBuf::from(frame["path"].as_str().unwrap());
     let qr_url = decode_qr(&png);
-    let prompt = dev.events().into_iter().find(|e| e["type"] == "prompt").expect("a prompt event");
-    assert_eq!(prompt["qr_url"], qr_url.as_str(), "the QR carries verification_uri_complete");
-    assert!(qr_url.contains(&format!("user_code={}", prompt["user_code"].as_str().unwrap())));
+    let prompt = dev
+        .events()
+        .into_iter()
+        .find(|e| e["type"] == "prompt")
+        .expect("a prompt event");
+    assert_eq!(
+        prompt["qr_url"],
+        qr_url.as_str(),
+        "the QR carries verification_uri_complete"
+    );
+    assert!(qr_url.contains(&format!(
+        "user_code={}",
+        prompt["user_code"].as_str().unwrap()
+    )));
 
     // The first LaunchRequest went out without a token and the skill asked to link.
-    let first = dev.events().into_iter().find(|e| e["type"] == "skill_request");
-    assert!(first.is_none() || first.unwrap()["body"]["session"]["user"].get("accessToken").is_none());
+    let first = dev
+        .events()
+        .into_iter()
+        .find(|e| e["type"] == "skill_request");
+    assert!(
+        first.is_none()
+            || first.unwrap()["body"]["session"]["user"]
+                .get("accessToken")
+                .is_none()
+    );
 
     let base = base_of(&qr_url);
     let done = Phone::new().link(&base, &qr_url).await;
@@ -123,20 +176,49 @@ async fn qr_journey_from_the_rendered_frame_to_the_skills_answer() {
     let launch = events
         .iter()
         .filter(|e| e["type"] == "skill_request")
-        .find(|e| e["body"]["context"]["System"]["user"].get("accessToken").is_some())
+        .find(|e| {
+            e["body"]["context"]["System"]["user"]
+                .get("accessToken")
+                .is_some()
+        })
         .expect("a LaunchRequest carrying the token");
     let body = &launch["body"];
     assert_eq!(body["version"], "1.0");
     assert_eq!(body["request"]["type"], "LaunchRequest");
     assert_eq!(body["request"]["locale"], "en-US");
-    assert!(body["request"]["requestId"].as_str().unwrap().starts_with("amzn1.echo-api.request."));
-    assert!(body["session"]["user"]["accessToken"].as_str().unwrap().contains("[redacted"), "tokens are redacted in events");
+    assert!(
+        body["request"]["requestId"]
+            .as_str()
+            .unwrap()
+            .starts_with("amzn1.echo-api.request.")
+    );
+    assert!(
+        body["session"]["user"]["accessToken"]
+            .as_str()
+            .unwrap()
+            .contains("[redacted"),
+        "tokens are redacted in events"
+    );
     assert_eq!(body["context"]["Viewport"]["pixelWidth"], 960);
-    assert!(body["context"]["System"]["device"]["supportedInterfaces"]["Alexa.Presentation.APL"].is_object());
-    let answer = events.iter().rev().find(|e| e["type"] == "skill_response").unwrap();
-    assert_eq!(answer["body"]["response"]["outputSpeech"]["text"], "Hi Annie! Now, I can help you book a ride! Where would you like to go?");
+    assert!(
+        body["context"]["System"]["device"]["supportedInterfaces"]["Alexa.Presentation.APL"]
+            .is_object()
+    );
+    let answer = events
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "skill_response")
+        .unwrap();
+    assert_eq!(
+        answer["body"]["response"]["outputSpeech"]["text"],
+        "Hi Annie! Now, I can help you book a ride! Where would you like to go?"
+    );
     // Frames were written in order, one per scene.
-    let scenes: Vec<&str> = events.iter().filter(|e| e["type"] == "frame").map(|e| e["scene"].as_str().unwrap()).collect();
+    let scenes: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == "frame")
+        .map(|e| e["scene"].as_str().unwrap())
+        .collect();
     assert_eq!(scenes.first(), Some(&"home"));
     assert_eq!(scenes.last(), Some(&"skill-response"));
     assert!(scenes.contains(&"link-prompt") && scenes.contains(&"success"));
@@ -149,9 +231,21 @@ async fn denied_on_the_phone_shows_access_denied() {
     let qr_url = decode_qr(Path::new(frame["path"].as_str().unwrap()));
     let base = base_of(&qr_url);
     let phone = Phone::new();
-    let consent = phone.to_consent(&base, &qr_url, linkscreen::backend::auth_server::DEMO_PASSWORD).await;
+    let consent = phone
+        .to_consent(
+            &base,
+            &qr_url,
+            linkscreen::backend::auth_server::DEMO_PASSWORD,
+        )
+        .await;
     let csrf = consent.hidden("csrf").unwrap();
-    phone.post(&format!("{base}/ridehailer/consent"), &[("csrf", &csrf), ("decision", "deny")], None).await;
+    phone
+        .post(
+            &format!("{base}/ridehailer/consent"),
+            &[("csrf", &csrf), ("decision", "deny")],
+            None,
+        )
+        .await;
     let code = tokio::task::block_in_place(|| {
         dev.wait_scene("access-denied");
         dev.wait_exit()
@@ -162,7 +256,11 @@ async fn denied_on_the_phone_shows_access_denied() {
 #[test]
 fn expired_code_shows_code_expired() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("ls.toml"), "[linking]\nexpires_in = 10\ninterval = 1\n").unwrap();
+    std::fs::write(
+        dir.path().join("ls.toml"),
+        "[linking]\nexpires_in = 10\ninterval = 1\n",
+    )
+    .unwrap();
     let cfg = dir.path().join("ls.toml").display().to_string();
     let mut dev = Device::start_in(dir, &["--config", &cfg]);
     dev.wait_scene("link-prompt");
@@ -170,7 +268,12 @@ fn expired_code_shows_code_expired() {
     assert_eq!(dev.wait_exit(), 0);
     let polls = dev.events().iter().filter(|e| e["type"] == "poll").count();
     assert!(polls >= 1, "it polled while waiting");
-    assert!(dev.events().iter().all(|e| e["type"] != "poll" || e["result"] != "slow_down"), "never polled faster than allowed");
+    assert!(
+        dev.events()
+            .iter()
+            .all(|e| e["type"] != "poll" || e["result"] != "slow_down"),
+        "never polled faster than allowed"
+    );
 }
 
 #[test]
@@ -185,31 +288,63 @@ fn skill_answering_garbage_shows_skill_error() {
             let mut buf = [0u8; 65536];
             let _ = s.read(&mut buf);
             let body = "{\"hello\": \"world\"}";
-            let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
         }
     });
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("ls.toml"), format!("[skill]\nendpoint = \"http://{addr}/\"\n[account_linking]\nrequired = false\n")).unwrap();
+    std::fs::write(
+        dir.path().join("ls.toml"),
+        format!("[skill]\nendpoint = \"http://{addr}/\"\n[account_linking]\nrequired = false\n"),
+    )
+    .unwrap();
     let cfg = dir.path().join("ls.toml").display().to_string();
     let mut dev = Device::start_in(dir, &["--config", &cfg]);
     dev.wait_scene("skill-error");
     assert_eq!(dev.wait_exit(), 0);
-    let err = dev.events().into_iter().find(|e| e["type"] == "skill_error").unwrap();
-    assert!(err["reason"].as_str().unwrap().contains("not a response envelope"), "{err}");
+    let err = dev
+        .events()
+        .into_iter()
+        .find(|e| e["type"] == "skill_error")
+        .unwrap();
+    assert!(
+        err["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not a response envelope"),
+        "{err}"
+    );
     server.join().unwrap();
 }
 
 #[test]
 fn skill_down_then_back_retries_with_backoff_and_recovers() {
     // Reserve a port, then close it: nothing listens there yet.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ls.toml"), format!("[skill]\nendpoint = \"http://127.0.0.1:{port}/\"\n[account_linking]\nrequired = false\n")).unwrap();
     let cfg = dir.path().join("ls.toml").display().to_string();
     let mut dev = Device::start_in(dir, &["--config", &cfg]);
     dev.wait_scene("server-unreachable");
-    let err = dev.events().into_iter().find(|e| e["type"] == "error" && e["step"] == "Launch").unwrap();
-    assert!(err["reason"].as_str().unwrap().contains("connection refused"), "{err}");
+    let err = dev
+        .events()
+        .into_iter()
+        .find(|e| e["type"] == "error" && e["step"] == "Launch")
+        .unwrap();
+    assert!(
+        err["reason"]
+            .as_str()
+            .unwrap()
+            .contains("connection refused"),
+        "{err}"
+    );
     // The skill comes back: a minimal skill answering one valid envelope.
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
     let server = std::thread::spawn(move || {
@@ -218,34 +353,65 @@ fn skill_down_then_back_retries_with_backoff_and_recovers() {
         let mut buf = [0u8; 65536];
         let _ = s.read(&mut buf);
         let body = r#"{"version":"1.0","response":{"outputSpeech":{"type":"SSML","ssml":"<speak>Back <break time='1s'/> online.</speak>"},"shouldEndSession":true}}"#;
-        let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        let _ = write!(
+            s,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
     });
     dev.wait_scene("skill-response");
     assert_eq!(dev.wait_exit(), 0);
     server.join().unwrap();
-    let answer = dev.events().into_iter().find(|e| e["type"] == "skill_response").unwrap();
+    let answer = dev
+        .events()
+        .into_iter()
+        .find(|e| e["type"] == "skill_response")
+        .unwrap();
     assert_eq!(answer["body"]["response"]["outputSpeech"]["type"], "SSML");
 }
 
 #[test]
 fn bad_device_and_config_exit_2_naming_the_problem() {
-    let out = Command::new(env!("CARGO_BIN_EXE_linkscreen")).args(["run", "--headless", "--device", "echo-dot"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args(["run", "--headless", "--device", "echo-dot"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--device: unknown profile \"echo-dot\""));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--device: unknown profile \"echo-dot\"")
+    );
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("bad.toml");
     std::fs::write(&cfg, "[account_linking]\ntype = \"AUTH_CODE\"\nauthorizationUrl = \"https://x.example/a\"\nclientId = \"c\"\nclientSecret = \"s\"\naccessTokenScheme = \"HTTP_BASIC\"\nscopes = [\"a b\"]\naccessTokenUrl = \"https://x.example/t\"\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_linkscreen")).args(["serve", "--config", cfg.to_str().unwrap()]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args(["serve", "--config", cfg.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.toml: account_linking.scopes[0]:"), "{err}");
-    let out = Command::new(env!("CARGO_BIN_EXE_linkscreen")).args(["devices"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).lines().any(|l| l == "echo-spot"));
+    assert!(
+        err.contains("bad.toml: account_linking.scopes[0]:"),
+        "{err}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args(["devices"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l == "echo-spot")
+    );
 }
 
 #[test]
 fn run_without_a_display_suggests_headless() {
-    let out = Command::new(env!("CARGO_BIN_EXE_linkscreen")).args(["run"]).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args(["run"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--headless"));
 }
