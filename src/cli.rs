@@ -137,9 +137,19 @@ pub struct ShootArgs {
     /// Compare with golden images in this directory.
     #[arg(long, value_name = "GOLDEN_DIR")]
     pub check: Option<PathBuf>,
-    #[arg(long, default_value_t = 0.005)]
+    /// Share of pixels allowed to differ from the golden (a pixel differs when a channel moves by more than 24).
+    #[arg(long, default_value_t = crate::shots::compare::DEFAULT_TOLERANCE)]
     pub tolerance: f64,
-    /// Write the goldens instead of comparing.
-    #[arg(long)]
+    /// Write the goldens (into the --check directory) instead of comparing.
+    #[arg(long, requires = "check")]
     pub update: bool,
+    /// Layout warnings fail the run (exit 4).
+    #[arg(long)]
+    pub strict: bool,
+    /// Render in this many processes (default: one per core).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Internal: render only shard K of N (`K/N`), for parallel workers.
+    #[arg(long, hide = true)]
+    pub shard: Option<String>,
 }

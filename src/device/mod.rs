@@ -5,6 +5,7 @@
 
 pub mod events;
 mod run;
+pub mod script;
 
 pub use run::run_command;
 

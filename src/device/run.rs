@@ -186,6 +186,74 @@ fn first_utterance(a: &RunArgs, cfg: &Config) -> String {
         .unwrap_or_else(|| format!("Alexa, open {}", cfg.skill.invocation()))
 }
 
+/// The headless screen: applies frames, writes a PNG per scene change, and runs script steps.
+struct Driver {
+    hl: Headless,
+    rx: std::sync::mpsc::Receiver<Frame>,
+    profile: DeviceProfile,
+    dir: PathBuf,
+    n: u32,
+    current: Option<Frame>,
+    log: EventLog,
+}
+
+impl Driver {
+    /// Takes one frame (or times out); writes a PNG when the scene changed.
+    fn pump(&mut self, deadline: Instant) -> Result<bool, String> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(f) = self.rx.recv_timeout(left) else {
+            return Ok(false);
+        };
+        view::apply(&self.hl.app, &self.profile, 1.0, &f.model);
+        let changed = self.current.as_ref().map(|c| c.scene) != Some(f.scene);
+        let scene = f.scene;
+        self.current = Some(f);
+        if changed {
+            self.save(&format!("{:04}-{}", self.n, scene.id()), true)?;
+            self.n += 1;
+        }
+        Ok(true)
+    }
+
+    fn save(&self, name: &str, is_frame: bool) -> Result<(), String> {
+        let path = self.dir.join(format!("{name}.png"));
+        self.hl
+            .render()
+            .save(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let kind = if is_frame { "frame" } else { "shot" };
+        self.log.emit(kind, serde_json::json!({"scene": self.scene().map(|s| s.id()), "path": path.display().to_string(), "name": name}));
+        Ok(())
+    }
+
+    fn scene(&self) -> Option<Scene> {
+        self.current.as_ref().map(|f| f.scene)
+    }
+
+    /// Takes every frame already published, without waiting.
+    fn drain(&mut self) -> Result<(), String> {
+        while self.pump(Instant::now())? {}
+        Ok(())
+    }
+
+    /// Pumps frames until one of `scenes` shows; `Ok(Err(seen))` on timeout.
+    fn wait_for(
+        &mut self,
+        scenes: &[Scene],
+        secs: u64,
+    ) -> Result<Result<(), Option<Scene>>, String> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if self.scene().is_some_and(|s| scenes.contains(&s)) {
+                return Ok(Ok(()));
+            }
+            if !self.pump(deadline)? && Instant::now() >= deadline {
+                return Ok(Err(self.scene()));
+            }
+        }
+    }
+}
+
 fn headless(
     a: RunArgs,
     cfg: Config,
@@ -193,9 +261,7 @@ fn headless(
     log: EventLog,
     rt: &tokio::runtime::Runtime,
 ) -> i32 {
-    let Some(dir) = a.frames.clone().or_else(|| Some(PathBuf::from("frames"))) else {
-        unreachable!()
-    };
+    let dir = a.frames.clone().unwrap_or_else(|| PathBuf::from("frames"));
     if let Err(e) = std::fs::create_dir_all(&dir) {
         return fail(exit::USAGE, format!("--frames {}: {e}", dir.display()));
     }
@@ -211,6 +277,16 @@ fn headless(
         },
         None => END_SCENES.to_vec(),
     };
+    let steps = match &a.script {
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| super::script::parse(&t))
+        {
+            Ok(s) => Some(s),
+            Err(e) => return fail(exit::USAGE, format!("--script {}: {e}", path.display())),
+        },
+        None => None,
+    };
     let utterance = first_utterance(&a, &cfg);
     let invocation = cfg.skill.invocation();
     let (setup, running) = match rt.block_on(prepare(cfg, profile, &a.locale, log.clone(), a.lan)) {
@@ -224,50 +300,186 @@ fn headless(
             let _ = tx.send(f);
         })
     };
-    let mut hl = match Headless::new(profile.width, profile.height) {
+    let hl = match Headless::new(profile.width, profile.height) {
         Ok(h) => h,
         Err(e) => return fail(exit::USAGE, e),
     };
     view::set_profile(&hl.app, &profile, 1.0);
-    hl.resize(profile.width, profile.height);
-    if !input.say(&utterance, &invocation) {
-        log.emit("error", serde_json::json!({"step": "say", "reason": format!("Alexa did not understand {utterance:?}")}));
-    }
-    let deadline = Instant::now() + Duration::from_secs(a.timeout.unwrap_or(900));
-    let mut n = 0u32;
-    let mut last_scene = None;
-    let code = loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(f) => {
-                view::apply(&hl.app, &profile, 1.0, &f.model);
-                if last_scene != Some(f.scene) {
-                    last_scene = Some(f.scene);
-                    let path = dir.join(format!("{n:04}-{}.png", f.scene.id()));
-                    if let Err(e) = hl.render().save(&path) {
-                        break fail(exit::USAGE, format!("{}: {e}", path.display()));
-                    }
-                    log.emit("frame", serde_json::json!({"scene": f.scene.id(), "path": path.display().to_string()}));
-                    n += 1;
-                    if until.contains(&f.scene) {
-                        break exit::OK;
-                    }
-                }
+    let mut d = Driver {
+        hl,
+        rx,
+        profile,
+        dir,
+        n: 0,
+        current: None,
+        log: log.clone(),
+    };
+    let code = match steps {
+        Some(steps) => run_script(&mut d, &steps, &input, &invocation, rt, &log),
+        None => {
+            if !input.say(&utterance, &invocation) {
+                log.emit("error", serde_json::json!({"step": "say", "reason": format!("Alexa did not understand {utterance:?}")}));
             }
-            Err(_) => {
-                let at = last_scene.map(|s| s.id()).unwrap_or("none");
-                break fail(
+            match d.wait_for(&until, a.timeout.unwrap_or(900)) {
+                Ok(Ok(())) => exit::OK,
+                Ok(Err(seen)) => fail(
                     exit::PEER,
                     format!(
-                        "timed out on scene {at} waiting for {}",
+                        "timed out on scene {} waiting for {}",
+                        seen.map(|s| s.id()).unwrap_or("none"),
                         until.iter().map(|s| s.id()).collect::<Vec<_>>().join("|")
                     ),
-                );
+                ),
+                Err(e) => fail(exit::USAGE, e),
             }
         }
     };
     rt.block_on(running.stop());
     code
+}
+
+fn run_script(
+    d: &mut Driver,
+    steps: &[super::script::Step],
+    input: &super::DeviceInput,
+    invocation: &str,
+    rt: &tokio::runtime::Runtime,
+    log: &EventLog,
+) -> i32 {
+    use super::script::{Action, PhoneAction};
+    // Let the first frame (home) arrive before acting.
+    if let Err(e) = d.wait_for(&[Scene::Home], 10) {
+        return fail(exit::USAGE, e);
+    }
+    for step in steps {
+        let step_fail = |d: &Driver, why: String| {
+            fail(
+                exit::SCRIPT,
+                format!(
+                    "line {}: `{}`: {why} (scene: {})",
+                    step.line,
+                    step.text,
+                    d.scene().map(|s| s.id()).unwrap_or("none")
+                ),
+            )
+        };
+        log.emit(
+            "script_step",
+            serde_json::json!({"line": step.line, "step": step.text}),
+        );
+        if let Err(e) = d.drain() {
+            return fail(exit::USAGE, e);
+        }
+        match &step.action {
+            Action::Say(t) => {
+                if !input.say(t, invocation) {
+                    return step_fail(d, format!("Alexa did not understand {t:?}"));
+                }
+            }
+            Action::Tap(label) => {
+                let Some(f) = &d.current else {
+                    return step_fail(d, "nothing on screen yet".into());
+                };
+                let which = if f.model.primary_label == *label {
+                    if f.scene == Scene::LinkPrompt {
+                        "sign-in-here"
+                    } else {
+                        "primary"
+                    }
+                } else if f.model.secondary_label == *label {
+                    "secondary"
+                } else {
+                    let why = format!(
+                        "no button {label:?} on screen (buttons: {:?}, {:?})",
+                        f.model.primary_label, f.model.secondary_label
+                    );
+                    return step_fail(d, why);
+                };
+                match action_event(f.scene.id(), which) {
+                    Some(ev) => input.send(ev),
+                    None => return step_fail(d, format!("{label:?} does nothing here")),
+                }
+            }
+            Action::Pick(_) | Action::Fill(..) | Action::Submit(_) => {
+                return step_fail(
+                    d,
+                    "signing in on the device (profile picker, login form) is not built yet".into(),
+                );
+            }
+            Action::Wait(scene, secs) => match d.wait_for(&[*scene], *secs) {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return step_fail(d, format!("timed out after {secs} s")),
+                Err(e) => return fail(exit::USAGE, e),
+            },
+            Action::Shot(name) => {
+                if let Err(e) = d.save(name, false) {
+                    return fail(exit::USAGE, e);
+                }
+            }
+            Action::Expect(text) => {
+                let Some(f) = &d.current else {
+                    return step_fail(d, "nothing on screen yet".into());
+                };
+                let m = &f.model;
+                let shown = [
+                    &m.title,
+                    &m.body,
+                    &m.caption,
+                    &m.skill_speech,
+                    &m.or_visit,
+                    &m.verification_url,
+                    &m.enter_code,
+                    &m.user_code,
+                    &m.countdown,
+                    &m.primary_label,
+                    &m.secondary_label,
+                ];
+                if !shown.iter().any(|s| s.contains(text.as_str())) {
+                    return step_fail(d, format!("{text:?} is not on screen"));
+                }
+            }
+            Action::Phone(what, password) => {
+                let qr = log
+                    .memory
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .iter()
+                    .rev()
+                    .find(|e| e["type"] == "prompt")
+                    .and_then(|e| e["qr_url"].as_str().map(str::to_owned));
+                let Some(qr) = qr else {
+                    return step_fail(d, "no QR code has been shown yet".into());
+                };
+                let intent = crate::clients::phone::Intent {
+                    username: crate::backend::auth_server::DEMO_USERNAME.into(),
+                    password: password
+                        .clone()
+                        .unwrap_or_else(|| crate::backend::auth_server::DEMO_PASSWORD.into()),
+                    allow: *what == PhoneAction::Link,
+                };
+                let browser = crate::clients::phone::Browser::new();
+                match rt.block_on(browser.complete(&qr, &intent)) {
+                    Ok(page) => {
+                        log.emit(
+                            "phone",
+                            serde_json::json!({"url": page.url.as_str(), "status": page.status}),
+                        );
+                        if !page.url.path().contains("/api/skill/link/") {
+                            let text: String = page.text().chars().take(160).collect();
+                            return step_fail(
+                                d,
+                                format!("the phone stopped at {} ({text})", page.url),
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        return step_fail(d, format!("the phone could not reach the page: {e}"));
+                    }
+                }
+            }
+        }
+    }
+    exit::OK
 }
 
 fn windowed(

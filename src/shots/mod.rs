@@ -1,9 +1,15 @@
 //! `linkscreen shoot`: renders scenes x devices x locales headless from fixed
 //! fixture data (codes, URLs, names, clock), so the same inputs give the same
-//! PNGs on any machine, and writes `OUT/<device>/<locale>/<scene>.png` plus a
-//! `manifest.json`.
+//! PNGs on any machine. Writes `OUT/<device>/<locale>/<scene>.png`,
+//! `OUT/manifest.json` and the contact sheet `OUT/index.html`; compares with
+//! goldens (`--check`), lints the layout, and renders in one process per core.
+
+pub mod compare;
+pub mod lint;
+pub mod sheet;
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
@@ -58,39 +64,41 @@ pub fn fixture(scene: Scene, locale: &str) -> State {
     }
 }
 
-/// One rendered shot.
-#[derive(Debug, Clone, serde::Serialize)]
+/// What `--check` found for one shot.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct CheckResult {
+    /// `pass`, `fail`, `missing` or `updated`.
+    pub status: String,
+    pub share: f64,
+    pub expected: Option<String>,
+    pub diff: Option<String>,
+}
+
+/// One rendered shot, as listed in `manifest.json`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Shot {
-    pub scene: &'static str,
-    pub device: &'static str,
+    pub scene: String,
+    pub device: String,
     pub locale: String,
     pub width: u32,
     pub height: u32,
     pub path: String,
     pub sha256: String,
     pub warnings: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<CheckResult>,
 }
 
-fn pick<T: Copy>(
-    arg: &str,
-    all: &[T],
-    id: impl Fn(&T) -> &str,
-    what: &str,
-) -> Result<Vec<T>, String> {
-    if arg == "all" {
-        return Ok(all.to_vec());
-    }
-    arg.split(',')
-        .map(|name| {
-            all.iter()
-                .copied()
-                .find(|x| id(x) == name.trim())
-                .ok_or_else(|| format!("--{what}: unknown {name:?}"))
-        })
-        .collect()
-}
-
-/// Renders the state of `scene` for a device and locale.
+/// Renders one scene of the fixture journey for a device and locale: the
+/// library entry point for users' own tests (one [`Headless`] per process).
+///
+/// ```no_run
+/// use linkscreen::{flow::Scene, protocol::viewport, shots, view::headless::Headless};
+/// let p = viewport::profile("echo-show-5").unwrap();
+/// let mut hl = Headless::new(p.width, p.height).unwrap();
+/// let img = shots::render(&mut hl, p, "de-DE", Scene::LinkPrompt);
+/// img.save("link-prompt.png").unwrap();
+/// ```
 pub fn render(
     hl: &mut Headless,
     p: &DeviceProfile,
@@ -112,6 +120,168 @@ pub fn render(
     hl.render()
 }
 
+fn pick<T: Copy>(
+    arg: &str,
+    all: &[T],
+    id: impl Fn(&T) -> &str,
+    what: &str,
+) -> Result<Vec<T>, String> {
+    if arg == "all" {
+        return Ok(all.to_vec());
+    }
+    arg.split(',')
+        .map(|name| {
+            all.iter()
+                .copied()
+                .find(|x| id(x) == name.trim())
+                .ok_or_else(|| {
+                    format!("--{what}: unknown {name:?}; `linkscreen {what}` lists them")
+                })
+        })
+        .collect()
+}
+
+fn parse_shard(s: &str) -> Option<(usize, usize)> {
+    let (k, n) = s.split_once('/')?;
+    let (k, n) = (k.parse().ok()?, n.parse().ok()?);
+    (k < n).then_some((k, n))
+}
+
+fn rel(base: &Path, p: &Path) -> String {
+    p.strip_prefix(base).unwrap_or(p).display().to_string()
+}
+
+fn fail(msg: impl std::fmt::Display) -> i32 {
+    eprintln!("linkscreen: {msg}");
+    exit::USAGE
+}
+
+type Work = (DeviceProfile, &'static str, Scene);
+
+/// Renders (and checks) the items of one shard.
+fn run_shard(a: &ShootArgs, work: &[Work]) -> Result<Vec<Shot>, String> {
+    let Some(first) = work.first() else {
+        return Ok(vec![]);
+    };
+    let mut hl = Headless::new(first.0.width, first.0.height).map_err(|e| e.to_string())?;
+    let mut shots = vec![];
+    for (p, l, s) in work {
+        let dir = a.out.join(p.id).join(l);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let img = render(&mut hl, p, l, *s);
+        let path: PathBuf = dir.join(format!("{}.png", s.id()));
+        img.save(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let check = match &a.check {
+            None => None,
+            Some(golden_dir) => Some(check_one(a, golden_dir, p, l, *s, &img, &path)?),
+        };
+        shots.push(Shot {
+            scene: s.id().into(),
+            device: p.id.into(),
+            locale: l.to_string(),
+            width: p.width,
+            height: p.height,
+            path: rel(&a.out, &path),
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            warnings: lint::lint(&img, p),
+            check,
+        });
+    }
+    Ok(shots)
+}
+
+fn check_one(
+    a: &ShootArgs,
+    golden_dir: &Path,
+    p: &DeviceProfile,
+    l: &str,
+    s: Scene,
+    img: &image::RgbaImage,
+    actual: &Path,
+) -> Result<CheckResult, String> {
+    let golden = golden_dir
+        .join(p.id)
+        .join(l)
+        .join(format!("{}.png", s.id()));
+    if a.update {
+        if let Some(d) = golden.parent() {
+            std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+        }
+        std::fs::copy(actual, &golden).map_err(|e| format!("{}: {e}", golden.display()))?;
+        return Ok(CheckResult {
+            status: "updated".into(),
+            share: 0.0,
+            expected: None,
+            diff: None,
+        });
+    }
+    let expected = match image::open(&golden) {
+        Ok(i) => i.to_rgba8(),
+        Err(_) => {
+            return Ok(CheckResult {
+                status: "missing".into(),
+                share: 1.0,
+                expected: None,
+                diff: None,
+            });
+        }
+    };
+    let (c, diff) = compare::compare(img, &expected);
+    if c.passes(a.tolerance) {
+        return Ok(CheckResult {
+            status: "pass".into(),
+            share: c.share(),
+            expected: None,
+            diff: None,
+        });
+    }
+    let fdir = a.out.join("failures").join(p.id).join(l);
+    std::fs::create_dir_all(&fdir).map_err(|e| format!("{}: {e}", fdir.display()))?;
+    let (ep, dp, ap) = (
+        fdir.join(format!("{}.expected.png", s.id())),
+        fdir.join(format!("{}.diff.png", s.id())),
+        fdir.join(format!("{}.actual.png", s.id())),
+    );
+    expected.save(&ep).map_err(|e| e.to_string())?;
+    diff.save(&dp).map_err(|e| e.to_string())?;
+    std::fs::copy(actual, &ap).map_err(|e| e.to_string())?;
+    Ok(CheckResult {
+        status: "fail".into(),
+        share: c.share(),
+        expected: Some(rel(&a.out, &ep)),
+        diff: Some(rel(&a.out, &dp)),
+    })
+}
+
+fn child_args(a: &ShootArgs, k: usize, n: usize) -> Vec<String> {
+    let mut v = vec![
+        "shoot".into(),
+        "--scenes".into(),
+        a.scenes.clone(),
+        "--locales".into(),
+        a.locales.clone(),
+        "--devices".into(),
+        a.devices.clone(),
+    ];
+    v.extend([
+        "--out".into(),
+        a.out.display().to_string(),
+        "--tolerance".into(),
+        a.tolerance.to_string(),
+        "--shard".into(),
+        format!("{k}/{n}"),
+    ]);
+    if let Some(c) = &a.check {
+        v.extend(["--check".into(), c.display().to_string()]);
+    }
+    if a.update {
+        v.push("--update".into());
+    }
+    v
+}
+
 pub fn shoot(a: ShootArgs) -> i32 {
     let scenes = match pick(&a.scenes, Scene::ALL, |s| s.id(), "scenes") {
         Ok(s) => s,
@@ -125,49 +295,144 @@ pub fn shoot(a: ShootArgs) -> i32 {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
-    let mut hl = match Headless::new(devices[0].width, devices[0].height) {
-        Ok(h) => h,
-        Err(e) => return fail(e.to_string()),
-    };
-    let mut shots = vec![];
+    let mut work: Vec<Work> = vec![];
     for p in &devices {
         for l in &locales {
-            let dir = a.out.join(p.id).join(l);
-            if let Err(e) = std::fs::create_dir_all(&dir) {
-                return fail(format!("{}: {e}", dir.display()));
-            }
             for s in &scenes {
-                let img = render(&mut hl, p, l, *s);
-                let path: PathBuf = dir.join(format!("{}.png", s.id()));
-                if let Err(e) = img.save(&path) {
-                    return fail(format!("{}: {e}", path.display()));
-                }
-                shots.push(Shot {
-                    scene: s.id(),
-                    device: p.id,
-                    locale: l.to_string(),
-                    width: p.width,
-                    height: p.height,
-                    path: rel(&a.out, &path),
-                    sha256: hex::encode(Sha256::digest(std::fs::read(&path).unwrap_or_default())),
-                    warnings: vec![],
-                });
+                work.push((*p, l, *s));
             }
         }
     }
-    let manifest = serde_json::to_string_pretty(&shots).expect("manifest serializes");
-    if let Err(e) = std::fs::write(a.out.join("manifest.json"), manifest) {
+    if let Err(e) = std::fs::create_dir_all(&a.out) {
+        return fail(format!("--out {}: {e}", a.out.display()));
+    }
+
+    // A worker: render its shard, leave a partial manifest for the parent.
+    if let Some(sh) = &a.shard {
+        let Some((k, n)) = parse_shard(sh) else {
+            return fail(format!("--shard: expected K/N, found {sh:?}"));
+        };
+        let mine: Vec<Work> = work
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % n == k)
+            .map(|(_, w)| *w)
+            .collect();
+        return match run_shard(&a, &mine) {
+            Ok(shots) => match std::fs::write(
+                a.out.join(format!(".manifest-shard-{k}.json")),
+                serde_json::to_vec(&shots).expect("serializes"),
+            ) {
+                Ok(()) => exit::OK,
+                Err(e) => fail(e),
+            },
+            Err(e) => fail(e),
+        };
+    }
+
+    let n = a
+        .jobs
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .clamp(1, work.len().max(1));
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => return fail(e),
+    };
+    let mut children = vec![];
+    for k in 1..n {
+        match Command::new(&exe).args(child_args(&a, k, n)).spawn() {
+            Ok(c) => children.push((k, c)),
+            Err(e) => return fail(format!("cannot start a render worker: {e}")),
+        }
+    }
+    let mine: Vec<Work> = work
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % n == 0)
+        .map(|(_, w)| *w)
+        .collect();
+    let mut shots = match run_shard(&a, &mine) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    for (k, mut c) in children {
+        match c.wait() {
+            Ok(st) if st.success() => {}
+            Ok(st) => return fail(format!("render worker {k} failed ({st})")),
+            Err(e) => return fail(e),
+        }
+        let part = a.out.join(format!(".manifest-shard-{k}.json"));
+        match std::fs::read(&part)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Vec<Shot>>(&b).ok())
+        {
+            Some(s) => shots.extend(s),
+            None => return fail(format!("render worker {k} left no manifest")),
+        }
+        let _ = std::fs::remove_file(part);
+    }
+    let order = |s: &Shot| {
+        (
+            viewport::PROFILES.iter().position(|p| p.id == s.device),
+            locale::SUPPORTED.iter().position(|l| *l == s.locale),
+            Scene::ALL.iter().position(|x| x.id() == s.scene),
+        )
+    };
+    shots.sort_by_key(order);
+
+    if let Err(e) = std::fs::write(
+        a.out.join("manifest.json"),
+        serde_json::to_string_pretty(&shots).expect("serializes"),
+    ) {
         return fail(format!("manifest.json: {e}"));
     }
-    println!("{} shots in {}", shots.len(), a.out.display());
-    exit::OK
-}
-
-fn rel(base: &Path, p: &Path) -> String {
-    p.strip_prefix(base).unwrap_or(p).display().to_string()
-}
-
-fn fail(msg: impl std::fmt::Display) -> i32 {
-    eprintln!("linkscreen: {msg}");
-    exit::USAGE
+    if let Err(e) = std::fs::write(a.out.join("index.html"), sheet::render(&shots)) {
+        return fail(format!("index.html: {e}"));
+    }
+    let mut warnings = 0;
+    for s in &shots {
+        for w in &s.warnings {
+            eprintln!("warning: {}/{}/{}: {w}", s.device, s.locale, s.scene);
+            warnings += 1;
+        }
+    }
+    let failed: Vec<&Shot> = shots
+        .iter()
+        .filter(|s| {
+            s.check
+                .as_ref()
+                .is_some_and(|c| c.status == "fail" || c.status == "missing")
+        })
+        .collect();
+    for s in &failed {
+        let c = s.check.as_ref().expect("checked");
+        eprintln!(
+            "{}: {}/{}/{} ({:.3}% of pixels differ)",
+            c.status,
+            s.device,
+            s.locale,
+            s.scene,
+            c.share * 100.0
+        );
+    }
+    println!(
+        "{} shots, {} warnings{} -> {}",
+        shots.len(),
+        warnings,
+        if a.check.is_some() {
+            format!(", {} differ from the goldens", failed.len())
+        } else {
+            String::new()
+        },
+        a.out.join("index.html").display()
+    );
+    if !failed.is_empty() || (a.strict && warnings > 0) {
+        exit::CHECK
+    } else {
+        exit::OK
+    }
 }

@@ -415,3 +415,46 @@ fn run_without_a_display_suggests_headless() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--headless"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_grant_mode_runs_rfc8628_against_an_idp_found_by_discovery() {
+    // The IdP is the linking service of the device's own backend, reached only through
+    // its issuer URL and RFC 8414 discovery, as a third-party IdP would be.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ls.toml"),
+        format!("[backend]\nport = {port}\n[linking]\nmode = \"device-grant\"\nissuer = \"http://127.0.0.1:{port}\"\nclient_id = \"linkscreen-device\"\nscope = \"profile\"\n"),
+    )
+    .unwrap();
+    let cfg = dir.path().join("ls.toml").display().to_string();
+    let mut dev = Device::start_in(dir, &["--config", &cfg]);
+    let frame = tokio::task::block_in_place(|| dev.wait_scene("link-prompt"));
+    let qr_url = decode_qr(Path::new(frame["path"].as_str().unwrap()));
+    assert!(qr_url.starts_with(&format!("http://127.0.0.1:{port}/device?user_code=")));
+    Phone::new()
+        .link(&format!("http://127.0.0.1:{port}"), &qr_url)
+        .await;
+    let code = tokio::task::block_in_place(|| {
+        dev.wait_scene("skill-response");
+        dev.wait_exit()
+    });
+    assert_eq!(code, 0);
+    let answer = dev
+        .events()
+        .into_iter()
+        .rev()
+        .find(|e| e["type"] == "skill_response")
+        .unwrap();
+    assert!(
+        answer["body"]["response"]["outputSpeech"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Annie"),
+        "the IdP's token reached the skill"
+    );
+}

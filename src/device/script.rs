@@ -1,0 +1,155 @@
+//! `--script FILE`: drives the device like a person, one step a line
+//! (DESIGN.md): `say TEXT`, `tap LABEL`, `pick PROFILE`, `fill FIELD TEXT`,
+//! `submit [BUTTON]`, `wait SCENE [SECS]`, `shot NAME`, `expect TEXT`, plus
+//! `phone link|deny|open [PASSWORD]`, which plays the user's phone: it opens
+//! the QR code's URL with a cookie jar and follows the forms.
+//! Blank lines and lines starting with `#` are ignored.
+
+use crate::flow::Scene;
+
+/// One step and the line it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub line: usize,
+    pub text: String,
+    pub action: Action,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Say(String),
+    Tap(String),
+    Pick(String),
+    Fill(String, String),
+    Submit(Option<String>),
+    Wait(Scene, u64),
+    Shot(String),
+    Expect(String),
+    Phone(PhoneAction, Option<String>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneAction {
+    /// Scan, link, log in, accept the terms, allow.
+    Link,
+    /// Scan, link, log in, accept the terms, deny.
+    Deny,
+}
+
+/// Default seconds a `wait` allows.
+pub const DEFAULT_WAIT_SECS: u64 = 30;
+
+/// Parses a script; errors name the line.
+pub fn parse(text: &str) -> Result<Vec<Step>, String> {
+    let mut steps = vec![];
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let t = raw.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let (verb, rest) = t
+            .split_once(char::is_whitespace)
+            .map(|(v, r)| (v, r.trim()))
+            .unwrap_or((t, ""));
+        let need = |what: &str| {
+            if rest.is_empty() {
+                Err(format!("line {line}: `{verb}` needs {what}"))
+            } else {
+                Ok(rest.to_owned())
+            }
+        };
+        let action = match verb {
+            "say" => Action::Say(need("the words")?),
+            "tap" => Action::Tap(need("a button label")?),
+            "pick" => Action::Pick(need("a profile name")?),
+            "fill" => {
+                let r = need("a field and a text")?;
+                let (f, v) = r
+                    .split_once(char::is_whitespace)
+                    .ok_or_else(|| format!("line {line}: `fill` needs a field and a text"))?;
+                Action::Fill(f.to_owned(), v.trim().to_owned())
+            }
+            "submit" => Action::Submit((!rest.is_empty()).then(|| rest.to_owned())),
+            "wait" => {
+                let mut it = rest.split_whitespace();
+                let name = it
+                    .next()
+                    .ok_or_else(|| format!("line {line}: `wait` needs a scene"))?;
+                let scene = Scene::from_id(name).ok_or_else(|| {
+                    format!("line {line}: unknown scene {name:?}; `linkscreen scenes` lists them")
+                })?;
+                let secs = match it.next() {
+                    Some(s) => s.parse().map_err(|_| {
+                        format!("line {line}: `wait` seconds must be a number, found {s:?}")
+                    })?,
+                    None => DEFAULT_WAIT_SECS,
+                };
+                Action::Wait(scene, secs)
+            }
+            "shot" => {
+                let n = need("a name")?;
+                if !n
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    return Err(format!(
+                        "line {line}: shot names are letters, digits, - and _"
+                    ));
+                }
+                Action::Shot(n)
+            }
+            "expect" => Action::Expect(need("a text")?),
+            "phone" => {
+                let mut it = rest.split_whitespace();
+                let a = match it.next() {
+                    Some("link") => PhoneAction::Link,
+                    Some("deny") => PhoneAction::Deny,
+                    other => {
+                        return Err(format!(
+                            "line {line}: `phone` takes link or deny, found {other:?}"
+                        ));
+                    }
+                };
+                Action::Phone(a, it.next().map(str::to_owned))
+            }
+            other => {
+                return Err(format!(
+                    "line {line}: unknown step {other:?} (say, tap, pick, fill, submit, wait, shot, expect, phone)"
+                ));
+            }
+        };
+        steps.push(Step {
+            line,
+            text: t.to_owned(),
+            action,
+        });
+    }
+    Ok(steps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_step_and_names_bad_lines() {
+        let s = parse("# QR journey\nsay Alexa, open Ride Hailer\nwait link-prompt 10\nshot prompt\nphone link\nwait skill-response\nexpect Where would you like to go?\ntap Home\n").unwrap();
+        assert_eq!(s.len(), 7);
+        assert_eq!(s[1].action, Action::Wait(Scene::LinkPrompt, 10));
+        assert_eq!(s[1].line, 3);
+        assert_eq!(
+            s[5].action,
+            Action::Expect("Where would you like to go?".into())
+        );
+        assert_eq!(
+            parse("wait nowhere").unwrap_err(),
+            "line 1: unknown scene \"nowhere\"; `linkscreen scenes` lists them"
+        );
+        assert!(
+            parse("\n\njump")
+                .unwrap_err()
+                .starts_with("line 3: unknown step")
+        );
+    }
+}

@@ -1,0 +1,92 @@
+//! Layout lint on the rendered pixels: content that reaches the screen's edge
+//! (clipped or overflowing its box) and, on round screens, content that leaves
+//! the safe circle.
+
+use image::RgbaImage;
+
+use crate::protocol::viewport::{DeviceProfile, Shape};
+
+/// The theme's background colour (ui/theme.slint `Theme.background`).
+const BACKGROUND: [u8; 3] = [0x0e, 0x1b, 0x2c];
+
+fn is_content(px: &image::Rgba<u8>) -> bool {
+    px.0[..3]
+        .iter()
+        .zip(BACKGROUND.iter())
+        .any(|(a, b)| a.abs_diff(*b) > 24)
+}
+
+/// Warnings for one rendered screen.
+pub fn lint(img: &RgbaImage, p: &DeviceProfile) -> Vec<String> {
+    let (w, h) = img.dimensions();
+    let mut out = vec![];
+    match p.shape {
+        Shape::Round => {
+            // Anything drawn in the outer ring of the circle is cut by the round glass.
+            let (cx, cy, r) = (w as f32 / 2.0, h as f32 / 2.0, w.min(h) as f32 / 2.0);
+            let ring = (r * 0.03).max(3.0);
+            let hits = img
+                .enumerate_pixels()
+                .filter(|(x, y, px)| {
+                    let d =
+                        ((*x as f32 + 0.5 - cx).powi(2) + (*y as f32 + 0.5 - cy).powi(2)).sqrt();
+                    d > r - ring && d < r - 1.0 && is_content(px)
+                })
+                .count();
+            if hits > 0 {
+                out.push(format!(
+                    "{hits} pixels of content outside the round safe area"
+                ));
+            }
+        }
+        Shape::Rectangle => {
+            let band = ((w.min(h) as f32) * 0.01).max(2.0) as u32;
+            let edges: [(&str, Box<dyn Fn(u32, u32) -> bool>); 4] = [
+                ("top", Box::new(move |_, y| y < band)),
+                ("bottom", Box::new(move |_, y| y >= h - band)),
+                ("left", Box::new(move |x, _| x < band)),
+                ("right", Box::new(move |x, _| x >= w - band)),
+            ];
+            for (name, inside) in edges.iter() {
+                if img
+                    .enumerate_pixels()
+                    .any(|(x, y, px)| inside(x, y) && is_content(px))
+                {
+                    out.push(format!(
+                        "content reaches the {name} edge (clipped or overflowing)"
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::viewport::profile;
+
+    #[test]
+    fn edge_content_is_flagged_and_clean_screens_pass() {
+        let p = profile("echo-show-5").unwrap();
+        let mut img =
+            RgbaImage::from_pixel(p.width, p.height, image::Rgba([0x0e, 0x1b, 0x2c, 255]));
+        assert!(lint(&img, p).is_empty());
+        img.put_pixel(p.width / 2, 0, image::Rgba([255, 255, 255, 255]));
+        assert_eq!(
+            lint(&img, p),
+            vec!["content reaches the top edge (clipped or overflowing)".to_string()]
+        );
+    }
+
+    #[test]
+    fn round_ring_is_flagged() {
+        let p = profile("echo-spot").unwrap();
+        let mut img =
+            RgbaImage::from_pixel(p.width, p.height, image::Rgba([0x0e, 0x1b, 0x2c, 255]));
+        assert!(lint(&img, p).is_empty());
+        img.put_pixel(p.width / 2, 3, image::Rgba([255, 255, 255, 255]));
+        assert_eq!(lint(&img, p).len(), 1);
+    }
+}
