@@ -8,3 +8,6 @@ mod backend;
 
 #[path = "it/journey.rs"]
 mod journey;
+
+#[path = "it/shots.rs"]
+mod shots;

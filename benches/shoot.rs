@@ -1,0 +1,79 @@
+//! Screenshot throughput: `linkscreen shoot` over the full matrix (every scene x device x
+//! locale) and the default one (every scene x device, en-US); shots per second, ms per shot,
+//! peak RSS of the workers; and, when `chromium` is installed, the time headless Chromium
+//! takes to screenshot an HTML page of the same size, for comparison.
+//!
+//! `cargo bench --bench shoot`
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+fn shoot(args: &[&str]) -> (f64, usize) {
+    let out = tempfile::tempdir().unwrap();
+    let t = Instant::now();
+    let st = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args(args)
+        .arg("--out")
+        .arg(out.path())
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let secs = t.elapsed().as_secs_f64();
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("manifest.json")).unwrap()).unwrap();
+    (secs, manifest.as_array().unwrap().len())
+}
+
+fn peak_rss_mb() -> f64 {
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage fills the struct we own.
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
+    ru.ru_maxrss as f64 / 1024.0
+}
+
+fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|c| {
+        let out = Command::new("sh").arg("-c").arg(format!("command -v {c}")).output().ok()?;
+        out.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+    })
+}
+
+fn main() {
+    let (secs, n) = shoot(&["shoot", "--scenes", "all", "--devices", "all", "--locales", "all"]);
+    println!("full matrix: {n} shots in {secs:.1} s = {:.1} shots/s, {:.1} ms per shot (wall, all cores)", n as f64 / secs, secs * 1000.0 / n as f64);
+    let (secs1, n1) = shoot(&["shoot", "--scenes", "all", "--devices", "echo-show-5", "--locales", "all", "--jobs", "1"]);
+    let per_shot = secs1 * 1000.0 / n1 as f64;
+    println!("echo-show-5, one process: {n1} shots in {secs1:.2} s = {per_shot:.1} ms per shot (incl. process start)");
+    let (secs2, n2) = shoot(&["shoot"]);
+    println!("default matrix (all scenes x all devices, en-US): {n2} shots in {secs2:.1} s");
+    println!("peak RSS of a shoot process: {:.1} MB", peak_rss_mb());
+    match chromium() {
+        None => println!("chromium: not installed (apt-get install chromium), comparison skipped"),
+        Some(bin) => {
+            let dir = tempfile::tempdir().unwrap();
+            let page = dir.path().join("p.html");
+            std::fs::write(&page, "<!doctype html><body style='margin:0;background:#0e1b2c;color:#fff;font:22px sans-serif'><div style='padding:24px'><b>To use Ride Hailer, you need to link your account.</b><p>Or visit http://127.0.0.1:8686/device and enter the code</p><h1>WDJB-MJHT</h1><button>Sign in using this device</button></div></body>").unwrap();
+            let mut times = vec![];
+            for i in 0..5 {
+                let png = dir.path().join(format!("c{i}.png"));
+                let t = Instant::now();
+                let st = Command::new(&bin)
+                    .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--window-size=960,480"])
+                    .arg(format!("--user-data-dir={}", dir.path().join(format!("u{i}")).display()))
+                    .arg(format!("--screenshot={}", png.display()))
+                    .arg(format!("file://{}", page.display()))
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .unwrap();
+                assert!(st.success() && png.exists());
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            let chrome = times[times.len() / 2];
+            println!("chromium headless screenshot, 960x480: {chrome:.0} ms (median of 5)");
+            println!("linkscreen is {:.0}x faster per shot (one process each)", chrome / per_shot);
+        }
+    }
+}
