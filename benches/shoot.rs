@@ -21,7 +21,8 @@ fn shoot(args: &[&str]) -> (f64, usize) {
         .unwrap();
     assert!(st.success());
     let secs = t.elapsed().as_secs_f64();
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("manifest.json")).unwrap()).unwrap();
     (secs, manifest.as_array().unwrap().len())
 }
 
@@ -33,18 +34,50 @@ fn peak_rss_mb() -> f64 {
 }
 
 fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|c| {
-        let out = Command::new("sh").arg("-c").arg(format!("command -v {c}")).output().ok()?;
-        out.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
-    })
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|c| {
+            let out = Command::new("sh")
+                .arg("-c")
+                .arg(format!("command -v {c}"))
+                .output()
+                .ok()?;
+            out.status
+                .success()
+                .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+        })
 }
 
 fn main() {
-    let (secs, n) = shoot(&["shoot", "--scenes", "all", "--devices", "all", "--locales", "all"]);
-    println!("full matrix: {n} shots in {secs:.1} s = {:.1} shots/s, {:.1} ms per shot (wall, all cores)", n as f64 / secs, secs * 1000.0 / n as f64);
-    let (secs1, n1) = shoot(&["shoot", "--scenes", "all", "--devices", "echo-show-5", "--locales", "all", "--jobs", "1"]);
+    let (secs, n) = shoot(&[
+        "shoot",
+        "--scenes",
+        "all",
+        "--devices",
+        "all",
+        "--locales",
+        "all",
+    ]);
+    println!(
+        "full matrix: {n} shots in {secs:.1} s = {:.1} shots/s, {:.1} ms per shot (wall, all cores)",
+        n as f64 / secs,
+        secs * 1000.0 / n as f64
+    );
+    let (secs1, n1) = shoot(&[
+        "shoot",
+        "--scenes",
+        "all",
+        "--devices",
+        "echo-show-5",
+        "--locales",
+        "all",
+        "--jobs",
+        "1",
+    ]);
     let per_shot = secs1 * 1000.0 / n1 as f64;
-    println!("echo-show-5, one process: {n1} shots in {secs1:.2} s = {per_shot:.1} ms per shot (incl. process start)");
+    println!(
+        "echo-show-5, one process: {n1} shots in {secs1:.2} s = {per_shot:.1} ms per shot (incl. process start)"
+    );
     let (secs2, n2) = shoot(&["shoot"]);
     println!("default matrix (all scenes x all devices, en-US): {n2} shots in {secs2:.1} s");
     println!("peak RSS of a shoot process: {:.1} MB", peak_rss_mb());
@@ -59,8 +92,22 @@ fn main() {
                 let png = dir.path().join(format!("c{i}.png"));
                 let t = Instant::now();
                 let st = Command::new(&bin)
-                    .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--window-size=960,480"])
-                    .arg(format!("--user-data-dir={}", dir.path().join(format!("u{i}")).display()))
+                    .args([
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-quic",
+                        "--no-first-run",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--hide-scrollbars",
+                        "--window-size=960,480",
+                    ])
+                    .arg(format!(
+                        "--user-data-dir={}",
+                        dir.path().join(format!("u{i}")).display()
+                    ))
                     .arg(format!("--screenshot={}", png.display()))
                     .arg(format!("file://{}", page.display()))
                     .stdout(Stdio::null())
@@ -73,7 +120,10 @@ fn main() {
             times.sort_by(|a, b| a.partial_cmp(b).unwrap());
             let chrome = times[times.len() / 2];
             println!("chromium headless screenshot, 960x480: {chrome:.0} ms (median of 5)");
-            println!("linkscreen is {:.0}x faster per shot (one process each)", chrome / per_shot);
+            println!(
+                "linkscreen is {:.0}x faster per shot (one process each)",
+                chrome / per_shot
+            );
         }
     }
 }

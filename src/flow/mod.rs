@@ -375,8 +375,14 @@ impl Flow {
             }
             (State::RequestingCode { skill_speech }, E::CodeIssued(code)) => {
                 self.epoch = self.epoch.wrapping_add(1);
+                // A held (long) poll can start at once: the server answers when the link completes.
+                let first = if self.cfg.long_poll {
+                    0
+                } else {
+                    code.interval_ms + POLL_MARGIN_MS
+                };
                 let fx = vec![
-                    self.poll(&code, code.interval_ms + POLL_MARGIN_MS),
+                    self.poll(&code, first),
                     Effect::WakeAt(code.expires_at.min(now + 1000)),
                 ];
                 self.state = State::Prompt {

@@ -153,7 +153,17 @@ fn long_poll_asks_the_server_to_hold_and_repolls_at_once_after_a_held_poll() {
     f.handle(Event::Invoked, 0);
     f.handle(Event::LinkFetched { token: None }, 0);
     let fx = f.handle(Event::CodeIssued(code(0)), 0);
-    assert!(matches!(fx[0], Effect::Poll { wait_s: 5, .. }));
+    assert!(
+        matches!(
+            fx[0],
+            Effect::Poll {
+                wait_s: 5,
+                after: 0,
+                ..
+            }
+        ),
+        "the first held poll goes out at once: {fx:?}"
+    );
     let g = epoch(&f);
     let fx = f.handle(
         Event::PollPending {

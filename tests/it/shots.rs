@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn linkscreen(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_linkscreen")).args(args).env("LINKSCREEN_LOG", "warn").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args(args)
+        .env("LINKSCREEN_LOG", "warn")
+        .output()
+        .unwrap()
 }
 
 fn golden_dir() -> PathBuf {
@@ -15,7 +19,11 @@ fn golden_dir() -> PathBuf {
 
 /// The three golden sets of issue 5: every scene on echo-show-5 en-US, link-prompt on every
 /// device, link-prompt in every locale on echo-show-8.
-const SETS: &[(&str, &str, &str)] = &[("all", "echo-show-5", "en-US"), ("link-prompt", "all", "en-US"), ("link-prompt", "echo-show-8", "all")];
+const SETS: &[(&str, &str, &str)] = &[
+    ("all", "echo-show-5", "en-US"),
+    ("link-prompt", "all", "en-US"),
+    ("link-prompt", "echo-show-8", "all"),
+];
 
 #[test]
 fn every_golden_set_matches_with_no_layout_warnings() {
@@ -23,16 +31,46 @@ fn every_golden_set_matches_with_no_layout_warnings() {
     for (scenes, devices, locales) in SETS {
         let out = tempfile::tempdir().unwrap();
         let g = golden_dir();
-        let mut args = vec!["shoot", "--scenes", scenes, "--devices", devices, "--locales", locales, "--out", out.path().to_str().unwrap(), "--check", g.to_str().unwrap(), "--strict"];
+        let mut args = vec![
+            "shoot",
+            "--scenes",
+            scenes,
+            "--devices",
+            devices,
+            "--locales",
+            locales,
+            "--out",
+            out.path().to_str().unwrap(),
+            "--check",
+            g.to_str().unwrap(),
+            "--strict",
+        ];
         if update {
             args.push("--update");
         }
         let o = linkscreen(&args);
-        assert_eq!(o.status.code(), Some(0), "shoot {scenes}/{devices}/{locales}: {}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-        let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("manifest.json")).unwrap()).unwrap();
-        assert!(manifest.as_array().unwrap().iter().all(|s| s["warnings"].as_array().unwrap().is_empty()));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "shoot {scenes}/{devices}/{locales}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.path().join("manifest.json")).unwrap())
+                .unwrap();
+        assert!(
+            manifest
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s["warnings"].as_array().unwrap().is_empty())
+        );
     }
-    assert!(!update, "goldens rewritten in tests/golden: review them, then run again without LINKSCREEN_UPDATE_GOLDENS");
+    assert!(
+        !update,
+        "goldens rewritten in tests/golden: review them, then run again without LINKSCREEN_UPDATE_GOLDENS"
+    );
 }
 
 #[test]
@@ -40,21 +78,61 @@ fn shots_are_deterministic_and_listed_in_the_manifest_and_sheet() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     for d in [&a, &b] {
-        let o = linkscreen(&["shoot", "--scenes", "link-prompt,success", "--devices", "echo-spot,fire-tv", "--locales", "hi-IN,fr-CA", "--out", d.path().to_str().unwrap()]);
-        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        let o = linkscreen(&[
+            "shoot",
+            "--scenes",
+            "link-prompt,success",
+            "--devices",
+            "echo-spot,fire-tv",
+            "--locales",
+            "hi-IN,fr-CA",
+            "--out",
+            d.path().to_str().unwrap(),
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
-    let read = |d: &tempfile::TempDir| serde_json::from_slice::<serde_json::Value>(&std::fs::read(d.path().join("manifest.json")).unwrap()).unwrap();
+    let read = |d: &tempfile::TempDir| {
+        serde_json::from_slice::<serde_json::Value>(
+            &std::fs::read(d.path().join("manifest.json")).unwrap(),
+        )
+        .unwrap()
+    };
     let (ma, mb) = (read(&a), read(&b));
     assert_eq!(ma.as_array().unwrap().len(), 8);
-    let hashes = |m: &serde_json::Value| m.as_array().unwrap().iter().map(|s| s["sha256"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
-    assert_eq!(hashes(&ma), hashes(&mb), "byte-identical PNGs for the same inputs");
+    let hashes = |m: &serde_json::Value| {
+        m.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["sha256"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        hashes(&ma),
+        hashes(&mb),
+        "byte-identical PNGs for the same inputs"
+    );
     let first = &ma[0];
-    assert_eq!((first["device"].as_str(), first["width"].as_u64(), first["height"].as_u64()), (Some("echo-spot"), Some(480), Some(480)));
+    assert_eq!(
+        (
+            first["device"].as_str(),
+            first["width"].as_u64(),
+            first["height"].as_u64()
+        ),
+        (Some("echo-spot"), Some(480), Some(480))
+    );
     assert!(a.path().join("fire-tv/hi-IN/link-prompt.png").exists());
     let img = image::open(a.path().join("fire-tv/fr-CA/success.png")).unwrap();
     assert_eq!((img.width(), img.height()), (1920, 1080), "real pixel size");
     let sheet = std::fs::read_to_string(a.path().join("index.html")).unwrap();
-    assert!(sheet.contains("src=\"echo-spot/hi-IN/link-prompt.png\"") && sheet.contains("<select name=\"locale\""));
+    assert!(
+        sheet.contains("src=\"echo-spot/hi-IN/link-prompt.png\"")
+            && sheet.contains("<select name=\"locale\"")
+    );
 }
 
 #[test]
@@ -62,10 +140,29 @@ fn a_one_pixel_shift_fails_check_and_rerendering_passes() {
     let golden = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let args = |check: &str, out: &str| -> Vec<String> {
-        ["shoot", "--scenes", "link-prompt", "--devices", "echo-show-5", "--locales", "en-US", "--out", out, "--check", check].iter().map(|s| s.to_string()).collect()
+        [
+            "shoot",
+            "--scenes",
+            "link-prompt",
+            "--devices",
+            "echo-show-5",
+            "--locales",
+            "en-US",
+            "--out",
+            out,
+            "--check",
+            check,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     };
     let g = golden.path().to_str().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen")).args(args(g, out.path().to_str().unwrap())).arg("--update").output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args(args(g, out.path().to_str().unwrap()))
+        .arg("--update")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0));
     // Move the "Sign in using this device" button one pixel to the right in the golden.
     let path = golden.path().join("echo-show-5/en-US/link-prompt.png");
@@ -79,52 +176,126 @@ fn a_one_pixel_shift_fails_check_and_rerendering_passes() {
     }
     img.save(&path).unwrap();
     let out2 = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen")).args(args(g, out2.path().to_str().unwrap())).output().unwrap();
-    assert_eq!(o.status.code(), Some(4), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args(args(g, out2.path().to_str().unwrap()))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("fail: echo-show-5/en-US/link-prompt"));
     for f in ["actual", "expected", "diff"] {
-        assert!(out2.path().join(format!("failures/echo-show-5/en-US/link-prompt.{f}.png")).exists(), "{f} written");
+        assert!(
+            out2.path()
+                .join(format!("failures/echo-show-5/en-US/link-prompt.{f}.png"))
+                .exists(),
+            "{f} written"
+        );
     }
-    assert!(std::fs::read_to_string(out2.path().join("index.html")).unwrap().contains("class=\"trio\""), "side by side in the sheet");
+    assert!(
+        std::fs::read_to_string(out2.path().join("index.html"))
+            .unwrap()
+            .contains("class=\"trio\""),
+        "side by side in the sheet"
+    );
     // Re-render the goldens: the same render passes again.
-    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen")).args(args(g, out.path().to_str().unwrap())).arg("--update").output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args(args(g, out.path().to_str().unwrap()))
+        .arg("--update")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0));
-    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen")).args(args(g, out2.path().to_str().unwrap())).output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args(args(g, out2.path().to_str().unwrap()))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 fn run_script(script: &str, extra: &[&str]) -> (std::process::Output, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut args = vec!["run".to_string(), "--headless".into(), "--device".into(), "echo-show-5".into(), "--script".into(), root.join(script).display().to_string()];
-    args.extend(["--frames".into(), dir.path().join("frames").display().to_string(), "--db".into(), dir.path().join("ls.db").display().to_string()]);
-    args.extend(["--events".into(), dir.path().join("events.jsonl").display().to_string()]);
+    let mut args = vec![
+        "run".to_string(),
+        "--headless".into(),
+        "--device".into(),
+        "echo-show-5".into(),
+        "--script".into(),
+        root.join(script).display().to_string(),
+    ];
+    args.extend([
+        "--frames".into(),
+        dir.path().join("frames").display().to_string(),
+        "--db".into(),
+        dir.path().join("ls.db").display().to_string(),
+    ]);
+    args.extend([
+        "--events".into(),
+        dir.path().join("events.jsonl").display().to_string(),
+    ]);
     args.extend(extra.iter().map(|s| s.to_string()));
-    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen")).args(&args).env("LINKSCREEN_LOG", "warn").output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args(&args)
+        .env("LINKSCREEN_LOG", "warn")
+        .output()
+        .unwrap();
     (o, dir)
 }
 
 #[test]
 fn shipped_journey_scripts_pass() {
     let (o, dir) = run_script("tests/journeys/qr.script", &[]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     for shot in ["link-prompt", "success", "skill-response"] {
         assert!(dir.path().join(format!("frames/{shot}.png")).exists());
     }
     let (o, _) = run_script("tests/journeys/denied.script", &[]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let cfg = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/journeys/expired.toml");
-    let (o, _) = run_script("tests/journeys/expired.script", &["--config", cfg.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let (o, _) = run_script(
+        "tests/journeys/expired.script",
+        &["--config", cfg.to_str().unwrap()],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]
 fn a_failing_step_exits_5_naming_the_line_and_scene() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("bad.script");
-    std::fs::write(&script, "say Alexa, open Ride Hailer\nwait link-prompt 30\nexpect Welcome to Narnia\n").unwrap();
+    std::fs::write(
+        &script,
+        "say Alexa, open Ride Hailer\nwait link-prompt 30\nexpect Welcome to Narnia\n",
+    )
+    .unwrap();
     let (o, _) = run_script(script.to_str().unwrap(), &[]);
     assert_eq!(o.status.code(), Some(5));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("line 3: `expect Welcome to Narnia`") && err.contains("scene: link-prompt"), "{err}");
+    assert!(
+        err.contains("line 3: `expect Welcome to Narnia`") && err.contains("scene: link-prompt"),
+        "{err}"
+    );
 }
