@@ -121,7 +121,7 @@ fn main() {
             let chrome = times[times.len() / 2];
             println!("chromium headless screenshot, 960x480: {chrome:.0} ms (median of 5)");
             println!(
-                "linkscreen is {:.0}x faster per shot (one process each)",
+                "linkscreen is {:.0}x faster per shot (amortized in one process, vs a fresh headless browser per screenshot)",
                 chrome / per_shot
             );
         }

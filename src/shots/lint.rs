@@ -16,6 +16,9 @@ fn is_content(px: &image::Rgba<u8>) -> bool {
         .any(|(a, b)| a.abs_diff(*b) > 24)
 }
 
+/// Distance of pixel (x, y) from one edge of a w x h screen.
+type EdgeDistance = fn(i64, i64, i64, i64) -> i64;
+
 /// Warnings for one rendered screen.
 pub fn lint(img: &RgbaImage, p: &DeviceProfile) -> Vec<String> {
     let (w, h) = img.dimensions();
@@ -40,17 +43,19 @@ pub fn lint(img: &RgbaImage, p: &DeviceProfile) -> Vec<String> {
             }
         }
         Shape::Rectangle => {
-            let band = ((w.min(h) as f32) * 0.01).max(2.0) as u32;
-            let edges: [(&str, Box<dyn Fn(u32, u32) -> bool>); 4] = [
-                ("top", Box::new(move |_, y| y < band)),
-                ("bottom", Box::new(move |_, y| y >= h - band)),
-                ("left", Box::new(move |x, _| x < band)),
-                ("right", Box::new(move |x, _| x >= w - band)),
+            let band = ((w.min(h) as f32) * 0.01).max(2.0) as i64;
+            let (w, h) = (w as i64, h as i64);
+            // Each edge as (name, distance of a pixel from it).
+            let edges: [(&str, EdgeDistance); 4] = [
+                ("top", |_, y, _, _| y),
+                ("bottom", |_, y, _, h| h - 1 - y),
+                ("left", |x, _, _, _| x),
+                ("right", |x, _, w, _| w - 1 - x),
             ];
-            for (name, inside) in edges.iter() {
+            for (name, dist) in edges {
                 if img
                     .enumerate_pixels()
-                    .any(|(x, y, px)| inside(x, y) && is_content(px))
+                    .any(|(x, y, px)| dist(x as i64, y as i64, w, h) < band && is_content(px))
                 {
                     out.push(format!(
                         "content reaches the {name} edge (clipped or overflowing)"
