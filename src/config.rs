@@ -531,16 +531,9 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// Pulls a field name out of toml/serde's message ("unknown field `x`", "missing field `x`").
+/// The field a toml/serde message names ("unknown field `x`", "missing field `x`").
 fn toml_error_field(e: &toml::de::Error) -> Option<String> {
-    let msg = e.message();
-    for pat in ["unknown field `", "missing field `"] {
-        if let Some(i) = msg.find(pat) {
-            let rest = &msg[i + pat.len()..];
-            return rest.find('`').map(|j| rest[..j].to_owned());
-        }
-    }
-    None
+    crate::protocol::account_linking::field_from_message(e.message())
 }
 
 #[cfg(test)]

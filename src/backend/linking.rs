@@ -39,6 +39,19 @@ impl Waiters {
             .or_default()
             .clone()
     }
+    /// Drops the entry once no other poll holds it, so finished long-polls leave nothing behind.
+    fn release(&self, key: &str, notify: Arc<Notify>) {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if m.get(key).is_some_and(|n| Arc::ptr_eq(n, &notify)) && Arc::strong_count(&notify) <= 2 {
+            m.remove(key);
+        }
+    }
+
+    /// How many device codes have polls held right now.
+    pub fn held(&self) -> usize {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
     /// Wakes every poll held on this device code.
     pub fn wake(&self, key: &str) {
         if let Some(n) = self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(key) {
@@ -275,25 +288,27 @@ async fn token(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response,
     };
     // Long-poll: register before checking so a completion in between is not missed.
     let notify = s.waiters.get(&hash);
-    let notified = notify.notified();
-    tokio::pin!(notified);
-    notified.as_mut().enable();
-    let first = poll_state(&s, &hash)?;
-    let result = match first {
-        PollState::Pending => {
-            let _ = tokio::time::timeout(Duration::from_secs(wait), notified).await;
-            poll_state(&s, &hash)?
+    let result = {
+        let notified = notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        match poll_state(&s, &hash) {
+            Ok(PollState::Pending) => {
+                let _ = tokio::time::timeout(Duration::from_secs(wait), notified).await;
+                poll_state(&s, &hash)
+            }
+            other => other,
         }
-        other => other,
     };
-    let applied = format!("wait={wait}");
-    answer(result).map(|mut r| {
-        r.headers_mut().insert(
-            "preference-applied",
-            HeaderValue::from_str(&applied).expect("ascii"),
-        );
-        r
-    })
+    s.waiters.release(&hash, notify);
+    let result = result?;
+    // RFC 7240: say the preference was honoured, whatever the answer.
+    let mut r = answer(result).unwrap_or_else(IntoResponse::into_response);
+    r.headers_mut().insert(
+        "preference-applied",
+        HeaderValue::from_str(&format!("wait={wait}")).expect("ascii"),
+    );
+    Ok(r)
 }
 
 /// Stores (or replaces) the link for a person ('' = account level) and returns its id.

@@ -227,7 +227,8 @@ fn serde_path_to_error<T: serde::de::DeserializeOwned>(
     })
 }
 
-fn field_from_message(msg: &str) -> Option<String> {
+/// The field serde names in an "unknown field `x`" or "missing field `x`" message.
+pub(crate) fn field_from_message(msg: &str) -> Option<String> {
     for pat in ["unknown field `", "missing field `"] {
         if let Some(i) = msg.find(pat) {
             let rest = &msg[i + pat.len()..];

@@ -30,6 +30,10 @@ pub fn set_profile(app: &AppWindow, p: &DeviceProfile, scale: f32) {
 /// Pushes a model into the UI (the QR is rendered here, at the size the layout leaves).
 pub fn apply(app: &AppWindow, p: &DeviceProfile, scale: f32, m: &UiModel) {
     let s = app.global::<Screen>();
+    if s.get_scene() != m.scene {
+        // A new screen starts with the focus on its first button.
+        s.set_focus_index(0);
+    }
     s.set_scene(m.scene.into());
     s.set_title(m.title.as_str().into());
     s.set_body(m.body.as_str().into());

@@ -218,6 +218,15 @@ async fn expired_and_unknown_codes() {
 #[tokio::test]
 async fn long_poll_returns_the_token_as_soon_as_the_link_completes() {
     let env = Env::start().await;
+    // A held poll that times out answers pending and leaves no waiter behind.
+    let other = env.device_code().await;
+    let (status, body, headers) = env.poll_with(&other.device_code, Some(1)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("authorization_pending"))
+    );
+    assert_eq!(headers["preference-applied"], "wait=1");
+    assert_eq!(env.shared().waiters.held(), 0);
     let d = env.device_code().await;
     let dc = d.device_code.clone();
     let held = {
@@ -743,5 +752,76 @@ async fn phone_pages_show_linking_status_cards_and_unlink() {
     phone
         .post(&format!("{base}/skill/unlink"), &[("x", "1")], None)
         .await;
+    assert_eq!(env.device_link("").await.0, 404);
+}
+
+/// A third-party authorization server whose token endpoint is slower than Alexa allows.
+async fn slow_idp() -> String {
+    use axum::extract::Query;
+    use axum::response::Redirect;
+    use axum::routing::{get, post};
+    let app = axum::Router::new()
+        .route(
+            "/authorize",
+            get(
+                |Query(q): Query<std::collections::HashMap<String, String>>| async move {
+                    // Log in and consent at once: straight back to Alexa's redirect URL with a code.
+                    let mut u = url::Url::parse(&q["redirect_uri"]).unwrap();
+                    u.query_pairs_mut()
+                        .append_pair("code", "slow-code")
+                        .append_pair("state", &q["state"]);
+                    Redirect::to(u.as_str())
+                },
+            ),
+        )
+        .route(
+            "/token",
+            post(|| async {
+                tokio::time::sleep(Duration::from_secs(6)).await;
+                axum::Json(serde_json::json!({"access_token": "late", "token_type": "Bearer"}))
+            }),
+        );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_token_endpoint_slower_than_4_5_s_fails_the_link_like_alexa() {
+    let idp = slow_idp().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config_in(dir.path());
+    let al = format!(
+        r#"{{"type": "AUTH_CODE", "authorizationUrl": "{idp}/authorize", "accessTokenUrl": "{idp}/token", "clientId": "c", "clientSecret": "s", "accessTokenScheme": "REQUEST_BODY_CREDENTIALS", "scopes": ["profile"]}}"#
+    );
+    cfg.account_linking.request =
+        Some(linkscreen::protocol::account_linking::AccountLinkingRequest::from_json(&al).unwrap());
+    let env = Env::start_with(dir, cfg).await;
+    let d = env.device_code().await;
+    let phone = Phone::new();
+    let verify = phone
+        .get(d.verification_uri_complete.as_deref().unwrap())
+        .await;
+    let code = verify.hidden("user_code").unwrap();
+    let page = phone
+        .post(
+            &format!("{}/device/link", env.base()),
+            &[("user_code", &code)],
+            None,
+        )
+        .await;
+    assert_eq!(page.status, 502, "{}", page.body);
+    assert!(
+        page.body.contains("did not answer within 4.5 s"),
+        "{}",
+        page.body
+    );
+    // The device keeps waiting; nothing was linked.
+    env.pass_interval();
+    assert_eq!(
+        env.poll(&d.device_code).await.1["error"],
+        "authorization_pending"
+    );
     assert_eq!(env.device_link("").await.0, 404);
 }
