@@ -418,3 +418,117 @@ proptest! {
         let _ = ever_granted;
     }
 }
+
+/// Every scene's state with every kind of event: nothing panics, only a grant leads to success,
+/// and Home is reachable from everywhere.
+#[test]
+fn every_scene_times_every_event() {
+    let events = |epoch: u32| {
+        vec![
+            Event::Invoked,
+            Event::LinkFetched { token: None },
+            Event::LinkFetched {
+                token: Some("t".into()),
+            },
+            Event::SkillAnswered(ask_link()),
+            Event::SkillAnswered(SkillAnswer {
+                speech: Some("hi".into()),
+                ..Default::default()
+            }),
+            Event::SkillFailed {
+                reason: "bad".into(),
+            },
+            Event::PeerUnreachable {
+                step: Step::FetchLink,
+                reason: "x".into(),
+            },
+            Event::PeerUnreachable {
+                step: Step::Launch,
+                reason: "x".into(),
+            },
+            Event::PeerUnreachable {
+                step: Step::RequestCode,
+                reason: "x".into(),
+            },
+            Event::PeerUnreachable {
+                step: Step::Poll,
+                reason: "x".into(),
+            },
+            Event::CodeIssued(code(0)),
+            Event::PollPending { epoch, elapsed: 10 },
+            Event::PollSlowDown { epoch, elapsed: 10 },
+            Event::PollGranted {
+                epoch,
+                access_token: "tok".into(),
+            },
+            Event::PollDenied { epoch },
+            Event::PollExpired { epoch },
+            Event::PollFailed {
+                epoch,
+                reason: "invalid_grant".into(),
+            },
+            Event::Tick,
+            Event::TapNewCode,
+            Event::TapRetry,
+            Event::TapHome,
+            Event::TapSignInHere,
+        ]
+    };
+    // One state per scene, built here so the flow's tests need nothing outside the flow.
+    let states = [
+        State::Home,
+        State::Invoking { token: None },
+        State::RequestingCode { skill_speech: None },
+        State::Launching { token: "t".into() },
+        State::Prompt {
+            code: code(0),
+            skill_speech: None,
+            epoch: 1,
+        },
+        State::Success {
+            until: 41_000,
+            token: "t".into(),
+        },
+        State::SkillResponse(SkillAnswer::default()),
+        State::CodeExpired,
+        State::AccessDenied,
+        State::Unreachable {
+            step: Step::Poll,
+            reason: "x".into(),
+            retry_at: 39_000,
+            attempt: 1,
+            resume: Some(Box::new(State::Prompt {
+                code: code(0),
+                skill_speech: None,
+                epoch: 1,
+            })),
+        },
+        State::SkillError { reason: "x".into() },
+    ];
+    for state in states {
+        let mut probe = Flow::new(cfg(true));
+        probe.state = state.clone();
+        let scene = &probe.scene();
+        for e in events(1) {
+            let mut f = Flow::new(cfg(true));
+            f.state = state.clone();
+            f.epoch = 1;
+            let granted = matches!(e, Event::PollGranted { .. });
+            let was_success = *scene == Scene::Success;
+            let _ = f.handle(e.clone(), 40_000);
+            if f.scene() == Scene::Success && !was_success {
+                assert!(
+                    granted && *scene == Scene::LinkPrompt,
+                    "{scene:?} + {e:?} reached success"
+                );
+            }
+            if e == Event::TapHome {
+                assert_eq!(
+                    f.scene(),
+                    Scene::Home,
+                    "{scene:?}: Home is always one tap away"
+                );
+            }
+        }
+    }
+}
