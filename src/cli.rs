@@ -90,6 +90,15 @@ pub struct RunArgs {
     /// Give up after this many seconds (headless runs).
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<u64>,
+    /// Compare each script `shot NAME` with GOLDEN_DIR/NAME.png (exit 4 on a difference).
+    #[arg(long, value_name = "GOLDEN_DIR", requires = "script")]
+    pub check: Option<PathBuf>,
+    /// Share of pixels allowed to differ from the golden.
+    #[arg(long, default_value_t = crate::shots::compare::DEFAULT_TOLERANCE)]
+    pub tolerance: f64,
+    /// Write the script's shots as the goldens instead of comparing.
+    #[arg(long, requires = "check")]
+    pub update: bool,
 }
 
 #[derive(Args, Debug, Clone)]

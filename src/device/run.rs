@@ -195,6 +195,10 @@ struct Driver {
     n: u32,
     current: Option<Frame>,
     log: EventLog,
+    /// `--check GOLDEN_DIR`, `--tolerance`, `--update` for script shots.
+    check: Option<(PathBuf, f64, bool)>,
+    /// Shots that differ from (or lack) their golden.
+    mismatches: Vec<String>,
 }
 
 impl Driver {
@@ -215,14 +219,47 @@ impl Driver {
         Ok(true)
     }
 
-    fn save(&self, name: &str, is_frame: bool) -> Result<(), String> {
+    fn save(&mut self, name: &str, is_frame: bool) -> Result<(), String> {
         let path = self.dir.join(format!("{name}.png"));
-        self.hl
-            .render()
-            .save(&path)
+        let img = self.hl.render();
+        img.save(&path)
             .map_err(|e| format!("{}: {e}", path.display()))?;
         let kind = if is_frame { "frame" } else { "shot" };
         self.log.emit(kind, serde_json::json!({"scene": self.scene().map(|s| s.id()), "path": path.display().to_string(), "name": name}));
+        if let (false, Some((dir, tolerance, update))) = (is_frame, &self.check) {
+            let golden = dir.join(format!("{name}.png"));
+            if *update {
+                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                std::fs::copy(&path, &golden).map_err(|e| format!("{}: {e}", golden.display()))?;
+                return Ok(());
+            }
+            let verdict = match image::open(&golden) {
+                Err(_) => Some(format!("shot {name}: no golden {}", golden.display())),
+                Ok(expected) => {
+                    let (c, diff) = crate::shots::compare::compare(&img, &expected.to_rgba8());
+                    if c.passes(*tolerance) {
+                        None
+                    } else {
+                        let dp = self.dir.join(format!("{name}.diff.png"));
+                        diff.save(&dp)
+                            .map_err(|e| format!("{}: {e}", dp.display()))?;
+                        Some(format!(
+                            "shot {name}: {:.3}% of pixels differ from {} (diff: {})",
+                            c.share() * 100.0,
+                            golden.display(),
+                            dp.display()
+                        ))
+                    }
+                }
+            };
+            if let Some(v) = verdict {
+                self.log.emit(
+                    "check",
+                    serde_json::json!({"name": name, "result": "fail", "reason": v}),
+                );
+                self.mismatches.push(v);
+            }
+        }
         Ok(())
     }
 
@@ -305,6 +342,7 @@ fn headless(
         Err(e) => return fail(exit::USAGE, e),
     };
     view::set_profile(&hl.app, &profile, 1.0);
+    let check = a.check.clone().map(|c| (c, a.tolerance, a.update));
     let mut d = Driver {
         hl,
         rx,
@@ -313,9 +351,19 @@ fn headless(
         n: 0,
         current: None,
         log: log.clone(),
+        check,
+        mismatches: vec![],
     };
     let code = match steps {
-        Some(steps) => run_script(&mut d, &steps, &input, &invocation, rt, &log),
+        Some(steps) => match run_script(&mut d, &steps, &input, &invocation, rt, &log) {
+            exit::OK if !d.mismatches.is_empty() => {
+                for m in &d.mismatches {
+                    eprintln!("linkscreen: {m}");
+                }
+                exit::CHECK
+            }
+            code => code,
+        },
         None => {
             if !input.say(&utterance, &invocation) {
                 log.emit("error", serde_json::json!({"step": "say", "reason": format!("Alexa did not understand {utterance:?}")}));

@@ -299,3 +299,50 @@ fn a_failing_step_exits_5_naming_the_line_and_scene() {
         "{err}"
     );
 }
+
+#[test]
+fn script_shots_are_checked_against_goldens() {
+    let g = golden_dir().join("journeys/qr");
+    let update = std::env::var_os("LINKSCREEN_UPDATE_GOLDENS").is_some();
+    let mut extra = vec!["--check", g.to_str().unwrap()];
+    if update {
+        extra.push("--update");
+    }
+    let (o, _) = run_script("tests/journeys/qr-check.script", &extra);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!update, "journey goldens rewritten in {}", g.display());
+    // A golden that no longer matches fails the run with exit 4 and a diff.
+    let tampered = tempfile::tempdir().unwrap();
+    for n in ["success", "skill-response"] {
+        std::fs::copy(
+            g.join(format!("{n}.png")),
+            tampered.path().join(format!("{n}.png")),
+        )
+        .unwrap();
+    }
+    let p = tampered.path().join("skill-response.png");
+    let mut img = image::open(&p).unwrap().to_rgba8();
+    for y in 100..140 {
+        for x in 100..300 {
+            img.put_pixel(x, y, image::Rgba([255, 255, 255, 255]));
+        }
+    }
+    img.save(&p).unwrap();
+    let (o, dir) = run_script(
+        "tests/journeys/qr-check.script",
+        &["--check", tampered.path().to_str().unwrap()],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("shot skill-response:"));
+    assert!(dir.path().join("frames/skill-response.diff.png").exists());
+}
