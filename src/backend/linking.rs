@@ -30,7 +30,30 @@ type S = State<Arc<Shared>>;
 #[derive(Default)]
 pub struct Waiters(Mutex<HashMap<String, Arc<Notify>>>);
 
+/// A held poll's registration; dropping it (answer sent, or client gone) releases the entry.
+struct Hold<'a> {
+    waiters: &'a Waiters,
+    key: String,
+    notify: Option<Arc<Notify>>,
+}
+
+impl Drop for Hold<'_> {
+    fn drop(&mut self) {
+        if let Some(n) = self.notify.take() {
+            self.waiters.release(&self.key, n);
+        }
+    }
+}
+
 impl Waiters {
+    fn hold(&self, key: &str) -> Hold<'_> {
+        Hold {
+            waiters: self,
+            key: key.to_owned(),
+            notify: Some(self.get(key)),
+        }
+    }
+
     fn get(&self, key: &str) -> Arc<Notify> {
         self.0
             .lock()
@@ -42,6 +65,7 @@ impl Waiters {
     /// Drops the entry once no other poll holds it, so finished long-polls leave nothing behind.
     fn release(&self, key: &str, notify: Arc<Notify>) {
         let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        // Two references: the map's and this poll's. More means another poll still waits.
         if m.get(key).is_some_and(|n| Arc::ptr_eq(n, &notify)) && Arc::strong_count(&notify) <= 2 {
             m.remove(key);
         }
@@ -287,7 +311,9 @@ async fn token(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response,
         return answer(poll_state(&s, &hash)?);
     };
     // Long-poll: register before checking so a completion in between is not missed.
-    let notify = s.waiters.get(&hash);
+    // The guard also runs when the client hangs up and axum drops this future mid-wait.
+    let hold = s.waiters.hold(&hash);
+    let notify = hold.notify.clone().expect("set by hold()");
     let result = {
         let notified = notify.notified();
         tokio::pin!(notified);
@@ -300,7 +326,8 @@ async fn token(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response,
             other => other,
         }
     };
-    s.waiters.release(&hash, notify);
+    drop(notify);
+    drop(hold);
     let result = result?;
     // RFC 7240: say the preference was honoured, whatever the answer.
     let mut r = answer(result).unwrap_or_else(IntoResponse::into_response);

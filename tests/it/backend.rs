@@ -825,3 +825,48 @@ async fn a_token_endpoint_slower_than_4_5_s_fails_the_link_like_alexa() {
     );
     assert_eq!(env.device_link("").await.0, 404);
 }
+
+#[tokio::test]
+async fn a_client_that_hangs_up_mid_long_poll_leaves_the_server_healthy() {
+    let env = Env::start().await;
+    let d = env.device_code().await;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let r = http
+        .post(&env.meta.token_endpoint)
+        .header("Prefer", "wait=5")
+        .form(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", d.device_code.as_str()),
+            ("client_id", backend::DEVICE_CLIENT_ID),
+        ])
+        .send()
+        .await;
+    assert!(
+        r.unwrap_err().is_timeout(),
+        "the client gave up while the poll was held"
+    );
+    // The server noticed the hang-up and released the held poll well before its 5 s hold would
+    // have ended (wait on the condition with a deadline, no sleep-as-sync).
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while env.shared().waiters.held() != 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "held poll not released after the client hung up"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // And it still answers, and still links.
+    env.pass_interval();
+    assert_eq!(
+        env.poll(&d.device_code).await.1["error"],
+        "authorization_pending"
+    );
+    Phone::new()
+        .link(&env.base(), d.verification_uri_complete.as_deref().unwrap())
+        .await;
+    env.pass_interval();
+    assert_eq!(env.poll(&d.device_code).await.0, 200);
+}
