@@ -84,6 +84,9 @@ pub struct RunArgs {
     /// Database file (default from config, else the user data directory).
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
+    /// The recognized speaker: a household profile name (personal linking, PROTOCOL.md §5).
+    #[arg(long, value_name = "NAME")]
+    pub speaker: Option<String>,
     /// Stop after the journey reaches this scene (headless runs).
     #[arg(long, value_name = "SCENE")]
     pub until: Option<String>,

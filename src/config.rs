@@ -161,6 +161,13 @@ fn default_colour() -> String {
 }
 
 impl Profile {
+    /// A stable `amzn1.ask.person.…` id for this household member (derived from the name).
+    pub fn person_id(&self) -> String {
+        use sha2::Digest;
+        let h = sha2::Sha256::digest(self.name.trim().to_lowercase().as_bytes());
+        format!("amzn1.ask.person.{}", hex::encode(&h[..16]).to_uppercase())
+    }
+
     pub fn initials(&self) -> String {
         self.initials.clone().unwrap_or_else(|| {
             self.name

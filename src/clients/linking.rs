@@ -164,6 +164,12 @@ impl LinkingClient {
         })
     }
 
+    /// True when this service stores links the device can read (linkscreen's own, with its key);
+    /// a third-party IdP in device-grant mode does not.
+    pub fn stores_links(&self) -> bool {
+        self.metadata.linkscreen_link_endpoint.is_some() && self.device_key.is_some()
+    }
+
     /// The stored token for a person ('' = account level); None when not linked.
     pub async fn fetch_link(&self, person_id: &str) -> Result<Option<String>, PeerError> {
         let (Some(url), Some(key)) = (&self.metadata.linkscreen_link_endpoint, &self.device_key)

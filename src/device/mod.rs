@@ -36,6 +36,12 @@ pub struct DeviceSetup {
     pub identity: Identity,
     pub linking: LinkingClient,
     pub linking_required: bool,
+    pub personal_linking: bool,
+    pub household: Vec<crate::config::Profile>,
+    /// The recognized speaker's person id (PROTOCOL.md §5); None: not recognized.
+    pub speaker: Option<String>,
+    /// Open "Sign in using this device" in the desktop browser (windowed runs).
+    pub open_browser: bool,
     pub http: reqwest::Client,
     pub log: EventLog,
 }
@@ -91,6 +97,7 @@ async fn run_loop(
         linking_required: setup.linking_required,
         long_poll: setup.linking.metadata.linkscreen_long_poll,
         jitter_seed: rand::random(),
+        personal_linking: setup.personal_linking,
     });
     let mut poll_task: Option<JoinHandle<()>> = None;
     let mut timers: HashMap<Millis, JoinHandle<()>> = HashMap::new();
@@ -105,6 +112,7 @@ async fn run_loop(
                 &setup.locale,
                 &setup.skill_name,
                 &setup.invocation,
+                &setup.household,
             );
             if last.as_ref() != Some(&m) {
                 if *last_scene != Some(flow.scene()) {
@@ -132,9 +140,11 @@ async fn run_loop(
                 Effect::FetchLink => {
                     let (s, tx) = (setup.clone(), tx.clone());
                     tokio::spawn(async move {
-                        let person = s.identity.person_id.clone().unwrap_or_default();
-                        let ev = match s.linking.fetch_link(&person).await {
-                            Ok(token) => Event::LinkFetched { token },
+                        // The token the skill will use: the recognized speaker's, else the account's.
+                        let ev = match fetch_tokens(&s).await {
+                            Ok((account, person)) => Event::LinkFetched {
+                                token: person.or(account),
+                            },
                             Err(e) => peer_event(&s.log, Step::FetchLink, e),
                         };
                         let _ = tx.send(ev);
@@ -148,8 +158,9 @@ async fn run_loop(
                 }
                 Effect::RequestCode => {
                     let (s, tx) = (setup.clone(), tx.clone());
+                    // A code for the profile picked on the device (personal linking), else account level.
+                    let person = flow.picked.clone().unwrap_or_default();
                     tokio::spawn(async move {
-                        let person = s.identity.person_id.clone().unwrap_or_default();
                         let asked = now_ms_since(start);
                         let ev = match s.linking.device_authorization(&person).await {
                             Ok(d) => {
@@ -246,6 +257,14 @@ async fn run_loop(
                     setup
                         .log
                         .emit("open_sign_in", json!({"url": verification_uri_complete}));
+                    if setup.open_browser
+                        && let Err(e) = webbrowser::open(&verification_uri_complete)
+                    {
+                        setup.log.emit(
+                            "error",
+                            json!({"step": "open_sign_in", "reason": e.to_string()}),
+                        );
+                    }
                 }
             }
         }
@@ -270,9 +289,36 @@ fn peer_event(log: &EventLog, step: Step, e: PeerError) -> Event {
     }
 }
 
+/// The stored account-level token and, for a recognized speaker, their person-level token.
+async fn fetch_tokens(s: &DeviceSetup) -> Result<(Option<String>, Option<String>), PeerError> {
+    let account = s.linking.fetch_link("").await?;
+    let person = match &s.speaker {
+        Some(p) => s.linking.fetch_link(p).await?,
+        None => None,
+    };
+    Ok((account, person))
+}
+
 async fn launch(s: &DeviceSetup, token: Option<&str>) -> Event {
     let now_iso = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let env = skill::launch_envelope(&s.identity, &s.profile, &s.locale, token, None, &now_iso);
+    // With a link endpoint the stored tokens fill both slots (PROTOCOL.md §5); without one
+    // (device-grant mode) the token just granted is the account's.
+    let (account, person) = if s.linking.stores_links() {
+        match fetch_tokens(s).await {
+            Ok(t) => t,
+            Err(e) => return peer_event(&s.log, Step::Launch, e),
+        }
+    } else {
+        (token.map(str::to_owned), None)
+    };
+    let env = skill::launch_envelope(
+        &s.identity,
+        &s.profile,
+        &s.locale,
+        account.as_deref(),
+        person.as_deref(),
+        &now_iso,
+    );
     s.log.emit(
         "skill_request",
         json!({"url": s.skill_endpoint, "body": env}),

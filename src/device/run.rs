@@ -57,21 +57,29 @@ pub fn profile_and_locale(device: &str, locale: &str) -> Result<&'static DeviceP
 }
 
 /// Starts the backend and builds the device's clients.
+/// Options of `prepare` beyond the config.
+pub struct Prepare {
+    pub lan: bool,
+    /// Recognized speaker's profile name.
+    pub speaker: Option<String>,
+    pub open_browser: bool,
+}
+
 pub async fn prepare(
     cfg: Config,
     profile: DeviceProfile,
     locale: &str,
     log: EventLog,
-    lan: bool,
+    opts: &Prepare,
 ) -> Result<(DeviceSetup, Running), i32> {
-    let mut opts = backend::Options::new(cfg.clone());
-    if lan {
-        opts.lan = Some(
+    let mut backend_opts = backend::Options::new(cfg.clone());
+    if opts.lan {
+        backend_opts.lan = Some(
             backend::lan_address()
                 .ok_or_else(|| fail(exit::USAGE, "--lan: no LAN address found on this machine"))?,
         );
     }
-    let running = backend::start(opts)
+    let running = backend::start(backend_opts)
         .await
         .map_err(|e| fail(exit::PEER, e))?;
     let shared = running.shared.clone();
@@ -123,11 +131,31 @@ pub async fn prepare(
             format!("{prefix}{}", crate::backend::crypto::random_token(24))
         })
     };
+    let speaker_id = match &opts.speaker {
+        None => None,
+        Some(name) => match cfg
+            .household
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+        {
+            Some(p) => Some(p.person_id()),
+            None => {
+                let names: Vec<&str> = cfg.household.iter().map(|p| p.name.as_str()).collect();
+                return Err(fail(
+                    exit::USAGE,
+                    format!(
+                        "--speaker: no profile {name:?} in the household ({})",
+                        names.join(", ")
+                    ),
+                ));
+            }
+        },
+    };
     let identity = Identity {
         skill_id: cfg.skill.skill_id.clone(),
         user_id: ids("user_id", "amzn1.ask.account.").map_err(|e| fail(exit::PEER, e))?,
         device_id: ids("device_id", "amzn1.ask.device.").map_err(|e| fail(exit::PEER, e))?,
-        person_id: None,
+        person_id: speaker_id.clone(),
     };
     let skill_endpoint = if cfg.skill.is_embedded() {
         format!("{}/ridehailer/skill", running.base_url)
@@ -145,6 +173,10 @@ pub async fn prepare(
             identity,
             linking,
             linking_required: cfg.account_linking.required,
+            personal_linking: cfg.account_linking.personal_linking,
+            household: cfg.household.clone(),
+            speaker: speaker_id,
+            open_browser: opts.open_browser,
             http,
             log,
         },
@@ -325,8 +357,19 @@ fn headless(
         None => None,
     };
     let utterance = first_utterance(&a, &cfg);
+    let household = cfg.household.clone();
     let invocation = cfg.skill.invocation();
-    let (setup, running) = match rt.block_on(prepare(cfg, profile, &a.locale, log.clone(), a.lan)) {
+    let (setup, running) = match rt.block_on(prepare(
+        cfg,
+        profile,
+        &a.locale,
+        log.clone(),
+        &Prepare {
+            lan: a.lan,
+            speaker: a.speaker.clone(),
+            open_browser: false,
+        },
+    )) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -355,15 +398,17 @@ fn headless(
         mismatches: vec![],
     };
     let code = match steps {
-        Some(steps) => match run_script(&mut d, &steps, &input, &invocation, rt, &log) {
-            exit::OK if !d.mismatches.is_empty() => {
-                for m in &d.mismatches {
-                    eprintln!("linkscreen: {m}");
+        Some(steps) => {
+            match run_script(&mut d, &steps, &input, &invocation, &household, rt, &log) {
+                exit::OK if !d.mismatches.is_empty() => {
+                    for m in &d.mismatches {
+                        eprintln!("linkscreen: {m}");
+                    }
+                    exit::CHECK
                 }
-                exit::CHECK
+                code => code,
             }
-            code => code,
-        },
+        }
         None => {
             if !input.say(&utterance, &invocation) {
                 log.emit("error", serde_json::json!({"step": "say", "reason": format!("Alexa did not understand {utterance:?}")}));
@@ -391,6 +436,7 @@ fn run_script(
     steps: &[super::script::Step],
     input: &super::DeviceInput,
     invocation: &str,
+    household: &[crate::config::Profile],
     rt: &tokio::runtime::Runtime,
     log: &EventLog,
 ) -> i32 {
@@ -448,10 +494,21 @@ fn run_script(
                     None => return step_fail(d, format!("{label:?} does nothing here")),
                 }
             }
-            Action::Pick(_) | Action::Fill(..) | Action::Submit(_) => {
+            Action::Pick(name) => {
+                if d.scene() != Some(Scene::ProfilePicker) {
+                    return step_fail(d, "the profile picker is not on screen".into());
+                }
+                match household.iter().find(|p| p.name.eq_ignore_ascii_case(name)) {
+                    Some(p) => input.send(crate::flow::Event::Picked {
+                        person_id: p.person_id(),
+                    }),
+                    None => return step_fail(d, format!("no profile {name:?} on the picker")),
+                }
+            }
+            Action::Fill(..) | Action::Submit(_) => {
                 return step_fail(
                     d,
-                    "signing in on the device (profile picker, login form) is not built yet".into(),
+                    "signing in on the device's own login view is not built yet".into(),
                 );
             }
             Action::Wait(scene, secs) => match d.wait_for(&[*scene], *secs) {
@@ -544,8 +601,19 @@ fn windowed(
         );
     }
     let invocation = cfg.skill.invocation();
+    let household = cfg.household.clone();
     let say = a.say.clone();
-    let (setup, running) = match rt.block_on(prepare(cfg, profile, &a.locale, log, a.lan)) {
+    let (setup, running) = match rt.block_on(prepare(
+        cfg,
+        profile,
+        &a.locale,
+        log,
+        &Prepare {
+            lan: a.lan,
+            speaker: a.speaker.clone(),
+            open_browser: true,
+        },
+    )) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -572,6 +640,16 @@ fn windowed(
                 if let Some(ev) = action_event(&scene, &action) {
                     input.send(ev);
                 }
+            }
+        });
+    }
+    {
+        let input = input.clone();
+        app.global::<Screen>().on_pick(move |i| {
+            if let Some(p) = household.get(i as usize) {
+                input.send(crate::flow::Event::Picked {
+                    person_id: p.person_id(),
+                });
             }
         });
     }

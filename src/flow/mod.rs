@@ -103,6 +103,12 @@ pub enum Event {
     TapRetry,
     TapHome,
     TapSignInHere,
+    /// A household profile was chosen on the profile picker.
+    Picked {
+        person_id: String,
+    },
+    /// "Back" on the profile picker.
+    TapBack,
 }
 
 /// Something the runtime must do.
@@ -144,6 +150,10 @@ pub enum State {
     RequestingCode {
         skill_speech: Option<String>,
     },
+    /// The profile picker (personal linking), before a person-bound code is requested.
+    Picking {
+        skill_speech: Option<String>,
+    },
     Prompt {
         code: LinkCode,
         skill_speech: Option<String>,
@@ -181,6 +191,8 @@ pub struct FlowConfig {
     pub long_poll: bool,
     /// Seed for retry jitter (deterministic; the runtime passes a random one).
     pub jitter_seed: u64,
+    /// The skill supports personal account linking: "Sign in using this device" asks who first.
+    pub personal_linking: bool,
 }
 
 /// The state machine.
@@ -195,6 +207,10 @@ pub struct Flow {
     skill_speech_for_retry: Option<String>,
     /// Consecutive peer failures, for backoff; reset by any answer.
     failures: u32,
+    /// The person the current code is for (personal linking), read by the runtime for `RequestCode`.
+    pub picked: Option<String>,
+    /// Open the sign-in page as soon as the next code arrives.
+    open_sign_in_next: bool,
 }
 
 impl Flow {
@@ -208,6 +224,8 @@ impl Flow {
             rng,
             skill_speech_for_retry: None,
             failures: 0,
+            picked: None,
+            open_sign_in_next: false,
         }
     }
 
@@ -218,6 +236,7 @@ impl Flow {
                 Scene::Invoking
             }
             State::Prompt { .. } => Scene::LinkPrompt,
+            State::Picking { .. } => Scene::ProfilePicker,
             State::Success { .. } => Scene::Success,
             State::SkillResponse(_) => Scene::SkillResponse,
             State::CodeExpired => Scene::CodeExpired,
@@ -343,6 +362,7 @@ impl Flow {
                 E::Invoked,
             ) => {
                 self.granted = false;
+                self.picked = None;
                 self.state = State::Invoking { token: None };
                 vec![Effect::FetchLink]
             }
@@ -381,10 +401,15 @@ impl Flow {
                 } else {
                     code.interval_ms + POLL_MARGIN_MS
                 };
-                let fx = vec![
+                let mut fx = vec![
                     self.poll(&code, first),
                     Effect::WakeAt(code.expires_at.min(now + 1000)),
                 ];
+                if std::mem::take(&mut self.open_sign_in_next) {
+                    fx.push(Effect::OpenSignIn {
+                        verification_uri_complete: sign_in_url(&code),
+                    });
+                }
                 self.state = State::Prompt {
                     code,
                     skill_speech,
@@ -452,13 +477,22 @@ impl Flow {
                     vec![Effect::WakeAt((now + 1000).min(code.expires_at))]
                 }
             }
-            (State::Prompt { code, .. }, E::TapSignInHere) => {
-                let url = code.verification_uri_complete.clone().unwrap_or_else(|| {
-                    format!("{}?user_code={}", code.verification_uri, code.user_code)
-                });
-                vec![Effect::OpenSignIn {
-                    verification_uri_complete: url,
-                }]
+            (State::Prompt { skill_speech, .. }, E::TapSignInHere) if self.cfg.personal_linking => {
+                // The seed: with personal account linking the user first picks their profile.
+                self.state = State::Picking { skill_speech };
+                vec![Effect::CancelPoll]
+            }
+            (State::Prompt { code, .. }, E::TapSignInHere) => vec![Effect::OpenSignIn {
+                verification_uri_complete: sign_in_url(&code),
+            }],
+            (State::Picking { skill_speech }, E::Picked { person_id }) => {
+                self.picked = Some(person_id);
+                self.open_sign_in_next = true;
+                self.start_code(skill_speech)
+            }
+            (State::Picking { skill_speech }, E::TapBack) => {
+                self.picked = None;
+                self.start_code(skill_speech)
             }
             (State::Success { until, token }, E::Tick) => {
                 if now >= until {
@@ -513,12 +547,20 @@ impl Flow {
             (_, E::TapHome) => {
                 self.state = State::Home;
                 self.granted = false;
+                self.picked = None;
                 vec![Effect::CancelPoll]
             }
             // Anything else (stale poll results, taps on the wrong scene) changes nothing.
             _ => vec![],
         }
     }
+}
+
+/// Where "Sign in using this device" goes: the code's complete verification URI.
+fn sign_in_url(code: &LinkCode) -> String {
+    code.verification_uri_complete
+        .clone()
+        .unwrap_or_else(|| format!("{}?user_code={}", code.verification_uri, code.user_code))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ fn cfg(required: bool) -> FlowConfig {
         linking_required: required,
         long_poll: false,
         jitter_seed: 7,
+        personal_linking: false,
     }
 }
 
@@ -472,6 +473,10 @@ fn every_scene_times_every_event() {
             Event::TapRetry,
             Event::TapHome,
             Event::TapSignInHere,
+            Event::Picked {
+                person_id: "p".into(),
+            },
+            Event::TapBack,
         ]
     };
     // One state per scene, built here so the flow's tests need nothing outside the flow.
@@ -531,4 +536,47 @@ fn every_scene_times_every_event() {
             }
         }
     }
+}
+
+#[test]
+fn personal_linking_picks_a_profile_then_signs_in_with_a_person_bound_code() {
+    let mut f = Flow::new(FlowConfig {
+        personal_linking: true,
+        ..cfg(true)
+    });
+    f.handle(Event::Invoked, 0);
+    f.handle(Event::LinkFetched { token: None }, 0);
+    f.handle(Event::CodeIssued(code(0)), 0);
+    assert_eq!(f.handle(Event::TapSignInHere, 1), vec![Effect::CancelPoll]);
+    assert_eq!(f.scene(), Scene::ProfilePicker);
+    assert_eq!(
+        f.handle(
+            Event::Picked {
+                person_id: "amzn1.ask.person.annie".into()
+            },
+            2
+        ),
+        vec![Effect::RequestCode]
+    );
+    assert_eq!(
+        f.picked.as_deref(),
+        Some("amzn1.ask.person.annie"),
+        "the runtime binds the new code to this person"
+    );
+    let fx = f.handle(Event::CodeIssued(code(3)), 3);
+    assert!(fx.contains(&Effect::OpenSignIn {
+        verification_uri_complete: "http://h/device?user_code=BCDF-GHJK".into()
+    }));
+    assert_eq!(f.scene(), Scene::LinkPrompt);
+    // Back from the picker: a fresh code for nobody in particular.
+    let mut f = Flow::new(FlowConfig {
+        personal_linking: true,
+        ..cfg(true)
+    });
+    f.handle(Event::Invoked, 0);
+    f.handle(Event::LinkFetched { token: None }, 0);
+    f.handle(Event::CodeIssued(code(0)), 0);
+    f.handle(Event::TapSignInHere, 1);
+    assert_eq!(f.handle(Event::TapBack, 2), vec![Effect::RequestCode]);
+    assert_eq!(f.picked, None);
 }

@@ -41,6 +41,7 @@ pub fn fixture(scene: Scene, locale: &str) -> State {
             skill_speech: None,
             epoch: 1,
         },
+        Scene::ProfilePicker => State::Picking { skill_speech: None },
         Scene::Success => State::Success {
             until: FIXTURE_NOW + 2_000,
             token: "fixture".into(),
@@ -115,6 +116,7 @@ pub fn render(
         locale,
         "Ride Hailer",
         "ride hailer",
+        &crate::config::default_household(),
     );
     view::apply(&hl.app, p, 1.0, &m);
     hl.render()

@@ -16,7 +16,13 @@ pub mod ui {
 }
 
 use slint::ComponentHandle;
-use ui::{AppWindow, Device, Screen};
+use ui::{AppWindow, Device, ProfileChip, Screen};
+
+/// `#rrggbb` to a Slint colour (config validated the format).
+fn colour(hex: &str) -> slint::Color {
+    let v = u32::from_str_radix(hex.trim_start_matches('#'), 16).unwrap_or(0x1f8ded);
+    slint::Color::from_rgb_u8((v >> 16) as u8, (v >> 8) as u8, v as u8)
+}
 
 /// Sets the device tokens for a profile at a scale.
 pub fn set_profile(app: &AppWindow, p: &DeviceProfile, scale: f32) {
@@ -46,6 +52,16 @@ pub fn apply(app: &AppWindow, p: &DeviceProfile, scale: f32, m: &UiModel) {
     s.set_countdown(m.countdown.as_str().into());
     s.set_primary_label(m.primary_label.as_str().into());
     s.set_secondary_label(m.secondary_label.as_str().into());
+    let chips: Vec<ProfileChip> = m
+        .profiles
+        .iter()
+        .map(|(name, initials, c)| ProfileChip {
+            name: name.as_str().into(),
+            initials: initials.as_str().into(),
+            colour: colour(c),
+        })
+        .collect();
+    s.set_profiles(slint::ModelRc::new(slint::VecModel::from(chips)));
     match &m.qr_payload {
         Some(data) => {
             let w = (p.width as f32 * scale) as u32;

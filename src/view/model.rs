@@ -21,6 +21,8 @@ pub struct UiModel {
     pub secondary_label: String,
     /// Text to encode in the QR code (verification_uri_complete).
     pub qr_payload: Option<String>,
+    /// Household profiles on the profile picker: (name, initials, #rrggbb).
+    pub profiles: Vec<(String, String, String)>,
 }
 
 /// `m:ss`, or `h:mm:ss` past an hour.
@@ -41,6 +43,7 @@ pub fn build(
     locale: &str,
     skill_name: &str,
     invocation: &str,
+    household: &[crate::config::Profile],
 ) -> UiModel {
     let t = |k: &str| tr(k, locale, &[("skill_name", skill_name)]);
     let mut m = UiModel {
@@ -75,6 +78,15 @@ pub fn build(
             m.qr_payload = Some(code.verification_uri_complete.clone().unwrap_or_else(|| {
                 format!("{}?user_code={}", code.verification_uri, code.user_code)
             }));
+        }
+        State::Picking { .. } => {
+            m.title = t("device.who_title");
+            m.body = t("device.who_body");
+            m.secondary_label = t("device.back");
+            m.profiles = household
+                .iter()
+                .map(|p| (p.name.clone(), p.initials(), p.colour.clone()))
+                .collect();
         }
         State::Success { .. } => {
             m.title = t("device.success_title");
@@ -132,6 +144,7 @@ pub fn action_event(scene: &str, action: &str) -> Option<crate::flow::Event> {
     use crate::flow::Event as E;
     Some(match (scene, action) {
         ("link-prompt", "sign-in-here") => E::TapSignInHere,
+        ("profile-picker", "secondary") => E::TapBack,
         ("home", _) => E::Invoked,
         ("code-expired", "primary") | ("access-denied", "primary") => E::TapNewCode,
         ("server-unreachable", "primary") | ("skill-error", "primary") => E::TapRetry,
@@ -167,6 +180,7 @@ mod tests {
             "en-US",
             "Ride Hailer",
             "ride hailer",
+            &[],
         );
         assert_eq!(
             m.caption,
@@ -186,6 +200,7 @@ mod tests {
             "fr-CA",
             "Ride Hailer",
             "ride hailer",
+            &[],
         );
         assert!(fr.caption.starts_with("Pour utiliser Ride Hailer"));
     }

@@ -458,3 +458,114 @@ async fn device_grant_mode_runs_rfc8628_against_an_idp_found_by_discovery() {
         "the IdP's token reached the skill"
     );
 }
+
+/// Personal linking: "Sign in using this device" asks who is signing in, the code is bound to that
+/// profile, and LaunchRequests carry `context.System.person` only for a recognized speaker.
+fn personal_run(speaker: Option<&str>, script_tail: &str) -> (Device, i32) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ls.toml"),
+        "[account_linking]\npersonal_linking = true\nrequired = false\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("p.script"),
+        format!(
+            "say Alexa, open Ride Hailer\nwait link-prompt 30\ntap Sign in using this device\nwait profile-picker 10\nexpect Who’s signing in?\npick Annie\nwait link-prompt 30\nphone link\nwait success 30\n{script_tail}"
+        ),
+    )
+    .unwrap();
+    let cfg = dir.path().join("ls.toml").display().to_string();
+    let script = dir.path().join("p.script").display().to_string();
+    let mut args = vec!["--config", &cfg, "--script", &script];
+    if let Some(s) = speaker {
+        args.extend(["--speaker", s]);
+    }
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut dev = Device::start_in(dir, &refs);
+    let code = dev.wait_exit();
+    (dev, code)
+}
+
+fn skill_requests(dev: &Device) -> Vec<serde_json::Value> {
+    dev.events()
+        .into_iter()
+        .filter(|e| e["type"] == "skill_request")
+        .map(|e| e["body"].clone())
+        .collect()
+}
+
+#[test]
+fn a_recognized_speaker_who_linked_sends_the_person_token() {
+    let (dev, code) = personal_run(Some("Annie"), "wait skill-response 30\nexpect Hi Annie!\n");
+    assert_eq!(code, 0);
+    let reqs = skill_requests(&dev);
+    let first = &reqs[0]["context"]["System"];
+    assert!(
+        first["person"]["personId"]
+            .as_str()
+            .unwrap()
+            .starts_with("amzn1.ask.person."),
+        "recognized speaker"
+    );
+    assert!(
+        first["person"].get("accessToken").is_none(),
+        "recognized speaker, not linked yet"
+    );
+    let last = &reqs.last().unwrap()["context"]["System"];
+    assert_eq!(last["person"]["personId"], first["person"]["personId"]);
+    assert!(
+        last["person"]["accessToken"]
+            .as_str()
+            .unwrap()
+            .contains("[redacted"),
+        "recognized speaker, linked"
+    );
+    assert!(
+        last["user"].get("accessToken").is_none(),
+        "the link is the person's, not the account's"
+    );
+    let picker = dev
+        .events()
+        .into_iter()
+        .find(|e| e["type"] == "frame" && e["scene"] == "profile-picker");
+    assert!(picker.is_some(), "the picker was shown");
+}
+
+#[test]
+fn an_unrecognized_speaker_does_not_get_the_person_token() {
+    // Annie linked her profile, but the device does not recognize who is speaking: no person
+    // block and no account token, so the skill asks to link again.
+    let (dev, code) = personal_run(None, "wait link-prompt 30\n");
+    assert_eq!(code, 0);
+    let last = skill_requests(&dev).pop().unwrap();
+    assert!(last["context"]["System"].get("person").is_none());
+    assert!(
+        last["context"]["System"]["user"]
+            .get("accessToken")
+            .is_none()
+    );
+}
+
+#[test]
+fn unknown_speaker_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args([
+            "run",
+            "--headless",
+            "--speaker",
+            "Zed",
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--speaker: no profile \"Zed\" in the household (Annie, Sam, Priya)")
+    );
+}
