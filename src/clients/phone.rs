@@ -77,73 +77,192 @@ const ALLOW_WORDS: &[&str] = &[
     "allow",
     "accept",
     "agree",
+    "i agree",
     "approve",
     "authorize",
     "link",
+    "link account",
     "sign in",
     "log in",
     "login",
     "continue",
+    "next",
     "yes",
+    "submit",
 ];
-const DENY_WORDS: &[&str] = &["deny", "decline", "cancel", "no"];
+const DENY_WORDS: &[&str] = &["deny", "decline", "cancel", "no", "reject", "don't allow"];
 
-/// Chooses the form and the button to press on a page, and fills it in.
+/// True when `text` contains `phrase` as whole words ("sign in now" has "sign in", not "no").
+fn has_phrase(text: &str, phrase: &str) -> bool {
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let want: Vec<&str> = phrase.split_whitespace().collect();
+    words.windows(want.len()).any(|w| w == want.as_slice())
+}
+
+fn is_submit(b: &ElementRef) -> bool {
+    let t = b
+        .value()
+        .attr("type")
+        .unwrap_or("submit")
+        .to_ascii_lowercase();
+    match b.value().name() {
+        "button" => t == "submit",
+        _ => t == "submit" || t == "image",
+    }
+}
+
+/// True when the page offers no form a person could use without JavaScript.
+pub fn needs_js(page: &Page) -> bool {
+    let doc = Html::parse_document(&page.html);
+    let usable = doc.select(&sel("form")).any(|f| {
+        f.select(&sel("button, input")).any(|b| {
+            b.value().name() == "input"
+                && b.value()
+                    .attr("type")
+                    .is_none_or(|t| !t.eq_ignore_ascii_case("hidden"))
+                || is_submit(&b)
+        })
+    });
+    !usable
+        && (doc.select(&sel("script")).next().is_some()
+            || doc.select(&sel("noscript")).next().is_some())
+}
+
+/// Chooses the form and the button a person with `intent` would press, and fills the form in.
 fn plan(page: &Page, intent: &Intent) -> Option<FormPlan> {
     let doc = Html::parse_document(&page.html);
     let forms: Vec<ElementRef> = doc.select(&sel("form")).collect();
-    // A login form (with a password field) wins; otherwise the first form with a submit button.
-    let form = forms
-        .iter()
-        .find(|f| f.select(&sel("input[type=password]")).next().is_some())
-        .or_else(|| forms.first())?;
+    let has_password = |f: &ElementRef| {
+        f.select(&sel("input")).any(|i| {
+            i.value()
+                .attr("type")
+                .is_some_and(|t| t.eq_ignore_ascii_case("password"))
+        })
+    };
+    let wanted = if intent.allow {
+        ALLOW_WORDS
+    } else {
+        DENY_WORDS
+    };
+    let avoided = if intent.allow {
+        DENY_WORDS
+    } else {
+        ALLOW_WORDS
+    };
+    // Score every (form, button): a login form first, then a button saying what the person wants,
+    // never one saying the opposite when another exists.
+    let mut best: Option<(i32, usize, Option<ElementRef>)> = None;
+    for (fi, f) in forms.iter().enumerate() {
+        let buttons: Vec<ElementRef> = f.select(&sel("button, input")).filter(is_submit).collect();
+        let candidates: Vec<Option<ElementRef>> = if buttons.is_empty() {
+            vec![None]
+        } else {
+            buttons.into_iter().map(Some).collect()
+        };
+        for b in candidates {
+            let text = b.as_ref().map(button_text).unwrap_or_default();
+            let mut score = 0;
+            if has_password(f) {
+                score += 100;
+            }
+            if wanted.iter().any(|w| has_phrase(&text, w)) {
+                score += 10;
+            }
+            if avoided.iter().any(|w| has_phrase(&text, w)) {
+                score -= 20;
+            }
+            if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+                best = Some((score, fi, b));
+            }
+        }
+    }
+    let (_, fi, button) = best?;
+    let form = &forms[fi];
     let action = page
         .url
         .join(form.value().attr("action").unwrap_or(""))
         .ok()?;
     let method = form.value().attr("method").unwrap_or("get").to_lowercase();
+    let login = has_password(form);
     let mut fields = vec![];
     let mut typed_user = false;
+    let mut radios_done: Vec<String> = vec![];
     for input in form.select(&sel("input")) {
         let v = input.value();
         let Some(name) = v.attr("name") else { continue };
         match v.attr("type").unwrap_or("text").to_lowercase().as_str() {
             "password" => fields.push((name.to_owned(), intent.password.clone())),
-            "email" | "text" | "tel"
-                if !typed_user && form.select(&sel("input[type=password]")).next().is_some() =>
-            {
+            "email" | "text" | "tel" if login && !typed_user => {
                 typed_user = true;
                 fields.push((name.to_owned(), intent.username.clone()));
             }
-            "checkbox" | "radio" => {
+            "checkbox" => {
+                // Tick what is ticked already, and what must be ticked to go on (terms).
                 if v.attr("checked").is_some() || v.attr("required").is_some() {
                     fields.push((name.to_owned(), v.attr("value").unwrap_or("on").to_owned()));
                 }
             }
-            "submit" | "button" | "image" | "reset" => {}
+            "radio" => {
+                if radios_done.iter().any(|r| r == name) {
+                    continue;
+                }
+                let group: Vec<ElementRef> = form
+                    .select(&sel("input"))
+                    .filter(|r| {
+                        r.value()
+                            .attr("type")
+                            .is_some_and(|t| t.eq_ignore_ascii_case("radio"))
+                            && r.value().attr("name") == Some(name)
+                    })
+                    .collect();
+                let chosen = group
+                    .iter()
+                    .find(|r| r.value().attr("checked").is_some())
+                    .or_else(|| {
+                        group
+                            .iter()
+                            .find(|r| r.value().attr("required").is_some())
+                            .and(group.first())
+                    });
+                if let Some(r) = chosen {
+                    fields.push((
+                        name.to_owned(),
+                        r.value().attr("value").unwrap_or("on").to_owned(),
+                    ));
+                }
+                radios_done.push(name.to_owned());
+            }
+            "submit" | "button" | "image" | "reset" | "file" => {}
             _ => fields.push((name.to_owned(), v.attr("value").unwrap_or("").to_owned())),
         }
     }
-    let buttons: Vec<ElementRef> = form.select(&sel("button, input[type=submit]")).collect();
-    let matches = |b: &ElementRef, words: &[&str]| {
-        let t = button_text(b);
-        words
+    for select in form.select(&sel("select")) {
+        let Some(name) = select.value().attr("name") else {
+            continue;
+        };
+        let options: Vec<ElementRef> = select.select(&sel("option")).collect();
+        if let Some(o) = options
             .iter()
-            .any(|w| t == *w || t.starts_with(&format!("{w} ")) || t.contains(w))
-    };
-    let chosen = if intent.allow {
-        buttons
-            .iter()
-            .find(|b| matches(b, ALLOW_WORDS) && !matches(b, DENY_WORDS))
-            .or_else(|| buttons.first())
-    } else {
-        buttons
-            .iter()
-            .find(|b| matches(b, DENY_WORDS))
-            .or_else(|| buttons.iter().find(|b| matches(b, ALLOW_WORDS)))
-            .or_else(|| buttons.first())
-    };
-    if let Some(b) = chosen
+            .find(|o| o.value().attr("selected").is_some())
+            .or(options.first())
+        {
+            let value = o
+                .value()
+                .attr("value")
+                .map(str::to_owned)
+                .unwrap_or_else(|| o.text().collect::<String>().trim().to_owned());
+            fields.push((name.to_owned(), value));
+        }
+    }
+    for ta in form.select(&sel("textarea")) {
+        if let Some(name) = ta.value().attr("name") {
+            fields.push((name.to_owned(), ta.text().collect()));
+        }
+    }
+    if let Some(b) = button
         && let Some(name) = b.value().attr("name")
     {
         fields.push((
@@ -207,7 +326,14 @@ impl Browser {
             if page.url.path().contains("/api/skill/link/") {
                 return Ok(page);
             }
-            let Some(form) = plan(&page, intent) else {
+            // On the Alexa app's own verification page the user always presses Link: refusing
+            // is something they do at the skill's authorization server.
+            let on_alexa_page = page.url.path() == "/device";
+            let step_intent = Intent {
+                allow: intent.allow || on_alexa_page,
+                ..intent.clone()
+            };
+            let Some(form) = plan(&page, &step_intent) else {
                 return Ok(page);
             };
             if form.fields.iter().any(|(_, v)| v == &intent.password) {
@@ -232,14 +358,19 @@ impl Browser {
 
 #[cfg(test)]
 mod tests {
+    //! The form planner on hand-written pages that mimic real login, terms and consent pages.
     use super::*;
 
-    fn page(html: &str) -> Page {
+    fn page_at(url: &str, html: &str) -> Page {
         Page {
-            url: url::Url::parse("https://auth.example/login?x=1").unwrap(),
+            url: url::Url::parse(url).unwrap(),
             status: 200,
             html: html.into(),
         }
+    }
+
+    fn page(html: &str) -> Page {
+        page_at("https://auth.example/login?x=1", html)
     }
 
     fn intent(allow: bool) -> Intent {
@@ -250,21 +381,42 @@ mod tests {
         }
     }
 
+    fn f(k: &str, v: &str) -> (String, String) {
+        (k.into(), v.into())
+    }
+
     #[test]
-    fn login_form_gets_credentials_and_hidden_fields() {
+    fn sample_style_login_keeps_hidden_fields_and_types_credentials() {
         let p = page(
-            r#"<form method="POST" action="/session"><input type="hidden" name="csrf" value="t1"><input name="user" type="email"><input name="pass" type="password"><button name="go" value="1">Sign in</button></form>"#,
+            r#"<form method="POST" action="/session"><input type="hidden" name="csrf" value="t1"><label>Email <input name="user" type="email"></label><input name="pass" type="password"><button name="go" value="1">Sign in</button></form>"#,
         );
-        let f = plan(&p, &intent(true)).unwrap();
-        assert_eq!(f.action.as_str(), "https://auth.example/session");
-        assert_eq!(f.method, "post");
+        let plan = plan(&p, &intent(true)).unwrap();
+        assert_eq!(plan.action.as_str(), "https://auth.example/session");
+        assert_eq!(plan.method, "post");
         assert_eq!(
-            f.fields,
+            plan.fields,
             vec![
-                ("csrf".into(), "t1".into()),
-                ("user".into(), "annie@example.com".into()),
-                ("pass".into(), "pw".into()),
-                ("go".into(), "1".into())
+                f("csrf", "t1"),
+                f("user", "annie@example.com"),
+                f("pass", "pw"),
+                f("go", "1")
+            ]
+        );
+    }
+
+    #[test]
+    fn text_username_and_input_submit() {
+        let p = page(
+            r#"<form method="post" action="login"><input type="text" name="login"><input type="password" name="password"><input type="submit" name="commit" value="Log in"></form>"#,
+        );
+        let plan = plan(&p, &intent(true)).unwrap();
+        assert_eq!(plan.action.as_str(), "https://auth.example/login");
+        assert_eq!(
+            plan.fields,
+            vec![
+                f("login", "annie@example.com"),
+                f("password", "pw"),
+                f("commit", "Log in")
             ]
         );
     }
@@ -276,16 +428,131 @@ mod tests {
         );
         assert_eq!(
             plan(&p, &intent(true)).unwrap().fields,
-            vec![("decision".into(), "allow".into())]
+            vec![f("decision", "allow")]
         );
         assert_eq!(
             plan(&p, &intent(false)).unwrap().fields,
-            vec![("decision".into(), "deny".into())]
+            vec![f("decision", "deny")]
         );
         assert_eq!(
             plan(&p, &intent(true)).unwrap().action.as_str(),
             "https://auth.example/login?x=1",
             "no action: the page's own URL"
         );
+    }
+
+    #[test]
+    fn consent_with_one_form_per_choice() {
+        let p = page(
+            r#"<h1>Authorize Alexa?</h1><form method="post" action="/oauth/approve"><input type="hidden" name="t" value="9"><button>Authorize</button></form><form method="post" action="/oauth/reject"><input type="hidden" name="t" value="9"><button>Cancel</button></form>"#,
+        );
+        assert_eq!(
+            plan(&p, &intent(true)).unwrap().action.path(),
+            "/oauth/approve"
+        );
+        assert_eq!(
+            plan(&p, &intent(false)).unwrap().action.path(),
+            "/oauth/reject"
+        );
+    }
+
+    #[test]
+    fn terms_with_a_required_checkbox() {
+        let p = page(
+            r#"<p>Read the terms.</p><form method="post" action="/terms"><label><input type="checkbox" name="agree" value="yes" required> I agree</label><label><input type="checkbox" name="news"> Newsletter</label><button type="submit">Continue</button></form>"#,
+        );
+        assert_eq!(
+            plan(&p, &intent(true)).unwrap().fields,
+            vec![f("agree", "yes")],
+            "required ticked, optional left alone"
+        );
+    }
+
+    #[test]
+    fn the_login_form_wins_over_a_language_picker() {
+        let p = page(
+            r#"<form action="/lang"><select name="lang"><option value="en">English</option><option value="de" selected>Deutsch</option></select><button>Go</button></form><form method="post" action="/session"><input name="email" type="email"><input name="password" type="password"><button>Sign in now</button></form>"#,
+        );
+        let plan = plan(&p, &intent(true)).unwrap();
+        assert_eq!(plan.action.path(), "/session");
+        assert_eq!(
+            plan.fields,
+            vec![f("email", "annie@example.com"), f("password", "pw")],
+            "a button without a name sends nothing"
+        );
+    }
+
+    #[test]
+    fn relative_actions_resolve_against_the_page() {
+        let p = page_at(
+            "https://id.example/realms/x/protocol/openid-connect/auth?client_id=a",
+            r#"<form method="post" action="../login-actions/authenticate?session_code=s1"><input name="username"><input name="password" type="password"><input type="submit" value="Sign In"></form>"#,
+        );
+        assert_eq!(
+            plan(&p, &intent(true)).unwrap().action.as_str(),
+            "https://id.example/realms/x/protocol/login-actions/authenticate?session_code=s1"
+        );
+    }
+
+    #[test]
+    fn plain_buttons_are_not_submit_buttons() {
+        let p = page(
+            r#"<form method="post" action="/s"><input name="u" type="email"><input name="p" type="password"><button type="button" name="reveal" value="1">Show password</button><button type="submit" name="a" value="login">Sign in</button></form>"#,
+        );
+        assert_eq!(
+            plan(&p, &intent(true)).unwrap().fields.last().unwrap(),
+            &f("a", "login")
+        );
+    }
+
+    #[test]
+    fn get_forms_select_radio_and_textarea() {
+        let p = page(
+            r#"<form method="get" action="/continue"><select name="account"><option>Personal</option><option>Work</option></select><input type="radio" name="plan" value="basic"><input type="radio" name="plan" value="plus" checked><textarea name="note">hi</textarea><button>Next</button></form>"#,
+        );
+        let plan = plan(&p, &intent(true)).unwrap();
+        assert_eq!(plan.method, "get");
+        assert_eq!(
+            plan.fields,
+            vec![f("plan", "plus"), f("account", "Personal"), f("note", "hi")]
+        );
+    }
+
+    #[test]
+    fn a_javascript_only_page_needs_a_full_browser() {
+        let p = page(
+            r#"<div id="root"></div><script src="/app.js"></script><noscript>You need to enable JavaScript to run this app.</noscript>"#,
+        );
+        assert!(needs_js(&p));
+        assert!(plan(&p, &intent(true)).is_none());
+        let login = page(
+            r#"<form method="post"><input name="u"><input name="p" type="password"><button>Sign in</button></form><script>analytics()</script>"#,
+        );
+        assert!(
+            !needs_js(&login),
+            "a page with a usable form works without its scripts"
+        );
+    }
+
+    #[test]
+    fn deny_picks_the_refusal_even_when_allow_comes_first() {
+        let p = page(
+            r#"<form method="post" action="/consent"><input type="hidden" name="csrf" value="c"><input type="submit" name="approve" value="Allow access"><input type="submit" name="reject" value="No, thanks"></form>"#,
+        );
+        assert_eq!(
+            plan(&p, &intent(false)).unwrap().fields,
+            vec![f("csrf", "c"), f("reject", "No, thanks")]
+        );
+        assert_eq!(
+            plan(&p, &intent(true)).unwrap().fields,
+            vec![f("csrf", "c"), f("approve", "Allow access")]
+        );
+    }
+
+    #[test]
+    fn visible_text_is_collapsed() {
+        let p =
+            page("<html><body><h1>Linked</h1>\n<p>You can   close\nthis window.</p></body></html>");
+        assert_eq!(p.text(), "Linked You can close this window.");
     }
 }
