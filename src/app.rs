@@ -64,7 +64,6 @@ pub fn serve(a: ServeArgs) -> i32 {
             crate::backend::auth_server::DEMO_PASSWORD
         );
         println!("  sample skill  {b}/ridehailer/skill");
-        println!("  device key    (in the database; see README)");
         let _ = tokio::signal::ctrl_c().await;
         running.stop().await;
         exit::OK
