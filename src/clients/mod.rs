@@ -2,6 +2,7 @@
 //! stored link) and the skill endpoint (ASK envelopes).
 
 pub mod linking;
+pub mod page;
 pub mod phone;
 pub mod skill;
 

@@ -1,0 +1,586 @@
+//! A sign-in page as the device's own login view will show it (issue #6): the
+//! HTML parsed with a real parser (scraper/html5ever) into a flat list of
+//! things to draw — headings, paragraphs, inline errors, links, images by alt
+//! text, form fields with their labels, buttons — plus what submitting a form
+//! sends (hidden fields, the pressed button's name/value, GET or POST,
+//! relative or absent `action`).
+
+use scraper::{ElementRef, Html, Node, Selector};
+
+/// What one item on the page is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    Heading,
+    Paragraph,
+    /// An inline error (`role=alert`, or a class naming an error).
+    Error,
+    Link,
+    /// An image, shown by its alt text.
+    Image,
+    /// text, email, password, tel, number, search, url (see `input_type`) and textarea.
+    Field,
+    Checkbox,
+    Radio,
+    Select,
+    Button,
+}
+
+/// One thing to draw, in document order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub kind: ItemKind,
+    /// Visible text: heading/paragraph text, the field's label, the button's label, alt text.
+    pub text: String,
+    /// Index into [`PageModel::forms`] for controls.
+    pub form: Option<usize>,
+    pub name: Option<String>,
+    pub value: String,
+    /// For fields: `text`, `email`, `password`, … (`textarea` for a textarea).
+    pub input_type: String,
+    pub checked: bool,
+    /// For selects: (value, label).
+    pub options: Vec<(String, String)>,
+    pub href: Option<String>,
+}
+
+/// A form's submission target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormModel {
+    pub action: url::Url,
+    /// `get` or `post`.
+    pub method: String,
+    /// `application/x-www-form-urlencoded` or `multipart/form-data`.
+    pub enctype: String,
+    /// Hidden fields, sent as they are.
+    pub hidden: Vec<(String, String)>,
+}
+
+/// A parsed page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageModel {
+    pub url: url::Url,
+    pub title: String,
+    pub items: Vec<Item>,
+    pub forms: Vec<FormModel>,
+    /// No usable form and scripts present: this page needs a full browser.
+    pub needs_js: bool,
+}
+
+fn sel(s: &str) -> Selector {
+    Selector::parse(s).expect("valid selector")
+}
+
+fn text_of(e: &ElementRef) -> String {
+    e.text()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn is_error(e: &ElementRef) -> bool {
+    let v = e.value();
+    v.attr("role").is_some_and(|r| r == "alert")
+        || v.attr("class").is_some_and(|c| {
+            c.split_whitespace()
+                .any(|k| k.contains("error") || k.contains("alert") || k == "invalid-feedback")
+        })
+}
+
+impl PageModel {
+    /// Parses `html` fetched from `url`.
+    pub fn parse(url: &url::Url, html: &str) -> PageModel {
+        let doc = Html::parse_document(html);
+        let title = doc
+            .select(&sel("title"))
+            .next()
+            .map(|t| text_of(&t))
+            .unwrap_or_default();
+        let forms_el: Vec<ElementRef> = doc.select(&sel("form")).collect();
+        let forms: Vec<FormModel> = forms_el
+            .iter()
+            .map(|f| {
+                let v = f.value();
+                FormModel {
+                    action: url
+                        .join(v.attr("action").unwrap_or(""))
+                        .unwrap_or_else(|_| url.clone()),
+                    method: v.attr("method").unwrap_or("get").to_ascii_lowercase(),
+                    enctype: v
+                        .attr("enctype")
+                        .unwrap_or("application/x-www-form-urlencoded")
+                        .to_ascii_lowercase(),
+                    hidden: f
+                        .select(&sel("input"))
+                        .filter(|i| {
+                            i.value()
+                                .attr("type")
+                                .is_some_and(|t| t.eq_ignore_ascii_case("hidden"))
+                        })
+                        .filter_map(|i| {
+                            Some((
+                                i.value().attr("name")?.to_owned(),
+                                i.value().attr("value").unwrap_or("").to_owned(),
+                            ))
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        // Labels by `for`.
+        let labels: Vec<(String, String)> = doc
+            .select(&sel("label[for]"))
+            .filter_map(|l| Some((l.value().attr("for")?.to_owned(), text_of(&l))))
+            .collect();
+        let form_of = |e: &ElementRef| -> Option<usize> {
+            let mut p = e.parent();
+            while let Some(n) = p {
+                if let Some(el) = ElementRef::wrap(n)
+                    && el.value().name() == "form"
+                {
+                    return forms_el.iter().position(|f| f.id() == el.id());
+                }
+                p = n.parent();
+            }
+            None
+        };
+        let label_for = |e: &ElementRef| -> String {
+            if let Some(id) = e.value().attr("id")
+                && let Some((_, t)) = labels.iter().find(|(f, _)| f == id)
+            {
+                return t.clone();
+            }
+            // A wrapping <label>: its own text.
+            let mut p = e.parent();
+            while let Some(n) = p {
+                if let Some(el) = ElementRef::wrap(n)
+                    && el.value().name() == "label"
+                {
+                    return text_of(&el);
+                }
+                p = n.parent();
+            }
+            e.value()
+                .attr("aria-label")
+                .or(e.value().attr("placeholder"))
+                .unwrap_or("")
+                .to_owned()
+        };
+        let mut items = vec![];
+        let body = doc
+            .select(&sel("body"))
+            .next()
+            .unwrap_or_else(|| doc.root_element());
+        walk(body, &mut items, &form_of, &label_for);
+        let usable = items.iter().any(|i| {
+            matches!(
+                i.kind,
+                ItemKind::Field | ItemKind::Button | ItemKind::Checkbox | ItemKind::Select
+            )
+        });
+        let scripts = doc.select(&sel("script, noscript")).next().is_some();
+        PageModel {
+            url: url.clone(),
+            title,
+            items,
+            forms,
+            needs_js: !usable && scripts,
+        }
+    }
+
+    /// The host shown in the address bar, and whether the page came over https.
+    pub fn address(&self) -> (String, bool) {
+        (
+            self.url.host_str().unwrap_or("").to_owned(),
+            self.url.scheme() == "https",
+        )
+    }
+
+    /// What pressing button `pressed` sends: method, URL, and the fields (hidden ones first,
+    /// then each control of that form in order, checkboxes/radios only when checked, the
+    /// pressed button's name/value last).
+    pub fn submission(&self, pressed: usize) -> Option<(String, url::Url, Vec<(String, String)>)> {
+        let b = self.items.get(pressed)?;
+        let fi = b.form?;
+        let form = self.forms.get(fi)?;
+        let mut fields = form.hidden.clone();
+        for it in self.items.iter().filter(|i| i.form == Some(fi)) {
+            let Some(name) = &it.name else { continue };
+            match it.kind {
+                ItemKind::Field | ItemKind::Select => fields.push((name.clone(), it.value.clone())),
+                ItemKind::Checkbox | ItemKind::Radio if it.checked => {
+                    fields.push((name.clone(), it.value.clone()))
+                }
+                _ => {}
+            }
+        }
+        if let Some(name) = &b.name {
+            fields.push((name.clone(), b.value.clone()));
+        }
+        let mut url = form.action.clone();
+        if form.method == "get" {
+            url.query_pairs_mut().clear().extend_pairs(fields.iter());
+            return Some(("get".into(), url, vec![]));
+        }
+        Some(("post".into(), url, fields))
+    }
+}
+
+fn item(kind: ItemKind, text: String) -> Item {
+    Item {
+        kind,
+        text,
+        form: None,
+        name: None,
+        value: String::new(),
+        input_type: String::new(),
+        checked: false,
+        options: vec![],
+        href: None,
+    }
+}
+
+fn walk(
+    e: ElementRef,
+    items: &mut Vec<Item>,
+    form_of: &dyn Fn(&ElementRef) -> Option<usize>,
+    label_for: &dyn Fn(&ElementRef) -> String,
+) {
+    for child in e.children() {
+        let Some(el) = ElementRef::wrap(child) else {
+            // Loose text directly inside body/div/form.
+            if let Node::Text(t) = child.value() {
+                let s = t.split_whitespace().collect::<Vec<_>>().join(" ");
+                if !s.is_empty()
+                    && matches!(
+                        e.value().name(),
+                        "body"
+                            | "div"
+                            | "main"
+                            | "section"
+                            | "article"
+                            | "aside"
+                            | "header"
+                            | "footer"
+                            | "nav"
+                            | "form"
+                            | "center"
+                            | "td"
+                            | "th"
+                    )
+                {
+                    items.push(item(ItemKind::Paragraph, s));
+                }
+            }
+            continue;
+        };
+        let v = el.value();
+        let name = v.name();
+        let control =
+            |kind: ItemKind, text: String, value: String, input_type: &str, checked: bool| Item {
+                kind,
+                text,
+                form: form_of(&el),
+                name: v.attr("name").map(str::to_owned),
+                value,
+                input_type: input_type.to_owned(),
+                checked,
+                options: vec![],
+                href: None,
+            };
+        match name {
+            "script" | "style" | "noscript" | "template" | "head" => {}
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                items.push(item(ItemKind::Heading, text_of(&el)))
+            }
+            _ if is_error(&el) => {
+                let t = text_of(&el);
+                if !t.is_empty() {
+                    items.push(item(ItemKind::Error, t));
+                }
+            }
+            "p" | "li" | "dt" | "dd" | "legend" | "figcaption" => {
+                // Paragraphs may hold links or controls; keep them as their own items.
+                if el
+                    .select(&sel("a[href], input, button, select, img[alt]"))
+                    .next()
+                    .is_some()
+                {
+                    walk(el, items, form_of, label_for);
+                } else {
+                    let t = text_of(&el);
+                    if !t.is_empty() {
+                        items.push(item(ItemKind::Paragraph, t));
+                    }
+                }
+            }
+            "a" if v.attr("href").is_some() => {
+                let mut it = item(ItemKind::Link, text_of(&el));
+                it.href = v.attr("href").map(str::to_owned);
+                items.push(it);
+            }
+            "img" => {
+                if let Some(alt) = v.attr("alt").filter(|a| !a.trim().is_empty()) {
+                    items.push(item(ItemKind::Image, alt.trim().to_owned()));
+                }
+            }
+            "label" => {
+                // The label's text goes with its control (found by label_for); walk for nested controls.
+                if el.select(&sel("input, select, textarea")).next().is_some() {
+                    walk(el, items, form_of, label_for);
+                }
+            }
+            "input" => {
+                let t = v.attr("type").unwrap_or("text").to_ascii_lowercase();
+                let val = v.attr("value").unwrap_or("").to_owned();
+                match t.as_str() {
+                    "hidden" | "file" | "reset" | "image" => {}
+                    "submit" | "button" if t == "submit" => items.push(control(
+                        ItemKind::Button,
+                        if val.is_empty() {
+                            "Submit".into()
+                        } else {
+                            val.clone()
+                        },
+                        val,
+                        "submit",
+                        false,
+                    )),
+                    "button" => {}
+                    "checkbox" => items.push(control(
+                        ItemKind::Checkbox,
+                        label_for(&el),
+                        if val.is_empty() { "on".into() } else { val },
+                        "checkbox",
+                        v.attr("checked").is_some(),
+                    )),
+                    "radio" => items.push(control(
+                        ItemKind::Radio,
+                        label_for(&el),
+                        if val.is_empty() { "on".into() } else { val },
+                        "radio",
+                        v.attr("checked").is_some(),
+                    )),
+                    other => {
+                        items.push(control(ItemKind::Field, label_for(&el), val, other, false))
+                    }
+                }
+            }
+            "textarea" => items.push(control(
+                ItemKind::Field,
+                label_for(&el),
+                el.text().collect(),
+                "textarea",
+                false,
+            )),
+            "select" => {
+                let opts: Vec<(String, String)> = el
+                    .select(&sel("option"))
+                    .map(|o| {
+                        (
+                            o.value()
+                                .attr("value")
+                                .map(str::to_owned)
+                                .unwrap_or_else(|| text_of(&o)),
+                            text_of(&o),
+                        )
+                    })
+                    .collect();
+                let chosen = el
+                    .select(&sel("option"))
+                    .position(|o| o.value().attr("selected").is_some())
+                    .unwrap_or(0);
+                let mut it = control(
+                    ItemKind::Select,
+                    label_for(&el),
+                    opts.get(chosen).map(|o| o.0.clone()).unwrap_or_default(),
+                    "select",
+                    false,
+                );
+                it.options = opts;
+                items.push(it);
+            }
+            "button" => {
+                let t = v.attr("type").unwrap_or("submit").to_ascii_lowercase();
+                if t == "submit" {
+                    items.push(control(
+                        ItemKind::Button,
+                        text_of(&el),
+                        v.attr("value").unwrap_or("").to_owned(),
+                        "submit",
+                        false,
+                    ));
+                }
+            }
+            _ => walk(el, items, form_of, label_for),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(html: &str) -> PageModel {
+        PageModel::parse(
+            &url::Url::parse("https://auth.example/oauth/authorize?state=s").unwrap(),
+            html,
+        )
+    }
+
+    const LOGIN: &str = r#"<!DOCTYPE html><html><head><title>Sign in to Ride Hailer</title></head><body>
+        <header>Ride Hailer</header><main><div class="card"><h1>Sign in to Ride Hailer</h1>
+        <p class="error" role="alert">The email or password is incorrect.</p>
+        <form method="post" action="/ridehailer/login"><input type="hidden" name="csrf" value="c1">
+        <label for="username">Email</label><input id="username" type="email" name="username" value="annie@example.com">
+        <label for="password">Password</label><input id="password" type="password" name="password">
+        <button type="submit" name="action" value="login">Sign in</button></form></div></main></body></html>"#;
+
+    #[test]
+    fn a_login_page_becomes_items_with_labels_errors_and_a_form() {
+        let p = parse(LOGIN);
+        assert_eq!(p.title, "Sign in to Ride Hailer");
+        let kinds: Vec<ItemKind> = p.items.iter().map(|i| i.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ItemKind::Paragraph,
+                ItemKind::Heading,
+                ItemKind::Error,
+                ItemKind::Field,
+                ItemKind::Field,
+                ItemKind::Button
+            ]
+        );
+        assert_eq!(p.items[2].text, "The email or password is incorrect.");
+        assert_eq!(
+            (
+                p.items[3].text.as_str(),
+                p.items[3].input_type.as_str(),
+                p.items[3].value.as_str()
+            ),
+            ("Email", "email", "annie@example.com")
+        );
+        assert_eq!(
+            (p.items[4].text.as_str(), p.items[4].input_type.as_str()),
+            ("Password", "password")
+        );
+        assert_eq!(
+            p.forms[0].hidden,
+            vec![("csrf".to_owned(), "c1".to_owned())]
+        );
+        assert_eq!(p.address(), ("auth.example".to_owned(), true));
+        assert!(!p.needs_js);
+    }
+
+    #[test]
+    fn submitting_sends_hidden_fields_typed_values_and_the_pressed_button() {
+        let mut p = parse(LOGIN);
+        p.items[4].value = "ride-hailer".into();
+        let (method, url, fields) = p.submission(5).unwrap();
+        assert_eq!(
+            (method.as_str(), url.as_str()),
+            ("post", "https://auth.example/ridehailer/login")
+        );
+        let f: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            f,
+            vec![
+                ("csrf", "c1"),
+                ("username", "annie@example.com"),
+                ("password", "ride-hailer"),
+                ("action", "login")
+            ]
+        );
+        assert!(p.submission(0).is_none(), "a paragraph is not a button");
+    }
+
+    #[test]
+    fn consent_buttons_carry_their_own_values() {
+        let p = parse(
+            r#"<h1>Allow Alexa?</h1><ul><li>See your name</li><li>Book rides</li></ul><form method="post"><input type="hidden" name="csrf" value="c"><button name="decision" value="allow">Allow</button><button name="decision" value="deny">Deny</button></form>"#,
+        );
+        let deny = p.items.iter().position(|i| i.text == "Deny").unwrap();
+        let (_, url, fields) = p.submission(deny).unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://auth.example/oauth/authorize?state=s",
+            "no action: the page's own URL"
+        );
+        assert_eq!(
+            fields.last().unwrap(),
+            &("decision".to_owned(), "deny".to_owned())
+        );
+        assert_eq!(
+            p.items
+                .iter()
+                .filter(|i| i.kind == ItemKind::Paragraph)
+                .count(),
+            2
+        );
+    }
+
+    #[test]
+    fn links_images_checkboxes_radios_and_selects() {
+        let mut p = parse(
+            r#"<img src="logo.png" alt="Ride Hailer logo"><p>New here? <a href="/signup">Create an account</a></p>
+            <form action="next"><label><input type="checkbox" name="terms" value="yes"> I accept the terms</label>
+            <input type="radio" name="plan" value="basic" id="b"><label for="b">Basic</label><input type="radio" name="plan" value="plus" checked id="p"><label for="p">Plus</label>
+            <label for="c">Country</label><select id="c" name="country"><option value="nl">Netherlands</option><option value="de" selected>Germany</option></select>
+            <input type="submit" value="Continue"></form>"#,
+        );
+        assert_eq!(
+            p.items[0],
+            Item {
+                kind: ItemKind::Image,
+                text: "Ride Hailer logo".into(),
+                ..item(ItemKind::Image, String::new())
+            }
+        );
+        let link = p.items.iter().find(|i| i.kind == ItemKind::Link).unwrap();
+        assert_eq!(
+            (link.text.as_str(), link.href.as_deref()),
+            ("Create an account", Some("/signup"))
+        );
+        let terms = p
+            .items
+            .iter()
+            .position(|i| i.kind == ItemKind::Checkbox)
+            .unwrap();
+        assert_eq!(p.items[terms].text, "I accept the terms");
+        let select = p.items.iter().find(|i| i.kind == ItemKind::Select).unwrap();
+        assert_eq!(
+            (
+                select.text.as_str(),
+                select.value.as_str(),
+                select.options.len()
+            ),
+            ("Country", "de", 2)
+        );
+        p.items[terms].checked = true;
+        let submit = p
+            .items
+            .iter()
+            .position(|i| i.kind == ItemKind::Button)
+            .unwrap();
+        let (method, url, _) = p.submission(submit).unwrap();
+        assert_eq!(method, "get");
+        assert_eq!(
+            url.as_str(),
+            "https://auth.example/oauth/next?terms=yes&plan=plus&country=de"
+        );
+    }
+
+    #[test]
+    fn a_script_only_page_needs_a_full_browser() {
+        let p = parse(
+            r#"<div id="app"></div><noscript>Please enable JavaScript.</noscript><script src="/bundle.js"></script>"#,
+        );
+        assert!(p.needs_js);
+        assert!(!parse(LOGIN).needs_js);
+    }
+}
