@@ -55,6 +55,9 @@ pub struct FormModel {
     pub hidden: Vec<(String, String)>,
 }
 
+/// What a form sends: method (`get`/`post`), URL (with the query for GET), and POST fields.
+pub type Submission = (String, url::Url, Vec<(String, String)>);
+
 /// A parsed page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageModel {
@@ -200,7 +203,7 @@ impl PageModel {
     /// What pressing button `pressed` sends: method, URL, and the fields (hidden ones first,
     /// then each control of that form in order, checkboxes/radios only when checked, the
     /// pressed button's name/value last).
-    pub fn submission(&self, pressed: usize) -> Option<(String, url::Url, Vec<(String, String)>)> {
+    pub fn submission(&self, pressed: usize) -> Option<Submission> {
         let b = self.items.get(pressed)?;
         let fi = b.form?;
         let form = self.forms.get(fi)?;
