@@ -54,6 +54,17 @@ impl Device {
         Device { dir, child }
     }
 
+    /// Starts a device with this `linkscreen.toml` (written into its own temp dir) and extra args.
+    pub fn with_config(toml: &str, extra: &[&str]) -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("ls.toml");
+        std::fs::write(&cfg, toml).unwrap();
+        let cfg = cfg.display().to_string();
+        let mut args = vec!["--config", cfg.as_str()];
+        args.extend_from_slice(extra);
+        Self::start_in(dir, &args)
+    }
+
     pub fn events_path(&self) -> PathBuf {
         self.dir.path().join("events.jsonl")
     }
@@ -108,6 +119,15 @@ impl Drop for Device {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A loopback port nothing listens on (reserved, then released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Decodes the one QR code in a PNG.
@@ -255,14 +275,7 @@ async fn denied_on_the_phone_shows_access_denied() {
 
 #[test]
 fn expired_code_shows_code_expired() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("ls.toml"),
-        "[linking]\nexpires_in = 10\ninterval = 1\n",
-    )
-    .unwrap();
-    let cfg = dir.path().join("ls.toml").display().to_string();
-    let mut dev = Device::start_in(dir, &["--config", &cfg]);
+    let mut dev = Device::with_config("[linking]\nexpires_in = 10\ninterval = 1\n", &[]);
     dev.wait_scene("link-prompt");
     dev.wait_scene("code-expired");
     assert_eq!(dev.wait_exit(), 0);
@@ -295,14 +308,10 @@ fn skill_answering_garbage_shows_skill_error() {
             );
         }
     });
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("ls.toml"),
-        format!("[skill]\nendpoint = \"http://{addr}/\"\n[account_linking]\nrequired = false\n"),
-    )
-    .unwrap();
-    let cfg = dir.path().join("ls.toml").display().to_string();
-    let mut dev = Device::start_in(dir, &["--config", &cfg]);
+    let mut dev = Device::with_config(
+        &format!("[skill]\nendpoint = \"http://{addr}/\"\n[account_linking]\nrequired = false\n"),
+        &[],
+    );
     dev.wait_scene("skill-error");
     assert_eq!(dev.wait_exit(), 0);
     let err = dev
@@ -323,15 +332,13 @@ fn skill_answering_garbage_shows_skill_error() {
 #[test]
 fn skill_down_then_back_retries_with_backoff_and_recovers() {
     // Reserve a port, then close it: nothing listens there yet.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("ls.toml"), format!("[skill]\nendpoint = \"http://127.0.0.1:{port}/\"\n[account_linking]\nrequired = false\n")).unwrap();
-    let cfg = dir.path().join("ls.toml").display().to_string();
-    let mut dev = Device::start_in(dir, &["--config", &cfg]);
+    let port = free_port();
+    let mut dev = Device::with_config(
+        &format!(
+            "[skill]\nendpoint = \"http://127.0.0.1:{port}/\"\n[account_linking]\nrequired = false\n"
+        ),
+        &[],
+    );
     dev.wait_scene("server-unreachable");
     let err = dev
         .events()
@@ -420,19 +427,13 @@ fn run_without_a_display_suggests_headless() {
 async fn device_grant_mode_runs_rfc8628_against_an_idp_found_by_discovery() {
     // The IdP is the linking service of the device's own backend, reached only through
     // its issuer URL and RFC 8414 discovery, as a third-party IdP would be.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("ls.toml"),
-        format!("[backend]\nport = {port}\n[linking]\nmode = \"device-grant\"\nissuer = \"http://127.0.0.1:{port}\"\nclient_id = \"linkscreen-device\"\nscope = \"profile\"\n"),
-    )
-    .unwrap();
-    let cfg = dir.path().join("ls.toml").display().to_string();
-    let mut dev = Device::start_in(dir, &["--config", &cfg]);
+    let port = free_port();
+    let mut dev = Device::with_config(
+        &format!(
+            "[backend]\nport = {port}\n[linking]\nmode = \"device-grant\"\nissuer = \"http://127.0.0.1:{port}\"\nclient_id = \"linkscreen-device\"\nscope = \"profile\"\n"
+        ),
+        &[],
+    );
     let frame = tokio::task::block_in_place(|| dev.wait_scene("link-prompt"));
     let qr_url = decode_qr(Path::new(frame["path"].as_str().unwrap()));
     assert!(qr_url.starts_with(&format!("http://127.0.0.1:{port}/device?user_code=")));

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn linkscreen(args: &[&str]) -> std::process::Output {
+fn linkscreen<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_linkscreen"))
         .args(args)
         .env("LINKSCREEN_LOG", "warn")
@@ -157,12 +157,15 @@ fn a_one_pixel_shift_fails_check_and_rerendering_passes() {
         .map(|s| s.to_string())
         .collect()
     };
+    let shoot = |check: &str, out: &str, update: bool| {
+        let mut a = args(check, out);
+        if update {
+            a.push("--update".into());
+        }
+        linkscreen(&a)
+    };
     let g = golden.path().to_str().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
-        .args(args(g, out.path().to_str().unwrap()))
-        .arg("--update")
-        .output()
-        .unwrap();
+    let o = shoot(g, out.path().to_str().unwrap(), true);
     assert_eq!(o.status.code(), Some(0));
     // Move the "Sign in using this device" button one pixel to the right in the golden.
     let path = golden.path().join("echo-show-5/en-US/link-prompt.png");
@@ -176,10 +179,7 @@ fn a_one_pixel_shift_fails_check_and_rerendering_passes() {
     }
     img.save(&path).unwrap();
     let out2 = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
-        .args(args(g, out2.path().to_str().unwrap()))
-        .output()
-        .unwrap();
+    let o = shoot(g, out2.path().to_str().unwrap(), false);
     assert_eq!(
         o.status.code(),
         Some(4),
@@ -202,16 +202,9 @@ fn a_one_pixel_shift_fails_check_and_rerendering_passes() {
         "side by side in the sheet"
     );
     // Re-render the goldens: the same render passes again.
-    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
-        .args(args(g, out.path().to_str().unwrap()))
-        .arg("--update")
-        .output()
-        .unwrap();
+    let o = shoot(g, out.path().to_str().unwrap(), true);
     assert_eq!(o.status.code(), Some(0));
-    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
-        .args(args(g, out2.path().to_str().unwrap()))
-        .output()
-        .unwrap();
+    let o = shoot(g, out2.path().to_str().unwrap(), false);
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -242,11 +235,7 @@ fn run_script(script: &str, extra: &[&str]) -> (std::process::Output, tempfile::
         dir.path().join("events.jsonl").display().to_string(),
     ]);
     args.extend(extra.iter().map(|s| s.to_string()));
-    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
-        .args(&args)
-        .env("LINKSCREEN_LOG", "warn")
-        .output()
-        .unwrap();
+    let o = linkscreen(&args);
     (o, dir)
 }
 
