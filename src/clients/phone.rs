@@ -116,19 +116,7 @@ fn is_submit(b: &ElementRef) -> bool {
 
 /// True when the page offers no form a person could use without JavaScript.
 pub fn needs_js(page: &Page) -> bool {
-    let doc = Html::parse_document(&page.html);
-    let usable = doc.select(&sel("form")).any(|f| {
-        f.select(&sel("button, input")).any(|b| {
-            b.value().name() == "input"
-                && b.value()
-                    .attr("type")
-                    .is_none_or(|t| !t.eq_ignore_ascii_case("hidden"))
-                || is_submit(&b)
-        })
-    });
-    !usable
-        && (doc.select(&sel("script")).next().is_some()
-            || doc.select(&sel("noscript")).next().is_some())
+    super::page::PageModel::parse(&page.url, &page.html).needs_js
 }
 
 /// Chooses the form and the button a person with `intent` would press, and fills the form in.
