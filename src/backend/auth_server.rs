@@ -172,7 +172,7 @@ async fn authorize(State(s): S, Query(q): Query<AuthorizeQuery>) -> Result<Respo
     Ok(r)
 }
 
-fn login_form(csrf: &str, error: Option<&str>, username: &str) -> Markup {
+pub(crate) fn login_form(csrf: &str, error: Option<&str>, username: &str) -> Markup {
     rh_page(
         "Sign in to Ride Hailer",
         html! {
@@ -341,19 +341,23 @@ fn require_user(t: &Txn) -> Result<i64, PageError> {
 async fn terms_page(State(s): S, headers: HeaderMap) -> Result<Markup, PageError> {
     let t = load_txn(&s, &headers, None)?;
     require_user(&t)?;
-    Ok(rh_page(
+    Ok(terms_markup(&t.csrf))
+}
+
+pub(crate) fn terms_markup(csrf: &str) -> Markup {
+    rh_page(
         "Ride Hailer terms",
         html! {
             div.card {
                 h1 { "Terms and conditions" }
                 p { "By linking Ride Hailer with Alexa you agree that Alexa can request rides on your behalf, that fares are charged to your default payment method, and that you can unlink at any time in the Alexa app." }
                 form method="post" action="/ridehailer/terms" {
-                    input type="hidden" name="csrf" value=(t.csrf);
+                    input type="hidden" name="csrf" value=(csrf);
                     button type="submit" name="accept" value="yes" { "Accept" }
                 }
             }
         },
-    ))
+    )
 }
 
 async fn terms_accept(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
@@ -373,25 +377,28 @@ async fn consent_page(State(s): S, headers: HeaderMap) -> Result<Response, PageE
     if !t.terms_accepted {
         return Ok(Redirect::to("/ridehailer/terms").into_response());
     }
-    Ok(rh_page(
+    Ok(consent_markup(&t.csrf, &t.scope).into_response())
+}
+
+pub(crate) fn consent_markup(csrf: &str, scope: &str) -> Markup {
+    rh_page(
         "Allow Alexa?",
         html! {
             div.card {
                 h1 { "Allow Alexa to use your Ride Hailer account?" }
                 ul {
-                    @for sc in t.scope.split(' ') {
+                    @for sc in scope.split(' ') {
                         li { @match sc { "profile" => "See your name and email address", "rides" => "Book and manage rides", other => (other) } }
                     }
                 }
                 form method="post" action="/ridehailer/consent" {
-                    input type="hidden" name="csrf" value=(t.csrf);
+                    input type="hidden" name="csrf" value=(csrf);
                     button type="submit" name="decision" value="allow" { "Allow" }
                     button.secondary type="submit" name="decision" value="deny" { "Deny" }
                 }
             }
         },
     )
-    .into_response())
 }
 
 async fn consent_decide(

@@ -91,6 +91,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/oauth/token", post(token))
         .route("/api/device/link", get(get_link).delete(delete_link))
         .route("/api/device/cards", post(post_card))
+        .route("/api/device/sign-in", post(sign_in))
 }
 
 async fn metadata(State(s): S) -> impl IntoResponse {
@@ -107,6 +108,7 @@ async fn metadata(State(s): S) -> impl IntoResponse {
         code_challenge_methods_supported: vec![],
         linkscreen_long_poll: true,
         linkscreen_link_endpoint: Some(format!("{b}/api/device/link")),
+        linkscreen_sign_in_endpoint: Some(format!("{b}/api/device/sign-in")),
     })
 }
 
@@ -372,6 +374,38 @@ fn check_device_key(s: &Shared, headers: &HeaderMap) -> Result<(), OAuthError> {
     } else {
         Err(oauth("invalid_client", Some("device key required".into())))
     }
+}
+
+/// "Sign in using this device": the authorization URL for a pending device code, with a fresh
+/// single-use `state` bound to that code (and its person), PKCE and the exact redirect URI —
+/// the same URL the phone reaches through the verification page.
+async fn sign_in(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response, OAuthError> {
+    check_device_key(&s, &headers)?;
+    let f = parse(&headers, &body)?;
+    let device_code = f
+        .get("device_code")
+        .ok_or_else(|| oauth("invalid_request", Some("device_code is required".into())))?;
+    let hash = crypto::sha256_hex(device_code);
+    let row: Option<String> = s
+        .store
+        .conn()
+        .query_row(
+            "SELECT person_id FROM device_codes WHERE device_code_hash = ?1 AND status = 'pending' AND expires_at > ?2",
+            params![hash, s.now_ms()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(person_id) = row else {
+        return Err(oauth(
+            "invalid_grant",
+            Some("the device code is unknown, used or expired".into()),
+        ));
+    };
+    let url = super::phone::authorization_redirect(&s, Some(&hash), &person_id, None)
+        .map_err(|e| oauth("server_error", Some(e.message)))?;
+    Ok(no_store(axum::Json(
+        serde_json::json!({"authorization_url": url}),
+    )))
 }
 
 #[derive(Deserialize)]

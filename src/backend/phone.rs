@@ -187,7 +187,7 @@ async fn verify_page(
 }
 
 /// Creates a single-use `state` bound to the device code and builds the authorization URL.
-fn authorization_redirect(
+pub(super) fn authorization_redirect(
     s: &Shared,
     device_code_hash: Option<&str>,
     person_id: &str,

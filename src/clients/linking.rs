@@ -201,6 +201,43 @@ impl LinkingClient {
         }
     }
 
+    /// Where "Sign in using this device" starts: the authorization URL the linking service
+    /// gives for this pending code; None when the service has no such endpoint (a third-party
+    /// IdP in device-grant mode), and the device opens the verification URI instead.
+    pub async fn sign_in_url(&self, device_code: &str) -> Result<Option<String>, PeerError> {
+        let (Some(url), Some(key)) = (
+            &self.metadata.linkscreen_sign_in_endpoint,
+            &self.device_key,
+        ) else {
+            return Ok(None);
+        };
+        let r = self
+            .http
+            .post(url)
+            .bearer_auth(key)
+            .form(&[("device_code", device_code)])
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = r.status().as_u16();
+        let v: serde_json::Value = r
+            .json()
+            .await
+            .map_err(|e| PeerError::Protocol(format!("{url}: {e}")))?;
+        match (status, v.get("authorization_url").and_then(|u| u.as_str())) {
+            (200, Some(u)) => Ok(Some(u.to_owned())),
+            (s, _) if s >= 500 => Err(PeerError::Unreachable(format!("{url}: HTTP {s}"))),
+            (s, _) => Err(PeerError::Protocol(format!(
+                "{url}: HTTP {s}: {}",
+                v.get("error_description")
+                    .or(v.get("error"))
+                    .and_then(|e| e.as_str())
+                    .unwrap_or("no authorization_url")
+            ))),
+        }
+    }
+
     /// Tells the Alexa app about a card the skill returned (best effort).
     pub async fn forward_card(&self, kind: &str, speech: Option<&str>) -> Result<(), PeerError> {
         let (Some(link), Some(key)) = (&self.metadata.linkscreen_link_endpoint, &self.device_key)

@@ -200,6 +200,24 @@ impl PageModel {
         )
     }
 
+    /// What pressing button `pressed` asks the browser to load (with the form's enctype).
+    pub fn request(&self, pressed: usize) -> Option<super::phone::Request> {
+        let (method, url, fields) = self.submission(pressed)?;
+        let enctype = self.forms[self.items[pressed].form?].enctype.clone();
+        Some(super::phone::Request::Submit {
+            method,
+            url,
+            fields,
+            enctype,
+        })
+    }
+
+    /// Where link `item` goes, resolved against the page's URL.
+    pub fn link(&self, item: usize) -> Option<url::Url> {
+        let href = self.items.get(item)?.href.as_deref()?;
+        self.url.join(href).ok()
+    }
+
     /// What pressing button `pressed` sends: method, URL, and the fields (hidden ones first,
     /// then each control of that form in order, checkboxes/radios only when checked, the
     /// pressed button's name/value last).

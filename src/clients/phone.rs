@@ -11,7 +11,7 @@ use scraper::{ElementRef, Html, Selector};
 use super::{PeerError, transport};
 
 /// A page as the browser ended on it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     pub url: url::Url,
     pub status: u16,
@@ -42,8 +42,59 @@ pub struct Intent {
     pub allow: bool,
 }
 
+#[derive(Clone)]
 pub struct Browser {
     http: reqwest::Client,
+}
+
+/// What the browser is asked to load: a link, or a form submission.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    Get(url::Url),
+    Submit {
+        /// `get` or `post`.
+        method: String,
+        url: url::Url,
+        fields: Vec<(String, String)>,
+        /// `application/x-www-form-urlencoded` or `multipart/form-data`.
+        enctype: String,
+    },
+}
+
+impl Request {
+    pub fn url(&self) -> &url::Url {
+        match self {
+            Request::Get(u) | Request::Submit { url: u, .. } => u,
+        }
+    }
+}
+
+/// The page's character set: the Content-Type header's, else a `<meta charset>` (or
+/// `http-equiv` Content-Type) in the first 1024 bytes, else UTF-8 (WHATWG's sniffing, shortened).
+pub fn decode(content_type: Option<&str>, body: &[u8]) -> String {
+    let label_in = |s: &str| -> Option<String> {
+        let l = s.to_ascii_lowercase();
+        let i = l.find("charset=")?;
+        let rest = &l[i + 8..];
+        let rest = rest.trim_start_matches(['"', '\'']);
+        let end = rest
+            .find(|c: char| c == '"' || c == '\'' || c == ';' || c == '>' || c.is_whitespace() || c == '/')
+            .unwrap_or(rest.len());
+        Some(rest[..end].to_owned())
+    };
+    let head = String::from_utf8_lossy(&body[..body.len().min(1024)]);
+    let enc = content_type
+        .and_then(label_in)
+        .or_else(|| {
+            let l = head.to_ascii_lowercase();
+            l.find("<meta").and_then(|_| {
+                l.match_indices("<meta")
+                    .find_map(|(i, _)| label_in(&l[i..l[i..].find('>').map(|e| i + e + 1).unwrap_or(l.len())]))
+            })
+        })
+        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
+        .unwrap_or(encoding_rs::UTF_8);
+    enc.decode_with_bom_removal(body).0.into_owned()
 }
 
 impl Default for Browser {
@@ -266,13 +317,20 @@ fn plan(page: &Page, intent: &Intent) -> Option<FormPlan> {
 }
 
 impl Browser {
+    /// A phone's browser.
     pub fn new() -> Browser {
+        Browser::with_agent("Mozilla/5.0 (Linux; Android 14) linkscreen-phone")
+    }
+
+    /// A browser with its own cookie jar, sending `agent` as its User-Agent.
+    pub fn with_agent(agent: &str) -> Browser {
         Browser {
             http: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(Duration::from_secs(5))
                 .timeout(Duration::from_secs(15))
-                .user_agent("Mozilla/5.0 (Linux; Android 14) linkscreen-phone")
+                .user_agent(agent)
                 .build()
                 .expect("http client builds"),
         }
@@ -296,10 +354,45 @@ impl Browser {
                 continue;
             }
             let status = r.status().as_u16();
-            let html = r.text().await.map_err(transport)?;
+            let ct = r
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|c| c.to_str().ok())
+                .map(str::to_owned);
+            let body = r.bytes().await.map_err(transport)?;
+            let html = decode(ct.as_deref(), &body);
             return Ok(Page { url, status, html });
         }
         Err(PeerError::Protocol("too many redirects".into()))
+    }
+
+    /// Loads a link or submits a form, following redirects to the final page.
+    pub async fn load(&self, req: &Request) -> Result<Page, PeerError> {
+        let rb = match req {
+            Request::Get(u) => self.http.get(u.clone()),
+            Request::Submit {
+                method,
+                url,
+                fields,
+                enctype,
+            } => {
+                if method == "get" {
+                    let mut u = url.clone();
+                    u.query_pairs_mut().clear().extend_pairs(fields.iter());
+                    self.http.get(u)
+                } else if enctype == "multipart/form-data" {
+                    let form = fields
+                        .iter()
+                        .fold(reqwest::multipart::Form::new(), |f, (k, v)| {
+                            f.text(k.clone(), v.clone())
+                        });
+                    self.http.post(url.clone()).multipart(form)
+                } else {
+                    self.http.post(url.clone()).form(fields)
+                }
+            }
+        };
+        self.go(rb).await
     }
 
     pub async fn get(&self, url: &str) -> Result<Page, PeerError> {

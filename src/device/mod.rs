@@ -6,6 +6,7 @@
 pub mod events;
 mod run;
 pub mod script;
+pub mod signin;
 
 pub use run::run_command;
 
@@ -18,12 +19,16 @@ use tokio::task::JoinHandle;
 
 use crate::clients::PeerError;
 use crate::clients::linking::{LinkingClient, PollOutcome};
+use crate::clients::phone::{Browser, Request};
 use crate::clients::skill::{self, Identity};
-use crate::flow::{Effect, Event, Flow, FlowConfig, LinkCode, Millis, Scene, SkillAnswer, Step};
+use crate::flow::{
+    Effect, Event, Flow, FlowConfig, LinkCode, Millis, Scene, SkillAnswer, State, Step, View,
+};
 use crate::protocol::ask::Card;
 use crate::protocol::viewport::DeviceProfile;
 use crate::view::model::{self, UiModel};
 use events::EventLog;
+use signin::SignIn;
 
 /// Everything the runtime needs to talk to the world.
 #[derive(Clone)]
@@ -55,11 +60,19 @@ pub struct Frame {
 
 /// Handle to send input to a running device.
 #[derive(Clone)]
-pub struct DeviceInput(pub mpsc::UnboundedSender<Event>);
+pub struct DeviceInput {
+    events: mpsc::UnboundedSender<Event>,
+    browser: mpsc::UnboundedSender<signin::Msg>,
+}
 
 impl DeviceInput {
     pub fn send(&self, e: Event) {
-        let _ = self.0.send(e);
+        let _ = self.events.send(e);
+    }
+
+    /// Input for the device's own browser (the login, terms and consent scenes).
+    pub fn browse(&self, m: signin::Msg) {
+        let _ = self.browser.send(m);
     }
 
     /// An utterance: "Alexa, open Ride Hailer" and its variants invoke the skill.
@@ -80,196 +93,363 @@ impl DeviceInput {
 /// Starts the device on the current tokio runtime; `publish` gets every new frame.
 pub fn spawn(setup: DeviceSetup, publish: impl Fn(Frame) + Send + Sync + 'static) -> DeviceInput {
     let (tx, rx) = mpsc::unbounded_channel();
-    let input = DeviceInput(tx.clone());
-    tokio::spawn(run_loop(setup, tx, rx, publish));
-    input
-}
-
-async fn run_loop(
-    setup: DeviceSetup,
-    tx: mpsc::UnboundedSender<Event>,
-    mut rx: mpsc::UnboundedReceiver<Event>,
-    publish: impl Fn(Frame) + Send + Sync + 'static,
-) {
+    let (btx, brx) = mpsc::unbounded_channel();
+    let input = DeviceInput {
+        events: tx.clone(),
+        browser: btx.clone(),
+    };
     let start = Instant::now();
-    let now = || start.elapsed().as_millis() as Millis;
-    let mut flow = Flow::new(FlowConfig {
+    let flow = Flow::new(FlowConfig {
         linking_required: setup.linking_required,
         long_poll: setup.linking.metadata.linkscreen_long_poll,
         jitter_seed: rand::random(),
         personal_linking: setup.personal_linking,
     });
-    let mut poll_task: Option<JoinHandle<()>> = None;
-    let mut timers: HashMap<Millis, JoinHandle<()>> = HashMap::new();
-    let mut last: Option<UiModel> = None;
-    let mut last_scene = None;
-    let emit_frame =
-        |flow: &Flow, now: Millis, last: &mut Option<UiModel>, last_scene: &mut Option<Scene>| {
-            let m = model::build(
-                flow.scene(),
-                &flow.state,
-                now,
-                &setup.locale,
-                &setup.skill_name,
-                &setup.invocation,
-                &setup.household,
-            );
-            if last.as_ref() != Some(&m) {
-                if *last_scene != Some(flow.scene()) {
-                    setup.log.emit("scene", json!({"scene": flow.scene().id()}));
-                    *last_scene = Some(flow.scene());
-                }
-                *last = Some(m.clone());
-                publish(Frame {
-                    scene: flow.scene(),
-                    model: m,
-                });
+    // The device's own browser has its own cookie jar, apart from any phone's.
+    let browser = Browser::with_agent(
+        "Mozilla/5.0 (Linux; Android 11; AEO) AppleWebKit/537.36 (KHTML, like Gecko) linkscreen-device",
+    );
+    let rt = Runtime {
+        setup,
+        tx,
+        btx,
+        start,
+        flow,
+        poll_task: None,
+        timers: HashMap::new(),
+        session: None,
+        browser,
+        last: None,
+        last_scene: None,
+        publish: Box::new(publish),
+    };
+    tokio::spawn(rt.run(rx, brx));
+    input
+}
+
+/// The running device: the flow, the tasks carrying out its effects, and the browser session.
+struct Runtime {
+    setup: DeviceSetup,
+    tx: mpsc::UnboundedSender<Event>,
+    btx: mpsc::UnboundedSender<signin::Msg>,
+    start: Instant,
+    flow: Flow,
+    poll_task: Option<JoinHandle<()>>,
+    timers: HashMap<Millis, JoinHandle<()>>,
+    session: Option<SignIn>,
+    browser: Browser,
+    last: Option<UiModel>,
+    last_scene: Option<Scene>,
+    publish: Box<dyn Fn(Frame) + Send + Sync>,
+}
+
+impl Runtime {
+    fn now(&self) -> Millis {
+        self.start.elapsed().as_millis() as Millis
+    }
+
+    async fn run(
+        mut self,
+        mut rx: mpsc::UnboundedReceiver<Event>,
+        mut brx: mpsc::UnboundedReceiver<signin::Msg>,
+    ) {
+        self.emit_frame();
+        loop {
+            tokio::select! {
+                ev = rx.recv() => match ev {
+                    Some(ev) => self.event(ev),
+                    None => break,
+                },
+                Some(m) = brx.recv() => self.browse(m),
             }
-        };
-    emit_frame(&flow, now(), &mut last, &mut last_scene);
-    while let Some(ev) = rx.recv().await {
-        let t = now();
+            self.emit_frame();
+        }
+    }
+
+    fn emit_frame(&mut self) {
+        let now = self.now();
+        let s = &self.setup;
+        let scene = self.flow.scene();
+        let mut m = model::build(
+            scene,
+            &self.flow.state,
+            now,
+            &s.locale,
+            &s.skill_name,
+            &s.invocation,
+            &s.household,
+        );
+        if matches!(scene, Scene::Login | Scene::Terms | Scene::Consent) {
+            m.page = self
+                .session
+                .as_ref()
+                .map(|b| b.view(&s.locale, s.profile.touch));
+        }
+        if self.last.as_ref() != Some(&m) {
+            if self.last_scene != Some(scene) {
+                s.log.emit("scene", json!({"scene": scene.id()}));
+                self.last_scene = Some(scene);
+            }
+            self.last = Some(m.clone());
+            (self.publish)(Frame { scene, model: m });
+        }
+    }
+
+    fn event(&mut self, ev: Event) {
+        let t = self.now();
         if let Event::CodeIssued(c) = &ev {
-            setup.log.emit(
+            self.setup.log.emit(
                 "prompt",
                 json!({"qr_url": c.verification_uri_complete, "user_code": c.user_code, "verification_uri": c.verification_uri, "expires_in": (c.expires_at - t) / 1000}),
             );
         }
-        for fx in flow.handle(ev, t) {
-            match fx {
-                Effect::FetchLink => {
-                    let (s, tx) = (setup.clone(), tx.clone());
-                    tokio::spawn(async move {
-                        // The token the skill will use: the recognized speaker's, else the account's.
-                        let ev = match fetch_tokens(&s).await {
-                            Ok((account, person)) => Event::LinkFetched {
-                                token: person.or(account),
-                            },
-                            Err(e) => peer_event(&s.log, Step::FetchLink, e),
-                        };
-                        let _ = tx.send(ev);
+        for fx in self.flow.handle(ev, t) {
+            self.effect(fx);
+        }
+        // The browser lives only while the flow shows it.
+        if !matches!(
+            self.flow.state,
+            State::Prompt {
+                view: View::Browser(_),
+                ..
+            }
+        ) {
+            self.session = None;
+        }
+    }
+
+    /// Input for the device's browser.
+    fn browse(&mut self, m: signin::Msg) {
+        let Some(session) = &mut self.session else {
+            return;
+        };
+        let loaded = matches!(m, signin::Msg::Loaded { .. });
+        if let signin::Msg::Loaded { result, .. } = &m {
+            match result {
+                Ok(p) => self.setup.log.emit(
+                    "browser",
+                    json!({"url": redacted(&p.url), "status": p.status}),
+                ),
+                Err(e) => self
+                    .setup
+                    .log
+                    .emit("error", json!({"step": "browser", "reason": e})),
+            }
+        }
+        match session.handle(m) {
+            signin::Todo::Nothing => {}
+            signin::Todo::Load { seq, request } => {
+                self.setup.log.emit(
+                    "browser_request",
+                    json!({"url": redacted(request.url()), "submit": matches!(request, Request::Submit { .. })}),
+                );
+                let (browser, btx) = (self.browser.clone(), self.btx.clone());
+                tokio::spawn(async move {
+                    let result = browser.load(&request).await.map_err(|e| e.to_string());
+                    let _ = btx.send(signin::Msg::Loaded { seq, result });
+                });
+            }
+            signin::Todo::Restart => {
+                if let State::Prompt { code, .. } = &self.flow.state {
+                    let fallback = code.verification_uri_complete.clone().unwrap_or_else(|| {
+                        format!("{}?user_code={}", code.verification_uri, code.user_code)
                     });
+                    let device_code = code.device_code.clone();
+                    self.open_sign_in(device_code, fallback);
                 }
-                Effect::SendLaunch { token } => {
-                    let (s, tx) = (setup.clone(), tx.clone());
-                    tokio::spawn(async move {
-                        let _ = tx.send(launch(&s, token.as_deref()).await);
-                    });
-                }
-                Effect::RequestCode => {
-                    let (s, tx) = (setup.clone(), tx.clone());
-                    // A code for the profile picked on the device (personal linking), else account level.
-                    let person = flow.picked.clone().unwrap_or_default();
-                    tokio::spawn(async move {
-                        let asked = now_ms_since(start);
-                        let ev = match s.linking.device_authorization(&person).await {
-                            Ok(d) => {
-                                s.log.emit("device_authorization", json!({"user_code": d.user_code, "expires_in": d.expires_in, "interval": d.interval}));
-                                Event::CodeIssued(LinkCode {
-                                    interval_ms: d.interval_secs() * 1000,
-                                    expires_at: asked + d.expires_in * 1000,
-                                    device_code: d.device_code,
-                                    user_code: d.user_code,
-                                    verification_uri: d.verification_uri,
-                                    verification_uri_complete: d.verification_uri_complete,
-                                })
-                            }
-                            Err(e) => peer_event(&s.log, Step::RequestCode, e),
-                        };
-                        let _ = tx.send(ev);
-                    });
-                }
-                Effect::Poll {
-                    epoch,
-                    device_code,
-                    after,
-                    wait_s,
-                } => {
-                    if let Some(p) = poll_task.take() {
-                        p.abort();
-                    }
-                    let (s, tx) = (setup.clone(), tx.clone());
-                    poll_task = Some(tokio::spawn(async move {
-                        tokio::time::sleep(Duration::from_millis(after)).await;
-                        let sent = Instant::now();
-                        let out = s.linking.poll(&device_code, wait_s).await;
-                        let elapsed = sent.elapsed().as_millis() as Millis;
-                        let ev = match out {
-                            Ok(o) => {
-                                let name = match &o {
-                                    PollOutcome::Pending => "authorization_pending".to_owned(),
-                                    PollOutcome::SlowDown => "slow_down".to_owned(),
-                                    PollOutcome::Granted(_) => "granted".to_owned(),
-                                    PollOutcome::Denied => "access_denied".to_owned(),
-                                    PollOutcome::Expired => "expired_token".to_owned(),
-                                    PollOutcome::Failed(e) => e.clone(),
-                                };
-                                s.log.emit("poll", json!({"result": name, "elapsed_ms": elapsed, "wait_s": wait_s}));
-                                match o {
-                                    PollOutcome::Pending => Event::PollPending { epoch, elapsed },
-                                    PollOutcome::SlowDown => Event::PollSlowDown { epoch, elapsed },
-                                    PollOutcome::Granted(t) => Event::PollGranted {
-                                        epoch,
-                                        access_token: t.access_token,
-                                    },
-                                    PollOutcome::Denied => Event::PollDenied { epoch },
-                                    PollOutcome::Expired => Event::PollExpired { epoch },
-                                    PollOutcome::Failed(reason) => {
-                                        Event::PollFailed { epoch, reason }
-                                    }
-                                }
-                            }
-                            Err(e) => peer_event(&s.log, Step::Poll, e),
-                        };
-                        let _ = tx.send(ev);
-                    }));
-                }
-                Effect::CancelPoll => {
-                    if let Some(p) = poll_task.take() {
-                        p.abort();
-                    }
-                }
-                Effect::WakeAt(at) => {
-                    timers.retain(|_, h| !h.is_finished());
-                    let delay = at.saturating_sub(now());
-                    timers.entry(at).or_insert_with(|| {
-                        let tx = tx.clone();
-                        tokio::spawn(async move {
-                            tokio::time::sleep(Duration::from_millis(delay)).await;
-                            let _ = tx.send(Event::Tick);
-                        })
-                    });
-                }
-                Effect::ForwardCard { kind, speech } => {
-                    let s = setup.clone();
-                    tokio::spawn(async move {
-                        if let Err(e) = s.linking.forward_card(&kind, speech.as_deref()).await {
-                            s.log.emit(
-                                "error",
-                                json!({"step": "forward_card", "reason": e.to_string()}),
-                            );
-                        }
-                    });
-                }
-                Effect::OpenSignIn {
-                    verification_uri_complete,
-                } => {
-                    setup
+            }
+            signin::Todo::Close => self.event(Event::TapCloseSignIn),
+            signin::Todo::OpenExternal(url) => {
+                if let Ok(u) = url::Url::parse(&url) {
+                    self.setup
                         .log
-                        .emit("open_sign_in", json!({"url": verification_uri_complete}));
-                    if setup.open_browser
-                        && let Err(e) = webbrowser::open(&verification_uri_complete)
-                    {
-                        setup.log.emit(
-                            "error",
-                            json!({"step": "open_sign_in", "reason": e.to_string()}),
-                        );
-                    }
+                        .emit("open_external", json!({"url": redacted(&u)}));
+                }
+                if self.setup.open_browser
+                    && let Err(e) = webbrowser::open(&url)
+                {
+                    self.setup.log.emit(
+                        "error",
+                        json!({"step": "open_external", "reason": e.to_string()}),
+                    );
                 }
             }
         }
-        emit_frame(&flow, now(), &mut last, &mut last_scene);
+        if loaded && let Some(session) = &self.session {
+            let kind = session.kind();
+            if !session.loading() {
+                self.event(Event::PageShown(kind));
+            }
+        }
     }
+
+    /// Starts the browser on the skill's sign-in page: the authorization URL the linking
+    /// service gives for this code, else the verification URI.
+    fn open_sign_in(&mut self, device_code: String, fallback: String) {
+        let session = self.session.get_or_insert_with(|| {
+            SignIn::new(
+                self.setup
+                    .linking
+                    .stores_links()
+                    .then(|| format!("{}/api/skill/link/", self.setup.linking.metadata.issuer)),
+            )
+        });
+        session.starting();
+        let (linking, btx, log) = (
+            self.setup.linking.clone(),
+            self.btx.clone(),
+            self.setup.log.clone(),
+        );
+        tokio::spawn(async move {
+            match linking.sign_in_url(&device_code).await {
+                Ok(u) => {
+                    let _ = btx.send(signin::Msg::Navigate(u.unwrap_or(fallback)));
+                }
+                Err(e) => {
+                    log.emit("error", json!({"step": "sign_in", "reason": e.to_string()}));
+                    let _ = btx.send(signin::Msg::StartFailed(e.to_string()));
+                }
+            }
+        });
+    }
+
+    fn effect(&mut self, fx: Effect) {
+        let setup = &self.setup;
+        let start = self.start;
+        match fx {
+            Effect::FetchLink => {
+                let (s, tx) = (setup.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    // The token the skill will use: the recognized speaker's, else the account's.
+                    let ev = match fetch_tokens(&s).await {
+                        Ok((account, person)) => Event::LinkFetched {
+                            token: person.or(account),
+                        },
+                        Err(e) => peer_event(&s.log, Step::FetchLink, e),
+                    };
+                    let _ = tx.send(ev);
+                });
+            }
+            Effect::SendLaunch { token } => {
+                let (s, tx) = (setup.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let _ = tx.send(launch(&s, token.as_deref()).await);
+                });
+            }
+            Effect::RequestCode => {
+                let (s, tx) = (setup.clone(), self.tx.clone());
+                // A code for the profile picked on the device (personal linking), else account level.
+                let person = self.flow.picked.clone().unwrap_or_default();
+                tokio::spawn(async move {
+                    let asked = now_ms_since(start);
+                    let ev = match s.linking.device_authorization(&person).await {
+                        Ok(d) => {
+                            s.log.emit("device_authorization", json!({"user_code": d.user_code, "expires_in": d.expires_in, "interval": d.interval}));
+                            Event::CodeIssued(LinkCode {
+                                interval_ms: d.interval_secs() * 1000,
+                                expires_at: asked + d.expires_in * 1000,
+                                device_code: d.device_code,
+                                user_code: d.user_code,
+                                verification_uri: d.verification_uri,
+                                verification_uri_complete: d.verification_uri_complete,
+                            })
+                        }
+                        Err(e) => peer_event(&s.log, Step::RequestCode, e),
+                    };
+                    let _ = tx.send(ev);
+                });
+            }
+            Effect::Poll {
+                epoch,
+                device_code,
+                after,
+                wait_s,
+            } => {
+                if let Some(p) = self.poll_task.take() {
+                    p.abort();
+                }
+                let (s, tx) = (setup.clone(), self.tx.clone());
+                self.poll_task = Some(tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(after)).await;
+                    let sent = Instant::now();
+                    let out = s.linking.poll(&device_code, wait_s).await;
+                    let elapsed = sent.elapsed().as_millis() as Millis;
+                    let ev = match out {
+                        Ok(o) => {
+                            let name = match &o {
+                                PollOutcome::Pending => "authorization_pending".to_owned(),
+                                PollOutcome::SlowDown => "slow_down".to_owned(),
+                                PollOutcome::Granted(_) => "granted".to_owned(),
+                                PollOutcome::Denied => "access_denied".to_owned(),
+                                PollOutcome::Expired => "expired_token".to_owned(),
+                                PollOutcome::Failed(e) => e.clone(),
+                            };
+                            s.log.emit("poll", json!({"result": name, "elapsed_ms": elapsed, "wait_s": wait_s}));
+                            match o {
+                                PollOutcome::Pending => Event::PollPending { epoch, elapsed },
+                                PollOutcome::SlowDown => Event::PollSlowDown { epoch, elapsed },
+                                PollOutcome::Granted(t) => Event::PollGranted {
+                                    epoch,
+                                    access_token: t.access_token,
+                                },
+                                PollOutcome::Denied => Event::PollDenied { epoch },
+                                PollOutcome::Expired => Event::PollExpired { epoch },
+                                PollOutcome::Failed(reason) => Event::PollFailed { epoch, reason },
+                            }
+                        }
+                        Err(e) => peer_event(&s.log, Step::Poll, e),
+                    };
+                    let _ = tx.send(ev);
+                }));
+            }
+            Effect::CancelPoll => {
+                if let Some(p) = self.poll_task.take() {
+                    p.abort();
+                }
+            }
+            Effect::WakeAt(at) => {
+                self.timers.retain(|_, h| !h.is_finished());
+                let delay = at.saturating_sub(now_ms_since(start));
+                let tx = self.tx.clone();
+                self.timers.entry(at).or_insert_with(|| {
+                    tokio::spawn(async move {
+                        tokio::time::sleep(Duration::from_millis(delay)).await;
+                        let _ = tx.send(Event::Tick);
+                    })
+                });
+            }
+            Effect::ForwardCard { kind, speech } => {
+                let s = setup.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = s.linking.forward_card(&kind, speech.as_deref()).await {
+                        s.log.emit(
+                            "error",
+                            json!({"step": "forward_card", "reason": e.to_string()}),
+                        );
+                    }
+                });
+            }
+            Effect::OpenSignIn {
+                device_code,
+                verification_uri_complete,
+            } => {
+                setup.log.emit("open_sign_in", json!({}));
+                self.session = None;
+                self.open_sign_in(device_code, verification_uri_complete);
+            }
+            Effect::CloseSignIn => self.session = None,
+        }
+    }
+}
+
+/// A URL for the event log: no query or fragment (they carry `state`, codes and tokens).
+fn redacted(u: &url::Url) -> String {
+    let mut u = u.clone();
+    if u.query().is_some() {
+        u.set_query(Some("…"));
+    }
+    u.set_fragment(None);
+    u.to_string()
 }
 
 fn now_ms_since(start: Instant) -> Millis {

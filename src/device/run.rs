@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use slint::ComponentHandle;
 
 use super::events::EventLog;
+use super::signin::Msg;
 use super::{DeviceSetup, Frame};
 use crate::backend::{self, Running};
 use crate::cli::{RunArgs, exit};
@@ -21,6 +22,9 @@ use crate::view::{
     model::action_event,
     ui::{AppWindow, Screen},
 };
+
+/// How long `expect` waits for its text to appear.
+const EXPECT_SECS: u64 = 10;
 
 /// Scenes a headless run stops at by default: the journey's possible ends.
 const END_SCENES: &[Scene] = &[
@@ -299,6 +303,61 @@ impl Driver {
         self.current.as_ref().map(|f| f.scene)
     }
 
+    /// The device browser's page on screen.
+    fn page(&self) -> Option<&crate::view::model::PageView> {
+        self.current.as_ref().and_then(|f| f.model.page.as_ref())
+    }
+
+    /// The item of `kinds` labelled (or named, or typed) `what`: exact match first, then a
+    /// case-insensitive substring.
+    fn find_item(&self, what: &str, kinds: &[&str]) -> Option<usize> {
+        let items = &self.page()?.items;
+        let w = what.trim().to_lowercase();
+        let keys = |i: &crate::view::model::ItemView| {
+            [i.text.to_lowercase(), i.name.to_lowercase(), i.input_type.to_lowercase()]
+        };
+        let hit = |exact: bool| {
+            items.iter().position(|i| {
+                kinds.contains(&i.kind)
+                    && keys(i)
+                        .iter()
+                        .any(|k| !k.is_empty() && if exact { *k == w } else { k.contains(&w) })
+            })
+        };
+        hit(true).or_else(|| hit(false))
+    }
+
+    /// Everything readable on screen, for `expect`.
+    fn shown_text(&self) -> Vec<String> {
+        let Some(f) = &self.current else {
+            return vec![];
+        };
+        let m = &f.model;
+        let mut v = vec![
+            m.title.clone(),
+            m.body.clone(),
+            m.caption.clone(),
+            m.skill_speech.clone(),
+            m.or_visit.clone(),
+            m.verification_url.clone(),
+            m.enter_code.clone(),
+            m.user_code.clone(),
+            m.countdown.clone(),
+            m.primary_label.clone(),
+            m.secondary_label.clone(),
+        ];
+        if let Some(p) = &m.page {
+            v.extend([
+                p.address.clone(),
+                p.notice_title.clone(),
+                p.notice_body.clone(),
+                p.notice_label.clone(),
+            ]);
+            v.extend(p.items.iter().flat_map(|i| [i.text.clone(), i.value.clone()]));
+        }
+        v
+    }
+
     /// Takes every frame already published, without waiting.
     fn drain(&mut self) -> Result<(), String> {
         while self.pump(Instant::now())? {}
@@ -470,6 +529,30 @@ fn run_script(
                     return step_fail(d, format!("Alexa did not understand {t:?}"));
                 }
             }
+            Action::Tap(label) if d.page().is_some() => {
+                // On the device's browser: a control of the page, the notice's button, or the
+                // address bar's Back / Close.
+                let p = d.page().expect("checked");
+                if let Some(i) = d.find_item(label, &["button", "link", "checkbox", "radio", "select", "field"]) {
+                    input.browse(Msg::Press { item: i });
+                } else if !p.notice_label.is_empty() && p.notice_label.eq_ignore_ascii_case(label) {
+                    if let Some(m) = Msg::nav(&p.notice_action) {
+                        input.browse(m);
+                    }
+                } else if p.back_label.eq_ignore_ascii_case(label) {
+                    input.browse(Msg::Back);
+                } else if p.close_label.eq_ignore_ascii_case(label) {
+                    input.browse(Msg::Close);
+                } else {
+                    let labels: Vec<&str> = p
+                        .items
+                        .iter()
+                        .filter(|i| !matches!(i.kind, "heading" | "paragraph" | "error" | "image"))
+                        .map(|i| i.text.as_str())
+                        .collect();
+                    return step_fail(d, format!("no control {label:?} on the page (controls: {labels:?})"));
+                }
+            }
             Action::Tap(label) => {
                 let Some(f) = &d.current else {
                     return step_fail(d, "nothing on screen yet".into());
@@ -505,11 +588,40 @@ fn run_script(
                     None => return step_fail(d, format!("no profile {name:?} on the picker")),
                 }
             }
-            Action::Fill(..) | Action::Submit(_) => {
-                return step_fail(
-                    d,
-                    "signing in on the device's own login view is not built yet".into(),
-                );
+            Action::Fill(field, text) => {
+                if d.page().is_none() {
+                    return step_fail(d, "no sign-in page on screen (tap “Sign in using this device” first)".into());
+                }
+                match d.find_item(field, &["field"]) {
+                    Some(item) => input.browse(Msg::Edit {
+                        item,
+                        value: text.clone(),
+                    }),
+                    None => {
+                        let fields: Vec<&str> = d
+                            .page()
+                            .map(|p| p.items.iter().filter(|i| i.kind == "field").map(|i| i.text.as_str()).collect())
+                            .unwrap_or_default();
+                        return step_fail(d, format!("no field {field:?} on the page (fields: {fields:?})"));
+                    }
+                }
+            }
+            Action::Submit(button) => {
+                let found = match button {
+                    Some(b) => d.find_item(b, &["button"]),
+                    None => d
+                        .page()
+                        .and_then(|p| p.items.iter().position(|i| i.kind == "button")),
+                };
+                match found {
+                    Some(item) => input.browse(Msg::Press { item }),
+                    None => {
+                        return step_fail(
+                            d,
+                            format!("no button {} on the page", button.as_deref().unwrap_or("")),
+                        );
+                    }
+                }
             }
             Action::Wait(scene, secs) => match d.wait_for(&[*scene], *secs) {
                 Ok(Ok(())) => {}
@@ -522,25 +634,20 @@ fn run_script(
                 }
             }
             Action::Expect(text) => {
-                let Some(f) = &d.current else {
-                    return step_fail(d, "nothing on screen yet".into());
-                };
-                let m = &f.model;
-                let shown = [
-                    &m.title,
-                    &m.body,
-                    &m.caption,
-                    &m.skill_speech,
-                    &m.or_visit,
-                    &m.verification_url,
-                    &m.enter_code,
-                    &m.user_code,
-                    &m.countdown,
-                    &m.primary_label,
-                    &m.secondary_label,
-                ];
-                if !shown.iter().any(|s| s.contains(text.as_str())) {
-                    return step_fail(d, format!("{text:?} is not on screen"));
+                // The text may be on its way (a page loading): wait a little for it.
+                let deadline = Instant::now() + Duration::from_secs(EXPECT_SECS);
+                loop {
+                    if d.shown_text().iter().any(|s| s.contains(text.as_str())) {
+                        break;
+                    }
+                    match d.pump(deadline) {
+                        Ok(true) => {}
+                        Ok(false) if Instant::now() >= deadline => {
+                            return step_fail(d, format!("{text:?} is not on screen"));
+                        }
+                        Ok(false) => {}
+                        Err(e) => return fail(exit::USAGE, e),
+                    }
                 }
             }
             Action::Phone(what, password) => {
@@ -650,6 +757,19 @@ fn windowed(
                 input.send(crate::flow::Event::Picked {
                     person_id: p.person_id(),
                 });
+            }
+        });
+    }
+    {
+        let b = app.global::<crate::view::ui::Browser>();
+        let i = input.clone();
+        b.on_press(move |n| i.browse(Msg::Press { item: n as usize }));
+        let i = input.clone();
+        b.on_key(move |k| i.browse(Msg::Key(k.to_string())));
+        let i = input.clone();
+        b.on_nav(move |a| {
+            if let Some(m) = Msg::nav(&a) {
+                i.browse(m);
             }
         });
     }

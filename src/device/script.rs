@@ -65,8 +65,13 @@ pub fn parse(text: &str) -> Result<Vec<Step>, String> {
             "pick" => Action::Pick(need("a profile name")?),
             "fill" => {
                 let r = need("a field and a text")?;
-                let (f, v) = r
-                    .split_once(char::is_whitespace)
+                // `fill "Email address" annie@example.com`, or one word: `fill password x`.
+                let split = match r.strip_prefix('"') {
+                    Some(q) => q.split_once('"'),
+                    None => r.split_once(char::is_whitespace),
+                };
+                let (f, v) = split
+                    .filter(|(_, v)| !v.trim().is_empty())
                     .ok_or_else(|| format!("line {line}: `fill` needs a field and a text"))?;
                 Action::Fill(f.to_owned(), v.trim().to_owned())
             }

@@ -27,6 +27,26 @@ pub struct LinkCode {
     pub interval_ms: Millis,
 }
 
+/// What the link prompt shows: the QR code, or the device's own browser on the skill's sign-in
+/// pages ("Sign in using this device"). Polling goes on in both, so a link finished anywhere wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    #[default]
+    Qr,
+    Browser(PageKind),
+}
+
+/// Which sign-in page the device's browser is on (the runtime classifies each page it loads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageKind {
+    /// A log-in page, or any other page (and the first load).
+    Login,
+    Terms,
+    Consent,
+    /// The Alexa redirect URL was reached: the link is being completed.
+    Finishing,
+}
+
 /// Which peer failed, so a retry repeats the right step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -109,6 +129,10 @@ pub enum Event {
     },
     /// "Back" on the profile picker.
     TapBack,
+    /// The device's browser shows a page of this kind.
+    PageShown(PageKind),
+    /// The device's browser was closed: back to the QR code.
+    TapCloseSignIn,
 }
 
 /// Something the runtime must do.
@@ -136,8 +160,13 @@ pub enum Effect {
         kind: String,
         speech: Option<String>,
     },
-    /// Open the sign-in page on this device (issue: "Sign in using this device").
-    OpenSignIn { verification_uri_complete: String },
+    /// Open the skill's sign-in page in the device's own browser ("Sign in using this device").
+    OpenSignIn {
+        device_code: String,
+        verification_uri_complete: String,
+    },
+    /// Close the device's browser.
+    CloseSignIn,
 }
 
 /// Where the journey is.
@@ -158,6 +187,7 @@ pub enum State {
         code: LinkCode,
         skill_speech: Option<String>,
         epoch: u32,
+        view: View,
     },
     Success {
         until: Millis,
@@ -235,7 +265,13 @@ impl Flow {
             State::Invoking { .. } | State::RequestingCode { .. } | State::Launching { .. } => {
                 Scene::Invoking
             }
-            State::Prompt { .. } => Scene::LinkPrompt,
+            State::Prompt { view, .. } => match view {
+                View::Qr => Scene::LinkPrompt,
+                View::Browser(PageKind::Login) => Scene::Login,
+                View::Browser(PageKind::Terms) => Scene::Terms,
+                View::Browser(PageKind::Consent) => Scene::Consent,
+                View::Browser(PageKind::Finishing) => Scene::Linking,
+            },
             State::Picking { .. } => Scene::ProfilePicker,
             State::Success { .. } => Scene::Success,
             State::SkillResponse(_) => Scene::SkillResponse,
@@ -295,6 +331,7 @@ impl Flow {
                 code,
                 skill_speech,
                 epoch: self.epoch,
+                view: View::Qr,
             };
             return fx;
         }
@@ -405,15 +442,17 @@ impl Flow {
                     self.poll(&code, first),
                     Effect::WakeAt(code.expires_at.min(now + 1000)),
                 ];
-                if std::mem::take(&mut self.open_sign_in_next) {
-                    fx.push(Effect::OpenSignIn {
-                        verification_uri_complete: sign_in_url(&code),
-                    });
-                }
+                let view = if std::mem::take(&mut self.open_sign_in_next) {
+                    fx.push(open_sign_in(&code));
+                    View::Browser(PageKind::Login)
+                } else {
+                    View::Qr
+                };
                 self.state = State::Prompt {
                     code,
                     skill_speech,
                     epoch: self.epoch,
+                    view,
                 };
                 fx
             }
@@ -428,6 +467,7 @@ impl Flow {
                     mut code,
                     epoch,
                     skill_speech,
+                    view,
                 },
                 E::PollSlowDown { epoch: g, elapsed },
             ) if g == epoch => {
@@ -439,6 +479,7 @@ impl Flow {
                     code,
                     epoch,
                     skill_speech,
+                    view,
                 };
                 fx
             }
@@ -477,14 +518,57 @@ impl Flow {
                     vec![Effect::WakeAt((now + 1000).min(code.expires_at))]
                 }
             }
-            (State::Prompt { skill_speech, .. }, E::TapSignInHere) if self.cfg.personal_linking => {
+            (
+                State::Prompt {
+                    skill_speech,
+                    view: View::Qr,
+                    ..
+                },
+                E::TapSignInHere,
+            ) if self.cfg.personal_linking => {
                 // The seed: with personal account linking the user first picks their profile.
                 self.state = State::Picking { skill_speech };
                 vec![Effect::CancelPoll]
             }
-            (State::Prompt { code, .. }, E::TapSignInHere) => vec![Effect::OpenSignIn {
-                verification_uri_complete: sign_in_url(&code),
-            }],
+            (
+                State::Prompt {
+                    code,
+                    skill_speech,
+                    epoch,
+                    view: View::Qr,
+                },
+                E::TapSignInHere,
+            ) => {
+                let fx = vec![open_sign_in(&code)];
+                self.state = State::Prompt {
+                    code,
+                    skill_speech,
+                    epoch,
+                    view: View::Browser(PageKind::Login),
+                };
+                fx
+            }
+            (
+                State::Prompt {
+                    code,
+                    skill_speech,
+                    epoch,
+                    view: View::Browser(_),
+                },
+                ev @ (E::PageShown(_) | E::TapCloseSignIn),
+            ) => {
+                let (view, fx) = match ev {
+                    E::PageShown(kind) => (View::Browser(kind), vec![]),
+                    _ => (View::Qr, vec![Effect::CloseSignIn]),
+                };
+                self.state = State::Prompt {
+                    code,
+                    skill_speech,
+                    epoch,
+                    view,
+                };
+                fx
+            }
             (State::Picking { skill_speech }, E::Picked { person_id }) => {
                 self.picked = Some(person_id);
                 self.open_sign_in_next = true;
@@ -556,11 +640,15 @@ impl Flow {
     }
 }
 
-/// Where "Sign in using this device" goes: the code's complete verification URI.
-fn sign_in_url(code: &LinkCode) -> String {
-    code.verification_uri_complete
-        .clone()
-        .unwrap_or_else(|| format!("{}?user_code={}", code.verification_uri, code.user_code))
+/// "Sign in using this device" for this code (the runtime asks the linking service for the
+/// authorization URL, and falls back to the complete verification URI).
+fn open_sign_in(code: &LinkCode) -> Effect {
+    Effect::OpenSignIn {
+        device_code: code.device_code.clone(),
+        verification_uri_complete: code.verification_uri_complete.clone().unwrap_or_else(|| {
+            format!("{}?user_code={}", code.verification_uri, code.user_code)
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,14 @@ pub enum Scene {
     Invoking,
     LinkPrompt,
     ProfilePicker,
+    /// The device's own browser on a sign-in page (and any page that is not terms or consent).
+    Login,
+    /// The device's browser on a terms page.
+    Terms,
+    /// The device's browser on a consent page (Allow / Deny).
+    Consent,
+    /// The browser reached the Alexa redirect URL: the link is being completed.
+    Linking,
     Success,
     SkillResponse,
     CodeExpired,
@@ -22,6 +30,10 @@ impl Scene {
         Scene::Invoking,
         Scene::LinkPrompt,
         Scene::ProfilePicker,
+        Scene::Login,
+        Scene::Terms,
+        Scene::Consent,
+        Scene::Linking,
         Scene::Success,
         Scene::SkillResponse,
         Scene::CodeExpired,
@@ -37,6 +49,10 @@ impl Scene {
             Scene::Invoking => "invoking",
             Scene::LinkPrompt => "link-prompt",
             Scene::ProfilePicker => "profile-picker",
+            Scene::Login => "login",
+            Scene::Terms => "terms",
+            Scene::Consent => "consent",
+            Scene::Linking => "linking",
             Scene::Success => "success",
             Scene::SkillResponse => "skill-response",
             Scene::CodeExpired => "code-expired",

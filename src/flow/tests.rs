@@ -337,14 +337,62 @@ fn bad_skill_answer_shows_skill_error_and_retry_relaunches() {
 }
 
 #[test]
-fn sign_in_here_opens_the_complete_uri() {
+fn sign_in_here_opens_the_device_browser_and_keeps_polling() {
     let mut f = at_prompt(true);
     assert_eq!(
         f.handle(Event::TapSignInHere, 1),
         vec![Effect::OpenSignIn {
+            device_code: "dc".into(),
             verification_uri_complete: "http://h/device?user_code=BCDF-GHJK".into()
         }]
     );
+    assert_eq!(f.scene(), Scene::Login);
+    assert!(
+        f.handle(Event::TapSignInHere, 2).is_empty(),
+        "a second tap opens nothing more"
+    );
+    f.handle(Event::PageShown(PageKind::Terms), 3);
+    assert_eq!(f.scene(), Scene::Terms);
+    f.handle(Event::PageShown(PageKind::Consent), 4);
+    assert_eq!(f.scene(), Scene::Consent);
+    // Polls still count while the browser shows: a link finished here or on a phone wins.
+    let epoch = epoch(&f);
+    assert!(matches!(
+        f.handle(Event::PollPending { epoch, elapsed: 5_000 }, 5)[..],
+        [Effect::Poll { .. }]
+    ));
+    f.handle(Event::PageShown(PageKind::Finishing), 6);
+    assert_eq!(f.scene(), Scene::Linking);
+    f.handle(
+        Event::PollGranted {
+            epoch,
+            access_token: "t".into(),
+        },
+        7,
+    );
+    assert_eq!(f.scene(), Scene::Success);
+}
+
+#[test]
+fn closing_the_device_browser_goes_back_to_the_qr_code() {
+    let mut f = at_prompt(true);
+    f.handle(Event::TapSignInHere, 1);
+    assert_eq!(
+        f.handle(Event::TapCloseSignIn, 2),
+        vec![Effect::CloseSignIn]
+    );
+    assert_eq!(f.scene(), Scene::LinkPrompt);
+    assert!(
+        f.handle(Event::PageShown(PageKind::Consent), 3).is_empty(),
+        "a late page load does not reopen it"
+    );
+    assert_eq!(f.scene(), Scene::LinkPrompt);
+    // Denied on the consent page: the access-denied scene.
+    f.handle(Event::TapSignInHere, 4);
+    f.handle(Event::PageShown(PageKind::Consent), 5);
+    let epoch = epoch(&f);
+    f.handle(Event::PollDenied { epoch }, 6);
+    assert_eq!(f.scene(), Scene::AccessDenied);
 }
 
 #[test]
@@ -396,6 +444,8 @@ fn any_event() -> impl Strategy<Value = Event> {
         Just(Event::TapRetry),
         Just(Event::TapHome),
         Just(Event::TapSignInHere),
+        Just(Event::TapCloseSignIn),
+        Just(Event::PageShown(PageKind::Terms)),
     ]
 }
 
@@ -477,6 +527,9 @@ fn every_scene_times_every_event() {
                 person_id: "p".into(),
             },
             Event::TapBack,
+            Event::PageShown(PageKind::Consent),
+            Event::PageShown(PageKind::Finishing),
+            Event::TapCloseSignIn,
         ]
     };
     // One state per scene, built here so the flow's tests need nothing outside the flow.
@@ -489,6 +542,19 @@ fn every_scene_times_every_event() {
             code: code(0),
             skill_speech: None,
             epoch: 1,
+            view: View::Qr,
+        },
+        State::Prompt {
+            code: code(0),
+            skill_speech: None,
+            epoch: 1,
+            view: View::Browser(PageKind::Login),
+        },
+        State::Prompt {
+            code: code(0),
+            skill_speech: None,
+            epoch: 1,
+            view: View::Browser(PageKind::Consent),
         },
         State::Success {
             until: 41_000,
@@ -506,6 +572,7 @@ fn every_scene_times_every_event() {
                 code: code(0),
                 skill_speech: None,
                 epoch: 1,
+                view: View::Browser(PageKind::Terms),
             })),
         },
         State::SkillError { reason: "x".into() },
@@ -523,7 +590,11 @@ fn every_scene_times_every_event() {
             let _ = f.handle(e.clone(), 40_000);
             if f.scene() == Scene::Success && !was_success {
                 assert!(
-                    granted && *scene == Scene::LinkPrompt,
+                    granted
+                        && matches!(
+                            scene,
+                            Scene::LinkPrompt | Scene::Login | Scene::Terms | Scene::Consent | Scene::Linking
+                        ),
                     "{scene:?} + {e:?} reached success"
                 );
             }
@@ -565,9 +636,14 @@ fn personal_linking_picks_a_profile_then_signs_in_with_a_person_bound_code() {
     );
     let fx = f.handle(Event::CodeIssued(code(3)), 3);
     assert!(fx.contains(&Effect::OpenSignIn {
+        device_code: "dc".into(),
         verification_uri_complete: "http://h/device?user_code=BCDF-GHJK".into()
     }));
-    assert_eq!(f.scene(), Scene::LinkPrompt);
+    assert_eq!(
+        f.scene(),
+        Scene::Login,
+        "the new code opens the device's browser at once"
+    );
     // Back from the picker: a fresh code for nobody in particular.
     let mut f = Flow::new(FlowConfig {
         personal_linking: true,

@@ -84,4 +84,8 @@ pub struct ServerMetadata {
     /// linkscreen extension: where the device asks for the stored link of a skill.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkscreen_link_endpoint: Option<String>,
+    /// linkscreen extension: where the device asks for the authorization URL of a pending
+    /// code, to open the skill's sign-in page in its own browser ("Sign in using this device").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linkscreen_sign_in_endpoint: Option<String>,
 }

@@ -14,7 +14,7 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 
 use crate::cli::{ShootArgs, exit};
-use crate::flow::{LinkCode, Millis, Scene, SkillAnswer, State, Step};
+use crate::flow::{LinkCode, Millis, PageKind, Scene, SkillAnswer, State, Step};
 use crate::locale::{self, tr};
 use crate::protocol::viewport::{self, DeviceProfile};
 use crate::view::{self, headless::Headless, model};
@@ -22,9 +22,88 @@ use crate::view::{self, headless::Headless, model};
 /// The fixed clock of every shot: 32 s after the code was issued.
 pub const FIXTURE_NOW: Millis = 32_000;
 
+/// What one shot shows: a scene, or (`keyboard`) the login scene with a field focused and
+/// the on-screen keyboard up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subject {
+    pub id: &'static str,
+    pub scene: Scene,
+    pub keyboard: bool,
+}
+
+/// Every shot subject, in `shoot` order: each scene, then `keyboard`.
+pub fn subjects() -> Vec<Subject> {
+    let mut v: Vec<Subject> = Scene::ALL
+        .iter()
+        .map(|s| Subject {
+            id: s.id(),
+            scene: *s,
+            keyboard: false,
+        })
+        .collect();
+    v.push(Subject {
+        id: "keyboard",
+        scene: Scene::Login,
+        keyboard: true,
+    });
+    v
+}
+
+/// The device's browser on the sample server's real sign-in pages (rendered by the same code
+/// that serves them), for the login, terms, consent and keyboard shots.
+pub fn fixture_page(subject: Subject, locale: &str, touch: bool) -> Option<model::PageView> {
+    use crate::backend::auth_server;
+    use crate::device::signin::{Msg, SignIn, Todo};
+    let html = match subject.scene {
+        Scene::Login => auth_server::login_form("fixture", None, "annie@example.com"),
+        Scene::Terms => auth_server::terms_markup("fixture"),
+        Scene::Consent => auth_server::consent_markup("fixture", "profile rides"),
+        _ => return None,
+    }
+    .into_string();
+    let url = "https://ridehailer.example/ridehailer/oauth/authorize";
+    let mut s = SignIn::new(None);
+    if let Todo::Load { seq, .. } = s.handle(Msg::Navigate(url.into())) {
+        s.handle(Msg::Loaded {
+            seq,
+            result: Ok(crate::clients::phone::Page {
+                url: url::Url::parse(url).expect("valid URL"),
+                status: 200,
+                html,
+            }),
+        });
+    }
+    if subject.keyboard
+        && let Some(pw) = s.find_field("password")
+    {
+        s.handle(Msg::Press { item: pw });
+        for c in "ride-h".chars() {
+            s.handle(Msg::Key(c.to_string()));
+        }
+    }
+    Some(s.view(locale, touch || subject.keyboard))
+}
+
 /// The fixture state shown for a scene.
 pub fn fixture(scene: Scene, locale: &str) -> State {
+    let browser = |kind| State::Prompt {
+        code: LinkCode {
+            device_code: "fixture".into(),
+            user_code: "WDJB-MJHT".into(),
+            verification_uri: "http://127.0.0.1:8686/device".into(),
+            verification_uri_complete: None,
+            expires_at: 600_000,
+            interval_ms: 5_000,
+        },
+        skill_speech: None,
+        epoch: 1,
+        view: crate::flow::View::Browser(kind),
+    };
     match scene {
+        Scene::Login => browser(PageKind::Login),
+        Scene::Terms => browser(PageKind::Terms),
+        Scene::Consent => browser(PageKind::Consent),
+        Scene::Linking => browser(PageKind::Finishing),
         Scene::Home => State::Home,
         Scene::Invoking => State::Invoking { token: None },
         Scene::LinkPrompt => State::Prompt {
@@ -40,6 +119,7 @@ pub fn fixture(scene: Scene, locale: &str) -> State {
             },
             skill_speech: None,
             epoch: 1,
+            view: crate::flow::View::Qr,
         },
         Scene::ProfilePicker => State::Picking { skill_speech: None },
         Scene::Success => State::Success {
@@ -106,10 +186,30 @@ pub fn render(
     locale: &str,
     scene: Scene,
 ) -> image::RgbaImage {
+    render_subject(
+        hl,
+        p,
+        locale,
+        Subject {
+            id: scene.id(),
+            scene,
+            keyboard: false,
+        },
+    )
+}
+
+/// Renders one shot subject (a scene, or the keyboard shot).
+pub fn render_subject(
+    hl: &mut Headless,
+    p: &DeviceProfile,
+    locale: &str,
+    subject: Subject,
+) -> image::RgbaImage {
+    let scene = subject.scene;
     view::set_profile(&hl.app, p, 1.0);
     hl.resize(p.width, p.height);
     let state = fixture(scene, locale);
-    let m = model::build(
+    let mut m = model::build(
         scene,
         &state,
         FIXTURE_NOW,
@@ -118,6 +218,7 @@ pub fn render(
         "ride hailer",
         &crate::config::default_household(),
     );
+    m.page = fixture_page(subject, locale, p.touch);
     view::apply(&hl.app, p, 1.0, &m);
     hl.render()
 }
@@ -158,7 +259,7 @@ fn fail(msg: impl std::fmt::Display) -> i32 {
     exit::USAGE
 }
 
-type Work = (DeviceProfile, &'static str, Scene);
+type Work = (DeviceProfile, &'static str, Subject);
 
 /// Renders (and checks) the items of one shard.
 fn run_shard(a: &ShootArgs, work: &[Work]) -> Result<Vec<Shot>, String> {
@@ -170,8 +271,8 @@ fn run_shard(a: &ShootArgs, work: &[Work]) -> Result<Vec<Shot>, String> {
     for (p, l, s) in work {
         let dir = a.out.join(p.id).join(l);
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let img = render(&mut hl, p, l, *s);
-        let path: PathBuf = dir.join(format!("{}.png", s.id()));
+        let img = render_subject(&mut hl, p, l, *s);
+        let path: PathBuf = dir.join(format!("{}.png", s.id));
         img.save(&path)
             .map_err(|e| format!("{}: {e}", path.display()))?;
         let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -180,7 +281,7 @@ fn run_shard(a: &ShootArgs, work: &[Work]) -> Result<Vec<Shot>, String> {
             Some(golden_dir) => Some(check_one(a, golden_dir, p, l, *s, &img, &path)?),
         };
         shots.push(Shot {
-            scene: s.id().into(),
+            scene: s.id.into(),
             device: p.id.into(),
             locale: l.to_string(),
             width: p.width,
@@ -199,14 +300,14 @@ fn check_one(
     golden_dir: &Path,
     p: &DeviceProfile,
     l: &str,
-    s: Scene,
+    s: Subject,
     img: &image::RgbaImage,
     actual: &Path,
 ) -> Result<CheckResult, String> {
     let golden = golden_dir
         .join(p.id)
         .join(l)
-        .join(format!("{}.png", s.id()));
+        .join(format!("{}.png", s.id));
     if a.update {
         if let Some(d) = golden.parent() {
             std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
@@ -242,9 +343,9 @@ fn check_one(
     let fdir = a.out.join("failures").join(p.id).join(l);
     std::fs::create_dir_all(&fdir).map_err(|e| format!("{}: {e}", fdir.display()))?;
     let (ep, dp, ap) = (
-        fdir.join(format!("{}.expected.png", s.id())),
-        fdir.join(format!("{}.diff.png", s.id())),
-        fdir.join(format!("{}.actual.png", s.id())),
+        fdir.join(format!("{}.expected.png", s.id)),
+        fdir.join(format!("{}.diff.png", s.id)),
+        fdir.join(format!("{}.actual.png", s.id)),
     );
     expected.save(&ep).map_err(|e| e.to_string())?;
     diff.save(&dp).map_err(|e| e.to_string())?;
@@ -285,7 +386,7 @@ fn child_args(a: &ShootArgs, k: usize, n: usize) -> Vec<String> {
 }
 
 pub fn shoot(a: ShootArgs) -> i32 {
-    let scenes = match pick(&a.scenes, Scene::ALL, |s| s.id(), "scenes") {
+    let scenes = match pick(&a.scenes, &subjects(), |s| s.id, "scenes") {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -381,7 +482,7 @@ pub fn shoot(a: ShootArgs) -> i32 {
         (
             viewport::PROFILES.iter().position(|p| p.id == s.device),
             locale::SUPPORTED.iter().position(|l| *l == s.locale),
-            Scene::ALL.iter().position(|x| x.id() == s.scene),
+            subjects().iter().position(|x| x.id == s.scene),
         )
     };
     shots.sort_by_key(order);

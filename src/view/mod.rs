@@ -16,7 +16,7 @@ pub mod ui {
 }
 
 use slint::ComponentHandle;
-use ui::{AppWindow, Device, ProfileChip, Screen};
+use ui::{AppWindow, Browser, Device, PageItem, ProfileChip, Screen};
 
 /// `#rrggbb` to a Slint colour (config validated the format).
 fn colour(hex: &str) -> slint::Color {
@@ -62,6 +62,7 @@ pub fn apply(app: &AppWindow, p: &DeviceProfile, scale: f32, m: &UiModel) {
         })
         .collect();
     s.set_profiles(slint::ModelRc::new(slint::VecModel::from(chips)));
+    apply_page(app, m.page.as_ref());
     match &m.qr_payload {
         Some(data) => {
             let w = (p.width as f32 * scale) as u32;
@@ -77,5 +78,62 @@ pub fn apply(app: &AppWindow, p: &DeviceProfile, scale: f32, m: &UiModel) {
             s.set_qr_size(side as f32);
         }
         None => s.set_qr_size(0.0),
+    }
+}
+
+/// Pushes the device's browser into the UI. Rows are updated in place, so the page keeps its
+/// scroll position while the user types.
+fn apply_page(app: &AppWindow, page: Option<&model::PageView>) {
+    let b = app.global::<Browser>();
+    let empty = model::PageView::default();
+    let p = page.unwrap_or(&empty);
+    b.set_address(p.address.as_str().into());
+    b.set_secure(p.secure);
+    b.set_loading(p.loading);
+    b.set_focus(p.focus);
+    b.set_keyboard(p.keyboard);
+    b.set_reveal(p.reveal);
+    b.set_notice_title(p.notice_title.as_str().into());
+    b.set_notice_body(p.notice_body.as_str().into());
+    b.set_notice_action(p.notice_action.as_str().into());
+    b.set_notice_label(p.notice_label.as_str().into());
+    b.set_loading_label(p.loading_label.as_str().into());
+    b.set_back_label(p.back_label.as_str().into());
+    b.set_close_label(p.close_label.as_str().into());
+    b.set_not_secure_label(p.not_secure_label.as_str().into());
+    b.set_show_label(p.show_label.as_str().into());
+    b.set_hide_label(p.hide_label.as_str().into());
+    b.set_go_label(p.go_label.as_str().into());
+    b.set_space_label(p.space_label.as_str().into());
+    b.set_compose_label(p.compose_label.as_str().into());
+    b.set_compose_value(p.compose_value.as_str().into());
+    b.set_compose_password(p.compose_password);
+    let rows: Vec<PageItem> = p
+        .items
+        .iter()
+        .map(|i| PageItem {
+            kind: i.kind.into(),
+            text: i.text.as_str().into(),
+            value: i.value.as_str().into(),
+            password: i.password,
+            checked: i.checked,
+            primary: i.primary,
+        })
+        .collect();
+    use slint::Model;
+    let current = b.get_items();
+    let same_shape = current.row_count() == rows.len()
+        && rows
+            .iter()
+            .enumerate()
+            .all(|(n, r)| current.row_data(n).is_some_and(|c| c.kind == r.kind && c.text == r.text));
+    if same_shape {
+        for (n, r) in rows.into_iter().enumerate() {
+            if current.row_data(n).as_ref() != Some(&r) {
+                current.set_row_data(n, r);
+            }
+        }
+    } else {
+        b.set_items(slint::ModelRc::new(slint::VecModel::from(rows)));
     }
 }

@@ -1,7 +1,7 @@
 //! Scene -> what the screen says: every user-visible string, translated, and
 //! the QR payload. Pure (no Slint), so it is unit-tested without rendering.
 
-use crate::flow::{Millis, Scene, State};
+use crate::flow::{Millis, PageKind, Scene, State, View};
 use crate::locale::tr;
 
 /// Everything the UI shows for one state.
@@ -23,6 +23,60 @@ pub struct UiModel {
     pub qr_payload: Option<String>,
     /// Household profiles on the profile picker: (name, initials, #rrggbb).
     pub profiles: Vec<(String, String, String)>,
+    /// The device's browser (login, terms, consent scenes), set by the runtime.
+    pub page: Option<PageView>,
+}
+
+/// The device's browser as the screen draws it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PageView {
+    /// The host in the address bar, and whether it came over https.
+    pub address: String,
+    pub secure: bool,
+    pub title: String,
+    pub loading: bool,
+    pub items: Vec<ItemView>,
+    /// The focused item (-1: none).
+    pub focus: i32,
+    /// The on-screen keyboard shows.
+    pub keyboard: bool,
+    /// Password fields show their text.
+    pub reveal: bool,
+    /// A notice instead of the page: unreachable (action `retry`) or needs a full browser
+    /// (action `open-external`).
+    pub notice_title: String,
+    pub notice_body: String,
+    pub notice_action: String,
+    pub notice_label: String,
+    pub loading_label: String,
+    pub back_label: String,
+    pub close_label: String,
+    pub not_secure_label: String,
+    pub show_label: String,
+    pub hide_label: String,
+    pub go_label: String,
+    pub space_label: String,
+    /// The focused field, shown above the on-screen keyboard.
+    pub compose_label: String,
+    pub compose_value: String,
+    pub compose_password: bool,
+}
+
+/// One item of a page: `heading`, `paragraph`, `error`, `link`, `image`, `field`, `checkbox`,
+/// `radio`, `select` or `button`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ItemView {
+    pub kind: &'static str,
+    pub text: String,
+    /// A field's text, a select's chosen label.
+    pub value: String,
+    pub password: bool,
+    pub checked: bool,
+    /// The page's first button: its main action.
+    pub primary: bool,
+    /// The control's `name` and (for inputs) `type`, for scripts' `fill` and `submit`.
+    pub name: String,
+    pub input_type: String,
 }
 
 /// `m:ss`, or `h:mm:ss` past an hour.
@@ -59,6 +113,20 @@ pub fn build(
         State::Invoking { .. } | State::RequestingCode { .. } | State::Launching { .. } => {
             m.title = t("device.invoking");
             m.body = t("device.listening");
+        }
+        State::Prompt {
+            view: View::Browser(PageKind::Finishing),
+            ..
+        } => {
+            m.title = t("device.linking_title");
+            m.body = t("device.linking_body");
+        }
+        State::Prompt {
+            view: View::Browser(_),
+            ..
+        } => {
+            // The page itself comes from the runtime's browser session (`page`).
+            m.secondary_label = t("device.browser_close");
         }
         State::Prompt {
             code, skill_speech, ..
@@ -145,6 +213,8 @@ pub fn action_event(scene: &str, action: &str) -> Option<crate::flow::Event> {
     Some(match (scene, action) {
         ("link-prompt", "sign-in-here") => E::TapSignInHere,
         ("profile-picker", "secondary") => E::TapBack,
+        ("login" | "terms" | "consent", "secondary") => E::TapCloseSignIn,
+        ("login" | "terms" | "consent" | "linking", _) => return None,
         ("home", _) => E::Invoked,
         ("code-expired", "primary") | ("access-denied", "primary") => E::TapNewCode,
         ("server-unreachable", "primary") | ("skill-error", "primary") => E::TapRetry,
@@ -172,6 +242,7 @@ mod tests {
             code,
             skill_speech: None,
             epoch: 1,
+            view: View::Qr,
         };
         let m = build(
             Scene::LinkPrompt,
