@@ -332,6 +332,8 @@ fn walk(
                 } else {
                     let t = text_of(&el);
                     if !t.is_empty() {
+                        // List items keep their bullet: consent pages list scopes this way.
+                        let t = if name == "li" { format!("• {t}") } else { t };
                         items.push(item(ItemKind::Paragraph, t));
                     }
                 }

@@ -327,6 +327,25 @@ impl Driver {
         hit(true).or_else(|| hit(false))
     }
 
+    /// Pumps frames until the browser shows a loaded page on which `found` finds something
+    /// (or the deadline passes); returns what it found.
+    fn wait_page<T>(
+        &mut self,
+        found: impl Fn(&Driver) -> Option<T>,
+    ) -> Result<Option<T>, String> {
+        let deadline = Instant::now() + Duration::from_secs(EXPECT_SECS);
+        loop {
+            if self.page().is_some_and(|p| !p.loading)
+                && let Some(t) = found(self)
+            {
+                return Ok(Some(t));
+            }
+            if !self.pump(deadline)? && Instant::now() >= deadline {
+                return Ok(None);
+            }
+        }
+    }
+
     /// Everything readable on screen, for `expect`.
     fn shown_text(&self) -> Vec<String> {
         let Some(f) = &self.current else {
@@ -529,28 +548,51 @@ fn run_script(
                     return step_fail(d, format!("Alexa did not understand {t:?}"));
                 }
             }
-            Action::Tap(label) if d.page().is_some() => {
+            Action::Tap(label)
+                if matches!(d.scene(), Some(Scene::Login | Scene::Terms | Scene::Consent)) =>
+            {
                 // On the device's browser: a control of the page, the notice's button, or the
                 // address bar's Back / Close.
-                let p = d.page().expect("checked");
-                if let Some(i) = d.find_item(label, &["button", "link", "checkbox", "radio", "select", "field"]) {
-                    input.browse(Msg::Press { item: i });
-                } else if !p.notice_label.is_empty() && p.notice_label.eq_ignore_ascii_case(label) {
-                    if let Some(m) = Msg::nav(&p.notice_action) {
-                        input.browse(m);
+                let found = d.wait_page(|d| {
+                    let p = d.page()?;
+                    if let Some(i) = d.find_item(
+                        label,
+                        &["button", "link", "checkbox", "radio", "select", "field"],
+                    ) {
+                        Some(Msg::Press { item: i })
+                    } else if !p.notice_label.is_empty()
+                        && p.notice_label.eq_ignore_ascii_case(label)
+                    {
+                        Msg::nav(&p.notice_action)
+                    } else if p.back_label.eq_ignore_ascii_case(label) {
+                        Some(Msg::Back)
+                    } else if p.close_label.eq_ignore_ascii_case(label) {
+                        Some(Msg::Close)
+                    } else {
+                        None
                     }
-                } else if p.back_label.eq_ignore_ascii_case(label) {
-                    input.browse(Msg::Back);
-                } else if p.close_label.eq_ignore_ascii_case(label) {
-                    input.browse(Msg::Close);
-                } else {
-                    let labels: Vec<&str> = p
-                        .items
-                        .iter()
-                        .filter(|i| !matches!(i.kind, "heading" | "paragraph" | "error" | "image"))
-                        .map(|i| i.text.as_str())
-                        .collect();
-                    return step_fail(d, format!("no control {label:?} on the page (controls: {labels:?})"));
+                });
+                match found {
+                    Ok(Some(m)) => input.browse(m),
+                    Ok(None) => {
+                        let labels: Vec<String> = d
+                            .page()
+                            .map(|p| {
+                                p.items
+                                    .iter()
+                                    .filter(|i| {
+                                        !matches!(i.kind, "heading" | "paragraph" | "error" | "image")
+                                    })
+                                    .map(|i| i.text.clone())
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        return step_fail(
+                            d,
+                            format!("no control {label:?} on the page (controls: {labels:?})"),
+                        );
+                    }
+                    Err(e) => return fail(exit::USAGE, e),
                 }
             }
             Action::Tap(label) => {
@@ -592,12 +634,13 @@ fn run_script(
                 if d.page().is_none() {
                     return step_fail(d, "no sign-in page on screen (tap “Sign in using this device” first)".into());
                 }
-                match d.find_item(field, &["field"]) {
-                    Some(item) => input.browse(Msg::Edit {
+                match d.wait_page(|d| d.find_item(field, &["field"])) {
+                    Err(e) => return fail(exit::USAGE, e),
+                    Ok(Some(item)) => input.browse(Msg::Edit {
                         item,
                         value: text.clone(),
                     }),
-                    None => {
+                    Ok(None) => {
                         let fields: Vec<&str> = d
                             .page()
                             .map(|p| p.items.iter().filter(|i| i.kind == "field").map(|i| i.text.as_str()).collect())
@@ -607,15 +650,16 @@ fn run_script(
                 }
             }
             Action::Submit(button) => {
-                let found = match button {
+                let found = d.wait_page(|d| match button {
                     Some(b) => d.find_item(b, &["button"]),
                     None => d
                         .page()
                         .and_then(|p| p.items.iter().position(|i| i.kind == "button")),
-                };
+                });
                 match found {
-                    Some(item) => input.browse(Msg::Press { item }),
-                    None => {
+                    Err(e) => return fail(exit::USAGE, e),
+                    Ok(Some(item)) => input.browse(Msg::Press { item }),
+                    Ok(None) => {
                         return step_fail(
                             d,
                             format!("no button {} on the page", button.as_deref().unwrap_or("")),

@@ -490,7 +490,11 @@ impl SignIn {
             .filter(|u| u.as_str() != blank().as_str())
             .or_else(|| self.page.as_ref().map(|p| p.url.clone()));
         if let Some(u) = &shown_url {
-            v.address = u.host_str().unwrap_or("").to_owned();
+            let host = u.host_str().unwrap_or("");
+            v.address = match u.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_owned(),
+            };
             v.secure = u.scheme() == "https";
         }
         if let Some((request, reason)) = &self.failed {
