@@ -11,3 +11,6 @@ mod journey;
 
 #[path = "it/shots.rs"]
 mod shots;
+
+#[path = "it/signin.rs"]
+mod signin;

@@ -56,23 +56,43 @@ pub struct DeviceSetup {
 pub struct Frame {
     pub scene: Scene,
     pub model: UiModel,
+    /// How many inputs from [`DeviceInput`] the device had taken in when it drew this frame
+    /// (scripts wait for their own steps to be taken in before they look at the screen).
+    pub acked: u64,
+}
+
+/// Input from outside the device: the user (screen, keys, scripts).
+enum Input {
+    Event(Event),
+    Browse(signin::Msg),
 }
 
 /// Handle to send input to a running device.
 #[derive(Clone)]
 pub struct DeviceInput {
-    events: mpsc::UnboundedSender<Event>,
-    browser: mpsc::UnboundedSender<signin::Msg>,
+    tx: mpsc::UnboundedSender<Input>,
+    sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl DeviceInput {
+    fn put(&self, i: Input) {
+        self.sent
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let _ = self.tx.send(i);
+    }
+
     pub fn send(&self, e: Event) {
-        let _ = self.events.send(e);
+        self.put(Input::Event(e));
     }
 
     /// Input for the device's own browser (the login, terms and consent scenes).
     pub fn browse(&self, m: signin::Msg) {
-        let _ = self.browser.send(m);
+        self.put(Input::Browse(m));
+    }
+
+    /// How many inputs were sent so far (compare with [`Frame::acked`]).
+    pub fn sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// An utterance: "Alexa, open Ride Hailer" and its variants invoke the skill.
@@ -94,9 +114,10 @@ impl DeviceInput {
 pub fn spawn(setup: DeviceSetup, publish: impl Fn(Frame) + Send + Sync + 'static) -> DeviceInput {
     let (tx, rx) = mpsc::unbounded_channel();
     let (btx, brx) = mpsc::unbounded_channel();
+    let (xtx, xrx) = mpsc::unbounded_channel();
     let input = DeviceInput {
-        events: tx.clone(),
-        browser: btx.clone(),
+        tx: xtx,
+        sent: Default::default(),
     };
     let start = Instant::now();
     let flow = Flow::new(FlowConfig {
@@ -121,9 +142,11 @@ pub fn spawn(setup: DeviceSetup, publish: impl Fn(Frame) + Send + Sync + 'static
         browser,
         last: None,
         last_scene: None,
+        acked: 0,
+        last_acked: 0,
         publish: Box::new(publish),
     };
-    tokio::spawn(rt.run(rx, brx));
+    tokio::spawn(rt.run(rx, brx, xrx));
     input
 }
 
@@ -140,6 +163,9 @@ struct Runtime {
     browser: Browser,
     last: Option<UiModel>,
     last_scene: Option<Scene>,
+    /// External inputs taken in, and the count the last frame carried.
+    acked: u64,
+    last_acked: u64,
     publish: Box<dyn Fn(Frame) + Send + Sync>,
 }
 
@@ -152,14 +178,18 @@ impl Runtime {
         mut self,
         mut rx: mpsc::UnboundedReceiver<Event>,
         mut brx: mpsc::UnboundedReceiver<signin::Msg>,
+        mut xrx: mpsc::UnboundedReceiver<Input>,
     ) {
         self.emit_frame();
         loop {
             tokio::select! {
-                ev = rx.recv() => match ev {
-                    Some(ev) => self.event(ev),
+                x = xrx.recv() => match x {
+                    Some(Input::Event(ev)) => { self.acked += 1; self.event(ev) }
+                    Some(Input::Browse(m)) => { self.acked += 1; self.browse(m) }
+                    // Everyone holding a DeviceInput is gone: the device is switched off.
                     None => break,
                 },
+                Some(ev) = rx.recv() => self.event(ev),
                 Some(m) = brx.recv() => self.browse(m),
             }
             self.emit_frame();
@@ -185,13 +215,18 @@ impl Runtime {
                 .as_ref()
                 .map(|b| b.view(&s.locale, s.profile.touch));
         }
-        if self.last.as_ref() != Some(&m) {
+        if self.last.as_ref() != Some(&m) || self.acked != self.last_acked {
             if self.last_scene != Some(scene) {
                 s.log.emit("scene", json!({"scene": scene.id()}));
                 self.last_scene = Some(scene);
             }
             self.last = Some(m.clone());
-            (self.publish)(Frame { scene, model: m });
+            self.last_acked = self.acked;
+            (self.publish)(Frame {
+                scene,
+                model: m,
+                acked: self.acked,
+            });
         }
     }
 
@@ -446,7 +481,7 @@ impl Runtime {
 fn redacted(u: &url::Url) -> String {
     let mut u = u.clone();
     if u.query().is_some() {
-        u.set_query(Some("…"));
+        u.set_query(Some("redacted"));
     }
     u.set_fragment(None);
     u.to_string()

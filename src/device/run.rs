@@ -377,9 +377,18 @@ impl Driver {
         v
     }
 
-    /// Takes every frame already published, without waiting.
-    fn drain(&mut self) -> Result<(), String> {
+    /// Takes every frame already published, then waits until the device has taken in every
+    /// input sent so far, so a step never looks at a screen older than the previous step.
+    fn sync(&mut self, sent: u64) -> Result<(), String> {
         while self.pump(Instant::now())? {}
+        let deadline = Instant::now() + Duration::from_secs(EXPECT_SECS);
+        while self.current.as_ref().is_none_or(|f| f.acked < sent) {
+            if !self.pump(deadline)? && Instant::now() >= deadline {
+                return Err(format!(
+                    "the device did not take in input {sent} within {EXPECT_SECS} s"
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -524,22 +533,29 @@ fn run_script(
         return fail(exit::USAGE, e);
     }
     for step in steps {
+        // What a script types may be a password: logs and errors name the field, not the text.
+        let shown = match &step.action {
+            Action::Fill(field, text) => {
+                format!("fill {field} [redacted, {} chars]", text.chars().count())
+            }
+            _ => step.text.clone(),
+        };
         let step_fail = |d: &Driver, why: String| {
             fail(
                 exit::SCRIPT,
                 format!(
                     "line {}: `{}`: {why} (scene: {})",
                     step.line,
-                    step.text,
+                    shown,
                     d.scene().map(|s| s.id()).unwrap_or("none")
                 ),
             )
         };
         log.emit(
             "script_step",
-            serde_json::json!({"line": step.line, "step": step.text}),
+            serde_json::json!({"line": step.line, "step": shown}),
         );
-        if let Err(e) = d.drain() {
+        if let Err(e) = d.sync(input.sent()) {
             return fail(exit::USAGE, e);
         }
         match &step.action {

@@ -174,6 +174,11 @@ impl SignIn {
                 Todo::Nothing
             }
             Msg::Back => {
+                if self.loading.is_some() && self.page.is_some() {
+                    // Back while a page loads stops the load: the page on screen stays.
+                    self.loading = None;
+                    return Todo::Nothing;
+                }
                 if self.failed.take().is_some() && self.page.is_some() {
                     // Back from an error page: the page the user was on.
                     return Todo::Nothing;
@@ -490,17 +495,13 @@ impl SignIn {
             .filter(|u| u.as_str() != blank().as_str())
             .or_else(|| self.page.as_ref().map(|p| p.url.clone()));
         if let Some(u) = &shown_url {
-            let host = u.host_str().unwrap_or("");
-            v.address = match u.port() {
-                Some(port) => format!("{host}:{port}"),
-                None => host.to_owned(),
-            };
+            v.address = host_of(u);
             v.secure = u.scheme() == "https";
         }
         if let Some((request, reason)) = &self.failed {
             let host = request
                 .as_ref()
-                .and_then(|r| r.url().host_str().map(str::to_owned))
+                .map(|r| host_of(r.url()))
                 .unwrap_or_else(|| v.address.clone());
             v.notice_title = tr("device.page_unreachable", locale, &[("host", &host)]);
             v.notice_body = reason.clone();
@@ -562,6 +563,15 @@ impl SignIn {
             }
         }
         v
+    }
+}
+
+/// `host` or `host:port`, as an address bar shows it.
+fn host_of(u: &url::Url) -> String {
+    let host = u.host_str().unwrap_or("");
+    match u.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
     }
 }
 

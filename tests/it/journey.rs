@@ -122,7 +122,7 @@ impl Drop for Device {
 }
 
 /// A loopback port nothing listens on (reserved, then released).
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -461,7 +461,8 @@ async fn device_grant_mode_runs_rfc8628_against_an_idp_found_by_discovery() {
 }
 
 /// Personal linking: "Sign in using this device" asks who is signing in, the code is bound to that
-/// profile, and LaunchRequests carry `context.System.person` only for a recognized speaker.
+/// profile, the sign-in happens in the device's own browser, and LaunchRequests carry
+/// `context.System.person` only for a recognized speaker.
 fn personal_run(speaker: Option<&str>, script_tail: &str) -> (Device, i32) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -472,7 +473,7 @@ fn personal_run(speaker: Option<&str>, script_tail: &str) -> (Device, i32) {
     std::fs::write(
         dir.path().join("p.script"),
         format!(
-            "say Alexa, open Ride Hailer\nwait link-prompt 30\ntap Sign in using this device\nwait profile-picker 10\nexpect Who’s signing in?\npick Annie\nwait link-prompt 30\nphone link\nwait success 30\n{script_tail}"
+            "say Alexa, open Ride Hailer\nwait link-prompt 30\ntap Sign in using this device\nwait profile-picker 10\nexpect Who’s signing in?\npick Annie\nwait login 30\nfill Email annie@example.com\nfill Password ride-hailer\nsubmit\nwait terms 30\nsubmit Accept\nwait consent 30\nsubmit Allow\nwait success 30\n{script_tail}"
         ),
     )
     .unwrap();
