@@ -81,7 +81,7 @@ pub fn fixture_page(subject: Subject, locale: &str, touch: bool) -> Option<model
             s.handle(Msg::Key(c.to_string()));
         }
     }
-    Some(s.view(locale, touch || subject.keyboard))
+    Some(s.view(locale, touch))
 }
 
 /// The fixture state shown for a scene.

@@ -17,12 +17,14 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
-/// The three golden sets of issue 5: every scene on echo-show-5 en-US, link-prompt on every
-/// device, link-prompt in every locale on echo-show-8.
+/// The golden sets: every scene on echo-show-5 en-US, link-prompt on every device,
+/// link-prompt in every locale on echo-show-8 (issue 5); the profile picker and the device's
+/// browser (login, terms, consent, keyboard) on every device (issue 6).
 const SETS: &[(&str, &str, &str)] = &[
     ("all", "echo-show-5", "en-US"),
     ("link-prompt", "all", "en-US"),
     ("link-prompt", "echo-show-8", "all"),
+    ("profile-picker,login,terms,consent,keyboard", "all", "en-US"),
 ];
 
 #[test]
