@@ -14,3 +14,6 @@ mod shots;
 
 #[path = "it/signin.rs"]
 mod signin;
+
+#[path = "it/pages.rs"]
+mod pages;

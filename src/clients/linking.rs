@@ -205,10 +205,8 @@ impl LinkingClient {
     /// gives for this pending code; None when the service has no such endpoint (a third-party
     /// IdP in device-grant mode), and the device opens the verification URI instead.
     pub async fn sign_in_url(&self, device_code: &str) -> Result<Option<String>, PeerError> {
-        let (Some(url), Some(key)) = (
-            &self.metadata.linkscreen_sign_in_endpoint,
-            &self.device_key,
-        ) else {
+        let (Some(url), Some(key)) = (&self.metadata.linkscreen_sign_in_endpoint, &self.device_key)
+        else {
             return Ok(None);
         };
         let r = self

@@ -41,6 +41,8 @@ pub struct Item {
     /// For selects: (value, label).
     pub options: Vec<(String, String)>,
     pub href: Option<String>,
+    /// The page styles this button as its main action (a class naming "primary").
+    pub emphasis: bool,
 }
 
 /// A form's submission target.
@@ -85,9 +87,23 @@ fn text_of(e: &ElementRef) -> String {
 fn is_error(e: &ElementRef) -> bool {
     let v = e.value();
     v.attr("role").is_some_and(|r| r == "alert")
+        || v.attr("id").is_some_and(|i| i.contains("error"))
         || v.attr("class").is_some_and(|c| {
             c.split_whitespace()
                 .any(|k| k.contains("error") || k.contains("alert") || k == "invalid-feedback")
+        })
+}
+
+/// Hidden from people: `hidden`, `aria-hidden="true"`, or an inline `display:none`
+/// (honeypot and autofill-trap fields some sign-in pages carry).
+fn is_hidden(e: &ElementRef) -> bool {
+    let v = e.value();
+    v.attr("hidden").is_some()
+        || v.attr("aria-hidden").is_some_and(|a| a == "true")
+        || v.attr("style").is_some_and(|s| {
+            s.replace(' ', "")
+                .to_ascii_lowercase()
+                .contains("display:none")
         })
 }
 
@@ -259,6 +275,7 @@ fn item(kind: ItemKind, text: String) -> Item {
         checked: false,
         options: vec![],
         href: None,
+        emphasis: false,
     }
 }
 
@@ -309,9 +326,12 @@ fn walk(
                 checked,
                 options: vec![],
                 href: None,
+                emphasis: v.attr("class").is_some_and(|c| c.contains("primary"))
+                    || v.attr("data-action-button-primary").is_some(),
             };
         match name {
             "script" | "style" | "noscript" | "template" | "head" => {}
+            _ if is_hidden(&el) => {}
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
                 items.push(item(ItemKind::Heading, text_of(&el)))
             }

@@ -78,7 +78,9 @@ pub fn decode(content_type: Option<&str>, body: &[u8]) -> String {
         let rest = &l[i + 8..];
         let rest = rest.trim_start_matches(['"', '\'']);
         let end = rest
-            .find(|c: char| c == '"' || c == '\'' || c == ';' || c == '>' || c.is_whitespace() || c == '/')
+            .find(|c: char| {
+                c == '"' || c == '\'' || c == ';' || c == '>' || c.is_whitespace() || c == '/'
+            })
             .unwrap_or(rest.len());
         Some(rest[..end].to_owned())
     };
@@ -88,8 +90,9 @@ pub fn decode(content_type: Option<&str>, body: &[u8]) -> String {
         .or_else(|| {
             let l = head.to_ascii_lowercase();
             l.find("<meta").and_then(|_| {
-                l.match_indices("<meta")
-                    .find_map(|(i, _)| label_in(&l[i..l[i..].find('>').map(|e| i + e + 1).unwrap_or(l.len())]))
+                l.match_indices("<meta").find_map(|(i, _)| {
+                    label_in(&l[i..l[i..].find('>').map(|e| i + e + 1).unwrap_or(l.len())])
+                })
             })
         })
         .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))

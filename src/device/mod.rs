@@ -76,8 +76,7 @@ pub struct DeviceInput {
 
 impl DeviceInput {
     fn put(&self, i: Input) {
-        self.sent
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let _ = self.tx.send(i);
     }
 
@@ -419,7 +418,10 @@ impl Runtime {
                                 PollOutcome::Expired => "expired_token".to_owned(),
                                 PollOutcome::Failed(e) => e.clone(),
                             };
-                            s.log.emit("poll", json!({"result": name, "elapsed_ms": elapsed, "wait_s": wait_s}));
+                            s.log.emit(
+                                "poll",
+                                json!({"result": name, "elapsed_ms": elapsed, "wait_s": wait_s}),
+                            );
                             match o {
                                 PollOutcome::Pending => Event::PollPending { epoch, elapsed },
                                 PollOutcome::SlowDown => Event::PollSlowDown { epoch, elapsed },

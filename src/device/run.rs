@@ -314,7 +314,11 @@ impl Driver {
         let items = &self.page()?.items;
         let w = what.trim().to_lowercase();
         let keys = |i: &crate::view::model::ItemView| {
-            [i.text.to_lowercase(), i.name.to_lowercase(), i.input_type.to_lowercase()]
+            [
+                i.text.to_lowercase(),
+                i.name.to_lowercase(),
+                i.input_type.to_lowercase(),
+            ]
         };
         let hit = |exact: bool| {
             items.iter().position(|i| {
@@ -329,10 +333,7 @@ impl Driver {
 
     /// Pumps frames until the browser shows a loaded page on which `found` finds something
     /// (or the deadline passes); returns what it found.
-    fn wait_page<T>(
-        &mut self,
-        found: impl Fn(&Driver) -> Option<T>,
-    ) -> Result<Option<T>, String> {
+    fn wait_page<T>(&mut self, found: impl Fn(&Driver) -> Option<T>) -> Result<Option<T>, String> {
         let deadline = Instant::now() + Duration::from_secs(EXPECT_SECS);
         loop {
             if self.page().is_some_and(|p| !p.loading)
@@ -372,7 +373,11 @@ impl Driver {
                 p.notice_body.clone(),
                 p.notice_label.clone(),
             ]);
-            v.extend(p.items.iter().flat_map(|i| [i.text.clone(), i.value.clone()]));
+            v.extend(
+                p.items
+                    .iter()
+                    .flat_map(|i| [i.text.clone(), i.value.clone()]),
+            );
         }
         v
     }
@@ -565,7 +570,10 @@ fn run_script(
                 }
             }
             Action::Tap(label)
-                if matches!(d.scene(), Some(Scene::Login | Scene::Terms | Scene::Consent)) =>
+                if matches!(
+                    d.scene(),
+                    Some(Scene::Login | Scene::Terms | Scene::Consent)
+                ) =>
             {
                 // On the device's browser: a control of the page, the notice's button, or the
                 // address bar's Back / Close.
@@ -597,7 +605,10 @@ fn run_script(
                                 p.items
                                     .iter()
                                     .filter(|i| {
-                                        !matches!(i.kind, "heading" | "paragraph" | "error" | "image")
+                                        !matches!(
+                                            i.kind,
+                                            "heading" | "paragraph" | "error" | "image"
+                                        )
                                     })
                                     .map(|i| i.text.clone())
                                     .collect()
@@ -648,7 +659,10 @@ fn run_script(
             }
             Action::Fill(field, text) => {
                 if d.page().is_none() {
-                    return step_fail(d, "no sign-in page on screen (tap “Sign in using this device” first)".into());
+                    return step_fail(
+                        d,
+                        "no sign-in page on screen (tap “Sign in using this device” first)".into(),
+                    );
                 }
                 match d.wait_page(|d| d.find_item(field, &["field"])) {
                     Err(e) => return fail(exit::USAGE, e),
@@ -659,9 +673,18 @@ fn run_script(
                     Ok(None) => {
                         let fields: Vec<&str> = d
                             .page()
-                            .map(|p| p.items.iter().filter(|i| i.kind == "field").map(|i| i.text.as_str()).collect())
+                            .map(|p| {
+                                p.items
+                                    .iter()
+                                    .filter(|i| i.kind == "field")
+                                    .map(|i| i.text.as_str())
+                                    .collect()
+                            })
                             .unwrap_or_default();
-                        return step_fail(d, format!("no field {field:?} on the page (fields: {fields:?})"));
+                        return step_fail(
+                            d,
+                            format!("no field {field:?} on the page (fields: {fields:?})"),
+                        );
                     }
                 }
             }

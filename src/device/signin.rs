@@ -23,10 +23,15 @@ pub enum Msg {
     /// The linking service did not give the first page.
     StartFailed(String),
     /// Text typed into a field (a physical keyboard, or a script's `fill`).
-    Edit { item: usize, value: String },
+    Edit {
+        item: usize,
+        value: String,
+    },
     /// A tap on an item: a button submits, a link navigates, a checkbox or radio toggles,
     /// a field takes the focus, a select moves to its next option.
-    Press { item: usize },
+    Press {
+        item: usize,
+    },
     /// A key of the on-screen keyboard: `"\u{8}"` backspace, `"\n"` enter, else the text.
     Key(String),
     /// The focus left the fields (the keyboard hides).
@@ -60,7 +65,10 @@ impl Msg {
 pub enum Todo {
     Nothing,
     /// Load this, and answer with `Msg::Loaded { seq, .. }`.
-    Load { seq: u32, request: Request },
+    Load {
+        seq: u32,
+        request: Request,
+    },
     /// Ask the linking service for the sign-in URL again (the first load failed).
     Restart,
     /// Close the browser: back to the QR code.
@@ -206,7 +214,11 @@ impl SignIn {
         }
     }
 
-    fn item_mut(&mut self, item: usize, kinds: &[ItemKind]) -> Option<&mut crate::clients::page::Item> {
+    fn item_mut(
+        &mut self,
+        item: usize,
+        kinds: &[ItemKind],
+    ) -> Option<&mut crate::clients::page::Item> {
         self.page
             .as_mut()?
             .items
@@ -302,7 +314,8 @@ impl SignIn {
             _ => {
                 // Text only: no control characters or the private-use codes of special keys.
                 let printable = !k.is_empty()
-                    && k.chars().all(|c| !c.is_control() && !('\u{E000}'..='\u{F8FF}').contains(&c));
+                    && k.chars()
+                        .all(|c| !c.is_control() && !('\u{E000}'..='\u{F8FF}').contains(&c));
                 if printable
                     && let Some(f) = self.focus
                     && let Some(it) = self.item_mut(f, &[ItemKind::Field])
@@ -548,9 +561,7 @@ impl SignIn {
                     password: i.input_type == "password",
                     checked: i.checked,
                     // The first button of a page is its main action (filled); others outlined.
-                    primary: i.kind == ItemKind::Button
-                        && p.items.iter().position(|b| b.kind == ItemKind::Button)
-                            == p.items.iter().position(|b| std::ptr::eq(b, i)),
+                    primary: main_button(p).is_some_and(|b| std::ptr::eq(i, b)),
                     name: i.name.clone().unwrap_or_default(),
                     input_type: i.input_type.clone(),
                 })
@@ -564,6 +575,12 @@ impl SignIn {
         }
         v
     }
+}
+
+/// The page's main action: the button it styles as primary, else its first button.
+fn main_button(p: &PageModel) -> Option<&crate::clients::page::Item> {
+    let buttons = || p.items.iter().filter(|i| i.kind == ItemKind::Button);
+    buttons().find(|b| b.emphasis).or_else(|| buttons().next())
 }
 
 /// `host` or `host:port`, as an address bar shows it.
@@ -622,7 +639,10 @@ mod tests {
             s.handle(Msg::Key(k.into()));
         }
         let v = s.view("en-US", true);
-        assert!(v.keyboard, "a focused field shows the keyboard on touch screens");
+        assert!(
+            v.keyboard,
+            "a focused field shows the keyboard on touch screens"
+        );
         assert!(!s.view("en-US", false).keyboard, "not on a TV");
         assert_eq!(v.items[pass].value, "••", "passwords are masked");
         assert_eq!(v.compose_value, "••");
@@ -632,10 +652,19 @@ mod tests {
         let Todo::Load { request, .. } = s.handle(Msg::Key("\n".into())) else {
             panic!("enter did not submit")
         };
-        let Request::Submit { method, url, fields, .. } = request else {
+        let Request::Submit {
+            method,
+            url,
+            fields,
+            ..
+        } = request
+        else {
             panic!("not a submission")
         };
-        assert_eq!((method.as_str(), url.as_str()), ("post", "https://auth.example/login"));
+        assert_eq!(
+            (method.as_str(), url.as_str()),
+            ("post", "https://auth.example/login")
+        );
         assert_eq!(
             fields,
             vec![
@@ -679,7 +708,11 @@ mod tests {
         assert_eq!(s.handle(Msg::Back), Todo::Nothing);
         assert_eq!(s.view("en-US", true).notice_title, "");
         assert_eq!(s.kind(), PageKind::Login, "back on the login page");
-        assert_eq!(s.handle(Msg::Back), Todo::Close, "back from the first page closes");
+        assert_eq!(
+            s.handle(Msg::Back),
+            Todo::Close,
+            "back from the first page closes"
+        );
     }
 
     #[test]
@@ -730,7 +763,14 @@ mod tests {
         );
         let cb = s.find_control("I agree").unwrap();
         let rb = s.find_control("B").unwrap();
-        let sel = s.page.as_ref().unwrap().items.iter().position(|i| i.kind == ItemKind::Select).unwrap();
+        let sel = s
+            .page
+            .as_ref()
+            .unwrap()
+            .items
+            .iter()
+            .position(|i| i.kind == ItemKind::Select)
+            .unwrap();
         s.handle(Msg::Press { item: cb });
         s.handle(Msg::Press { item: rb });
         s.handle(Msg::Press { item: sel });

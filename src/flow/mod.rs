@@ -645,9 +645,10 @@ impl Flow {
 fn open_sign_in(code: &LinkCode) -> Effect {
     Effect::OpenSignIn {
         device_code: code.device_code.clone(),
-        verification_uri_complete: code.verification_uri_complete.clone().unwrap_or_else(|| {
-            format!("{}?user_code={}", code.verification_uri, code.user_code)
-        }),
+        verification_uri_complete: code
+            .verification_uri_complete
+            .clone()
+            .unwrap_or_else(|| format!("{}?user_code={}", code.verification_uri, code.user_code)),
     }
 }
 

@@ -358,7 +358,13 @@ fn sign_in_here_opens_the_device_browser_and_keeps_polling() {
     // Polls still count while the browser shows: a link finished here or on a phone wins.
     let epoch = epoch(&f);
     assert!(matches!(
-        f.handle(Event::PollPending { epoch, elapsed: 5_000 }, 5)[..],
+        f.handle(
+            Event::PollPending {
+                epoch,
+                elapsed: 5_000
+            },
+            5
+        )[..],
         [Effect::Poll { .. }]
     ));
     f.handle(Event::PageShown(PageKind::Finishing), 6);
@@ -593,7 +599,11 @@ fn every_scene_times_every_event() {
                     granted
                         && matches!(
                             scene,
-                            Scene::LinkPrompt | Scene::Login | Scene::Terms | Scene::Consent | Scene::Linking
+                            Scene::LinkPrompt
+                                | Scene::Login
+                                | Scene::Terms
+                                | Scene::Consent
+                                | Scene::Linking
                         ),
                     "{scene:?} + {e:?} reached success"
                 );

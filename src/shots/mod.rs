@@ -304,10 +304,7 @@ fn check_one(
     img: &image::RgbaImage,
     actual: &Path,
 ) -> Result<CheckResult, String> {
-    let golden = golden_dir
-        .join(p.id)
-        .join(l)
-        .join(format!("{}.png", s.id));
+    let golden = golden_dir.join(p.id).join(l).join(format!("{}.png", s.id));
     if a.update {
         if let Some(d) = golden.parent() {
             std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;

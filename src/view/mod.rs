@@ -123,10 +123,11 @@ fn apply_page(app: &AppWindow, page: Option<&model::PageView>) {
     use slint::Model;
     let current = b.get_items();
     let same_shape = current.row_count() == rows.len()
-        && rows
-            .iter()
-            .enumerate()
-            .all(|(n, r)| current.row_data(n).is_some_and(|c| c.kind == r.kind && c.text == r.text));
+        && rows.iter().enumerate().all(|(n, r)| {
+            current
+                .row_data(n)
+                .is_some_and(|c| c.kind == r.kind && c.text == r.text)
+        });
     if same_shape {
         for (n, r) in rows.into_iter().enumerate() {
             if current.row_data(n).as_ref() != Some(&r) {

@@ -24,7 +24,11 @@ const SETS: &[(&str, &str, &str)] = &[
     ("all", "echo-show-5", "en-US"),
     ("link-prompt", "all", "en-US"),
     ("link-prompt", "echo-show-8", "all"),
-    ("profile-picker,login,terms,consent,keyboard", "all", "en-US"),
+    (
+        "profile-picker,login,terms,consent,keyboard",
+        "all",
+        "en-US",
+    ),
 ];
 
 #[test]

@@ -12,12 +12,7 @@ fn run_script(toml: &str, script: &str, extra: &[&str]) -> (Device, i32) {
     std::fs::write(dir.path().join("s.script"), script).unwrap();
     let cfg = dir.path().join("ls.toml").display().to_string();
     let script = dir.path().join("s.script").display().to_string();
-    let mut args = vec![
-        "--config".to_owned(),
-        cfg,
-        "--script".to_owned(),
-        script,
-    ];
+    let mut args = vec!["--config".to_owned(), cfg, "--script".to_owned(), script];
     args.extend(extra.iter().map(|s| s.to_string()));
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut dev = Device::start_in(dir, &refs);
@@ -50,7 +45,14 @@ fn wrong_password_shows_the_servers_error_then_the_link_completes_on_the_device(
     );
     assert_eq!(code, 0);
     let seen = scenes(&dev);
-    for s in ["link-prompt", "login", "terms", "consent", "success", "skill-response"] {
+    for s in [
+        "link-prompt",
+        "login",
+        "terms",
+        "consent",
+        "success",
+        "skill-response",
+    ] {
         assert!(seen.iter().any(|x| x == s), "{s} not shown: {seen:?}");
     }
     let events = dev.events();
@@ -65,7 +67,10 @@ fn wrong_password_shows_the_servers_error_then_the_link_completes_on_the_device(
         .filter(|e| e["type"] == "browser_request")
         .map(|e| e["url"].as_str().unwrap().to_owned())
         .collect();
-    assert!(requests[0].ends_with("/ridehailer/oauth/authorize?redacted"), "{requests:?}");
+    assert!(
+        requests[0].ends_with("/ridehailer/oauth/authorize?redacted"),
+        "{requests:?}"
+    );
     let launch = events
         .iter()
         .rev()
@@ -79,7 +84,13 @@ fn wrong_password_shows_the_servers_error_then_the_link_completes_on_the_device(
         "the LaunchRequest carries the token"
     );
     let log = std::fs::read_to_string(dev.events_path()).unwrap();
-    for secret in ["not-her-password", "ride-hailer\"", "state=", "?code=", "&code="] {
+    for secret in [
+        "not-her-password",
+        "ride-hailer\"",
+        "state=",
+        "?code=",
+        "&code=",
+    ] {
         assert!(!log.contains(secret), "{secret} leaked into the event log");
     }
 }
@@ -180,8 +191,9 @@ async fn a_server_down_mid_login_shows_an_error_with_retry_and_the_device_keeps_
         .count();
     assert_eq!(refused, 2, "the submission and its retry both failed");
     assert!(
-        events.iter().any(|e| e["type"] == "open_external"
-            && e["url"].as_str().unwrap().ends_with("/sso")),
+        events
+            .iter()
+            .any(|e| e["type"] == "open_external" && e["url"].as_str().unwrap().ends_with("/sso")),
         "the JavaScript page was offered to the desktop browser"
     );
     // The code shown before the sign-in is the one shown after it: polling never stopped.
