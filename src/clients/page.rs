@@ -43,6 +43,8 @@ pub struct Item {
     pub href: Option<String>,
     /// The page styles this button as its main action (a class naming "primary").
     pub emphasis: bool,
+    /// The control has `required` (a terms checkbox, a radio group that needs an answer).
+    pub required: bool,
 }
 
 /// A form's submission target.
@@ -218,13 +220,22 @@ impl PageModel {
 
     /// What pressing button `pressed` asks the browser to load (with the form's enctype).
     pub fn request(&self, pressed: usize) -> Option<super::phone::Request> {
-        let (method, url, fields) = self.submission(pressed)?;
-        let enctype = self.forms[self.items[pressed].form?].enctype.clone();
+        self.form_request(self.items.get(pressed)?.form?, Some(pressed))
+    }
+
+    /// What submitting form `form` sends, with button `pressed` (None: a form without buttons,
+    /// submitted the way Enter would).
+    pub fn form_request(
+        &self,
+        form: usize,
+        pressed: Option<usize>,
+    ) -> Option<super::phone::Request> {
+        let (method, url, fields) = self.send(form, pressed)?;
         Some(super::phone::Request::Submit {
             method,
             url,
             fields,
-            enctype,
+            enctype: self.forms.get(form)?.enctype.clone(),
         })
     }
 
@@ -239,7 +250,13 @@ impl PageModel {
     /// pressed button's name/value last).
     pub fn submission(&self, pressed: usize) -> Option<Submission> {
         let b = self.items.get(pressed)?;
-        let fi = b.form?;
+        if b.kind != ItemKind::Button {
+            return None;
+        }
+        self.send(b.form?, Some(pressed))
+    }
+
+    fn send(&self, fi: usize, pressed: Option<usize>) -> Option<Submission> {
         let form = self.forms.get(fi)?;
         let mut fields = form.hidden.clone();
         for it in self.items.iter().filter(|i| i.form == Some(fi)) {
@@ -252,7 +269,9 @@ impl PageModel {
                 _ => {}
             }
         }
-        if let Some(name) = &b.name {
+        if let Some(b) = pressed.and_then(|p| self.items.get(p))
+            && let Some(name) = &b.name
+        {
             fields.push((name.clone(), b.value.clone()));
         }
         let mut url = form.action.clone();
@@ -276,6 +295,7 @@ fn item(kind: ItemKind, text: String) -> Item {
         options: vec![],
         href: None,
         emphasis: false,
+        required: false,
     }
 }
 
@@ -328,6 +348,7 @@ fn walk(
                 href: None,
                 emphasis: v.attr("class").is_some_and(|c| c.contains("primary"))
                     || v.attr("data-action-button-primary").is_some(),
+                required: v.attr("required").is_some(),
             };
         match name {
             "script" | "style" | "noscript" | "template" | "head" => {}

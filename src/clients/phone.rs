@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use scraper::{ElementRef, Html, Selector};
+use scraper::{Html, Selector};
 
 use super::{PeerError, transport};
 
@@ -106,27 +106,6 @@ impl Default for Browser {
     }
 }
 
-/// A form ready to submit.
-struct FormPlan {
-    method: String,
-    action: url::Url,
-    fields: Vec<(String, String)>,
-}
-
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).expect("valid selector")
-}
-
-fn button_text(b: &ElementRef) -> String {
-    let t: String = b.text().collect::<String>();
-    let t = if t.trim().is_empty() {
-        b.value().attr("value").unwrap_or("").to_owned()
-    } else {
-        t
-    };
-    t.trim().to_lowercase()
-}
-
 const ALLOW_WORDS: &[&str] = &[
     "allow",
     "accept",
@@ -156,58 +135,48 @@ fn has_phrase(text: &str, phrase: &str) -> bool {
     words.windows(want.len()).any(|w| w == want.as_slice())
 }
 
-fn is_submit(b: &ElementRef) -> bool {
-    let t = b
-        .value()
-        .attr("type")
-        .unwrap_or("submit")
-        .to_ascii_lowercase();
-    match b.value().name() {
-        "button" => t == "submit",
-        _ => t == "submit" || t == "image",
-    }
-}
-
 /// True when the page offers no form a person could use without JavaScript.
 pub fn needs_js(page: &Page) -> bool {
     super::page::PageModel::parse(&page.url, &page.html).needs_js
 }
 
-/// Chooses the form and the button a person with `intent` would press, and fills the form in.
-fn plan(page: &Page, intent: &Intent) -> Option<FormPlan> {
-    let doc = Html::parse_document(&page.html);
-    let forms: Vec<ElementRef> = doc.select(&sel("form")).collect();
-    let has_password = |f: &ElementRef| {
-        f.select(&sel("input")).any(|i| {
-            i.value()
-                .attr("type")
-                .is_some_and(|t| t.eq_ignore_ascii_case("password"))
-        })
+/// Chooses the form and the button a person with `intent` would press, and fills the form in:
+/// credentials in a log-in form, required checkboxes ticked, a required radio group answered.
+fn plan(page: &Page, intent: &Intent) -> Option<Request> {
+    use super::page::{ItemKind, PageModel};
+    let mut m = PageModel::parse(&page.url, &page.html);
+    let has_password = |m: &PageModel, fi: usize| {
+        m.items
+            .iter()
+            .any(|i| i.form == Some(fi) && i.kind == ItemKind::Field && i.input_type == "password")
     };
-    let wanted = if intent.allow {
-        ALLOW_WORDS
+    let (wanted, avoided) = if intent.allow {
+        (ALLOW_WORDS, DENY_WORDS)
     } else {
-        DENY_WORDS
-    };
-    let avoided = if intent.allow {
-        DENY_WORDS
-    } else {
-        ALLOW_WORDS
+        (DENY_WORDS, ALLOW_WORDS)
     };
     // Score every (form, button): a login form first, then a button saying what the person wants,
     // never one saying the opposite when another exists.
-    let mut best: Option<(i32, usize, Option<ElementRef>)> = None;
-    for (fi, f) in forms.iter().enumerate() {
-        let buttons: Vec<ElementRef> = f.select(&sel("button, input")).filter(is_submit).collect();
-        let candidates: Vec<Option<ElementRef>> = if buttons.is_empty() {
+    let mut best: Option<(i32, usize, Option<usize>)> = None;
+    for fi in 0..m.forms.len() {
+        let buttons: Vec<Option<usize>> = m
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.kind == ItemKind::Button && i.form == Some(fi))
+            .map(|(n, _)| Some(n))
+            .collect();
+        let candidates = if buttons.is_empty() {
             vec![None]
         } else {
-            buttons.into_iter().map(Some).collect()
+            buttons
         };
         for b in candidates {
-            let text = b.as_ref().map(button_text).unwrap_or_default();
+            let text = b
+                .map(|b| m.items[b].text.to_lowercase())
+                .unwrap_or_default();
             let mut score = 0;
-            if has_password(f) {
+            if has_password(&m, fi) {
                 score += 100;
             }
             if wanted.iter().any(|w| has_phrase(&text, w)) {
@@ -222,101 +191,48 @@ fn plan(page: &Page, intent: &Intent) -> Option<FormPlan> {
         }
     }
     let (_, fi, button) = best?;
-    let form = &forms[fi];
-    let action = page
-        .url
-        .join(form.value().attr("action").unwrap_or(""))
-        .ok()?;
-    let method = form.value().attr("method").unwrap_or("get").to_lowercase();
-    let login = has_password(form);
-    let mut fields = vec![];
-    let mut typed_user = false;
-    let mut radios_done: Vec<String> = vec![];
-    for input in form.select(&sel("input")) {
-        let v = input.value();
-        let Some(name) = v.attr("name") else { continue };
-        match v.attr("type").unwrap_or("text").to_lowercase().as_str() {
-            "password" => fields.push((name.to_owned(), intent.password.clone())),
-            "email" | "text" | "tel" if login && !typed_user => {
-                typed_user = true;
-                fields.push((name.to_owned(), intent.username.clone()));
+    let login = has_password(&m, fi);
+    // A required radio group with nothing chosen: its first choice.
+    let mut groups: Vec<Option<String>> = vec![];
+    let radios: Vec<usize> = m
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.kind == ItemKind::Radio && i.form == Some(fi))
+        .filter_map(|(n, i)| {
+            if groups.contains(&i.name) {
+                return None;
             }
-            "checkbox" => {
-                // Tick what is ticked already, and what must be ticked to go on (terms).
-                if v.attr("checked").is_some() || v.attr("required").is_some() {
-                    fields.push((name.to_owned(), v.attr("value").unwrap_or("on").to_owned()));
-                }
-            }
-            "radio" => {
-                if radios_done.iter().any(|r| r == name) {
-                    continue;
-                }
-                let group: Vec<ElementRef> = form
-                    .select(&sel("input"))
-                    .filter(|r| {
-                        r.value()
-                            .attr("type")
-                            .is_some_and(|t| t.eq_ignore_ascii_case("radio"))
-                            && r.value().attr("name") == Some(name)
-                    })
-                    .collect();
-                let chosen = group
+            groups.push(i.name.clone());
+            let group = || {
+                m.items
                     .iter()
-                    .find(|r| r.value().attr("checked").is_some())
-                    .or_else(|| {
-                        group
-                            .iter()
-                            .find(|r| r.value().attr("required").is_some())
-                            .and(group.first())
-                    });
-                if let Some(r) = chosen {
-                    fields.push((
-                        name.to_owned(),
-                        r.value().attr("value").unwrap_or("on").to_owned(),
-                    ));
-                }
-                radios_done.push(name.to_owned());
+                    .filter(|o| o.kind == ItemKind::Radio && o.form == Some(fi) && o.name == i.name)
+            };
+            (!group().any(|o| o.checked) && group().any(|o| o.required)).then_some(n)
+        })
+        .collect();
+    for n in radios {
+        m.items[n].checked = true;
+    }
+    let mut typed_user = false;
+    for it in m.items.iter_mut().filter(|i| i.form == Some(fi)) {
+        match it.kind {
+            ItemKind::Field if it.input_type == "password" => it.value = intent.password.clone(),
+            ItemKind::Field
+                if login
+                    && !typed_user
+                    && matches!(it.input_type.as_str(), "email" | "text" | "tel") =>
+            {
+                typed_user = true;
+                it.value = intent.username.clone();
             }
-            "submit" | "button" | "image" | "reset" | "file" => {}
-            _ => fields.push((name.to_owned(), v.attr("value").unwrap_or("").to_owned())),
+            // Tick what must be ticked to go on (terms).
+            ItemKind::Checkbox if it.required => it.checked = true,
+            _ => {}
         }
     }
-    for select in form.select(&sel("select")) {
-        let Some(name) = select.value().attr("name") else {
-            continue;
-        };
-        let options: Vec<ElementRef> = select.select(&sel("option")).collect();
-        if let Some(o) = options
-            .iter()
-            .find(|o| o.value().attr("selected").is_some())
-            .or(options.first())
-        {
-            let value = o
-                .value()
-                .attr("value")
-                .map(str::to_owned)
-                .unwrap_or_else(|| o.text().collect::<String>().trim().to_owned());
-            fields.push((name.to_owned(), value));
-        }
-    }
-    for ta in form.select(&sel("textarea")) {
-        if let Some(name) = ta.value().attr("name") {
-            fields.push((name.to_owned(), ta.text().collect()));
-        }
-    }
-    if let Some(b) = button
-        && let Some(name) = b.value().attr("name")
-    {
-        fields.push((
-            name.to_owned(),
-            b.value().attr("value").unwrap_or("").to_owned(),
-        ));
-    }
-    Some(FormPlan {
-        method,
-        action,
-        fields,
-    })
+    m.form_request(fi, button)
 }
 
 impl Browser {
@@ -420,21 +336,16 @@ impl Browser {
             let Some(form) = plan(&page, &step_intent) else {
                 return Ok(page);
             };
-            if form.fields.iter().any(|(_, v)| v == &intent.password) {
+            let typed_password = matches!(&form, Request::Submit { fields, .. }
+                if fields.iter().any(|(_, v)| v == &intent.password));
+            if typed_password {
                 // Submitting the same credentials twice would only lock the account.
                 if seen_login_error {
                     return Ok(page);
                 }
                 seen_login_error = true;
             }
-            let req = if form.method == "post" {
-                self.http.post(form.action).form(&form.fields)
-            } else {
-                let mut u = form.action;
-                u.query_pairs_mut().clear().extend_pairs(form.fields.iter());
-                self.http.get(u)
-            };
-            page = self.go(req).await?;
+            page = self.load(&form).await?;
         }
         Ok(page)
     }
@@ -467,6 +378,34 @@ mod tests {
 
     fn f(k: &str, v: &str) -> (String, String) {
         (k.into(), v.into())
+    }
+
+    /// What a plan submits: method, URL (GET fields in its query) and POST fields.
+    struct Planned {
+        method: String,
+        action: url::Url,
+        fields: Vec<(String, String)>,
+    }
+
+    fn plan(page: &Page, intent: &Intent) -> Option<Planned> {
+        match super::plan(page, intent)? {
+            Request::Submit {
+                method,
+                url,
+                fields,
+                ..
+            } => Some(Planned {
+                // A GET form's fields travel in the URL's query.
+                fields: if method == "get" {
+                    url.query_pairs().into_owned().collect()
+                } else {
+                    fields
+                },
+                method,
+                action: url,
+            }),
+            Request::Get(_) => None,
+        }
     }
 
     #[test]
@@ -598,7 +537,8 @@ mod tests {
         assert_eq!(plan.method, "get");
         assert_eq!(
             plan.fields,
-            vec![f("plan", "plus"), f("account", "Personal"), f("note", "hi")]
+            vec![f("account", "Personal"), f("plan", "plus"), f("note", "hi")],
+            "in document order, as browsers send them"
         );
     }
 

@@ -252,7 +252,7 @@ fn spring_security_default_login() {
         "http://localhost:8080/login",
     );
     assert_eq!(texts(&s, ItemKind::Error), ["Bad credentials"]);
-    assert_eq!(s.view("en-US", true).secure, false);
+    assert!(!s.view("en-US", true).secure, "http: not secure");
     let (_, url, fields) = submit(
         &mut s,
         &[("Username", "annie"), ("Password", "pw")],

@@ -257,6 +257,13 @@ fn shipped_journey_scripts_pass() {
     for shot in ["link-prompt", "success", "skill-response"] {
         assert!(dir.path().join(format!("frames/{shot}.png")).exists());
     }
+    let (o, _) = run_script("tests/journeys/device-sign-in.script", &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let (o, _) = run_script("tests/journeys/denied.script", &[]);
     assert_eq!(
         o.status.code(),
