@@ -87,6 +87,10 @@ pub struct RunArgs {
     /// The recognized speaker: a household profile name (personal linking, PROTOCOL.md §5).
     #[arg(long, value_name = "NAME")]
     pub speaker: Option<String>,
+    /// An ASK CLI skill project: the device uses its name, invocation name, locales and
+    /// endpoint, and runs its Lambda handler (Node.js or Python) locally.
+    #[arg(long, value_name = "DIR")]
+    pub skill_dir: Option<PathBuf>,
     /// Stop after the journey reaches this scene (headless runs).
     #[arg(long, value_name = "SCENE")]
     pub until: Option<String>,

@@ -25,6 +25,8 @@ pub struct Config {
     pub linking: Linking,
     pub household: Vec<Profile>,
     pub backend: Backend,
+    /// The ASK CLI project of `[skill] dir` / `--skill-dir`, once loaded.
+    pub project: Option<crate::project::Project>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -43,6 +45,13 @@ pub struct Skill {
     pub locales: Vec<String>,
     #[serde(default = "default_skill_id")]
     pub skill_id: String,
+    /// An ASK CLI project folder: name, locales, invocation name, endpoint or local Lambda
+    /// handler, interaction models and account linking come from it.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+    /// Seconds the skill may take to answer (Alexa: 8).
+    #[serde(default)]
+    pub timeout: Option<u64>,
 }
 
 fn default_skill_name() -> String {
@@ -67,6 +76,8 @@ impl Default for Skill {
             endpoint: default_endpoint(),
             locales: vec![],
             skill_id: default_skill_id(),
+            dir: None,
+            timeout: None,
         }
     }
 }
@@ -81,6 +92,11 @@ impl Skill {
     /// True when the embedded sample skill answers.
     pub fn is_embedded(&self) -> bool {
         self.endpoint == "embedded"
+    }
+
+    /// How long the skill may take to answer.
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.timeout.unwrap_or(8))
     }
 }
 
@@ -235,6 +251,7 @@ impl Default for Config {
             linking: Linking::default(),
             household: default_household(),
             backend: Backend::default(),
+            project: None,
         }
     }
 }
@@ -360,6 +377,15 @@ impl Config {
             if skill.name.trim().is_empty() {
                 return Err(fail("skill.name", "must not be empty".into()));
             }
+            if skill.timeout.is_some_and(|t| !(1..=60).contains(&t)) {
+                return Err(fail(
+                    "skill.timeout",
+                    format!(
+                        "must be 1 to 60 seconds, found {}",
+                        skill.timeout.unwrap_or(0)
+                    ),
+                ));
+            }
             for (i, l) in skill.locales.iter().enumerate() {
                 if !crate::locale::is_supported(l) {
                     return Err(fail(
@@ -369,6 +395,9 @@ impl Config {
                 }
             }
             cfg.skill = skill;
+            if let Some(d) = cfg.skill.dir.take() {
+                cfg.skill.dir = Some(dir.join(d));
+            }
         }
 
         if let Some(al) = raw.account_linking {
@@ -518,7 +547,53 @@ impl Config {
                 cfg.backend.vendor_id = v;
             }
         }
+        if let Some(d) = cfg.skill.dir.clone() {
+            cfg.use_project(&d)?;
+        }
         Ok(cfg)
+    }
+
+    /// Takes the skill from an ASK CLI project (`[skill] dir`, `--skill-dir`): its name,
+    /// locales, invocation name, skill id, endpoint (or local Lambda handler) and, unless the
+    /// config gives one, its account linking.
+    pub fn use_project(&mut self, dir: &Path) -> Result<(), ConfigError> {
+        let p = crate::project::load(dir)?;
+        let supported: Vec<String> = p
+            .locales()
+            .into_iter()
+            .filter(|l| crate::locale::is_supported(l))
+            .collect();
+        let Some(first) = supported
+            .iter()
+            .find(|l| *l == "en-US")
+            .or(supported.first())
+            .cloned()
+        else {
+            return Err(ConfigError {
+                file: dir.join("skill-package/skill.json").display().to_string(),
+                field: "manifest.publishingInformation.locales".into(),
+                reason: format!(
+                    "none of {:?} is a locale linkscreen renders; `linkscreen locales` lists them",
+                    p.locales()
+                ),
+            });
+        };
+        self.skill.dir = Some(dir.to_path_buf());
+        self.skill.name = p.name_for(&first).to_owned();
+        self.skill.invocation_name = p.model_for(&first).map(|m| m.invocation_name.clone());
+        self.skill.locales = supported;
+        if let Some(id) = &p.skill_id {
+            self.skill.skill_id = id.clone();
+        }
+        self.skill.endpoint = match &p.endpoint {
+            crate::project::Endpoint::Https(u) => u.clone(),
+            crate::project::Endpoint::Lambda { .. } => "lambda".into(),
+        };
+        if self.account_linking.request.is_none() {
+            self.account_linking.request = p.account_linking.clone();
+        }
+        self.project = Some(p);
+        Ok(())
     }
 }
 

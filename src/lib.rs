@@ -12,6 +12,7 @@ pub mod config;
 pub mod device;
 pub mod flow;
 pub mod locale;
+pub mod project;
 pub mod protocol;
 pub mod shots;
 pub mod view;

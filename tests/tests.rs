@@ -17,3 +17,6 @@ mod signin;
 
 #[path = "it/pages.rs"]
 mod pages;
+
+#[path = "it/project.rs"]
+mod project;

@@ -81,6 +81,33 @@ pub fn launch_envelope(
     }
 }
 
+/// Turns a LaunchRequest envelope into an IntentRequest for `intent` (same session, context,
+/// request id and timestamp rules).
+pub fn with_intent(env: &mut RequestEnvelope, intent: &crate::flow::IntentCall) {
+    let slots: serde_json::Map<String, serde_json::Value> = intent
+        .slots
+        .iter()
+        .map(|(name, value)| {
+            let mut slot = serde_json::json!({"name": name, "confirmationStatus": "NONE"});
+            if let Some(v) = value {
+                slot["value"] = serde_json::json!(v);
+                slot["source"] = serde_json::json!("USER");
+            }
+            (name.clone(), slot)
+        })
+        .collect();
+    let r = &mut env.request;
+    r["type"] = serde_json::json!("IntentRequest");
+    r["intent"] = serde_json::json!({
+        "name": intent.name,
+        "confirmationStatus": "NONE",
+        "slots": slots,
+    });
+    if let Some(o) = r.as_object_mut() {
+        o.remove("shouldLinkResultBeReturned");
+    }
+}
+
 /// Posts an envelope to the skill and validates its answer.
 pub async fn send(
     http: &reqwest::Client,
@@ -118,6 +145,13 @@ pub async fn send(
     }
     let raw: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| PeerError::Protocol(format!("the skill's answer is not JSON: {e}")))?;
+    validate(raw)
+}
+
+/// Checks a skill's answer the way Alexa does: a response envelope with version "1.0".
+pub fn validate(
+    raw: serde_json::Value,
+) -> Result<(ResponseEnvelope, serde_json::Value), PeerError> {
     let parsed: ResponseEnvelope = serde_json::from_value(raw.clone()).map_err(|e| {
         PeerError::Protocol(format!(
             "the skill's answer is not a response envelope: {e}"

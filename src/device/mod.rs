@@ -45,8 +45,13 @@ pub struct DeviceSetup {
     pub household: Vec<crate::config::Profile>,
     /// The recognized speaker's person id (PROTOCOL.md §5); None: not recognized.
     pub speaker: Option<String>,
-    /// Open "Sign in using this device" in the desktop browser (windowed runs).
+    /// Open pages that need JavaScript in the desktop browser (windowed runs).
     pub open_browser: bool,
+    /// The skill's Lambda handler run locally (`--skill-dir` with a Lambda endpoint); requests
+    /// go to it instead of `skill_endpoint`.
+    pub lambda: Option<std::sync::Arc<crate::clients::lambda::LambdaRunner>>,
+    /// What the device understands of utterances (invocation name, interaction model).
+    pub nlu: crate::project::nlu::Nlu,
     pub http: reqwest::Client,
     pub log: EventLog,
 }
@@ -94,18 +99,34 @@ impl DeviceInput {
         self.sent.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// An utterance: "Alexa, open Ride Hailer" and its variants invoke the skill.
-    pub fn say(&self, text: &str, invocation: &str) -> bool {
-        let t = text.to_lowercase().replace([',', '.', '!', '?'], " ");
-        let words: Vec<&str> = t.split_whitespace().filter(|w| *w != "alexa").collect();
-        let phrase = words.join(" ");
-        for verb in ["open", "launch", "start", "enable", "ask", "talk to"] {
-            if phrase.starts_with(&format!("{verb} {invocation}")) {
-                self.send(Event::Invoked);
-                return true;
-            }
+    /// An utterance: "Alexa, open Ride Hailer" launches the skill, "Alexa, ask Ride Hailer to
+    /// book a ride" launches it with an intent of its interaction model. False: not understood.
+    /// Every utterance is logged as an `nlu` event with what Alexa made of it.
+    pub fn say(&self, text: &str, nlu: &crate::project::nlu::Nlu, log: &EventLog) -> bool {
+        use crate::project::nlu::Understood;
+        let heard = nlu.understand(text);
+        let intent = |c: &crate::flow::IntentCall| json!({"name": c.name, "slots": c.slots});
+        let (result, detail) = match &heard {
+            Understood::Launch => ("launch", json!(null)),
+            Understood::Intent(c) => ("intent", intent(c)),
+            // Alexa picks one; the log shows which others matched as well.
+            Understood::Ambiguous(cs) => (
+                "ambiguous",
+                json!(cs.iter().map(intent).collect::<Vec<_>>()),
+            ),
+            Understood::NotUnderstood => ("not_understood", json!(null)),
+        };
+        log.emit(
+            "nlu",
+            json!({"utterance": text, "result": result, "intent": detail}),
+        );
+        match heard {
+            Understood::Launch => self.send(Event::Invoked),
+            Understood::Intent(call) => self.send(Event::Asked(call)),
+            Understood::Ambiguous(mut calls) => self.send(Event::Asked(calls.remove(0))),
+            Understood::NotUnderstood => return false,
         }
-        false
+        true
     }
 }
 
@@ -366,8 +387,9 @@ impl Runtime {
             }
             Effect::SendLaunch { token } => {
                 let (s, tx) = (setup.clone(), self.tx.clone());
+                let intent = self.flow.intent.clone();
                 tokio::spawn(async move {
-                    let _ = tx.send(launch(&s, token.as_deref()).await);
+                    let _ = tx.send(launch(&s, token.as_deref(), intent.as_ref()).await);
                 });
             }
             Effect::RequestCode => {
@@ -516,7 +538,11 @@ async fn fetch_tokens(s: &DeviceSetup) -> Result<(Option<String>, Option<String>
     Ok((account, person))
 }
 
-async fn launch(s: &DeviceSetup, token: Option<&str>) -> Event {
+async fn launch(
+    s: &DeviceSetup,
+    token: Option<&str>,
+    intent: Option<&crate::flow::IntentCall>,
+) -> Event {
     let now_iso = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     // With a link endpoint the stored tokens fill both slots (PROTOCOL.md §5); without one
     // (device-grant mode) the token just granted is the account's.
@@ -528,7 +554,7 @@ async fn launch(s: &DeviceSetup, token: Option<&str>) -> Event {
     } else {
         (token.map(str::to_owned), None)
     };
-    let env = skill::launch_envelope(
+    let mut env = skill::launch_envelope(
         &s.identity,
         &s.profile,
         &s.locale,
@@ -536,11 +562,24 @@ async fn launch(s: &DeviceSetup, token: Option<&str>) -> Event {
         person.as_deref(),
         &now_iso,
     );
+    if let Some(i) = intent {
+        skill::with_intent(&mut env, i);
+    }
     s.log.emit(
         "skill_request",
         json!({"url": s.skill_endpoint, "body": env}),
     );
-    match skill::send(&s.http, &s.skill_endpoint, &env).await {
+    let answer = match &s.lambda {
+        Some(runner) => {
+            let event = serde_json::to_value(&env).expect("envelopes serialize");
+            match runner.invoke(&event).await {
+                Ok(raw) => skill::validate(raw),
+                Err(e) => Err(PeerError::Protocol(e.to_string())),
+            }
+        }
+        None => skill::send(&s.http, &s.skill_endpoint, &env).await,
+    };
+    match answer {
         Ok((resp, raw)) => {
             s.log.emit("skill_response", json!({"body": raw}));
             let (card_title, card_text) = match &resp.response.card {

@@ -161,18 +161,57 @@ pub async fn prepare(
         device_id: ids("device_id", "amzn1.ask.device.").map_err(|e| fail(exit::PEER, e))?,
         person_id: speaker_id.clone(),
     };
-    let skill_endpoint = if cfg.skill.is_embedded() {
+    // An ASK CLI project: its name, invocation name and model in this locale, and its handler.
+    let mut skill_name = cfg.skill.name.clone();
+    let mut nlu = crate::project::nlu::Nlu {
+        invocation: cfg.skill.invocation(),
+        model: None,
+    };
+    let mut lambda = None;
+    let mut skill_endpoint = if cfg.skill.is_embedded() {
         format!("{}/ridehailer/skill", running.base_url)
     } else {
         cfg.skill.endpoint.clone()
     };
+    if let Some(p) = &cfg.project {
+        if !p.names.contains_key(locale) {
+            return Err(fail(
+                exit::USAGE,
+                format!(
+                    "--locale {locale}: the skill is published in {} (skill.json manifest.publishingInformation.locales)",
+                    p.locales().join(", ")
+                ),
+            ));
+        }
+        skill_name = p.name_for(locale).to_owned();
+        if let Some(m) = p.model_for(locale) {
+            nlu.invocation = m.invocation_name.clone();
+            nlu.model = Some(m.clone());
+        }
+        if let crate::project::Endpoint::Lambda { handler, .. } = &p.endpoint {
+            let runner = crate::clients::lambda::LambdaRunner::new(
+                handler.clone(),
+                cfg.skill.timeout(),
+                log.clone(),
+            );
+            // A handler that does not load is a set-up mistake: say so now, not mid-journey.
+            runner.warm_up().await.map_err(|e| {
+                fail(
+                    exit::USAGE,
+                    format!("{}: {}: {e}", handler.file.display(), handler.export),
+                )
+            })?;
+            skill_endpoint = format!("lambda:{}", handler.file.display());
+            lambda = Some(std::sync::Arc::new(runner));
+        }
+    }
     log.emit("start", serde_json::json!({"backend": running.base_url, "device": profile.id, "locale": locale, "skill_endpoint": skill_endpoint}));
     Ok((
         DeviceSetup {
             profile,
             locale: locale.to_owned(),
-            skill_name: cfg.skill.name.clone(),
-            invocation: cfg.skill.invocation(),
+            skill_name,
+            invocation: nlu.invocation.clone(),
             skill_endpoint,
             identity,
             linking,
@@ -181,6 +220,8 @@ pub async fn prepare(
             household: cfg.household.clone(),
             speaker: speaker_id,
             open_browser: opts.open_browser,
+            lambda,
+            nlu,
             http,
             log,
         },
@@ -195,6 +236,11 @@ pub fn run_command(a: RunArgs) -> i32 {
     };
     if let Some(db) = &a.db {
         cfg.backend.db = db.clone();
+    }
+    if let Some(dir) = &a.skill_dir
+        && let Err(e) = cfg.use_project(dir)
+    {
+        return fail(exit::USAGE, e);
     }
     let profile = match profile_and_locale(&a.device, &a.locale) {
         Ok(p) => *p,
@@ -216,10 +262,10 @@ pub fn run_command(a: RunArgs) -> i32 {
     }
 }
 
-fn first_utterance(a: &RunArgs, cfg: &Config) -> String {
+fn first_utterance(a: &RunArgs, invocation: &str) -> String {
     a.say
         .clone()
-        .unwrap_or_else(|| format!("Alexa, open {}", cfg.skill.invocation()))
+        .unwrap_or_else(|| format!("Alexa, open {invocation}"))
 }
 
 /// The headless screen: applies frames, writes a PNG per scene change, and runs script steps.
@@ -448,9 +494,7 @@ fn headless(
         },
         None => None,
     };
-    let utterance = first_utterance(&a, &cfg);
     let household = cfg.household.clone();
-    let invocation = cfg.skill.invocation();
     let (setup, running) = match rt.block_on(prepare(
         cfg,
         profile,
@@ -465,6 +509,8 @@ fn headless(
         Ok(x) => x,
         Err(code) => return code,
     };
+    let utterance = first_utterance(&a, &setup.nlu.invocation);
+    let nlu = setup.nlu.clone();
     let (tx, rx) = std::sync::mpsc::channel::<Frame>();
     let input = {
         let _g = rt.enter();
@@ -490,19 +536,17 @@ fn headless(
         mismatches: vec![],
     };
     let code = match steps {
-        Some(steps) => {
-            match run_script(&mut d, &steps, &input, &invocation, &household, rt, &log) {
-                exit::OK if !d.mismatches.is_empty() => {
-                    for m in &d.mismatches {
-                        eprintln!("linkscreen: {m}");
-                    }
-                    exit::CHECK
+        Some(steps) => match run_script(&mut d, &steps, &input, &nlu, &household, rt, &log) {
+            exit::OK if !d.mismatches.is_empty() => {
+                for m in &d.mismatches {
+                    eprintln!("linkscreen: {m}");
                 }
-                code => code,
+                exit::CHECK
             }
-        }
+            code => code,
+        },
         None => {
-            if !input.say(&utterance, &invocation) {
+            if !input.say(&utterance, &nlu, &log) {
                 log.emit("error", serde_json::json!({"step": "say", "reason": format!("Alexa did not understand {utterance:?}")}));
             }
             match d.wait_for(&until, a.timeout.unwrap_or(900)) {
@@ -527,7 +571,7 @@ fn run_script(
     d: &mut Driver,
     steps: &[super::script::Step],
     input: &super::DeviceInput,
-    invocation: &str,
+    nlu: &crate::project::nlu::Nlu,
     household: &[crate::config::Profile],
     rt: &tokio::runtime::Runtime,
     log: &EventLog,
@@ -565,7 +609,7 @@ fn run_script(
         }
         match &step.action {
             Action::Say(t) => {
-                if !input.say(t, invocation) {
+                if !input.say(t, nlu, log) {
                     return step_fail(d, format!("Alexa did not understand {t:?}"));
                 }
             }
@@ -790,14 +834,13 @@ fn windowed(
             "no display found (DISPLAY and WAYLAND_DISPLAY are unset). Use `linkscreen run --headless --frames DIR` to run without one.",
         );
     }
-    let invocation = cfg.skill.invocation();
     let household = cfg.household.clone();
     let say = a.say.clone();
     let (setup, running) = match rt.block_on(prepare(
         cfg,
         profile,
         &a.locale,
-        log,
+        log.clone(),
         &Prepare {
             lan: a.lan,
             speaker: a.speaker.clone(),
@@ -813,6 +856,7 @@ fn windowed(
     };
     let scale = a.scale.clamp(0.25, 4.0);
     view::set_profile(&app, &profile, scale);
+    let nlu = setup.nlu.clone();
     let weak = app.as_weak();
     let input = {
         let _g = rt.enter();
@@ -857,7 +901,7 @@ fn windowed(
         });
     }
     if let Some(s) = say {
-        input.say(&s, &invocation);
+        input.say(&s, &nlu, &log);
     }
     let code = match app.run() {
         Ok(()) => exit::OK,

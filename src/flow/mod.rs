@@ -69,11 +69,21 @@ pub struct SkillAnswer {
     pub asks_to_link: bool,
 }
 
+/// An intent the user asked for with the invocation ("ask Ride Hailer to book a ride"), with
+/// its slots (None: the slot was not filled).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntentCall {
+    pub name: String,
+    pub slots: Vec<(String, Option<String>)>,
+}
+
 /// Something that happened: user input, a peer's answer, or time passing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// "Alexa, open <skill>" (spoken, typed or tapped).
     Invoked,
+    /// "Alexa, ask <skill> to …": like `Invoked`, and the first request is this IntentRequest.
+    Asked(IntentCall),
     /// The linking service's stored token for this device's user (None: not linked).
     LinkFetched {
         token: Option<String>,
@@ -241,6 +251,9 @@ pub struct Flow {
     pub picked: Option<String>,
     /// Open the sign-in page as soon as the next code arrives.
     open_sign_in_next: bool,
+    /// The intent the journey started with; `SendLaunch` sends it as an IntentRequest (read by
+    /// the runtime). Cleared once linking succeeds: the skill then launches.
+    pub intent: Option<IntentCall>,
 }
 
 impl Flow {
@@ -256,6 +269,7 @@ impl Flow {
             failures: 0,
             picked: None,
             open_sign_in_next: false,
+            intent: None,
         }
     }
 
@@ -396,8 +410,12 @@ impl Flow {
                 | State::CodeExpired
                 | State::AccessDenied
                 | State::SkillError { .. },
-                E::Invoked,
+                ev @ (E::Invoked | E::Asked(_)),
             ) => {
+                self.intent = match ev {
+                    E::Asked(call) => Some(call),
+                    _ => None,
+                };
                 self.granted = false;
                 self.picked = None;
                 self.state = State::Invoking { token: None };
@@ -580,6 +598,7 @@ impl Flow {
             }
             (State::Success { until, token }, E::Tick) => {
                 if now >= until {
+                    self.intent = None;
                     self.state = State::Launching {
                         token: token.clone(),
                     };

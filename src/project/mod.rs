@@ -1,0 +1,592 @@
+//! An ASK CLI skill project (`--skill-dir`, `[skill] dir`): `ask-resources.json`,
+//! `skill-package/skill.json`, `skill-package/interactionModels/custom/<locale>.json` and the
+//! `lambda/` handler. Read once, checked here; a mistake names the file, the JSON path and why.
+
+pub mod nlu;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::config::ConfigError;
+use crate::protocol::account_linking::AccountLinkingRequest;
+
+/// Which runtime runs the handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    Node,
+    Python,
+}
+
+/// The Lambda handler to run locally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handler {
+    pub runtime: Runtime,
+    /// The code folder (`lambda/`), the process's working directory.
+    pub dir: PathBuf,
+    /// The module file (`index.js`, `lambda_function.py`).
+    pub file: PathBuf,
+    /// The exported function (`handler`, `lambda_handler`).
+    pub export: String,
+    /// The interpreter: `node`, or a Python from the project's venv or PATH.
+    pub interpreter: PathBuf,
+    /// The Lambda function name (from the ARN when there is one).
+    pub function_name: String,
+}
+
+/// Where the skill's requests go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// An HTTPS (or local HTTP) endpoint.
+    Https(String),
+    /// A Lambda function, run locally (`arn` as skill.json names it, when it does).
+    Lambda {
+        arn: Option<String>,
+        handler: Handler,
+    },
+}
+
+/// A slot of an intent and its type.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Slot {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub slot_type: String,
+}
+
+/// An intent with its sample utterances.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Intent {
+    pub name: String,
+    #[serde(default)]
+    pub slots: Vec<Slot>,
+    #[serde(default)]
+    pub samples: Vec<String>,
+}
+
+/// A custom slot type's values: (canonical value, synonyms).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotType {
+    pub name: String,
+    pub values: Vec<(String, Vec<String>)>,
+}
+
+/// One locale's interaction model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InteractionModel {
+    pub invocation_name: String,
+    pub intents: Vec<Intent>,
+    pub types: Vec<SlotType>,
+}
+
+/// A checked ASK CLI project.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Project {
+    pub root: PathBuf,
+    pub skill_id: Option<String>,
+    /// Skill name per locale (`publishingInformation.locales.<locale>.name`).
+    pub names: BTreeMap<String, String>,
+    pub endpoint: Endpoint,
+    pub models: BTreeMap<String, InteractionModel>,
+    /// Found in the project (`accountLinking.json` in the root or `skill-package/`).
+    pub account_linking: Option<AccountLinkingRequest>,
+}
+
+impl Project {
+    /// The locales the skill is published in, in skill.json order (sorted).
+    pub fn locales(&self) -> Vec<String> {
+        self.names.keys().cloned().collect()
+    }
+
+    /// The skill's name in `locale`, else in its first locale.
+    pub fn name_for(&self, locale: &str) -> &str {
+        self.names
+            .get(locale)
+            .or_else(|| self.names.values().next())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    /// The interaction model of `locale`.
+    pub fn model_for(&self, locale: &str) -> Option<&InteractionModel> {
+        self.models.get(locale)
+    }
+}
+
+// ---- file shapes ----------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct SkillJson {
+    manifest: Manifest,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Manifest {
+    publishing_information: PublishingInformation,
+    #[serde(default)]
+    apis: Option<Apis>,
+}
+
+#[derive(Deserialize)]
+struct PublishingInformation {
+    locales: BTreeMap<String, LocaleInfo>,
+}
+
+#[derive(Deserialize)]
+struct LocaleInfo {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Apis {
+    #[serde(default)]
+    custom: Option<CustomApi>,
+}
+
+#[derive(Deserialize)]
+struct CustomApi {
+    #[serde(default)]
+    endpoint: Option<EndpointJson>,
+}
+
+#[derive(Deserialize)]
+struct EndpointJson {
+    uri: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ModelFile {
+    interaction_model: ModelBody,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ModelBody {
+    language_model: LanguageModel,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LanguageModel {
+    invocation_name: String,
+    #[serde(default)]
+    intents: Vec<Intent>,
+    #[serde(default)]
+    types: Vec<TypeJson>,
+}
+
+#[derive(Deserialize)]
+struct TypeJson {
+    name: String,
+    #[serde(default)]
+    values: Vec<TypeValue>,
+}
+
+#[derive(Deserialize)]
+struct TypeValue {
+    name: TypeValueName,
+}
+
+#[derive(Deserialize)]
+struct TypeValueName {
+    value: String,
+    #[serde(default)]
+    synonyms: Vec<String>,
+}
+
+fn err(file: &Path, field: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        file: file.display().to_string(),
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Reads a JSON file into `T`; errors name the file and the JSON path.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| err(path, "(file)", e.to_string()))?;
+    let de = &mut serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner();
+        // serde's "missing field `x`" at a path: name the field itself.
+        let msg = inner.to_string();
+        let field = match msg
+            .split('`')
+            .nth(1)
+            .filter(|_| msg.starts_with("missing field"))
+        {
+            Some(missing) if field == "." => missing.to_owned(),
+            Some(missing) => format!("{field}.{missing}"),
+            None if field == "." => "(json)".to_owned(),
+            None => field,
+        };
+        err(
+            path,
+            field,
+            msg.split(" at line").next().unwrap_or(&msg).to_owned(),
+        )
+    })
+}
+
+/// A string at a JSON path, if there.
+fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
+}
+
+/// Reads and checks the project in `root`.
+pub fn load(root: &Path) -> Result<Project, ConfigError> {
+    if !root.is_dir() {
+        return Err(err(
+            root,
+            "(folder)",
+            "not a folder (expected an ASK CLI skill project)",
+        ));
+    }
+    // ask-resources.json (optional: defaults are the ASK CLI's).
+    let resources_path = root.join("ask-resources.json");
+    let resources: Value = if resources_path.exists() {
+        read_json(&resources_path)?
+    } else {
+        Value::Null
+    };
+    let profile = &resources["profiles"]["default"];
+    let under_root = |s: &str| root.join(s.trim_start_matches("./"));
+    let pkg = under_root(at(profile, &["skillMetadata", "src"]).unwrap_or("skill-package"));
+    let code = under_root(at(profile, &["code", "default", "src"]).unwrap_or("lambda"));
+    let skill_json_path = pkg.join("skill.json");
+    if !skill_json_path.exists() {
+        return Err(err(
+            &skill_json_path,
+            "(file)",
+            "missing: an ASK CLI project has skill-package/skill.json",
+        ));
+    }
+    let skill: SkillJson = read_json(&skill_json_path)?;
+    let names: BTreeMap<String, String> = skill
+        .manifest
+        .publishing_information
+        .locales
+        .into_iter()
+        .map(|(l, i)| (l, i.name))
+        .collect();
+    if names.is_empty() {
+        return Err(err(
+            &skill_json_path,
+            "manifest.publishingInformation.locales",
+            "no locales",
+        ));
+    }
+    let custom = skill.manifest.apis.and_then(|a| a.custom).ok_or_else(|| {
+        err(
+            &skill_json_path,
+            "manifest.apis.custom",
+            "missing: linkscreen runs custom skills",
+        )
+    })?;
+
+    // One interaction model per locale.
+    let mut models = BTreeMap::new();
+    for locale in names.keys() {
+        let p = pkg
+            .join("interactionModels")
+            .join("custom")
+            .join(format!("{locale}.json"));
+        if !p.exists() {
+            return Err(err(
+                &skill_json_path,
+                format!("manifest.publishingInformation.locales.{locale}"),
+                format!(
+                    "no interaction model for this locale (expected {})",
+                    p.display()
+                ),
+            ));
+        }
+        let m: ModelFile = read_json(&p)?;
+        let lm = m.interaction_model.language_model;
+        if lm.invocation_name.trim().is_empty() {
+            return Err(err(
+                &p,
+                "interactionModel.languageModel.invocationName",
+                "must not be empty",
+            ));
+        }
+        models.insert(
+            locale.clone(),
+            InteractionModel {
+                invocation_name: lm.invocation_name.trim().to_lowercase(),
+                intents: lm.intents,
+                types: lm
+                    .types
+                    .into_iter()
+                    .map(|t| SlotType {
+                        name: t.name,
+                        values: t
+                            .values
+                            .into_iter()
+                            .map(|v| (v.name.value, v.name.synonyms))
+                            .collect(),
+                    })
+                    .collect(),
+            },
+        );
+    }
+
+    let uri = custom.endpoint.map(|e| e.uri);
+    let endpoint = match uri {
+        Some(u) if u.starts_with("https://") || u.starts_with("http://") => Endpoint::Https(u),
+        other => {
+            // A Lambda ARN, or no endpoint yet (a project not deployed): run `lambda/` here.
+            let user_config = &profile["skillInfrastructure"]["userConfig"];
+            let runtime_name = at(user_config, &["runtime"]).unwrap_or("");
+            let handler_name = at(user_config, &["handler"]);
+            let handler = handler(&code, runtime_name, handler_name, &resources_path)?;
+            if let Some(arn) = &other
+                && !arn.starts_with("arn:aws:lambda:")
+            {
+                return Err(err(
+                    &skill_json_path,
+                    "manifest.apis.custom.endpoint.uri",
+                    format!("{arn:?} is neither an https URL nor a Lambda ARN"),
+                ));
+            }
+            Endpoint::Lambda {
+                handler: Handler {
+                    function_name: other
+                        .as_deref()
+                        .and_then(|a| a.split(':').nth(6))
+                        .unwrap_or("linkscreen-local")
+                        .to_owned(),
+                    ..handler
+                },
+                arn: other,
+            }
+        }
+    };
+
+    let skill_id = {
+        let states = root.join(".ask").join("ask-states.json");
+        if states.exists() {
+            let v: Value = read_json(&states)?;
+            at(&v, &["profiles", "default", "skillId"]).map(str::to_owned)
+        } else {
+            None
+        }
+    };
+
+    let mut account_linking = None;
+    for p in [
+        root.join("accountLinking.json"),
+        pkg.join("accountLinking.json"),
+    ] {
+        if p.exists() {
+            let text = std::fs::read_to_string(&p).map_err(|e| err(&p, "(file)", e.to_string()))?;
+            account_linking = Some(
+                AccountLinkingRequest::from_json(&text).map_err(|e| err(&p, e.field, e.reason))?,
+            );
+            break;
+        }
+    }
+
+    Ok(Project {
+        root: root.to_path_buf(),
+        skill_id,
+        names,
+        endpoint,
+        models,
+        account_linking,
+    })
+}
+
+/// Finds the handler: the runtime (from ask-resources.json, else the files present), the module
+/// file and its export, and the interpreter (the project's Python venv when it has one).
+fn handler(
+    code: &Path,
+    runtime: &str,
+    handler: Option<&str>,
+    resources: &Path,
+) -> Result<Handler, ConfigError> {
+    if !code.is_dir() {
+        return Err(err(
+            resources,
+            "profiles.default.code.default.src",
+            format!(
+                "{} is not a folder: the Lambda code is expected there",
+                code.display()
+            ),
+        ));
+    }
+    let rt = if runtime.starts_with("nodejs") {
+        Runtime::Node
+    } else if runtime.starts_with("python") {
+        Runtime::Python
+    } else if code.join("index.js").exists() || code.join("package.json").exists() {
+        Runtime::Node
+    } else if code.join("lambda_function.py").exists() {
+        Runtime::Python
+    } else {
+        return Err(err(
+            resources,
+            "profiles.default.skillInfrastructure.userConfig.runtime",
+            format!(
+                "cannot tell the runtime: set nodejs… or python…, or put index.js or lambda_function.py in {}",
+                code.display()
+            ),
+        ));
+    };
+    let default = match rt {
+        Runtime::Node => "index.handler",
+        Runtime::Python => "lambda_function.lambda_handler",
+    };
+    let spec = handler.unwrap_or(default);
+    let (module, export) = spec.rsplit_once('.').ok_or_else(|| {
+        err(
+            resources,
+            "profiles.default.skillInfrastructure.userConfig.handler",
+            format!("{spec:?} is not MODULE.FUNCTION"),
+        )
+    })?;
+    let ext = match rt {
+        Runtime::Node => ["js", "cjs", "mjs"].as_slice(),
+        Runtime::Python => ["py"].as_slice(),
+    };
+    let file = ext
+        .iter()
+        .map(|e| code.join(format!("{module}.{e}")))
+        .find(|p| p.exists())
+        .ok_or_else(|| {
+            err(
+                resources,
+                "profiles.default.skillInfrastructure.userConfig.handler",
+                format!(
+                    "the handler file {} does not exist",
+                    code.join(format!("{module}.{}", ext[0])).display()
+                ),
+            )
+        })?;
+    let interpreter = match rt {
+        Runtime::Node => {
+            // The project's own dependencies must be installed, as `ask deploy` would bundle them.
+            let pkg = code.join("package.json");
+            if pkg.exists() {
+                let v: Value = read_json(&pkg)?;
+                let deps = v["dependencies"].as_object().is_some_and(|d| !d.is_empty());
+                if deps && !code.join("node_modules").is_dir() {
+                    return Err(err(
+                        &pkg,
+                        "dependencies",
+                        format!(
+                            "not installed: run `npm install` in {} first",
+                            code.display()
+                        ),
+                    ));
+                }
+            }
+            PathBuf::from("node")
+        }
+        Runtime::Python => {
+            let root = code.parent().unwrap_or(code);
+            [
+                code.join(".venv"),
+                code.join("venv"),
+                root.join(".venv"),
+                root.join("venv"),
+            ]
+            .iter()
+            .map(|v| v.join("bin").join("python3"))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| PathBuf::from("python3"))
+        }
+    };
+    Ok(Handler {
+        runtime: rt,
+        dir: code.to_path_buf(),
+        file,
+        export: export.to_owned(),
+        interpreter,
+        function_name: String::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    fn project(skill_json: &str) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "skill-package/skill.json", skill_json);
+        write(
+            d.path(),
+            "skill-package/interactionModels/custom/en-US.json",
+            r#"{"interactionModel":{"languageModel":{"invocationName":"Ride Hailer","intents":[{"name":"BookRideIntent","slots":[{"name":"destination","type":"AMAZON.City"}],"samples":["book a ride to {destination}"]}]}}}"#,
+        );
+        write(
+            d.path(),
+            "lambda/index.js",
+            "exports.handler = async () => ({});",
+        );
+        d
+    }
+
+    const GOOD: &str = r#"{"manifest":{"publishingInformation":{"locales":{"en-US":{"name":"Ride Hailer"}}},"apis":{"custom":{"endpoint":{"uri":"arn:aws:lambda:us-east-1:123456789012:function:ride-hailer"}}}}}"#;
+
+    #[test]
+    fn a_lambda_project_without_ask_resources_uses_the_cli_defaults() {
+        let d = project(GOOD);
+        let p = load(d.path()).unwrap();
+        assert_eq!(p.name_for("en-US"), "Ride Hailer");
+        assert_eq!(p.model_for("en-US").unwrap().invocation_name, "ride hailer");
+        let Endpoint::Lambda { handler, arn } = &p.endpoint else {
+            panic!("{:?}", p.endpoint)
+        };
+        assert_eq!(handler.runtime, Runtime::Node);
+        assert_eq!(handler.export, "handler");
+        assert_eq!(handler.function_name, "ride-hailer");
+        assert!(arn.as_deref().unwrap().ends_with(":ride-hailer"));
+    }
+
+    #[test]
+    fn mistakes_name_the_file_and_the_json_path() {
+        let d =
+            project(r#"{"manifest":{"publishingInformation":{"locales":{"en-US":{"nam":"x"}}}}}"#);
+        let e = load(d.path()).unwrap_err();
+        assert!(e.file.ends_with("skill-package/skill.json"), "{e}");
+        assert_eq!(e.field, "manifest.publishingInformation.locales.en-US.name");
+        let d = project(
+            r#"{"manifest":{"publishingInformation":{"locales":{"en-US":{"name":"R"},"de-DE":{"name":"R"}}},"apis":{"custom":{}}}}"#,
+        );
+        let e = load(d.path()).unwrap_err();
+        assert_eq!(e.field, "manifest.publishingInformation.locales.de-DE");
+        assert!(e.reason.starts_with("no interaction model"), "{e}");
+        let d = project(GOOD);
+        write(
+            d.path(),
+            "ask-resources.json",
+            r#"{"profiles":{"default":{"skillInfrastructure":{"userConfig":{"runtime":"nodejs18.x","handler":"app.main"}}}}}"#,
+        );
+        let e = load(d.path()).unwrap_err();
+        assert_eq!(
+            e.field,
+            "profiles.default.skillInfrastructure.userConfig.handler"
+        );
+        assert!(e.reason.contains("app.js does not exist"), "{e}");
+        let d = project(GOOD);
+        write(d.path(), "skill-package/skill.json", "{\"manifest\": [}");
+        let e = load(d.path()).unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.reason.as_str()),
+            ("manifest[0]", "expected value"),
+            "a syntax error names where it is"
+        );
+    }
+}

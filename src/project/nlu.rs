@@ -1,0 +1,312 @@
+//! What Alexa understands from a typed utterance: "open X" / "launch X" / "start X" launch the
+//! skill; "ask X to …" / "tell X to …" / "ask X …" launch it with an intent, matched against the
+//! interaction model's sample utterances (`{slot}` placeholders catch words) and Amazon's built-in
+//! intents. No match: the model's AMAZON.FallbackIntent when it has one, else not understood.
+
+use super::InteractionModel;
+use crate::flow::IntentCall;
+
+/// What an utterance means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Understood {
+    /// Open the skill (LaunchRequest).
+    Launch,
+    /// Open the skill with this intent (IntentRequest).
+    Intent(IntentCall),
+    /// Several intents matched equally; the first is sent, as Alexa picks one.
+    Ambiguous(Vec<IntentCall>),
+    /// Not for this skill, or not understood.
+    NotUnderstood,
+}
+
+/// The skill's invocation name and (for a project) its interaction model.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Nlu {
+    pub invocation: String,
+    pub model: Option<InteractionModel>,
+}
+
+/// Words Alexa itself understands for the built-in intents a model lists without samples.
+const BUILT_IN: &[(&str, &[&str])] = &[
+    (
+        "AMAZON.HelpIntent",
+        &["help", "help me", "what can i do", "what can i say"],
+    ),
+    ("AMAZON.StopIntent", &["stop", "off", "shut up"]),
+    (
+        "AMAZON.CancelIntent",
+        &["cancel", "never mind", "forget it"],
+    ),
+    (
+        "AMAZON.YesIntent",
+        &["yes", "yeah", "yep", "sure", "i approve"],
+    ),
+    ("AMAZON.NoIntent", &["no", "nope", "no thanks"]),
+    ("AMAZON.NavigateHomeIntent", &["go home"]),
+];
+
+/// "Open X" in the device's languages.
+const LAUNCH: &[&[&str]] = &[
+    &["open"],
+    &["launch"],
+    &["start"],
+    &["enable"],
+    &["talk", "to"],
+    &["play"],
+    &["öffne"],
+    &["starte"],
+    &["ouvre"],
+    &["lance"],
+    &["apri"],
+    &["avvia"],
+    &["abre"],
+    &["abra"],
+    &["inicia"],
+];
+/// "Ask X to …" in the device's languages.
+const ASK: &[&[&str]] = &[
+    &["ask"],
+    &["tell"],
+    &["use"],
+    &["frag"],
+    &["frage"],
+    &["sag"],
+    &["demande", "à"],
+    &["dis", "à"],
+    &["chiedi", "a"],
+    &["pergunte", "ao"],
+    &["pide", "a"],
+    &["vraag"],
+];
+/// Words between the invocation name and what is asked ("ask X *to* book a ride").
+const CONNECTORS: &[&str] = &[
+    "to", "and", "for", "if", "whether", "zu", "ob", "de", "om", "te",
+];
+
+fn words(s: &str) -> Vec<String> {
+    s.to_lowercase()
+        .replace(
+            |c: char| !c.is_alphanumeric() && c != '\'' && c != '{' && c != '}',
+            " ",
+        )
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Matches `said` against a sample: literal words must match, `{slot}` takes one or more words.
+/// Returns the slot values, or None.
+fn match_sample(sample: &[String], said: &[String]) -> Option<Vec<(String, String)>> {
+    fn go(s: &[String], w: &[String], out: &mut Vec<(String, String)>) -> bool {
+        match s.first() {
+            None => w.is_empty(),
+            Some(tok) if tok.starts_with('{') && tok.ends_with('}') => {
+                let name = tok.trim_matches(|c| c == '{' || c == '}').to_owned();
+                // Shortest first, so literal words after the slot anchor it.
+                for n in 1..=w.len() {
+                    out.push((name.clone(), w[..n].join(" ")));
+                    if go(&s[1..], &w[n..], out) {
+                        return true;
+                    }
+                    out.pop();
+                }
+                false
+            }
+            Some(tok) => w.first() == Some(tok) && go(&s[1..], &w[1..], out),
+        }
+    }
+    let mut out = vec![];
+    go(sample, said, &mut out).then_some(out)
+}
+
+impl Nlu {
+    /// Understands one utterance ("Alexa, ask Ride Hailer to book a ride to the airport").
+    pub fn understand(&self, text: &str) -> Understood {
+        let mut w = words(text);
+        if w.first().is_some_and(|x| x == "alexa") {
+            w.remove(0);
+        }
+        let inv = words(&self.invocation);
+        let starts = |w: &[String], verb: &[&str]| {
+            w.len() >= verb.len() + inv.len()
+                && w[..verb.len()].iter().zip(verb).all(|(a, b)| a == b)
+                && w[verb.len()..verb.len() + inv.len()] == inv[..]
+        };
+        for verb in LAUNCH {
+            if starts(&w, verb) && w.len() == verb.len() + inv.len() {
+                return Understood::Launch;
+            }
+        }
+        for verb in ASK.iter().chain(LAUNCH) {
+            if starts(&w, verb) {
+                let mut rest = w[verb.len() + inv.len()..].to_vec();
+                if rest
+                    .first()
+                    .is_some_and(|x| CONNECTORS.contains(&x.as_str()))
+                {
+                    rest.remove(0);
+                }
+                return if rest.is_empty() {
+                    Understood::Launch
+                } else {
+                    self.intent(&rest.join(" "))
+                };
+            }
+        }
+        Understood::NotUnderstood
+    }
+
+    /// Matches words said inside the skill against the interaction model.
+    pub fn intent(&self, said: &str) -> Understood {
+        let Some(m) = &self.model else {
+            return Understood::NotUnderstood;
+        };
+        let said = words(said);
+        // Every match, scored by how many literal words it needed (more: more specific).
+        let mut hits: Vec<(usize, IntentCall)> = vec![];
+        for intent in &m.intents {
+            let mut samples: Vec<Vec<String>> = intent.samples.iter().map(|s| words(s)).collect();
+            if let Some((_, builtin)) = BUILT_IN.iter().find(|(n, _)| *n == intent.name) {
+                samples.extend(builtin.iter().map(|s| words(s)));
+            }
+            let best = samples
+                .iter()
+                .filter_map(|s| {
+                    let slots = match_sample(s, &said)?;
+                    let literal = s.iter().filter(|t| !t.starts_with('{')).count();
+                    Some((literal, slots))
+                })
+                .max_by_key(|(l, _)| *l);
+            if let Some((literal, slots)) = best {
+                hits.push((
+                    literal,
+                    IntentCall {
+                        name: intent.name.clone(),
+                        slots: intent
+                            .slots
+                            .iter()
+                            .map(|s| {
+                                let v = slots
+                                    .iter()
+                                    .find(|(n, _)| n.eq_ignore_ascii_case(&s.name))
+                                    .map(|(_, v)| v.clone());
+                                (s.name.clone(), v)
+                            })
+                            .collect(),
+                    },
+                ));
+            }
+        }
+        hits.sort_by_key(|(l, _)| std::cmp::Reverse(*l));
+        match hits.as_slice() {
+            [] => match m.intents.iter().find(|i| i.name == "AMAZON.FallbackIntent") {
+                Some(f) => Understood::Intent(IntentCall {
+                    name: f.name.clone(),
+                    slots: vec![],
+                }),
+                None => Understood::NotUnderstood,
+            },
+            [(_, one)] => Understood::Intent(one.clone()),
+            [(a, first), (b, _), ..] if a > b => Understood::Intent(first.clone()),
+            many => {
+                let top = many[0].0;
+                Understood::Ambiguous(
+                    many.iter()
+                        .filter(|(l, _)| *l == top)
+                        .map(|(_, c)| c.clone())
+                        .collect(),
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::{Intent, Slot};
+
+    fn nlu() -> Nlu {
+        Nlu {
+            invocation: "ride hailer".into(),
+            model: Some(InteractionModel {
+                invocation_name: "ride hailer".into(),
+                intents: vec![
+                    Intent {
+                        name: "BookRideIntent".into(),
+                        slots: vec![
+                            Slot {
+                                name: "destination".into(),
+                                slot_type: "AMAZON.City".into(),
+                            },
+                            Slot {
+                                name: "time".into(),
+                                slot_type: "AMAZON.TIME".into(),
+                            },
+                        ],
+                        samples: vec![
+                            "book a ride to {destination}".into(),
+                            "book a ride to {destination} at {time}".into(),
+                            "get me a car".into(),
+                        ],
+                    },
+                    Intent {
+                        name: "AMAZON.HelpIntent".into(),
+                        slots: vec![],
+                        samples: vec![],
+                    },
+                ],
+                types: vec![],
+            }),
+        }
+    }
+
+    fn call(name: &str, slots: &[(&str, Option<&str>)]) -> Understood {
+        Understood::Intent(IntentCall {
+            name: name.into(),
+            slots: slots
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.map(str::to_owned)))
+                .collect(),
+        })
+    }
+
+    #[test]
+    fn invocation_phrases_launch_or_carry_an_intent() {
+        let n = nlu();
+        assert_eq!(n.understand("Alexa, open Ride Hailer"), Understood::Launch);
+        assert_eq!(n.understand("launch ride hailer."), Understood::Launch);
+        assert_eq!(
+            n.understand("Alexa, ask Ride Hailer to book a ride to the airport at 5 pm"),
+            call(
+                "BookRideIntent",
+                &[("destination", Some("the airport")), ("time", Some("5 pm"))]
+            )
+        );
+        assert_eq!(
+            n.understand("tell ride hailer get me a car"),
+            call("BookRideIntent", &[("destination", None), ("time", None)])
+        );
+        assert_eq!(
+            n.understand("ask ride hailer for help"),
+            call("AMAZON.HelpIntent", &[])
+        );
+        assert_eq!(n.understand("open taxi"), Understood::NotUnderstood);
+        assert_eq!(
+            n.understand("ask ride hailer to sing"),
+            Understood::NotUnderstood,
+            "no fallback intent in this model"
+        );
+    }
+
+    #[test]
+    fn the_fallback_intent_catches_what_nothing_else_does() {
+        let mut n = nlu();
+        n.model.as_mut().unwrap().intents.push(Intent {
+            name: "AMAZON.FallbackIntent".into(),
+            slots: vec![],
+            samples: vec![],
+        });
+        assert_eq!(n.intent("sing a song"), call("AMAZON.FallbackIntent", &[]));
+    }
+}
