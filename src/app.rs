@@ -74,9 +74,28 @@ pub fn run(a: RunArgs) -> i32 {
     crate::device::run_command(a)
 }
 
-pub fn kiosk(_a: KioskArgs) -> i32 {
-    eprintln!("linkscreen: kiosk is not built yet; use `linkscreen run`");
-    exit::USAGE
+/// `linkscreen kiosk`: `run`, fullscreen and touch first, resetting itself for each visitor.
+pub fn kiosk(a: KioskArgs) -> i32 {
+    if a.idle_reset == 0 || a.answer_secs == 0 {
+        eprintln!("linkscreen: --idle-reset and --answer-secs must be at least 1 second");
+        return exit::USAGE;
+    }
+    if let Some(pin) = &a.exit_pin
+        && (pin.is_empty() || !pin.chars().all(|c| c.is_ascii_digit()))
+    {
+        eprintln!("linkscreen: --exit-pin: digits only, found {pin:?}");
+        return exit::USAGE;
+    }
+    crate::device::run_kiosk(
+        a.run,
+        crate::device::KioskOptions {
+            times: crate::flow::Kiosk {
+                idle_ms: a.idle_reset * 1000,
+                answer_ms: a.answer_secs * 1000,
+            },
+            exit_pin: a.exit_pin,
+        },
+    )
 }
 
 pub fn shoot(a: ShootArgs) -> i32 {

@@ -110,15 +110,20 @@ pub struct RunArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct KioskArgs {
+    /// Everything `run` takes (device, locale, --lan, --headless, --script, …).
     #[command(flatten)]
-    pub common: Common,
-    #[arg(long, default_value = crate::protocol::viewport::DEFAULT_PROFILE)]
-    pub device: String,
-    /// Return to home after this many seconds without a touch.
-    #[arg(long, default_value_t = 90)]
+    pub run: RunArgs,
+    /// Back to the home screen after this many seconds without a touch (unlinking what the
+    /// visitor linked).
+    #[arg(long, default_value_t = 90, value_name = "SECS")]
     pub idle_reset: u64,
-    #[arg(long)]
-    pub lan: bool,
+    /// After a completed journey the skill's answer shows this long, then the link is revoked
+    /// and deleted and the home screen waits for the next visitor.
+    #[arg(long, default_value_t = 15, value_name = "SECS")]
+    pub answer_secs: u64,
+    /// The PIN that leaves the kiosk after Ctrl+Shift+Q (without one, the key combination alone).
+    #[arg(long, value_name = "DIGITS")]
+    pub exit_pin: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]

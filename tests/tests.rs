@@ -20,3 +20,6 @@ mod pages;
 
 #[path = "it/project.rs"]
 mod project;
+
+#[path = "it/kiosk.rs"]
+mod kiosk;

@@ -21,7 +21,6 @@ use std::time::Duration;
 
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
 use crate::config::Config;
 use crate::protocol::account_linking::{AccessTokenScheme, AccountLinkingRequest, GrantType};
@@ -115,6 +114,8 @@ pub struct Shared {
     pub http: reqwest::Client,
     pub waiters: linking::Waiters,
     pub attempts: phone::Attempts,
+    /// How many times a server task died and was restarted.
+    pub restarts: std::sync::atomic::AtomicU32,
 }
 
 impl Shared {
@@ -149,18 +150,31 @@ pub struct Running {
     pub addr: SocketAddr,
     pub base_url: String,
     pub shared: Arc<Shared>,
-    stop: Vec<oneshot::Sender<()>>,
+    stop: tokio::sync::watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The server tasks the supervisors run now (and ran before).
+    servers: Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
 }
 
 impl Running {
     /// Stops accepting, lets in-flight requests finish, and waits for the server tasks.
     pub async fn stop(mut self) {
-        for s in self.stop.drain(..) {
-            let _ = s.send(());
-        }
+        let _ = self.stop.send(true);
         for t in self.tasks.drain(..) {
             let _ = t.await;
+        }
+    }
+
+    /// Fault injection: kills the running server tasks as a crash would; the supervisors
+    /// restart them (see [`Shared::restarts`]).
+    pub fn crash_servers(&self) {
+        for s in self
+            .servers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
+            s.abort();
         }
     }
 }
@@ -272,24 +286,21 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
         http,
         waiters: Default::default(),
         attempts: Default::default(),
+        restarts: Default::default(),
     });
     let app = router(shared.clone(), opts.parts);
 
-    let mut stop = vec![];
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut tasks = vec![];
+    let servers: Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>> = Default::default();
     for l in std::iter::once(listener).chain(lan_listener) {
-        let (tx, rx) = oneshot::channel::<()>();
-        let app = app.clone();
-        tasks.push(tokio::spawn(async move {
-            let serve = axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                });
-            if let Err(e) = serve.await {
-                tracing::error!("backend server stopped: {e}");
-            }
-        }));
-        stop.push(tx);
+        tasks.push(tokio::spawn(supervise(
+            l,
+            app.clone(),
+            stopped.clone(),
+            shared.clone(),
+            servers.clone(),
+        )));
     }
     tracing::info!("backend listening on {base_url}");
     Ok(Running {
@@ -298,7 +309,61 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
         shared,
         stop,
         tasks,
+        servers,
     })
+}
+
+/// Serves on `listener` and restarts the server (on the same address) whenever its task dies,
+/// until `stopped` turns true: a fault in the backend never leaves the device talking to nothing.
+async fn supervise(
+    listener: TcpListener,
+    app: axum::Router,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+    shared: Arc<Shared>,
+    servers: Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+) {
+    let Ok(addr) = listener.local_addr() else {
+        return;
+    };
+    let mut listener = Some(listener);
+    loop {
+        let l = match listener.take() {
+            Some(l) => l,
+            None => match TcpListener::bind(addr).await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::error!("backend: cannot listen on {addr} again: {e}; retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    continue;
+                }
+            },
+        };
+        let mut signal = stopped.clone();
+        let app = app.clone();
+        let server = tokio::spawn(async move {
+            axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move {
+                    let _ = signal.wait_for(|s| *s).await;
+                })
+                .await
+        });
+        servers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(server.abort_handle());
+        let outcome = server.await;
+        if *stopped.borrow_and_update() {
+            return;
+        }
+        match outcome {
+            Ok(Ok(())) => tracing::error!("backend server on {addr} ended; restarting"),
+            Ok(Err(e)) => tracing::error!("backend server on {addr} failed: {e}; restarting"),
+            Err(e) => tracing::error!("backend server task on {addr} died ({e}); restarting"),
+        }
+        shared
+            .restarts
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 fn display_addr(a: SocketAddr) -> String {

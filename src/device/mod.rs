@@ -8,7 +8,7 @@ mod run;
 pub mod script;
 pub mod signin;
 
-pub use run::run_command;
+pub use run::{KioskOptions, run_command, run_kiosk};
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -52,6 +52,8 @@ pub struct DeviceSetup {
     pub lambda: Option<std::sync::Arc<crate::clients::lambda::LambdaRunner>>,
     /// What the device understands of utterances (invocation name, interaction model).
     pub nlu: crate::project::nlu::Nlu,
+    /// Kiosk mode (`linkscreen kiosk`): idle reset, unlink after a journey, attract screen.
+    pub kiosk: Option<crate::flow::Kiosk>,
     pub http: reqwest::Client,
     pub log: EventLog,
 }
@@ -145,7 +147,21 @@ pub fn spawn(setup: DeviceSetup, publish: impl Fn(Frame) + Send + Sync + 'static
         long_poll: setup.linking.metadata.linkscreen_long_poll,
         jitter_seed: rand::random(),
         personal_linking: setup.personal_linking,
+        kiosk: setup.kiosk,
     });
+    if setup.kiosk.is_some() {
+        // The idle check: once a second, while the device runs.
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                every.tick().await;
+                if tx.send(Event::IdleCheck).is_err() {
+                    break;
+                }
+            }
+        });
+    }
     // The device's own browser has its own cookie jar, apart from any phone's.
     let browser = Browser::with_agent(
         "Mozilla/5.0 (Linux; Android 11; AEO) AppleWebKit/537.36 (KHTML, like Gecko) linkscreen-device",
@@ -204,8 +220,8 @@ impl Runtime {
         loop {
             tokio::select! {
                 x = xrx.recv() => match x {
-                    Some(Input::Event(ev)) => { self.acked += 1; self.event(ev) }
-                    Some(Input::Browse(m)) => { self.acked += 1; self.browse(m) }
+                    Some(Input::Event(ev)) => { self.acked += 1; self.flow.touched(self.now()); self.event(ev) }
+                    Some(Input::Browse(m)) => { self.acked += 1; self.flow.touched(self.now()); self.browse(m) }
                     // Everyone holding a DeviceInput is gone: the device is switched off.
                     None => break,
                 },
@@ -229,6 +245,10 @@ impl Runtime {
             &s.invocation,
             &s.household,
         );
+        if s.kiosk.is_some() && scene == Scene::Home {
+            // The attract screen invites the next visitor.
+            m.body = crate::locale::tr("device.attract", &s.locale, &[("skill_name", &s.invocation)]);
+        }
         if matches!(scene, Scene::Login | Scene::Terms | Scene::Consent) {
             m.page = self
                 .session
@@ -497,6 +517,20 @@ impl Runtime {
                 self.open_sign_in(device_code, verification_uri_complete);
             }
             Effect::CloseSignIn => self.session = None,
+            Effect::Unlink { person } => {
+                let s = setup.clone();
+                tokio::spawn(async move {
+                    for p in [Some(String::new()), person].into_iter().flatten() {
+                        match s.linking.unlink(&p).await {
+                            Ok(()) => s.log.emit("unlink", json!({"person_id": p})),
+                            Err(e) => s.log.emit(
+                                "error",
+                                json!({"step": "unlink", "reason": e.to_string()}),
+                            ),
+                        }
+                    }
+                });
+            }
         }
     }
 }

@@ -67,6 +67,14 @@ pub struct Prepare {
     /// Recognized speaker's profile name.
     pub speaker: Option<String>,
     pub open_browser: bool,
+    pub kiosk: Option<crate::flow::Kiosk>,
+}
+
+/// `linkscreen kiosk`'s options beyond `run`'s.
+#[derive(Debug, Clone)]
+pub struct KioskOptions {
+    pub times: crate::flow::Kiosk,
+    pub exit_pin: Option<String>,
 }
 
 pub async fn prepare(
@@ -222,6 +230,7 @@ pub async fn prepare(
             open_browser: opts.open_browser,
             lambda,
             nlu,
+            kiosk: opts.kiosk,
             http,
             log,
         },
@@ -230,6 +239,15 @@ pub async fn prepare(
 }
 
 pub fn run_command(a: RunArgs) -> i32 {
+    run_with(a, None)
+}
+
+/// `linkscreen kiosk`: `run` in kiosk mode.
+pub fn run_kiosk(a: RunArgs, k: KioskOptions) -> i32 {
+    run_with(a, Some(k))
+}
+
+fn run_with(a: RunArgs, kiosk: Option<KioskOptions>) -> i32 {
     let mut cfg = match crate::app::load_config(a.common.config.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
@@ -256,9 +274,9 @@ pub fn run_command(a: RunArgs) -> i32 {
         .build()
         .expect("tokio runtime starts");
     if a.headless {
-        headless(a, cfg, profile, log, &rt)
+        headless(a, cfg, profile, log, &rt, kiosk)
     } else {
-        windowed(a, cfg, profile, log, &rt)
+        windowed(a, cfg, profile, log, &rt, kiosk)
     }
 }
 
@@ -467,6 +485,7 @@ fn headless(
     profile: DeviceProfile,
     log: EventLog,
     rt: &tokio::runtime::Runtime,
+    kiosk: Option<KioskOptions>,
 ) -> i32 {
     let dir = a.frames.clone().unwrap_or_else(|| PathBuf::from("frames"));
     if let Err(e) = std::fs::create_dir_all(&dir) {
@@ -482,6 +501,8 @@ fn headless(
                 );
             }
         },
+        // A kiosk has no end: it runs until --timeout.
+        None if kiosk.is_some() => vec![],
         None => END_SCENES.to_vec(),
     };
     let steps = match &a.script {
@@ -504,6 +525,7 @@ fn headless(
             lan: a.lan,
             speaker: a.speaker.clone(),
             open_browser: false,
+            kiosk: kiosk.as_ref().map(|k| k.times),
         },
     )) {
         Ok(x) => x,
@@ -546,11 +568,13 @@ fn headless(
             code => code,
         },
         None => {
-            if !input.say(&utterance, &nlu, &log) {
+            // A kiosk waits for its visitors; `run` says the first utterance itself.
+            if (kiosk.is_none() || a.say.is_some()) && !input.say(&utterance, &nlu, &log) {
                 log.emit("error", serde_json::json!({"step": "say", "reason": format!("Alexa did not understand {utterance:?}")}));
             }
             match d.wait_for(&until, a.timeout.unwrap_or(900)) {
                 Ok(Ok(())) => exit::OK,
+                Ok(Err(_)) if until.is_empty() => exit::OK,
                 Ok(Err(seen)) => fail(
                     exit::PEER,
                     format!(
@@ -827,6 +851,7 @@ fn windowed(
     profile: DeviceProfile,
     log: EventLog,
     rt: &tokio::runtime::Runtime,
+    kiosk: Option<KioskOptions>,
 ) -> i32 {
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         return fail(
@@ -844,7 +869,8 @@ fn windowed(
         &Prepare {
             lan: a.lan,
             speaker: a.speaker.clone(),
-            open_browser: true,
+            open_browser: kiosk.is_none(),
+            kiosk: kiosk.as_ref().map(|k| k.times),
         },
     )) {
         Ok(x) => x,
@@ -858,13 +884,22 @@ fn windowed(
     view::set_profile(&app, &profile, scale);
     let nlu = setup.nlu.clone();
     let weak = app.as_weak();
+    // The scale in force and the last frame (a kiosk rescales to fill its display).
+    let shown: std::sync::Arc<std::sync::Mutex<(f32, Option<super::UiModel>)>> =
+        std::sync::Arc::new(std::sync::Mutex::new((scale, None)));
     let input = {
         let _g = rt.enter();
+        let shown = shown.clone();
         super::spawn(setup, move |f| {
-            let _ =
-                weak.upgrade_in_event_loop(move |app| view::apply(&app, &profile, scale, &f.model));
+            let shown = shown.clone();
+            let _ = weak.upgrade_in_event_loop(move |app| {
+                let mut g = shown.lock().unwrap_or_else(|p| p.into_inner());
+                view::apply(&app, &profile, g.0, &f.model);
+                g.1 = Some(f.model);
+            });
         })
     };
+    let _fit = kiosk.as_ref().map(|_| fit_to_window(&app, profile, shown.clone()));
     {
         let input = input.clone();
         let weak = app.as_weak();
@@ -886,6 +921,9 @@ fn windowed(
                 });
             }
         });
+    }
+    if let Some(k) = &kiosk {
+        kiosk_window(&app, k.exit_pin.clone(), &log);
     }
     {
         let b = app.global::<crate::view::ui::Browser>();
@@ -909,4 +947,86 @@ fn windowed(
     };
     rt.block_on(running.stop());
     code
+}
+
+/// Kiosk window: fullscreen, no cursor, no closing; Ctrl+Shift+Q (then the PIN, when one is set)
+/// is the only way out.
+fn kiosk_window(app: &AppWindow, pin: Option<String>, log: &EventLog) {
+    use crate::view::ui::{Device, Kiosk};
+    app.window().set_fullscreen(true);
+    app.global::<Device>().set_kiosk(true);
+    app.window()
+        .on_close_requested(|| slint::CloseRequestResponse::KeepWindowShown);
+    let k = app.global::<Kiosk>();
+    k.set_active(true);
+    k.set_pin_label(crate::locale::tr("device.kiosk_pin", "en-US", &[]).into());
+    let typed = std::rc::Rc::new(std::cell::RefCell::new(String::new()));
+    let (weak, log) = (app.as_weak(), log.clone());
+    k.on_key(move |key| {
+        let Some(app) = weak.upgrade() else { return };
+        let k = app.global::<Kiosk>();
+        let mut t = typed.borrow_mut();
+        let leave = |log: &EventLog| {
+            log.emit("kiosk_exit", serde_json::json!({}));
+            let _ = slint::quit_event_loop();
+        };
+        match (key.as_str(), &pin) {
+            ("exit", None) => leave(&log),
+            ("exit", Some(_)) => {
+                t.clear();
+                k.set_pin_prompt(true);
+            }
+            ("\n", Some(p)) => {
+                let ok = crate::backend::crypto::secret_eq(&t, p);
+                t.clear();
+                k.set_pin_prompt(false);
+                if ok {
+                    leave(&log);
+                } else {
+                    log.emit("kiosk_exit", serde_json::json!({"refused": "wrong PIN"}));
+                }
+            }
+            ("\u{1b}", _) => {
+                t.clear();
+                k.set_pin_prompt(false);
+            }
+            ("\u{8}", _) => {
+                t.pop();
+            }
+            (d, _) if d.len() == 1 && d.chars().all(|c| c.is_ascii_digit()) => t.push_str(d),
+            _ => {}
+        }
+        k.set_pin_dots("•".repeat(t.chars().count()).into());
+    });
+}
+
+/// Kiosk: scales the device screen to fill the window (a fullscreen display of any size),
+/// re-rendering the last frame (the QR code included) at the new size.
+fn fit_to_window(
+    app: &AppWindow,
+    profile: DeviceProfile,
+    shown: std::sync::Arc<std::sync::Mutex<(f32, Option<super::UiModel>)>>,
+) -> slint::Timer {
+    let timer = slint::Timer::default();
+    let weak = app.as_weak();
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_millis(250),
+        move || {
+            let Some(app) = weak.upgrade() else { return };
+            let size = app.window().size();
+            let sf = app.window().scale_factor();
+            let (w, h) = (size.width as f32 / sf, size.height as f32 / sf);
+            let fit = (w / profile.width as f32).min(h / profile.height as f32);
+            let mut g = shown.lock().unwrap_or_else(|p| p.into_inner());
+            if fit > 0.0 && (fit - g.0).abs() > 0.01 {
+                g.0 = fit;
+                view::set_profile(&app, &profile, fit);
+                if let Some(m) = &g.1 {
+                    view::apply(&app, &profile, fit, m);
+                }
+            }
+        },
+    );
+    timer
 }

@@ -143,6 +143,8 @@ pub enum Event {
     PageShown(PageKind),
     /// The device's browser was closed: back to the QR code.
     TapCloseSignIn,
+    /// Kiosk mode: the runtime's once-a-second check for an idle screen.
+    IdleCheck,
 }
 
 /// Something the runtime must do.
@@ -177,6 +179,9 @@ pub enum Effect {
     },
     /// Close the device's browser.
     CloseSignIn,
+    /// Kiosk mode: revoke and delete the links made in this journey (account-level, and the
+    /// picked person's), so the next visitor starts unlinked.
+    Unlink { person: Option<String> },
 }
 
 /// Where the journey is.
@@ -233,6 +238,17 @@ pub struct FlowConfig {
     pub jitter_seed: u64,
     /// The skill supports personal account linking: "Sign in using this device" asks who first.
     pub personal_linking: bool,
+    /// Kiosk mode: reset for the next visitor.
+    pub kiosk: Option<Kiosk>,
+}
+
+/// Kiosk timings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kiosk {
+    /// Back to home after this long without a touch.
+    pub idle_ms: Millis,
+    /// After a completed journey, the skill's answer shows this long, then unlink and home.
+    pub answer_ms: Millis,
 }
 
 /// The state machine.
@@ -254,6 +270,12 @@ pub struct Flow {
     /// The intent the journey started with; `SendLaunch` sends it as an IntentRequest (read by
     /// the runtime). Cleared once linking succeeds: the skill then launches.
     pub intent: Option<IntentCall>,
+    /// When the user last touched, spoke or typed (kiosk idle reset).
+    last_input: Millis,
+    /// Kiosk: when the skill's answer after a completed journey gives way to home.
+    reset_at: Option<Millis>,
+    /// The person whose link this journey made (kept for the kiosk's unlink).
+    linked_person: Option<String>,
 }
 
 impl Flow {
@@ -270,6 +292,9 @@ impl Flow {
             picked: None,
             open_sign_in_next: false,
             intent: None,
+            last_input: 0,
+            reset_at: None,
+            linked_person: None,
         }
     }
 
@@ -387,8 +412,61 @@ impl Flow {
         }
     }
 
+    /// The user touched, spoke or typed (kiosk idle reset counts from here).
+    pub fn touched(&mut self, now: Millis) {
+        self.last_input = now;
+    }
+
+    /// Kiosk: back to home for the next visitor, unlinking what this journey linked.
+    fn kiosk_reset(&mut self) -> Vec<Effect> {
+        let mut fx = vec![Effect::CancelPoll];
+        if self.granted {
+            fx.push(Effect::Unlink {
+                person: self.linked_person.take(),
+            });
+        }
+        self.state = State::Home;
+        self.granted = false;
+        self.picked = None;
+        self.intent = None;
+        self.reset_at = None;
+        fx
+    }
+
     /// Feeds one event in; returns what the runtime must do.
     pub fn handle(&mut self, event: Event, now: Millis) -> Vec<Effect> {
+        if let Some(k) = self.cfg.kiosk {
+            match (&self.state, &event) {
+                (State::Home, _) => {}
+                (_, Event::IdleCheck) if now.saturating_sub(self.last_input) >= k.idle_ms => {
+                    return self.kiosk_reset();
+                }
+                // Home after a completed journey: the next visitor starts unlinked.
+                (_, Event::TapHome) if self.granted => return self.kiosk_reset(),
+                (State::SkillResponse(_), Event::Tick)
+                    if self.reset_at.is_some_and(|at| now >= at) =>
+                {
+                    return self.kiosk_reset();
+                }
+                _ => {}
+            }
+        }
+        let fx = self.step(event, now);
+        if !matches!(self.state, State::SkillResponse(_)) {
+            self.reset_at = None;
+        }
+        // Kiosk: the skill's answer after a completed journey shows for a while, then resets.
+        if let (Some(k), State::SkillResponse(_), true, None) =
+            (self.cfg.kiosk, &self.state, self.granted, self.reset_at)
+        {
+            let at = now + k.answer_ms;
+            self.reset_at = Some(at);
+            return fx.into_iter().chain([Effect::WakeAt(at)]).collect();
+        }
+        fx
+    }
+
+    fn step(&mut self, event: Event, now: Millis) -> Vec<Effect> {
         use Event as E;
         let state = self.state.clone();
         if matches!(
@@ -509,6 +587,7 @@ impl Flow {
                 },
             ) if g == epoch => {
                 self.granted = true;
+                self.linked_person = self.picked.clone();
                 let until = now + SUCCESS_HOLD_MS;
                 self.state = State::Success {
                     until,

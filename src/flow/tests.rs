@@ -10,6 +10,7 @@ fn cfg(required: bool) -> FlowConfig {
         long_poll: false,
         jitter_seed: 7,
         personal_linking: false,
+        kiosk: None,
     }
 }
 
@@ -665,4 +666,74 @@ fn personal_linking_picks_a_profile_then_signs_in_with_a_person_bound_code() {
     f.handle(Event::TapSignInHere, 1);
     assert_eq!(f.handle(Event::TapBack, 2), vec![Effect::RequestCode]);
     assert_eq!(f.picked, None);
+}
+
+fn kiosk_flow() -> Flow {
+    Flow::new(FlowConfig {
+        kiosk: Some(Kiosk {
+            idle_ms: 60_000,
+            answer_ms: 10_000,
+        }),
+        ..cfg(true)
+    })
+}
+
+#[test]
+fn kiosk_resets_to_home_when_idle_and_unlinks_only_what_was_linked() {
+    let mut f = kiosk_flow();
+    f.touched(0);
+    f.handle(Event::Invoked, 0);
+    f.handle(Event::LinkFetched { token: None }, 0);
+    f.handle(Event::CodeIssued(code(0)), 0);
+    assert!(
+        f.handle(Event::IdleCheck, 59_999).is_empty(),
+        "not idle yet"
+    );
+    f.touched(30_000);
+    assert!(f.handle(Event::IdleCheck, 60_000).is_empty(), "a touch restarts the count");
+    assert_eq!(f.handle(Event::IdleCheck, 90_000), vec![Effect::CancelPoll]);
+    assert_eq!(f.scene(), Scene::Home, "nothing linked: nothing to unlink");
+    assert!(f.handle(Event::IdleCheck, 200_000).is_empty(), "home stays home");
+}
+
+#[test]
+fn kiosk_shows_the_answer_then_unlinks_and_goes_home() {
+    let mut f = kiosk_flow();
+    f.handle(Event::Invoked, 0);
+    f.handle(Event::LinkFetched { token: None }, 0);
+    f.handle(Event::CodeIssued(code(0)), 0);
+    let g = epoch(&f);
+    f.handle(
+        Event::PollGranted {
+            epoch: g,
+            access_token: "t".into(),
+        },
+        1_000,
+    );
+    f.handle(Event::Tick, 1_000 + SUCCESS_HOLD_MS);
+    let fx = f.handle(Event::SkillAnswered(SkillAnswer::default()), 4_000);
+    assert_eq!(fx, vec![Effect::WakeAt(14_000)], "the answer shows for answer_ms");
+    assert_eq!(f.scene(), Scene::SkillResponse);
+    assert!(f.handle(Event::Tick, 13_999).is_empty());
+    assert_eq!(
+        f.handle(Event::Tick, 14_000),
+        vec![Effect::CancelPoll, Effect::Unlink { person: None }]
+    );
+    assert_eq!(f.scene(), Scene::Home);
+    // The next visitor's journey asks to link again, and Home after it unlinks at once.
+    f.handle(Event::Invoked, 20_000);
+    f.handle(Event::LinkFetched { token: None }, 20_000);
+    f.handle(Event::CodeIssued(code(20_000)), 20_000);
+    let g = epoch(&f);
+    f.handle(
+        Event::PollGranted {
+            epoch: g,
+            access_token: "t".into(),
+        },
+        21_000,
+    );
+    assert_eq!(
+        f.handle(Event::TapHome, 21_500),
+        vec![Effect::CancelPoll, Effect::Unlink { person: None }]
+    );
 }
