@@ -3,7 +3,23 @@
 use clap::Parser;
 use linkscreen::cli::{Cli, Command, exit};
 
+/// glibc raises its mmap threshold each time a large block is freed, after which the frames,
+/// PNG buffers and password hashes a long-running kiosk allocates again and again are carved
+/// from the heap and kept: RSS grew ~1 MB per journey (110 MB to 205 MB over 90 journeys,
+/// with the live heap at ~22 MB). A fixed threshold hands large blocks back to the system.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_memory_returnable() {
+    // SAFETY: mallopt only changes allocator tuning; called first thing, before other threads.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_memory_returnable() {}
+
 fn main() {
+    keep_memory_returnable();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("LINKSCREEN_LOG")

@@ -12,9 +12,13 @@ use serde_json::{Value, json};
 pub struct EventLog {
     start: Instant,
     out: Option<Arc<Mutex<std::fs::File>>>,
-    /// Also keep them in memory (for the emulator panel and tests).
-    pub memory: Arc<Mutex<Vec<Value>>>,
+    /// The most recent events, also in memory (for scripts' `phone` step and the emulator's
+    /// panel): at most [`MEMORY_EVENTS`], so a kiosk running for days does not grow.
+    pub memory: Arc<Mutex<std::collections::VecDeque<Value>>>,
 }
+
+/// How many recent events [`EventLog::memory`] keeps.
+pub const MEMORY_EVENTS: usize = 1000;
 
 const SECRET_KEYS: &[&str] = &[
     "accessToken",
@@ -76,10 +80,11 @@ impl EventLog {
             let _ = writeln!(f, "{obj}");
             let _ = f.flush();
         }
-        self.memory
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(obj);
+        let mut m = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        if m.len() >= MEMORY_EVENTS {
+            m.pop_front();
+        }
+        m.push_back(obj);
     }
 }
 
@@ -96,5 +101,16 @@ mod tests {
             "abcd…[redacted 12 chars]"
         );
         assert_eq!(v["list"][0]["refresh_token"], "xyzw…[redacted 7 chars]");
+    }
+
+    #[test]
+    fn memory_keeps_only_the_most_recent_events() {
+        let log = EventLog::new(None).unwrap();
+        for i in 0..MEMORY_EVENTS + 5 {
+            log.emit("n", json!({"i": i}));
+        }
+        let m = log.memory.lock().unwrap();
+        assert_eq!(m.len(), MEMORY_EVENTS);
+        assert_eq!(m.front().unwrap()["i"], 5);
     }
 }

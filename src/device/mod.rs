@@ -247,7 +247,11 @@ impl Runtime {
         );
         if s.kiosk.is_some() && scene == Scene::Home {
             // The attract screen invites the next visitor.
-            m.body = crate::locale::tr("device.attract", &s.locale, &[("skill_name", &s.invocation)]);
+            m.body = crate::locale::tr(
+                "device.attract",
+                &s.locale,
+                &[("skill_name", &s.invocation)],
+            );
         }
         if matches!(scene, Scene::Login | Scene::Terms | Scene::Consent) {
             m.page = self
@@ -523,10 +527,9 @@ impl Runtime {
                     for p in [Some(String::new()), person].into_iter().flatten() {
                         match s.linking.unlink(&p).await {
                             Ok(()) => s.log.emit("unlink", json!({"person_id": p})),
-                            Err(e) => s.log.emit(
-                                "error",
-                                json!({"step": "unlink", "reason": e.to_string()}),
-                            ),
+                            Err(e) => s
+                                .log
+                                .emit("error", json!({"step": "unlink", "reason": e.to_string()})),
                         }
                     }
                 });

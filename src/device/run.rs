@@ -899,7 +899,9 @@ fn windowed(
             });
         })
     };
-    let _fit = kiosk.as_ref().map(|_| fit_to_window(&app, profile, shown.clone()));
+    let _fit = kiosk
+        .as_ref()
+        .map(|_| fit_to_window(&app, profile, shown.clone()));
     {
         let input = input.clone();
         let weak = app.as_weak();

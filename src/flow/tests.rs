@@ -690,10 +690,16 @@ fn kiosk_resets_to_home_when_idle_and_unlinks_only_what_was_linked() {
         "not idle yet"
     );
     f.touched(30_000);
-    assert!(f.handle(Event::IdleCheck, 60_000).is_empty(), "a touch restarts the count");
+    assert!(
+        f.handle(Event::IdleCheck, 60_000).is_empty(),
+        "a touch restarts the count"
+    );
     assert_eq!(f.handle(Event::IdleCheck, 90_000), vec![Effect::CancelPoll]);
     assert_eq!(f.scene(), Scene::Home, "nothing linked: nothing to unlink");
-    assert!(f.handle(Event::IdleCheck, 200_000).is_empty(), "home stays home");
+    assert!(
+        f.handle(Event::IdleCheck, 200_000).is_empty(),
+        "home stays home"
+    );
 }
 
 #[test]
@@ -712,7 +718,11 @@ fn kiosk_shows_the_answer_then_unlinks_and_goes_home() {
     );
     f.handle(Event::Tick, 1_000 + SUCCESS_HOLD_MS);
     let fx = f.handle(Event::SkillAnswered(SkillAnswer::default()), 4_000);
-    assert_eq!(fx, vec![Effect::WakeAt(14_000)], "the answer shows for answer_ms");
+    assert_eq!(
+        fx,
+        vec![Effect::WakeAt(14_000)],
+        "the answer shows for answer_ms"
+    );
     assert_eq!(f.scene(), Scene::SkillResponse);
     assert!(f.handle(Event::Tick, 13_999).is_empty());
     assert_eq!(

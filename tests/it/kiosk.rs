@@ -15,8 +15,16 @@ fn kiosk(script: &str, extra: &[&str]) -> (Device, i32) {
     let events = dir.path().join("events.jsonl").display().to_string();
     let db = dir.path().join("k.db").display().to_string();
     let mut args = vec![
-        "kiosk", "--headless", "--script", &script, "--frames", &frames, "--events", &events,
-        "--db", &db,
+        "kiosk",
+        "--headless",
+        "--script",
+        &script,
+        "--frames",
+        &frames,
+        "--events",
+        &events,
+        "--db",
+        &db,
     ];
     args.extend_from_slice(extra);
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
@@ -83,7 +91,15 @@ async fn a_dead_server_task_is_restarted_on_the_same_address() {
     let env = Env::start().await;
     let running = env.running.as_ref().unwrap();
     let url = format!("{}/.well-known/oauth-authorization-server", env.base());
-    assert!(env.http.get(&url).send().await.unwrap().status().is_success());
+    assert!(
+        env.http
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
     running.crash_servers();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -101,7 +117,10 @@ async fn a_dead_server_task_is_restarted_on_the_same_address() {
         if restarted == 1 && ok {
             break;
         }
-        assert!(Instant::now() < deadline, "not restarted (restarts: {restarted})");
+        assert!(
+            Instant::now() < deadline,
+            "not restarted (restarts: {restarted})"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
