@@ -331,6 +331,8 @@ async fn supervise(
             Some(l) => l,
             None => match TcpListener::bind(addr).await {
                 Ok(l) => l,
+                // Running was dropped meanwhile: nobody wants this server any more.
+                Err(_) if stopped.has_changed().is_err() => return,
                 Err(e) => {
                     tracing::error!("backend: cannot listen on {addr} again: {e}; retrying");
                     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -352,7 +354,8 @@ async fn supervise(
             .unwrap_or_else(|p| p.into_inner())
             .push(server.abort_handle());
         let outcome = server.await;
-        if *stopped.borrow_and_update() {
+        // Stopped, or Running dropped (its sender gone): not a crash, no restart.
+        if *stopped.borrow_and_update() || stopped.has_changed().is_err() {
             return;
         }
         match outcome {

@@ -853,7 +853,12 @@ fn windowed(
     rt: &tokio::runtime::Runtime,
     kiosk: Option<KioskOptions>,
 ) -> i32 {
-    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+    // Slint's linuxkms backend (the `linuxkms` feature) draws without X or Wayland.
+    let kms = std::env::var("SLINT_BACKEND").is_ok_and(|b| b.starts_with("linuxkms"));
+    if !kms
+        && std::env::var_os("DISPLAY").is_none()
+        && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    {
         return fail(
             exit::USAGE,
             "no display found (DISPLAY and WAYLAND_DISPLAY are unset). Use `linkscreen run --headless --frames DIR` to run without one.",

@@ -124,3 +124,25 @@ async fn a_dead_server_task_is_restarted_on_the_same_address() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_backend_is_not_restarted_and_frees_its_port() {
+    let mut env = Env::start().await;
+    let running = env.running.take().unwrap();
+    let (addr, shared) = (running.addr, running.shared.clone());
+    drop(running);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let listener = loop {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => break l,
+            Err(e) => assert!(Instant::now() < deadline, "port still taken: {e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(
+        shared.restarts.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "dropping Running is a stop, not a crash"
+    );
+    drop(listener);
+}
