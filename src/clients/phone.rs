@@ -89,10 +89,8 @@ pub fn decode(content_type: Option<&str>, body: &[u8]) -> String {
         .and_then(label_in)
         .or_else(|| {
             let l = head.to_ascii_lowercase();
-            l.find("<meta").and_then(|_| {
-                l.match_indices("<meta").find_map(|(i, _)| {
-                    label_in(&l[i..l[i..].find('>').map(|e| i + e + 1).unwrap_or(l.len())])
-                })
+            l.match_indices("<meta").find_map(|(i, _)| {
+                label_in(&l[i..l[i..].find('>').map(|e| i + e + 1).unwrap_or(l.len())])
             })
         })
         .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))

@@ -330,10 +330,7 @@ impl Runtime {
             }
             signin::Todo::Restart => {
                 if let State::Prompt { code, .. } = &self.flow.state {
-                    let fallback = code.verification_uri_complete.clone().unwrap_or_else(|| {
-                        format!("{}?user_code={}", code.verification_uri, code.user_code)
-                    });
-                    let device_code = code.device_code.clone();
+                    let (device_code, fallback) = (code.device_code.clone(), code.complete_uri());
                     self.open_sign_in(device_code, fallback);
                 }
             }

@@ -443,7 +443,6 @@ impl SignIn {
         {
             return PageKind::Finishing;
         }
-        let has = |k: ItemKind| p.items.iter().any(|i| i.kind == k);
         if p.items
             .iter()
             .any(|i| i.kind == ItemKind::Field && i.input_type == "password")
@@ -468,8 +467,7 @@ impl SignIn {
                 i.kind == ItemKind::Button && ws.iter().any(|w| i.text.to_lowercase().contains(w))
             })
         };
-        if has(ItemKind::Button)
-            && button(&["allow", "authorize", "approve", "accept"])
+        if button(&["allow", "authorize", "approve", "accept"])
             && button(&["deny", "decline", "cancel", "don't allow"])
         {
             return PageKind::Consent;

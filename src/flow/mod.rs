@@ -47,6 +47,16 @@ pub enum PageKind {
     Finishing,
 }
 
+impl LinkCode {
+    /// Where the code leads: `verification_uri_complete`, else the verification URI with the
+    /// user code (the QR payload and the device's sign-in fallback).
+    pub fn complete_uri(&self) -> String {
+        self.verification_uri_complete
+            .clone()
+            .unwrap_or_else(|| format!("{}?user_code={}", self.verification_uri, self.user_code))
+    }
+}
+
 /// Which peer failed, so a retry repeats the right step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -743,10 +753,7 @@ impl Flow {
 fn open_sign_in(code: &LinkCode) -> Effect {
     Effect::OpenSignIn {
         device_code: code.device_code.clone(),
-        verification_uri_complete: code
-            .verification_uri_complete
-            .clone()
-            .unwrap_or_else(|| format!("{}?user_code={}", code.verification_uri, code.user_code)),
+        verification_uri_complete: code.complete_uri(),
     }
 }
 

@@ -86,19 +86,23 @@ pub fn fixture_page(subject: Subject, locale: &str, touch: bool) -> Option<model
 
 /// The fixture state shown for a scene.
 pub fn fixture(scene: Scene, locale: &str) -> State {
-    let browser = |kind| State::Prompt {
+    // The link prompt, showing the QR code or the device's browser on a page of `view`.
+    let prompt = |view| State::Prompt {
         code: LinkCode {
             device_code: "fixture".into(),
             user_code: "WDJB-MJHT".into(),
             verification_uri: "http://127.0.0.1:8686/device".into(),
-            verification_uri_complete: None,
+            verification_uri_complete: Some(
+                "http://127.0.0.1:8686/device?user_code=WDJB-MJHT".into(),
+            ),
             expires_at: 600_000,
             interval_ms: 5_000,
         },
         skill_speech: None,
         epoch: 1,
-        view: crate::flow::View::Browser(kind),
+        view,
     };
+    let browser = |kind| prompt(crate::flow::View::Browser(kind));
     match scene {
         Scene::Login => browser(PageKind::Login),
         Scene::Terms => browser(PageKind::Terms),
@@ -106,21 +110,7 @@ pub fn fixture(scene: Scene, locale: &str) -> State {
         Scene::Linking => browser(PageKind::Finishing),
         Scene::Home => State::Home,
         Scene::Invoking => State::Invoking { token: None },
-        Scene::LinkPrompt => State::Prompt {
-            code: LinkCode {
-                device_code: "fixture".into(),
-                user_code: "WDJB-MJHT".into(),
-                verification_uri: "http://127.0.0.1:8686/device".into(),
-                verification_uri_complete: Some(
-                    "http://127.0.0.1:8686/device?user_code=WDJB-MJHT".into(),
-                ),
-                expires_at: 600_000,
-                interval_ms: 5_000,
-            },
-            skill_speech: None,
-            epoch: 1,
-            view: crate::flow::View::Qr,
-        },
+        Scene::LinkPrompt => prompt(crate::flow::View::Qr),
         Scene::ProfilePicker => State::Picking { skill_speech: None },
         Scene::Success => State::Success {
             until: FIXTURE_NOW + 2_000,

@@ -143,9 +143,7 @@ pub fn build(
                 &[("time", &mmss(code.expires_at.saturating_sub(now)))],
             );
             m.primary_label = t("device.sign_in_here");
-            m.qr_payload = Some(code.verification_uri_complete.clone().unwrap_or_else(|| {
-                format!("{}?user_code={}", code.verification_uri, code.user_code)
-            }));
+            m.qr_payload = Some(code.complete_uri());
         }
         State::Picking { .. } => {
             m.title = t("device.who_title");
