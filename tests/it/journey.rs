@@ -65,6 +65,21 @@ impl Device {
         Self::start_in(dir, &args)
     }
 
+    /// Runs `script` on a device with `toml` as its config (both written into its own temp dir)
+    /// and `extra` arguments; returns the device and its exit code.
+    pub fn run_script(toml: &str, script: &str, extra: &[&str]) -> (Device, i32) {
+        let dir = tempfile::tempdir().unwrap();
+        let (cfg, path) = (dir.path().join("ls.toml"), dir.path().join("s.script"));
+        std::fs::write(&cfg, toml).unwrap();
+        std::fs::write(&path, script).unwrap();
+        let (cfg, path) = (cfg.display().to_string(), path.display().to_string());
+        let mut args = vec!["--config", cfg.as_str(), "--script", path.as_str()];
+        args.extend_from_slice(extra);
+        let mut dev = Self::start_in(dir, &args);
+        let code = dev.wait_exit();
+        (dev, code)
+    }
+
     pub fn events_path(&self) -> PathBuf {
         self.dir.path().join("events.jsonl")
     }
@@ -464,30 +479,17 @@ async fn device_grant_mode_runs_rfc8628_against_an_idp_found_by_discovery() {
 /// profile, the sign-in happens in the device's own browser, and LaunchRequests carry
 /// `context.System.person` only for a recognized speaker.
 fn personal_run(speaker: Option<&str>, script_tail: &str) -> (Device, i32) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("ls.toml"),
+    let extra = match speaker {
+        Some(s) => vec!["--speaker", s],
+        None => vec![],
+    };
+    Device::run_script(
         "[account_linking]\npersonal_linking = true\nrequired = false\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("p.script"),
-        format!(
+        &format!(
             "say Alexa, open Ride Hailer\nwait link-prompt 30\ntap Sign in using this device\nwait profile-picker 10\nexpect Who’s signing in?\npick Annie\nwait login 30\nfill Email annie@example.com\nfill Password ride-hailer\nsubmit\nwait terms 30\nsubmit Accept\nwait consent 30\nsubmit Allow\nwait success 30\n{script_tail}"
         ),
+        &extra,
     )
-    .unwrap();
-    let cfg = dir.path().join("ls.toml").display().to_string();
-    let script = dir.path().join("p.script").display().to_string();
-    let mut args = vec!["--config", &cfg, "--script", &script];
-    if let Some(s) = speaker {
-        args.extend(["--speaker", s]);
-    }
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut dev = Device::start_in(dir, &refs);
-    let code = dev.wait_exit();
-    (dev, code)
 }
 
 fn skill_requests(dev: &Device) -> Vec<serde_json::Value> {

@@ -34,22 +34,10 @@ fn copy_project(name: &str, to: &Path) -> PathBuf {
 
 /// Runs a script on a device for `project` with `toml` as config.
 fn run(project: &Path, toml: &str, script: &str, extra: &[&str]) -> (Device, i32) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("ls.toml"), toml).unwrap();
-    std::fs::write(dir.path().join("s.script"), script).unwrap();
-    let mut args: Vec<String> = vec![
-        "--config".into(),
-        dir.path().join("ls.toml").display().to_string(),
-        "--script".into(),
-        dir.path().join("s.script").display().to_string(),
-        "--skill-dir".into(),
-        project.display().to_string(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut dev = Device::start_in(dir, &refs);
-    let code = dev.wait_exit();
-    (dev, code)
+    let dir = project.display().to_string();
+    let mut args = vec!["--skill-dir", dir.as_str()];
+    args.extend_from_slice(extra);
+    Device::run_script(toml, script, &args)
 }
 
 fn of_type(dev: &Device, t: &str) -> Vec<serde_json::Value> {

@@ -5,21 +5,6 @@ use std::process::Command;
 
 use crate::journey::{Device, free_port};
 
-/// Runs `script` (after the common opening) on a device with `toml` as its config.
-fn run_script(toml: &str, script: &str, extra: &[&str]) -> (Device, i32) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("ls.toml"), toml).unwrap();
-    std::fs::write(dir.path().join("s.script"), script).unwrap();
-    let cfg = dir.path().join("ls.toml").display().to_string();
-    let script = dir.path().join("s.script").display().to_string();
-    let mut args = vec!["--config".to_owned(), cfg, "--script".to_owned(), script];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut dev = Device::start_in(dir, &refs);
-    let code = dev.wait_exit();
-    (dev, code)
-}
-
 const OPEN: &str = "say Alexa, open Ride Hailer\nwait link-prompt 30\ntap Sign in using this device\nwait login 30\n";
 
 fn scenes(dev: &Device) -> Vec<String> {
@@ -32,7 +17,7 @@ fn scenes(dev: &Device) -> Vec<String> {
 
 #[test]
 fn wrong_password_shows_the_servers_error_then_the_link_completes_on_the_device() {
-    let (dev, code) = run_script(
+    let (dev, code) = Device::run_script(
         "",
         &format!(
             "{OPEN}fill Email annie@example.com\nfill password not-her-password\nsubmit Sign in\n\
@@ -97,7 +82,7 @@ fn wrong_password_shows_the_servers_error_then_the_link_completes_on_the_device(
 
 #[test]
 fn deny_on_the_consent_page_shows_access_denied() {
-    let (dev, code) = run_script(
+    let (dev, code) = Device::run_script(
         "",
         &format!(
             "{OPEN}fill Email annie@example.com\nfill password ride-hailer\nsubmit\nwait terms 30\n\
@@ -178,7 +163,7 @@ async fn a_server_down_mid_login_shows_an_error_with_retry_and_the_device_keeps_
          expect Can’t reach 127.0.0.1:{dead}\ntap Try again\nexpect Can’t reach 127.0.0.1:{dead}\n\
          tap Back\nexpect Sign in to Example ID\ntap Close\nwait link-prompt 10\nexpect Code expires in\n"
     );
-    let (dev, code) = tokio::task::block_in_place(|| run_script(&toml, &script, &[]));
+    let (dev, code) = tokio::task::block_in_place(|| Device::run_script(&toml, &script, &[]));
     assert_eq!(code, 0, "the script ran to its end: no hang, no crash");
     let events = dev.events();
     let refused = events
