@@ -106,6 +106,13 @@ pub struct RunArgs {
     /// Write the script's shots as the goldens instead of comparing.
     #[arg(long, requires = "check")]
     pub update: bool,
+    /// Start with a fault switched on (repeatable): slow-auth, deny, network-down,
+    /// short-expiry, skill-error, skill-invalid-json. The emulator's panel toggles them live.
+    #[arg(long = "fault", value_name = "FAULT", value_parser = parse_fault)]
+    pub faults: Vec<crate::backend::faults::Fault>,
+    /// The device screen alone, without the emulator's frame and side panel.
+    #[arg(long)]
+    pub no_panel: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -173,4 +180,9 @@ pub struct ShootArgs {
     /// Internal: render only shard K of N (`K/N`), for parallel workers.
     #[arg(long, hide = true)]
     pub shard: Option<String>,
+}
+
+fn parse_fault(s: &str) -> Result<crate::backend::faults::Fault, String> {
+    use crate::backend::faults::Fault;
+    Fault::from_id(s).ok_or_else(|| format!("unknown fault {s:?} (one of {})", Fault::names()))
 }

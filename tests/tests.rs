@@ -23,3 +23,6 @@ mod project;
 
 #[path = "it/kiosk.rs"]
 mod kiosk;
+
+#[path = "it/emulator.rs"]
+mod emulator;

@@ -7,6 +7,8 @@
 
 use std::sync::Arc;
 
+use super::faults::{self, Fault};
+
 use argon2::Argon2;
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
@@ -145,6 +147,9 @@ async fn authorize(State(s): S, Query(q): Query<AuthorizeQuery>) -> Result<Respo
     let fail = |e: &str| redirect_with(&redirect_uri, &[("error", e), ("state", &state)]);
     if q.response_type.as_deref() != Some("code") {
         return Ok(fail("unsupported_response_type"));
+    }
+    if s.faults.is_on(Fault::Deny) {
+        return Ok(fail("access_denied"));
     }
     let scope = q.scope.unwrap_or_else(|| "profile".into());
     if scope.split(' ').any(|sc| !SCOPES.contains(&sc)) {
@@ -481,10 +486,15 @@ fn issue_tokens(s: &Shared, uid: i64, scope: &str) -> Result<TokenResponse, OAut
     let access = crypto::random_token(32);
     let refresh = crypto::random_token(32);
     let now = s.now_ms();
+    let lifetime = if s.faults.is_on(Fault::ShortExpiry) {
+        faults::SHORT_EXPIRY_S
+    } else {
+        ACCESS_TOKEN_LIFETIME_S
+    };
     let c = s.store.conn();
     c.execute(
         "INSERT INTO rh_tokens (token_hash, kind, user_id, client_id, scope, expires_at) VALUES (?1, 'access', ?2, ?3, ?4, ?5)",
-        params![crypto::sha256_hex(&access), uid, SAMPLE_CLIENT_ID, scope, now + ACCESS_TOKEN_LIFETIME_S * 1000],
+        params![crypto::sha256_hex(&access), uid, SAMPLE_CLIENT_ID, scope, now + lifetime * 1000],
     )?;
     c.execute(
         "INSERT INTO rh_tokens (token_hash, kind, user_id, client_id, scope, expires_at) VALUES (?1, 'refresh', ?2, ?3, ?4, NULL)",
@@ -493,13 +503,16 @@ fn issue_tokens(s: &Shared, uid: i64, scope: &str) -> Result<TokenResponse, OAut
     Ok(TokenResponse {
         access_token: access,
         token_type: "Bearer".into(),
-        expires_in: Some(ACCESS_TOKEN_LIFETIME_S as u64),
+        expires_in: Some(lifetime as u64),
         refresh_token: Some(refresh),
         scope: Some(scope.into()),
     })
 }
 
 async fn token(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response, OAuthError> {
+    if s.faults.is_on(Fault::SlowAuth) {
+        tokio::time::sleep(std::time::Duration::from_millis(faults::SLOW_TOKEN_MS)).await;
+    }
     let f =
         Form::parse(&headers, &body).map_err(|e| oauth("invalid_request", Some(e.to_string())))?;
     authenticate_client(&s, &headers, &f)?;

@@ -104,6 +104,58 @@ pub async fn token_request(
     }
 }
 
+/// Runs a token request to the skill's server, timed: the observer gets a `token_exchange`
+/// event and the conformance report what real Alexa would make of it.
+pub async fn observed(
+    s: &super::Shared,
+    grant: &'static str,
+    request: impl std::future::Future<Output = Result<TokenResponse, ExchangeError>>,
+) -> Result<TokenResponse, ExchangeError> {
+    use super::conformance as c;
+    let url = s
+        .account_linking
+        .access_token_url
+        .clone()
+        .unwrap_or_default();
+    let started = std::time::Instant::now();
+    let out = request.await;
+    let took = started.elapsed();
+    let timed_out = matches!(out, Err(ExchangeError::Timeout));
+    let mut found = vec![];
+    if !matches!(
+        out,
+        Err(ExchangeError::NoTokenUrl | ExchangeError::Unreachable(_))
+    ) {
+        found.push(c::check_token_time(&url, grant, took, timed_out));
+    }
+    match &out {
+        Ok(t) => {
+            s.note(
+                "token_exchange",
+                serde_json::json!({"grant_type": grant, "url": url, "result": "ok", "elapsed_ms": took.as_millis() as u64,
+                    "expires_in": t.expires_in, "refresh_token": t.refresh_token.is_some(), "scope": t.scope}),
+            );
+            found.extend(c::check_token_response(
+                t.expires_in,
+                t.refresh_token.is_some(),
+                s.account_linking.default_token_expiration_in_seconds,
+                grant,
+            ));
+        }
+        Err(e) => {
+            s.note(
+                "token_exchange",
+                serde_json::json!({"grant_type": grant, "url": url, "result": "error", "elapsed_ms": took.as_millis() as u64, "reason": e.to_string()}),
+            );
+            if !timed_out {
+                found.push(c::check_token_error(&url, grant, &e.to_string()));
+            }
+        }
+    }
+    s.conform(found);
+    out
+}
+
 /// Exchanges an authorization code (RFC 6749 §4.1.3, RFC 7636 §4.5).
 pub async fn exchange_code(
     http: &reqwest::Client,

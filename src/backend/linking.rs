@@ -187,14 +187,14 @@ enum PollState {
 fn poll_state(s: &Shared, hash: &str) -> Result<PollState, OAuthError> {
     let now = s.now_ms();
     let c = s.store.conn();
-    let row: Option<(String, i64, Option<i64>)> = c
+    let row: Option<(String, i64, Option<i64>, Option<String>)> = c
         .query_row(
-            "SELECT status, expires_at, link_id FROM device_codes WHERE device_code_hash = ?1",
+            "SELECT status, expires_at, link_id, failure FROM device_codes WHERE device_code_hash = ?1",
             [hash],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;
-    let Some((status, expires_at, link_id)) = row else {
+    let Some((status, expires_at, link_id, failure)) = row else {
         return Err(oauth("invalid_grant", Some("unknown device_code".into())));
     };
     match status.as_str() {
@@ -218,6 +218,14 @@ fn poll_state(s: &Shared, hash: &str) -> Result<PollState, OAuthError> {
             }
         }
         "denied" => Ok(PollState::Denied),
+        // The token exchange with the skill's server failed: this code cannot link any more.
+        "failed" => Err(oauth(
+            "invalid_grant",
+            Some(format!(
+                "linking failed: {}",
+                failure.unwrap_or_else(|| "the token exchange failed".into())
+            )),
+        )),
         "consumed" => Err(oauth(
             "invalid_grant",
             Some("device_code was already used".into()),
@@ -403,6 +411,7 @@ async fn sign_in(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Respons
     };
     let url = super::phone::authorization_redirect(&s, Some(&hash), &person_id, None)
         .map_err(|e| oauth("server_error", Some(e.message)))?;
+    s.probe_redirects();
     Ok(no_store(axum::Json(
         serde_json::json!({"authorization_url": url}),
     )))
@@ -447,7 +456,13 @@ async fn get_link(
     }
     let (access, expires_at) = match (expires_at, refresh) {
         (Some(e), Some(rt)) if e <= now + 5_000 => {
-            match exchange::refresh(&s.http, &s.account_linking, &rt).await {
+            match exchange::observed(
+                &s,
+                "refresh_token",
+                exchange::refresh(&s.http, &s.account_linking, &rt),
+            )
+            .await
+            {
                 Ok(mut t) => {
                     if t.refresh_token.is_none() {
                         t.refresh_token = Some(rt);

@@ -4,9 +4,11 @@
 //! sample Ride Hailer authorization server and the sample Ride Hailer skill.
 
 pub mod auth_server;
+pub mod conformance;
 pub mod crypto;
 pub mod error;
 pub mod exchange;
+pub mod faults;
 pub mod form;
 pub mod html;
 pub mod linking;
@@ -116,7 +118,19 @@ pub struct Shared {
     pub attempts: phone::Attempts,
     /// How many times a server task died and was restarted.
     pub restarts: std::sync::atomic::AtomicU32,
+    /// Faults switched on (the designer's emulator).
+    pub faults: Arc<faults::Faults>,
+    /// What real Alexa would reject or warn about in this set-up.
+    pub report: conformance::Report,
+    /// The redirect URIs were probed at the authorization endpoint (once per run), by this task.
+    probed: std::sync::atomic::AtomicBool,
+    probe: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Who hears about token exchanges and conformance findings (the device's event log).
+    observer: std::sync::OnceLock<Observer>,
 }
+
+/// Receives backend events: `(type, fields)`, secrets not yet redacted.
+pub type Observer = Arc<dyn Fn(&str, serde_json::Value) + Send + Sync>;
 
 impl Shared {
     /// Alexa's redirect URL for this emulator: `http://HOST:PORT/api/skill/link/<VendorId>`.
@@ -129,6 +143,136 @@ impl Shared {
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
     }
+
+    /// Sets who hears about token exchanges and findings (once).
+    /// Findings made before (the configuration's, at start) are replayed to it.
+    pub fn observe(&self, o: Observer) {
+        if self.observer.set(o).is_ok() {
+            for f in self.report.findings() {
+                self.note("conformance", serde_json::to_value(&f).unwrap_or_default());
+            }
+        }
+    }
+
+    /// Tells the observer about something that happened.
+    pub fn note(&self, kind: &str, fields: serde_json::Value) {
+        if let Some(o) = self.observer.get() {
+            o(kind, fields);
+        }
+    }
+
+    /// Records conformance findings; new ones go to the observer as `conformance` events.
+    pub fn conform(&self, fs: impl IntoIterator<Item = conformance::Finding>) {
+        for f in fs {
+            if self.report.add(&f) {
+                match f.level {
+                    conformance::Level::Pass => {}
+                    _ => tracing::warn!("conformance: {}: {} ({})", f.rule, f.message, f.evidence),
+                }
+                self.note("conformance", serde_json::to_value(&f).unwrap_or_default());
+            }
+        }
+    }
+
+    /// Once per run, asks the authorization endpoint whether it accepts the emulator's and
+    /// Alexa's three redirect URIs (an authorization request per URI, redirects not followed).
+    pub fn probe_redirects(self: &Arc<Self>) {
+        use std::sync::atomic::Ordering;
+        let al = &self.account_linking;
+        if al.grant_type != GrantType::AuthCode || self.probed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let vendor = &self.config.backend.vendor_id;
+        let mut uris = vec![self.redirect_uri()];
+        uris.extend(
+            [
+                "https://pitangui.amazon.com",
+                "https://layla.amazon.com",
+                "https://alexa.amazon.co.jp",
+            ]
+            .map(|h| format!("{h}/api/skill/link/{vendor}")),
+        );
+        let me = self.clone();
+        let task = tokio::spawn(async move {
+            for uri in uris {
+                let f = match me.probe_one(&uri).await {
+                    Ok((status, snippet)) => {
+                        conformance::check_redirect_uri(&uri, status, &snippet)
+                    }
+                    Err(e) => {
+                        tracing::debug!("redirect probe {uri}: {e}");
+                        continue;
+                    }
+                };
+                me.conform([f]);
+            }
+        });
+        *self.probe.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
+    }
+
+    /// Waits (at most 10 s) for the redirect-URI probe, so a report read now is complete.
+    pub async fn settle(&self) {
+        let task = self.probe.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(t) = task {
+            let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+        }
+    }
+
+    async fn probe_one(&self, redirect_uri: &str) -> Result<(u16, String), String> {
+        let al = &self.account_linking;
+        let mut url = url::Url::parse(&al.authorization_url).map_err(|e| e.to_string())?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("response_type", "code")
+                .append_pair("client_id", &al.client_id)
+                .append_pair(
+                    "state",
+                    &format!("linkscreen-probe-{}", crypto::random_token(8)),
+                )
+                .append_pair("redirect_uri", redirect_uri);
+            if !al.scopes.is_empty() {
+                q.append_pair("scope", &al.scope_string());
+            }
+            if al.pkce {
+                q.append_pair(
+                    "code_challenge",
+                    &crypto::pkce_challenge(&crypto::random_token(32)),
+                )
+                .append_pair("code_challenge_method", "S256");
+            }
+        }
+        let r = self
+            .http
+            .get(url)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = r.status().as_u16();
+        let body = r.text().await.unwrap_or_default();
+        Ok((status, page_gist(&body)))
+    }
+}
+
+/// A page's title (or its first words), for evidence.
+fn page_gist(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let pick = |sel: &str| {
+        scraper::Selector::parse(sel).ok().and_then(|s| {
+            doc.select(&s)
+                .map(|e| e.text().collect::<Vec<_>>().join(" "))
+                .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+                .find(|t| !t.is_empty())
+        })
+    };
+    let mut t = pick("h1")
+        .or_else(|| pick("title"))
+        .or_else(|| pick("body"))
+        .unwrap_or_default();
+    if t.chars().count() > 120 {
+        t = t.chars().take(120).collect::<String>() + "…";
+    }
+    t
 }
 
 /// Why the backend could not start.
@@ -287,7 +431,18 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
         waiters: Default::default(),
         attempts: Default::default(),
         restarts: Default::default(),
+        faults: Default::default(),
+        report: Default::default(),
+        probed: Default::default(),
+        probe: Default::default(),
+        observer: Default::default(),
     });
+    // The user's own configuration: are its URLs what Alexa accepts?
+    if cfg.account_linking.request.is_some()
+        && shared.account_linking.grant_type == GrantType::AuthCode
+    {
+        shared.conform(conformance::check_urls(&shared.account_linking));
+    }
     let app = router(shared.clone(), opts.parts);
 
     let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::error::{PageError, page};
 use super::form::Form;
 use super::html::alexa_page;
-use super::{Shared, crypto, exchange, linking};
+use super::{Shared, conformance, crypto, exchange, linking};
 use crate::protocol::account_linking::GrantType;
 
 type S = State<Arc<Shared>>;
@@ -245,6 +245,7 @@ async fn device_link(
         Err(msg) => return Ok((StatusCode::NOT_FOUND, entry_form(Some(msg), "")).into_response()),
     };
     let url = authorization_redirect(&s, Some(&pending.hash), &pending.person_id, None)?;
+    s.probe_redirects();
     Ok(Redirect::to(&url).into_response())
 }
 
@@ -295,7 +296,10 @@ async fn redirect_handler(
             "This sign-in link is invalid, expired or was already used. Start again from your device.",
         )
     };
-    let state = cb.state.ok_or_else(bad_state)?;
+    let Some(state) = cb.state else {
+        s.conform([conformance::check_state(None, false)]);
+        return Err(bad_state());
+    };
     let now = s.now_ms();
     // Single use: only the request that flips `used` may continue.
     let row: Option<(Option<String>, String, Option<String>)> = {
@@ -311,7 +315,24 @@ async fn redirect_handler(
             None
         }
     };
-    let (device_hash, person_id, verifier) = row.ok_or_else(bad_state)?;
+    let Some((device_hash, person_id, verifier)) = row else {
+        // Used or expired is the user's doing (a reload); never issued is the server's.
+        let issued = s
+            .store
+            .conn()
+            .query_row(
+                "SELECT 1 FROM link_states WHERE state = ?1",
+                [&state],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if !issued {
+            s.conform([conformance::check_state(Some(&state), false)]);
+        }
+        return Err(bad_state());
+    };
+    s.conform([conformance::check_state(Some(&state), true)]);
     let skill = &s.config.skill;
 
     if let Some(err) = cb.error {
@@ -340,12 +361,16 @@ async fn redirect_handler(
             "The sign-in server sent neither a code nor an error.",
         )
     })?;
-    match exchange::exchange_code(
-        &s.http,
-        &s.account_linking,
-        &code,
-        &s.redirect_uri(),
-        verifier.as_deref(),
+    match exchange::observed(
+        &s,
+        "authorization_code",
+        exchange::exchange_code(
+            &s.http,
+            &s.account_linking,
+            &code,
+            &s.redirect_uri(),
+            verifier.as_deref(),
+        ),
     )
     .await
     {
@@ -364,6 +389,14 @@ async fn redirect_handler(
         }
         Err(e) => {
             tracing::warn!("token exchange failed: {e}");
+            // The device waiting on this code hears that linking failed.
+            if let Some(h) = &device_hash {
+                s.store.conn().execute(
+                    "UPDATE device_codes SET status = 'failed', failure = ?2 WHERE device_code_hash = ?1 AND status = 'pending'",
+                    params![h, e.to_string()],
+                )?;
+                s.waiters.wake(h);
+            }
             Ok((
                 StatusCode::BAD_GATEWAY,
                 alexa_page("Linking failed", html! { div.card { h1 { "We couldn't link " (skill.name) } p.error { (e.to_string()) } p { "Start again from your device." } } }),
@@ -445,6 +478,7 @@ async fn skill_link(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Resp
         return Ok(Redirect::to("/skill/settings").into_response());
     }
     let url = authorization_redirect(&s, None, "", platform.as_deref())?;
+    s.probe_redirects();
     Ok(Redirect::to(&url).into_response())
 }
 

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
 use super::Shared;
+use super::faults::Fault;
 use crate::locale;
 use crate::protocol::ask::{Card, RequestEnvelope, ResponseEnvelope};
 
@@ -38,6 +39,17 @@ async fn user_name(s: &Shared, token: &str) -> Option<String> {
 }
 
 async fn handle(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
+    if s.faults.is_on(Fault::SkillError) {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
+    }
+    if s.faults.is_on(Fault::SkillInvalidJson) {
+        // A handler that crashed half-way through writing its answer.
+        return (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            r#"{"version": "1.0", "response": {"outputSpeech": {"type": "PlainText", "text": "Welc"#,
+        )
+            .into_response();
+    }
     let env: RequestEnvelope = match serde_json::from_slice(&body) {
         Ok(e) => e,
         Err(e) => {

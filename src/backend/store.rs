@@ -7,7 +7,8 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE device_codes (
     device_code_hash TEXT PRIMARY KEY,
@@ -91,7 +92,10 @@ CREATE TABLE rh_tokens (
     expires_at INTEGER,
     revoked INTEGER NOT NULL DEFAULT 0
 );
-"#];
+"#,
+    // Why linking failed for a device code (status 'failed'), shown to the device.
+    "ALTER TABLE device_codes ADD COLUMN failure TEXT;",
+];
 
 /// Errors from the database layer.
 #[derive(Debug, thiserror::Error)]

@@ -160,7 +160,10 @@ impl LinkingClient {
             "slow_down" => PollOutcome::SlowDown,
             "access_denied" => PollOutcome::Denied,
             "expired_token" => PollOutcome::Expired,
-            other => PollOutcome::Failed(other.to_owned()),
+            other => PollOutcome::Failed(match &e.error_description {
+                Some(d) => format!("{other}: {d}"),
+                None => other.to_owned(),
+            }),
         })
     }
 

@@ -241,8 +241,19 @@ impl Browser {
 
     /// A browser with its own cookie jar, sending `agent` as its User-Agent.
     pub fn with_agent(agent: &str) -> Browser {
+        Browser::with_agent_via(agent, None)
+    }
+
+    /// A browser whose requests go through `proxy` (the emulator's network-down fault).
+    pub fn with_agent_via(agent: &str, proxy: Option<reqwest::Proxy>) -> Browser {
+        let b = reqwest::Client::builder();
+        let b = match proxy {
+            // Pooled connections would bypass the proxy rule (see `Faults::proxy`).
+            Some(p) => b.proxy(p).pool_max_idle_per_host(0),
+            None => b,
+        };
         Browser {
-            http: reqwest::Client::builder()
+            http: b
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(Duration::from_secs(5))

@@ -3,6 +3,7 @@
 //! the screen model after each change. Data flows one way: clients produce
 //! events -> flow decides -> view renders.
 
+mod emulator;
 pub mod events;
 mod run;
 pub mod script;
@@ -54,6 +55,9 @@ pub struct DeviceSetup {
     pub nlu: crate::project::nlu::Nlu,
     /// Kiosk mode (`linkscreen kiosk`): idle reset, unlink after a journey, attract screen.
     pub kiosk: Option<crate::flow::Kiosk>,
+    /// Faults switched on (shared with the embedded backend); the device's own HTTP clients
+    /// go through [`crate::backend::faults::Faults::proxy`].
+    pub faults: std::sync::Arc<crate::backend::faults::Faults>,
     pub http: reqwest::Client,
     pub log: EventLog,
 }
@@ -63,15 +67,30 @@ pub struct DeviceSetup {
 pub struct Frame {
     pub scene: Scene,
     pub model: UiModel,
+    /// The device profile in force (the emulator can switch it while running).
+    pub profile: DeviceProfile,
     /// How many inputs from [`DeviceInput`] the device had taken in when it drew this frame
     /// (scripts wait for their own steps to be taken in before they look at the screen).
     pub acked: u64,
 }
 
-/// Input from outside the device: the user (screen, keys, scripts).
+/// Input from outside the device: the user (screen, keys, scripts) and the emulator's panel.
 enum Input {
     Event(Event),
     Browse(signin::Msg),
+    Configure(Settings),
+    /// Unlink everything and go home.
+    Reset,
+    Fault(crate::backend::faults::Fault, bool),
+}
+
+/// The designer's emulator switches these while the device runs; `None` keeps the current.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub profile: Option<DeviceProfile>,
+    pub locale: Option<String>,
+    /// `Some(None)`: nobody recognized.
+    pub speaker: Option<Option<String>>,
 }
 
 /// Handle to send input to a running device.
@@ -94,6 +113,22 @@ impl DeviceInput {
     /// Input for the device's own browser (the login, terms and consent scenes).
     pub fn browse(&self, m: signin::Msg) {
         self.put(Input::Browse(m));
+    }
+
+    /// Switches the device profile, locale or recognized speaker; the screen re-renders at
+    /// once and later requests carry the new values.
+    pub fn configure(&self, s: Settings) {
+        self.put(Input::Configure(s));
+    }
+
+    /// Unlinks the account and every person (revoking the stored tokens) and goes home.
+    pub fn reset(&self) {
+        self.put(Input::Reset);
+    }
+
+    /// Switches a fault on or off.
+    pub fn fault(&self, f: crate::backend::faults::Fault, on: bool) {
+        self.put(Input::Fault(f, on));
     }
 
     /// How many inputs were sent so far (compare with [`Frame::acked`]).
@@ -163,8 +198,9 @@ pub fn spawn(setup: DeviceSetup, publish: impl Fn(Frame) + Send + Sync + 'static
         });
     }
     // The device's own browser has its own cookie jar, apart from any phone's.
-    let browser = Browser::with_agent(
+    let browser = Browser::with_agent_via(
         "Mozilla/5.0 (Linux; Android 11; AEO) AppleWebKit/537.36 (KHTML, like Gecko) linkscreen-device",
+        Some(setup.faults.proxy()),
     );
     let rt = Runtime {
         setup,
@@ -222,6 +258,13 @@ impl Runtime {
                 x = xrx.recv() => match x {
                     Some(Input::Event(ev)) => { self.acked += 1; self.flow.touched(self.now()); self.event(ev) }
                     Some(Input::Browse(m)) => { self.acked += 1; self.flow.touched(self.now()); self.browse(m) }
+                    Some(Input::Configure(s)) => { self.acked += 1; self.configure(s) }
+                    Some(Input::Reset) => { self.acked += 1; self.reset() }
+                    Some(Input::Fault(f, on)) => {
+                        self.acked += 1;
+                        self.setup.faults.set(f, on);
+                        self.setup.log.emit("fault", json!({"fault": f.id(), "on": on}));
+                    }
                     // Everyone holding a DeviceInput is gone: the device is switched off.
                     None => break,
                 },
@@ -269,9 +312,46 @@ impl Runtime {
             (self.publish)(Frame {
                 scene,
                 model: m,
+                profile: s.profile,
                 acked: self.acked,
             });
         }
+    }
+
+    fn configure(&mut self, c: Settings) {
+        let s = &mut self.setup;
+        if let Some(p) = c.profile {
+            s.profile = p;
+        }
+        if let Some(l) = c.locale {
+            s.locale = l;
+        }
+        if let Some(p) = c.speaker {
+            s.identity.person_id = p.clone();
+            s.speaker = p;
+        }
+        s.log.emit(
+            "settings",
+            json!({"device": s.profile.id, "locale": s.locale, "speaker": s.speaker}),
+        );
+    }
+
+    /// The emulator's "Unlink & reset": every stored link goes (account and each person's),
+    /// the journey ends, home.
+    fn reset(&mut self) {
+        let people: Vec<String> = self.setup.household.iter().map(|p| p.person_id()).collect();
+        let s = self.setup.clone();
+        tokio::spawn(async move {
+            for p in std::iter::once(String::new()).chain(people) {
+                match s.linking.unlink(&p).await {
+                    Ok(()) => s.log.emit("unlink", json!({"person_id": p})),
+                    Err(e) => s
+                        .log
+                        .emit("error", json!({"step": "unlink", "reason": e.to_string()})),
+                }
+            }
+        });
+        self.event(Event::TapHome);
     }
 
     fn event(&mut self, ev: Event) {

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use slint::ComponentHandle;
 
+use super::emulator;
 use super::events::EventLog;
 use super::signin::Msg;
 use super::{DeviceSetup, Frame};
@@ -31,6 +32,7 @@ const END_SCENES: &[Scene] = &[
     Scene::SkillResponse,
     Scene::AccessDenied,
     Scene::CodeExpired,
+    Scene::LinkFailed,
     Scene::SkillError,
 ];
 
@@ -68,6 +70,8 @@ pub struct Prepare {
     pub speaker: Option<String>,
     pub open_browser: bool,
     pub kiosk: Option<crate::flow::Kiosk>,
+    /// Faults switched on once the device's clients are set up (`--fault`).
+    pub faults: Vec<crate::backend::faults::Fault>,
 }
 
 /// `linkscreen kiosk`'s options beyond `run`'s.
@@ -95,7 +99,18 @@ pub async fn prepare(
         .await
         .map_err(|e| fail(exit::PEER, e))?;
     let shared = running.shared.clone();
+    {
+        // Token exchanges and conformance findings happen in the backend: into the event log.
+        let log = log.clone();
+        shared.observe(std::sync::Arc::new(move |kind: &str, fields| {
+            log.emit(kind, fields)
+        }));
+    }
     let http = reqwest::Client::builder()
+        .proxy(shared.faults.proxy())
+        // No kept-alive connections: each request is routed (and the network-down fault
+        // refuses it) afresh. Loopback connections cost microseconds.
+        .pool_max_idle_per_host(0)
         .build()
         .map_err(|e| fail(exit::PEER, e))?;
     let linking = match &cfg.linking.mode {
@@ -214,6 +229,10 @@ pub async fn prepare(
         }
     }
     log.emit("start", serde_json::json!({"backend": running.base_url, "device": profile.id, "locale": locale, "skill_endpoint": skill_endpoint}));
+    for f in &opts.faults {
+        shared.faults.set(*f, true);
+        log.emit("fault", serde_json::json!({"fault": f.id(), "on": true}));
+    }
     Ok((
         DeviceSetup {
             profile,
@@ -231,11 +250,29 @@ pub async fn prepare(
             lambda,
             nlu,
             kiosk: opts.kiosk,
+            faults: shared.faults.clone(),
             http,
             log,
         },
         running,
     ))
+}
+
+/// Stops the backend; first the conformance report's summary goes to stderr and the events.
+async fn shutdown(running: crate::backend::Running, log: &EventLog) {
+    use crate::backend::conformance::Level;
+    running.shared.settle().await;
+    let report = &running.shared.report;
+    let all = report.findings();
+    if !all.is_empty() {
+        eprintln!("{}", report.summary());
+        let count = |l: Level| all.iter().filter(|f| f.level == l).count();
+        log.emit(
+            "conformance_summary",
+            serde_json::json!({"reject": count(Level::Reject), "warn": count(Level::Warn), "pass": count(Level::Pass), "findings": all}),
+        );
+    }
+    running.stop().await;
 }
 
 pub fn run_command(a: RunArgs) -> i32 {
@@ -526,6 +563,7 @@ fn headless(
             speaker: a.speaker.clone(),
             open_browser: false,
             kiosk: kiosk.as_ref().map(|k| k.times),
+            faults: a.faults.clone(),
         },
     )) {
         Ok(x) => x,
@@ -587,7 +625,7 @@ fn headless(
             }
         }
     };
-    rt.block_on(running.stop());
+    rt.block_on(shutdown(running, &log));
     code
 }
 
@@ -840,6 +878,7 @@ fn run_script(
                     }
                 }
             }
+            Action::Fault(f, on) => input.fault(*f, *on),
         }
     }
     exit::OK
@@ -866,6 +905,11 @@ fn windowed(
     }
     let household = cfg.household.clone();
     let say = a.say.clone();
+    // The project's locales (the emulator's locale switch), and whether the sample
+    // authorization server is the one linking (its faults apply).
+    let cfg_locales = cfg.project.as_ref().map(|p| p.locales());
+    let sample_auth =
+        cfg.account_linking.request.is_none() && matches!(cfg.linking.mode, LinkingMode::Alexa);
     let (setup, running) = match rt.block_on(prepare(
         cfg,
         profile,
@@ -876,6 +920,7 @@ fn windowed(
             speaker: a.speaker.clone(),
             open_browser: kiosk.is_none(),
             kiosk: kiosk.as_ref().map(|k| k.times),
+            faults: a.faults.clone(),
         },
     )) {
         Ok(x) => x,
@@ -885,28 +930,74 @@ fn windowed(
         Ok(app) => app,
         Err(e) => return fail(exit::USAGE, format!("cannot open a window: {e}")),
     };
-    let scale = a.scale.clamp(0.25, 4.0);
+    // The designer's emulator (frame + panel) unless this is a kiosk or --no-panel.
+    let with_panel = kiosk.is_none() && !a.no_panel;
+    let scale = if with_panel {
+        a.scale.clamp(0.25, 4.0) * crate::view::emulator::default_scale(&profile)
+    } else {
+        a.scale.clamp(0.25, 4.0)
+    };
     view::set_profile(&app, &profile, scale);
     let nlu = setup.nlu.clone();
     let weak = app.as_weak();
-    // The scale in force and the last frame (a kiosk rescales to fill its display).
-    let shown: std::sync::Arc<std::sync::Mutex<(f32, Option<super::UiModel>)>> =
-        std::sync::Arc::new(std::sync::Mutex::new((scale, None)));
+    let shown: emulator::SharedShown =
+        std::sync::Arc::new(std::sync::Mutex::new(emulator::Shown {
+            scale,
+            profile,
+            locale: a.locale.clone(),
+            model: None,
+            preview: None,
+            panel: with_panel,
+            skill_name: setup.skill_name.clone(),
+            invocation: setup.invocation.clone(),
+            household: setup.household.clone(),
+        }));
+    let sample_skill =
+        setup.lambda.is_none() && setup.skill_endpoint.ends_with("/ridehailer/skill");
+    let speaker = setup.speaker.clone();
     let input = {
         let _g = rt.enter();
         let shown = shown.clone();
         super::spawn(setup, move |f| {
             let shown = shown.clone();
-            let _ = weak.upgrade_in_event_loop(move |app| {
-                let mut g = shown.lock().unwrap_or_else(|p| p.into_inner());
-                view::apply(&app, &profile, g.0, &f.model);
-                g.1 = Some(f.model);
-            });
+            let _ = weak.upgrade_in_event_loop(move |app| emulator::take_frame(&app, &shown, f));
         })
     };
-    let _fit = kiosk
-        .as_ref()
-        .map(|_| fit_to_window(&app, profile, shown.clone()));
+    let _panel = with_panel.then(|| {
+        app.window().set_size(slint::LogicalSize::new(
+            crate::view::emulator::window_size(&profile, scale).0 as f32,
+            crate::view::emulator::window_size(&profile, scale).1 as f32,
+        ));
+        app.set_window_title(
+            format!(
+                "linkscreen — {}",
+                shown.lock().unwrap_or_else(|p| p.into_inner()).skill_name
+            )
+            .into(),
+        );
+        emulator::attach(
+            &app,
+            emulator::Wiring {
+                input: input.clone(),
+                log: log.clone(),
+                shared: running.shared.clone(),
+                shown: shown.clone(),
+                locales: match &cfg_locales {
+                    Some(l) => l.clone(),
+                    None => crate::locale::SUPPORTED
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect(),
+                },
+                speaker,
+                sample_auth,
+                sample_skill,
+            },
+        )
+    });
+    // A kiosk fills its display; the emulator follows the window as the user resizes it.
+    let _fit =
+        (kiosk.is_some() || with_panel).then(|| emulator::fit_to_window(&app, shown.clone()));
     {
         let input = input.clone();
         let weak = app.as_weak();
@@ -952,7 +1043,7 @@ fn windowed(
         Ok(()) => exit::OK,
         Err(e) => fail(exit::USAGE, format!("window: {e}")),
     };
-    rt.block_on(running.stop());
+    rt.block_on(shutdown(running, &log));
     code
 }
 
@@ -1005,35 +1096,4 @@ fn kiosk_window(app: &AppWindow, pin: Option<String>, log: &EventLog) {
         }
         k.set_pin_dots("•".repeat(t.chars().count()).into());
     });
-}
-
-/// Kiosk: scales the device screen to fill the window (a fullscreen display of any size),
-/// re-rendering the last frame (the QR code included) at the new size.
-fn fit_to_window(
-    app: &AppWindow,
-    profile: DeviceProfile,
-    shown: std::sync::Arc<std::sync::Mutex<(f32, Option<super::UiModel>)>>,
-) -> slint::Timer {
-    let timer = slint::Timer::default();
-    let weak = app.as_weak();
-    timer.start(
-        slint::TimerMode::Repeated,
-        Duration::from_millis(250),
-        move || {
-            let Some(app) = weak.upgrade() else { return };
-            let size = app.window().size();
-            let sf = app.window().scale_factor();
-            let (w, h) = (size.width as f32 / sf, size.height as f32 / sf);
-            let fit = (w / profile.width as f32).min(h / profile.height as f32);
-            let mut g = shown.lock().unwrap_or_else(|p| p.into_inner());
-            if fit > 0.0 && (fit - g.0).abs() > 0.01 {
-                g.0 = fit;
-                view::set_profile(&app, &profile, fit);
-                if let Some(m) = &g.1 {
-                    view::apply(&app, &profile, fit, m);
-                }
-            }
-        },
-    );
-    timer
 }

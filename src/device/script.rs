@@ -2,7 +2,7 @@
 //! (DESIGN.md): `say TEXT`, `tap LABEL`, `pick PROFILE`, `fill FIELD TEXT`,
 //! `submit [BUTTON]`, `wait SCENE [SECS]`, `shot NAME`, `expect TEXT`, plus
 //! `phone link|deny|open [PASSWORD]`, which plays the user's phone: it opens
-//! the QR code's URL with a cookie jar and follows the forms.
+//! the QR code's URL with a cookie jar and follows the forms, and `fault NAME on|off`.
 //! Blank lines and lines starting with `#` are ignored.
 
 use crate::flow::Scene;
@@ -26,6 +26,8 @@ pub enum Action {
     Shot(String),
     Expect(String),
     Phone(PhoneAction, Option<String>),
+    /// `fault NAME on|off`: switches a fault (the emulator panel's toggles).
+    Fault(crate::backend::faults::Fault, bool),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,9 +120,28 @@ pub fn parse(text: &str) -> Result<Vec<Step>, String> {
                 };
                 Action::Phone(a, it.next().map(str::to_owned))
             }
+            "fault" => {
+                use crate::backend::faults::Fault;
+                let mut it = rest.split_whitespace();
+                let name = it.next().unwrap_or("");
+                let f = Fault::from_id(name).ok_or_else(|| {
+                    format!(
+                        "line {line}: unknown fault {name:?} (one of {})",
+                        Fault::names()
+                    )
+                })?;
+                let on = match it.next() {
+                    Some("on") | None => true,
+                    Some("off") => false,
+                    Some(x) => {
+                        return Err(format!("line {line}: `fault` takes on or off, found {x:?}"));
+                    }
+                };
+                Action::Fault(f, on)
+            }
             other => {
                 return Err(format!(
-                    "line {line}: unknown step {other:?} (say, tap, pick, fill, submit, wait, shot, expect, phone)"
+                    "line {line}: unknown step {other:?} (say, tap, pick, fill, submit, wait, shot, expect, phone, fault)"
                 ));
             }
         };

@@ -224,6 +224,11 @@ pub enum State {
     SkillResponse(SkillAnswer),
     CodeExpired,
     AccessDenied,
+    /// The authorization finished but the link did not: the token exchange with the skill's
+    /// server failed (too slow, refused, not a token), or the grant ended otherwise.
+    LinkFailed {
+        reason: String,
+    },
     /// `resume` is the link prompt to go back to when polling failed.
     Unreachable {
         step: Step,
@@ -325,6 +330,7 @@ impl Flow {
             State::Success { .. } => Scene::Success,
             State::SkillResponse(_) => Scene::SkillResponse,
             State::CodeExpired => Scene::CodeExpired,
+            State::LinkFailed { .. } => Scene::LinkFailed,
             State::AccessDenied => Scene::AccessDenied,
             State::Unreachable { .. } => Scene::ServerUnreachable,
             State::SkillError { .. } => Scene::SkillError,
@@ -497,6 +503,7 @@ impl Flow {
                 | State::SkillResponse(_)
                 | State::CodeExpired
                 | State::AccessDenied
+                | State::LinkFailed { .. }
                 | State::SkillError { .. },
                 ev @ (E::Invoked | E::Asked(_)),
             ) => {
@@ -609,11 +616,12 @@ impl Flow {
                 self.state = State::AccessDenied;
                 vec![Effect::CancelPoll]
             }
-            (
-                State::Prompt { epoch, .. },
-                E::PollExpired { epoch: g } | E::PollFailed { epoch: g, .. },
-            ) if g == epoch => {
+            (State::Prompt { epoch, .. }, E::PollExpired { epoch: g }) if g == epoch => {
                 self.state = State::CodeExpired;
+                vec![Effect::CancelPoll]
+            }
+            (State::Prompt { epoch, .. }, E::PollFailed { epoch: g, reason }) if g == epoch => {
+                self.state = State::LinkFailed { reason };
                 vec![Effect::CancelPoll]
             }
             (State::Prompt { code, .. }, E::Tick) => {
@@ -696,7 +704,10 @@ impl Flow {
                     vec![Effect::WakeAt(until)]
                 }
             }
-            (State::CodeExpired | State::AccessDenied, E::TapNewCode) => {
+            (
+                State::CodeExpired | State::AccessDenied | State::LinkFailed { .. },
+                E::TapNewCode,
+            ) => {
                 let speech = self.skill_speech_for_retry.clone();
                 self.start_code(speech)
             }

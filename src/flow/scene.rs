@@ -19,6 +19,8 @@ pub enum Scene {
     SkillResponse,
     CodeExpired,
     AccessDenied,
+    /// Signing in worked but the link did not (the token exchange failed).
+    LinkFailed,
     ServerUnreachable,
     SkillError,
 }
@@ -38,6 +40,7 @@ impl Scene {
         Scene::SkillResponse,
         Scene::CodeExpired,
         Scene::AccessDenied,
+        Scene::LinkFailed,
         Scene::ServerUnreachable,
         Scene::SkillError,
     ];
@@ -57,6 +60,7 @@ impl Scene {
             Scene::SkillResponse => "skill-response",
             Scene::CodeExpired => "code-expired",
             Scene::AccessDenied => "access-denied",
+            Scene::LinkFailed => "link-failed",
             Scene::ServerUnreachable => "server-unreachable",
             Scene::SkillError => "skill-error",
         }

@@ -229,11 +229,19 @@ fn denied_expired_and_failed_polls_end_the_code() {
     f.handle(
         Event::PollFailed {
             epoch: g,
-            reason: "invalid_grant".into(),
+            reason: "invalid_grant: linking failed: the token endpoint did not answer within 4.5 s"
+                .into(),
         },
         1,
     );
-    assert_eq!(f.scene(), Scene::CodeExpired);
+    assert_eq!(f.scene(), Scene::LinkFailed);
+    assert!(
+        matches!(&f.state, State::LinkFailed { reason } if reason.contains("4.5 s")),
+        "{:?}",
+        f.state
+    );
+    // A failed link offers a new code.
+    assert_eq!(f.handle(Event::TapNewCode, 2), vec![Effect::RequestCode]);
 }
 
 #[test]
@@ -570,6 +578,7 @@ fn every_scene_times_every_event() {
         State::SkillResponse(SkillAnswer::default()),
         State::CodeExpired,
         State::AccessDenied,
+        State::LinkFailed { reason: "x".into() },
         State::Unreachable {
             step: Step::Poll,
             reason: "x".into(),

@@ -29,6 +29,9 @@ pub struct Subject {
     pub id: &'static str,
     pub scene: Scene,
     pub keyboard: bool,
+    /// The designer's emulator window around the scene, its panel on this tab
+    /// (0 events, 2 report).
+    pub panel: Option<i32>,
 }
 
 /// Every shot subject, in `shoot` order: each scene, then `keyboard`.
@@ -39,14 +42,105 @@ pub fn subjects() -> Vec<Subject> {
             id: s.id(),
             scene: *s,
             keyboard: false,
+            panel: None,
         })
         .collect();
     v.push(Subject {
         id: "keyboard",
         scene: Scene::Login,
         keyboard: true,
+        panel: None,
+    });
+    v.push(Subject {
+        id: "emulator",
+        scene: Scene::LinkPrompt,
+        keyboard: false,
+        panel: Some(0),
+    });
+    v.push(Subject {
+        id: "emulator-report",
+        scene: Scene::SkillResponse,
+        keyboard: false,
+        panel: Some(2),
     });
     v
+}
+
+/// The screen model of a shot subject (also the emulator's scene preview).
+pub fn fixture_model(
+    subject: Subject,
+    p: &DeviceProfile,
+    locale: &str,
+    skill_name: &str,
+    invocation: &str,
+    household: &[crate::config::Profile],
+) -> model::UiModel {
+    let state = fixture(subject.scene, locale);
+    let mut m = model::build(
+        subject.scene,
+        &state,
+        FIXTURE_NOW,
+        locale,
+        skill_name,
+        invocation,
+        household,
+    );
+    m.page = fixture_page(subject, locale, p.touch);
+    m
+}
+
+/// The emulator panel of the `emulator` shots: a journey's events, one selected, and a report.
+fn fixture_panel(p: &DeviceProfile, locale: &str, tab: i32) -> crate::view::emulator::Panel {
+    use crate::backend::conformance as c;
+    use serde_json::json;
+    let envelope = json!({"version": "1.0", "request": {"type": "LaunchRequest", "requestId": "amzn1.echo-api.request.fixture", "locale": locale}, "context": {"System": {"user": {"userId": "amzn1.ask.account.fixture"}}}});
+    let mut events = vec![
+        json!({"type": "start", "t": 3, "backend": "http://127.0.0.1:8686", "device": p.id, "locale": locale}),
+        json!({"type": "scene", "t": 5, "scene": "home"}),
+        json!({"type": "nlu", "t": 12, "utterance": "Alexa, open ride hailer", "result": "launch"}),
+        json!({"type": "skill_request", "t": 15, "url": "http://127.0.0.1:8686/ridehailer/skill", "body": envelope}),
+        json!({"type": "skill_response", "t": 41, "body": {"version": "1.0", "response": {"outputSpeech": {"type": "PlainText", "text": "To use Ride Hailer, link your account."}, "card": {"type": "LinkAccount"}, "shouldEndSession": true}}}),
+        json!({"type": "device_authorization", "t": 52, "user_code": "WDJB-MJHT", "expires_in": 600, "interval": 5}),
+        json!({"type": "prompt", "t": 53, "user_code": "WDJB-MJHT", "verification_uri": "http://127.0.0.1:8686/device", "qr_url": "http://127.0.0.1:8686/device?user_code=WDJB-MJHT"}),
+        json!({"type": "scene", "t": 54, "scene": "link-prompt"}),
+        json!({"type": "poll", "t": 5061, "result": "authorization_pending", "elapsed_ms": 5004, "wait_s": 5}),
+        json!({"type": "token_exchange", "t": 9020, "grant_type": "authorization_code", "result": "ok", "elapsed_ms": 4720, "expires_in": 3600, "refresh_token": true}),
+        json!({"type": "conformance", "t": 9021, "level": "reject", "rule": "token-endpoint-slow"}),
+    ];
+    // The panel lists the newest first.
+    events.reverse();
+    let findings = vec![
+        c::check_token_time(
+            "https://id.ridehailer.example/oauth/token",
+            "authorization_code",
+            std::time::Duration::from_millis(4720),
+            false,
+        ),
+        c::check_token_response(Some(120), false, None, "authorization_code")
+            .into_iter()
+            .filter(|f| f.level != c::Level::Pass)
+            .collect::<Vec<_>>()
+            .remove(0),
+        c::check_state(Some("x"), true),
+    ];
+    crate::view::emulator::Panel {
+        skill_name: "Ride Hailer".into(),
+        device: p.id.into(),
+        locale: locale.into(),
+        speaker: "Annie".into(),
+        preview: String::new(),
+        user_code: "WDJB-MJHT".into(),
+        can_open_phone: true,
+        status: String::new(),
+        selected: Some(7),
+        events,
+        faults: crate::backend::faults::Fault::ALL
+            .into_iter()
+            .map(|f| (f, f == crate::backend::faults::Fault::SlowAuth, true))
+            .collect(),
+        findings,
+        tab,
+    }
 }
 
 /// The device's browser on the sample server's real sign-in pages (rendered by the same code
@@ -122,6 +216,10 @@ pub fn fixture(scene: Scene, locale: &str) -> State {
         }),
         Scene::CodeExpired => State::CodeExpired,
         Scene::AccessDenied => State::AccessDenied,
+        Scene::LinkFailed => State::LinkFailed {
+            reason: "invalid_grant: linking failed: the token endpoint did not answer within 4.5 s"
+                .into(),
+        },
         Scene::ServerUnreachable => State::Unreachable {
             step: Step::Poll,
             reason: "http://127.0.0.1:8686/oauth/token: connection refused".into(),
@@ -184,6 +282,7 @@ pub fn render(
             id: scene.id(),
             scene,
             keyboard: false,
+            panel: None,
         },
     )
 }
@@ -195,21 +294,31 @@ pub fn render_subject(
     locale: &str,
     subject: Subject,
 ) -> image::RgbaImage {
-    let scene = subject.scene;
-    view::set_profile(&hl.app, p, 1.0);
-    hl.resize(p.width, p.height);
-    let state = fixture(scene, locale);
-    let mut m = model::build(
-        scene,
-        &state,
-        FIXTURE_NOW,
+    use crate::view::emulator;
+    let scale = match subject.panel {
+        Some(tab) => {
+            let s = emulator::default_scale(p);
+            let (w, h) = emulator::window_size(p, s);
+            hl.resize(w, h);
+            emulator::apply_panel(&hl.app, &fixture_panel(p, locale, tab));
+            s
+        }
+        None => {
+            emulator::hide_panel(&hl.app);
+            hl.resize(p.width, p.height);
+            1.0
+        }
+    };
+    view::set_profile(&hl.app, p, scale);
+    let m = fixture_model(
+        subject,
+        p,
         locale,
         "Ride Hailer",
         "ride hailer",
         &crate::config::default_household(),
     );
-    m.page = fixture_page(subject, locale, p.touch);
-    view::apply(&hl.app, p, 1.0, &m);
+    view::apply(&hl.app, p, scale, &m);
     hl.render()
 }
 
@@ -274,11 +383,15 @@ fn run_shard(a: &ShootArgs, work: &[Work]) -> Result<Vec<Shot>, String> {
             scene: s.id.into(),
             device: p.id.into(),
             locale: l.to_string(),
-            width: p.width,
-            height: p.height,
+            width: img.width(),
+            height: img.height(),
             path: rel(&a.out, &path),
             sha256: hex::encode(Sha256::digest(&bytes)),
-            warnings: lint::lint(&img, p),
+            // The emulator shots are a whole window, not a screen: the edge lint is for screens.
+            warnings: match s.panel {
+                None => lint::lint(&img, p),
+                Some(_) => vec![],
+            },
             check,
         });
     }

@@ -2,6 +2,7 @@
 //! globals, turns UI callbacks into flow events, and renders headless frames
 //! with the software renderer.
 
+pub mod emulator;
 pub mod headless;
 pub mod model;
 pub mod qr;

@@ -176,6 +176,13 @@ pub fn build(
             m.primary_label = t("device.new_code");
             m.secondary_label = t("device.home");
         }
+        State::LinkFailed { .. } => {
+            // The reason is in the event log and on the phone; the screen says what to do.
+            m.title = t("device.link_failed_title");
+            m.body = t("device.link_failed_body");
+            m.primary_label = t("device.new_code");
+            m.secondary_label = t("device.home");
+        }
         State::AccessDenied => {
             m.title = t("device.denied_title");
             m.body = t("device.denied_body");
@@ -214,7 +221,7 @@ pub fn action_event(scene: &str, action: &str) -> Option<crate::flow::Event> {
         ("login" | "terms" | "consent", "secondary") => E::TapCloseSignIn,
         ("login" | "terms" | "consent" | "linking", _) => return None,
         ("home", _) => E::Invoked,
-        ("code-expired", "primary") | ("access-denied", "primary") => E::TapNewCode,
+        ("code-expired" | "access-denied" | "link-failed", "primary") => E::TapNewCode,
         ("server-unreachable", "primary") | ("skill-error", "primary") => E::TapRetry,
         (_, "secondary") | ("skill-response", "primary") => E::TapHome,
         _ => return None,

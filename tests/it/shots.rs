@@ -19,7 +19,8 @@ fn golden_dir() -> PathBuf {
 
 /// The golden sets: every scene on echo-show-5 en-US, link-prompt on every device,
 /// link-prompt in every locale on echo-show-8 (issue 5); the profile picker and the device's
-/// browser (login, terms, consent, keyboard) on every device (issue 6).
+/// browser (login, terms, consent, keyboard) on every device (issue 6); the emulator window on
+/// every device (issue 7).
 const SETS: &[(&str, &str, &str)] = &[
     ("all", "echo-show-5", "en-US"),
     ("link-prompt", "all", "en-US"),
@@ -29,6 +30,8 @@ const SETS: &[(&str, &str, &str)] = &[
         "all",
         "en-US",
     ),
+    // The designer's emulator window (frame + panel) on every device (issue 7).
+    ("emulator,emulator-report", "all", "en-US"),
 ];
 
 #[test]

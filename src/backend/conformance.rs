@@ -1,0 +1,427 @@
+//! The conformance report: while a journey runs, the emulated Alexa cloud notes what real
+//! Alexa would reject or warn about in the account-linking set-up it talks to (PROTOCOL.md
+//! §2 and Amazon's account-linking requirements), each with the evidence it saw.
+//!
+//! The checks are pure functions over what was observed; [`Report`] keeps the findings (one
+//! per rule and subject) and tells the caller which are news (the backend hands those to the device's event log).
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::protocol::account_linking::AccountLinkingRequest;
+
+/// Alexa's limit for the token endpoint.
+pub const TOKEN_LIMIT: Duration = super::TOKEN_ENDPOINT_TIMEOUT;
+/// Above this the token endpoint is close enough to the limit to warn.
+pub const TOKEN_WARN: Duration = Duration::from_millis(3_000);
+/// Access tokens living less than this are flagged as very short.
+pub const SHORT_LIFETIME_S: u64 = 300;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Real Alexa would refuse this (linking fails, or certification fails).
+    Reject,
+    /// Works, but is fragile or against Amazon's guidance.
+    Warn,
+    /// Checked and fine.
+    Pass,
+}
+
+impl Level {
+    pub fn id(self) -> &'static str {
+        match self {
+            Level::Reject => "reject",
+            Level::Warn => "warn",
+            Level::Pass => "pass",
+        }
+    }
+}
+
+/// One thing the report found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// A stable name: `token-endpoint-slow`, `state-not-echoed`, ...
+    pub rule: &'static str,
+    pub level: Level,
+    /// What real Alexa would do, in one sentence.
+    pub message: String,
+    /// What was observed.
+    pub evidence: String,
+}
+
+fn finding(rule: &'static str, level: Level, message: &str, evidence: String) -> Finding {
+    Finding {
+        rule,
+        level,
+        message: message.to_owned(),
+        evidence,
+    }
+}
+
+fn is_loopback(u: &url::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// The configured URLs: Alexa needs HTTPS on port 443 for the login page and the token
+/// endpoint. Loopback URLs work here and are only warned about.
+pub fn check_urls(al: &AccountLinkingRequest) -> Vec<Finding> {
+    let mut out = vec![];
+    let urls = std::iter::once(("authorizationUrl", Some(al.authorization_url.as_str()))).chain(
+        std::iter::once(("accessTokenUrl", al.access_token_url.as_deref())),
+    );
+    for (field, raw) in urls {
+        let Some(raw) = raw else { continue };
+        let Ok(u) = url::Url::parse(raw) else {
+            continue;
+        };
+        let port = u.port_or_known_default();
+        let problem = if u.scheme() != "https" {
+            Some("is not HTTPS")
+        } else if port != Some(443) {
+            Some("is not on port 443")
+        } else {
+            None
+        };
+        out.push(match problem {
+            None => finding(
+                "https-urls",
+                Level::Pass,
+                &format!("{field} is HTTPS on port 443"),
+                raw.to_owned(),
+            ),
+            Some(p) if is_loopback(&u) => finding(
+                "https-urls",
+                Level::Warn,
+                &format!(
+                    "{field} {p}: fine on this machine, but Alexa needs HTTPS on port 443 in production"
+                ),
+                raw.to_owned(),
+            ),
+            Some(p) => finding(
+                "https-urls",
+                Level::Reject,
+                &format!("{field} {p}: Alexa only opens and calls HTTPS URLs on port 443"),
+                raw.to_owned(),
+            ),
+        });
+    }
+    out
+}
+
+/// How long the token endpoint took (or that it timed out).
+pub fn check_token_time(url: &str, grant: &str, took: Duration, timed_out: bool) -> Finding {
+    let ms = took.as_millis();
+    if timed_out || took >= TOKEN_LIMIT {
+        finding(
+            "token-endpoint-slow",
+            Level::Reject,
+            "the token endpoint must answer within 4.5 s; Alexa gives up and linking fails",
+            format!(
+                "POST {url} ({grant}) {} after {ms} ms",
+                if timed_out {
+                    "had not answered"
+                } else {
+                    "answered"
+                }
+            ),
+        )
+    } else if took >= TOKEN_WARN {
+        finding(
+            "token-endpoint-slow",
+            Level::Warn,
+            "the token endpoint is close to Alexa's 4.5 s limit",
+            format!("POST {url} ({grant}) answered after {ms} ms"),
+        )
+    } else {
+        finding(
+            "token-endpoint-slow",
+            Level::Pass,
+            "the token endpoint answers well within 4.5 s",
+            format!("POST {url} ({grant}) answered after {ms} ms"),
+        )
+    }
+}
+
+/// What a successful token response says about lifetimes and refresh.
+pub fn check_token_response(
+    expires_in: Option<u64>,
+    has_refresh: bool,
+    default_expiration: Option<u64>,
+    grant: &str,
+) -> Vec<Finding> {
+    let mut out = vec![];
+    match (expires_in, default_expiration) {
+        (None, None) => out.push(finding(
+            "expires-in",
+            Level::Warn,
+            "the token response has no expires_in and the configuration no defaultTokenExpirationInSeconds: Alexa cannot know when to refresh, and sends the token until the skill rejects it",
+            format!("{grant} response without expires_in"),
+        )),
+        (None, Some(d)) => out.push(finding(
+            "expires-in",
+            Level::Pass,
+            "no expires_in; Alexa uses defaultTokenExpirationInSeconds",
+            format!("{grant} response without expires_in; default {d} s"),
+        )),
+        (Some(e), _) => out.push(finding(
+            "expires-in",
+            Level::Pass,
+            "the token response says when the token expires",
+            format!("{grant} response: expires_in {e}"),
+        )),
+    }
+    let lifetime = expires_in.or(default_expiration);
+    if let Some(l) = lifetime.filter(|l| *l < SHORT_LIFETIME_S) {
+        out.push(finding(
+            "token-lifetime",
+            Level::Warn,
+            "the access token lives under 5 minutes: Alexa refreshes it before most requests, and every refresh is another call that must answer within 4.5 s",
+            format!("{grant} response: the token lives {l} s"),
+        ));
+    }
+    out.push(if has_refresh {
+        finding(
+            "refresh-token",
+            Level::Pass,
+            "the token response has a refresh_token",
+            format!("{grant} response with refresh_token"),
+        )
+    } else {
+        finding(
+            "refresh-token",
+            Level::Warn,
+            "no refresh_token: when the access token expires Alexa cannot renew it, and the user has to link again",
+            format!("{grant} response without refresh_token"),
+        )
+    });
+    out
+}
+
+/// The redirect back to Alexa: `state` must come back exactly as sent.
+pub fn check_state(given: Option<&str>, known: bool) -> Finding {
+    match (given, known) {
+        (None, _) => finding(
+            "state-not-echoed",
+            Level::Reject,
+            "the authorization server redirected to Alexa without the state parameter; Alexa refuses the link",
+            "redirect to /api/skill/link/… without state".to_owned(),
+        ),
+        (Some(s), false) => finding(
+            "state-not-echoed",
+            Level::Reject,
+            "the state that came back was never issued by Alexa (it must be echoed unchanged); Alexa refuses the link",
+            format!(
+                "redirect with a state nobody issued ({} characters)",
+                s.len()
+            ),
+        ),
+        (Some(_), true) => finding(
+            "state-not-echoed",
+            Level::Pass,
+            "state came back unchanged",
+            "redirect with the issued state".to_owned(),
+        ),
+    }
+}
+
+/// The authorization endpoint's answer to an authorization request with `redirect_uri`.
+/// A 4xx/5xx means the server refused it (RFC 6749 §4.1.2.1: it must not redirect then).
+pub fn check_redirect_uri(redirect_uri: &str, status: u16, snippet: &str) -> Finding {
+    if status >= 400 {
+        finding(
+            "redirect-uri-refused",
+            Level::Reject,
+            "the authorization server refuses this Alexa redirect URI; add it to the client's allowed redirect URIs",
+            format!("redirect_uri={redirect_uri} → HTTP {status}: {snippet}"),
+        )
+    } else {
+        finding(
+            "redirect-uri-refused",
+            Level::Pass,
+            "the authorization server accepts this redirect URI",
+            format!("redirect_uri={redirect_uri} → HTTP {status}"),
+        )
+    }
+}
+
+/// A token request that failed other than by time.
+pub fn check_token_error(url: &str, grant: &str, error: &str) -> Finding {
+    finding(
+        "token-request-failed",
+        Level::Reject,
+        "the token endpoint did not return a token; Alexa cannot link (or keep) the account",
+        format!("POST {url} ({grant}): {error}"),
+    )
+}
+
+/// The findings so far: the latest per rule and subject (evidence differs per URL checked).
+#[derive(Default)]
+pub struct Report {
+    findings: Mutex<Vec<Finding>>,
+}
+
+impl Report {
+    /// Records a finding: it replaces an earlier one of the same rule about the same thing
+    /// (a Pass never hides an earlier Reject of the same rule). True when it is news.
+    pub fn add(&self, f: &Finding) -> bool {
+        let mut all = self.findings.lock().unwrap_or_else(|p| p.into_inner());
+        fn subject(x: &Finding) -> (&'static str, &str) {
+            (x.rule, subject_of(&x.evidence))
+        }
+        if let Some(old) = all.iter_mut().find(|x| subject(x) == subject(f)) {
+            if old == f || f.level > old.level {
+                return false;
+            }
+            *old = f.clone();
+        } else {
+            all.push(f.clone());
+        }
+        true
+    }
+
+    /// Every finding, rejects first.
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut v = self
+            .findings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        v.sort_by_key(|f| f.level);
+        v
+    }
+
+    /// The exit summary: one line per problem, or that none was found.
+    pub fn summary(&self) -> String {
+        let all = self.findings();
+        let bad: Vec<&Finding> = all.iter().filter(|f| f.level != Level::Pass).collect();
+        let rejects = bad.iter().filter(|f| f.level == Level::Reject).count();
+        let mut s = format!(
+            "conformance: {rejects} problem(s) real Alexa would reject, {} warning(s), {} check(s) passed",
+            bad.len() - rejects,
+            all.len() - bad.len()
+        );
+        for f in bad {
+            s.push_str(&format!(
+                "\n  {} {}: {}\n      evidence: {}",
+                if f.level == Level::Reject { "✗" } else { "!" },
+                f.rule,
+                f.message,
+                f.evidence
+            ));
+        }
+        s
+    }
+}
+
+/// What a finding is about: the URL in its evidence (redirect URIs and configured URLs are
+/// checked one by one), else the rule alone.
+fn subject_of(evidence: &str) -> &str {
+    evidence
+        .split_whitespace()
+        .find(|w| w.contains("://"))
+        .unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slow_and_fast_token_endpoints() {
+        let u = "https://id.example/token";
+        let f = check_token_time(u, "authorization_code", Duration::from_millis(4600), false);
+        assert_eq!((f.rule, f.level), ("token-endpoint-slow", Level::Reject));
+        assert!(f.evidence.contains("4600 ms"), "{}", f.evidence);
+        let f = check_token_time(u, "authorization_code", Duration::from_millis(4500), true);
+        assert_eq!(f.level, Level::Reject);
+        assert!(f.evidence.contains("had not answered"));
+        let f = check_token_time(u, "refresh_token", Duration::from_millis(3200), false);
+        assert_eq!(f.level, Level::Warn);
+        let f = check_token_time(u, "refresh_token", Duration::from_millis(40), false);
+        assert_eq!(f.level, Level::Pass);
+    }
+
+    #[test]
+    fn token_responses() {
+        let levels = |v: Vec<Finding>| v.into_iter().map(|f| (f.rule, f.level)).collect::<Vec<_>>();
+        assert_eq!(
+            levels(check_token_response(
+                None,
+                false,
+                None,
+                "authorization_code"
+            )),
+            vec![("expires-in", Level::Warn), ("refresh-token", Level::Warn)]
+        );
+        assert_eq!(
+            levels(check_token_response(
+                Some(60),
+                true,
+                None,
+                "authorization_code"
+            )),
+            vec![
+                ("expires-in", Level::Pass),
+                ("token-lifetime", Level::Warn),
+                ("refresh-token", Level::Pass)
+            ]
+        );
+        // The default lifetime counts when expires_in is missing.
+        assert_eq!(
+            levels(check_token_response(None, true, Some(120), "refresh_token")),
+            vec![
+                ("expires-in", Level::Pass),
+                ("token-lifetime", Level::Warn),
+                ("refresh-token", Level::Pass)
+            ]
+        );
+    }
+
+    #[test]
+    fn urls_need_https_on_443() {
+        let mut al = crate::backend::sample_account_linking("http://127.0.0.1:8686", "s");
+        let f = check_urls(&al);
+        assert!(f.iter().all(|f| f.level == Level::Warn), "{f:?}");
+        al.authorization_url = "http://login.example.com/authorize".into();
+        al.access_token_url = Some("https://login.example.com:8443/token".into());
+        let f = check_urls(&al);
+        assert_eq!(f[0].level, Level::Reject);
+        assert!(f[0].message.contains("not HTTPS"));
+        assert_eq!(f[1].level, Level::Reject);
+        assert!(f[1].message.contains("port 443"));
+        al.authorization_url = "https://login.example.com/authorize".into();
+        assert_eq!(check_urls(&al)[0].level, Level::Pass);
+    }
+
+    #[test]
+    fn report_keeps_the_worst_per_rule_and_subject() {
+        let r = Report::default();
+        assert!(r.add(&check_state(None, false)));
+        // A later pass of the same rule does not hide the reject; the same finding is no news.
+        assert!(!r.add(&check_state(Some("x"), true)));
+        assert!(!r.add(&check_state(None, false)));
+        assert!(r.add(&check_redirect_uri(
+            "https://a.example/x",
+            400,
+            "Invalid redirect"
+        )));
+        assert!(r.add(&check_redirect_uri("https://b.example/x", 302, "")));
+        let all = r.findings();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[0].level, Level::Reject);
+        let s = r.summary();
+        assert!(s.starts_with("conformance: 2 problem(s)"), "{s}");
+        assert!(
+            s.contains("redirect_uri=https://a.example/x → HTTP 400"),
+            "{s}"
+        );
+    }
+}
