@@ -817,13 +817,25 @@ async fn a_token_endpoint_slower_than_4_5_s_fails_the_link_like_alexa() {
         "{}",
         page.body
     );
-    // The device keeps waiting; nothing was linked.
+    // The device hears that linking failed, and why; nothing was linked.
     env.pass_interval();
-    assert_eq!(
-        env.poll(&d.device_code).await.1["error"],
-        "authorization_pending"
+    let (_, body) = env.poll(&d.device_code).await;
+    assert_eq!(body["error"], "invalid_grant");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("linking failed: the token endpoint did not answer within 4.5 s"),
+        "{body}"
     );
     assert_eq!(env.device_link("").await.0, 404);
+    // The conformance report flags it.
+    let f = env.shared().report.findings();
+    assert!(
+        f.iter().any(|f| f.rule == "token-endpoint-slow"
+            && f.level == linkscreen::backend::conformance::Level::Reject),
+        "{f:?}"
+    );
 }
 
 #[tokio::test]
