@@ -86,18 +86,26 @@ fn fit_now(app: &AppWindow, g: &Shown) -> f32 {
 /// Scales the device screen to the window (a kiosk's display, or an emulator window the
 /// user resized), re-rendering the current screen (the QR code included) at the new size.
 pub fn fit_to_window(app: &AppWindow, shown: SharedShown) -> slint::Timer {
+    every(app, 250, move |app| {
+        let mut g = shown.lock().unwrap_or_else(|p| p.into_inner());
+        let fit = fit_now(app, &g);
+        if (fit - g.scale).abs() > 0.01 {
+            g.scale = fit;
+            redraw(app, &g);
+        }
+    })
+}
+
+/// Runs `f` on the window every `ms` milliseconds while the returned timer lives.
+fn every(app: &AppWindow, ms: u64, mut f: impl FnMut(&AppWindow) + 'static) -> slint::Timer {
     let timer = slint::Timer::default();
     let weak = app.as_weak();
     timer.start(
         slint::TimerMode::Repeated,
-        Duration::from_millis(250),
+        Duration::from_millis(ms),
         move || {
-            let Some(app) = weak.upgrade() else { return };
-            let mut g = shown.lock().unwrap_or_else(|p| p.into_inner());
-            let fit = fit_now(&app, &g);
-            if (fit - g.scale).abs() > 0.01 {
-                g.scale = fit;
-                redraw(&app, &g);
+            if let Some(app) = weak.upgrade() {
+                f(&app);
             }
         },
     );
@@ -108,6 +116,7 @@ pub fn fit_to_window(app: &AppWindow, shown: SharedShown) -> slint::Timer {
 struct Ctl {
     panel: Panel,
     locales: Vec<String>,
+    household: Vec<crate::config::Profile>,
     /// Index into the household, `None`: nobody recognized.
     speaker: Option<usize>,
     /// Which event is selected: its time and type (the list moves as events arrive).
@@ -132,16 +141,15 @@ pub struct Wiring {
 
 /// Shows the panel and wires it; the returned timer refreshes it while it lives.
 pub fn attach(app: &AppWindow, w: Wiring) -> slint::Timer {
-    let (skill_name, device, locale) = {
+    let (skill_name, device, locale, household) = {
         let g = w.shown.lock().unwrap_or_else(|p| p.into_inner());
-        (g.skill_name.clone(), g.profile.id, g.locale.clone())
+        (
+            g.skill_name.clone(),
+            g.profile.id,
+            g.locale.clone(),
+            g.household.clone(),
+        )
     };
-    let household = w
-        .shown
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .household
-        .clone();
     let speaker = w
         .speaker
         .as_ref()
@@ -155,6 +163,7 @@ pub fn attach(app: &AppWindow, w: Wiring) -> slint::Timer {
             ..Default::default()
         },
         locales: w.locales.clone(),
+        household,
         speaker,
         selected: None,
         status_until: None,
@@ -166,14 +175,7 @@ pub fn attach(app: &AppWindow, w: Wiring) -> slint::Timer {
         let (ctl, w, weak) = (ctl.clone(), w.clone(), app.as_weak());
         e.on_step(move |what, d| {
             let Some(app) = weak.upgrade() else { return };
-            step(
-                &app,
-                &mut ctl.borrow_mut(),
-                &w,
-                &household,
-                what.as_str(),
-                d,
-            );
+            step(&app, &mut ctl.borrow_mut(), &w, what.as_str(), d);
             refresh(&app, &mut ctl.borrow_mut(), &w);
         });
     }
@@ -250,18 +252,7 @@ pub fn attach(app: &AppWindow, w: Wiring) -> slint::Timer {
         });
     }
     refresh(app, &mut ctl.borrow_mut(), &w);
-    let timer = slint::Timer::default();
-    let weak = app.as_weak();
-    timer.start(
-        slint::TimerMode::Repeated,
-        Duration::from_millis(200),
-        move || {
-            if let Some(app) = weak.upgrade() {
-                refresh(&app, &mut ctl.borrow_mut(), &w);
-            }
-        },
-    );
-    timer
+    every(app, 200, move |app| refresh(app, &mut ctl.borrow_mut(), &w))
 }
 
 fn note(c: &mut Ctl, text: &str) {
@@ -295,14 +286,7 @@ fn faults(w: &Wiring) -> Vec<(Fault, bool, bool)> {
 }
 
 /// One of the panel's ‹ › steppers.
-fn step(
-    app: &AppWindow,
-    c: &mut Ctl,
-    w: &Wiring,
-    household: &[crate::config::Profile],
-    what: &str,
-    d: i32,
-) {
+fn step(app: &AppWindow, c: &mut Ctl, w: &Wiring, what: &str, d: i32) {
     let cycle = |i: usize, n: usize| (i as i64 + d as i64).rem_euclid(n as i64) as usize;
     let mut g = w.shown.lock().unwrap_or_else(|p| p.into_inner());
     match what {
@@ -330,12 +314,12 @@ fn step(
         }
         "speaker" => {
             // Nobody, then each household profile.
-            let n = household.len() + 1;
+            let n = c.household.len() + 1;
             let now = c.speaker.map_or(0, |i| i + 1);
             let next = cycle(now, n);
             c.speaker = next.checked_sub(1);
             w.input.configure(Settings {
-                speaker: Some(c.speaker.map(|i| household[i].person_id())),
+                speaker: Some(c.speaker.map(|i| c.household[i].person_id())),
                 ..Default::default()
             });
         }
@@ -372,14 +356,12 @@ fn refresh(app: &AppWindow, c: &mut Ctl, w: &Wiring) {
             .unwrap_or_default();
     }
     c.panel.can_open_phone = !c.panel.user_code.is_empty();
-    let household = w
-        .shown
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .household
-        .clone();
     c.panel.speaker = match c.speaker {
-        Some(i) => household.get(i).map(|p| p.name.clone()).unwrap_or_default(),
+        Some(i) => c
+            .household
+            .get(i)
+            .map(|p| p.name.clone())
+            .unwrap_or_default(),
         None => "not recognized".into(),
     };
     {

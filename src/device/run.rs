@@ -1001,7 +1001,17 @@ fn windowed(
     {
         let input = input.clone();
         let weak = app.as_weak();
+        let shown = shown.clone();
         app.global::<Screen>().on_action(move |action| {
+            // A previewed scene is a picture: its buttons do not drive the live device.
+            if shown
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .preview
+                .is_some()
+            {
+                return;
+            }
             if let Some(app) = weak.upgrade() {
                 let scene = app.global::<Screen>().get_scene();
                 if let Some(ev) = action_event(&scene, &action) {
