@@ -111,14 +111,34 @@ impl Faults {
     /// request goes to a closed port on loopback, so it fails as a refused connection does.
     /// The rule is consulted when a connection is made, so those clients keep no idle
     /// connections (`pool_max_idle_per_host(0)`).
-    pub fn proxy(self: &std::sync::Arc<Self>) -> reqwest::Proxy {
+    ///
+    /// `None` when the environment names a proxy (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`):
+    /// a custom rule would replace reqwest's use of it, so the device keeps the system proxy
+    /// and the network-down fault is not available.
+    pub fn proxy(self: &std::sync::Arc<Self>) -> Option<reqwest::Proxy> {
+        if system_proxy() {
+            return None;
+        }
         let me = self.clone();
-        reqwest::Proxy::custom(move |_| {
+        Some(reqwest::Proxy::custom(move |_| {
             me.is_on(Fault::NetworkDown)
                 .then(|| DEAD_PROXY.parse::<reqwest::Url>().ok())
                 .flatten()
-        })
+        }))
     }
+
+    /// Whether [`Fault::NetworkDown`] can be injected (see [`Faults::proxy`]).
+    pub fn can_cut_network() -> bool {
+        !system_proxy()
+    }
+}
+
+fn system_proxy() -> bool {
+    ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"].iter().any(|k| {
+        [k.to_string(), k.to_lowercase()]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
+    })
 }
 
 /// Port 1 on loopback (tcpmux) is not served on any machine we run on: connections are refused.

@@ -124,6 +124,8 @@ struct Ctl {
     status_until: Option<Instant>,
     /// What was last pushed, to skip identical refreshes.
     fingerprint: String,
+    /// The event log's length and newest event's time and type when last copied.
+    seen: (usize, Option<serde_json::Value>, Option<serde_json::Value>),
 }
 
 /// What the panel needs from the running emulator.
@@ -168,6 +170,7 @@ pub fn attach(app: &AppWindow, w: Wiring) -> slint::Timer {
         selected: None,
         status_until: None,
         fingerprint: String::new(),
+        seen: (0, None, None),
     }));
     let w = Rc::new(w);
     let e = app.global::<Emulator>();
@@ -278,7 +281,7 @@ fn faults(w: &Wiring) -> Vec<(Fault, bool, bool)> {
             let available = match f.needs_sample() {
                 Some("auth_server") => w.sample_auth,
                 Some(_) => w.sample_skill,
-                None => true,
+                None => crate::backend::faults::Faults::can_cut_network(),
             };
             (f, w.shared.faults.is_on(f), available)
         })
@@ -366,8 +369,17 @@ fn refresh(app: &AppWindow, c: &mut Ctl, w: &Wiring) {
     };
     {
         let m = w.log.memory.lock().unwrap_or_else(|p| p.into_inner());
-        // Newest first.
-        c.panel.events = m.iter().rev().take(panel::PANEL_EVENTS).cloned().collect();
+        // Copied only when the log moved on (its length, or its newest event once it is full).
+        let seen = (
+            m.len(),
+            m.back().map(|e| e["t"].clone()),
+            m.back().map(|e| e["type"].clone()),
+        );
+        if seen != c.seen {
+            c.seen = seen;
+            // Newest first.
+            c.panel.events = m.iter().rev().take(panel::PANEL_EVENTS).cloned().collect();
+        }
     }
     c.panel.selected = c.selected.as_ref().and_then(|(t, kind)| {
         c.panel

@@ -200,7 +200,7 @@ pub fn spawn(setup: DeviceSetup, publish: impl Fn(Frame) + Send + Sync + 'static
     // The device's own browser has its own cookie jar, apart from any phone's.
     let browser = Browser::with_agent_via(
         "Mozilla/5.0 (Linux; Android 11; AEO) AppleWebKit/537.36 (KHTML, like Gecko) linkscreen-device",
-        Some(setup.faults.proxy()),
+        setup.faults.proxy(),
     );
     let rt = Runtime {
         setup,
@@ -262,8 +262,12 @@ impl Runtime {
                     Some(Input::Reset) => { self.acked += 1; self.reset() }
                     Some(Input::Fault(f, on)) => {
                         self.acked += 1;
-                        self.setup.faults.set(f, on);
-                        self.setup.log.emit("fault", json!({"fault": f.id(), "on": on}));
+                        if f == crate::backend::faults::Fault::NetworkDown && !crate::backend::faults::Faults::can_cut_network() {
+                            self.setup.log.emit("error", json!({"step": "fault", "reason": "network-down cannot be injected while HTTP_PROXY/HTTPS_PROXY/ALL_PROXY is set"}));
+                        } else {
+                            self.setup.faults.set(f, on);
+                            self.setup.log.emit("fault", json!({"fault": f.id(), "on": on}));
+                        }
                     }
                     // Everyone holding a DeviceInput is gone: the device is switched off.
                     None => break,

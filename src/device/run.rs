@@ -106,13 +106,16 @@ pub async fn prepare(
             log.emit(kind, fields)
         }));
     }
-    let http = reqwest::Client::builder()
-        .proxy(shared.faults.proxy())
+    let http = match shared.faults.proxy() {
         // No kept-alive connections: each request is routed (and the network-down fault
         // refuses it) afresh. Loopback connections cost microseconds.
-        .pool_max_idle_per_host(0)
-        .build()
-        .map_err(|e| fail(exit::PEER, e))?;
+        Some(p) => reqwest::Client::builder()
+            .proxy(p)
+            .pool_max_idle_per_host(0),
+        None => reqwest::Client::builder(),
+    }
+    .build()
+    .map_err(|e| fail(exit::PEER, e))?;
     let linking = match &cfg.linking.mode {
         LinkingMode::Alexa => LinkingClient::discover(
             http.clone(),
@@ -230,6 +233,14 @@ pub async fn prepare(
     }
     log.emit("start", serde_json::json!({"backend": running.base_url, "device": profile.id, "locale": locale, "skill_endpoint": skill_endpoint}));
     for f in &opts.faults {
+        if *f == crate::backend::faults::Fault::NetworkDown
+            && !crate::backend::faults::Faults::can_cut_network()
+        {
+            return Err(fail(
+                exit::USAGE,
+                "--fault network-down: not available while HTTP_PROXY/HTTPS_PROXY/ALL_PROXY is set (the device uses that proxy)",
+            ));
+        }
         shared.faults.set(*f, true);
         log.emit("fault", serde_json::json!({"fault": f.id(), "on": true}));
     }

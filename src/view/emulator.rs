@@ -232,10 +232,10 @@ pub fn apply_panel(app: &AppWindow, p: &Panel) {
         .iter()
         .map(|(f, on, available)| FaultRow {
             id: f.id().into(),
-            label: if *available {
-                f.describe().to_owned()
-            } else {
-                format!("{} (your own server: not injected)", f.describe())
+            label: match (available, f.needs_sample()) {
+                (true, _) => f.describe().to_owned(),
+                (false, Some(_)) => format!("{} (your own server: not injected)", f.describe()),
+                (false, None) => format!("{} (a system proxy is set)", f.describe()),
             }
             .into(),
             on: *on,

@@ -68,18 +68,39 @@ pub fn apply(app: &AppWindow, p: &DeviceProfile, scale: f32, m: &UiModel) {
         Some(data) => {
             let w = (p.width as f32 * scale) as u32;
             let h = (p.height as f32 * scale) as u32;
-            let img = qr::render(data, qr::target_px(w, h, p.shape == Shape::Round));
-            let side = img.width();
-            let buf = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
-                img.as_raw(),
-                side,
-                side,
-            );
-            s.set_qr(slint::Image::from_rgba8(buf));
+            let target = qr::target_px(w, h, p.shape == Shape::Round);
+            // The countdown redraws the prompt every second: the QR image only when it changes.
+            let key = (data.clone(), target);
+            let cached = QR.with(|c| {
+                c.borrow()
+                    .as_ref()
+                    .filter(|(k, _, _)| *k == key)
+                    .map(|(_, img, side)| (img.clone(), *side))
+            });
+            let (image, side) = cached.unwrap_or_else(|| {
+                let img = qr::render(data, target);
+                let side = img.width();
+                let buf = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
+                    img.as_raw(),
+                    side,
+                    side,
+                );
+                let image = slint::Image::from_rgba8(buf);
+                QR.with(|c| *c.borrow_mut() = Some((key, image.clone(), side)));
+                (image, side)
+            });
+            s.set_qr(image);
             s.set_qr_size(side as f32);
         }
         None => s.set_qr_size(0.0),
     }
+}
+
+/// The last QR image: (payload, target size) → image and side in pixels.
+type QrCache = Option<((String, u32), slint::Image, u32)>;
+
+thread_local! {
+    static QR: std::cell::RefCell<QrCache> = const { std::cell::RefCell::new(None) };
 }
 
 /// Pushes the device's browser into the UI. Rows are updated in place, so the page keeps its

@@ -166,6 +166,25 @@ fn an_unknown_fault_is_a_usage_error() {
     assert!(err.contains("slow-auth"), "{err}");
 }
 
+#[test]
+fn network_down_is_refused_while_a_system_proxy_is_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args(["run", "--headless", "--fault", "network-down", "--db"])
+        .arg(dir.path().join("ls.db"))
+        // Loopback is not proxied, so the device still starts: only the fault is refused.
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--fault network-down: not available while"),
+        "{err}"
+    );
+}
+
 /// How the test authorization server misbehaves.
 #[derive(Clone, Copy)]
 struct Misbehaviour {
