@@ -127,6 +127,17 @@ impl Faults {
         }))
     }
 
+    /// Switches a fault, unless it cannot be injected here (network-down behind a system proxy).
+    pub fn switch(&self, f: Fault, on: bool) -> Result<(), &'static str> {
+        if f == Fault::NetworkDown && !Faults::can_cut_network() {
+            return Err(
+                "network-down: not available while HTTP_PROXY/HTTPS_PROXY/ALL_PROXY is set (the device uses that proxy)",
+            );
+        }
+        self.set(f, on);
+        Ok(())
+    }
+
     /// Whether [`Fault::NetworkDown`] can be injected (see [`Faults::proxy`]).
     pub fn can_cut_network() -> bool {
         !system_proxy()

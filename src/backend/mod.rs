@@ -220,27 +220,16 @@ impl Shared {
 
     async fn probe_one(&self, redirect_uri: &str) -> Result<(u16, String), String> {
         let al = &self.account_linking;
-        let mut url = url::Url::parse(&al.authorization_url).map_err(|e| e.to_string())?;
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("response_type", "code")
-                .append_pair("client_id", &al.client_id)
-                .append_pair(
-                    "state",
-                    &format!("linkscreen-probe-{}", crypto::random_token(8)),
-                )
-                .append_pair("redirect_uri", redirect_uri);
-            if !al.scopes.is_empty() {
-                q.append_pair("scope", &al.scope_string());
-            }
-            if al.pkce {
-                q.append_pair(
-                    "code_challenge",
-                    &crypto::pkce_challenge(&crypto::random_token(32)),
-                )
-                .append_pair("code_challenge_method", "S256");
-            }
-        }
+        let state = format!("linkscreen-probe-{}", crypto::random_token(8));
+        let verifier = al.pkce.then(|| crypto::random_token(32));
+        let url = phone::authorization_url(
+            al,
+            &al.authorization_url,
+            &state,
+            redirect_uri,
+            verifier.as_deref(),
+        )
+        .map_err(|e| e.to_string())?;
         let r = self
             .http
             .get(url)

@@ -209,28 +209,43 @@ pub(super) fn authorization_redirect(
         params![state, device_code_hash, person_id, verifier, now, now + STATE_LIFETIME_MS],
     )?;
     let base = platform_url.unwrap_or(&al.authorization_url);
-    let mut url = url::Url::parse(base).map_err(|e| {
-        page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Bad configuration",
-            format!("authorizationUrl: {e}"),
-        )
-    })?;
+    let url = authorization_url(al, base, &state, &s.redirect_uri(), verifier.as_deref()).map_err(
+        |e| {
+            page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Bad configuration",
+                format!("authorizationUrl: {e}"),
+            )
+        },
+    )?;
+    Ok(url.into())
+}
+
+/// The authorization request Alexa sends (RFC 6749 §4.1.1, RFC 7636 §4.3): `base` with
+/// response_type, client_id, state, redirect_uri, scope and the S256 challenge of `verifier`.
+pub(super) fn authorization_url(
+    al: &crate::protocol::account_linking::AccountLinkingRequest,
+    base: &str,
+    state: &str,
+    redirect_uri: &str,
+    verifier: Option<&str>,
+) -> Result<url::Url, url::ParseError> {
+    let mut url = url::Url::parse(base)?;
     {
         let mut q = url.query_pairs_mut();
         q.append_pair("response_type", "code")
             .append_pair("client_id", &al.client_id)
-            .append_pair("state", &state);
-        q.append_pair("redirect_uri", &s.redirect_uri());
+            .append_pair("state", state)
+            .append_pair("redirect_uri", redirect_uri);
         if !al.scopes.is_empty() {
             q.append_pair("scope", &al.scope_string());
         }
-        if let Some(v) = &verifier {
+        if let Some(v) = verifier {
             q.append_pair("code_challenge", &crypto::pkce_challenge(v))
                 .append_pair("code_challenge_method", "S256");
         }
     }
-    Ok(url.into())
+    Ok(url)
 }
 
 async fn device_link(

@@ -217,11 +217,9 @@ pub fn attach(app: &AppWindow, w: Wiring) -> slint::Timer {
         let (ctl, w, weak) = (ctl.clone(), w.clone(), app.as_weak());
         e.on_toggle_fault(move |i| {
             let Some(app) = weak.upgrade() else { return };
+            // The device switches and logs it; the next refresh (200 ms) shows it.
             if let Some(f) = Fault::ALL.get(i as usize) {
-                let on = !w.shared.faults.is_on(*f);
-                // At once for the toggle; the device switches it again and logs it.
-                w.shared.faults.set(*f, on);
-                w.input.fault(*f, on);
+                w.input.fault(*f, !w.shared.faults.is_on(*f));
             }
             refresh(&app, &mut ctl.borrow_mut(), &w);
         });

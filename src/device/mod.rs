@@ -262,11 +262,9 @@ impl Runtime {
                     Some(Input::Reset) => { self.acked += 1; self.reset() }
                     Some(Input::Fault(f, on)) => {
                         self.acked += 1;
-                        if f == crate::backend::faults::Fault::NetworkDown && !crate::backend::faults::Faults::can_cut_network() {
-                            self.setup.log.emit("error", json!({"step": "fault", "reason": "network-down cannot be injected while HTTP_PROXY/HTTPS_PROXY/ALL_PROXY is set"}));
-                        } else {
-                            self.setup.faults.set(f, on);
-                            self.setup.log.emit("fault", json!({"fault": f.id(), "on": on}));
+                        match self.setup.faults.switch(f, on) {
+                            Ok(()) => self.setup.log.emit("fault", json!({"fault": f.id(), "on": on})),
+                            Err(why) => self.setup.log.emit("error", json!({"step": "fault", "reason": why})),
                         }
                     }
                     // Everyone holding a DeviceInput is gone: the device is switched off.
@@ -343,18 +341,8 @@ impl Runtime {
     /// The emulator's "Unlink & reset": every stored link goes (account and each person's),
     /// the journey ends, home.
     fn reset(&mut self) {
-        let people: Vec<String> = self.setup.household.iter().map(|p| p.person_id()).collect();
-        let s = self.setup.clone();
-        tokio::spawn(async move {
-            for p in std::iter::once(String::new()).chain(people) {
-                match s.linking.unlink(&p).await {
-                    Ok(()) => s.log.emit("unlink", json!({"person_id": p})),
-                    Err(e) => s
-                        .log
-                        .emit("error", json!({"step": "unlink", "reason": e.to_string()})),
-                }
-            }
-        });
+        let people = self.setup.household.iter().map(|p| p.person_id());
+        unlink(&self.setup, people.collect());
         self.event(Event::TapHome);
     }
 
@@ -602,21 +590,24 @@ impl Runtime {
                 self.open_sign_in(device_code, verification_uri_complete);
             }
             Effect::CloseSignIn => self.session = None,
-            Effect::Unlink { person } => {
-                let s = setup.clone();
-                tokio::spawn(async move {
-                    for p in [Some(String::new()), person].into_iter().flatten() {
-                        match s.linking.unlink(&p).await {
-                            Ok(()) => s.log.emit("unlink", json!({"person_id": p})),
-                            Err(e) => s
-                                .log
-                                .emit("error", json!({"step": "unlink", "reason": e.to_string()})),
-                        }
-                    }
-                });
-            }
+            Effect::Unlink { person } => unlink(setup, person.into_iter().collect()),
         }
     }
+}
+
+/// Deletes the account's link and these people's links, in the background, logging each.
+fn unlink(setup: &DeviceSetup, people: Vec<String>) {
+    let s = setup.clone();
+    tokio::spawn(async move {
+        for p in std::iter::once(String::new()).chain(people) {
+            match s.linking.unlink(&p).await {
+                Ok(()) => s.log.emit("unlink", json!({"person_id": p})),
+                Err(e) => s
+                    .log
+                    .emit("error", json!({"step": "unlink", "reason": e.to_string()})),
+            }
+        }
+    });
 }
 
 /// A URL for the event log: no query or fragment (they carry `state`, codes and tokens).

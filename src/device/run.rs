@@ -233,15 +233,9 @@ pub async fn prepare(
     }
     log.emit("start", serde_json::json!({"backend": running.base_url, "device": profile.id, "locale": locale, "skill_endpoint": skill_endpoint}));
     for f in &opts.faults {
-        if *f == crate::backend::faults::Fault::NetworkDown
-            && !crate::backend::faults::Faults::can_cut_network()
-        {
-            return Err(fail(
-                exit::USAGE,
-                "--fault network-down: not available while HTTP_PROXY/HTTPS_PROXY/ALL_PROXY is set (the device uses that proxy)",
-            ));
+        if let Err(why) = shared.faults.switch(*f, true) {
+            return Err(fail(exit::USAGE, format!("--fault {why}")));
         }
-        shared.faults.set(*f, true);
         log.emit("fault", serde_json::json!({"fault": f.id(), "on": true}));
     }
     Ok((
@@ -975,10 +969,9 @@ fn windowed(
         })
     };
     let _panel = with_panel.then(|| {
-        app.window().set_size(slint::LogicalSize::new(
-            crate::view::emulator::window_size(&profile, scale).0 as f32,
-            crate::view::emulator::window_size(&profile, scale).1 as f32,
-        ));
+        let (w, h) = crate::view::emulator::window_size(&profile, scale);
+        app.window()
+            .set_size(slint::LogicalSize::new(w as f32, h as f32));
         app.set_window_title(
             format!(
                 "linkscreen — {}",
