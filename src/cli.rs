@@ -113,6 +113,13 @@ pub struct RunArgs {
     /// The device screen alone, without the emulator's frame and side panel.
     #[arg(long)]
     pub no_panel: bool,
+    /// Switch voice-forward account linking on (voiceForwardAccountLinking: ENABLED): the
+    /// skill is asked even when unlinked, and the sample skill offers to link by voice.
+    #[arg(long)]
+    pub voice_forward: bool,
+    /// Speak Alexa's and the skill's lines aloud with espeak-ng.
+    #[arg(long)]
+    pub speak: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -107,6 +107,9 @@ pub struct AccountLinking {
     pub request: Option<AccountLinkingRequest>,
     pub personal_linking: bool,
     pub required: bool,
+    /// `run --voice-forward`: voiceForwardAccountLinking is switched ENABLED (as in the
+    /// developer console) in whichever configuration is in force.
+    pub voice_forward: bool,
 }
 
 impl Default for AccountLinking {
@@ -115,6 +118,7 @@ impl Default for AccountLinking {
             request: None,
             personal_linking: false,
             required: true,
+            voice_forward: false,
         }
     }
 }

@@ -109,6 +109,7 @@ async fn metadata(State(s): S) -> impl IntoResponse {
         linkscreen_long_poll: true,
         linkscreen_link_endpoint: Some(format!("{b}/api/device/link")),
         linkscreen_sign_in_endpoint: Some(format!("{b}/api/device/sign-in")),
+        linkscreen_voice_link_endpoint: Some(format!("{b}/api/device/voice-link")),
     })
 }
 
@@ -371,7 +372,7 @@ pub fn store_link(
     Ok(id)
 }
 
-fn check_device_key(s: &Shared, headers: &HeaderMap) -> Result<(), OAuthError> {
+pub(super) fn check_device_key(s: &Shared, headers: &HeaderMap) -> Result<(), OAuthError> {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

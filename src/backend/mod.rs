@@ -12,6 +12,7 @@ pub mod faults;
 pub mod form;
 pub mod html;
 pub mod linking;
+pub mod lwa;
 pub mod phone;
 pub mod skill;
 pub mod store;
@@ -337,7 +338,7 @@ pub fn sample_account_linking(base: &str, secret: &str) -> AccountLinkingRequest
 pub fn router(shared: Arc<Shared>, parts: Parts) -> Router {
     let mut r = Router::new();
     if parts.linking {
-        r = r.merge(linking::router());
+        r = r.merge(linking::router()).merge(lwa::router());
     }
     if parts.phone {
         r = r.merge(phone::router());
@@ -394,11 +395,14 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
     let sample_client_secret =
         store.meta_or_init("sample_client_secret", || crypto::random_token(24))?;
     let device_key = store.meta_or_init("device_key", || crypto::random_token(24))?;
-    let account_linking = cfg
+    let mut account_linking = cfg
         .account_linking
         .request
         .clone()
         .unwrap_or_else(|| sample_account_linking(&base_url, &sample_client_secret));
+    if cfg.account_linking.voice_forward {
+        account_linking.voice_forward_account_linking = Some("ENABLED".into());
+    }
     if opts.parts.auth_server {
         auth_server::seed(&store)?;
     }

@@ -1,8 +1,10 @@
 //! The sample Ride Hailer skill: takes an ASK request envelope and answers as
 //! a skill built on the ASK SDK would. Without a valid access token it says
-//! the seed's localized prompt with a `LinkAccount` card and ends the session;
-//! with one (checked at the authorization server's userinfo endpoint) it
-//! greets the user by name and offers to book a ride.
+//! the seed's localized prompt with a `LinkAccount` card and ends the session —
+//! or, with voice-forward linking enabled, offers to link by voice and answers
+//! "link my account" with `Connections.StartConnection` (PROTOCOL.md §4). With
+//! a token (checked at the authorization server's userinfo endpoint, or LWA's
+//! profile API for an `Atza|` token) it greets the user by name and books rides.
 
 use std::sync::Arc;
 
@@ -18,6 +20,41 @@ use super::faults::Fault;
 use crate::locale;
 use crate::protocol::ask::{Card, RequestEnvelope, ResponseEnvelope};
 
+/// The sample skill's interaction model (what the device understands inside its session).
+pub fn sample_model(invocation: &str) -> crate::project::InteractionModel {
+    use crate::project::{Intent, InteractionModel, Slot};
+    let intent = |name: &str, samples: &[&str], slots: Vec<Slot>| Intent {
+        name: name.into(),
+        slots,
+        samples: samples.iter().map(|s| s.to_string()).collect(),
+    };
+    InteractionModel {
+        invocation_name: invocation.to_owned(),
+        intents: vec![
+            intent(
+                "LinkAccountIntent",
+                &["link my account", "link account", "link my accounts", "connect my account", "sign me in"],
+                vec![],
+            ),
+            intent(
+                "BookRideIntent",
+                &["book a ride", "book a ride to {destination}", "take me to {destination}", "i want to go to {destination}", "to {destination}", "order a car", "get me a car"],
+                vec![Slot {
+                    name: "destination".into(),
+                    slot_type: "AMAZON.City".into(),
+                }],
+            ),
+            intent("AMAZON.YesIntent", &[], vec![]),
+            intent("AMAZON.NoIntent", &[], vec![]),
+            intent("AMAZON.HelpIntent", &[], vec![]),
+            intent("AMAZON.StopIntent", &[], vec![]),
+            intent("AMAZON.CancelIntent", &[], vec![]),
+            intent("AMAZON.FallbackIntent", &[], vec![]),
+        ],
+        types: vec![],
+    }
+}
+
 pub fn router() -> Router<Arc<Shared>> {
     Router::new().route("/ridehailer/skill", post(handle))
 }
@@ -26,7 +63,12 @@ pub fn router() -> Router<Arc<Shared>> {
 async fn user_name(s: &Shared, token: &str) -> Option<String> {
     let resp = s
         .http
-        .get(format!("{}/ridehailer/oauth/userinfo", s.base_url))
+        .get(if token.starts_with("Atza|") {
+            // Linked by voice: a Login with Amazon token, asked at LWA's profile API.
+            format!("{}/lwa/user/profile", s.base_url)
+        } else {
+            format!("{}/ridehailer/oauth/userinfo", s.base_url)
+        })
         .bearer_auth(token)
         .send()
         .await
@@ -75,17 +117,92 @@ async fn handle(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
         Some(t) => user_name(&s, t).await,
         None => None,
     };
-    let out = match name {
-        Some(n) => ResponseEnvelope::speak(
-            &locale::tr("skill.linked", &loc, &[("name", &n)]),
-            None,
-            false,
-        ),
-        None => ResponseEnvelope::speak(
-            &locale::tr("skill.link_prompt", &loc, &[("skill_name", &skill_name)]),
-            Some(Card::LinkAccount),
-            true,
-        ),
-    };
+    let voice_forward =
+        s.account_linking.voice_forward_account_linking.as_deref() == Some("ENABLED");
+    let out = answer(&env, name.as_deref(), voice_forward, &loc, &skill_name);
     axum::Json(out).into_response()
 }
+
+/// The sample skill's dialog: the seed's lines, per request and link state.
+fn answer(
+    env: &RequestEnvelope,
+    name: Option<&str>,
+    voice_forward: bool,
+    loc: &str,
+    skill_name: &str,
+) -> ResponseEnvelope {
+    let t = |k: &str, args: &[(&str, &str)]| {
+        let mut all = vec![("skill_name", skill_name)];
+        all.extend_from_slice(args);
+        locale::tr(k, loc, &all)
+    };
+    let keep = |text: String| ResponseEnvelope::speak(&text, None, false);
+    let end = |text: String| ResponseEnvelope::speak(&text, None, true);
+    let link_card = || ResponseEnvelope::speak(&t("skill.link_prompt", &[]), Some(Card::LinkAccount), true);
+    let intent = env
+        .request
+        .pointer("/intent/name")
+        .and_then(|n| n.as_str())
+        .unwrap_or("");
+    match (env.request_type(), name) {
+        // Voice-forward linking is over (PROTOCOL.md §4).
+        ("SessionResumedRequest", _) => {
+            let status = env
+                .request
+                .pointer("/cause/result/status")
+                .and_then(|v| v.as_str())
+                .unwrap_or("");
+            match status {
+                "LINKED" => keep(t("skill.vf_ready", &[])),
+                "DENIED" => end(t("skill.vf_declined", &[])),
+                // USER_REQUIREMENTS_NOT_MET, or an error: fall back to the LinkAccount card.
+                _ => link_card(),
+            }
+        }
+        ("System.ExceptionEncountered", _) => ResponseEnvelope {
+            version: "1.0".into(),
+            session_attributes: None,
+            user_agent: None,
+            response: Default::default(),
+        },
+        ("LaunchRequest", Some(n)) => keep(t("skill.linked", &[("name", n)])),
+        ("IntentRequest", Some(n)) => match intent {
+            "BookRideIntent" => match env
+                .request
+                .pointer("/intent/slots/destination/value")
+                .and_then(|v| v.as_str())
+            {
+                Some(dest) => end(t("skill.ride_booked", &[("name", n), ("destination", dest)])),
+                None => keep(t("skill.where_to", &[])),
+            },
+            "AMAZON.HelpIntent" => keep(t("skill.help", &[])),
+            "AMAZON.StopIntent" | "AMAZON.CancelIntent" | "AMAZON.NoIntent" => {
+                end(t("skill.goodbye", &[]))
+            }
+            _ => keep(t("skill.fallback", &[])),
+        },
+        // Not linked, voice-forward linking on: offer it, then ask Alexa to link.
+        ("LaunchRequest", None) if voice_forward => keep(t("skill.vf_offer", &[])),
+        ("IntentRequest", None) if voice_forward => match intent {
+            "LinkAccountIntent" | "AMAZON.YesIntent" | "BookRideIntent" => {
+                let mut r = ResponseEnvelope::speak("", None, false);
+                r.response.output_speech = None;
+                r.response.should_end_session = None;
+                r.response.directives.push(serde_json::json!({
+                    "type": "Connections.StartConnection",
+                    "uri": crate::protocol::ask::ASK_FOR_ACCOUNT_LINKING,
+                    "onCompletion": "RESUME_SESSION",
+                    "input": {"@version": "1", "@type": "AskForAccountLinking"},
+                    "token": "accountLinking"
+                }));
+                r
+            }
+            "AMAZON.NoIntent" | "AMAZON.StopIntent" | "AMAZON.CancelIntent" => {
+                end(t("skill.vf_declined", &[]))
+            }
+            _ => keep(t("skill.vf_offer", &[])),
+        },
+        _ => link_card(),
+    }
+}
+

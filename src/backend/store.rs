@@ -95,6 +95,34 @@ CREATE TABLE rh_tokens (
 "#,
     // Why linking failed for a device code (status 'failed'), shown to the device.
     "ALTER TABLE device_codes ADD COLUMN failure TEXT;",
+    // Voice-forward linking's one-time codes (the "text message" the phone page shows) and
+    // the Login with Amazon emulation's tokens.
+    r#"
+CREATE TABLE voice_codes (
+    id INTEGER PRIMARY KEY,
+    skill_id TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    link_person_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    code TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    tries INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    status TEXT NOT NULL
+);
+CREATE TABLE lwa_tokens (
+    token_hash TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    redirect_uri TEXT,
+    expires_at INTEGER NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0
+);
+"#,
 ];
 
 /// Errors from the database layer.

@@ -257,6 +257,72 @@ impl LinkingClient {
         Ok(())
     }
 
+    /// True when this service can link by voice (linkscreen's own Alexa cloud).
+    pub fn links_by_voice(&self) -> bool {
+        self.metadata.linkscreen_voice_link_endpoint.is_some() && self.device_key.is_some()
+    }
+
+    async fn voice_call(&self, path: &str, body: serde_json::Value) -> Result<serde_json::Value, PeerError> {
+        let (Some(base), Some(key)) = (&self.metadata.linkscreen_voice_link_endpoint, &self.device_key)
+        else {
+            return Err(PeerError::Protocol("this linking service cannot link by voice".into()));
+        };
+        let url = format!("{base}/{path}");
+        let r = self
+            .http
+            .post(&url)
+            .bearer_auth(key)
+            .json(&body)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = r.status().as_u16();
+        let v: serde_json::Value = r
+            .json()
+            .await
+            .map_err(|e| PeerError::Protocol(format!("{url}: {e}")))?;
+        match status {
+            200..=299 => Ok(v),
+            s if s >= 500 => Err(PeerError::Unreachable(format!("{url}: HTTP {s}"))),
+            s => Err(PeerError::Protocol(format!(
+                "{url}: HTTP {s}: {}",
+                v.get("error_description")
+                    .or(v.get("error"))
+                    .and_then(|e| e.as_str())
+                    .unwrap_or("refused")
+            ))),
+        }
+    }
+
+    /// Voice-forward linking: sends a one-time code to the speaker's phone; a match later
+    /// links `link_person_id` ('' = the account).
+    pub async fn send_voice_code(
+        &self,
+        person_id: &str,
+        name: &str,
+        link_person_id: &str,
+        scope: &str,
+    ) -> Result<(), PeerError> {
+        self.voice_call(
+            "code",
+            serde_json::json!({"person_id": person_id, "name": name, "link_person_id": link_person_id, "scope": scope}),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Voice-forward linking: checks the spoken code; true when it matched and the link is stored.
+    pub async fn verify_voice_code(&self, person_id: &str, code: &str) -> Result<bool, PeerError> {
+        let v = self
+            .voice_call(
+                "verify",
+                serde_json::json!({"person_id": person_id, "code": code}),
+            )
+            .await?;
+        Ok(v.get("linked").and_then(|l| l.as_bool()) == Some(true))
+    }
+
     /// Unlinks (kiosk reset, emulator panel).
     pub async fn unlink(&self, person_id: &str) -> Result<(), PeerError> {
         let (Some(url), Some(key)) = (&self.metadata.linkscreen_link_endpoint, &self.device_key)

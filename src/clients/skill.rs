@@ -108,6 +108,94 @@ pub fn with_intent(env: &mut RequestEnvelope, intent: &crate::flow::IntentCall) 
     }
 }
 
+/// What the device sends next in the skill's session.
+#[derive(Debug, Clone)]
+pub enum Ask {
+    /// A LaunchRequest (new session), or an IntentRequest when started with an intent.
+    Launch(Option<crate::flow::IntentCall>),
+    /// An IntentRequest in the open session.
+    Intent(crate::flow::IntentCall),
+    /// Voice-forward linking is over: SessionResumedRequest, or System.ExceptionEncountered
+    /// for a failure with `SEND_ERRORS_ONLY`.
+    Resumed {
+        link: crate::flow::LinkRequest,
+        outcome: crate::flow::LinkOutcome,
+    },
+    /// The user left the open session.
+    Ended,
+}
+
+/// An open session: its id and the attributes the skill last returned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenSession {
+    pub session_id: String,
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Makes `env` (a fresh LaunchRequest) the request `ask` describes; requests after the first
+/// carry the open session (`new: false`, its id and attributes).
+pub fn shape(env: &mut RequestEnvelope, ask: &Ask, open: Option<&OpenSession>) {
+    if let (Some(o), false) = (open, matches!(ask, Ask::Launch(_))) {
+        if let Some(sess) = env.session.as_mut() {
+            sess.new = false;
+            sess.session_id = o.session_id.clone();
+            sess.attributes = o.attributes.clone();
+        }
+    }
+    let r = &mut env.request;
+    let mut head = serde_json::Map::new();
+    for k in ["requestId", "timestamp", "locale"] {
+        if let Some(v) = r.get(k) {
+            head.insert(k.into(), v.clone());
+        }
+    }
+    let typed = |t: &str, extra: serde_json::Value| {
+        let mut m = serde_json::Map::new();
+        m.insert("type".into(), serde_json::json!(t));
+        m.extend(head.clone());
+        if let serde_json::Value::Object(x) = extra {
+            m.extend(x);
+        }
+        serde_json::Value::Object(m)
+    };
+    match ask {
+        Ask::Launch(None) => {}
+        Ask::Launch(Some(i)) | Ask::Intent(i) => with_intent(env, i),
+        Ask::Resumed { link, outcome } if link.errors_only && outcome.is_error() => {
+            let (code, message, result) = outcome.status();
+            let id = head.get("requestId").cloned().unwrap_or_default();
+            env.request = typed(
+                "System.ExceptionEncountered",
+                serde_json::json!({
+                    "error": {
+                        "type": "INTERNAL_SERVICE_ERROR",
+                        "message": format!("AskForAccountLinking ended with {code}: {}", result.map(str::to_owned).unwrap_or(message)),
+                    },
+                    "cause": {"requestId": id},
+                }),
+            );
+        }
+        Ask::Resumed { link, outcome } => {
+            let (code, message, result) = outcome.status();
+            let mut cause = serde_json::json!({
+                "type": "ConnectionCompleted",
+                "token": link.token,
+                "status": {"code": code, "message": message},
+            });
+            if let Some(st) = result {
+                cause["result"] = serde_json::json!({"status": st});
+            }
+            env.request = typed("SessionResumedRequest", serde_json::json!({"cause": cause}));
+        }
+        Ask::Ended => {
+            env.request = typed(
+                "SessionEndedRequest",
+                serde_json::json!({"reason": "USER_INITIATED"}),
+            );
+        }
+    }
+}
+
 /// Posts an envelope to the skill and validates its answer.
 pub async fn send(
     http: &reqwest::Client,
@@ -162,6 +250,17 @@ pub fn validate(
             "response version must be \"1.0\", found {:?}",
             parsed.version
         )));
+    }
+    if parsed.start_connection().is_some() {
+        // PROTOCOL.md §4: no AudioPlayer or video directives beside a StartConnection.
+        if let Some(bad) = parsed.response.directives.iter().find_map(|d| {
+            let t = d.get("type").and_then(serde_json::Value::as_str)?;
+            (t.starts_with("AudioPlayer.") || t.starts_with("VideoApp.")).then_some(t)
+        }) {
+            return Err(PeerError::Protocol(format!(
+                "a response with Connections.StartConnection must not also carry {bad}"
+            )));
+        }
     }
     Ok((parsed, raw))
 }

@@ -214,6 +214,10 @@ pub fn attach(app: &AppWindow, w: Wiring) -> slint::Timer {
         });
     }
     {
+        let w = w.clone();
+        e.on_say(move |text| w.input.say(text.as_str()));
+    }
+    {
         let (ctl, w, weak) = (ctl.clone(), w.clone(), app.as_weak());
         e.on_toggle_fault(move |i| {
             let Some(app) = weak.upgrade() else { return };

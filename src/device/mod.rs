@@ -60,6 +60,12 @@ pub struct DeviceSetup {
     pub faults: std::sync::Arc<crate::backend::faults::Faults>,
     pub http: reqwest::Client,
     pub log: EventLog,
+    /// `voiceForwardAccountLinking: ENABLED` in the configuration in force.
+    pub voice_forward: bool,
+    /// The account-linking scopes (Alexa's permission question names them).
+    pub scopes: Vec<String>,
+    /// Speak Alexa's and the skill's lines with espeak-ng (`--speak`).
+    pub speak: bool,
 }
 
 /// What the runtime publishes after each change.
@@ -72,6 +78,8 @@ pub struct Frame {
     /// How many inputs from [`DeviceInput`] the device had taken in when it drew this frame
     /// (scripts wait for their own steps to be taken in before they look at the screen).
     pub acked: u64,
+    /// The last utterance, when Alexa did not understand it (scripts' `say` fails on it).
+    pub misheard: Option<String>,
 }
 
 /// Input from outside the device: the user (screen, keys, scripts) and the emulator's panel.
@@ -82,6 +90,8 @@ enum Input {
     /// Unlink everything and go home.
     Reset,
     Fault(crate::backend::faults::Fault, bool),
+    /// Words said to the device (typed in the utterance bar, a script's `say`, `--say`).
+    Say(String),
 }
 
 /// The designer's emulator switches these while the device runs; `None` keeps the current.
@@ -137,33 +147,11 @@ impl DeviceInput {
     }
 
     /// An utterance: "Alexa, open Ride Hailer" launches the skill, "Alexa, ask Ride Hailer to
-    /// book a ride" launches it with an intent of its interaction model. False: not understood.
-    /// Every utterance is logged as an `nlu` event with what Alexa made of it.
-    pub fn say(&self, text: &str, nlu: &crate::project::nlu::Nlu, log: &EventLog) -> bool {
-        use crate::project::nlu::Understood;
-        let heard = nlu.understand(text);
-        let intent = |c: &crate::flow::IntentCall| json!({"name": c.name, "slots": c.slots});
-        let (result, detail) = match &heard {
-            Understood::Launch => ("launch", json!(null)),
-            Understood::Intent(c) => ("intent", intent(c)),
-            // Alexa picks one; the log shows which others matched as well.
-            Understood::Ambiguous(cs) => (
-                "ambiguous",
-                json!(cs.iter().map(intent).collect::<Vec<_>>()),
-            ),
-            Understood::NotUnderstood => ("not_understood", json!(null)),
-        };
-        log.emit(
-            "nlu",
-            json!({"utterance": text, "result": result, "intent": detail}),
-        );
-        match heard {
-            Understood::Launch => self.send(Event::Invoked),
-            Understood::Intent(call) => self.send(Event::Asked(call)),
-            Understood::Ambiguous(mut calls) => self.send(Event::Asked(calls.remove(0))),
-            Understood::NotUnderstood => return false,
-        }
-        true
+    /// book a ride" launches it with an intent; inside an open session the words go to the
+    /// skill's intents, and during Alexa's linking dialog to her questions. What Alexa made of
+    /// it is logged as an `nlu` event; a frame's `misheard` says when she did not understand.
+    pub fn say(&self, text: &str) {
+        self.put(Input::Say(text.to_owned()));
     }
 }
 
@@ -183,6 +171,7 @@ pub fn spawn(setup: DeviceSetup, publish: impl Fn(Frame) + Send + Sync + 'static
         jitter_seed: rand::random(),
         personal_linking: setup.personal_linking,
         kiosk: setup.kiosk,
+        voice_forward: setup.voice_forward && setup.linking.links_by_voice(),
     });
     if setup.kiosk.is_some() {
         // The idle check: once a second, while the device runs.
@@ -202,7 +191,13 @@ pub fn spawn(setup: DeviceSetup, publish: impl Fn(Frame) + Send + Sync + 'static
         "Mozilla/5.0 (Linux; Android 11; AEO) AppleWebKit/537.36 (KHTML, like Gecko) linkscreen-device",
         setup.faults.proxy(),
     );
+    let mut flow = flow;
+    flow.speaker = speaker_of(&setup);
     let rt = Runtime {
+        conv: Default::default(),
+        heard: String::new(),
+        misheard: None,
+        spoken: String::new(),
         setup,
         tx,
         btx,
@@ -239,6 +234,25 @@ struct Runtime {
     acked: u64,
     last_acked: u64,
     publish: Box<dyn Fn(Frame) + Send + Sync>,
+    /// The skill's open session (shared with the tasks that send its requests).
+    conv: std::sync::Arc<std::sync::Mutex<Option<skill::OpenSession>>>,
+    /// The last words said, shown on the screen while the dialog goes on.
+    heard: String,
+    misheard: Option<String>,
+    /// The line last spoken aloud (`--speak`).
+    spoken: String,
+}
+
+/// The recognized speaker's person id and name (voice-forward linking needs a voice profile).
+fn speaker_of(s: &DeviceSetup) -> Option<(String, String)> {
+    let id = s.speaker.clone()?;
+    let name = s
+        .household
+        .iter()
+        .find(|p| p.person_id() == id)
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| id.clone());
+    Some((id, name))
 }
 
 impl Runtime {
@@ -260,6 +274,7 @@ impl Runtime {
                     Some(Input::Browse(m)) => { self.acked += 1; self.flow.touched(self.now()); self.browse(m) }
                     Some(Input::Configure(s)) => { self.acked += 1; self.configure(s) }
                     Some(Input::Reset) => { self.acked += 1; self.reset() }
+                    Some(Input::Say(text)) => { self.acked += 1; self.flow.touched(self.now()); self.say(&text) }
                     Some(Input::Fault(f, on)) => {
                         self.acked += 1;
                         match self.setup.faults.switch(f, on) {
@@ -288,7 +303,11 @@ impl Runtime {
             &s.locale,
             &s.skill_name,
             &s.invocation,
-            &s.household,
+            &model::Talk {
+                household: &s.household,
+                speaker: self.flow.speaker.as_ref().map(|(_, n)| n.as_str()),
+                scopes: &s.scopes,
+            },
         );
         if s.kiosk.is_some() && scene == Scene::Home {
             // The attract screen invites the next visitor.
@@ -297,6 +316,14 @@ impl Runtime {
                 &s.locale,
                 &[("skill_name", &s.invocation)],
             );
+        }
+        if matches!(scene, Scene::SkillResponse | Scene::VoiceLink) {
+            m.heard = self.heard.clone();
+        }
+        m.listening = self.flow.listening() != crate::flow::Listening::Invocation;
+        if s.speak && !m.spoken.is_empty() && m.spoken != self.spoken {
+            self.spoken = m.spoken.clone();
+            speak(&m.spoken, &s.locale, &s.log);
         }
         if matches!(scene, Scene::Login | Scene::Terms | Scene::Consent) {
             m.page = self
@@ -316,6 +343,7 @@ impl Runtime {
                 model: m,
                 profile: s.profile,
                 acked: self.acked,
+                misheard: self.misheard.clone(),
             });
         }
     }
@@ -331,11 +359,74 @@ impl Runtime {
         if let Some(p) = c.speaker {
             s.identity.person_id = p.clone();
             s.speaker = p;
+            self.flow.speaker = speaker_of(s);
         }
         s.log.emit(
             "settings",
             json!({"device": s.profile.id, "locale": s.locale, "speaker": s.speaker}),
         );
+    }
+
+    /// Words said to the device: what Alexa makes of them depends on what she listens for.
+    fn say(&mut self, text: &str) {
+        use crate::flow::Listening;
+        use crate::project::nlu::{self, Understood};
+        let log = &self.setup.log;
+        let intent = |c: &crate::flow::IntentCall| json!({"name": c.name, "slots": c.slots});
+        self.heard = text.to_owned();
+        self.misheard = None;
+        // "Alexa, open …" / "Alexa, ask … to …" always start the skill (a new session).
+        let (result, detail, ev) = match self.setup.nlu.understand(text) {
+            Understood::Launch => ("launch", json!(null), Some(Event::Invoked)),
+            Understood::Intent(c) => ("intent", intent(&c), Some(Event::Asked(c))),
+            // Alexa picks one; the log shows which others matched as well.
+            Understood::Ambiguous(mut cs) => (
+                "ambiguous",
+                json!(cs.iter().map(intent).collect::<Vec<_>>()),
+                Some(Event::Asked(cs.remove(0))),
+            ),
+            Understood::NotUnderstood => match self.flow.listening() {
+                Listening::Permission => match nlu::approval(text) {
+                    Some(true) => ("approve", json!(null), Some(Event::Approved)),
+                    Some(false) => ("decline", json!(null), Some(Event::Declined)),
+                    None => ("not_understood", json!(null), None),
+                },
+                Listening::Code => match (nlu::spoken_code(text), nlu::approval(text)) {
+                    (Some(code), _) => (
+                        "code",
+                        json!({"digits": code.len()}),
+                        Some(Event::CodeSpoken(code)),
+                    ),
+                    (None, Some(false)) => ("decline", json!(null), Some(Event::Declined)),
+                    _ => ("not_understood", json!(null), None),
+                },
+                Listening::Skill => {
+                    let words = text.trim_start_matches(|c: char| !c.is_alphanumeric());
+                    let words = words
+                        .strip_prefix("Alexa")
+                        .or_else(|| words.strip_prefix("alexa"))
+                        .unwrap_or(words);
+                    match self.setup.nlu.intent(words) {
+                        Understood::Intent(c) => ("intent", intent(&c), Some(Event::Heard(c))),
+                        Understood::Ambiguous(mut cs) => (
+                            "ambiguous",
+                            json!(cs.iter().map(intent).collect::<Vec<_>>()),
+                            Some(Event::Heard(cs.remove(0))),
+                        ),
+                        _ => ("not_understood", json!(null), None),
+                    }
+                }
+                Listening::Invocation => ("not_understood", json!(null), None),
+            },
+        };
+        log.emit(
+            "nlu",
+            json!({"utterance": text, "result": result, "intent": detail}),
+        );
+        match ev {
+            Some(ev) => self.event(ev),
+            None => self.misheard = Some(text.to_owned()),
+        }
     }
 
     /// The emulator's "Unlink & reset": every stored link goes (account and each person's),
@@ -461,6 +552,14 @@ impl Runtime {
         });
     }
 
+    /// Sends the skill its next request in the background; its answer comes back as an event.
+    fn ask(&self, token: Option<String>, what: skill::Ask) {
+        let (s, tx, conv) = (self.setup.clone(), self.tx.clone(), self.conv.clone());
+        tokio::spawn(async move {
+            let _ = tx.send(ask(&s, token.as_deref(), &what, &conv).await);
+        });
+    }
+
     fn effect(&mut self, fx: Effect) {
         let setup = &self.setup;
         let start = self.start;
@@ -479,10 +578,45 @@ impl Runtime {
                 });
             }
             Effect::SendLaunch { token } => {
-                let (s, tx) = (setup.clone(), self.tx.clone());
-                let intent = self.flow.intent.clone();
+                self.ask(token, skill::Ask::Launch(self.flow.intent.clone()));
+            }
+            Effect::SendIntent(call) => self.ask(None, skill::Ask::Intent(call)),
+            Effect::ResumeSession { link, outcome } => {
+                self.ask(None, skill::Ask::Resumed { link, outcome })
+            }
+            Effect::EndSession => {
+                // Fire and forget: Alexa does not use the answer to a SessionEndedRequest.
+                let (s, conv) = (setup.clone(), self.conv.clone());
                 tokio::spawn(async move {
-                    let _ = tx.send(launch(&s, token.as_deref(), intent.as_ref()).await);
+                    let _ = ask(&s, None, &skill::Ask::Ended, &conv).await;
+                });
+            }
+            Effect::SendOtp => {
+                let (s, tx) = (setup.clone(), self.tx.clone());
+                let (person, name) = self.flow.speaker.clone().unwrap_or_default();
+                // Personal linking links the speaker; otherwise the account.
+                let link_person = if s.personal_linking { person.clone() } else { String::new() };
+                tokio::spawn(async move {
+                    let scope = s.scopes.join(" ");
+                    let ev = match s.linking.send_voice_code(&person, &name, &link_person, &scope).await {
+                        Ok(()) => Event::OtpSent,
+                        Err(e) => peer_event(&s.log, Step::VoiceLink, e),
+                    };
+                    let _ = tx.send(ev);
+                });
+            }
+            Effect::VerifyOtp { code } => {
+                let (s, tx) = (setup.clone(), self.tx.clone());
+                let person = self.flow.speaker.clone().unwrap_or_default().0;
+                tokio::spawn(async move {
+                    let ev = match s.linking.verify_voice_code(&person, &code).await {
+                        Ok(linked) => {
+                            s.log.emit("otp_checked", json!({"linked": linked}));
+                            Event::OtpChecked { linked }
+                        }
+                        Err(e) => peer_event(&s.log, Step::VoiceLink, e),
+                    };
+                    let _ = tx.send(ev);
                 });
             }
             Effect::RequestCode => {
@@ -647,10 +781,28 @@ async fn fetch_tokens(s: &DeviceSetup) -> Result<(Option<String>, Option<String>
     Ok((account, person))
 }
 
-async fn launch(
+/// Speaks a line with espeak-ng in the background (checked at start-up: `--speak`).
+fn speak(text: &str, locale: &str, log: &EventLog) {
+    let voice = locale.split('-').next().unwrap_or("en").to_owned();
+    let (text, log) = (text.to_owned(), log.clone());
+    tokio::spawn(async move {
+        let out = tokio::process::Command::new("espeak-ng")
+            .args(["-v", &voice, "--", &text])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .await;
+        if let Err(e) = out {
+            log.emit("error", json!({"step": "speak", "reason": e.to_string()}));
+        }
+    });
+}
+
+async fn ask(
     s: &DeviceSetup,
     token: Option<&str>,
-    intent: Option<&crate::flow::IntentCall>,
+    what: &skill::Ask,
+    conv: &std::sync::Mutex<Option<skill::OpenSession>>,
 ) -> Event {
     let now_iso = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     // With a link endpoint the stored tokens fill both slots (PROTOCOL.md §5); without one
@@ -671,8 +823,10 @@ async fn launch(
         person.as_deref(),
         &now_iso,
     );
-    if let Some(i) = intent {
-        skill::with_intent(&mut env, i);
+    let open = conv.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    skill::shape(&mut env, what, open.as_ref());
+    if matches!(what, skill::Ask::Ended) {
+        *conv.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
     s.log.emit(
         "skill_request",
@@ -691,6 +845,28 @@ async fn launch(
     match answer {
         Ok((resp, raw)) => {
             s.log.emit("skill_response", json!({"body": raw}));
+            let link_request = resp.start_connection().and_then(|c| {
+                if c.uri == crate::protocol::ask::ASK_FOR_ACCOUNT_LINKING {
+                    Some(crate::flow::LinkRequest {
+                        token: c.token.unwrap_or_default(),
+                        errors_only: c.on_completion.as_deref() == Some("SEND_ERRORS_ONLY"),
+                    })
+                } else {
+                    s.log.emit("error", json!({"step": "connection", "reason": format!("connection {} is not emulated", c.uri)}));
+                    None
+                }
+            });
+            let keeps_session = resp.response.should_end_session == Some(false);
+            {
+                let mut c = conv.lock().unwrap_or_else(|p| p.into_inner());
+                *c = match (&*c, keeps_session || link_request.is_some(), &env.session) {
+                    (_, false, _) | (_, _, None) => None,
+                    (_, true, Some(sess)) => Some(skill::OpenSession {
+                        session_id: sess.session_id.clone(),
+                        attributes: resp.session_attributes.clone().unwrap_or_default(),
+                    }),
+                };
+            }
             let (card_title, card_text) = match &resp.response.card {
                 Some(Card::Simple { title, content }) => (title.clone(), content.clone()),
                 Some(Card::Standard { title, text, .. }) => (title.clone(), text.clone()),
@@ -701,6 +877,8 @@ async fn launch(
                 card_title,
                 card_text,
                 asks_to_link: resp.asks_to_link(),
+                keeps_session,
+                link_request,
             })
         }
         Err(PeerError::Unreachable(reason)) => {

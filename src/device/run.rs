@@ -72,6 +72,8 @@ pub struct Prepare {
     pub kiosk: Option<crate::flow::Kiosk>,
     /// Faults switched on once the device's clients are set up (`--fault`).
     pub faults: Vec<crate::backend::faults::Fault>,
+    /// `--speak`: voice the lines with espeak-ng.
+    pub speak: bool,
 }
 
 /// `linkscreen kiosk`'s options beyond `run`'s.
@@ -195,6 +197,8 @@ pub async fn prepare(
     };
     let mut lambda = None;
     let mut skill_endpoint = if cfg.skill.is_embedded() {
+        // The sample skill's own interaction model: what is understood inside its session.
+        nlu.model = Some(crate::backend::skill::sample_model(&nlu.invocation));
         format!("{}/ridehailer/skill", running.base_url)
     } else {
         cfg.skill.endpoint.clone()
@@ -232,6 +236,16 @@ pub async fn prepare(
         }
     }
     log.emit("start", serde_json::json!({"backend": running.base_url, "device": profile.id, "locale": locale, "skill_endpoint": skill_endpoint}));
+    if opts.speak && which("espeak-ng").is_none() {
+        return Err(fail(
+            exit::USAGE,
+            "--speak needs espeak-ng, which is not installed (Debian: apt-get install -y espeak-ng)",
+        ));
+    }
+    let voice_forward = shared.account_linking.voice_forward_account_linking.as_deref() == Some("ENABLED");
+    if voice_forward && !linking.links_by_voice() {
+        log.emit("error", serde_json::json!({"step": "voice_forward", "reason": "device-grant mode: this linking service cannot link by voice; the skill's StartConnection will fail"}));
+    }
     for f in &opts.faults {
         if let Err(why) = shared.faults.switch(*f, true) {
             return Err(fail(exit::USAGE, format!("--fault {why}")));
@@ -258,9 +272,21 @@ pub async fn prepare(
             faults: shared.faults.clone(),
             http,
             log,
+            voice_forward,
+            scopes: shared.account_linking.scopes.clone(),
+            speak: opts.speak,
         },
         running,
     ))
+}
+
+/// The path of an executable on PATH.
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    })
 }
 
 /// Stops the backend; first the conformance report's summary goes to stderr and the events.
@@ -569,13 +595,13 @@ fn headless(
             open_browser: false,
             kiosk: kiosk.as_ref().map(|k| k.times),
             faults: a.faults.clone(),
+            speak: a.speak,
         },
     )) {
         Ok(x) => x,
         Err(code) => return code,
     };
     let utterance = first_utterance(&a, &setup.nlu.invocation);
-    let nlu = setup.nlu.clone();
     let (tx, rx) = std::sync::mpsc::channel::<Frame>();
     let input = {
         let _g = rt.enter();
@@ -601,7 +627,7 @@ fn headless(
         mismatches: vec![],
     };
     let code = match steps {
-        Some(steps) => match run_script(&mut d, &steps, &input, &nlu, &household, rt, &log) {
+        Some(steps) => match run_script(&mut d, &steps, &input, &household, rt, &log) {
             exit::OK if !d.mismatches.is_empty() => {
                 for m in &d.mismatches {
                     eprintln!("linkscreen: {m}");
@@ -612,8 +638,8 @@ fn headless(
         },
         None => {
             // A kiosk waits for its visitors; `run` says the first utterance itself.
-            if (kiosk.is_none() || a.say.is_some()) && !input.say(&utterance, &nlu, &log) {
-                log.emit("error", serde_json::json!({"step": "say", "reason": format!("Alexa did not understand {utterance:?}")}));
+            if kiosk.is_none() || a.say.is_some() {
+                input.say(&utterance);
             }
             match d.wait_for(&until, a.timeout.unwrap_or(900)) {
                 Ok(Ok(())) => exit::OK,
@@ -638,7 +664,6 @@ fn run_script(
     d: &mut Driver,
     steps: &[super::script::Step],
     input: &super::DeviceInput,
-    nlu: &crate::project::nlu::Nlu,
     household: &[crate::config::Profile],
     rt: &tokio::runtime::Runtime,
     log: &EventLog,
@@ -676,7 +701,11 @@ fn run_script(
         }
         match &step.action {
             Action::Say(t) => {
-                if !input.say(t, nlu, log) {
+                input.say(t);
+                if let Err(e) = d.sync(input.sent()) {
+                    return fail(exit::USAGE, e);
+                }
+                if d.current.as_ref().and_then(|f| f.misheard.as_ref()) == Some(t) {
                     return step_fail(d, format!("Alexa did not understand {t:?}"));
                 }
             }
@@ -926,6 +955,7 @@ fn windowed(
             open_browser: kiosk.is_none(),
             kiosk: kiosk.as_ref().map(|k| k.times),
             faults: a.faults.clone(),
+            speak: a.speak,
         },
     )) {
         Ok(x) => x,
@@ -943,7 +973,6 @@ fn windowed(
         a.scale.clamp(0.25, 4.0)
     };
     view::set_profile(&app, &profile, scale);
-    let nlu = setup.nlu.clone();
     let weak = app.as_weak();
     let shown: emulator::SharedShown =
         std::sync::Arc::new(std::sync::Mutex::new(emulator::Shown {
@@ -1051,7 +1080,7 @@ fn windowed(
         });
     }
     if let Some(s) = say {
-        input.say(&s, &nlu, &log);
+        input.say(&s);
     }
     let code = match app.run() {
         Ok(()) => exit::OK,

@@ -3,7 +3,9 @@
 //! No IO, no clock, no UI: every transition is replayable in a test.
 
 mod scene;
+mod voice;
 pub use scene::Scene;
+pub use voice::{LinkOutcome, LinkRequest, Listening, VoiceStep};
 
 /// Milliseconds on the device's monotonic clock (the runtime's choice of origin).
 pub type Millis = u64;
@@ -68,6 +70,8 @@ pub enum Step {
     RequestCode,
     /// Polling.
     Poll,
+    /// Voice-forward linking: sending or checking the one-time code.
+    VoiceLink,
 }
 
 /// What the skill answered, reduced to what the flow needs.
@@ -77,6 +81,11 @@ pub struct SkillAnswer {
     pub card_title: Option<String>,
     pub card_text: Option<String>,
     pub asks_to_link: bool,
+    /// `shouldEndSession: false`: the session stays open and the device listens for an answer.
+    pub keeps_session: bool,
+    /// The skill asked Alexa to link by voice (`Connections.StartConnection` to
+    /// `connection://AMAZON.AskForAccountLinking/1`, PROTOCOL.md §4).
+    pub link_request: Option<LinkRequest>,
 }
 
 /// An intent the user asked for with the invocation ("ask Ride Hailer to book a ride"), with
@@ -155,6 +164,19 @@ pub enum Event {
     TapCloseSignIn,
     /// Kiosk mode: the runtime's once-a-second check for an idle screen.
     IdleCheck,
+    /// Words said inside an open session, understood as one of the skill's intents.
+    Heard(IntentCall),
+    /// Voice-forward linking: "I approve" (or yes) to Alexa's permission question.
+    Approved,
+    /// Voice-forward linking: "No" to Alexa's question.
+    Declined,
+    /// Voice-forward linking: "My code is …", the digits heard.
+    CodeSpoken(String),
+    /// The one-time code was sent to the user's phone.
+    OtpSent,
+    /// The linking service checked the spoken code: `linked` when it matched (the link is
+    /// stored), else the code was wrong.
+    OtpChecked { linked: bool },
 }
 
 /// Something the runtime must do.
@@ -192,6 +214,20 @@ pub enum Effect {
     /// Kiosk mode: revoke and delete the links made in this journey (account-level, and the
     /// picked person's), so the next visitor starts unlinked.
     Unlink { person: Option<String> },
+    /// Send an IntentRequest in the open session.
+    SendIntent(IntentCall),
+    /// Voice-forward linking: send a one-time code to the speaker's phone.
+    SendOtp,
+    /// Voice-forward linking: check the spoken code (and link when it matches).
+    VerifyOtp { code: String },
+    /// Voice-forward linking is over: tell the skill (a SessionResumedRequest, or with
+    /// `SEND_ERRORS_ONLY` a System.ExceptionEncountered for a failure).
+    ResumeSession {
+        link: LinkRequest,
+        outcome: LinkOutcome,
+    },
+    /// The user left an open session (SessionEndedRequest, reason USER_INITIATED).
+    EndSession,
 }
 
 /// Where the journey is.
@@ -240,6 +276,13 @@ pub enum State {
     SkillError {
         reason: String,
     },
+    /// Alexa's own voice-forward account-linking dialog (PROTOCOL.md §4).
+    VoiceLink {
+        link: LinkRequest,
+        step: VoiceStep,
+        /// Wrong codes said so far.
+        tries: u32,
+    },
 }
 
 /// Settings the flow needs.
@@ -255,6 +298,9 @@ pub struct FlowConfig {
     pub personal_linking: bool,
     /// Kiosk mode: reset for the next visitor.
     pub kiosk: Option<Kiosk>,
+    /// `voiceForwardAccountLinking: ENABLED` and an Alexa cloud that can link by voice: the
+    /// skill is asked even when unlinked (it offers voice-forward linking itself).
+    pub voice_forward: bool,
 }
 
 /// Kiosk timings.
@@ -291,6 +337,9 @@ pub struct Flow {
     reset_at: Option<Millis>,
     /// The person whose link this journey made (kept for the kiosk's unlink).
     linked_person: Option<String>,
+    /// The recognized speaker (a voice profile): their person id and name. Voice-forward
+    /// linking needs one.
+    pub speaker: Option<(String, String)>,
 }
 
 impl Flow {
@@ -310,6 +359,7 @@ impl Flow {
             last_input: 0,
             reset_at: None,
             linked_person: None,
+            speaker: None,
         }
     }
 
@@ -334,6 +384,7 @@ impl Flow {
             State::AccessDenied => Scene::AccessDenied,
             State::Unreachable { .. } => Scene::ServerUnreachable,
             State::SkillError { .. } => Scene::SkillError,
+            State::VoiceLink { .. } => Scene::VoiceLink,
         }
     }
 
@@ -395,7 +446,7 @@ impl Flow {
                 self.state = State::Invoking { token: None };
                 vec![Effect::FetchLink]
             }
-            Step::Launch => {
+            Step::Launch | Step::VoiceLink => {
                 self.state = State::Invoking { token: None };
                 vec![Effect::FetchLink]
             }
@@ -504,7 +555,11 @@ impl Flow {
                 | State::CodeExpired
                 | State::AccessDenied
                 | State::LinkFailed { .. }
-                | State::SkillError { .. },
+                | State::SkillError { .. }
+                | State::VoiceLink {
+                    step: VoiceStep::Done(_),
+                    ..
+                },
                 ev @ (E::Invoked | E::Asked(_)),
             ) => {
                 self.intent = match ev {
@@ -517,7 +572,9 @@ impl Flow {
                 vec![Effect::FetchLink]
             }
             (State::Invoking { .. }, E::LinkFetched { token }) => match token {
-                None if self.cfg.linking_required => self.start_code(None),
+                None if self.cfg.linking_required && !self.cfg.voice_forward => {
+                    self.start_code(None)
+                }
                 token => {
                     self.state = State::Invoking {
                         token: token.clone(),
@@ -526,7 +583,9 @@ impl Flow {
                 }
             },
             (State::Invoking { .. } | State::Launching { .. }, E::SkillAnswered(a)) => {
-                if a.asks_to_link {
+                if let Some(link) = a.link_request.clone() {
+                    self.start_voice_link(link, a)
+                } else if a.asks_to_link {
                     // Also after Launching: the skill refused the token it was just given, so link again.
                     let mut fx = vec![Effect::ForwardCard {
                         kind: "LinkAccount".into(),
@@ -722,6 +781,13 @@ impl Flow {
             ) if now >= retry_at => self.retry(step, resume, now),
             (State::Unreachable { retry_at, .. }, E::Tick) => vec![Effect::WakeAt(retry_at)],
             (State::Unreachable { step, resume, .. }, E::TapRetry) => self.retry(step, resume, now),
+            (State::SkillResponse(a), E::Heard(call)) if a.keeps_session => {
+                self.state = State::Invoking { token: None };
+                vec![Effect::SendIntent(call)]
+            }
+            (State::VoiceLink { link, step, tries }, ev) if !matches!(ev, E::TapHome) => {
+                self.voice(link, step, tries, ev, now)
+            }
             (State::SkillError { .. }, E::TapRetry) => {
                 self.state = State::Invoking { token: None };
                 vec![Effect::FetchLink]
@@ -747,11 +813,16 @@ impl Flow {
                     reason,
                 },
             ) => self.unreachable(now, Step::Poll, reason, Some(Box::new(prompt))),
-            (_, E::TapHome) => {
+            (state, E::TapHome) => {
+                let open = self.session_open(&state);
                 self.state = State::Home;
                 self.granted = false;
                 self.picked = None;
-                vec![Effect::CancelPoll]
+                let mut fx = vec![Effect::CancelPoll];
+                if open {
+                    fx.push(Effect::EndSession);
+                }
+                fx
             }
             // Anything else (stale poll results, taps on the wrong scene) changes nothing.
             _ => vec![],

@@ -23,6 +23,8 @@ pub enum Scene {
     LinkFailed,
     ServerUnreachable,
     SkillError,
+    /// Alexa's voice-forward account-linking dialog: her questions as captions.
+    VoiceLink,
 }
 
 impl Scene {
@@ -43,6 +45,7 @@ impl Scene {
         Scene::LinkFailed,
         Scene::ServerUnreachable,
         Scene::SkillError,
+        Scene::VoiceLink,
     ];
 
     /// The kebab-case name used on the CLI, in file names and in events.
@@ -63,6 +66,7 @@ impl Scene {
             Scene::LinkFailed => "link-failed",
             Scene::ServerUnreachable => "server-unreachable",
             Scene::SkillError => "skill-error",
+            Scene::VoiceLink => "voice-link",
         }
     }
 

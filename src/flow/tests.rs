@@ -11,7 +11,221 @@ fn cfg(required: bool) -> FlowConfig {
         jitter_seed: 7,
         personal_linking: false,
         kiosk: None,
+        voice_forward: false,
     }
+}
+
+/// A flow with voice-forward linking on, the skill's offer answered and the directive sent.
+fn at_voice_link(errors_only: bool, speaker: bool) -> (Flow, Vec<Effect>) {
+    let mut f = Flow::new(FlowConfig {
+        voice_forward: true,
+        ..cfg(true)
+    });
+    if speaker {
+        f.speaker = Some(("p-annie".into(), "Annie".into()));
+    }
+    f.handle(Event::Invoked, 0);
+    // Required linking, but the skill drives voice-forward linking: it is asked unlinked.
+    assert_eq!(
+        f.handle(Event::LinkFetched { token: None }, 1),
+        vec![Effect::SendLaunch { token: None }]
+    );
+    let offer = SkillAnswer {
+        speech: Some("Would you like to link your account?".into()),
+        keeps_session: true,
+        ..Default::default()
+    };
+    assert!(f.handle(Event::SkillAnswered(offer), 2).is_empty());
+    assert_eq!(f.listening(), Listening::Skill);
+    let call = IntentCall {
+        name: "LinkAccountIntent".into(),
+        slots: vec![],
+    };
+    assert_eq!(
+        f.handle(Event::Heard(call.clone()), 3),
+        vec![Effect::SendIntent(call)]
+    );
+    let directive = SkillAnswer {
+        link_request: Some(LinkRequest {
+            token: "accountLinking".into(),
+            errors_only,
+        }),
+        ..Default::default()
+    };
+    let fx = f.handle(Event::SkillAnswered(directive), 4);
+    (f, fx)
+}
+
+fn resumed(outcome: LinkOutcome) -> Effect {
+    Effect::ResumeSession {
+        link: LinkRequest {
+            token: "accountLinking".into(),
+            errors_only: false,
+        },
+        outcome,
+    }
+}
+
+#[test]
+fn voice_forward_success_asks_permission_sends_a_code_and_resumes_linked() {
+    let (mut f, fx) = at_voice_link(false, true);
+    assert!(fx.is_empty());
+    assert_eq!(f.scene(), Scene::VoiceLink);
+    assert_eq!(f.listening(), Listening::Permission);
+    assert_eq!(f.handle(Event::Approved, 5), vec![Effect::SendOtp]);
+    assert_eq!(f.listening(), Listening::Invocation, "not listening while sending");
+    assert!(f.handle(Event::OtpSent, 6).is_empty());
+    assert_eq!(f.listening(), Listening::Code);
+    assert_eq!(
+        f.handle(Event::CodeSpoken("123456".into()), 7),
+        vec![Effect::VerifyOtp {
+            code: "123456".into()
+        }]
+    );
+    assert_eq!(
+        f.handle(Event::OtpChecked { linked: true }, 8),
+        vec![resumed(LinkOutcome::Linked)]
+    );
+    assert!(f.granted);
+    // The skill's answer to the SessionResumedRequest shows, its session still open.
+    let ready = SkillAnswer {
+        speech: Some("Now, I can help you book a ride!".into()),
+        keeps_session: true,
+        ..Default::default()
+    };
+    f.handle(Event::SkillAnswered(ready.clone()), 9);
+    assert_eq!(f.state, State::SkillResponse(ready));
+    assert_eq!(f.listening(), Listening::Skill);
+    // Leaving the open session tells the skill.
+    assert_eq!(
+        f.handle(Event::TapHome, 10),
+        vec![Effect::CancelPoll, Effect::EndSession]
+    );
+}
+
+#[test]
+fn voice_forward_no_is_denied_and_three_wrong_codes_are_not_verified() {
+    let (mut f, _) = at_voice_link(false, true);
+    assert_eq!(
+        f.handle(Event::Declined, 5),
+        vec![resumed(LinkOutcome::Denied)]
+    );
+    assert!(!f.granted);
+
+    let (mut f, _) = at_voice_link(false, true);
+    f.handle(Event::Approved, 5);
+    f.handle(Event::OtpSent, 6);
+    for i in 0..2 {
+        f.handle(Event::CodeSpoken("000000".into()), 7 + i);
+        assert!(f.handle(Event::OtpChecked { linked: false }, 8 + i).is_empty());
+        assert!(matches!(
+            f.state,
+            State::VoiceLink {
+                step: VoiceStep::Code { retry: true },
+                ..
+            }
+        ));
+    }
+    f.handle(Event::CodeSpoken("000000".into()), 20);
+    assert_eq!(
+        f.handle(Event::OtpChecked { linked: false }, 21),
+        vec![resumed(LinkOutcome::NotVerified)]
+    );
+}
+
+#[test]
+fn voice_forward_needs_a_voice_profile_and_the_setting() {
+    let (f, fx) = at_voice_link(false, false);
+    assert_eq!(fx, vec![resumed(LinkOutcome::RequirementsNotMet)]);
+    assert!(matches!(f.state, State::VoiceLink { step: VoiceStep::Resuming(_), .. }));
+
+    // voiceForwardAccountLinking not ENABLED: the skill hears it at once.
+    let mut f = Flow::new(cfg(false));
+    f.speaker = Some(("p".into(), "Annie".into()));
+    f.handle(Event::Invoked, 0);
+    f.handle(Event::LinkFetched { token: None }, 1);
+    let fx = f.handle(
+        Event::SkillAnswered(SkillAnswer {
+            link_request: Some(LinkRequest {
+                token: "t".into(),
+                errors_only: false,
+            }),
+            ..Default::default()
+        }),
+        2,
+    );
+    assert!(matches!(
+        &fx[..],
+        [Effect::ResumeSession {
+            outcome: LinkOutcome::NotEnabled,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn send_errors_only_ends_a_success_quietly_and_reports_failures() {
+    let (mut f, _) = at_voice_link(true, true);
+    f.handle(Event::Approved, 5);
+    f.handle(Event::OtpSent, 6);
+    f.handle(Event::CodeSpoken("123456".into()), 7);
+    assert!(f.handle(Event::OtpChecked { linked: true }, 8).is_empty());
+    assert!(matches!(
+        f.state,
+        State::VoiceLink {
+            step: VoiceStep::Done(LinkOutcome::Linked),
+            ..
+        }
+    ));
+    // A resting scene: the next "Alexa, open" starts again.
+    assert_eq!(f.handle(Event::Invoked, 9), vec![Effect::FetchLink]);
+
+    let (mut f, _) = at_voice_link(true, true);
+    let fx = f.handle(Event::Declined, 5);
+    assert!(matches!(
+        &fx[..],
+        [Effect::ResumeSession {
+            outcome: LinkOutcome::Denied,
+            link: LinkRequest { errors_only: true, .. }
+        }]
+    ));
+    // The skill's answer to the exception is not shown: Alexa's line was the last word.
+    f.handle(
+        Event::SkillAnswered(SkillAnswer {
+            speech: Some("ignored".into()),
+            ..Default::default()
+        }),
+        6,
+    );
+    assert!(matches!(
+        f.state,
+        State::VoiceLink {
+            step: VoiceStep::Done(LinkOutcome::Denied),
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_closed_session_does_not_take_intents() {
+    let mut f = Flow::new(cfg(false));
+    f.handle(Event::Invoked, 0);
+    f.handle(Event::LinkFetched { token: Some("t".into()) }, 1);
+    f.handle(
+        Event::SkillAnswered(SkillAnswer {
+            speech: Some("Bye".into()),
+            keeps_session: false,
+            ..Default::default()
+        }),
+        2,
+    );
+    assert_eq!(f.listening(), Listening::Invocation);
+    let call = IntentCall {
+        name: "BookRideIntent".into(),
+        slots: vec![],
+    };
+    assert!(f.handle(Event::Heard(call), 3).is_empty());
+    assert_eq!(f.handle(Event::TapHome, 4), vec![Effect::CancelPoll]);
 }
 
 fn code(now: Millis) -> LinkCode {
@@ -461,6 +675,17 @@ fn any_event() -> impl Strategy<Value = Event> {
         Just(Event::TapSignInHere),
         Just(Event::TapCloseSignIn),
         Just(Event::PageShown(PageKind::Terms)),
+        any::<bool>().prop_map(|errors_only| Event::SkillAnswered(SkillAnswer {
+            keeps_session: true,
+            link_request: Some(LinkRequest { token: "t".into(), errors_only }),
+            ..Default::default()
+        })),
+        Just(Event::Heard(IntentCall { name: "LinkAccountIntent".into(), slots: vec![] })),
+        Just(Event::Approved),
+        Just(Event::Declined),
+        Just(Event::CodeSpoken("123456".into())),
+        Just(Event::OtpSent),
+        any::<bool>().prop_map(|linked| Event::OtpChecked { linked }),
     ]
 }
 
@@ -468,7 +693,8 @@ proptest! {
     /// Nothing panics, and success (or a launch with a token from a grant) comes only after a grant.
     #[test]
     fn random_event_sequences_are_safe(events in prop::collection::vec((any_event(), 0u64..5_000), 1..80)) {
-        let mut f = Flow::new(cfg(true));
+        let mut f = Flow::new(FlowConfig { voice_forward: true, ..cfg(true) });
+        f.speaker = Some(("p".into(), "Annie".into()));
         let mut now = 0;
         let mut ever_granted = false;
         for (e, dt) in events {

@@ -119,6 +119,79 @@ fn match_sample(sample: &[String], said: &[String]) -> Option<Vec<(String, Strin
     go(sample, said, &mut out).then_some(out)
 }
 
+/// Alexa's own words for consent in her linking dialog, per language ("I approve" / "No").
+const APPROVE: &[&str] = &[
+    "i approve", "approve", "yes", "yes i approve", "yeah", "yep", "sure", "ok", "okay",
+    "ich stimme zu", "ja", "j'approuve", "oui", "apruebo", "sí", "si", "approvo", "sì",
+    "eu aprovo", "aprovo", "sim", "ik ga akkoord", "akkoord", "मैं स्वीकार करता हूँ",
+    "मैं स्वीकार करती हूँ", "हाँ", "हां",
+];
+const DECLINE: &[&str] = &[
+    "no", "nope", "no thanks", "i don't approve", "i do not approve", "cancel", "stop",
+    "nein", "non", "não", "nao", "nee", "नहीं",
+];
+/// "My code is …" in the device's languages (matched after "Alexa,").
+const CODE_PREFIX: &[&str] = &[
+    "my code is", "the code is", "code is", "code", "mein code ist", "der code ist",
+    "mon code est", "le code est", "mi código es", "el código es", "il mio codice è",
+    "il codice è", "meu código é", "o código é", "mijn code is", "de code is", "मेरा कोड है",
+];
+const DIGIT_WORDS: &[(&str, char)] = &[
+    ("zero", '0'), ("oh", '0'), ("one", '1'), ("two", '2'), ("three", '3'), ("four", '4'),
+    ("five", '5'), ("six", '6'), ("seven", '7'), ("eight", '8'), ("nine", '9'),
+];
+
+/// An answer to Alexa's permission question: Some(true) "I approve", Some(false) "No".
+pub fn approval(text: &str) -> Option<bool> {
+    let said = without_wake_word(text);
+    if APPROVE.contains(&said.as_str()) {
+        Some(true)
+    } else if DECLINE.contains(&said.as_str()) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// "Alexa, my code is 1-2-3-4-5-6" -> "123456". None: not a code ("my code is" and no digits).
+pub fn spoken_code(text: &str) -> Option<String> {
+    let said = without_wake_word(text);
+    let rest = CODE_PREFIX
+        .iter()
+        .find_map(|p| said.strip_prefix(p))
+        .unwrap_or(&said);
+    let mut digits = String::new();
+    for w in rest.split(|c: char| c.is_whitespace() || c == '-' || c == ',' || c == '.') {
+        if w.chars().all(|c| c.is_ascii_digit()) {
+            digits.push_str(w);
+        } else if let Some((_, d)) = DIGIT_WORDS.iter().find(|(n, _)| *n == w) {
+            digits.push(*d);
+        } else if !w.is_empty() {
+            return None;
+        }
+    }
+    (!digits.is_empty()).then_some(digits)
+}
+
+/// Lower case, "Alexa," dropped, punctuation (but apostrophes and digits' dashes) removed.
+fn without_wake_word(text: &str) -> String {
+    let lower = text.to_lowercase();
+    let cleaned: String = lower
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '\'' || c == '-' || c.is_whitespace() || is_mark(c) { c } else { ' ' })
+        .collect();
+    let mut w: Vec<&str> = cleaned.split_whitespace().collect();
+    if w.first() == Some(&"alexa") {
+        w.remove(0);
+    }
+    w.join(" ")
+}
+
+/// Devanagari vowel signs and the virama are marks, not letters, but belong to the word.
+fn is_mark(c: char) -> bool {
+    ('\u{0900}'..='\u{097F}').contains(&c)
+}
+
 impl Nlu {
     /// Understands one utterance ("Alexa, ask Ride Hailer to book a ride to the airport").
     pub fn understand(&self, text: &str) -> Understood {
@@ -297,6 +370,20 @@ mod tests {
             Understood::NotUnderstood,
             "no fallback intent in this model"
         );
+    }
+
+    #[test]
+    fn alexa_hears_approval_and_spoken_codes() {
+        assert_eq!(approval("I approve."), Some(true));
+        assert_eq!(approval("Alexa, yes"), Some(true));
+        assert_eq!(approval("No."), Some(false));
+        assert_eq!(approval("book a ride"), None);
+        assert_eq!(spoken_code("Alexa, my code is 1-2-3-4-5-6."), Some("123456".into()));
+        assert_eq!(spoken_code("my code is 12 34 56"), Some("123456".into()));
+        assert_eq!(spoken_code("my code is one two three four five six"), Some("123456".into()));
+        assert_eq!(spoken_code("mein Code ist 4 2 4 2 4 2"), Some("424242".into()));
+        assert_eq!(spoken_code("my code is"), None);
+        assert_eq!(spoken_code("book a ride"), None);
     }
 
     #[test]

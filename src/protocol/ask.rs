@@ -245,7 +245,34 @@ impl ResponseEnvelope {
     pub fn asks_to_link(&self) -> bool {
         matches!(self.response.card, Some(Card::LinkAccount))
     }
+
+    /// The skill's `Connections.StartConnection` directive, if any (PROTOCOL.md §4).
+    pub fn start_connection(&self) -> Option<StartConnection> {
+        self.response
+            .directives
+            .iter()
+            .find(|d| d.get("type").and_then(Value::as_str) == Some("Connections.StartConnection"))
+            .and_then(|d| serde_json::from_value(d.clone()).ok())
+    }
 }
+
+/// `Connections.StartConnection` (ask-sdk-model `start_connection_directive.py`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct StartConnection {
+    pub uri: String,
+    /// `RESUME_SESSION` (the default) or `SEND_ERRORS_ONLY`.
+    #[serde(default)]
+    pub on_completion: Option<String>,
+    #[serde(default)]
+    pub input: Option<Value>,
+    /// Echoed back in the SessionResumedRequest's `cause.token`.
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+/// The connection URI of voice-forward account linking.
+pub const ASK_FOR_ACCOUNT_LINKING: &str = "connection://AMAZON.AskForAccountLinking/1";
 
 #[cfg(test)]
 mod tests {

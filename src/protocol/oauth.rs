@@ -88,4 +88,8 @@ pub struct ServerMetadata {
     /// code, to open the skill's sign-in page in its own browser ("Sign in using this device").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkscreen_sign_in_endpoint: Option<String>,
+    /// linkscreen extension: voice-forward linking (`/code` sends a one-time code to the
+    /// speaker's phone, `/verify` checks the spoken one and links).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linkscreen_voice_link_endpoint: Option<String>,
 }

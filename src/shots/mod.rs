@@ -83,9 +83,17 @@ pub fn fixture_model(
         locale,
         skill_name,
         invocation,
-        household,
+        &model::Talk {
+            household,
+            speaker: Some("Annie"),
+            scopes: &["profile".to_owned()],
+        },
     );
     m.page = fixture_page(subject, locale, p.touch);
+    if subject.scene == Scene::VoiceLink {
+        m.heard = "I approve".into();
+        m.listening = true;
+    }
     m
 }
 
@@ -229,6 +237,14 @@ pub fn fixture(scene: Scene, locale: &str) -> State {
         },
         Scene::SkillError => State::SkillError {
             reason: "the skill's answer is not a response envelope: missing field `version`".into(),
+        },
+        Scene::VoiceLink => State::VoiceLink {
+            link: crate::flow::LinkRequest {
+                token: "accountLinking".into(),
+                errors_only: false,
+            },
+            step: crate::flow::VoiceStep::Code { retry: false },
+            tries: 0,
         },
     }
 }

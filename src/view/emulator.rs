@@ -19,6 +19,8 @@ pub const PANEL_WIDTH: f32 = 440.0;
 pub const BEZEL: f32 = 24.0;
 /// Margin around the frame.
 pub const MARGIN: f32 = 48.0;
+/// The utterance bar under the frame, with the gap above it.
+pub const BAR: f32 = 56.0;
 /// Smallest window height with the panel.
 pub const MIN_HEIGHT: f32 = 680.0;
 /// How many recent events the panel lists.
@@ -35,14 +37,14 @@ pub fn default_scale(p: &DeviceProfile) -> f32 {
 /// The emulator window's size for a device at a scale (frame, margins, panel).
 pub fn window_size(p: &DeviceProfile, scale: f32) -> (u32, u32) {
     let w = p.width as f32 * scale + 2.0 * BEZEL + MARGIN + PANEL_WIDTH;
-    let h = (p.height as f32 * scale + 2.0 * BEZEL + MARGIN).max(MIN_HEIGHT);
+    let h = (p.height as f32 * scale + 2.0 * BEZEL + MARGIN + BAR).max(MIN_HEIGHT);
     (w.round() as u32, h.round() as u32)
 }
 
 /// The scale at which the device fits a window of `w`×`h` logical pixels beside the panel.
 pub fn fit_scale(p: &DeviceProfile, w: f32, h: f32, panel: bool) -> f32 {
     let (rw, rh) = if panel {
-        (PANEL_WIDTH + 2.0 * BEZEL + MARGIN, 2.0 * BEZEL + MARGIN)
+        (PANEL_WIDTH + 2.0 * BEZEL + MARGIN, 2.0 * BEZEL + MARGIN + BAR)
     } else {
         (0.0, 0.0)
     };
@@ -188,6 +190,7 @@ pub fn apply_panel(app: &AppWindow, p: &Panel) {
     e.set_panel(true);
     e.set_panel_width(PANEL_WIDTH);
     e.set_bezel(BEZEL);
+    e.set_bar(BAR);
     e.set_skill_name(p.skill_name.as_str().into());
     e.set_device(p.device.as_str().into());
     e.set_locale(p.locale.as_str().into());

@@ -53,6 +53,8 @@ pub fn apply(app: &AppWindow, p: &DeviceProfile, scale: f32, m: &UiModel) {
     s.set_countdown(m.countdown.as_str().into());
     s.set_primary_label(m.primary_label.as_str().into());
     s.set_secondary_label(m.secondary_label.as_str().into());
+    s.set_heard(m.heard.as_str().into());
+    s.set_listening(m.listening);
     let chips: Vec<ProfileChip> = m
         .profiles
         .iter()

@@ -25,6 +25,42 @@ pub struct UiModel {
     pub profiles: Vec<(String, String, String)>,
     /// The device's browser (login, terms, consent scenes), set by the runtime.
     pub page: Option<PageView>,
+    /// The words last said to the device (shown while the dialog goes on), set by the runtime.
+    pub heard: String,
+    /// The microphone is open: a session or Alexa's question waits for an answer.
+    pub listening: bool,
+    /// What is said aloud on this screen (Alexa's or the skill's line; `--speak`).
+    pub spoken: String,
+}
+
+/// Who is talking to the device, for the lines that name them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Talk<'a> {
+    pub household: &'a [crate::config::Profile],
+    /// The recognized speaker's name.
+    pub speaker: Option<&'a str>,
+    /// The account-linking scopes Alexa asks permission for.
+    pub scopes: &'a [String],
+}
+
+/// "your name and email address": the Login with Amazon scopes Alexa's permission question
+/// names (unknown scopes are named as they are when no known one is there).
+pub fn scope_phrase(scopes: &[String], locale: &str) -> String {
+    let known: Vec<String> = scopes
+        .iter()
+        .filter_map(|s| match s.as_str() {
+            "profile" => Some(tr("alexa.scope_profile", locale, &[])),
+            "profile:user_id" => Some(tr("alexa.scope_user_id", locale, &[])),
+            "postal_code" => Some(tr("alexa.scope_postal_code", locale, &[])),
+            _ => None,
+        })
+        .collect();
+    let parts = if known.is_empty() {
+        scopes.to_vec()
+    } else {
+        known
+    };
+    parts.join(&format!(" {} ", tr("alexa.and", locale, &[])))
 }
 
 /// The device's browser as the screen draws it.
@@ -97,8 +133,9 @@ pub fn build(
     locale: &str,
     skill_name: &str,
     invocation: &str,
-    household: &[crate::config::Profile],
+    talk: &Talk,
 ) -> UiModel {
+    let household = talk.household;
     let t = |k: &str| tr(k, locale, &[("skill_name", skill_name)]);
     let mut m = UiModel {
         scene: scene.id(),
@@ -208,6 +245,55 @@ pub fn build(
             m.primary_label = t("device.try_again");
             m.secondary_label = t("device.home");
         }
+        State::VoiceLink { step, .. } => {
+            use crate::flow::{LinkOutcome as O, VoiceStep as V};
+            let name = talk.speaker.unwrap_or_default();
+            let a = |k: &str| {
+                tr(
+                    k,
+                    locale,
+                    &[
+                        ("skill_name", skill_name),
+                        ("name", name),
+                        ("scopes", &scope_phrase(talk.scopes, locale)),
+                    ],
+                )
+            };
+            m.title = skill_name.to_owned();
+            m.caption = match step {
+                V::Permission => a("alexa.vf_permission"),
+                V::SendingCode => a("alexa.vf_sending"),
+                V::Code { retry: false } => a("alexa.vf_code"),
+                V::Code { retry: true } => a("alexa.vf_wrong_code"),
+                V::Verifying => a("alexa.vf_checking"),
+                V::Resuming(o) | V::Done(o) => match o {
+                    O::Linked => a("alexa.vf_linked"),
+                    O::Denied => a("alexa.vf_denied"),
+                    O::RequirementsNotMet => a("alexa.vf_no_voice_profile"),
+                    O::NotVerified => a("alexa.vf_not_verified"),
+                    O::NotEnabled => a("alexa.vf_not_enabled"),
+                    O::Failed(_) => a("alexa.vf_failed"),
+                },
+            };
+            m.body = match step {
+                V::Permission => a("alexa.vf_permission_hint"),
+                V::Code { .. } => a("alexa.vf_code_hint"),
+                _ => String::new(),
+            };
+            if matches!(step, V::SendingCode | V::Verifying) {
+                m.body = String::new();
+            } else {
+                m.spoken = m.caption.clone();
+            }
+            if matches!(step, V::Done(_)) {
+                m.primary_label = t("device.home");
+            } else {
+                m.secondary_label = t("device.home");
+            }
+        }
+    }
+    if let State::SkillResponse(a) = state {
+        m.spoken = a.speech.clone().unwrap_or_default();
     }
     m
 }
@@ -256,7 +342,7 @@ mod tests {
             "en-US",
             "Ride Hailer",
             "ride hailer",
-            &[],
+            &Talk::default(),
         );
         assert_eq!(
             m.caption,
@@ -276,7 +362,7 @@ mod tests {
             "fr-CA",
             "Ride Hailer",
             "ride hailer",
-            &[],
+            &Talk::default(),
         );
         assert!(fr.caption.starts_with("Pour utiliser Ride Hailer"));
     }
