@@ -26,3 +26,6 @@ mod kiosk;
 
 #[path = "it/emulator.rs"]
 mod emulator;
+
+#[path = "it/voice.rs"]
+mod voice;

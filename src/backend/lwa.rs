@@ -50,7 +50,10 @@ pub fn email(name: &str) -> String {
         .filter(|c| c.is_ascii_alphanumeric())
         .collect::<String>()
         .to_lowercase();
-    format!("{}@example.com", if local.is_empty() { "customer" } else { &local })
+    format!(
+        "{}@example.com",
+        if local.is_empty() { "customer" } else { &local }
+    )
 }
 
 /// Issues an LWA access token for this person.
@@ -191,7 +194,11 @@ async fn verify(
     };
     if !crypto::secret_eq(&v.code, &code) {
         let tries = tries + 1;
-        let status = if tries >= CODE_TRIES { "void" } else { "pending" };
+        let status = if tries >= CODE_TRIES {
+            "void"
+        } else {
+            "pending"
+        };
         s.store.conn().execute(
             "UPDATE voice_codes SET tries = ?2, status = ?3 WHERE id = ?1",
             params![id, tries, status],
@@ -207,7 +214,10 @@ async fn verify(
         params![id],
     )?;
     if used == 0 {
-        return Err(oauth("invalid_grant", Some("the code was already used".into())));
+        return Err(oauth(
+            "invalid_grant",
+            Some("the code was already used".into()),
+        ));
     }
     let client_id = s.account_linking.client_id.clone();
     let token = issue(&s, &v.person_id, &name, &client_id, &scope)?;

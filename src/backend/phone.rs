@@ -514,11 +514,28 @@ async fn cards(State(s): S) -> Result<Markup, PageError> {
         st.query_map([&s.config.skill.skill_id], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?
     };
+    // Voice-forward linking's one-time code: the text message this phone received.
+    let otp: Option<(String, String, i64)> = s
+        .store
+        .conn()
+        .query_row(
+            "SELECT code, name, expires_at FROM voice_codes WHERE skill_id = ?1 AND status = 'pending' AND expires_at > ?2 ORDER BY id DESC LIMIT 1",
+            rusqlite::params![s.config.skill.skill_id, s.now_ms()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
     let skill = &s.config.skill;
     let unlinked = !linked(&s)?;
     Ok(alexa_page(
         "Activity",
         html! {
+            @if let Some((code, name, expires_at)) = &otp {
+                div.card role="status" {
+                    h2 { "Message from Amazon" }
+                    p { (name) ", " strong.otp { (code) } " is your code to link " (skill.name) " with Alexa. Say “My code is” and the code." }
+                    p.muted { "It expires in " ((expires_at - s.now_ms()).max(0) / 60_000 + 1) " min." }
+                }
+            }
             @if unlinked && rows.iter().any(|(k, _)| k == "LinkAccount") {
                 div.banner role="status" { strong { "Link your " (skill.name) " account" } " — " (skill.name) " needs account linking to continue." }
             }

@@ -33,12 +33,26 @@ pub fn sample_model(invocation: &str) -> crate::project::InteractionModel {
         intents: vec![
             intent(
                 "LinkAccountIntent",
-                &["link my account", "link account", "link my accounts", "connect my account", "sign me in"],
+                &[
+                    "link my account",
+                    "link account",
+                    "link my accounts",
+                    "connect my account",
+                    "sign me in",
+                ],
                 vec![],
             ),
             intent(
                 "BookRideIntent",
-                &["book a ride", "book a ride to {destination}", "take me to {destination}", "i want to go to {destination}", "to {destination}", "order a car", "get me a car"],
+                &[
+                    "book a ride",
+                    "book a ride to {destination}",
+                    "take me to {destination}",
+                    "i want to go to {destination}",
+                    "to {destination}",
+                    "order a car",
+                    "get me a car",
+                ],
                 vec![Slot {
                     name: "destination".into(),
                     slot_type: "AMAZON.City".into(),
@@ -138,7 +152,8 @@ fn answer(
     };
     let keep = |text: String| ResponseEnvelope::speak(&text, None, false);
     let end = |text: String| ResponseEnvelope::speak(&text, None, true);
-    let link_card = || ResponseEnvelope::speak(&t("skill.link_prompt", &[]), Some(Card::LinkAccount), true);
+    let link_card =
+        || ResponseEnvelope::speak(&t("skill.link_prompt", &[]), Some(Card::LinkAccount), true);
     let intent = env
         .request
         .pointer("/intent/name")
@@ -172,7 +187,10 @@ fn answer(
                 .pointer("/intent/slots/destination/value")
                 .and_then(|v| v.as_str())
             {
-                Some(dest) => end(t("skill.ride_booked", &[("name", n), ("destination", dest)])),
+                Some(dest) => end(t(
+                    "skill.ride_booked",
+                    &[("name", n), ("destination", dest)],
+                )),
                 None => keep(t("skill.where_to", &[])),
             },
             "AMAZON.HelpIntent" => keep(t("skill.help", &[])),
@@ -205,4 +223,3 @@ fn answer(
         _ => link_card(),
     }
 }
-

@@ -262,10 +262,18 @@ impl LinkingClient {
         self.metadata.linkscreen_voice_link_endpoint.is_some() && self.device_key.is_some()
     }
 
-    async fn voice_call(&self, path: &str, body: serde_json::Value) -> Result<serde_json::Value, PeerError> {
-        let (Some(base), Some(key)) = (&self.metadata.linkscreen_voice_link_endpoint, &self.device_key)
-        else {
-            return Err(PeerError::Protocol("this linking service cannot link by voice".into()));
+    async fn voice_call(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Result<serde_json::Value, PeerError> {
+        let (Some(base), Some(key)) = (
+            &self.metadata.linkscreen_voice_link_endpoint,
+            &self.device_key,
+        ) else {
+            return Err(PeerError::Protocol(
+                "this linking service cannot link by voice".into(),
+            ));
         };
         let url = format!("{base}/{path}");
         let r = self

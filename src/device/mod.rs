@@ -375,8 +375,10 @@ impl Runtime {
         let intent = |c: &crate::flow::IntentCall| json!({"name": c.name, "slots": c.slots});
         self.heard = text.to_owned();
         self.misheard = None;
-        // "Alexa, open …" / "Alexa, ask … to …" always start the skill (a new session).
+        // "Alexa, open …" / "Alexa, ask … to …" always start the skill (a new session);
+        // "Alexa, go home" leaves whatever is on screen (ending an open session).
         let (result, detail, ev) = match self.setup.nlu.understand(text) {
+            _ if nlu::is_go_home(text) => ("go_home", json!(null), Some(Event::TapHome)),
             Understood::Launch => ("launch", json!(null), Some(Event::Invoked)),
             Understood::Intent(c) => ("intent", intent(&c), Some(Event::Asked(c))),
             // Alexa picks one; the log shows which others matched as well.
@@ -595,10 +597,18 @@ impl Runtime {
                 let (s, tx) = (setup.clone(), self.tx.clone());
                 let (person, name) = self.flow.speaker.clone().unwrap_or_default();
                 // Personal linking links the speaker; otherwise the account.
-                let link_person = if s.personal_linking { person.clone() } else { String::new() };
+                let link_person = if s.personal_linking {
+                    person.clone()
+                } else {
+                    String::new()
+                };
                 tokio::spawn(async move {
                     let scope = s.scopes.join(" ");
-                    let ev = match s.linking.send_voice_code(&person, &name, &link_person, &scope).await {
+                    let ev = match s
+                        .linking
+                        .send_voice_code(&person, &name, &link_person, &scope)
+                        .await
+                    {
                         Ok(()) => Event::OtpSent,
                         Err(e) => peer_event(&s.log, Step::VoiceLink, e),
                     };

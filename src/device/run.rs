@@ -242,7 +242,11 @@ pub async fn prepare(
             "--speak needs espeak-ng, which is not installed (Debian: apt-get install -y espeak-ng)",
         ));
     }
-    let voice_forward = shared.account_linking.voice_forward_account_linking.as_deref() == Some("ENABLED");
+    let voice_forward = shared
+        .account_linking
+        .voice_forward_account_linking
+        .as_deref()
+        == Some("ENABLED");
     if voice_forward && !linking.links_by_voice() {
         log.emit("error", serde_json::json!({"step": "voice_forward", "reason": "device-grant mode: this linking service cannot link by voice; the skill's StartConnection will fail"}));
     }
@@ -322,6 +326,9 @@ fn run_with(a: RunArgs, kiosk: Option<KioskOptions>) -> i32 {
     };
     if let Some(db) = &a.db {
         cfg.backend.db = db.clone();
+    }
+    if a.voice_forward {
+        cfg.account_linking.voice_forward = true;
     }
     if let Some(dir) = &a.skill_dir
         && let Err(e) = cfg.use_project(dir)
@@ -701,6 +708,25 @@ fn run_script(
         }
         match &step.action {
             Action::Say(t) => {
+                // `{code}`: the one-time code last sent "to the phone" (voice-forward linking).
+                let t = &if t.contains("{code}") {
+                    let sent = log
+                        .memory
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .iter()
+                        .rev()
+                        .find(|e| e["type"] == "otp_sent")
+                        .and_then(|e| e["code"].as_str().map(str::to_owned));
+                    match sent {
+                        Some(c) => t.replace("{code}", &c),
+                        None => {
+                            return step_fail(d, "no one-time code was sent to the phone".into());
+                        }
+                    }
+                } else {
+                    t.clone()
+                };
                 input.say(t);
                 if let Err(e) = d.sync(input.sent()) {
                     return fail(exit::USAGE, e);

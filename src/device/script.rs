@@ -3,6 +3,7 @@
 //! `submit [BUTTON]`, `wait SCENE [SECS]`, `shot NAME`, `expect TEXT`, plus
 //! `phone link|deny|open [PASSWORD]`, which plays the user's phone: it opens
 //! the QR code's URL with a cookie jar and follows the forms, and `fault NAME on|off`.
+//! In `say`, `{code}` is the one-time code voice-forward linking last sent to the phone.
 //! Blank lines and lines starting with `#` are ignored.
 
 use crate::flow::Scene;

@@ -176,7 +176,9 @@ pub enum Event {
     OtpSent,
     /// The linking service checked the spoken code: `linked` when it matched (the link is
     /// stored), else the code was wrong.
-    OtpChecked { linked: bool },
+    OtpChecked {
+        linked: bool,
+    },
 }
 
 /// Something the runtime must do.

@@ -73,7 +73,11 @@ fn voice_forward_success_asks_permission_sends_a_code_and_resumes_linked() {
     assert_eq!(f.scene(), Scene::VoiceLink);
     assert_eq!(f.listening(), Listening::Permission);
     assert_eq!(f.handle(Event::Approved, 5), vec![Effect::SendOtp]);
-    assert_eq!(f.listening(), Listening::Invocation, "not listening while sending");
+    assert_eq!(
+        f.listening(),
+        Listening::Invocation,
+        "not listening while sending"
+    );
     assert!(f.handle(Event::OtpSent, 6).is_empty());
     assert_eq!(f.listening(), Listening::Code);
     assert_eq!(
@@ -117,7 +121,10 @@ fn voice_forward_no_is_denied_and_three_wrong_codes_are_not_verified() {
     f.handle(Event::OtpSent, 6);
     for i in 0..2 {
         f.handle(Event::CodeSpoken("000000".into()), 7 + i);
-        assert!(f.handle(Event::OtpChecked { linked: false }, 8 + i).is_empty());
+        assert!(
+            f.handle(Event::OtpChecked { linked: false }, 8 + i)
+                .is_empty()
+        );
         assert!(matches!(
             f.state,
             State::VoiceLink {
@@ -137,7 +144,13 @@ fn voice_forward_no_is_denied_and_three_wrong_codes_are_not_verified() {
 fn voice_forward_needs_a_voice_profile_and_the_setting() {
     let (f, fx) = at_voice_link(false, false);
     assert_eq!(fx, vec![resumed(LinkOutcome::RequirementsNotMet)]);
-    assert!(matches!(f.state, State::VoiceLink { step: VoiceStep::Resuming(_), .. }));
+    assert!(matches!(
+        f.state,
+        State::VoiceLink {
+            step: VoiceStep::Resuming(_),
+            ..
+        }
+    ));
 
     // voiceForwardAccountLinking not ENABLED: the skill hears it at once.
     let mut f = Flow::new(cfg(false));
@@ -186,7 +199,10 @@ fn send_errors_only_ends_a_success_quietly_and_reports_failures() {
         &fx[..],
         [Effect::ResumeSession {
             outcome: LinkOutcome::Denied,
-            link: LinkRequest { errors_only: true, .. }
+            link: LinkRequest {
+                errors_only: true,
+                ..
+            }
         }]
     ));
     // The skill's answer to the exception is not shown: Alexa's line was the last word.
@@ -210,7 +226,12 @@ fn send_errors_only_ends_a_success_quietly_and_reports_failures() {
 fn a_closed_session_does_not_take_intents() {
     let mut f = Flow::new(cfg(false));
     f.handle(Event::Invoked, 0);
-    f.handle(Event::LinkFetched { token: Some("t".into()) }, 1);
+    f.handle(
+        Event::LinkFetched {
+            token: Some("t".into()),
+        },
+        1,
+    );
     f.handle(
         Event::SkillAnswered(SkillAnswer {
             speech: Some("Bye".into()),
@@ -677,10 +698,16 @@ fn any_event() -> impl Strategy<Value = Event> {
         Just(Event::PageShown(PageKind::Terms)),
         any::<bool>().prop_map(|errors_only| Event::SkillAnswered(SkillAnswer {
             keeps_session: true,
-            link_request: Some(LinkRequest { token: "t".into(), errors_only }),
+            link_request: Some(LinkRequest {
+                token: "t".into(),
+                errors_only
+            }),
             ..Default::default()
         })),
-        Just(Event::Heard(IntentCall { name: "LinkAccountIntent".into(), slots: vec![] })),
+        Just(Event::Heard(IntentCall {
+            name: "LinkAccountIntent".into(),
+            slots: vec![]
+        })),
         Just(Event::Approved),
         Just(Event::Declined),
         Just(Event::CodeSpoken("123456".into())),

@@ -61,7 +61,9 @@ impl LinkOutcome {
         match self {
             LinkOutcome::Linked => ("200", "OK".into(), Some("LINKED")),
             LinkOutcome::Denied => ("200", "OK".into(), Some("DENIED")),
-            LinkOutcome::RequirementsNotMet => ("200", "OK".into(), Some("USER_REQUIREMENTS_NOT_MET")),
+            LinkOutcome::RequirementsNotMet => {
+                ("200", "OK".into(), Some("USER_REQUIREMENTS_NOT_MET"))
+            }
             LinkOutcome::NotVerified => (
                 "403",
                 "The user could not be verified with the one-time code.".into(),
@@ -197,7 +199,9 @@ impl Flow {
                 };
                 vec![Effect::VerifyOtp { code }]
             }
-            (V::Verifying, E::OtpChecked { linked: true }) => self.finish(link, LinkOutcome::Linked),
+            (V::Verifying, E::OtpChecked { linked: true }) => {
+                self.finish(link, LinkOutcome::Linked)
+            }
             (V::Verifying, E::OtpChecked { linked: false }) => {
                 let tries = tries + 1;
                 if tries >= CODE_TRIES {

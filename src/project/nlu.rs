@@ -121,25 +121,103 @@ fn match_sample(sample: &[String], said: &[String]) -> Option<Vec<(String, Strin
 
 /// Alexa's own words for consent in her linking dialog, per language ("I approve" / "No").
 const APPROVE: &[&str] = &[
-    "i approve", "approve", "yes", "yes i approve", "yeah", "yep", "sure", "ok", "okay",
-    "ich stimme zu", "ja", "j'approuve", "oui", "apruebo", "sí", "si", "approvo", "sì",
-    "eu aprovo", "aprovo", "sim", "ik ga akkoord", "akkoord", "मैं स्वीकार करता हूँ",
-    "मैं स्वीकार करती हूँ", "हाँ", "हां",
+    "i approve",
+    "approve",
+    "yes",
+    "yes i approve",
+    "yeah",
+    "yep",
+    "sure",
+    "ok",
+    "okay",
+    "ich stimme zu",
+    "ja",
+    "j'approuve",
+    "oui",
+    "apruebo",
+    "sí",
+    "si",
+    "approvo",
+    "sì",
+    "eu aprovo",
+    "aprovo",
+    "sim",
+    "ik ga akkoord",
+    "akkoord",
+    "मैं स्वीकार करता हूँ",
+    "मैं स्वीकार करती हूँ",
+    "हाँ",
+    "हां",
 ];
 const DECLINE: &[&str] = &[
-    "no", "nope", "no thanks", "i don't approve", "i do not approve", "cancel", "stop",
-    "nein", "non", "não", "nao", "nee", "नहीं",
+    "no",
+    "nope",
+    "no thanks",
+    "i don't approve",
+    "i do not approve",
+    "cancel",
+    "stop",
+    "nein",
+    "non",
+    "não",
+    "nao",
+    "nee",
+    "नहीं",
 ];
 /// "My code is …" in the device's languages (matched after "Alexa,").
 const CODE_PREFIX: &[&str] = &[
-    "my code is", "the code is", "code is", "code", "mein code ist", "der code ist",
-    "mon code est", "le code est", "mi código es", "el código es", "il mio codice è",
-    "il codice è", "meu código é", "o código é", "mijn code is", "de code is", "मेरा कोड है",
+    "my code is",
+    "the code is",
+    "code is",
+    "code",
+    "mein code ist",
+    "der code ist",
+    "mon code est",
+    "le code est",
+    "mi código es",
+    "el código es",
+    "il mio codice è",
+    "il codice è",
+    "meu código é",
+    "o código é",
+    "mijn code is",
+    "de code is",
+    "मेरा कोड है",
 ];
 const DIGIT_WORDS: &[(&str, char)] = &[
-    ("zero", '0'), ("oh", '0'), ("one", '1'), ("two", '2'), ("three", '3'), ("four", '4'),
-    ("five", '5'), ("six", '6'), ("seven", '7'), ("eight", '8'), ("nine", '9'),
+    ("zero", '0'),
+    ("oh", '0'),
+    ("one", '1'),
+    ("two", '2'),
+    ("three", '3'),
+    ("four", '4'),
+    ("five", '5'),
+    ("six", '6'),
+    ("seven", '7'),
+    ("eight", '8'),
+    ("nine", '9'),
 ];
+
+/// "Alexa, go home" (the device's own command, in the device's languages).
+pub fn is_go_home(text: &str) -> bool {
+    matches!(
+        without_wake_word(text).as_str(),
+        "go home"
+            | "home"
+            | "geh nach hause"
+            | "startseite"
+            | "accueil"
+            | "va à l'accueil"
+            | "ve a inicio"
+            | "inicio"
+            | "vai alla home"
+            | "home page"
+            | "ir para o início"
+            | "início"
+            | "ga naar home"
+            | "होम पर जाओ"
+    )
+}
 
 /// An answer to Alexa's permission question: Some(true) "I approve", Some(false) "No".
 pub fn approval(text: &str) -> Option<bool> {
@@ -178,7 +256,13 @@ fn without_wake_word(text: &str) -> String {
     let lower = text.to_lowercase();
     let cleaned: String = lower
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '\'' || c == '-' || c.is_whitespace() || is_mark(c) { c } else { ' ' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' || c == '-' || c.is_whitespace() || is_mark(c) {
+                c
+            } else {
+                ' '
+            }
+        })
         .collect();
     let mut w: Vec<&str> = cleaned.split_whitespace().collect();
     if w.first() == Some(&"alexa") {
@@ -378,10 +462,19 @@ mod tests {
         assert_eq!(approval("Alexa, yes"), Some(true));
         assert_eq!(approval("No."), Some(false));
         assert_eq!(approval("book a ride"), None);
-        assert_eq!(spoken_code("Alexa, my code is 1-2-3-4-5-6."), Some("123456".into()));
+        assert_eq!(
+            spoken_code("Alexa, my code is 1-2-3-4-5-6."),
+            Some("123456".into())
+        );
         assert_eq!(spoken_code("my code is 12 34 56"), Some("123456".into()));
-        assert_eq!(spoken_code("my code is one two three four five six"), Some("123456".into()));
-        assert_eq!(spoken_code("mein Code ist 4 2 4 2 4 2"), Some("424242".into()));
+        assert_eq!(
+            spoken_code("my code is one two three four five six"),
+            Some("123456".into())
+        );
+        assert_eq!(
+            spoken_code("mein Code ist 4 2 4 2 4 2"),
+            Some("424242".into())
+        );
         assert_eq!(spoken_code("my code is"), None);
         assert_eq!(spoken_code("book a ride"), None);
     }

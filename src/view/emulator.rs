@@ -44,7 +44,10 @@ pub fn window_size(p: &DeviceProfile, scale: f32) -> (u32, u32) {
 /// The scale at which the device fits a window of `w`×`h` logical pixels beside the panel.
 pub fn fit_scale(p: &DeviceProfile, w: f32, h: f32, panel: bool) -> f32 {
     let (rw, rh) = if panel {
-        (PANEL_WIDTH + 2.0 * BEZEL + MARGIN, 2.0 * BEZEL + MARGIN + BAR)
+        (
+            PANEL_WIDTH + 2.0 * BEZEL + MARGIN,
+            2.0 * BEZEL + MARGIN + BAR,
+        )
     } else {
         (0.0, 0.0)
     };
