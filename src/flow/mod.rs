@@ -586,7 +586,7 @@ impl Flow {
             },
             (State::Invoking { .. } | State::Launching { .. }, E::SkillAnswered(a)) => {
                 if let Some(link) = a.link_request.clone() {
-                    self.start_voice_link(link, a)
+                    self.start_voice_link(link, a, now)
                 } else if a.asks_to_link {
                     // Also after Launching: the skill refused the token it was just given, so link again.
                     let mut fx = vec![Effect::ForwardCard {

@@ -56,6 +56,18 @@ fn at_voice_link(errors_only: bool, speaker: bool) -> (Flow, Vec<Effect>) {
     (f, fx)
 }
 
+/// Alexa's closing line shows for a while (a wake-up is asked for); then the skill is told.
+fn after_closing_line(f: &mut Flow, fx: Vec<Effect>, now: Millis) -> Vec<Effect> {
+    let until = now + voice::CLOSING_LINE_MS;
+    assert_eq!(fx, vec![Effect::WakeAt(until)]);
+    assert_eq!(f.scene(), Scene::VoiceLink);
+    assert_eq!(
+        f.handle(Event::Tick, until - 1),
+        vec![Effect::WakeAt(until)]
+    );
+    f.handle(Event::Tick, until)
+}
+
 fn resumed(outcome: LinkOutcome) -> Effect {
     Effect::ResumeSession {
         link: LinkRequest {
@@ -86,8 +98,9 @@ fn voice_forward_success_asks_permission_sends_a_code_and_resumes_linked() {
             code: "123456".into()
         }]
     );
+    let fx = f.handle(Event::OtpChecked { linked: true }, 8);
     assert_eq!(
-        f.handle(Event::OtpChecked { linked: true }, 8),
+        after_closing_line(&mut f, fx, 8),
         vec![resumed(LinkOutcome::Linked)]
     );
     assert!(f.granted);
@@ -110,8 +123,9 @@ fn voice_forward_success_asks_permission_sends_a_code_and_resumes_linked() {
 #[test]
 fn voice_forward_no_is_denied_and_three_wrong_codes_are_not_verified() {
     let (mut f, _) = at_voice_link(false, true);
+    let fx = f.handle(Event::Declined, 5);
     assert_eq!(
-        f.handle(Event::Declined, 5),
+        after_closing_line(&mut f, fx, 5),
         vec![resumed(LinkOutcome::Denied)]
     );
     assert!(!f.granted);
@@ -134,16 +148,20 @@ fn voice_forward_no_is_denied_and_three_wrong_codes_are_not_verified() {
         ));
     }
     f.handle(Event::CodeSpoken("000000".into()), 20);
+    let fx = f.handle(Event::OtpChecked { linked: false }, 21);
     assert_eq!(
-        f.handle(Event::OtpChecked { linked: false }, 21),
+        after_closing_line(&mut f, fx, 21),
         vec![resumed(LinkOutcome::NotVerified)]
     );
 }
 
 #[test]
 fn voice_forward_needs_a_voice_profile_and_the_setting() {
-    let (f, fx) = at_voice_link(false, false);
-    assert_eq!(fx, vec![resumed(LinkOutcome::RequirementsNotMet)]);
+    let (mut f, fx) = at_voice_link(false, false);
+    assert_eq!(
+        after_closing_line(&mut f, fx, 4),
+        vec![resumed(LinkOutcome::RequirementsNotMet)]
+    );
     assert!(matches!(
         f.state,
         State::VoiceLink {
@@ -167,6 +185,7 @@ fn voice_forward_needs_a_voice_profile_and_the_setting() {
         }),
         2,
     );
+    let fx = after_closing_line(&mut f, fx, 2);
     assert!(matches!(
         &fx[..],
         [Effect::ResumeSession {
@@ -195,6 +214,7 @@ fn send_errors_only_ends_a_success_quietly_and_reports_failures() {
 
     let (mut f, _) = at_voice_link(true, true);
     let fx = f.handle(Event::Declined, 5);
+    let fx = after_closing_line(&mut f, fx, 5);
     assert!(matches!(
         &fx[..],
         [Effect::ResumeSession {
@@ -211,7 +231,7 @@ fn send_errors_only_ends_a_success_quietly_and_reports_failures() {
             speech: Some("ignored".into()),
             ..Default::default()
         }),
-        6,
+        5 + voice::CLOSING_LINE_MS,
     );
     assert!(matches!(
         f.state,

@@ -8,6 +8,9 @@ use super::{Effect, Event, Flow, SkillAnswer, State};
 
 /// How many wrong codes Alexa accepts before giving up.
 pub const CODE_TRIES: u32 = 3;
+/// How long Alexa's closing line ("Great, Annie. I've signed you in…") is on screen before
+/// the skill hears how it went and answers.
+pub const CLOSING_LINE_MS: super::Millis = 3_000;
 
 /// What the skill asked for in its `Connections.StartConnection` directive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +34,11 @@ pub enum VoiceStep {
     Code { retry: bool },
     /// The linking service is checking the spoken code.
     Verifying,
+    /// Alexa says how it went; the skill is told at `until`.
+    Saying {
+        outcome: LinkOutcome,
+        until: super::Millis,
+    },
     /// Alexa said how it went and is telling the skill.
     Resuming(LinkOutcome),
     /// Over, the session ended (a success with `SEND_ERRORS_ONLY`, or a failure the skill was
@@ -125,12 +133,17 @@ impl Flow {
     }
 
     /// The skill answered with the directive: Alexa checks what it needs, then asks.
-    pub(super) fn start_voice_link(&mut self, link: LinkRequest, _a: SkillAnswer) -> Vec<Effect> {
+    pub(super) fn start_voice_link(
+        &mut self,
+        link: LinkRequest,
+        _a: SkillAnswer,
+        now: super::Millis,
+    ) -> Vec<Effect> {
         if !self.cfg.voice_forward {
-            return self.finish(link, LinkOutcome::NotEnabled);
+            return self.finish(link, LinkOutcome::NotEnabled, now);
         }
         if self.speaker.is_none() {
-            return self.finish(link, LinkOutcome::RequirementsNotMet);
+            return self.finish(link, LinkOutcome::RequirementsNotMet, now);
         }
         self.state = State::VoiceLink {
             link,
@@ -140,8 +153,13 @@ impl Flow {
         vec![]
     }
 
-    /// Tells the skill how it went (Alexa's line shows meanwhile).
-    fn finish(&mut self, link: LinkRequest, outcome: LinkOutcome) -> Vec<Effect> {
+    /// Alexa says how it went; then the skill is told (see [`CLOSING_LINE_MS`]).
+    fn finish(
+        &mut self,
+        link: LinkRequest,
+        outcome: LinkOutcome,
+        now: super::Millis,
+    ) -> Vec<Effect> {
         if outcome == LinkOutcome::Linked {
             self.granted = true;
             self.linked_person = self.speaker.as_ref().map(|(id, _)| id.clone());
@@ -155,12 +173,13 @@ impl Flow {
             };
             return vec![];
         }
+        let until = now + CLOSING_LINE_MS;
         self.state = State::VoiceLink {
-            link: link.clone(),
-            step: VoiceStep::Resuming(outcome.clone()),
+            link,
+            step: VoiceStep::Saying { outcome, until },
             tries: 0,
         };
-        vec![Effect::ResumeSession { link, outcome }]
+        vec![Effect::WakeAt(until)]
     }
 
     pub(super) fn voice(
@@ -182,7 +201,9 @@ impl Flow {
                 };
                 vec![Effect::SendOtp]
             }
-            (V::Permission | V::Code { .. }, E::Declined) => self.finish(link, LinkOutcome::Denied),
+            (V::Permission | V::Code { .. }, E::Declined) => {
+                self.finish(link, LinkOutcome::Denied, now)
+            }
             (V::SendingCode, E::OtpSent) => {
                 self.state = State::VoiceLink {
                     link,
@@ -200,12 +221,12 @@ impl Flow {
                 vec![Effect::VerifyOtp { code }]
             }
             (V::Verifying, E::OtpChecked { linked: true }) => {
-                self.finish(link, LinkOutcome::Linked)
+                self.finish(link, LinkOutcome::Linked, now)
             }
             (V::Verifying, E::OtpChecked { linked: false }) => {
                 let tries = tries + 1;
                 if tries >= CODE_TRIES {
-                    return self.finish(link, LinkOutcome::NotVerified);
+                    return self.finish(link, LinkOutcome::NotVerified, now);
                 }
                 self.state = State::VoiceLink {
                     link,
@@ -215,7 +236,23 @@ impl Flow {
                 vec![]
             }
             (V::SendingCode | V::Verifying, E::PeerUnreachable { reason, .. }) => {
-                self.finish(link, LinkOutcome::Failed(reason))
+                self.finish(link, LinkOutcome::Failed(reason), now)
+            }
+            (V::Saying { outcome, until }, E::Tick) => {
+                if now < until {
+                    self.state = State::VoiceLink {
+                        link,
+                        step: V::Saying { outcome, until },
+                        tries,
+                    };
+                    return vec![Effect::WakeAt(until)];
+                }
+                self.state = State::VoiceLink {
+                    link: link.clone(),
+                    step: V::Resuming(outcome.clone()),
+                    tries,
+                };
+                vec![Effect::ResumeSession { link, outcome }]
             }
             // The skill's answer to the SessionResumedRequest: its words show (a LinkAccount
             // card still leads to the QR code, as after a LaunchRequest).

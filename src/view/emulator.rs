@@ -105,6 +105,14 @@ pub fn summary(e: &Value) -> String {
                 _ => String::new(),
             }
         ),
+        "skill_request" if e["body"]["request"]["type"] == "SessionResumedRequest" => {
+            let c = &e["body"]["request"]["cause"];
+            format!(
+                "SessionResumedRequest {} {}",
+                s(&c["status"], "code"),
+                c["result"]["status"].as_str().unwrap_or("(no result)")
+            )
+        }
         "skill_request" => {
             let b = &e["body"]["request"];
             let token = e["body"]["context"]["System"]["user"]["accessToken"].is_string();
@@ -118,6 +126,32 @@ pub fn summary(e: &Value) -> String {
                 if token { "with token" } else { "without token" }
             )
         }
+        "skill_response"
+            if e["body"]["response"]["directives"][0]["type"] == "Connections.StartConnection" =>
+        {
+            let d = &e["body"]["response"]["directives"][0];
+            format!(
+                "StartConnection {} ({})",
+                s(d, "uri"),
+                d["onCompletion"].as_str().unwrap_or("RESUME_SESSION")
+            )
+        }
+        "voice_link" => format!(
+            "linked {} with an LWA token ({})",
+            if j("linked_person_id").is_empty() {
+                "the account".to_owned()
+            } else {
+                j("linked_person_id")
+            },
+            j("scope")
+        ),
+        "otp_sent" => format!("code {} sent to {}’s phone", j("code"), j("to")),
+        "otp_checked" => (if e["linked"] == true {
+            "code matched: linked"
+        } else {
+            "wrong code"
+        })
+        .to_owned(),
         "skill_response" => {
             let r = &e["body"]["response"];
             let speech = r["outputSpeech"]["text"]
@@ -195,6 +229,13 @@ pub fn apply_panel(app: &AppWindow, p: &Panel) {
     e.set_bezel(BEZEL);
     e.set_bar(BAR);
     e.set_skill_name(p.skill_name.as_str().into());
+    e.set_say_placeholder(
+        format!(
+            "Say something to Alexa, e.g. “Alexa, open {}”",
+            p.skill_name
+        )
+        .into(),
+    );
     e.set_device(p.device.as_str().into());
     e.set_locale(p.locale.as_str().into());
     e.set_speaker(p.speaker.as_str().into());

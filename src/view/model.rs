@@ -266,7 +266,7 @@ pub fn build(
                 V::Code { retry: false } => a("alexa.vf_code"),
                 V::Code { retry: true } => a("alexa.vf_wrong_code"),
                 V::Verifying => a("alexa.vf_checking"),
-                V::Resuming(o) | V::Done(o) => match o {
+                V::Saying { outcome: o, .. } | V::Resuming(o) | V::Done(o) => match o {
                     O::Linked => a("alexa.vf_linked"),
                     O::Denied => a("alexa.vf_denied"),
                     O::RequirementsNotMet => a("alexa.vf_no_voice_profile"),
@@ -286,6 +286,8 @@ pub fn build(
                 m.spoken = m.caption.clone();
             }
             if matches!(step, V::Done(_)) {
+                // The session is over: what to say next.
+                m.body = tr("device.home_hint", locale, &[("skill_name", invocation)]);
                 m.primary_label = t("device.home");
             } else {
                 m.secondary_label = t("device.home");

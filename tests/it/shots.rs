@@ -32,6 +32,8 @@ const SETS: &[(&str, &str, &str)] = &[
     ),
     // The designer's emulator window (frame + panel) on every device (issue 7).
     ("emulator,emulator-report", "all", "en-US"),
+    // Alexa's voice-forward linking dialog on every device (issue 8).
+    ("voice-link", "all", "en-US"),
 ];
 
 #[test]

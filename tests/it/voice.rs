@@ -253,7 +253,7 @@ async fn send_errors_only_ends_a_success_quietly_and_reports_a_refusal_as_an_exc
     let (dev, code) = tokio::task::block_in_place(|| {
         Device::run_script(
             &toml,
-            &format!("{start}say no\nexpect You can link your account later\n"),
+            &format!("{start}say no\nexpect You can link your account later\nexpect Try “Alexa, open\n"),
             VOICE,
         )
     });
@@ -281,7 +281,7 @@ async fn a_skill_without_voice_forward_enabled_hears_it_at_once() {
     let (dev, code) = tokio::task::block_in_place(|| {
         Device::run_script(
             &toml,
-            "say Alexa, open Ride Hailer\nwait voice-link\nexpect can’t link your account by voice\n",
+            "say Alexa, open Ride Hailer\nwait voice-link\nexpect can’t link your account by voice\nexpect Try “Alexa, open\n",
             &["--speaker", "Annie"],
         )
     });
