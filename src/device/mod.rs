@@ -317,8 +317,11 @@ impl Runtime {
                 &[("skill_name", &s.invocation)],
             );
         }
-        if matches!(scene, Scene::SkillResponse | Scene::VoiceLink) {
-            m.heard = self.heard.clone();
+        match scene {
+            Scene::SkillResponse | Scene::VoiceLink => m.heard = self.heard.clone(),
+            // The words belong to the dialog they started; any other screen ends it.
+            Scene::Invoking => {}
+            _ => self.heard.clear(),
         }
         m.listening = self.flow.listening() != crate::flow::Listening::Invocation;
         if s.speak && !m.spoken.is_empty() && m.spoken != self.spoken {
