@@ -29,3 +29,6 @@ mod emulator;
 
 #[path = "it/voice.rs"]
 mod voice;
+
+#[path = "it/app_link.rs"]
+mod app_link;

@@ -427,15 +427,46 @@ async fn consent_decide(
             &[("error", "access_denied"), ("state", &t.state)],
         ));
     }
-    let code = crypto::random_token(32);
-    s.store.conn().execute(
-        "INSERT INTO rh_codes (code_hash, client_id, redirect_uri, user_id, scope, code_challenge, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![crypto::sha256_hex(&code), SAMPLE_CLIENT_ID, t.redirect_uri, uid, t.scope, t.code_challenge, s.now_ms() + CODE_LIFETIME_MS],
+    let code = issue_code(
+        &s,
+        uid,
+        &t.redirect_uri,
+        &t.scope,
+        t.code_challenge.as_deref(),
     )?;
     Ok(redirect_with(
         &t.redirect_uri,
         &[("state", &t.state), ("code", &code)],
     ))
+}
+
+/// A single-use authorization code for "Alexa" (≤ 60 s), bound to the redirect URI, scope and
+/// PKCE challenge. The sample app mints one for its signed-in user in app-to-app linking.
+pub fn issue_code(
+    s: &Shared,
+    user_id: i64,
+    redirect_uri: &str,
+    scope: &str,
+    code_challenge: Option<&str>,
+) -> Result<String, StoreError> {
+    let code = crypto::random_token(32);
+    s.store.conn().execute(
+        "INSERT INTO rh_codes (code_hash, client_id, redirect_uri, user_id, scope, code_challenge, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![crypto::sha256_hex(&code), SAMPLE_CLIENT_ID, redirect_uri, user_id, scope, code_challenge, s.now_ms() + CODE_LIFETIME_MS],
+    )?;
+    Ok(code)
+}
+
+/// The demo user's id and name (the sample app's signed-in user).
+pub fn demo_user(s: &Shared) -> Result<Option<(i64, String)>, StoreError> {
+    Ok(s.store
+        .conn()
+        .query_row(
+            "SELECT id, name FROM rh_users WHERE username = ?1",
+            [DEMO_USERNAME],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
 }
 
 /// Client authentication: HTTP Basic or body credentials, never both (RFC 6749 §2.3.1).

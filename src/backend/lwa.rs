@@ -1,21 +1,27 @@
 //! An emulation of Login with Amazon (LWA), the OAuth provider behind voice-forward account
-//! linking: it issues `Atza|…` access tokens for a household member and answers the profile
-//! API (`GET /lwa/user/profile`, like `https://api.amazon.com/user/profile`) for them.
+//! linking and app-to-app linking: it issues `Atza|…` access tokens for a household member,
+//! answers the profile API (`GET /lwa/user/profile`, like `https://api.amazon.com/user/profile`),
+//! and runs LWA's authorization-code grant for apps — the consent page (`/lwa/ap/oa`, like
+//! `https://www.amazon.com/ap/oa`, the app-to-app fallback when the Alexa app is not installed)
+//! and the token endpoint (`/lwa/auth/o2/token`, like `https://api.amazon.com/auth/o2/token`).
+//! The Alexa app's own Link page shares the consent logic ([`authorize`], [`decide`]).
 //! The voice-forward endpoints the device calls live here too: send a one-time code to the
 //! speaker's phone, and check the code they speak (three tries), linking on a match.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use maud::{Markup, html};
 use rand::Rng;
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
-use super::error::{OAuthError, oauth};
+use super::error::{OAuthError, PageError, oauth, page};
 use super::{Shared, crypto};
 use crate::protocol::oauth::TokenResponse;
 
@@ -28,8 +34,55 @@ pub const CODE_SECS: i64 = 300;
 /// Wrong codes before the code is void.
 pub const CODE_TRIES: i64 = 3;
 
+/// The sample Ride Hailer app's LWA client: its "Alexa Client ID" for app-to-app linking.
+pub const APP_CLIENT_ID: &str = "amzn1.application-oa2-client.ridehailer-app";
+/// The scope app-to-app linking asks LWA for.
+pub const ACCOUNT_LINKING_SCOPE: &str = "alexa::skills:account_linking";
+/// Scopes this LWA knows.
+const KNOWN_SCOPES: &[&str] = &[
+    ACCOUNT_LINKING_SCOPE,
+    "profile",
+    "profile:user_id",
+    "postal_code",
+];
+/// How long an LWA authorization code lives.
+const CODE_MS: i64 = 5 * 60_000;
+const REQUEST_MS: i64 = 10 * 60_000;
+
+/// A registered LWA client.
+pub struct Client {
+    pub name: String,
+    pub secret: String,
+    pub redirect_uris: Vec<String>,
+}
+
+/// The LWA clients this emulation knows: the sample Ride Hailer app.
+pub fn client(s: &Shared, id: &str) -> Result<Option<Client>, super::store::StoreError> {
+    if id != APP_CLIENT_ID {
+        return Ok(None);
+    }
+    Ok(Some(Client {
+        name: s.config.skill.name.clone(),
+        secret: s
+            .store
+            .meta_or_init("lwa_app_client_secret", || crypto::random_token(24))?,
+        redirect_uris: vec![super::rh_app::redirect_uri(s)],
+    }))
+}
+
+/// The Amazon account signed in on this phone: the household's first member.
+pub fn account_owner(s: &Shared) -> (String, String) {
+    s.config
+        .household
+        .first()
+        .map(|p| (p.person_id(), p.name.clone()))
+        .unwrap_or_else(|| ("amzn1.ask.person.OWNER".into(), "Alexa user".into()))
+}
+
 pub fn router() -> Router<Arc<Shared>> {
     Router::new()
+        .route("/lwa/ap/oa", get(lwa_consent).post(lwa_decide))
+        .route("/lwa/auth/o2/token", post(token))
         .route("/lwa/user/profile", get(profile))
         .route("/api/device/voice-link/code", post(send_code))
         .route("/api/device/voice-link/verify", post(verify))
@@ -85,21 +138,13 @@ async fn profile(State(s): S, headers: HeaderMap) -> Result<Response, OAuthError
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    let row: Option<(String, String)> = s
-        .store
-        .conn()
-        .query_row(
-            "SELECT person_id, name FROM lwa_tokens WHERE token_hash = ?1 AND kind = 'access' AND expires_at > ?2",
-            params![crypto::sha256_hex(token), s.now_ms()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
+    let row = token_owner(&s, token, "profile")?;
     let Some((person, name)) = row else {
         return Err(OAuthError {
             status: StatusCode::UNAUTHORIZED,
             body: crate::protocol::oauth::ErrorResponse::new(
                 "invalid_token",
-                Some("The access token is invalid or expired".into()),
+                Some("The access token is invalid, expired or lacks the profile scope".into()),
             ),
         });
     };
@@ -227,4 +272,273 @@ async fn verify(
         serde_json::json!({"person_id": v.person_id, "linked_person_id": link_person, "scope": scope}),
     );
     Ok(axum::Json(serde_json::json!({"linked": true})).into_response())
+}
+
+/// An authorization request (`client_id`, `scope`, `response_type`, `redirect_uri`, `state`).
+#[derive(Deserialize, Default)]
+pub struct AuthQuery {
+    client_id: Option<String>,
+    scope: Option<String>,
+    response_type: Option<String>,
+    redirect_uri: Option<String>,
+    state: Option<String>,
+}
+
+/// A checked authorization request waiting for the user's decision.
+pub struct Pending {
+    /// Single-use id the consent form posts back.
+    pub id: String,
+    pub client_name: String,
+    pub scope: String,
+}
+
+/// Checks an authorization request: an unknown client or redirect URI gets an error page
+/// (never a redirect to an unregistered URI); a bad `response_type` or scope goes back to the
+/// client as an OAuth error. Ok(Ok(pending)) asks the user.
+pub fn authorize(s: &Shared, q: &AuthQuery) -> Result<Result<Pending, Response>, PageError> {
+    let client_id = q.client_id.clone().unwrap_or_default();
+    let redirect_uri = q.redirect_uri.clone().unwrap_or_default();
+    let Some(c) = client(s, &client_id)? else {
+        return Err(page(
+            StatusCode::BAD_REQUEST,
+            "Unknown app",
+            format!("No app is registered with client_id {client_id:?}."),
+        ));
+    };
+    if !c.redirect_uris.contains(&redirect_uri) {
+        return Err(page(
+            StatusCode::BAD_REQUEST,
+            "Unknown redirect",
+            "The redirect_uri is not registered for this app.",
+        ));
+    }
+    let state = q.state.clone().unwrap_or_default();
+    let back = |e: &str| {
+        Ok(Err(redirect_with(
+            &redirect_uri,
+            &[("error", e), ("state", &state)],
+        )))
+    };
+    if q.response_type.as_deref() != Some("code") {
+        return back("unsupported_response_type");
+    }
+    let scope = q.scope.clone().unwrap_or_default();
+    if scope.is_empty() || !scope.split(' ').all(|x| KNOWN_SCOPES.contains(&x)) {
+        return back("invalid_scope");
+    }
+    let id = crypto::random_token(18);
+    s.store.conn().execute(
+        "INSERT INTO lwa_requests (id, client_id, redirect_uri, scope, state, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id, client_id, redirect_uri, scope, state, s.now_ms() + REQUEST_MS],
+    )?;
+    Ok(Ok(Pending {
+        id,
+        client_name: c.name,
+        scope,
+    }))
+}
+
+/// The user's decision on a pending request: back to the app with an Amazon authorization
+/// code, or with `error=access_denied`.
+pub fn decide(s: &Shared, headers: &HeaderMap, body: &Bytes) -> Result<Response, PageError> {
+    let f = super::form::Form::parse(headers, body)
+        .map_err(|e| page(StatusCode::BAD_REQUEST, "Bad request", e.to_string()))?;
+    let id = f.get("request").unwrap_or("").to_owned();
+    let row: Option<(String, String, String, String)> = {
+        let c = s.store.conn();
+        let n = c.execute(
+            "UPDATE lwa_requests SET used = 1 WHERE id = ?1 AND used = 0 AND expires_at > ?2",
+            params![id, s.now_ms()],
+        )?;
+        if n == 1 {
+            c.query_row(
+                "SELECT client_id, redirect_uri, scope, state FROM lwa_requests WHERE id = ?1",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?
+        } else {
+            None
+        }
+    };
+    let Some((client_id, redirect_uri, scope, state)) = row else {
+        return Err(page(
+            StatusCode::BAD_REQUEST,
+            "This request has expired",
+            "Go back to the app and start again.",
+        ));
+    };
+    if f.get("decision") != Some("allow") {
+        return Ok(redirect_with(
+            &redirect_uri,
+            &[("error", "access_denied"), ("state", &state)],
+        ));
+    }
+    let (person, name) = account_owner(s);
+    let code = format!("AN{}", crypto::random_token(24));
+    s.store.conn().execute(
+        "INSERT INTO lwa_tokens (token_hash, kind, person_id, name, client_id, scope, redirect_uri, expires_at) VALUES (?1, 'code', ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![crypto::sha256_hex(&code), person, name, client_id, scope, redirect_uri, s.now_ms() + CODE_MS],
+    )?;
+    Ok(redirect_with(
+        &redirect_uri,
+        &[("code", &code), ("scope", &scope), ("state", &state)],
+    ))
+}
+
+fn redirect_with(uri: &str, pairs: &[(&str, &str)]) -> Response {
+    let mut u = match url::Url::parse(uri) {
+        Ok(u) => u,
+        Err(_) => return (StatusCode::BAD_REQUEST, "bad redirect_uri").into_response(),
+    };
+    u.query_pairs_mut()
+        .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()));
+    Redirect::to(u.as_str()).into_response()
+}
+
+/// What the scopes let the app do, for the consent pages.
+pub fn scope_lines(scope: &str, skill_name: &str) -> Vec<String> {
+    scope
+        .split(' ')
+        .map(|x| match x {
+            ACCOUNT_LINKING_SCOPE => {
+                format!("Enable the {skill_name} skill and link it to your Alexa account")
+            }
+            "profile" => "Your name and email address".into(),
+            "profile:user_id" => "Your Amazon user ID".into(),
+            "postal_code" => "Your postal code".into(),
+            other => other.to_owned(),
+        })
+        .collect()
+}
+
+/// Login with Amazon's consent page (the app-to-app fallback in an in-app browser tab).
+async fn lwa_consent(State(s): S, Query(q): Query<AuthQuery>) -> Result<Response, PageError> {
+    let p = match authorize(&s, &q)? {
+        Ok(p) => p,
+        Err(redirect) => return Ok(redirect),
+    };
+    let (_, owner) = account_owner(&s);
+    Ok(lwa_page(
+        "Login with Amazon",
+        html! {
+            div.card {
+                h1 { (p.client_name) " would like to access" }
+                ul { @for l in scope_lines(&p.scope, &s.config.skill.name) { li { (l) } } }
+                p.muted { "Signed in as " (owner) " (" (email(&owner)) ")" }
+                form method="post" action="/lwa/ap/oa" {
+                    input type="hidden" name="request" value=(p.id);
+                    button type="submit" name="decision" value="allow" { "Allow" }
+                    button.secondary type="submit" name="decision" value="deny" { "Cancel" }
+                }
+            }
+        },
+    )
+    .into_response())
+}
+
+async fn lwa_decide(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
+    decide(&s, &headers, &body)
+}
+
+fn lwa_page(title: &str, body: Markup) -> Markup {
+    super::html::layout("amazon", title, body)
+}
+
+/// LWA's token endpoint: `authorization_code` (single use, same client and redirect URI)
+/// and `refresh_token`; the client authenticates with `client_id` and `client_secret`.
+async fn token(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response, OAuthError> {
+    let f = super::form::Form::parse(&headers, &body)
+        .map_err(|e| oauth("invalid_request", Some(e.to_string())))?;
+    let client_id = f.get("client_id").unwrap_or("").to_owned();
+    let c = client(&s, &client_id)?.ok_or_else(|| oauth("invalid_client", None))?;
+    if !crypto::secret_eq(f.get("client_secret").unwrap_or(""), &c.secret) {
+        return Err(oauth("invalid_client", None));
+    }
+    let now = s.now_ms();
+    let (person, name, scope) = match f.get("grant_type") {
+        Some("authorization_code") => {
+            let hash = crypto::sha256_hex(f.get("code").unwrap_or(""));
+            let row: Option<(String, String, String, Option<String>, String)> = {
+                let conn = s.store.conn();
+                let n = conn.execute(
+                    "UPDATE lwa_tokens SET used = 1 WHERE token_hash = ?1 AND kind = 'code' AND used = 0 AND expires_at > ?2",
+                    params![hash, now],
+                )?;
+                if n == 1 {
+                    conn.query_row(
+                        "SELECT person_id, name, client_id, redirect_uri, scope FROM lwa_tokens WHERE token_hash = ?1",
+                        [&hash],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                    )
+                    .optional()?
+                } else {
+                    None
+                }
+            };
+            let Some((person, name, code_client, redirect, scope)) = row else {
+                return Err(oauth(
+                    "invalid_grant",
+                    Some("the code is unknown, used or expired".into()),
+                ));
+            };
+            if code_client != client_id || redirect.as_deref() != f.get("redirect_uri") {
+                return Err(oauth(
+                    "invalid_grant",
+                    Some(
+                        "client_id or redirect_uri does not match the authorization request".into(),
+                    ),
+                ));
+            }
+            (person, name, scope)
+        }
+        Some("refresh_token") => {
+            let hash = crypto::sha256_hex(f.get("refresh_token").unwrap_or(""));
+            let row: Option<(String, String, String)> = s
+                .store
+                .conn()
+                .query_row(
+                    "SELECT person_id, name, scope FROM lwa_tokens WHERE token_hash = ?1 AND kind = 'refresh' AND client_id = ?2 AND used = 0",
+                    params![hash, client_id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            row.ok_or_else(|| oauth("invalid_grant", Some("unknown refresh token".into())))?
+        }
+        _ => return Err(oauth("unsupported_grant_type", None)),
+    };
+    let mut t = issue(&s, &person, &name, &client_id, &scope)?;
+    let refresh = format!("Atzr|{}", crypto::random_token(48));
+    s.store.conn().execute(
+        "INSERT INTO lwa_tokens (token_hash, kind, person_id, name, client_id, scope, expires_at) VALUES (?1, 'refresh', ?2, ?3, ?4, ?5, ?6)",
+        params![crypto::sha256_hex(&refresh), person, name, client_id, scope, i64::MAX],
+    )?;
+    t.refresh_token = Some(refresh);
+    let mut r = axum::Json(t).into_response();
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(r)
+}
+
+/// Who an LWA access token belongs to, if it is valid and carries `scope`:
+/// (person id, name).
+pub fn token_owner(
+    s: &Shared,
+    token: &str,
+    scope: &str,
+) -> Result<Option<(String, String)>, super::store::StoreError> {
+    let row: Option<(String, String, String)> = s
+        .store
+        .conn()
+        .query_row(
+            "SELECT person_id, name, scope FROM lwa_tokens WHERE token_hash = ?1 AND kind = 'access' AND expires_at > ?2",
+            params![crypto::sha256_hex(token), s.now_ms()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    Ok(row
+        .filter(|(_, _, sc)| sc.split(' ').any(|x| x == scope))
+        .map(|(p, n, _)| (p, n)))
 }

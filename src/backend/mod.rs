@@ -6,6 +6,7 @@
 pub mod auth_server;
 pub mod conformance;
 pub mod crypto;
+pub mod enablement;
 pub mod error;
 pub mod exchange;
 pub mod faults;
@@ -14,6 +15,7 @@ pub mod html;
 pub mod linking;
 pub mod lwa;
 pub mod phone;
+pub mod rh_app;
 pub mod skill;
 pub mod store;
 
@@ -338,13 +340,16 @@ pub fn sample_account_linking(base: &str, secret: &str) -> AccountLinkingRequest
 pub fn router(shared: Arc<Shared>, parts: Parts) -> Router {
     let mut r = Router::new();
     if parts.linking {
-        r = r.merge(linking::router()).merge(lwa::router());
+        r = r
+            .merge(linking::router())
+            .merge(lwa::router())
+            .merge(enablement::router());
     }
     if parts.phone {
         r = r.merge(phone::router());
     }
     if parts.auth_server {
-        r = r.merge(auth_server::router());
+        r = r.merge(auth_server::router()).merge(rh_app::router());
     }
     if parts.skill {
         r = r.merge(skill::router());

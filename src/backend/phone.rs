@@ -63,6 +63,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/skill/link", post(skill_link))
         .route("/skill/unlink", post(skill_unlink))
         .route("/cards", get(cards))
+        .route("/alexa/app/link", get(app_link_page).post(app_link_decide))
 }
 
 fn linking_badge(s: &Shared) -> &'static str {
@@ -554,4 +555,44 @@ async fn cards(State(s): S) -> Result<Markup, PageError> {
             }
         },
     ))
+}
+
+/// The Alexa app's Link page for app-to-app linking started in the skill's app: the app opened
+/// it (a universal link) with an LWA authorization request; Link sends the user back to the
+/// app with an Amazon authorization code.
+async fn app_link_page(
+    State(s): S,
+    Query(q): Query<super::lwa::AuthQuery>,
+) -> Result<Response, PageError> {
+    let p = match super::lwa::authorize(&s, &q)? {
+        Ok(p) => p,
+        Err(redirect) => return Ok(redirect),
+    };
+    let (_, owner) = super::lwa::account_owner(&s);
+    let skill = &s.config.skill;
+    Ok(alexa_page(
+        "Link",
+        html! {
+            div.card {
+                h1 { "Link " (skill.name) " with Alexa" }
+                p { (p.client_name) " asks to:" }
+                ul { @for l in super::lwa::scope_lines(&p.scope, &skill.name) { li { (l) } } }
+                p.muted { "Alexa account: " (owner) }
+                form method="post" action="/alexa/app/link" {
+                    input type="hidden" name="request" value=(p.id);
+                    button type="submit" name="decision" value="allow" { "Link" }
+                    button.secondary type="submit" name="decision" value="deny" { "Cancel" }
+                }
+            }
+        },
+    )
+    .into_response())
+}
+
+async fn app_link_decide(
+    State(s): S,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    super::lwa::decide(&s, &headers, &body)
 }

@@ -122,6 +122,26 @@ CREATE TABLE lwa_tokens (
     expires_at INTEGER NOT NULL,
     used INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE lwa_requests (
+    id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    redirect_uri TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    state TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE rh_app_states (
+    state TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE rh_app_links (
+    user_id INTEGER PRIMARY KEY,
+    amazon_token TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
 "#,
 ];
 

@@ -328,6 +328,51 @@ impl Browser {
     }
 
     /// From the QR code's URL through every form to the last page.
+    /// Presses the button labelled `label` (case-insensitive) on `page`; None: no such button.
+    pub async fn press(&self, page: &Page, label: &str) -> Result<Option<Page>, PeerError> {
+        use super::page::{ItemKind, PageModel};
+        let m = PageModel::parse(&page.url, &page.html);
+        let found = m
+            .items
+            .iter()
+            .position(|i| i.kind == ItemKind::Button && i.text.trim().eq_ignore_ascii_case(label));
+        match found.and_then(|i| m.request(i)) {
+            Some(req) => Ok(Some(self.load(&req).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// App-to-app linking from the sample Ride Hailer app, as a person does it on the phone:
+    /// "Link with Alexa", then Link in the Alexa app — or, with `lwa`, first switch the app to
+    /// "the Alexa app is not installed" and Allow on Login with Amazon's page. Returns the page
+    /// the app shows at the end.
+    pub async fn app_link(&self, base: &str, lwa: bool) -> Result<Page, PeerError> {
+        let step = |p: Option<Page>, what: &str| {
+            p.ok_or_else(|| PeerError::Protocol(format!("no {what:?} button on the page")))
+        };
+        let mut page = self.get(&format!("{base}/ridehailer/app")).await?;
+        if lwa {
+            page = step(
+                self.press(&page, "Pretend the Alexa app is not installed")
+                    .await?,
+                "Pretend the Alexa app is not installed",
+            )?;
+        }
+        page = step(
+            self.press(&page, "Link with Alexa").await?,
+            "Link with Alexa",
+        )?;
+        let consent = if lwa { "Allow" } else { "Link" };
+        match self.press(&page, consent).await? {
+            Some(p) => Ok(p),
+            None => Err(PeerError::Protocol(format!(
+                "no {consent:?} button at {}: {}",
+                page.url,
+                page.text().chars().take(160).collect::<String>()
+            ))),
+        }
+    }
+
     pub async fn complete(&self, start: &str, intent: &Intent) -> Result<Page, PeerError> {
         let mut page = self.get(start).await?;
         let mut seen_login_error = false;

@@ -758,7 +758,7 @@ fn unlink(setup: &DeviceSetup, people: Vec<String>) {
 }
 
 /// A URL for the event log: no query or fragment (they carry `state`, codes and tokens).
-fn redacted(u: &url::Url) -> String {
+pub(crate) fn redacted(u: &url::Url) -> String {
     let mut u = u.clone();
     if u.query().is_some() {
         u.set_query(Some("redacted"));

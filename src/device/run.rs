@@ -899,6 +899,35 @@ fn run_script(
                     }
                 }
             }
+            Action::Phone(what @ (PhoneAction::App | PhoneAction::AppLwa), _) => {
+                let base = log
+                    .memory
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .iter()
+                    .find(|e| e["type"] == "start")
+                    .and_then(|e| e["backend"].as_str().map(str::to_owned));
+                let Some(base) = base else {
+                    return step_fail(d, "the backend's address is unknown".into());
+                };
+                let browser = crate::clients::phone::Browser::new();
+                match rt.block_on(browser.app_link(&base, *what == PhoneAction::AppLwa)) {
+                    Ok(page) => {
+                        log.emit(
+                            "phone",
+                            serde_json::json!({"url": super::redacted(&page.url), "status": page.status}),
+                        );
+                        let text = page.text();
+                        if !text.contains("Linked with Alexa") {
+                            let text: String = text.chars().take(200).collect();
+                            return step_fail(d, format!("the app did not link: {text}"));
+                        }
+                    }
+                    Err(e) => {
+                        return step_fail(d, format!("the phone could not link from the app: {e}"));
+                    }
+                }
+            }
             Action::Phone(what, password) => {
                 let qr = log
                     .memory

@@ -2,7 +2,9 @@
 //! (DESIGN.md): `say TEXT`, `tap LABEL`, `pick PROFILE`, `fill FIELD TEXT`,
 //! `submit [BUTTON]`, `wait SCENE [SECS]`, `shot NAME`, `expect TEXT`, plus
 //! `phone link|deny|open [PASSWORD]`, which plays the user's phone: it opens
-//! the QR code's URL with a cookie jar and follows the forms, and `fault NAME on|off`.
+//! the QR code's URL with a cookie jar and follows the forms; `phone app|app-lwa` links from
+//! the sample Ride Hailer app (app-to-app, through the Alexa app or Login with Amazon);
+//! and `fault NAME on|off`.
 //! In `say`, `{code}` is the one-time code voice-forward linking last sent to the phone.
 //! Blank lines and lines starting with `#` are ignored.
 
@@ -37,6 +39,10 @@ pub enum PhoneAction {
     Link,
     /// Scan, link, log in, accept the terms, deny.
     Deny,
+    /// App-to-app linking from the Ride Hailer app: Link with Alexa, Link in the Alexa app.
+    App,
+    /// The same with the Alexa app not installed: Login with Amazon's consent page.
+    AppLwa,
 }
 
 /// Default seconds a `wait` allows.
@@ -113,9 +119,11 @@ pub fn parse(text: &str) -> Result<Vec<Step>, String> {
                 let a = match it.next() {
                     Some("link") => PhoneAction::Link,
                     Some("deny") => PhoneAction::Deny,
+                    Some("app") => PhoneAction::App,
+                    Some("app-lwa") => PhoneAction::AppLwa,
                     other => {
                         return Err(format!(
-                            "line {line}: `phone` takes link or deny, found {other:?}"
+                            "line {line}: `phone` takes link, deny, app or app-lwa, found {other:?}"
                         ));
                     }
                 };

@@ -253,7 +253,9 @@ async fn send_errors_only_ends_a_success_quietly_and_reports_a_refusal_as_an_exc
     let (dev, code) = tokio::task::block_in_place(|| {
         Device::run_script(
             &toml,
-            &format!("{start}say no\nexpect You can link your account later\nexpect Try “Alexa, open\n"),
+            &format!(
+                "{start}say no\nexpect You can link your account later\nexpect Try “Alexa, open\n"
+            ),
             VOICE,
         )
     });
