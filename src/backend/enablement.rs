@@ -26,15 +26,20 @@ pub fn router() -> Router<Arc<Shared>> {
 
 /// The API's errors: a status and `{"message": …}`.
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (
-        status,
-        axum::Json(serde_json::json!({"message": message.into()})),
-    )
-        .into_response()
+    ApiError(status, message.into()).into_response()
+}
+
+/// An error answer of the API.
+struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, axum::Json(serde_json::json!({"message": self.1}))).into_response()
+    }
 }
 
 /// The Amazon customer behind the bearer token, or the error to answer.
-fn caller(s: &Shared, headers: &HeaderMap, skill_id: &str) -> Result<(String, String), Response> {
+fn caller(s: &Shared, headers: &HeaderMap, skill_id: &str) -> Result<(String, String), ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -42,16 +47,20 @@ fn caller(s: &Shared, headers: &HeaderMap, skill_id: &str) -> Result<(String, St
         .unwrap_or("");
     let who = lwa::token_owner(s, token, lwa::ACCOUNT_LINKING_SCOPE).map_err(|e| {
         tracing::error!("{e}");
-        error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
+        ApiError(StatusCode::INTERNAL_SERVER_ERROR, "Internal error".into())
     })?;
     let who = who.ok_or_else(|| {
-        error(
+        ApiError(
             StatusCode::UNAUTHORIZED,
-            "The access token is invalid, expired or lacks the alexa::skills:account_linking scope",
+            "The access token is invalid, expired or lacks the alexa::skills:account_linking scope"
+                .into(),
         )
     })?;
     if skill_id != s.config.skill.skill_id {
-        return Err(error(StatusCode::NOT_FOUND, format!("No skill {skill_id}")));
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("No skill {skill_id}"),
+        ));
     }
     Ok(who)
 }
@@ -106,7 +115,7 @@ async fn enable(
 ) -> Response {
     let (person, _) = match caller(&s, &headers, &skill_id) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let b: EnableBody = match serde_json::from_slice(&body) {
         Ok(b) => b,
@@ -199,7 +208,7 @@ fn linked(s: &Shared, person: &str) -> Result<bool, super::store::StoreError> {
 async fn status(State(s): S, Path(skill_id): Path<String>, headers: HeaderMap) -> Response {
     let (person, _) = match caller(&s, &headers, &skill_id) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     match linked(&s, &person) {
         Ok(true) => axum::Json(body_of(&s, &person, true, "development")).into_response(),
@@ -217,7 +226,7 @@ async fn status(State(s): S, Path(skill_id): Path<String>, headers: HeaderMap) -
 async fn disable(State(s): S, Path(skill_id): Path<String>, headers: HeaderMap) -> Response {
     let (person, _) = match caller(&s, &headers, &skill_id) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let link_person = if s.config.account_linking.personal_linking {
         person

@@ -135,12 +135,12 @@ pub struct OpenSession {
 /// Makes `env` (a fresh LaunchRequest) the request `ask` describes; requests after the first
 /// carry the open session (`new: false`, its id and attributes).
 pub fn shape(env: &mut RequestEnvelope, ask: &Ask, open: Option<&OpenSession>) {
-    if let (Some(o), false) = (open, matches!(ask, Ask::Launch(_))) {
-        if let Some(sess) = env.session.as_mut() {
-            sess.new = false;
-            sess.session_id = o.session_id.clone();
-            sess.attributes = o.attributes.clone();
-        }
+    if let (Some(o), false, Some(sess)) =
+        (open, matches!(ask, Ask::Launch(_)), env.session.as_mut())
+    {
+        sess.new = false;
+        sess.session_id = o.session_id.clone();
+        sess.attributes = o.attributes.clone();
     }
     let r = &mut env.request;
     let mut head = serde_json::Map::new();
