@@ -72,6 +72,34 @@ fn is_loopback(u: &url::Url) -> bool {
 
 /// The configured URLs: Alexa needs HTTPS on port 443 for the login page and the token
 /// endpoint. Loopback URLs work here and are only warned about.
+/// Voice-forward account linking works only with Login with Amazon as the OAuth provider
+/// (PROTOCOL.md §4): an ENABLED configuration whose `authorizationUrl` is not LWA's `/ap/oa`.
+pub fn check_voice_forward(al: &AccountLinkingRequest) -> Option<Finding> {
+    if al.voice_forward_account_linking.as_deref() != Some("ENABLED") {
+        return None;
+    }
+    let lwa = url::Url::parse(&al.authorization_url).is_ok_and(|u| {
+        u.host_str()
+            .is_some_and(|h| h.starts_with("www.amazon.") || h.starts_with("amazon."))
+            && u.path() == "/ap/oa"
+    });
+    Some(if lwa {
+        finding(
+            "voice-forward-needs-lwa",
+            Level::Pass,
+            "voice-forward linking with Login with Amazon as the OAuth provider",
+            al.authorization_url.clone(),
+        )
+    } else {
+        finding(
+            "voice-forward-needs-lwa",
+            Level::Warn,
+            "voiceForwardAccountLinking is ENABLED but the OAuth provider is not Login with Amazon; Alexa offers voice-forward linking only for LWA",
+            al.authorization_url.clone(),
+        )
+    })
+}
+
 pub fn check_urls(al: &AccountLinkingRequest) -> Vec<Finding> {
     let mut out = vec![];
     let urls = std::iter::once(("authorizationUrl", Some(al.authorization_url.as_str()))).chain(
@@ -399,6 +427,14 @@ mod tests {
         assert!(f[1].message.contains("port 443"));
         al.authorization_url = "https://login.example.com/authorize".into();
         assert_eq!(check_urls(&al)[0].level, Level::Pass);
+        assert!(
+            check_voice_forward(&al).is_none(),
+            "not enabled: nothing to say"
+        );
+        al.voice_forward_account_linking = Some("ENABLED".into());
+        assert_eq!(check_voice_forward(&al).unwrap().level, Level::Warn);
+        al.authorization_url = "https://www.amazon.com/ap/oa".into();
+        assert_eq!(check_voice_forward(&al).unwrap().level, Level::Pass);
     }
 
     #[test]

@@ -441,6 +441,9 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
     {
         shared.conform(conformance::check_urls(&shared.account_linking));
     }
+    if cfg.account_linking.request.is_some() {
+        shared.conform(conformance::check_voice_forward(&shared.account_linking));
+    }
     let app = router(shared.clone(), opts.parts);
 
     let (stop, stopped) = tokio::sync::watch::channel(false);

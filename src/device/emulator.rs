@@ -266,14 +266,32 @@ fn note(c: &mut Ctl, text: &str) {
 }
 
 /// The QR code's URL of the code on screen.
+/// What the phone shows for the code on screen: the QR code's URL, or during voice-forward
+/// linking the phone's Activity page with the one-time code.
 fn last_prompt_url(log: &EventLog) -> Option<String> {
+    let m = log.memory.lock().unwrap_or_else(|p| p.into_inner());
+    let latest = m
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "prompt" || e["type"] == "otp_sent")?;
+    if latest["type"] == "otp_sent" {
+        let backend = m.iter().find(|e| e["type"] == "start")?["backend"]
+            .as_str()?
+            .to_owned();
+        return Some(format!("{backend}/cards"));
+    }
+    latest["qr_url"].as_str().map(str::to_owned)
+}
+
+/// The one-time code voice-forward linking last sent to the phone.
+fn last_otp(log: &EventLog) -> Option<String> {
     log.memory
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .iter()
         .rev()
-        .find(|e| e["type"] == "prompt")
-        .and_then(|e| e["qr_url"].as_str().map(str::to_owned))
+        .find(|e| e["type"] == "otp_sent")
+        .and_then(|e| e["code"].as_str().map(str::to_owned))
 }
 
 fn faults(w: &Wiring) -> Vec<(Fault, bool, bool)> {
@@ -354,11 +372,12 @@ fn refresh(app: &AppWindow, c: &mut Ctl, w: &Wiring) {
     {
         let g = w.shown.lock().unwrap_or_else(|p| p.into_inner());
         c.panel.preview = g.preview.map(|s| s.id.to_owned()).unwrap_or_default();
-        c.panel.user_code = g
-            .model
-            .as_ref()
-            .map(|m| m.user_code.clone())
-            .unwrap_or_default();
+        c.panel.user_code = match g.model.as_ref() {
+            // Alexa asks for the code sent to the phone: the panel shows it, as the phone does.
+            Some(m) if m.scene == "voice-link" => last_otp(&w.log).unwrap_or_default(),
+            Some(m) => m.user_code.clone(),
+            None => String::new(),
+        };
     }
     c.panel.can_open_phone = !c.panel.user_code.is_empty();
     c.panel.speaker = match c.speaker {

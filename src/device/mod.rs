@@ -797,6 +797,7 @@ async fn fetch_tokens(s: &DeviceSetup) -> Result<(Option<String>, Option<String>
 /// Speaks a line with espeak-ng in the background (checked at start-up: `--speak`).
 fn speak(text: &str, locale: &str, log: &EventLog) {
     let voice = locale.split('-').next().unwrap_or("en").to_owned();
+    log.emit("speak", json!({"text": text, "voice": voice}));
     let (text, log) = (text.to_owned(), log.clone());
     tokio::spawn(async move {
         let out = tokio::process::Command::new("espeak-ng")

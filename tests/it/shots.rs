@@ -287,6 +287,22 @@ fn shipped_journey_scripts_pass() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    // Issue 8's journeys, as the README shows them.
+    for (script, extra) in [
+        (
+            "tests/journeys/voice-forward.script",
+            &["--voice-forward", "--speaker", "Annie"][..],
+        ),
+        ("tests/journeys/app-to-app.script", &[][..]),
+    ] {
+        let (o, _) = run_script(script, extra);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{script}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
 }
 
 #[test]

@@ -401,3 +401,66 @@ async fn one_time_codes_are_shown_on_the_phone_single_use_and_limited_to_three_t
     }
     assert_eq!(verify(&code).await.unwrap().status(), 400);
 }
+
+#[test]
+fn leaving_an_open_session_tells_the_skill_it_ended() {
+    let (dev, code) = Device::run_script(
+        "",
+        "say Alexa, open Ride Hailer\nwait skill-response\nexpect Would you like to link your account\n\
+         say Alexa, go home\nwait home\nsay Alexa, open Ride Hailer\nwait skill-response\n",
+        VOICE,
+    );
+    assert_eq!(code, 0, "events: {:#?}", dev.events());
+    let r = requests(&dev);
+    let ended: Vec<_> = r
+        .iter()
+        .filter(|b| b["request"]["type"] == "SessionEndedRequest")
+        .collect();
+    assert_eq!(ended.len(), 1, "{:?}", kinds(&dev));
+    assert_eq!(ended[0]["request"]["reason"], "USER_INITIATED");
+    assert_eq!(
+        ended[0]["session"]["sessionId"],
+        r[0]["session"]["sessionId"]
+    );
+    assert_eq!(ended[0]["session"]["new"], false);
+    let go_home = of_type(&dev, "nlu");
+    assert!(go_home.iter().any(|e| e["result"] == "go_home"));
+}
+
+#[test]
+fn speak_voices_alexas_lines_with_espeak_ng_or_says_it_is_missing() {
+    let has_espeak = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("espeak-ng").is_file()));
+    let (dev, code) = Device::run_script(
+        "",
+        &format!("{OFFER}say I approve\nexpect My code is\n"),
+        &["--voice-forward", "--speaker", "Annie", "--speak"],
+    );
+    if !has_espeak {
+        assert_eq!(code, 2, "a clear usage error without espeak-ng");
+        return;
+    }
+    assert_eq!(code, 0, "events: {:#?}", dev.events());
+    let spoken: Vec<String> = of_type(&dev, "speak")
+        .iter()
+        .map(|e| e["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        spoken
+            .iter()
+            .any(|t| t.contains("Would you like to link your account")),
+        "{spoken:?}"
+    );
+    assert!(
+        spoken
+            .iter()
+            .any(|t| t.contains("Do you give Ride Hailer permission")),
+        "{spoken:?}"
+    );
+    assert!(
+        spoken
+            .iter()
+            .any(|t| t.starts_with("Annie, to authenticate")),
+        "{spoken:?}"
+    );
+}
