@@ -41,12 +41,8 @@ fn qr_url(events: &Path) -> Option<String> {
         .and_then(|e| e["qr_url"].as_str().map(str::to_owned))
 }
 
-fn pct(v: &mut [f64], p: f64) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[((v.len() as f64 * p).ceil() as usize)
-        .saturating_sub(1)
-        .min(v.len() - 1)]
-}
+mod common;
+use common::pct;
 
 fn main() {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_linkscreen"));

@@ -10,12 +10,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-fn pct(v: &mut [f64], p: f64) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[((v.len() as f64 * p).ceil() as usize)
-        .saturating_sub(1)
-        .min(v.len() - 1)]
-}
+mod common;
+use common::pct;
 
 fn main() {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_linkscreen"));

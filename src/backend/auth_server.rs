@@ -210,15 +210,7 @@ struct Txn {
 }
 
 fn cookie_txn_id(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| {
-            let (k, v) = kv.trim().split_once('=')?;
-            (k == COOKIE).then(|| v.to_owned())
-        })
+    super::form::cookie(headers, COOKIE)
 }
 
 fn load_txn(s: &Shared, headers: &HeaderMap, form_csrf: Option<&str>) -> Result<Txn, PageError> {

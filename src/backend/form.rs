@@ -1,10 +1,24 @@
 //! `application/x-www-form-urlencoded` bodies parsed the way RFC 6749 wants:
-//! right content type, valid encoding, no repeated parameters.
+//! right content type, valid encoding, no repeated parameters; and the cookies a browser sends
+//! back with a form.
 
 use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, header};
+
+/// The value of cookie `name` in a request's `Cookie` headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then(|| v.to_owned())
+        })
+}
 
 /// A parsed form: each parameter at most once.
 #[derive(Debug, Default)]

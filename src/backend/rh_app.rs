@@ -18,6 +18,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
 use super::error::{PageError, page};
+use super::form::cookie;
 use super::{Shared, auth_server, crypto, lwa};
 
 type S = State<Arc<Shared>>;
@@ -46,18 +47,6 @@ fn app_page(title: &str, body: Markup) -> Markup {
     super::html::layout("Ride Hailer", title, body)
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| {
-            let (k, v) = kv.trim().split_once('=')?;
-            (k == name).then(|| v.to_owned())
-        })
-}
-
 fn set_cookie(r: &mut Response, value: String) {
     if let Ok(v) = HeaderValue::from_str(&value) {
         r.headers_mut().append(header::SET_COOKIE, v);
@@ -81,17 +70,21 @@ fn enablement_url(s: &Shared) -> String {
     )
 }
 
-/// Whether Alexa says the skill is enabled and linked for the app's stored Amazon token.
-async fn alexa_status(s: &Shared, uid: i64) -> Result<bool, PageError> {
-    let token: Option<String> = s
-        .store
+/// The Amazon access token the app keeps for its user after linking.
+fn amazon_token(s: &Shared, uid: i64) -> Result<Option<String>, PageError> {
+    Ok(s.store
         .conn()
         .query_row(
             "SELECT amazon_token FROM rh_app_links WHERE user_id = ?1",
             [uid],
             |r| r.get(0),
         )
-        .optional()?;
+        .optional()?)
+}
+
+/// Whether Alexa says the skill is enabled and linked for the app's stored Amazon token.
+async fn alexa_status(s: &Shared, uid: i64) -> Result<bool, PageError> {
+    let token = amazon_token(s, uid)?;
     let Some(token) = token else { return Ok(false) };
     let r = s
         .http
@@ -347,15 +340,7 @@ async fn finish(s: &Shared, uid: i64, amazon_code: &str) -> Result<(), String> {
 
 async fn unlink(State(s): S) -> Result<Response, PageError> {
     let (uid, _) = signed_in(&s)?;
-    let token: Option<String> = s
-        .store
-        .conn()
-        .query_row(
-            "SELECT amazon_token FROM rh_app_links WHERE user_id = ?1",
-            [uid],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let token = amazon_token(&s, uid)?;
     if let Some(t) = token {
         // Best effort: the app forgets the link whatever Alexa answers.
         let _ = s

@@ -221,20 +221,11 @@ impl LinkingClient {
             .send()
             .await
             .map_err(transport)?;
-        let status = r.status().as_u16();
-        let v: serde_json::Value = r
-            .json()
-            .await
-            .map_err(|e| PeerError::Protocol(format!("{url}: {e}")))?;
-        match (status, v.get("authorization_url").and_then(|u| u.as_str())) {
-            (200, Some(u)) => Ok(Some(u.to_owned())),
-            (s, _) if s >= 500 => Err(PeerError::Unreachable(format!("{url}: HTTP {s}"))),
-            (s, _) => Err(PeerError::Protocol(format!(
-                "{url}: HTTP {s}: {}",
-                v.get("error_description")
-                    .or(v.get("error"))
-                    .and_then(|e| e.as_str())
-                    .unwrap_or("no authorization_url")
+        let v = answer(url, r).await?;
+        match v.get("authorization_url").and_then(|u| u.as_str()) {
+            Some(u) => Ok(Some(u.to_owned())),
+            None => Err(PeerError::Protocol(format!(
+                "{url}: HTTP 200: no authorization_url"
             ))),
         }
     }
@@ -285,22 +276,7 @@ impl LinkingClient {
             .send()
             .await
             .map_err(transport)?;
-        let status = r.status().as_u16();
-        let v: serde_json::Value = r
-            .json()
-            .await
-            .map_err(|e| PeerError::Protocol(format!("{url}: {e}")))?;
-        match status {
-            200..=299 => Ok(v),
-            s if s >= 500 => Err(PeerError::Unreachable(format!("{url}: HTTP {s}"))),
-            s => Err(PeerError::Protocol(format!(
-                "{url}: HTTP {s}: {}",
-                v.get("error_description")
-                    .or(v.get("error"))
-                    .and_then(|e| e.as_str())
-                    .unwrap_or("refused")
-            ))),
-        }
+        answer(&url, r).await
     }
 
     /// Voice-forward linking: sends a one-time code to the speaker's phone; a match later
@@ -345,5 +321,26 @@ impl LinkingClient {
             .await
             .map_err(transport)?;
         Ok(())
+    }
+}
+
+/// A JSON answer of the linking service: its body when 2xx; a 5xx is a service that is down,
+/// anything else a refusal naming the OAuth error.
+async fn answer(url: &str, r: reqwest::Response) -> Result<serde_json::Value, PeerError> {
+    let status = r.status().as_u16();
+    let v: serde_json::Value = r
+        .json()
+        .await
+        .map_err(|e| PeerError::Protocol(format!("{url}: {e}")))?;
+    match status {
+        200..=299 => Ok(v),
+        s if s >= 500 => Err(PeerError::Unreachable(format!("{url}: HTTP {s}"))),
+        s => Err(PeerError::Protocol(format!(
+            "{url}: HTTP {s}: {}",
+            v.get("error_description")
+                .or(v.get("error"))
+                .and_then(|e| e.as_str())
+                .unwrap_or("refused")
+        ))),
     }
 }

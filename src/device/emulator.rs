@@ -197,7 +197,7 @@ pub fn attach(app: &AppWindow, w: Wiring) -> slint::Timer {
                     w.input.reset();
                     note(&mut c, "Unlinked everything; back home");
                 }
-                "open-phone" => match last_prompt_url(&w.log) {
+                "open-phone" => match last_prompt_url(&w.log, &w.shared.public_url) {
                     Some(url) => {
                         w.log
                             .emit("open_phone", serde_json::json!({"url": url.clone()}));
@@ -265,33 +265,18 @@ fn note(c: &mut Ctl, text: &str) {
     c.status_until = Some(Instant::now() + Duration::from_secs(4));
 }
 
-/// The QR code's URL of the code on screen.
 /// What the phone shows for the code on screen: the QR code's URL, or during voice-forward
-/// linking the phone's Activity page with the one-time code.
-fn last_prompt_url(log: &EventLog) -> Option<String> {
+/// linking the phone's Activity page (at `phone_base`) with the one-time code.
+fn last_prompt_url(log: &EventLog, phone_base: &str) -> Option<String> {
     let m = log.memory.lock().unwrap_or_else(|p| p.into_inner());
     let latest = m
         .iter()
         .rev()
         .find(|e| e["type"] == "prompt" || e["type"] == "otp_sent")?;
     if latest["type"] == "otp_sent" {
-        let backend = m.iter().find(|e| e["type"] == "start")?["backend"]
-            .as_str()?
-            .to_owned();
-        return Some(format!("{backend}/cards"));
+        return Some(format!("{phone_base}/cards"));
     }
     latest["qr_url"].as_str().map(str::to_owned)
-}
-
-/// The one-time code voice-forward linking last sent to the phone.
-fn last_otp(log: &EventLog) -> Option<String> {
-    log.memory
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .iter()
-        .rev()
-        .find(|e| e["type"] == "otp_sent")
-        .and_then(|e| e["code"].as_str().map(str::to_owned))
 }
 
 fn faults(w: &Wiring) -> Vec<(Fault, bool, bool)> {
@@ -374,7 +359,9 @@ fn refresh(app: &AppWindow, c: &mut Ctl, w: &Wiring) {
         c.panel.preview = g.preview.map(|s| s.id.to_owned()).unwrap_or_default();
         c.panel.user_code = match g.model.as_ref() {
             // Alexa asks for the code sent to the phone: the panel shows it, as the phone does.
-            Some(m) if m.scene == "voice-link" => last_otp(&w.log).unwrap_or_default(),
+            Some(m) if m.scene == "voice-link" => {
+                w.log.latest("otp_sent", "code").unwrap_or_default()
+            }
             Some(m) => m.user_code.clone(),
             None => String::new(),
         };

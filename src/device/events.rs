@@ -68,6 +68,18 @@ impl EventLog {
         })
     }
 
+    /// A string field of the newest remembered event of `kind` (`"start"` is the first event,
+    /// so the newest of its kind too).
+    pub fn latest(&self, kind: &str, field: &str) -> Option<String> {
+        self.memory
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .rev()
+            .find(|e| e["type"] == kind)
+            .and_then(|e| e[field].as_str().map(str::to_owned))
+    }
+
     /// Records one event of `kind` with extra fields.
     pub fn emit(&self, kind: &str, mut fields: Value) {
         redact(&mut fields);

@@ -634,7 +634,15 @@ fn headless(
         mismatches: vec![],
     };
     let code = match steps {
-        Some(steps) => match run_script(&mut d, &steps, &input, &household, rt, &log) {
+        Some(steps) => match run_script(
+            &mut d,
+            &steps,
+            &input,
+            &household,
+            rt,
+            &log,
+            &running.base_url,
+        ) {
             exit::OK if !d.mismatches.is_empty() => {
                 for m in &d.mismatches {
                     eprintln!("linkscreen: {m}");
@@ -674,6 +682,7 @@ fn run_script(
     household: &[crate::config::Profile],
     rt: &tokio::runtime::Runtime,
     log: &EventLog,
+    base: &str,
 ) -> i32 {
     use super::script::{Action, PhoneAction};
     // Let the first frame (home) arrive before acting.
@@ -710,15 +719,7 @@ fn run_script(
             Action::Say(t) => {
                 // `{code}`: the one-time code last sent "to the phone" (voice-forward linking).
                 let t = &if t.contains("{code}") {
-                    let sent = log
-                        .memory
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .iter()
-                        .rev()
-                        .find(|e| e["type"] == "otp_sent")
-                        .and_then(|e| e["code"].as_str().map(str::to_owned));
-                    match sent {
+                    match log.latest("otp_sent", "code") {
                         Some(c) => t.replace("{code}", &c),
                         None => {
                             return step_fail(d, "no one-time code was sent to the phone".into());
@@ -900,18 +901,8 @@ fn run_script(
                 }
             }
             Action::Phone(what @ (PhoneAction::App | PhoneAction::AppLwa), _) => {
-                let base = log
-                    .memory
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .iter()
-                    .find(|e| e["type"] == "start")
-                    .and_then(|e| e["backend"].as_str().map(str::to_owned));
-                let Some(base) = base else {
-                    return step_fail(d, "the backend's address is unknown".into());
-                };
                 let browser = crate::clients::phone::Browser::new();
-                match rt.block_on(browser.app_link(&base, *what == PhoneAction::AppLwa)) {
+                match rt.block_on(browser.app_link(base, *what == PhoneAction::AppLwa)) {
                     Ok(page) => {
                         log.emit(
                             "phone",
@@ -929,15 +920,7 @@ fn run_script(
                 }
             }
             Action::Phone(what, password) => {
-                let qr = log
-                    .memory
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .iter()
-                    .rev()
-                    .find(|e| e["type"] == "prompt")
-                    .and_then(|e| e["qr_url"].as_str().map(str::to_owned));
-                let Some(qr) = qr else {
+                let Some(qr) = log.latest("prompt", "qr_url") else {
                     return step_fail(d, "no QR code has been shown yet".into());
                 };
                 let intent = crate::clients::phone::Intent {

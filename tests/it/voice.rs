@@ -299,6 +299,26 @@ async fn a_skill_without_voice_forward_enabled_hears_it_at_once() {
     );
 }
 
+/// The one-time code as the phone's Activity page shows it.
+async fn otp_on_phone(env: &Env) -> String {
+    let page = env
+        .http
+        .get(format!("{}/cards", env.base()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let doc = scraper::Html::parse_document(&page);
+    let sel = scraper::Selector::parse("strong.otp").unwrap();
+    doc.select(&sel)
+        .next()
+        .expect("the code is on the phone page")
+        .text()
+        .collect()
+}
+
 /// The backend's side: the code shows on the phone's Activity page, is single-use, and dies
 /// after three wrong tries; LWA's profile API answers for the token it issued.
 #[tokio::test]
@@ -324,24 +344,7 @@ async fn one_time_codes_are_shown_on_the_phone_single_use_and_limited_to_three_t
         .unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(post("code", who.clone()).await.unwrap().status(), 201);
-    let page = env
-        .http
-        .get(format!("{base}/cards"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let code: String = {
-        let doc = scraper::Html::parse_document(&page);
-        let sel = scraper::Selector::parse("strong.otp").unwrap();
-        doc.select(&sel)
-            .next()
-            .expect("the code is on the phone page")
-            .text()
-            .collect()
-    };
+    let code = otp_on_phone(&env).await;
     assert_eq!(code.len(), 6);
     let verify = |c: &str| {
         post(
@@ -380,20 +383,7 @@ async fn one_time_codes_are_shown_on_the_phone_single_use_and_limited_to_three_t
     );
     // Three wrong tries void a new code: the right one no longer links.
     assert_eq!(post("code", who).await.unwrap().status(), 201);
-    let page = env
-        .http
-        .get(format!("{base}/cards"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let code: String = {
-        let doc = scraper::Html::parse_document(&page);
-        let sel = scraper::Selector::parse("strong.otp").unwrap();
-        doc.select(&sel).next().unwrap().text().collect()
-    };
+    let code = otp_on_phone(&env).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for left in [2, 1, 0] {
         let v: serde_json::Value = verify(wrong).await.unwrap().json().await.unwrap();
