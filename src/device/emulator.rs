@@ -265,6 +265,21 @@ fn note(c: &mut Ctl, text: &str) {
     c.status_until = Some(Instant::now() + Duration::from_secs(4));
 }
 
+/// The one-time code sent to the phone in the voice-forward dialog on screen (not one of an
+/// earlier dialog).
+fn otp_in_dialog(log: &EventLog) -> Option<String> {
+    let m = log.memory.lock().unwrap_or_else(|p| p.into_inner());
+    for e in m.iter().rev() {
+        if e["type"] == "otp_sent" {
+            return e["code"].as_str().map(str::to_owned);
+        }
+        if e["type"] == "scene" && e["scene"] == "voice-link" {
+            return None;
+        }
+    }
+    None
+}
+
 /// What the phone shows for the code on screen: the QR code's URL, or during voice-forward
 /// linking the phone's Activity page (at `phone_base`) with the one-time code.
 fn last_prompt_url(log: &EventLog, phone_base: &str) -> Option<String> {
@@ -359,9 +374,7 @@ fn refresh(app: &AppWindow, c: &mut Ctl, w: &Wiring) {
         c.panel.preview = g.preview.map(|s| s.id.to_owned()).unwrap_or_default();
         c.panel.user_code = match g.model.as_ref() {
             // Alexa asks for the code sent to the phone: the panel shows it, as the phone does.
-            Some(m) if m.scene == "voice-link" => {
-                w.log.latest("otp_sent", "code").unwrap_or_default()
-            }
+            Some(m) if m.scene == "voice-link" => otp_in_dialog(&w.log).unwrap_or_default(),
             Some(m) => m.user_code.clone(),
             None => String::new(),
         };
