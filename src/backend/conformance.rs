@@ -75,7 +75,7 @@ fn is_loopback(u: &url::Url) -> bool {
 /// Voice-forward account linking works only with Login with Amazon as the OAuth provider
 /// (PROTOCOL.md §4): an ENABLED configuration whose `authorizationUrl` is not LWA's `/ap/oa`.
 pub fn check_voice_forward(al: &AccountLinkingRequest) -> Option<Finding> {
-    if al.voice_forward_account_linking.as_deref() != Some("ENABLED") {
+    if !al.voice_forward_enabled() {
         return None;
     }
     let lwa = url::Url::parse(&al.authorization_url).is_ok_and(|u| {

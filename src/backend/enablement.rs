@@ -167,11 +167,7 @@ async fn enable(
             );
         }
     };
-    let link_person = if s.config.account_linking.personal_linking {
-        person.clone()
-    } else {
-        String::new()
-    };
+    let link_person = linking::link_person(&s, &person);
     if let Err(e) = linking::store_link(&s, &link_person, &t) {
         tracing::error!("{e}");
         return error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error");
@@ -189,11 +185,7 @@ async fn enable(
 
 fn linked(s: &Shared, person: &str) -> Result<bool, super::store::StoreError> {
     use rusqlite::OptionalExtension;
-    let link_person = if s.config.account_linking.personal_linking {
-        person
-    } else {
-        ""
-    };
+    let link_person = linking::link_person(s, person);
     Ok(s.store
         .conn()
         .query_row(
@@ -228,11 +220,7 @@ async fn disable(State(s): S, Path(skill_id): Path<String>, headers: HeaderMap) 
         Ok(w) => w,
         Err(r) => return r.into_response(),
     };
-    let link_person = if s.config.account_linking.personal_linking {
-        person
-    } else {
-        String::new()
-    };
+    let link_person = linking::link_person(&s, &person);
     match s.store.conn().execute(
         "DELETE FROM links WHERE skill_id = ?1 AND person_id = ?2",
         rusqlite::params![s.config.skill.skill_id, link_person],

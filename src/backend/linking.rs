@@ -349,6 +349,16 @@ async fn token(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response,
     Ok(r)
 }
 
+/// Whose link a linking by this person makes: their own with personal linking, else the
+/// account's ('').
+pub fn link_person(s: &Shared, person_id: &str) -> String {
+    if s.config.account_linking.personal_linking {
+        person_id.to_owned()
+    } else {
+        String::new()
+    }
+}
+
 /// Stores (or replaces) the link for a person ('' = account level) and returns its id.
 pub fn store_link(
     s: &Shared,

@@ -161,11 +161,6 @@ struct CodeIn {
     /// The recognized speaker.
     person_id: String,
     name: String,
-    /// Where the link goes: '' (the account) or the speaker (personal linking).
-    #[serde(default)]
-    link_person_id: String,
-    #[serde(default)]
-    scope: String,
 }
 
 /// Sends a one-time code "to the phone": it shows on the phone's Activity page and in the
@@ -183,6 +178,9 @@ async fn send_code(
         ));
     }
     let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
+    // The link goes where linking by this person goes, for the configured scopes.
+    let link_person = super::linking::link_person(&s, &c.person_id);
+    let scope = s.account_linking.scopes.join(" ");
     let now = s.now_ms();
     {
         let conn = s.store.conn();
@@ -192,7 +190,7 @@ async fn send_code(
         )?;
         conn.execute(
             "INSERT INTO voice_codes (skill_id, person_id, link_person_id, name, code, scope, created_at, expires_at, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending')",
-            params![s.config.skill.skill_id, c.person_id, c.link_person_id, c.name, code, c.scope, now, now + CODE_SECS * 1000],
+            params![s.config.skill.skill_id, c.person_id, link_person, c.name, code, scope, now, now + CODE_SECS * 1000],
         )?;
     }
     // The emulated text message: the event log shows it as the phone would.

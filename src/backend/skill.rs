@@ -131,8 +131,7 @@ async fn handle(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
         Some(t) => user_name(&s, t).await,
         None => None,
     };
-    let voice_forward =
-        s.account_linking.voice_forward_account_linking.as_deref() == Some("ENABLED");
+    let voice_forward = s.account_linking.voice_forward_enabled();
     let out = answer(&env, name.as_deref(), voice_forward, &loc, &skill_name);
     axum::Json(out).into_response()
 }

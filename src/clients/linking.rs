@@ -279,18 +279,12 @@ impl LinkingClient {
         answer(&url, r).await
     }
 
-    /// Voice-forward linking: sends a one-time code to the speaker's phone; a match later
-    /// links `link_person_id` ('' = the account).
-    pub async fn send_voice_code(
-        &self,
-        person_id: &str,
-        name: &str,
-        link_person_id: &str,
-        scope: &str,
-    ) -> Result<(), PeerError> {
+    /// Voice-forward linking: sends a one-time code to the speaker's phone; the linking
+    /// service decides whose link a match makes and for which scopes.
+    pub async fn send_voice_code(&self, person_id: &str, name: &str) -> Result<(), PeerError> {
         self.voice_call(
             "code",
-            serde_json::json!({"person_id": person_id, "name": name, "link_person_id": link_person_id, "scope": scope}),
+            serde_json::json!({"person_id": person_id, "name": name}),
         )
         .await
         .map(drop)

@@ -243,6 +243,26 @@ struct Runtime {
     spoken: String,
 }
 
+/// What the `nlu` event says of an intent Alexa understood, and the event it makes (`Asked`
+/// with the invocation, `Heard` inside a session). Of several equal matches Alexa picks the
+/// first; the log shows the others as well.
+fn intent_heard(
+    u: crate::project::nlu::Understood,
+    event: fn(crate::flow::IntentCall) -> Event,
+) -> (&'static str, serde_json::Value, Option<Event>) {
+    use crate::project::nlu::Understood;
+    let intent = |c: &crate::flow::IntentCall| json!({"name": c.name, "slots": c.slots});
+    match u {
+        Understood::Intent(c) => ("intent", intent(&c), Some(event(c))),
+        Understood::Ambiguous(mut cs) => (
+            "ambiguous",
+            json!(cs.iter().map(intent).collect::<Vec<_>>()),
+            Some(event(cs.remove(0))),
+        ),
+        _ => ("not_understood", json!(null), None),
+    }
+}
+
 /// The recognized speaker's person id and name (voice-forward linking needs a voice profile).
 fn speaker_of(s: &DeviceSetup) -> Option<(String, String)> {
     let id = s.speaker.clone()?;
@@ -375,7 +395,6 @@ impl Runtime {
         use crate::flow::Listening;
         use crate::project::nlu::{self, Understood};
         let log = &self.setup.log;
-        let intent = |c: &crate::flow::IntentCall| json!({"name": c.name, "slots": c.slots});
         self.heard = text.to_owned();
         self.misheard = None;
         // "Alexa, open …" / "Alexa, ask … to …" always start the skill (a new session);
@@ -383,13 +402,6 @@ impl Runtime {
         let (result, detail, ev) = match self.setup.nlu.understand(text) {
             _ if nlu::is_go_home(text) => ("go_home", json!(null), Some(Event::TapHome)),
             Understood::Launch => ("launch", json!(null), Some(Event::Invoked)),
-            Understood::Intent(c) => ("intent", intent(&c), Some(Event::Asked(c))),
-            // Alexa picks one; the log shows which others matched as well.
-            Understood::Ambiguous(mut cs) => (
-                "ambiguous",
-                json!(cs.iter().map(intent).collect::<Vec<_>>()),
-                Some(Event::Asked(cs.remove(0))),
-            ),
             Understood::NotUnderstood => match self.flow.listening() {
                 Listening::Permission => match nlu::approval(text) {
                     Some(true) => ("approve", json!(null), Some(Event::Approved)),
@@ -405,24 +417,10 @@ impl Runtime {
                     (None, Some(false)) => ("decline", json!(null), Some(Event::Declined)),
                     _ => ("not_understood", json!(null), None),
                 },
-                Listening::Skill => {
-                    let words = text.trim_start_matches(|c: char| !c.is_alphanumeric());
-                    let words = words
-                        .strip_prefix("Alexa")
-                        .or_else(|| words.strip_prefix("alexa"))
-                        .unwrap_or(words);
-                    match self.setup.nlu.intent(words) {
-                        Understood::Intent(c) => ("intent", intent(&c), Some(Event::Heard(c))),
-                        Understood::Ambiguous(mut cs) => (
-                            "ambiguous",
-                            json!(cs.iter().map(intent).collect::<Vec<_>>()),
-                            Some(Event::Heard(cs.remove(0))),
-                        ),
-                        _ => ("not_understood", json!(null), None),
-                    }
-                }
+                Listening::Skill => intent_heard(self.setup.nlu.in_session(text), Event::Heard),
                 Listening::Invocation => ("not_understood", json!(null), None),
             },
+            asked => intent_heard(asked, Event::Asked),
         };
         log.emit(
             "nlu",
@@ -599,19 +597,8 @@ impl Runtime {
             Effect::SendOtp => {
                 let (s, tx) = (setup.clone(), self.tx.clone());
                 let (person, name) = self.flow.speaker.clone().unwrap_or_default();
-                // Personal linking links the speaker; otherwise the account.
-                let link_person = if s.personal_linking {
-                    person.clone()
-                } else {
-                    String::new()
-                };
                 tokio::spawn(async move {
-                    let scope = s.scopes.join(" ");
-                    let ev = match s
-                        .linking
-                        .send_voice_code(&person, &name, &link_person, &scope)
-                        .await
-                    {
+                    let ev = match s.linking.send_voice_code(&person, &name).await {
                         Ok(()) => Event::OtpSent,
                         Err(e) => peer_event(&s.log, Step::VoiceLink, e),
                     };

@@ -242,11 +242,7 @@ pub async fn prepare(
             "--speak needs espeak-ng, which is not installed (Debian: apt-get install -y espeak-ng)",
         ));
     }
-    let voice_forward = shared
-        .account_linking
-        .voice_forward_account_linking
-        .as_deref()
-        == Some("ENABLED");
+    let voice_forward = shared.account_linking.voice_forward_enabled();
     if voice_forward && !linking.links_by_voice() {
         log.emit("error", serde_json::json!({"step": "voice_forward", "reason": "device-grant mode: this linking service cannot link by voice; the skill's StartConnection will fail"}));
     }

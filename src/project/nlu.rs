@@ -313,6 +313,11 @@ impl Nlu {
         Understood::NotUnderstood
     }
 
+    /// Words said inside the skill's open session ("Alexa," may lead): its intents.
+    pub fn in_session(&self, text: &str) -> Understood {
+        self.intent(&without_wake_word(text))
+    }
+
     /// Matches words said inside the skill against the interaction model.
     pub fn intent(&self, said: &str) -> Understood {
         let Some(m) = &self.model else {

@@ -113,6 +113,11 @@ fn check_url(field: &str, value: &str) -> Result<url::Url, FieldError> {
 }
 
 impl AccountLinkingRequest {
+    /// `voiceForwardAccountLinking: "ENABLED"` (PROTOCOL.md §4).
+    pub fn voice_forward_enabled(&self) -> bool {
+        self.voice_forward_account_linking.as_deref() == Some("ENABLED")
+    }
+
     /// Parses `{"accountLinkingRequest": {...}}` or the bare object.
     pub fn from_json(text: &str) -> Result<Self, FieldError> {
         let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
