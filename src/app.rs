@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::cli::{KioskArgs, RunArgs, ServeArgs, ShootArgs, exit};
+use crate::cli::{KioskArgs, RunArgs, ServeArgs, ShootArgs, UnlinkArgs, exit};
 use crate::config::Config;
 
 /// Loads `--config` (or the embedded defaults). Errors print and map to exit 2.
@@ -55,15 +55,23 @@ pub fn serve(a: ServeArgs) -> i32 {
             }
         };
         let b = &running.base_url;
+        // Phones get the address they can reach (the LAN address for --bind 0.0.0.0).
+        let p = &running.shared.public_url;
         println!("linkscreen backend on {b}");
         println!("  metadata      {b}/.well-known/oauth-authorization-server");
-        println!("  phone pages   {b}/device   {b}/skill   {b}/cards");
+        println!("  phone pages   {p}/device   {p}/skill   {p}/cards");
         println!(
-            "  sample server {b}/ridehailer/oauth/authorize  (demo user {} / {})",
+            "  sample server {p}/ridehailer/oauth/authorize  (demo user {} / {})",
             crate::backend::auth_server::DEMO_USERNAME,
             crate::backend::auth_server::DEMO_PASSWORD
         );
+        println!(
+            "  sample client {} / {}  (the client Alexa uses at the sample server)",
+            crate::backend::SAMPLE_CLIENT_ID,
+            running.shared.sample_client_secret
+        );
         println!("  sample skill  {b}/ridehailer/skill");
+        println!("  redirect URI  {}", running.shared.redirect_uri());
         let _ = tokio::signal::ctrl_c().await;
         running.stop().await;
         exit::OK
@@ -100,4 +108,46 @@ pub fn kiosk(a: KioskArgs) -> i32 {
 
 pub fn shoot(a: ShootArgs) -> i32 {
     crate::shots::shoot(a)
+}
+
+/// `linkscreen unlink`: revokes and deletes every stored link in the database.
+pub fn unlink(a: UnlinkArgs) -> i32 {
+    let mut cfg = match load_config(a.common.config.as_deref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Some(db) = a.db {
+        cfg.backend.db = db;
+    }
+    let db = &cfg.backend.db;
+    if !db.exists() {
+        println!("nothing to unlink: no database at {}", db.display());
+        return exit::OK;
+    }
+    let store = match crate::backend::store::Store::open(db) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("linkscreen: {e}");
+            return exit::USAGE;
+        }
+    };
+    match crate::backend::linking::unlink_all(&store) {
+        Ok(gone) if gone.is_empty() => {
+            println!("nothing to unlink: no link stored in {}", db.display());
+            exit::OK
+        }
+        Ok(gone) => {
+            for (skill, n) in gone {
+                println!(
+                    "unlinked {skill}: {n} link(s) revoked and deleted from {}",
+                    db.display()
+                );
+            }
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("linkscreen: {}: {e}", db.display());
+            exit::USAGE
+        }
+    }
 }

@@ -35,6 +35,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Render scenes x devices x locales to PNG without a display.
     Shoot(ShootArgs),
+    /// Revoke and delete the stored account links, so the next `run` starts unlinked.
+    Unlink(UnlinkArgs),
     /// List device profiles, one per line.
     Devices,
     /// List scenes, one per line.
@@ -63,9 +65,13 @@ pub struct RunArgs {
     /// Window scale factor.
     #[arg(long, default_value_t = 1.0)]
     pub scale: f32,
-    /// Serve the phone pages on the LAN address and put it in the QR code.
+    /// Serve the phone pages on the LAN address and put it in the QR code (and in every URL a
+    /// phone is sent to).
     #[arg(long)]
     pub lan: bool,
+    /// `--lan` on this address of this machine (when it has several interfaces).
+    #[arg(long, value_name = "ADDR")]
+    pub lan_address: Option<std::net::IpAddr>,
     /// No window: render each new screen to --frames DIR with the software renderer.
     #[arg(long)]
     pub headless: bool,
@@ -84,6 +90,9 @@ pub struct RunArgs {
     /// Database file (default from config, else the user data directory).
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
+    /// Use a throw-away database: nothing stored by earlier runs (no link), nothing kept.
+    #[arg(long, conflicts_with = "db")]
+    pub fresh: bool,
     /// The recognized speaker: a household profile name (personal linking, PROTOCOL.md §5).
     #[arg(long, value_name = "NAME")]
     pub speaker: Option<String>,
@@ -97,6 +106,10 @@ pub struct RunArgs {
     /// Give up after this many seconds (headless runs).
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<u64>,
+    /// A headless run without a script ends (exit 3) once the skill or the linking service has
+    /// been unreachable this many seconds in a row.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub give_up: u64,
     /// Compare each script `shot NAME` with GOLDEN_DIR/NAME.png (exit 4 on a difference).
     #[arg(long, value_name = "GOLDEN_DIR", requires = "script")]
     pub check: Option<PathBuf>,
@@ -151,6 +164,15 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N")]
     pub port: Option<u16>,
     /// Database file.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct UnlinkArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Database file (default from config, else the user data directory).
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
 }

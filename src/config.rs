@@ -100,11 +100,15 @@ impl Skill {
     }
 }
 
-/// Account linking: the skill's `accountLinkingRequest`, or the embedded sample server's.
+/// Account linking: the skill's `accountLinkingRequest`, the embedded sample server's, or none.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountLinking {
-    /// `None` means: use the embedded Ride Hailer authorization server.
+    /// The skill's own configuration (a file, inline fields, or the ASK project's).
     pub request: Option<AccountLinkingRequest>,
+    /// `sample = true`: link against the embedded Ride Hailer authorization server. The
+    /// default for the embedded sample skill; for any other skill an explicit choice.
+    /// `None`: not said (the default applies).
+    pub sample: Option<bool>,
     pub personal_linking: bool,
     pub required: bool,
     /// `run --voice-forward`: voiceForwardAccountLinking is switched ENABLED (as in the
@@ -116,6 +120,7 @@ impl Default for AccountLinking {
     fn default() -> Self {
         AccountLinking {
             request: None,
+            sample: None,
             personal_linking: false,
             required: true,
             voice_forward: false,
@@ -282,6 +287,8 @@ struct RawAccountLinking {
     #[serde(default)]
     file: Option<PathBuf>,
     #[serde(default)]
+    sample: Option<bool>,
+    #[serde(default)]
     personal_linking: Option<bool>,
     #[serde(default)]
     required: Option<bool>,
@@ -360,7 +367,13 @@ impl Config {
                 .unwrap_or_default();
             fail(&field, format!("{}{at}", e.message()))
         })?;
-        let dir = path.parent().unwrap_or(Path::new("."));
+        // Paths in the file are relative to the file's folder, whatever the working directory
+        // (and absolute from here on: a Lambda handler runs in another working directory).
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let dir = &std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf());
         let mut cfg = Config::default();
 
         if let Some(skill) = raw.skill {
@@ -407,6 +420,13 @@ impl Config {
         if let Some(al) = raw.account_linking {
             cfg.account_linking.personal_linking = al.personal_linking.unwrap_or(false);
             cfg.account_linking.required = al.required.unwrap_or(true);
+            cfg.account_linking.sample = al.sample;
+            if al.sample == Some(true) && (al.file.is_some() || !al.inline.is_empty()) {
+                return Err(fail(
+                    "account_linking.sample",
+                    "sample = true links against the embedded sample server: give it, or a file / inline accountLinkingRequest fields, not both".into(),
+                ));
+            }
             let field_err =
                 |prefix: &str, e: FieldError| fail(&format!("{prefix}{}", e.field), e.reason);
             match (al.file, al.inline.is_empty()) {
@@ -562,6 +582,8 @@ impl Config {
     /// config gives one, its account linking.
     pub fn use_project(&mut self, dir: &Path) -> Result<(), ConfigError> {
         let p = crate::project::load(dir)?;
+        // The project's own root, absolute: `--skill-dir .` means the folder, not "." later.
+        let dir = &p.root.clone();
         let supported: Vec<String> = p
             .locales()
             .into_iter()
@@ -598,6 +620,26 @@ impl Config {
         }
         self.project = Some(p);
         Ok(())
+    }
+}
+
+impl Config {
+    /// Links against the embedded sample authorization server: said with `sample = true`, or
+    /// the embedded sample skill with no account linking of its own.
+    pub fn uses_sample_server(&self) -> bool {
+        self.account_linking.request.is_none()
+            && self
+                .account_linking
+                .sample
+                .unwrap_or(self.skill.is_embedded() && self.project.is_none())
+    }
+
+    /// The skill has account linking at all. Without it Alexa sends every request straight to
+    /// the skill, without a token, and has nothing to link.
+    pub fn has_account_linking(&self) -> bool {
+        self.account_linking.request.is_some()
+            || self.uses_sample_server()
+            || matches!(self.linking.mode, LinkingMode::DeviceGrant(_))
     }
 }
 

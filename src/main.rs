@@ -51,6 +51,7 @@ fn main() {
         Command::Run(a) => linkscreen::app::run(a),
         Command::Kiosk(a) => linkscreen::app::kiosk(a),
         Command::Shoot(a) => linkscreen::app::shoot(a),
+        Command::Unlink(a) => linkscreen::app::unlink(a),
     };
     std::process::exit(code);
 }

@@ -32,3 +32,6 @@ mod voice;
 
 #[path = "it/app_link.rs"]
 mod app_link;
+
+#[path = "it/first_run.rs"]
+mod first_run;

@@ -26,6 +26,8 @@ pub enum Level {
     Reject,
     /// Works, but is fragile or against Amazon's guidance.
     Warn,
+    /// Could not be checked (and why): never counted as a pass.
+    Unchecked,
     /// Checked and fine.
     Pass,
 }
@@ -35,6 +37,7 @@ impl Level {
         match self {
             Level::Reject => "reject",
             Level::Warn => "warn",
+            Level::Unchecked => "unchecked",
             Level::Pass => "pass",
         }
     }
@@ -260,24 +263,92 @@ pub fn check_state(given: Option<&str>, known: bool) -> Finding {
     }
 }
 
+/// The host a redirect URI names, for the verdict's words ("accepted pitangui.amazon.com").
+fn host_of(uri: &str) -> String {
+    url::Url::parse(uri)
+        .ok()
+        .and_then(|u| {
+            let host = u.host_str()?.to_owned();
+            Some(match u.port() {
+                Some(p) => format!("{host}:{p}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| uri.to_owned())
+}
+
 /// The authorization endpoint's answer to an authorization request with `redirect_uri`.
-/// A 4xx/5xx means the server refused it (RFC 6749 §4.1.2.1: it must not redirect then).
-pub fn check_redirect_uri(redirect_uri: &str, status: u16, snippet: &str) -> Finding {
+/// A 4xx/5xx means the server refused it (RFC 6749 §4.1.2.1: it must not redirect then); a
+/// redirect back to `redirect_uri` or its own page means it took it; a redirect elsewhere (to
+/// its sign-in page first) answers nothing about the redirect URI: not checked, and said so.
+pub fn check_redirect_uri(
+    redirect_uri: &str,
+    status: u16,
+    snippet: &str,
+    location: Option<&str>,
+) -> Finding {
+    let host = host_of(redirect_uri);
     if status >= 400 {
-        finding(
+        return finding(
             "redirect-uri-refused",
             Level::Reject,
             "the authorization server refuses this Alexa redirect URI; add it to the client's allowed redirect URIs",
             format!("redirect_uri={redirect_uri} → HTTP {status}: {snippet}"),
-        )
-    } else {
-        finding(
-            "redirect-uri-refused",
-            Level::Pass,
-            "the authorization server accepts this redirect URI",
-            format!("redirect_uri={redirect_uri} → HTTP {status}"),
-        )
+        );
     }
+    match location {
+        Some(loc) if (300..400).contains(&status) && !loc.starts_with(redirect_uri) => finding(
+            "redirect-uri-not-checked",
+            Level::Unchecked,
+            &format!(
+                "not checked before sign-in: the authorization server sends the request to its sign-in page first, so it did not say whether it accepts {host}; linkscreen's own redirect URI is confirmed when a link completes"
+            ),
+            format!(
+                "redirect_uri={redirect_uri} → HTTP {status} to {}",
+                loc.split('?').next().unwrap_or(loc)
+            ),
+        ),
+        Some(_) => finding(
+            "redirect-uri-accepted",
+            Level::Pass,
+            &format!("accepted {host}: the authorization server redirected back to it"),
+            format!("redirect_uri={redirect_uri} → HTTP {status} back to the redirect URI"),
+        ),
+        None => finding(
+            "redirect-uri-accepted",
+            Level::Pass,
+            &format!(
+                "accepted {host}: the authorization server answered with its page, not an error"
+            ),
+            format!("redirect_uri={redirect_uri} → HTTP {status}: {snippet}"),
+        ),
+    }
+}
+
+/// A link completed through `redirect_uri`: the server redirected there with a code.
+pub fn redirect_uri_used(redirect_uri: &str) -> Finding {
+    finding(
+        "redirect-uri-accepted",
+        Level::Pass,
+        &format!(
+            "accepted {}: the authorization server redirected there with a code",
+            host_of(redirect_uri)
+        ),
+        format!("redirect_uri={redirect_uri} → a code came back"),
+    )
+}
+
+/// The skill sent a LinkAccount card, but it has no account linking configured.
+pub fn card_without_linking(speech: Option<&str>) -> Finding {
+    let said: String = speech.unwrap_or("").chars().take(120).collect();
+    finding(
+        "link-card-without-account-linking",
+        Level::Warn,
+        "the skill answered with a LinkAccount card, but it has no account linking: real Alexa has nothing to link, and the Alexa app shows no way to link",
+        format!(
+            "LinkAccount card with speech {said:?}; no accountLinking.json in the project and no [account_linking] in the config"
+        ),
+    )
 }
 
 /// A token request that failed other than by time.
@@ -302,10 +373,23 @@ impl Report {
     pub fn add(&self, f: &Finding) -> bool {
         let mut all = self.findings.lock().unwrap_or_else(|p| p.into_inner());
         fn subject(x: &Finding) -> (&'static str, &str) {
-            (x.rule, subject_of(&x.evidence))
+            // The verdicts on one redirect URI (refused, not checked, accepted) are one subject.
+            let rule = if x.rule.starts_with("redirect-uri-") {
+                "redirect-uri"
+            } else {
+                x.rule
+            };
+            (rule, subject_of(&x.evidence))
         }
         if let Some(old) = all.iter_mut().find(|x| subject(x) == subject(f)) {
-            if old == f || f.level > old.level {
+            // "Not checked" gives way to any verdict and never hides one; otherwise a better
+            // result never hides a worse one.
+            let stays = match (old.level, f.level) {
+                (Level::Unchecked, _) => old == f,
+                (_, Level::Unchecked) => true,
+                _ => old == f || f.level > old.level,
+            };
+            if stays {
                 return false;
             }
             *old = f.clone();
@@ -330,16 +414,22 @@ impl Report {
     pub fn summary(&self) -> String {
         let all = self.findings();
         let bad: Vec<&Finding> = all.iter().filter(|f| f.level != Level::Pass).collect();
-        let rejects = bad.iter().filter(|f| f.level == Level::Reject).count();
+        let n = |l: Level| all.iter().filter(|f| f.level == l).count();
         let mut s = format!(
-            "conformance: {rejects} problem(s) real Alexa would reject, {} warning(s), {} check(s) passed",
-            bad.len() - rejects,
-            all.len() - bad.len()
+            "conformance: {} problem(s) real Alexa would reject, {} warning(s), {} not checked, {} check(s) passed",
+            n(Level::Reject),
+            n(Level::Warn),
+            n(Level::Unchecked),
+            n(Level::Pass)
         );
         for f in bad {
             s.push_str(&format!(
                 "\n  {} {}: {}\n      evidence: {}",
-                if f.level == Level::Reject { "✗" } else { "!" },
+                match f.level {
+                    Level::Reject => "✗",
+                    Level::Unchecked => "?",
+                    _ => "!",
+                },
                 f.rule,
                 f.message,
                 f.evidence
@@ -415,7 +505,11 @@ mod tests {
 
     #[test]
     fn urls_need_https_on_443() {
-        let mut al = crate::backend::sample_account_linking("http://127.0.0.1:8686", "s");
+        let mut al = crate::backend::sample_account_linking(
+            "http://127.0.0.1:8686",
+            "http://127.0.0.1:8686",
+            "s",
+        );
         let f = check_urls(&al);
         assert!(f.iter().all(|f| f.level == Level::Warn), "{f:?}");
         al.authorization_url = "http://login.example.com/authorize".into();
@@ -438,6 +532,49 @@ mod tests {
     }
 
     #[test]
+    fn a_redirect_to_the_sign_in_page_is_not_checked_until_a_link_says_so() {
+        let r = Report::default();
+        let uri = "http://127.0.0.1:8686/api/skill/link/M2";
+        let f = check_redirect_uri(uri, 302, "", Some("https://id.example/login?next=x"));
+        assert_eq!(
+            (f.rule, f.level),
+            ("redirect-uri-not-checked", Level::Unchecked)
+        );
+        assert!(
+            f.message.starts_with("not checked before sign-in"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.evidence.ends_with("HTTP 302 to https://id.example/login"),
+            "{}",
+            f.evidence
+        );
+        assert!(r.add(&f));
+        assert!(
+            r.summary().contains("0 check(s) passed"),
+            "never counted as a pass"
+        );
+        assert!(r.summary().contains("1 not checked"));
+        // The link completes through that redirect URI: now it is verified, and says what.
+        assert!(r.add(&redirect_uri_used(uri)));
+        let all = r.findings();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].level, Level::Pass);
+        assert_eq!(all[0].rule, "redirect-uri-accepted");
+        assert!(all[0].message.starts_with("accepted 127.0.0.1:8686"));
+        // A later "not checked" does not hide the verdict.
+        assert!(!r.add(&f));
+        let p = check_redirect_uri(
+            "https://pitangui.amazon.com/api/skill/link/M2",
+            200,
+            "Sign in",
+            None,
+        );
+        assert!(p.message.starts_with("accepted pitangui.amazon.com"));
+    }
+
+    #[test]
     fn report_keeps_the_worst_per_rule_and_subject() {
         let r = Report::default();
         assert!(r.add(&check_state(None, false)));
@@ -447,9 +584,15 @@ mod tests {
         assert!(r.add(&check_redirect_uri(
             "https://a.example/x",
             400,
-            "Invalid redirect"
+            "Invalid redirect",
+            None
         )));
-        assert!(r.add(&check_redirect_uri("https://b.example/x", 302, "")));
+        assert!(r.add(&check_redirect_uri(
+            "https://b.example/x",
+            302,
+            "",
+            Some("https://b.example/x?code=1&state=s")
+        )));
         let all = r.findings();
         assert_eq!(all.len(), 3);
         assert_eq!(all[0].level, Level::Reject);

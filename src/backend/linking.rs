@@ -19,6 +19,7 @@ use tokio::sync::Notify;
 
 use super::error::{OAuthError, oauth};
 use super::form::Form;
+use super::store::Store;
 use super::{DEVICE_CLIENT_ID, Shared, crypto, exchange};
 use crate::protocol::oauth::{
     DEVICE_CODE_GRANT, DeviceAuthorization, ServerMetadata, TokenResponse,
@@ -74,6 +75,13 @@ impl Waiters {
     /// How many device codes have polls held right now.
     pub fn held(&self) -> usize {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Wakes every held poll (the server is stopping: nobody should wait for it).
+    pub fn wake_all(&self) {
+        for (_, n) in self.0.lock().unwrap_or_else(|p| p.into_inner()).drain() {
+            n.notify_waiters();
+        }
     }
 
     /// Wakes every poll held on this device code.
@@ -510,6 +518,37 @@ async fn get_link(
         "expires_in": expires_at.map(|e| (e - now).max(0) / 1000),
         "person_id": q.person_id,
     }))))
+}
+
+/// `linkscreen unlink`: deletes every stored link (of every skill and person) and revokes the
+/// tokens they held where this machine issued them (the sample server's, Login with Amazon's).
+/// Returns how many links each skill had.
+pub fn unlink_all(store: &Store) -> Result<Vec<(String, usize)>, rusqlite::Error> {
+    let mut conn = store.conn();
+    let tx = conn.transaction()?;
+    let rows: Vec<(String, String, Option<String>)> = {
+        let mut st = tx.prepare("SELECT skill_id, access_token, refresh_token FROM links")?;
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?
+    };
+    let mut per_skill: Vec<(String, usize)> = vec![];
+    for (skill, access, refresh) in &rows {
+        for t in std::iter::once(access).chain(refresh) {
+            let h = crypto::sha256_hex(t);
+            tx.execute(
+                "UPDATE rh_tokens SET revoked = 1 WHERE token_hash = ?1",
+                [&h],
+            )?;
+            tx.execute("DELETE FROM lwa_tokens WHERE token_hash = ?1", [&h])?;
+        }
+        match per_skill.iter_mut().find(|(s, _)| s == skill) {
+            Some((_, n)) => *n += 1,
+            None => per_skill.push((skill.clone(), 1)),
+        }
+    }
+    tx.execute("DELETE FROM links", [])?;
+    tx.commit()?;
+    Ok(per_skill)
 }
 
 async fn delete_link(

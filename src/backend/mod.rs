@@ -169,7 +169,7 @@ impl Shared {
         for f in fs {
             if self.report.add(&f) {
                 match f.level {
-                    conformance::Level::Pass => {}
+                    conformance::Level::Pass | conformance::Level::Unchecked => {}
                     _ => tracing::warn!("conformance: {}: {} ({})", f.rule, f.message, f.evidence),
                 }
                 self.note("conformance", serde_json::to_value(&f).unwrap_or_default());
@@ -199,8 +199,8 @@ impl Shared {
         let task = tokio::spawn(async move {
             for uri in uris {
                 let f = match me.probe_one(&uri).await {
-                    Ok((status, snippet)) => {
-                        conformance::check_redirect_uri(&uri, status, &snippet)
+                    Ok((status, snippet, location)) => {
+                        conformance::check_redirect_uri(&uri, status, &snippet, location.as_deref())
                     }
                     Err(e) => {
                         tracing::debug!("redirect probe {uri}: {e}");
@@ -221,7 +221,8 @@ impl Shared {
         }
     }
 
-    async fn probe_one(&self, redirect_uri: &str) -> Result<(u16, String), String> {
+    /// One authorization request: its status, the page's gist, and where it redirects.
+    async fn probe_one(&self, redirect_uri: &str) -> Result<(u16, String, Option<String>), String> {
         let al = &self.account_linking;
         let state = format!("linkscreen-probe-{}", crypto::random_token(8));
         let verifier = al.pkce.then(|| crypto::random_token(32));
@@ -241,8 +242,19 @@ impl Shared {
             .await
             .map_err(|e| e.to_string())?;
         let status = r.status().as_u16();
+        // Absolute, as a browser would follow it.
+        let location = r
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .map(|l| {
+                r.url()
+                    .join(l)
+                    .map(|u| u.to_string())
+                    .unwrap_or(l.to_owned())
+            });
         let body = r.text().await.unwrap_or_default();
-        Ok((status, page_gist(&body)))
+        Ok((status, page_gist(&body), location))
     }
 }
 
@@ -295,6 +307,7 @@ pub struct Running {
 impl Running {
     /// Stops accepting, lets in-flight requests finish, and waits for the server tasks.
     pub async fn stop(mut self) {
+        self.shared.waiters.wake_all();
         let _ = self.stop.send(true);
         for t in self.tasks.drain(..) {
             let _ = t.await;
@@ -315,11 +328,12 @@ impl Running {
     }
 }
 
-/// The sample server's account-linking configuration, at `base`.
-pub fn sample_account_linking(base: &str, secret: &str) -> AccountLinkingRequest {
+/// The sample server's account-linking configuration: its login pages at `public` (where a
+/// phone reaches them), its token endpoint at `base` (Alexa's side, on this machine).
+pub fn sample_account_linking(public: &str, base: &str, secret: &str) -> AccountLinkingRequest {
     AccountLinkingRequest {
         grant_type: GrantType::AuthCode,
-        authorization_url: format!("{base}/ridehailer/oauth/authorize"),
+        authorization_url: format!("{public}/ridehailer/oauth/authorize"),
         domains: vec![],
         client_id: SAMPLE_CLIENT_ID.into(),
         scopes: vec!["profile".into(), "rides".into()],
@@ -379,11 +393,28 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
         addr: addr_s.clone(),
         source,
     })?;
-    let base_url = format!("http://{}", display_addr(addr));
+    // An unspecified bind address (0.0.0.0, ::) is nobody's address: this machine talks to
+    // itself over loopback, and phones get the LAN address.
+    let own = if addr.ip().is_unspecified() {
+        SocketAddr::new(
+            match addr.ip() {
+                IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+                IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            },
+            addr.port(),
+        )
+    } else {
+        addr
+    };
+    let base_url = format!("http://{}", display_addr(own));
 
     let mut lan_listener = None;
     let public_url = match opts.lan {
-        Some(ip) => {
+        // Listening on every address already: only the address handed out changes.
+        Some(ip) if addr.ip().is_unspecified() => {
+            format!("http://{}", display_addr(SocketAddr::new(ip, addr.port())))
+        }
+        Some(ip) if ip != addr.ip() => {
             let a = SocketAddr::new(ip, addr.port());
             let l = TcpListener::bind(a)
                 .await
@@ -394,17 +425,21 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
             lan_listener = Some(l);
             format!("http://{}", display_addr(a))
         }
+        Some(_) => base_url.clone(),
+        None if addr.ip().is_unspecified() => match lan_address() {
+            Some(ip) => format!("http://{}", display_addr(SocketAddr::new(ip, addr.port()))),
+            None => base_url.clone(),
+        },
         None => base_url.clone(),
     };
 
     let sample_client_secret =
         store.meta_or_init("sample_client_secret", || crypto::random_token(24))?;
     let device_key = store.meta_or_init("device_key", || crypto::random_token(24))?;
-    let mut account_linking = cfg
-        .account_linking
-        .request
-        .clone()
-        .unwrap_or_else(|| sample_account_linking(&base_url, &sample_client_secret));
+    let mut account_linking =
+        cfg.account_linking.request.clone().unwrap_or_else(|| {
+            sample_account_linking(&public_url, &base_url, &sample_client_secret)
+        });
     if cfg.account_linking.voice_forward {
         account_linking.voice_forward_account_linking = Some("ENABLED".into());
     }

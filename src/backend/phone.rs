@@ -377,6 +377,10 @@ async fn redirect_handler(
             "The sign-in server sent neither a code nor an error.",
         )
     })?;
+    // The server sent a code to this redirect URI for a request linkscreen made: it accepts it.
+    if s.config.account_linking.request.is_some() {
+        s.conform([conformance::redirect_uri_used(&s.redirect_uri())]);
+    }
     match exchange::observed(
         &s,
         "authorization_code",

@@ -15,6 +15,8 @@ pub struct EventLog {
     /// The most recent events, also in memory (for scripts' `phone` step and the emulator's
     /// panel): at most [`MEMORY_EVENTS`], so a kiosk running for days does not grow.
     pub memory: Arc<Mutex<std::collections::VecDeque<Value>>>,
+    /// The run is over: later events (a request still on its way) are not the run's.
+    closed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// How many recent events [`EventLog::memory`] keeps.
@@ -65,6 +67,7 @@ impl EventLog {
             start: Instant::now(),
             out,
             memory: Default::default(),
+            closed: Default::default(),
         })
     }
 
@@ -80,8 +83,24 @@ impl EventLog {
             .and_then(|e| e[field].as_str().map(str::to_owned))
     }
 
-    /// Records one event of `kind` with extra fields.
-    pub fn emit(&self, kind: &str, mut fields: Value) {
+    /// Ends the run's log: from now on only [`EventLog::emit_final`] writes.
+    pub fn close(&self) {
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Records one event of `kind` with extra fields (nothing once the log is closed).
+    pub fn emit(&self, kind: &str, fields: Value) {
+        if !self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+            self.write(kind, fields);
+        }
+    }
+
+    /// Records the run's closing words (the conformance summary), after [`EventLog::close`].
+    pub fn emit_final(&self, kind: &str, fields: Value) {
+        self.write(kind, fields);
+    }
+
+    fn write(&self, kind: &str, mut fields: Value) {
         redact(&mut fields);
         let mut obj = json!({"type": kind, "t": self.start.elapsed().as_millis() as u64});
         if let (Value::Object(o), Value::Object(f)) = (&mut obj, fields) {

@@ -41,6 +41,9 @@ pub struct DeviceSetup {
     pub skill_endpoint: String,
     pub identity: Identity,
     pub linking: LinkingClient,
+    /// The skill has account linking at all (a configuration, the sample server's, or a
+    /// device grant); without it requests go straight to the skill.
+    pub account_linking: bool,
     pub linking_required: bool,
     pub personal_linking: bool,
     pub household: Vec<crate::config::Profile>,
@@ -66,7 +69,15 @@ pub struct DeviceSetup {
     pub scopes: Vec<String>,
     /// Speak Alexa's and the skill's lines with espeak-ng (`--speak`).
     pub speak: bool,
+    /// Adds a finding to the conformance report (the device's own observations of the skill).
+    pub conform: Conform,
+    /// Where links are stored (the database file), for the one-line notice when a stored link
+    /// skips the prompt.
+    pub stored_in: String,
 }
+
+/// Adds a conformance finding to the report the run prints at its end.
+pub type Conform = std::sync::Arc<dyn Fn(crate::backend::conformance::Finding) + Send + Sync>;
 
 /// What the runtime publishes after each change.
 #[derive(Debug, Clone)]
@@ -92,6 +103,8 @@ enum Input {
     Fault(crate::backend::faults::Fault, bool),
     /// Words said to the device (typed in the utterance bar, a script's `say`, `--say`).
     Say(String),
+    /// Switch off: stop polling and timers, take no more input; the sender hears when done.
+    Stop(tokio::sync::oneshot::Sender<()>),
 }
 
 /// The designer's emulator switches these while the device runs; `None` keeps the current.
@@ -141,6 +154,14 @@ impl DeviceInput {
         self.put(Input::Fault(f, on));
     }
 
+    /// Switches the device off before the backend stops: no poll or timer is left to run into
+    /// a server that is going away (and log a spurious error). Returns once it is off.
+    pub async fn stop(&self) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let _ = self.tx.send(Input::Stop(tx));
+        let _ = rx.await;
+    }
+
     /// How many inputs were sent so far (compare with [`Frame::acked`]).
     pub fn sent(&self) -> u64 {
         self.sent.load(std::sync::atomic::Ordering::SeqCst)
@@ -166,6 +187,7 @@ pub fn spawn(setup: DeviceSetup, publish: impl Fn(Frame) + Send + Sync + 'static
     };
     let start = Instant::now();
     let flow = Flow::new(FlowConfig {
+        account_linking: setup.account_linking,
         linking_required: setup.linking_required,
         long_poll: setup.linking.metadata.linkscreen_long_poll,
         jitter_seed: rand::random(),
@@ -198,6 +220,8 @@ pub fn spawn(setup: DeviceSetup, publish: impl Fn(Frame) + Send + Sync + 'static
         heard: String::new(),
         misheard: None,
         spoken: String::new(),
+        told_stored: false,
+        present: None,
         setup,
         tx,
         btx,
@@ -241,6 +265,10 @@ struct Runtime {
     misheard: Option<String>,
     /// The line last spoken aloud (`--speak`).
     spoken: String,
+    /// The notice that a stored link skipped the prompt was given (once a run).
+    told_stored: bool,
+    /// The person in front of the device after they picked their profile and linked here.
+    present: Option<String>,
 }
 
 /// What the `nlu` event says of an intent Alexa understood, and the event it makes (`Asked`
@@ -295,6 +323,11 @@ impl Runtime {
                     Some(Input::Configure(s)) => { self.acked += 1; self.configure(s) }
                     Some(Input::Reset) => { self.acked += 1; self.reset() }
                     Some(Input::Say(text)) => { self.acked += 1; self.flow.touched(self.now()); self.say(&text) }
+                    Some(Input::Stop(done)) => {
+                        self.switch_off();
+                        let _ = done.send(());
+                        return;
+                    }
                     Some(Input::Fault(f, on)) => {
                         self.acked += 1;
                         match self.setup.faults.switch(f, on) {
@@ -318,7 +351,7 @@ impl Runtime {
         let scene = self.flow.scene();
         let mut m = model::build(
             scene,
-            &self.flow.state,
+            self.flow.shown(),
             now,
             &s.locale,
             &s.skill_name,
@@ -369,6 +402,17 @@ impl Runtime {
                 misheard: self.misheard.clone(),
             });
         }
+    }
+
+    /// Ends every task the device started that would still talk to a peer.
+    fn switch_off(&mut self) {
+        if let Some(p) = self.poll_task.take() {
+            p.abort();
+        }
+        for (_, t) in self.timers.drain() {
+            t.abort();
+        }
+        self.session = None;
     }
 
     fn configure(&mut self, c: Settings) {
@@ -442,6 +486,26 @@ impl Runtime {
 
     fn event(&mut self, ev: Event) {
         let t = self.now();
+        if matches!(ev, Event::Invoked | Event::Asked(_) | Event::TapHome) {
+            // A new request: who speaks is for voice recognition (`--speaker`) to say again.
+            self.present = None;
+        }
+        if let Event::LinkFetched { token: Some(_) } = &ev
+            && !self.told_stored
+            && matches!(self.flow.state, State::Invoking { .. })
+        {
+            // A link from an earlier run: the user may wonder where the prompt went.
+            self.told_stored = true;
+            let s = &self.setup;
+            eprintln!(
+                "linkscreen: {} is already linked (a link stored in {}), so the device skips the link prompt; to start over run `linkscreen unlink --db {}` or add --fresh",
+                s.skill_name, s.stored_in, s.stored_in
+            );
+            s.log.emit(
+                "stored_link",
+                json!({"skill": s.skill_name, "db": s.stored_in}),
+            );
+        }
         if let Event::CodeIssued(c) = &ev {
             self.setup.log.emit(
                 "prompt",
@@ -557,7 +621,12 @@ impl Runtime {
 
     /// Sends the skill its next request in the background; its answer comes back as an event.
     fn ask(&self, token: Option<String>, what: skill::Ask) {
-        let (s, tx, conv) = (self.setup.clone(), self.tx.clone(), self.conv.clone());
+        let (mut s, tx, conv) = (self.setup.clone(), self.tx.clone(), self.conv.clone());
+        if let Some(p) = &self.present {
+            // The person who picked their profile and signed in here is in front of the device.
+            s.identity.person_id = Some(p.clone());
+            s.speaker = Some(p.clone());
+        }
         tokio::spawn(async move {
             let _ = tx.send(ask(&s, token.as_deref(), &what, &conv).await);
         });
@@ -581,6 +650,10 @@ impl Runtime {
                 });
             }
             Effect::SendLaunch { token } => {
+                // Right after a personal link made on this device, the launch is for that person.
+                if matches!(self.flow.state, State::Launching { .. }) {
+                    self.present = self.flow.linked_person().map(str::to_owned);
+                }
                 self.ask(token, skill::Ask::Launch(self.flow.intent.clone()));
             }
             Effect::SendIntent(call) => self.ask(None, skill::Ask::Intent(call)),
@@ -703,6 +776,11 @@ impl Runtime {
                         let _ = tx.send(Event::Tick);
                     })
                 });
+            }
+            Effect::ReportCardWithoutLinking { speech } => {
+                (setup.conform)(crate::backend::conformance::card_without_linking(
+                    speech.as_deref(),
+                ));
             }
             Effect::ForwardCard { kind, speech } => {
                 let s = setup.clone();

@@ -65,7 +65,8 @@ pub fn profile_and_locale(device: &str, locale: &str) -> Result<&'static DeviceP
 /// Starts the backend and builds the device's clients.
 /// Options of `prepare` beyond the config.
 pub struct Prepare {
-    pub lan: bool,
+    /// The LAN address phones reach (`--lan`, `--lan-address`).
+    pub lan: Option<std::net::IpAddr>,
     /// Recognized speaker's profile name.
     pub speaker: Option<String>,
     pub open_browser: bool,
@@ -91,16 +92,23 @@ pub async fn prepare(
     opts: &Prepare,
 ) -> Result<(DeviceSetup, Running), i32> {
     let mut backend_opts = backend::Options::new(cfg.clone());
-    if opts.lan {
-        backend_opts.lan = Some(
-            backend::lan_address()
-                .ok_or_else(|| fail(exit::USAGE, "--lan: no LAN address found on this machine"))?,
-        );
-    }
+    backend_opts.lan = opts.lan;
     let running = backend::start(backend_opts)
         .await
         .map_err(|e| fail(exit::PEER, e))?;
     let shared = running.shared.clone();
+    if cfg.account_linking.request.is_some() && matches!(cfg.linking.mode, LinkingMode::Alexa) {
+        // The one thing a developer must set on their own server for this to work.
+        let fixed = if cfg.backend.port == 0 {
+            " (the port changes each run: set [backend] port to keep it)"
+        } else {
+            ""
+        };
+        eprintln!(
+            "linkscreen: register this redirect URI with your authorization server: {}{fixed}",
+            shared.redirect_uri()
+        );
+    }
     {
         // Token exchanges and conformance findings happen in the backend: into the event log.
         let log = log.clone();
@@ -261,6 +269,7 @@ pub async fn prepare(
             skill_endpoint,
             identity,
             linking,
+            account_linking: cfg.has_account_linking(),
             linking_required: cfg.account_linking.required,
             personal_linking: cfg.account_linking.personal_linking,
             household: cfg.household.clone(),
@@ -275,6 +284,11 @@ pub async fn prepare(
             voice_forward,
             scopes: shared.account_linking.scopes.clone(),
             speak: opts.speak,
+            conform: {
+                let shared = shared.clone();
+                std::sync::Arc::new(move |f| shared.conform([f]))
+            },
+            stored_in: cfg.backend.db.display().to_string(),
         },
         running,
     ))
@@ -290,17 +304,20 @@ fn which(name: &str) -> Option<PathBuf> {
 }
 
 /// Stops the backend; first the conformance report's summary goes to stderr and the events.
-async fn shutdown(running: crate::backend::Running, log: &EventLog) {
+async fn shutdown(running: crate::backend::Running, input: &super::DeviceInput, log: &EventLog) {
     use crate::backend::conformance::Level;
+    // The device first: nothing of it may run into a backend that is going away.
+    input.stop().await;
     running.shared.settle().await;
+    log.close();
     let report = &running.shared.report;
     let all = report.findings();
     if !all.is_empty() {
         eprintln!("{}", report.summary());
         let count = |l: Level| all.iter().filter(|f| f.level == l).count();
-        log.emit(
+        log.emit_final(
             "conformance_summary",
-            serde_json::json!({"reject": count(Level::Reject), "warn": count(Level::Warn), "pass": count(Level::Pass), "findings": all}),
+            serde_json::json!({"reject": count(Level::Reject), "warn": count(Level::Warn), "unchecked": count(Level::Unchecked), "pass": count(Level::Pass), "findings": all}),
         );
     }
     running.stop().await;
@@ -323,6 +340,18 @@ fn run_with(a: RunArgs, kiosk: Option<KioskOptions>) -> i32 {
     if let Some(db) = &a.db {
         cfg.backend.db = db.clone();
     }
+    // `--fresh`: a database that lives as long as this run.
+    let _fresh = if a.fresh {
+        match tempfile::TempDir::with_prefix("linkscreen-fresh-") {
+            Ok(d) => {
+                cfg.backend.db = d.path().join("linkscreen.db");
+                Some(d)
+            }
+            Err(e) => return fail(exit::USAGE, format!("--fresh: {e}")),
+        }
+    } else {
+        None
+    };
     if a.voice_forward {
         cfg.account_linking.voice_forward = true;
     }
@@ -331,10 +360,22 @@ fn run_with(a: RunArgs, kiosk: Option<KioskOptions>) -> i32 {
     {
         return fail(exit::USAGE, e);
     }
+    if a.voice_forward && !cfg.has_account_linking() {
+        return fail(
+            exit::USAGE,
+            "--voice-forward: this skill has no account linking (no accountLinking.json in the project, no [account_linking] in the config; `sample = true` links with the embedded sample server)",
+        );
+    }
     let profile = match profile_and_locale(&a.device, &a.locale) {
         Ok(p) => *p,
         Err(code) => return code,
     };
+    if a.headless && a.frames.is_none() && a.events.is_none() && a.script.is_none() {
+        return fail(
+            exit::USAGE,
+            "--headless shows nothing by itself: add --frames DIR (a PNG each time the screen changes), --events FILE (one JSON line per event) or --script FILE (steps to drive the device)",
+        );
+    }
     let log = match EventLog::new(a.events.as_deref()) {
         Ok(l) => l,
         Err(e) => return fail(exit::USAGE, format!("--events: {e}")),
@@ -351,20 +392,111 @@ fn run_with(a: RunArgs, kiosk: Option<KioskOptions>) -> i32 {
     }
 }
 
+/// The LAN address of `--lan-address`, or the one `--lan` finds.
+fn lan_of(a: &RunArgs) -> Result<Option<std::net::IpAddr>, i32> {
+    match (a.lan_address, a.lan) {
+        (Some(ip), _) => Ok(Some(ip)),
+        (None, true) => backend::lan_address().map(Some).ok_or_else(|| {
+            fail(
+                exit::USAGE,
+                "--lan: no LAN address found on this machine; name one with --lan-address ADDR",
+            )
+        }),
+        (None, false) => Ok(None),
+    }
+}
+
 fn first_utterance(a: &RunArgs, invocation: &str) -> String {
     a.say
         .clone()
         .unwrap_or_else(|| format!("Alexa, open {invocation}"))
 }
 
-/// The headless screen: applies frames, writes a PNG per scene change, and runs script steps.
+/// The one-time code sent to the phone since the permission was last given by voice (an
+/// earlier dialog's code is not this one's).
+fn code_of_this_dialog(log: &EventLog) -> Option<String> {
+    let events = log.memory.lock().unwrap_or_else(|p| p.into_inner());
+    events
+        .iter()
+        .rev()
+        .take_while(|e| !(e["type"] == "nlu" && e["result"] == "approve"))
+        .find(|e| e["type"] == "otp_sent")
+        .and_then(|e| e["code"].as_str().map(str::to_owned))
+}
+
+/// On Ctrl+C (SIGINT) or SIGTERM, calls `stop` with the signal's number (once) and records it;
+/// the run then stops as it would at its end: device, conformance summary, backend.
+fn on_signals(
+    rt: &tokio::runtime::Runtime,
+    stop: impl Fn(i32) + Send + 'static,
+) -> std::sync::Arc<std::sync::atomic::AtomicI32> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let got = std::sync::Arc::new(std::sync::atomic::AtomicI32::new(0));
+    let _g = rt.enter();
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return got;
+    };
+    let seen = got.clone();
+    rt.spawn(async move {
+        let n = tokio::select! {
+            _ = int.recv() => libc::SIGINT,
+            _ = term.recv() => libc::SIGTERM,
+        };
+        seen.store(n, std::sync::atomic::Ordering::SeqCst);
+        stop(n);
+    });
+    got
+}
+
+/// The exit code of a run a signal stopped (128 + the signal's number, as shells report it).
+fn signal_code(got: &std::sync::atomic::AtomicI32) -> Option<i32> {
+    match got.load(std::sync::atomic::Ordering::SeqCst) {
+        0 => None,
+        n => Some(128 + n),
+    }
+}
+
+/// `now + d`, or as far as the clock goes.
+fn far(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400))
+}
+
+/// What reaches the headless screen: the device's frames, or a signal to stop.
+enum Feed {
+    Frame(Frame),
+    Stop(i32),
+}
+
+/// How an unscripted headless run ended.
+enum Ending {
+    Reached,
+    TimedOut(Option<Scene>),
+    /// A peer stayed unreachable.
+    GaveUp,
+}
+
+/// The headless screen: applies frames, writes a PNG per visible change, and runs script steps.
 struct Driver {
     hl: Headless,
-    rx: std::sync::mpsc::Receiver<Frame>,
+    rx: std::sync::mpsc::Receiver<Feed>,
     profile: DeviceProfile,
+    /// Where frames (with `--frames`) and script shots go.
     dir: PathBuf,
+    /// `--frames` was given: a PNG each time the screen changes.
+    write_frames: bool,
+    /// No script drives the device: tell the person at the terminal what the screen asks.
+    announce: bool,
     n: u32,
     current: Option<Frame>,
+    /// What the last written frame showed, but for its countdowns.
+    last_shown: Option<crate::view::model::UiModel>,
+    /// Since when the screen has said "can't reach the server" without a break.
+    unreachable_since: Option<Instant>,
     log: EventLog,
     /// `--check GOLDEN_DIR`, `--tolerance`, `--update` for script shots.
     check: Option<(PathBuf, f64, bool)>,
@@ -376,21 +508,70 @@ impl Driver {
     /// Takes one frame (or times out); writes a PNG when the scene changed.
     fn pump(&mut self, deadline: Instant) -> Result<bool, String> {
         let left = deadline.saturating_duration_since(Instant::now());
-        let Ok(f) = self.rx.recv_timeout(left) else {
-            return Ok(false);
+        let f = match self.rx.recv_timeout(left) {
+            Ok(Feed::Frame(f)) => f,
+            Ok(Feed::Stop(n)) => {
+                let name = if n == libc::SIGINT {
+                    "SIGINT (Ctrl+C)"
+                } else {
+                    "SIGTERM"
+                };
+                return Err(format!("stopped by {name}"));
+            }
+            Err(_) => return Ok(false),
         };
         view::apply(&self.hl.app, &self.profile, 1.0, &f.model);
         let changed = self.current.as_ref().map(|c| c.scene) != Some(f.scene);
         let scene = f.scene;
+        // A frame each time what is on screen changes (a page loaded, an error shown), but not
+        // for a countdown's tick.
+        let shown = f.model.without_clock();
+        let visible = self.last_shown.as_ref() != Some(&shown);
+        if scene != Scene::ServerUnreachable {
+            self.unreachable_since = None;
+        } else if self.unreachable_since.is_none() {
+            self.unreachable_since = Some(Instant::now());
+        }
         self.current = Some(f);
-        if changed {
-            self.save(&format!("{:04}-{}", self.n, scene.id()), true)?;
-            self.n += 1;
+        if visible {
+            self.last_shown = Some(shown);
+            if self.write_frames {
+                self.save(&format!("{:04}-{}", self.n, scene.id()), true)?;
+                self.n += 1;
+            }
+        }
+        if changed && self.announce && scene == Scene::LinkPrompt {
+            self.announce_prompt();
         }
         Ok(true)
     }
 
+    /// Headless and unscripted, the link prompt would wait unseen: say on stderr what it shows
+    /// and how to finish the link from this machine.
+    fn announce_prompt(&self) {
+        let (Some(code), Some(qr)) = (
+            self.log.latest("prompt", "user_code"),
+            self.log.latest("prompt", "qr_url"),
+        ) else {
+            return;
+        };
+        let uri = self
+            .log
+            .latest("prompt", "verification_uri")
+            .unwrap_or_default();
+        eprintln!(
+            "linkscreen: the device shows the link prompt and waits for a phone to link.\n  \
+             code {code} at {uri}\n  QR code: {qr}\n  \
+             To finish from this machine, open the QR code's URL in a browser and sign in \
+             (the sample server's demo user is {} / {}), or drive the device with a script \
+             whose `phone link` step plays the phone (e.g. --script tests/journeys/qr.script).",
+            crate::backend::auth_server::DEMO_USERNAME,
+            crate::backend::auth_server::DEMO_PASSWORD
+        );
+    }
+
     fn save(&mut self, name: &str, is_frame: bool) -> Result<(), String> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
         let path = self.dir.join(format!("{name}.png"));
         let img = self.hl.render();
         img.save(&path)
@@ -532,6 +713,40 @@ impl Driver {
         Ok(())
     }
 
+    /// How long the screen has said "can't reach the server" without a break.
+    fn unreachable_for(&self) -> Duration {
+        self.unreachable_since
+            .map(|t| t.elapsed())
+            .unwrap_or_default()
+    }
+
+    /// An unscripted run: pumps frames until one of `scenes` shows (or, with no scene to wait
+    /// for, until `secs`), but gives up once a peer has been unreachable for `give_up`.
+    fn run_until(
+        &mut self,
+        scenes: &[Scene],
+        secs: u64,
+        give_up: Duration,
+    ) -> Result<Ending, String> {
+        let deadline = far(Duration::from_secs(secs));
+        loop {
+            if self.scene().is_some_and(|s| scenes.contains(&s)) {
+                return Ok(Ending::Reached);
+            }
+            if self.unreachable_since.is_some() && self.unreachable_for() >= give_up {
+                return Ok(Ending::GaveUp);
+            }
+            // Wake in time to give up, even when no frame comes.
+            let wake = match self.unreachable_since.and_then(|t| t.checked_add(give_up)) {
+                Some(g) => deadline.min(g),
+                None => deadline,
+            };
+            if !self.pump(wake)? && Instant::now() >= deadline {
+                return Ok(Ending::TimedOut(self.scene()));
+            }
+        }
+    }
+
     /// Pumps frames until one of `scenes` shows; `Ok(Err(seen))` on timeout.
     fn wait_for(
         &mut self,
@@ -558,8 +773,11 @@ fn headless(
     rt: &tokio::runtime::Runtime,
     kiosk: Option<KioskOptions>,
 ) -> i32 {
-    let dir = a.frames.clone().unwrap_or_else(|| PathBuf::from("frames"));
-    if let Err(e) = std::fs::create_dir_all(&dir) {
+    // Without --frames, a script's shots still need a home: ./shots.
+    let dir = a.frames.clone().unwrap_or_else(|| PathBuf::from("shots"));
+    if a.frames.is_some()
+        && let Err(e) = std::fs::create_dir_all(&dir)
+    {
         return fail(exit::USAGE, format!("--frames {}: {e}", dir.display()));
     }
     let until: Vec<Scene> = match &a.until {
@@ -587,13 +805,17 @@ fn headless(
         None => None,
     };
     let household = cfg.household.clone();
+    let lan = match lan_of(&a) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
     let (setup, running) = match rt.block_on(prepare(
         cfg,
         profile,
         &a.locale,
         log.clone(),
         &Prepare {
-            lan: a.lan,
+            lan,
             speaker: a.speaker.clone(),
             open_browser: false,
             kiosk: kiosk.as_ref().map(|k| k.times),
@@ -605,11 +827,17 @@ fn headless(
         Err(code) => return code,
     };
     let utterance = first_utterance(&a, &setup.nlu.invocation);
-    let (tx, rx) = std::sync::mpsc::channel::<Frame>();
+    let (tx, rx) = std::sync::mpsc::channel::<Feed>();
+    let stopped_by = {
+        let tx = tx.clone();
+        on_signals(rt, move |n| {
+            let _ = tx.send(Feed::Stop(n));
+        })
+    };
     let input = {
         let _g = rt.enter();
         super::spawn(setup, move |f| {
-            let _ = tx.send(f);
+            let _ = tx.send(Feed::Frame(f));
         })
     };
     let hl = match Headless::new(profile.width, profile.height) {
@@ -623,8 +851,12 @@ fn headless(
         rx,
         profile,
         dir,
+        write_frames: a.frames.is_some(),
+        announce: a.script.is_none(),
         n: 0,
         current: None,
+        last_shown: None,
+        unreachable_since: None,
         log: log.clone(),
         check,
         mismatches: vec![],
@@ -652,10 +884,36 @@ fn headless(
             if kiosk.is_none() || a.say.is_some() {
                 input.say(&utterance);
             }
-            match d.wait_for(&until, a.timeout.unwrap_or(900)) {
-                Ok(Ok(())) => exit::OK,
-                Ok(Err(_)) if until.is_empty() => exit::OK,
-                Ok(Err(seen)) => fail(
+            // A kiosk keeps retrying for its next visitor.
+            let give_up = if kiosk.is_some() {
+                Duration::MAX
+            } else {
+                Duration::from_secs(a.give_up)
+            };
+            match d.run_until(&until, a.timeout.unwrap_or(900), give_up) {
+                Ok(Ending::Reached) => exit::OK,
+                Ok(Ending::GaveUp) => {
+                    let step = log.latest("error", "step").unwrap_or_default();
+                    let peer = if step == "Launch" {
+                        "the skill"
+                    } else {
+                        "the linking service"
+                    };
+                    let reason = log.latest("error", "reason").unwrap_or_default();
+                    log.emit(
+                        "gave_up",
+                        serde_json::json!({"peer": peer, "after_s": a.give_up, "reason": reason}),
+                    );
+                    fail(
+                        exit::PEER,
+                        format!(
+                            "{peer} has been unreachable for {} s, giving up (--give-up): {reason}",
+                            a.give_up
+                        ),
+                    )
+                }
+                Ok(Ending::TimedOut(_)) if until.is_empty() => exit::OK,
+                Ok(Ending::TimedOut(seen)) => fail(
                     exit::PEER,
                     format!(
                         "timed out on scene {} waiting for {}",
@@ -667,8 +925,8 @@ fn headless(
             }
         }
     };
-    rt.block_on(shutdown(running, &log));
-    code
+    rt.block_on(shutdown(running, &input, &log));
+    signal_code(&stopped_by).unwrap_or(code)
 }
 
 fn run_script(
@@ -715,10 +973,27 @@ fn run_script(
             Action::Say(t) => {
                 // `{code}`: the one-time code last sent "to the phone" (voice-forward linking).
                 let t = &if t.contains("{code}") {
-                    match log.latest("otp_sent", "code") {
+                    // The code may be a moment on its way (like `expect`, wait a little).
+                    let deadline = Instant::now() + Duration::from_secs(EXPECT_SECS);
+                    let code = loop {
+                        if let Some(c) = code_of_this_dialog(log) {
+                            break Some(c);
+                        }
+                        match d.pump(deadline.min(Instant::now() + Duration::from_millis(50))) {
+                            Err(e) => return fail(exit::USAGE, e),
+                            Ok(_) if Instant::now() >= deadline => break None,
+                            Ok(_) => {}
+                        }
+                    };
+                    match code {
                         Some(c) => t.replace("{code}", &c),
                         None => {
-                            return step_fail(d, "no one-time code was sent to the phone".into());
+                            return step_fail(
+                                d,
+                                format!(
+                                    "no one-time code was sent to the phone within {EXPECT_SECS} s"
+                                ),
+                            );
                         }
                     }
                 } else {
@@ -871,7 +1146,17 @@ fn run_script(
             }
             Action::Wait(scene, secs) => match d.wait_for(&[*scene], *secs) {
                 Ok(Ok(())) => {}
-                Ok(Err(_)) => return step_fail(d, format!("timed out after {secs} s")),
+                Ok(Err(_)) => {
+                    let hint = match log.latest("stored_link", "db") {
+                        Some(db) if matches!(scene, Scene::LinkPrompt | Scene::ProfilePicker) => {
+                            format!(
+                                "; likely because a link stored in {db} skipped the prompt: run with --fresh, or `linkscreen unlink --db {db}` first"
+                            )
+                        }
+                        _ => String::new(),
+                    };
+                    return step_fail(d, format!("timed out after {secs} s{hint}"));
+                }
                 Err(e) => return fail(exit::USAGE, e),
             },
             Action::Shot(name) => {
@@ -972,19 +1257,22 @@ fn windowed(
         );
     }
     let household = cfg.household.clone();
+    let lan = match lan_of(&a) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
     let say = a.say.clone();
     // The project's locales (the emulator's locale switch), and whether the sample
     // authorization server is the one linking (its faults apply).
     let cfg_locales = cfg.project.as_ref().map(|p| p.locales());
-    let sample_auth =
-        cfg.account_linking.request.is_none() && matches!(cfg.linking.mode, LinkingMode::Alexa);
+    let sample_auth = cfg.uses_sample_server() && matches!(cfg.linking.mode, LinkingMode::Alexa);
     let (setup, running) = match rt.block_on(prepare(
         cfg,
         profile,
         &a.locale,
         log.clone(),
         &Prepare {
-            lan: a.lan,
+            lan,
             speaker: a.speaker.clone(),
             open_browser: kiosk.is_none(),
             kiosk: kiosk.as_ref().map(|k| k.times),
@@ -1116,12 +1404,59 @@ fn windowed(
     if let Some(s) = say {
         input.say(&s);
     }
+    let stopped_by = on_signals(rt, |_| {
+        let _ = slint::invoke_from_event_loop(|| {
+            let _ = slint::quit_event_loop();
+        });
+    });
     let code = match app.run() {
         Ok(()) => exit::OK,
         Err(e) => fail(exit::USAGE, format!("window: {e}")),
     };
-    rt.block_on(shutdown(running, &log));
-    code
+    rt.block_on(shutdown(running, &input, &log));
+    signal_code(&stopped_by).unwrap_or(code)
+}
+
+/// Fills the monitor with the window where nothing honours the fullscreen request: a kiosk that
+/// runs X without a window manager (`xinit` straight into linkscreen) gets the size it asked
+/// for and the corner. Once the window exists, it is placed on its monitor and sized to it.
+fn fill_monitor(app: &AppWindow, log: &EventLog) {
+    use slint::winit_030::WinitWindowAccessor;
+    let (weak, log) = (app.as_weak(), log.clone());
+    let tries = std::rc::Rc::new(std::cell::Cell::new(0u32));
+    let timer = std::rc::Rc::new(slint::Timer::default());
+    let t = timer.clone();
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_millis(100),
+        move || {
+            tries.set(tries.get() + 1);
+            let Some(app) = weak.upgrade() else {
+                t.stop();
+                return;
+            };
+            let done = app.window().with_winit_window(|w| {
+                let Some(m) = w.current_monitor().or_else(|| w.primary_monitor()) else {
+                    return true;
+                };
+                let (pos, size) = (m.position(), m.size());
+                if w.inner_size() != size || w.outer_position().ok() != Some(pos) {
+                    w.set_outer_position(pos);
+                    let _ = w.request_inner_size(size);
+                    log.emit(
+                        "kiosk_fit",
+                        serde_json::json!({"width": size.width, "height": size.height, "x": pos.x, "y": pos.y}),
+                    );
+                }
+                // Look again once more: a window manager may resize it after the first look.
+                tries.get() >= 10
+            });
+            if done.unwrap_or(tries.get() >= 50) {
+                t.stop();
+            }
+        },
+    );
+    // The timer keeps itself (its callback holds it) until it stops.
 }
 
 /// Kiosk window: fullscreen, no cursor, no closing; Ctrl+Shift+Q (then the PIN, when one is set)
@@ -1129,6 +1464,7 @@ fn windowed(
 fn kiosk_window(app: &AppWindow, pin: Option<String>, log: &EventLog) {
     use crate::view::ui::{Device, Kiosk};
     app.window().set_fullscreen(true);
+    fill_monitor(app, log);
     app.global::<Device>().set_kiosk(true);
     app.window()
         .on_close_requested(|| slint::CloseRequestResponse::KeepWindowShown);

@@ -230,6 +230,9 @@ pub enum Effect {
     },
     /// The user left an open session (SessionEndedRequest, reason USER_INITIATED).
     EndSession,
+    /// The skill answered with a LinkAccount card although it has no account linking: real
+    /// Alexa has nothing to link (a conformance finding; the answer is shown as it is).
+    ReportCardWithoutLinking { speech: Option<String> },
 }
 
 /// Where the journey is.
@@ -290,6 +293,9 @@ pub enum State {
 /// Settings the flow needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowConfig {
+    /// The skill has account linking at all. Without it every request goes straight to the
+    /// skill without a token, and a LinkAccount card has nothing to link.
+    pub account_linking: bool,
     /// Account linking required: ask to link when no token is stored, even before the skill asks.
     pub linking_required: bool,
     /// The linking service holds polls (RFC 7240 `Prefer: wait`).
@@ -342,6 +348,32 @@ pub struct Flow {
     /// The recognized speaker (a voice profile): their person id and name. Voice-forward
     /// linking needs one.
     pub speaker: Option<(String, String)>,
+    /// While a retry after "can't reach the server" is in flight, the error screen stays up
+    /// (with "Retrying…") instead of flashing the invoking screen between tries.
+    retrying: Option<State>,
+}
+
+impl Event {
+    /// A peer answered (the linking service or the skill): it is reachable again.
+    fn is_answer(&self) -> bool {
+        matches!(
+            self,
+            Event::LinkFetched { .. }
+                | Event::SkillAnswered(_)
+                | Event::SkillFailed { .. }
+                | Event::CodeIssued(_)
+                | Event::PollPending { .. }
+                | Event::PollGranted { .. }
+        )
+    }
+}
+
+/// States in which a request is on its way and nothing else is shown.
+fn in_progress(s: &State) -> bool {
+    matches!(
+        s,
+        State::Invoking { .. } | State::RequestingCode { .. } | State::Launching { .. }
+    )
 }
 
 impl Flow {
@@ -362,11 +394,25 @@ impl Flow {
             reset_at: None,
             linked_person: None,
             speaker: None,
+            retrying: None,
+        }
+    }
+
+    /// The person whose link this journey made (personal linking on the device).
+    pub fn linked_person(&self) -> Option<&str> {
+        self.linked_person.as_deref()
+    }
+
+    /// What the screen shows: the state, or the error screen a retry is on its way from.
+    pub fn shown(&self) -> &State {
+        match &self.retrying {
+            Some(r) if in_progress(&self.state) => r,
+            _ => &self.state,
         }
     }
 
     pub fn scene(&self) -> Scene {
-        match &self.state {
+        match self.shown() {
             State::Home => Scene::Home,
             State::Invoking { .. } | State::RequestingCode { .. } | State::Launching { .. } => {
                 Scene::Invoking
@@ -444,20 +490,24 @@ impl Flow {
             return fx;
         }
         match step {
-            Step::FetchLink => {
-                self.state = State::Invoking { token: None };
-                vec![Effect::FetchLink]
-            }
-            Step::Launch | Step::VoiceLink => {
-                self.state = State::Invoking { token: None };
-                vec![Effect::FetchLink]
-            }
+            Step::FetchLink | Step::Launch | Step::VoiceLink => self.launch(),
             Step::RequestCode | Step::Poll => {
                 self.state = State::RequestingCode {
                     skill_speech: self.skill_speech_for_retry.clone(),
                 };
                 vec![Effect::RequestCode]
             }
+        }
+    }
+
+    /// (Re)starts the launch: the stored link first, or — without account linking, where
+    /// nothing is ever stored — straight to the skill.
+    fn launch(&mut self) -> Vec<Effect> {
+        self.state = State::Invoking { token: None };
+        if self.cfg.account_linking {
+            vec![Effect::FetchLink]
+        } else {
+            vec![Effect::SendLaunch { token: None }]
         }
     }
 
@@ -520,7 +570,16 @@ impl Flow {
                 _ => {}
             }
         }
+        // The error screen stays while a retry is on its way, until a peer answers.
+        let from_progress = in_progress(&self.state) && !event.is_answer();
+        let unreachable =
+            matches!(self.state, State::Unreachable { .. }).then(|| self.state.clone());
         let fx = self.step(event, now);
+        self.retrying = match (in_progress(&self.state), unreachable) {
+            (true, Some(u)) => Some(u),
+            (true, None) if from_progress => self.retrying.take(),
+            _ => None,
+        };
         if !matches!(self.state, State::SkillResponse(_)) {
             self.reset_at = None;
         }
@@ -538,15 +597,7 @@ impl Flow {
     fn step(&mut self, event: Event, now: Millis) -> Vec<Effect> {
         use Event as E;
         let state = self.state.clone();
-        if matches!(
-            event,
-            E::LinkFetched { .. }
-                | E::SkillAnswered(_)
-                | E::SkillFailed { .. }
-                | E::CodeIssued(_)
-                | E::PollPending { .. }
-                | E::PollGranted { .. }
-        ) {
+        if event.is_answer() {
             self.failures = 0;
         }
         match (state, event) {
@@ -570,11 +621,13 @@ impl Flow {
                 };
                 self.granted = false;
                 self.picked = None;
-                self.state = State::Invoking { token: None };
-                vec![Effect::FetchLink]
+                self.launch()
             }
             (State::Invoking { .. }, E::LinkFetched { token }) => match token {
-                None if self.cfg.linking_required && !self.cfg.voice_forward => {
+                None if self.cfg.account_linking
+                    && self.cfg.linking_required
+                    && !self.cfg.voice_forward =>
+                {
                     self.start_code(None)
                 }
                 token => {
@@ -587,6 +640,12 @@ impl Flow {
             (State::Invoking { .. } | State::Launching { .. }, E::SkillAnswered(a)) => {
                 if let Some(link) = a.link_request.clone() {
                     self.start_voice_link(link, a, now)
+                } else if a.asks_to_link && !self.cfg.account_linking {
+                    let fx = vec![Effect::ReportCardWithoutLinking {
+                        speech: a.speech.clone(),
+                    }];
+                    self.state = State::SkillResponse(a);
+                    fx
                 } else if a.asks_to_link {
                     // Also after Launching: the skill refused the token it was just given, so link again.
                     let mut fx = vec![Effect::ForwardCard {
@@ -790,10 +849,7 @@ impl Flow {
             (State::VoiceLink { link, step, tries }, ev) if !matches!(ev, E::TapHome) => {
                 self.voice(link, step, tries, ev, now)
             }
-            (State::SkillError { .. }, E::TapRetry) => {
-                self.state = State::Invoking { token: None };
-                vec![Effect::FetchLink]
-            }
+            (State::SkillError { .. }, E::TapRetry) => self.launch(),
             (
                 State::Invoking { .. } | State::Launching { .. },
                 E::PeerUnreachable {

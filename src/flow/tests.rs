@@ -6,6 +6,7 @@ use proptest::prelude::*;
 
 fn cfg(required: bool) -> FlowConfig {
     FlowConfig {
+        account_linking: true,
         linking_required: required,
         long_poll: false,
         jitter_seed: 7,
@@ -345,6 +346,66 @@ fn linked_user_goes_straight_to_the_skill() {
 }
 
 #[test]
+fn without_account_linking_the_skill_is_asked_at_once_and_its_card_links_nothing() {
+    let mut f = Flow::new(FlowConfig {
+        account_linking: false,
+        ..cfg(true)
+    });
+    // No stored link to fetch, no code to request: the skill hears the launch at once.
+    assert_eq!(
+        f.handle(Event::Invoked, 0),
+        vec![Effect::SendLaunch { token: None }]
+    );
+    // A LinkAccount card is shown as the answer it is, and reported; nothing is linked.
+    let fx = f.handle(Event::SkillAnswered(ask_link()), 1);
+    assert_eq!(
+        fx,
+        vec![Effect::ReportCardWithoutLinking {
+            speech: ask_link().speech
+        }]
+    );
+    assert_eq!(f.scene(), Scene::SkillResponse);
+    // An intent ("Alexa, ask … to …") goes straight to the skill as well.
+    let call = IntentCall {
+        name: "HelloWorldIntent".into(),
+        slots: Default::default(),
+    };
+    assert_eq!(
+        f.handle(Event::Asked(call), 2),
+        vec![Effect::SendLaunch { token: None }]
+    );
+    assert!(
+        f.handle(Event::SkillAnswered(SkillAnswer::default()), 3)
+            .is_empty()
+    );
+    assert_eq!(f.scene(), Scene::SkillResponse);
+    // The skill is down: the retry goes to the skill again, never to a link prompt.
+    f.handle(Event::Invoked, 4);
+    let fx = f.handle(
+        Event::PeerUnreachable {
+            step: Step::Launch,
+            reason: "refused".into(),
+        },
+        5,
+    );
+    let Effect::WakeAt(at) = fx[1] else { panic!() };
+    assert_eq!(
+        f.handle(Event::Tick, at),
+        vec![Effect::SendLaunch { token: None }]
+    );
+    f.handle(
+        Event::SkillFailed {
+            reason: "bad".into(),
+        },
+        at + 1,
+    );
+    assert_eq!(
+        f.handle(Event::TapRetry, at + 2),
+        vec![Effect::SendLaunch { token: None }]
+    );
+}
+
+#[test]
 fn optional_linking_asks_the_skill_first_and_links_on_its_card() {
     let f = at_prompt(false);
     match &f.state {
@@ -561,6 +622,41 @@ fn unreachable_backs_off_with_cap_and_jitter_then_retries() {
         },
         now,
     );
+    assert_eq!(f.scene(), Scene::Invoking);
+}
+
+#[test]
+fn a_retry_in_flight_keeps_the_error_screen_until_a_peer_answers() {
+    let mut f = Flow::new(cfg(false));
+    f.handle(Event::Invoked, 0);
+    let down = |f: &mut Flow, now| {
+        f.handle(
+            Event::PeerUnreachable {
+                step: Step::Launch,
+                reason: "POST http://127.0.0.1:9/: connection refused".into(),
+            },
+            now,
+        )
+    };
+    f.handle(Event::LinkFetched { token: None }, 1);
+    let fx = down(&mut f, 2);
+    let Effect::WakeAt(at) = fx[1] else { panic!() };
+    // The retry goes out; the screen stays on the error (no invoking/home screen between tries).
+    assert_eq!(f.handle(Event::Tick, at), vec![Effect::FetchLink]);
+    assert_eq!(f.scene(), Scene::ServerUnreachable);
+    assert!(matches!(f.shown(), State::Unreachable { .. }));
+    assert!(matches!(f.state, State::Invoking { .. }));
+    // Down again: the error, with a new countdown.
+    f.handle(Event::LinkFetched { token: None }, at + 1);
+    assert_eq!(f.scene(), Scene::Invoking, "the linking service answered");
+    let fx = down(&mut f, at + 2);
+    let Effect::WakeAt(at2) = fx[1] else { panic!() };
+    f.handle(Event::Tick, at2);
+    assert_eq!(f.scene(), Scene::ServerUnreachable);
+    // Home during the retry: home, and a new launch shows the invoking screen.
+    f.handle(Event::TapHome, at2 + 1);
+    assert_eq!(f.scene(), Scene::Home);
+    f.handle(Event::Invoked, at2 + 2);
     assert_eq!(f.scene(), Scene::Invoking);
 }
 

@@ -238,8 +238,11 @@ fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
 }
 
-/// Reads and checks the project in `root`.
-pub fn load(root: &Path) -> Result<Project, ConfigError> {
+/// Reads and checks the project in `dir` (relative to the working directory). Paths inside
+/// the project resolve against its root, as the ASK CLI does, and are absolute from here on:
+/// the Lambda handler runs with its code folder as working directory.
+pub fn load(dir: &Path) -> Result<Project, ConfigError> {
+    let root = &std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     if !root.is_dir() {
         return Err(err(
             root,

@@ -91,7 +91,8 @@ pub fn fixture_model(
     );
     m.page = fixture_page(subject, locale, p.touch);
     if subject.scene == Scene::VoiceLink {
-        m.heard = "I approve".into();
+        // What the person in front of it said: in the device's language.
+        m.heard = crate::locale::tr("alexa.approve_phrase", locale, &[]);
         m.listening = true;
     }
     m

@@ -208,9 +208,10 @@ pub fn report_summary(findings: &[Finding]) -> String {
     }
     let n = |l: Level| findings.iter().filter(|f| f.level == l).count();
     format!(
-        "{} problem(s) real Alexa would reject · {} warning(s) · {} passed",
+        "{} problem(s) real Alexa would reject · {} warning(s) · {} not checked · {} passed",
         n(Level::Reject),
         n(Level::Warn),
+        n(Level::Unchecked),
         n(Level::Pass)
     )
 }
@@ -229,10 +230,15 @@ pub fn apply_panel(app: &AppWindow, p: &Panel) {
     e.set_bezel(BEZEL);
     e.set_bar(BAR);
     e.set_skill_name(p.skill_name.as_str().into());
+    // The example is said in the device's language (the utterance bar takes any).
     e.set_say_placeholder(
         format!(
-            "Say something to Alexa, e.g. “Alexa, open {}”",
-            p.skill_name
+            "Say something to Alexa, e.g. “{}”",
+            crate::locale::tr(
+                "device.open_utterance",
+                &p.locale,
+                &[("skill_name", &p.skill_name)]
+            )
         )
         .into(),
     );

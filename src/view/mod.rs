@@ -51,6 +51,7 @@ pub fn apply(app: &AppWindow, p: &DeviceProfile, scale: f32, m: &UiModel) {
     s.set_enter_code(m.enter_code.as_str().into());
     s.set_user_code(m.user_code.as_str().into());
     s.set_countdown(m.countdown.as_str().into());
+    s.set_details(m.details.as_str().into());
     s.set_primary_label(m.primary_label.as_str().into());
     s.set_secondary_label(m.secondary_label.as_str().into());
     s.set_heard(m.heard.as_str().into());

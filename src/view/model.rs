@@ -31,6 +31,33 @@ pub struct UiModel {
     pub listening: bool,
     /// What is said aloud on this screen (Alexa's or the skill's line; `--speak`).
     pub spoken: String,
+    /// One small line of technical detail under an error (English, for the developer; the
+    /// event log has the whole story).
+    pub details: String,
+}
+
+impl UiModel {
+    /// The model without what changes by the clock alone (the countdowns): two screens equal
+    /// here look the same but for the seconds shown.
+    pub fn without_clock(&self) -> UiModel {
+        UiModel {
+            countdown: String::new(),
+            ..self.clone()
+        }
+    }
+}
+
+/// At most this many characters of a technical reason on screen.
+const DETAILS_CHARS: usize = 140;
+
+/// The one-line "details" of a technical reason.
+fn details_of(reason: &str) -> String {
+    let line = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > DETAILS_CHARS {
+        line.chars().take(DETAILS_CHARS - 1).collect::<String>() + "…"
+    } else {
+        line
+    }
 }
 
 /// Who is talking to the device, for the lines that name them.
@@ -181,6 +208,8 @@ pub fn build(
             );
             m.primary_label = t("device.sign_in_here");
             m.qr_payload = Some(code.complete_uri());
+            // Alexa says the prompt's line as the QR code appears (the seed's words).
+            m.spoken = m.caption.clone();
         }
         State::Picking { .. } => {
             m.title = t("device.who_title");
@@ -230,18 +259,23 @@ pub fn build(
             reason, retry_at, ..
         } => {
             m.title = t("device.unreachable_title");
-            let secs = retry_at.saturating_sub(now).div_ceil(1000).to_string();
-            m.body = format!(
-                "{}\n{}",
-                tr("device.unreachable_body", locale, &[("secs", &secs)]),
-                reason
-            );
+            let left = retry_at.saturating_sub(now);
+            m.countdown = if left == 0 {
+                // The retry is on its way: the screen stays until it is answered.
+                t("device.retrying")
+            } else {
+                let secs = left.div_ceil(1000).to_string();
+                tr("device.unreachable_body", locale, &[("secs", &secs)])
+            };
+            m.details = details_of(reason);
             m.primary_label = t("device.retry_now");
             m.secondary_label = t("device.home");
         }
         State::SkillError { reason } => {
             m.title = t("device.skill_error_title");
-            m.body = reason.clone();
+            // What Alexa says; the developer's reason is the small print.
+            m.body = t("device.skill_error_body");
+            m.details = details_of(reason);
             m.primary_label = t("device.try_again");
             m.secondary_label = t("device.home");
         }
@@ -367,6 +401,58 @@ mod tests {
             &Talk::default(),
         );
         assert!(fr.caption.starts_with("Pour utiliser Ride Hailer"));
+    }
+
+    #[test]
+    fn consumer_screens_speak_the_devices_language_and_keep_the_reason_small() {
+        let build_in = |st: &State, scene, locale, now| {
+            build(
+                scene,
+                st,
+                now,
+                locale,
+                "Ride Hailer",
+                "ride hailer",
+                &Talk::default(),
+            )
+        };
+        let skill = State::SkillError {
+            reason: "missing field `version`".into(),
+        };
+        let hi = build_in(&skill, Scene::SkillError, "hi-IN", 0);
+        assert_eq!(hi.body, tr("device.skill_error_body", "hi-IN", &[]));
+        assert!(!hi.body.contains("missing field"), "{}", hi.body);
+        assert!(!hi.title.contains("isn’t"), "{}", hi.title);
+        assert_eq!(hi.details, "missing field `version`");
+        let down = State::Unreachable {
+            step: crate::flow::Step::Poll,
+            reason: "http://127.0.0.1:9/oauth/token: connection refused".into(),
+            retry_at: 4_000,
+            attempt: 0,
+            resume: None,
+        };
+        let fr = build_in(&down, Scene::ServerUnreachable, "fr-FR", 1_000);
+        assert_eq!(fr.countdown, "Nouvel essai dans 3 s…");
+        assert!(!fr.body.contains("connection refused") && !fr.title.contains("connection"));
+        assert_eq!(
+            fr.details,
+            "http://127.0.0.1:9/oauth/token: connection refused"
+        );
+        // Due: the retry is on its way; the screen says so, and only the countdown moved.
+        let due = build_in(&down, Scene::ServerUnreachable, "fr-FR", 4_000);
+        assert_eq!(due.countdown, "Nouvel essai…");
+        assert_eq!(due.without_clock(), fr.without_clock());
+        // A reason too long for one line is cut.
+        let long = State::SkillError {
+            reason: "x ".repeat(200),
+        };
+        assert!(
+            build_in(&long, Scene::SkillError, "en-US", 0)
+                .details
+                .chars()
+                .count()
+                <= 140
+        );
     }
 
     #[test]

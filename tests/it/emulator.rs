@@ -172,6 +172,8 @@ fn network_down_is_refused_while_a_system_proxy_is_in_use() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
         .args(["run", "--headless", "--fault", "network-down", "--db"])
         .arg(dir.path().join("ls.db"))
+        .arg("--events")
+        .arg(dir.path().join("ev.jsonl"))
         // Loopback is not proxied, so the device still starts: only the fault is refused.
         .env("HTTPS_PROXY", "http://127.0.0.1:9")
         .env("NO_PROXY", "127.0.0.1,localhost")

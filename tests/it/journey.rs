@@ -538,18 +538,38 @@ fn a_recognized_speaker_who_linked_sends_the_person_token() {
 }
 
 #[test]
-fn an_unrecognized_speaker_does_not_get_the_person_token() {
-    // Annie linked her profile, but the device does not recognize who is speaking: no person
-    // block and no account token, so the skill asks to link again.
-    let (dev, code) = personal_run(None, "wait link-prompt 30\n");
-    assert_eq!(code, 0);
-    let last = skill_requests(&dev).pop().unwrap();
-    assert!(last["context"]["System"].get("person").is_none());
-    assert!(
-        last["context"]["System"]["user"]
-            .get("accessToken")
-            .is_none()
+fn after_personal_linking_on_the_device_the_skill_launches_for_the_person_who_linked() {
+    // Annie picked her profile and linked on the device: she is in front of it, so the launch
+    // right after carries her (context.System.person with the new token), as for a recognized
+    // speaker — the sample skill reads the person token, and there is no account token.
+    // A later launch by a speaker the device does not recognize has no person and no token,
+    // so the skill asks to link again.
+    let (dev, code) = personal_run(
+        None,
+        "wait skill-response 30\nexpect Hi Annie!\ntap Home\nwait home 10\n\
+         say Alexa, open Ride Hailer\nwait link-prompt 30\n",
     );
+    assert_eq!(code, 0);
+    let reqs = skill_requests(&dev);
+    let after_link = &reqs[reqs.len() - 2]["context"]["System"];
+    assert!(
+        after_link["person"]["personId"]
+            .as_str()
+            .unwrap()
+            .starts_with("amzn1.ask.person."),
+        "{after_link}"
+    );
+    assert!(
+        after_link["person"]["accessToken"]
+            .as_str()
+            .unwrap()
+            .contains("[redacted"),
+        "{after_link}"
+    );
+    assert!(after_link["user"].get("accessToken").is_none());
+    let later = &reqs.last().unwrap()["context"]["System"];
+    assert!(later.get("person").is_none());
+    assert!(later["user"].get("accessToken").is_none());
 }
 
 #[test]

@@ -146,3 +146,138 @@ async fn a_dropped_backend_is_not_restarted_and_frees_its_port() {
     );
     drop(listener);
 }
+
+fn on_path(name: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
+}
+
+/// An X server of its own (Xvfb, no window manager) at `WxH`, stopped on drop.
+struct Xvfb {
+    child: std::process::Child,
+    display: String,
+}
+
+impl Xvfb {
+    fn start(size: &str) -> Xvfb {
+        // A display number nobody uses.
+        let n = (90..200)
+            .find(|n| {
+                !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                    && !std::path::Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            })
+            .expect("a free X display number");
+        let child = std::process::Command::new("Xvfb")
+            .args([
+                &format!(":{n}"),
+                "-screen",
+                "0",
+                &format!("{size}x24"),
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+            assert!(Instant::now() < deadline, "Xvfb did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Xvfb {
+            child,
+            display: format!(":{n}"),
+        }
+    }
+
+    /// A screenshot of the root window.
+    fn shot(&self, to: &std::path::Path) -> Option<image::RgbaImage> {
+        let ok = std::process::Command::new("import")
+            .args(["-display", &self.display, "-window", "root"])
+            .arg(format!("png:{}", to.display()))
+            .status()
+            .ok()?
+            .success();
+        ok.then(|| image::open(to).ok().map(|i| i.to_rgba8()))?
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The device's home screen background (Theme.background).
+const SCREEN: [u8; 3] = [0x0e, 0x1b, 0x2c];
+
+fn is_screen(img: &image::RgbaImage, x: u32, y: u32) -> bool {
+    let p = img.get_pixel(x, y).0;
+    (0..3).all(|c| p[c].abs_diff(SCREEN[c]) <= 6)
+}
+
+/// Starts `kiosk --device DEVICE` on `x` and waits until the root window shows `ready`.
+fn kiosk_on(x: &Xvfb, device: &str, ready: impl Fn(&image::RgbaImage) -> bool) -> image::RgbaImage {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args(["kiosk", "--device", device, "--db"])
+        .arg(dir.path().join("k.db"))
+        .env("DISPLAY", &x.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("LINKSCREEN_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let shot = dir.path().join("root.png");
+    let img = loop {
+        if let Some(img) = x.shot(&shot)
+            && ready(&img)
+        {
+            break img;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the kiosk exited before filling the display"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "the kiosk never filled the display"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    img
+}
+
+#[test]
+fn the_kiosk_fills_a_display_that_has_no_window_manager() {
+    if !on_path("Xvfb") || !on_path("import") {
+        eprintln!(
+            "skipped: needs Xvfb and ImageMagick's import (apt-get install xvfb imagemagick)"
+        );
+        return;
+    }
+    let x = Xvfb::start("1280x800");
+    // Same shape as the display: the device screen edge to edge.
+    let corners = [(2, 2), (1277, 2), (2, 797), (1277, 797), (640, 400)];
+    let img = kiosk_on(&x, "echo-show-8", |img| {
+        img.dimensions() == (1280, 800) && corners.iter().all(|&(cx, cy)| is_screen(img, cx, cy))
+    });
+    assert!(corners.iter().all(|&(cx, cy)| is_screen(&img, cx, cy)));
+    drop(x);
+    // 2:1 on 16:10: scaled to the full width (1280×640), letterboxed above and below only.
+    let x = Xvfb::start("1280x800");
+    let img = kiosk_on(&x, "echo-show-5", |img| {
+        is_screen(img, 2, 83) && is_screen(img, 1277, 716)
+    });
+    for (cx, cy) in [(2, 83), (1277, 83), (2, 716), (1277, 716), (640, 400)] {
+        assert!(is_screen(&img, cx, cy), "device screen at ({cx},{cy})");
+    }
+    for (cx, cy) in [(640, 40), (640, 760)] {
+        assert!(!is_screen(&img, cx, cy), "letterbox at ({cx},{cy})");
+    }
+}

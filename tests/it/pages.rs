@@ -499,3 +499,50 @@ async fn the_device_browser_speaks_http_like_a_browser() {
         "multipart/form-data got name=Annie Émile&go=1"
     );
 }
+
+#[test]
+fn every_fixture_gets_the_scene_its_content_says() {
+    // Recognised by what a page contains (a password field, terms wording, an authorization
+    // request with allow/deny controls or scopes), not by one server's markup.
+    let table = [
+        ("01-keycloak-login.html", PageKind::Login),
+        ("02-auth0-identifier-first.html", PageKind::Login),
+        ("04-django-admin-login.html", PageKind::Login),
+        ("05-rails-devise-login.html", PageKind::Login),
+        ("06-github-style-authorize.html", PageKind::Consent),
+        ("07-spring-security-login.html", PageKind::Login),
+        ("08-terms-required-checkbox.html", PageKind::Terms),
+        ("09-hydra-consent-scopes.html", PageKind::Consent),
+        ("12-wordpress-login.html", PageKind::Login),
+        ("13-keycloak-consent.html", PageKind::Consent),
+        ("14-auth0-consent.html", PageKind::Consent),
+        ("15-hydra-consent-deny-link.html", PageKind::Consent),
+        ("16-github-authorize-cancel-link.html", PageKind::Consent),
+        ("17-plain-authorize-deny-link.html", PageKind::Consent),
+        (
+            "18-spring-authorization-server-consent.html",
+            PageKind::Consent,
+        ),
+        ("19-login-titled-authorize.html", PageKind::Login),
+        ("20-keycloak-terms.html", PageKind::Terms),
+    ];
+    for (name, want) in table {
+        let s = session(name, "https://id.example/oauth/authorize?client_id=x");
+        assert_eq!(s.kind(), want, "{name}");
+    }
+}
+
+#[test]
+fn a_deny_link_beside_an_allow_button_is_the_consent_pair() {
+    let mut s = session(
+        "17-plain-authorize-deny-link.html",
+        "https://id.example/oauth/authorize?client_id=x",
+    );
+    assert_eq!(s.kind(), PageKind::Consent);
+    let (_, _, fields) = submit(&mut s, &[], "Allow");
+    assert_eq!(
+        fields,
+        pairs(&[("txn", "t-77"), ("allow", "yes")]),
+        "Allow posts the form"
+    );
+}

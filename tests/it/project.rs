@@ -47,7 +47,9 @@ fn of_type(dev: &Device, t: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
-const NOT_REQUIRED: &str = "[account_linking]\nrequired = false\n";
+/// The fixture projects have no account linking of their own: these tests link them with the
+/// embedded sample server, an explicit choice (`sample = true`).
+const NOT_REQUIRED: &str = "[account_linking]\nsample = true\nrequired = false\n";
 
 #[test]
 fn node_project_qr_journey_in_one_warm_process() {

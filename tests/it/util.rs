@@ -154,6 +154,8 @@ impl Env {
 /// A phone browser: cookie jar, redirects followed one at a time so tests can stop anywhere.
 pub struct Phone {
     pub http: reqwest::Client,
+    /// Every URL requested, `Location` received and page body, in order (what the phone saw).
+    pub seen: std::sync::Mutex<Vec<String>>,
 }
 
 /// A page as the phone saw it.
@@ -188,6 +190,7 @@ impl Phone {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
+            seen: Default::default(),
         }
     }
 
@@ -196,8 +199,10 @@ impl Phone {
         loop {
             let r = req.send().await.unwrap();
             let url = r.url().to_string();
+            self.seen.lock().unwrap().push(url.clone());
             if r.status().is_redirection() {
                 let loc = r.headers()["location"].to_str().unwrap().to_owned();
+                self.seen.lock().unwrap().push(loc.clone());
                 let next = r.url().join(&loc).unwrap().to_string();
                 if stop.is_some_and(|s| next.contains(s)) {
                     return Page {
@@ -209,11 +214,10 @@ impl Phone {
                 req = self.http.get(next);
                 continue;
             }
-            return Page {
-                status: r.status().as_u16(),
-                url,
-                body: r.text().await.unwrap(),
-            };
+            let status = r.status().as_u16();
+            let body = r.text().await.unwrap();
+            self.seen.lock().unwrap().push(body.clone());
+            return Page { status, url, body };
         }
     }
 

@@ -229,7 +229,9 @@ async fn errors_only_skill() -> (
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_errors_only_ends_a_success_quietly_and_reports_a_refusal_as_an_exception() {
     let (url, seen) = errors_only_skill().await;
-    let toml = format!("[skill]\nendpoint = \"{url}\"\n[account_linking]\nrequired = false\n");
+    let toml = format!(
+        "[skill]\nendpoint = \"{url}\"\n[account_linking]\nsample = true\nrequired = false\n"
+    );
     let start = "say Alexa, open Ride Hailer\nwait voice-link\n";
     // Success: Alexa's line is the last word; the skill hears nothing more.
     let (dev, code) = tokio::task::block_in_place(|| {
@@ -279,7 +281,9 @@ async fn send_errors_only_ends_a_success_quietly_and_reports_a_refusal_as_an_exc
 async fn a_skill_without_voice_forward_enabled_hears_it_at_once() {
     let (url, seen) = errors_only_skill().await;
     // voiceForwardAccountLinking is DISABLED in the sample configuration (no --voice-forward).
-    let toml = format!("[skill]\nendpoint = \"{url}\"\n[account_linking]\nrequired = false\n");
+    let toml = format!(
+        "[skill]\nendpoint = \"{url}\"\n[account_linking]\nsample = true\nrequired = false\n"
+    );
     let (dev, code) = tokio::task::block_in_place(|| {
         Device::run_script(
             &toml,
