@@ -486,7 +486,7 @@ impl Runtime {
 
     fn event(&mut self, ev: Event) {
         let t = self.now();
-        if matches!(ev, Event::Invoked | Event::Asked(_) | Event::TapHome) {
+        if matches!(ev, Event::Invoked | Event::Asked(_)) {
             // A new request: who speaks is for voice recognition (`--speaker`) to say again.
             self.present = None;
         }
@@ -620,13 +620,19 @@ impl Runtime {
     }
 
     /// Sends the skill its next request in the background; its answer comes back as an event.
-    fn ask(&self, token: Option<String>, what: skill::Ask) {
-        let (mut s, tx, conv) = (self.setup.clone(), self.tx.clone(), self.conv.clone());
+    /// The set-up a request to the skill goes out with: the person who picked their profile
+    /// and signed in here is the one in front of the device.
+    fn for_request(&self) -> DeviceSetup {
+        let mut s = self.setup.clone();
         if let Some(p) = &self.present {
-            // The person who picked their profile and signed in here is in front of the device.
             s.identity.person_id = Some(p.clone());
             s.speaker = Some(p.clone());
         }
+        s
+    }
+
+    fn ask(&self, token: Option<String>, what: skill::Ask) {
+        let (s, tx, conv) = (self.for_request(), self.tx.clone(), self.conv.clone());
         tokio::spawn(async move {
             let _ = tx.send(ask(&s, token.as_deref(), &what, &conv).await);
         });
@@ -662,7 +668,7 @@ impl Runtime {
             }
             Effect::EndSession => {
                 // Fire and forget: Alexa does not use the answer to a SessionEndedRequest.
-                let (s, conv) = (setup.clone(), self.conv.clone());
+                let (s, conv) = (self.for_request(), self.conv.clone());
                 tokio::spawn(async move {
                     let _ = ask(&s, None, &skill::Ask::Ended, &conv).await;
                 });

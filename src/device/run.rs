@@ -171,26 +171,7 @@ pub async fn prepare(
             format!("{prefix}{}", crate::backend::crypto::random_token(24))
         })
     };
-    let speaker_id = match &opts.speaker {
-        None => None,
-        Some(name) => match cfg
-            .household
-            .iter()
-            .find(|p| p.name.eq_ignore_ascii_case(name))
-        {
-            Some(p) => Some(p.person_id()),
-            None => {
-                let names: Vec<&str> = cfg.household.iter().map(|p| p.name.as_str()).collect();
-                return Err(fail(
-                    exit::USAGE,
-                    format!(
-                        "--speaker: no profile {name:?} in the household ({})",
-                        names.join(", ")
-                    ),
-                ));
-            }
-        },
-    };
+    let speaker_id = speaker_of(&cfg, opts.speaker.as_deref()).map_err(|e| fail(exit::USAGE, e))?;
     let identity = Identity {
         skill_id: cfg.skill.skill_id.clone(),
         user_id: ids("user_id", "amzn1.ask.account.").map_err(|e| fail(exit::PEER, e))?,
@@ -294,6 +275,25 @@ pub async fn prepare(
     ))
 }
 
+/// The person id of the recognized speaker `--speaker NAME`, a household profile.
+fn speaker_of(cfg: &Config, name: Option<&str>) -> Result<Option<String>, String> {
+    let Some(name) = name else { return Ok(None) };
+    match cfg
+        .household
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(name))
+    {
+        Some(p) => Ok(Some(p.person_id())),
+        None => {
+            let names: Vec<&str> = cfg.household.iter().map(|p| p.name.as_str()).collect();
+            Err(format!(
+                "--speaker: no profile {name:?} in the household ({})",
+                names.join(", ")
+            ))
+        }
+    }
+}
+
 /// The path of an executable on PATH.
 fn which(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
@@ -370,6 +370,9 @@ fn run_with(a: RunArgs, kiosk: Option<KioskOptions>) -> i32 {
         Ok(p) => *p,
         Err(code) => return code,
     };
+    if let Err(e) = speaker_of(&cfg, a.speaker.as_deref()) {
+        return fail(exit::USAGE, e);
+    }
     if a.headless && a.frames.is_none() && a.events.is_none() && a.script.is_none() {
         return fail(
             exit::USAGE,
@@ -468,7 +471,7 @@ fn far(d: Duration) -> Instant {
 
 /// What reaches the headless screen: the device's frames, or a signal to stop.
 enum Feed {
-    Frame(Frame),
+    Frame(Box<Frame>),
     Stop(i32),
 }
 
@@ -509,7 +512,7 @@ impl Driver {
     fn pump(&mut self, deadline: Instant) -> Result<bool, String> {
         let left = deadline.saturating_duration_since(Instant::now());
         let f = match self.rx.recv_timeout(left) {
-            Ok(Feed::Frame(f)) => f,
+            Ok(Feed::Frame(f)) => *f,
             Ok(Feed::Stop(n)) => {
                 let name = if n == libc::SIGINT {
                     "SIGINT (Ctrl+C)"
@@ -679,6 +682,7 @@ impl Driver {
             m.enter_code.clone(),
             m.user_code.clone(),
             m.countdown.clone(),
+            m.details.clone(),
             m.primary_label.clone(),
             m.secondary_label.clone(),
         ];
@@ -837,7 +841,7 @@ fn headless(
     let input = {
         let _g = rt.enter();
         super::spawn(setup, move |f| {
-            let _ = tx.send(Feed::Frame(f));
+            let _ = tx.send(Feed::Frame(Box::new(f)));
         })
     };
     let hl = match Headless::new(profile.width, profile.height) {

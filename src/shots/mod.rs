@@ -131,6 +131,12 @@ fn fixture_panel(p: &DeviceProfile, locale: &str, tab: i32) -> crate::view::emul
             .collect::<Vec<_>>()
             .remove(0),
         c::check_state(Some("x"), true),
+        c::check_redirect_uri(
+            "https://pitangui.amazon.com/api/skill/link/M2LSEMU0000001",
+            302,
+            "",
+            Some("https://id.ridehailer.example/login?next=%2Fauthorize"),
+        ),
     ];
     crate::view::emulator::Panel {
         skill_name: "Ride Hailer".into(),

@@ -207,11 +207,14 @@ pub fn report_summary(findings: &[Finding]) -> String {
             .into();
     }
     let n = |l: Level| findings.iter().filter(|f| f.level == l).count();
+    let unchecked = match n(Level::Unchecked) {
+        0 => String::new(),
+        u => format!(" · {u} not checked"),
+    };
     format!(
-        "{} problem(s) real Alexa would reject · {} warning(s) · {} not checked · {} passed",
+        "{} problem(s) real Alexa would reject · {} warning(s){unchecked} · {} passed",
         n(Level::Reject),
         n(Level::Warn),
-        n(Level::Unchecked),
         n(Level::Pass)
     )
 }

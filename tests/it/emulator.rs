@@ -337,7 +337,8 @@ async fn the_report_flags_a_server_that_drops_state_and_refuses_alexas_redirect_
         |ev| ev.contains("https://pitangui.amazon.com/api/skill/link/")
             && ev.contains("HTTP 400: Invalid redirect_uri")
     ));
-    assert!(f.iter().any(|(r, l, ev)| r == "redirect-uri-refused"
+    // A pass says what was verified (issue 15: not "PASS redirect-uri-refused").
+    assert!(f.iter().any(|(r, l, ev)| r == "redirect-uri-accepted"
         && l == "pass"
         && ev.contains("redirect_uri=http://127.0.0.1")));
     assert!(

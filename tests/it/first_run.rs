@@ -878,3 +878,43 @@ async fn a_third_party_server_that_signs_in_first_then_asks_to_authorize() {
     );
     assert_eq!(summary["unchecked"], 3);
 }
+
+#[test]
+fn with_your_own_server_on_the_lan_start_up_names_the_redirect_uri_to_register() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("ls.toml"),
+        "[account_linking]\ntype = \"AUTH_CODE\"\nauthorizationUrl = \"https://id.example/authorize\"\n\
+         accessTokenUrl = \"https://id.example/token\"\nclientId = \"alexa\"\nclientSecret = \"s\"\n\
+         accessTokenScheme = \"HTTP_BASIC\"\nscopes = [\"profile\"]\n",
+    )
+    .unwrap();
+    let out = linkscreen_in(
+        tmp.path(),
+        &[
+            "run",
+            "--headless",
+            "--config",
+            "ls.toml",
+            "--lan-address",
+            "127.0.0.2",
+            "--until",
+            "link-prompt",
+            "--events",
+            "ev.jsonl",
+            "--db",
+            "ls.db",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    let line: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("register this redirect URI"))
+        .collect();
+    assert_eq!(line.len(), 1, "{err}");
+    assert!(
+        line[0].contains("http://127.0.0.2:") && line[0].contains("/api/skill/link/M2LSEMU0000001"),
+        "{err}"
+    );
+}

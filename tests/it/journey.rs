@@ -551,13 +551,26 @@ fn after_personal_linking_on_the_device_the_skill_launches_for_the_person_who_li
     );
     assert_eq!(code, 0);
     let reqs = skill_requests(&dev);
-    let after_link = &reqs[reqs.len() - 2]["context"]["System"];
+    let seen: Vec<(String, serde_json::Value)> = reqs
+        .iter()
+        .map(|r| {
+            (
+                r["request"]["type"].as_str().unwrap_or("").to_owned(),
+                r["context"]["System"]["person"].clone(),
+            )
+        })
+        .collect();
+    let launches: Vec<&serde_json::Value> = reqs
+        .iter()
+        .filter(|r| r["request"]["type"] == "LaunchRequest")
+        .collect();
+    assert_eq!(launches.len(), 3, "{seen:#?}");
+    let after_link = &launches[1]["context"]["System"];
     assert!(
         after_link["person"]["personId"]
             .as_str()
-            .unwrap()
-            .starts_with("amzn1.ask.person."),
-        "{after_link}"
+            .is_some_and(|p| p.starts_with("amzn1.ask.person.")),
+        "{seen:#?}"
     );
     assert!(
         after_link["person"]["accessToken"]
@@ -567,7 +580,16 @@ fn after_personal_linking_on_the_device_the_skill_launches_for_the_person_who_li
         "{after_link}"
     );
     assert!(after_link["user"].get("accessToken").is_none());
-    let later = &reqs.last().unwrap()["context"]["System"];
+    // Leaving her session ends it for her.
+    let ended: Vec<&serde_json::Value> = reqs
+        .iter()
+        .filter(|r| r["request"]["type"] == "SessionEndedRequest")
+        .collect();
+    assert_eq!(
+        ended[0]["context"]["System"]["person"]["personId"],
+        after_link["person"]["personId"]
+    );
+    let later = &launches[2]["context"]["System"];
     assert!(later.get("person").is_none());
     assert!(later["user"].get("accessToken").is_none());
 }
