@@ -2,33 +2,10 @@
 //! working directory with relative paths, Amazon's hello-world template (no account linking),
 //! a headless run with nothing to show, and a second run on the same database.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/projects")
-        .join(name)
-}
-
-/// Copies a fixture project to `to/<name>`.
-fn copy_project(name: &str, to: &Path) -> PathBuf {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap() {
-            let e = e.unwrap();
-            let target = to.join(e.file_name());
-            if e.file_type().unwrap().is_dir() {
-                copy(&e.path(), &target);
-            } else {
-                std::fs::copy(e.path(), target).unwrap();
-            }
-        }
-    }
-    let dest = to.join(name);
-    copy(&fixture(name), &dest);
-    dest
-}
+use crate::project::copy_project;
 
 /// Runs `linkscreen ARGS` in `cwd` (the process's working directory) and waits for it.
 fn linkscreen_in(cwd: &Path, args: &[&str]) -> Output {
@@ -54,6 +31,11 @@ fn of_type<'a>(ev: &'a [serde_json::Value], t: &str) -> Vec<&'a serde_json::Valu
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The lines of `text` that contain `what`.
+fn lines_with<'a>(text: &'a str, what: &str) -> Vec<&'a str> {
+    text.lines().filter(|l| l.contains(what)).collect()
 }
 
 /// Amazon's template has no account linking: open and an intent reach the skill at once,
@@ -313,10 +295,7 @@ fn a_headless_run_says_how_to_finish_the_link_and_a_second_run_says_why_it_skips
     );
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
     let err = stderr(&out);
-    let notice: Vec<&str> = err
-        .lines()
-        .filter(|l| l.contains("is already linked"))
-        .collect();
+    let notice = lines_with(&err, "is already linked");
     assert_eq!(notice.len(), 1, "{err}");
     assert!(notice[0].contains("Ride Hailer"), "{err}");
     assert!(notice[0].contains("ls.db"), "{err}");
@@ -908,10 +887,7 @@ fn with_your_own_server_on_the_lan_start_up_names_the_redirect_uri_to_register()
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
-    let line: Vec<&str> = err
-        .lines()
-        .filter(|l| l.contains("register this redirect URI"))
-        .collect();
+    let line = lines_with(&err, "register this redirect URI");
     assert_eq!(line.len(), 1, "{err}");
     assert!(
         line[0].contains("http://127.0.0.2:") && line[0].contains("/api/skill/link/M2LSEMU0000001"),

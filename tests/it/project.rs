@@ -7,14 +7,14 @@ use std::process::Command;
 
 use crate::journey::Device;
 
-fn fixture(name: &str) -> PathBuf {
+pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/projects")
         .join(name)
 }
 
 /// Copies a fixture project into `to` (so a test can change it).
-fn copy_project(name: &str, to: &Path) -> PathBuf {
+pub fn copy_project(name: &str, to: &Path) -> PathBuf {
     fn copy(from: &Path, to: &Path) {
         std::fs::create_dir_all(to).unwrap();
         for e in std::fs::read_dir(from).unwrap() {
