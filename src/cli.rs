@@ -62,8 +62,8 @@ pub struct RunArgs {
     /// Locale (`linkscreen locales`).
     #[arg(long, default_value = "en-US")]
     pub locale: String,
-    /// Window scale factor.
-    #[arg(long, default_value_t = 1.0)]
+    /// Window scale factor (0.25 to 4).
+    #[arg(long, default_value_t = 1.0, value_parser = scale)]
     pub scale: f32,
     /// Serve the phone pages on the LAN address and put it in the QR code (and in every URL a
     /// phone is sent to).
@@ -103,18 +103,18 @@ pub struct RunArgs {
     /// Stop after the journey reaches this scene (headless runs).
     #[arg(long, value_name = "SCENE")]
     pub until: Option<String>,
-    /// Give up after this many seconds (headless runs).
-    #[arg(long, value_name = "SECS")]
+    /// Give up after this many seconds (headless runs; 1 to 86400).
+    #[arg(long, value_name = "SECS", value_parser = day_secs)]
     pub timeout: Option<u64>,
     /// A headless run without a script ends (exit 3) once the skill or the linking service has
     /// been unreachable this many seconds in a row.
-    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = hour_secs)]
     pub give_up: u64,
     /// Compare each script `shot NAME` with GOLDEN_DIR/NAME.png (exit 4 on a difference).
     #[arg(long, value_name = "GOLDEN_DIR", requires = "script")]
     pub check: Option<PathBuf>,
     /// Share of pixels allowed to differ from the golden.
-    #[arg(long, default_value_t = crate::shots::compare::DEFAULT_TOLERANCE)]
+    #[arg(long, default_value_t = crate::shots::compare::DEFAULT_TOLERANCE, value_parser = share)]
     pub tolerance: f64,
     /// Write the script's shots as the goldens instead of comparing.
     #[arg(long, requires = "check")]
@@ -142,11 +142,11 @@ pub struct KioskArgs {
     pub run: RunArgs,
     /// Back to the home screen after this many seconds without a touch (unlinking what the
     /// visitor linked).
-    #[arg(long, default_value_t = 90, value_name = "SECS")]
+    #[arg(long, default_value_t = 90, value_name = "SECS", value_parser = day_secs)]
     pub idle_reset: u64,
     /// After a completed journey the skill's answer shows this long, then the link is revoked
     /// and deleted and the home screen waits for the next visitor.
-    #[arg(long, default_value_t = 15, value_name = "SECS")]
+    #[arg(long, default_value_t = 15, value_name = "SECS", value_parser = hour_secs)]
     pub answer_secs: u64,
     /// The PIN that leaves the kiosk after Ctrl+Shift+Q (without one, the key combination alone).
     #[arg(long, value_name = "DIGITS")]
@@ -195,7 +195,7 @@ pub struct ShootArgs {
     #[arg(long, value_name = "GOLDEN_DIR")]
     pub check: Option<PathBuf>,
     /// Share of pixels allowed to differ from the golden (a pixel differs when a channel moves by more than 24).
-    #[arg(long, default_value_t = crate::shots::compare::DEFAULT_TOLERANCE)]
+    #[arg(long, default_value_t = crate::shots::compare::DEFAULT_TOLERANCE, value_parser = share)]
     pub tolerance: f64,
     /// Write the goldens (into the --check directory) instead of comparing.
     #[arg(long, requires = "check")]
@@ -205,6 +205,7 @@ pub struct ShootArgs {
     pub strict: bool,
     /// Render in this many processes (default: one per core).
     #[arg(long)]
+    #[arg(value_parser = jobs)]
     pub jobs: Option<usize>,
     /// Internal: render only shard K of N (`K/N`), for parallel workers.
     #[arg(long, hide = true)]
@@ -214,4 +215,50 @@ pub struct ShootArgs {
 fn parse_fault(s: &str) -> Result<crate::backend::faults::Fault, String> {
     use crate::backend::faults::Fault;
     Fault::from_id(s).ok_or_else(|| format!("unknown fault {s:?} (one of {})", Fault::names()))
+}
+
+// Every number on the command line has a range, checked here at parse time: clap then exits 2
+// naming the flag, and the message says the range ("--timeout <SECS>: … from 1 to 86400").
+
+/// A whole number in `lo..=hi`.
+pub fn whole_in(s: &str, lo: u64, hi: u64) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if (lo..=hi).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "must be a whole number from {lo} to {hi}, found {s:?}"
+        )),
+    }
+}
+
+/// A finite number in `lo..=hi`.
+fn finite_in(s: &str, lo: f64, hi: f64) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && (lo..=hi).contains(&x) => Ok(x),
+        _ => Err(format!("must be a number from {lo} to {hi}, found {s:?}")),
+    }
+}
+
+/// Seconds, 1 to a day.
+fn day_secs(s: &str) -> Result<u64, String> {
+    whole_in(s, 1, 86_400)
+}
+
+/// Seconds, 1 to an hour.
+fn hour_secs(s: &str) -> Result<u64, String> {
+    whole_in(s, 1, 3_600)
+}
+
+/// A share of pixels, 0 to 1.
+fn share(s: &str) -> Result<f64, String> {
+    finite_in(s, 0.0, 1.0)
+}
+
+/// A window scale factor.
+fn scale(s: &str) -> Result<f32, String> {
+    finite_in(s, 0.25, 4.0).map(|x| x as f32)
+}
+
+/// Worker processes.
+fn jobs(s: &str) -> Result<usize, String> {
+    whole_in(s, 1, 64).map(|n| n as usize)
 }

@@ -470,10 +470,11 @@ impl Config {
                 cfg.linking.expires_in = e;
             }
             if let Some(i) = l.interval {
-                if i > 60 {
+                // 0 would make the device poll as fast as it can.
+                if !(1..=60).contains(&i) {
                     return Err(fail(
                         "linking.interval",
-                        format!("must be at most 60 seconds, found {i}"),
+                        format!("must be 1 to 60 seconds, found {i}"),
                     ));
                 }
                 cfg.linking.interval = i;

@@ -35,3 +35,6 @@ mod app_link;
 
 #[path = "it/first_run.rs"]
 mod first_run;
+
+#[path = "it/numbers.rs"]
+mod numbers;

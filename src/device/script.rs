@@ -45,6 +45,9 @@ pub enum PhoneAction {
     AppLwa,
 }
 
+/// The longest a `wait` step may wait (an hour).
+pub const MAX_WAIT_SECS: u64 = 3_600;
+
 /// Default seconds a `wait` allows.
 pub const DEFAULT_WAIT_SECS: u64 = 30;
 
@@ -94,9 +97,15 @@ pub fn parse(text: &str) -> Result<Vec<Step>, String> {
                     format!("line {line}: unknown scene {name:?}; `linkscreen scenes` lists them")
                 })?;
                 let secs = match it.next() {
-                    Some(s) => s.parse().map_err(|_| {
-                        format!("line {line}: `wait` seconds must be a number, found {s:?}")
-                    })?,
+                    Some(s) => s
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|n| (1..=MAX_WAIT_SECS).contains(n))
+                        .ok_or_else(|| {
+                            format!(
+                                "line {line}: `wait` seconds must be a whole number from 1 to {MAX_WAIT_SECS}, found {s:?}"
+                            )
+                        })?,
                     None => DEFAULT_WAIT_SECS,
                 };
                 Action::Wait(scene, secs)
