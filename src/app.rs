@@ -51,7 +51,11 @@ pub fn serve(a: ServeArgs) -> i32 {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("linkscreen: {e}");
-                return exit::PEER;
+                return if e.is_setup() {
+                    exit::USAGE
+                } else {
+                    exit::PEER
+                };
             }
         };
         let b = &running.base_url;

@@ -359,13 +359,17 @@ impl Config {
             reason,
         };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let field = toml_error_field(&e).unwrap_or_else(|| "(toml)".into());
+            // The field's dotted path: from the message ("unknown field `x`"), else from where
+            // in the text the error is ("backend.port" for a bad value of `port` in [backend]).
+            let field = toml_error_field(&e)
+                .or_else(|| e.span().and_then(|s| key_path_at(text, s.start)))
+                .unwrap_or_else(|| "(toml)".into());
             let at = e
                 .span()
                 .map(|s| line_col(text, s.start))
                 .map(|(l, c)| format!(" (line {l}, column {c})"))
                 .unwrap_or_default();
-            fail(&field, format!("{}{at}", e.message()))
+            fail(&field, format!("{}{at}", plain_type_error(e.message())))
         })?;
         // Paths in the file are relative to the file's folder, whatever the working directory
         // (and absolute from here on: a Lambda handler runs in another working directory).
@@ -660,6 +664,57 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// The dotted path of the key whose value is at `offset` in TOML `text`: the last `[table]`
+/// header before its line and the key on it ("backend.port").
+fn key_path_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let (key, _) = text[start..end].split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    if key.is_empty() || key.starts_with('[') {
+        return None;
+    }
+    let table = text[..start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+    Some(match table {
+        Some(t) if !t.is_empty() => format!("{t}.{key}"),
+        _ => key.to_owned(),
+    })
+}
+
+/// serde's "invalid type: string \"eighty\", expected u16" in words a config's author uses:
+/// "expected an integer from 0 to 65535, found \"eighty\"".
+fn plain_type_error(msg: &str) -> String {
+    let Some(rest) = msg
+        .strip_prefix("invalid type: ")
+        .or_else(|| msg.strip_prefix("invalid value: "))
+    else {
+        return msg.to_owned();
+    };
+    let Some((found, expected)) = rest.split_once(", expected ") else {
+        return msg.to_owned();
+    };
+    let found = ["string ", "integer ", "floating point ", "boolean "]
+        .iter()
+        .find_map(|p| found.strip_prefix(p))
+        .unwrap_or(found)
+        .trim_matches('`');
+    let expected = match expected.trim() {
+        "u16" => "an integer from 0 to 65535",
+        "u32" | "u64" | "usize" => "a whole number (0 or more)",
+        "i64" | "i32" => "an integer",
+        "a boolean" | "bool" => "true or false",
+        "f64" | "f32" => "a number",
+        other => other,
+    };
+    format!("expected {expected}, found {found}")
+}
+
 /// The field a toml/serde message names ("unknown field `x`", "missing field `x`").
 fn toml_error_field(e: &toml::de::Error) -> Option<String> {
     crate::protocol::account_linking::field_from_message(e.message())
@@ -703,6 +758,18 @@ mod tests {
         );
         let e = parse("[backend]\nport = \"eighty\"").unwrap_err();
         assert!(e.reason.contains("line 2"), "{e}");
+        assert_eq!(e.field, "backend.port");
+        assert!(
+            e.to_string().starts_with(
+                "linkscreen.toml: backend.port: expected an integer from 0 to 65535, found \"eighty\""
+            ),
+            "{e}"
+        );
+        let e = parse("[linking]\nmode = \"alexa\"\ninterval = -1\n").unwrap_err();
+        assert_eq!(e.field, "linking.interval", "{e}");
+        assert!(e.reason.contains("found -1"), "{e}");
+        let e = parse("[skill]\nname = \"x\"\ntimeout = \"8\"\n").unwrap_err();
+        assert_eq!(e.field, "skill.timeout", "{e}");
         assert_eq!(parse("[skil]\nname = \"x\"").unwrap_err().field, "skil");
         assert_eq!(
             parse("[linking]\nmode = \"device-grant\"\nclient_id = \"c\"")

@@ -279,6 +279,13 @@ fn page_gist(html: &str) -> String {
     t
 }
 
+impl StartError {
+    /// The user's to fix (a database file, an address in use): not a peer's fault.
+    pub fn is_setup(&self) -> bool {
+        matches!(self, StartError::Store(_) | StartError::Bind { .. })
+    }
+}
+
 /// Why the backend could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {

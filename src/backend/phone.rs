@@ -272,8 +272,10 @@ async fn device_cancel(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let f = form_of(&headers, &body)?;
-    if let Ok(p) = lookup_code(&s, peer.ip(), f.get("user_code").unwrap_or(""))? {
-        deny(&s, &p.hash)?;
+    match lookup_code(&s, peer.ip(), f.get("user_code").unwrap_or(""))? {
+        Ok(p) => deny(&s, &p.hash)?,
+        // Nothing to cancel: say so, and count it like any wrong code.
+        Err(why) => return Err(page(StatusCode::NOT_FOUND, "Nothing to cancel", why)),
     }
     Ok(alexa_page("Cancelled", html! { div.card { h1 { "Linking cancelled" } p { "Your device will show that the account was not linked." } } }).into_response())
 }

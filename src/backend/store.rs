@@ -160,6 +160,12 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+    /// The file is there but is no linkscreen database (empty, corrupt, another program's,
+    /// unreadable): nothing is touched.
+    #[error(
+        "database {path}: {why}; linkscreen did not change it. Move it away, or pass another --db (or `run --fresh`)"
+    )]
+    Unusable { path: String, why: String },
 }
 
 /// One SQLite connection shared by the backend. Statements are short and
@@ -177,10 +183,33 @@ impl Store {
                 source,
             })?;
         }
+        let unusable = |why: String| StoreError::Unusable {
+            path: path.display().to_string(),
+            why,
+        };
+        match std::fs::metadata(path) {
+            // SQLite would take an empty file as a new database; one it did not create is a
+            // mistake (a wrong path, a truncated copy), so it is refused.
+            Ok(m) if m.is_file() && m.len() == 0 => {
+                return Err(unusable(
+                    "is an empty file (0 bytes), not a linkscreen database".into(),
+                ));
+            }
+            Ok(m) if !m.is_file() => return Err(unusable("is not a file".into())),
+            _ => {}
+        }
         let conn = Connection::open(path).map_err(|source| StoreError::Open {
             path: path.display().to_string(),
             source,
         })?;
+        Self::set_up(&conn).map_err(|e| unusable(format!("cannot be used ({e})")))?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// WAL, durability, and the migrations still to run.
+    fn set_up(conn: &Connection) -> Result<(), rusqlite::Error> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // NORMAL in WAL mode is durable across process crashes; only power loss can drop the last commits.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -194,9 +223,7 @@ impl Store {
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
         }
-        Ok(Store {
-            conn: Mutex::new(conn),
-        })
+        Ok(())
     }
 
     /// Locks the connection. A poisoned lock is recovered: SQLite keeps its

@@ -93,9 +93,14 @@ pub async fn prepare(
 ) -> Result<(DeviceSetup, Running), i32> {
     let mut backend_opts = backend::Options::new(cfg.clone());
     backend_opts.lan = opts.lan;
-    let running = backend::start(backend_opts)
-        .await
-        .map_err(|e| fail(exit::PEER, e))?;
+    let running = backend::start(backend_opts).await.map_err(|e| {
+        let code = if e.is_setup() {
+            exit::USAGE
+        } else {
+            exit::PEER
+        };
+        fail(code, e)
+    })?;
     let shared = running.shared.clone();
     if cfg.account_linking.request.is_some() && matches!(cfg.linking.mode, LinkingMode::Alexa) {
         // The one thing a developer must set on their own server for this to work.

@@ -1,6 +1,7 @@
-//! Bad numbers never panic (issue 16, point 6): every numeric flag, script argument and config
-//! number has a range, checked at parse time; 0, -1, NaN, a huge value and garbage each exit 2
-//! with a message naming the flag (or line, or field) and the range.
+//! Bad input gets a clear error and loses nothing (issue 16): every numeric flag, script argument
+//! and config number has a range, checked at parse time (0, -1, NaN, a huge value and garbage
+//! each exit 2 naming the flag, line or field and the range); TOML type errors name the field's
+//! path; an empty or corrupt database is refused, untouched; cancelling an unknown code is 404.
 
 use std::process::Command;
 
@@ -141,4 +142,72 @@ fn a_scripts_wait_and_the_configs_interval_have_ranges() {
             "{v}: {err}"
         );
     }
+}
+
+#[test]
+fn a_toml_type_error_names_the_fields_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("ls.toml"), "[backend]\nport = \"eighty\"\n").unwrap();
+    let (code, err) = linkscreen(&["serve", "--config", "ls.toml"], tmp.path());
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(
+            "ls.toml: backend.port: expected an integer from 0 to 65535, found \"eighty\""
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_empty_or_corrupt_database_is_refused_and_left_as_it_was() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[u8], &str); 2] = [
+        ("empty.db", b"", "is an empty file (0 bytes)"),
+        (
+            "corrupt.db",
+            &b"not a database, just a file someone named .db\n".repeat(200),
+            "cannot be used",
+        ),
+    ];
+    for (name, bytes, why) in cases {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        for args in [
+            vec!["run", "--headless", "--events", "e.jsonl", "--db", name],
+            vec!["serve", "--db", name, "--port", "0"],
+            vec!["unlink", "--db", name],
+        ] {
+            let (code, err) = linkscreen(&args, tmp.path());
+            assert_eq!(code, Some(2), "{args:?}: {err}");
+            assert!(
+                err.contains(name) && err.contains(why) && err.contains("Move it away"),
+                "{args:?}: {err}"
+            );
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                bytes,
+                "{args:?} left it as it was"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_an_unknown_code_is_404_and_a_real_one_denies_it() {
+    let env = crate::util::Env::start().await;
+    let cancel = |code: &str| {
+        env.http
+            .post(format!("{}/device/cancel", env.base()))
+            .form(&[("user_code", code.to_owned())])
+            .send()
+    };
+    assert_eq!(cancel("BCDF-GHJK").await.unwrap().status(), 404);
+    let d = env.device_code().await;
+    assert_eq!(cancel(&d.user_code).await.unwrap().status(), 200);
+    env.pass_interval();
+    let (status, body) = env.poll(&d.device_code).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("access_denied"))
+    );
 }
