@@ -38,3 +38,6 @@ mod first_run;
 
 #[path = "it/numbers.rs"]
 mod numbers;
+
+#[path = "it/security.rs"]
+mod security;

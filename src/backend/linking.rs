@@ -149,7 +149,27 @@ async fn device_authorization(
         ));
     }
     let scope = f.get("scope").map(str::to_owned);
-    let person = f.get("person_id").unwrap_or("").to_owned();
+    // The server decides whose link it is: a person only from the device's own profile picker
+    // (its key), only with personal linking on, and only one of the household.
+    let person = match f.get("person_id").filter(|p| !p.is_empty()) {
+        None => String::new(),
+        Some(p) => {
+            check_device_key(&s, &headers)?;
+            if !s.config.account_linking.personal_linking {
+                return Err(oauth(
+                    "invalid_request",
+                    Some("person_id: this skill does not use personal account linking".into()),
+                ));
+            }
+            if !s.config.household.iter().any(|h| h.person_id() == p) {
+                return Err(oauth(
+                    "invalid_request",
+                    Some("person_id: not a profile of this household".into()),
+                ));
+            }
+            p.to_owned()
+        }
+    };
     let device_code = crypto::random_token(32);
     let now = s.now_ms();
     let cfg = &s.config.linking;

@@ -397,7 +397,8 @@ async fn redirect_handler(
     .await
     {
         Ok(t) => {
-            let link_id = linking::store_link(&s, &person_id, &t)?;
+            // The same rule as every link: a person's only with personal linking.
+            let link_id = linking::store_link(&s, &linking::link_person(&s, &person_id), &t)?;
             if let Some(h) = &device_hash {
                 s.store.conn().execute("UPDATE device_codes SET status = 'approved', link_id = ?2 WHERE device_code_hash = ?1 AND status = 'pending'", params![h, link_id])?;
                 s.waiters.wake(h);

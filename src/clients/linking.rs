@@ -98,17 +98,16 @@ impl LinkingClient {
         if let Some(s) = &self.scope {
             form.push(("scope", s.clone()));
         }
-        if !person_id.is_empty() && self.metadata.linkscreen_link_endpoint.is_some() {
+        let mut req = self.http.post(&url).timeout(Duration::from_secs(10));
+        if !person_id.is_empty()
+            && self.metadata.linkscreen_link_endpoint.is_some()
+            && let Some(key) = &self.device_key
+        {
+            // A code bound to a person: only the device (its key) may ask for one.
             form.push(("person_id", person_id.to_owned()));
+            req = req.bearer_auth(key);
         }
-        let r = self
-            .http
-            .post(&url)
-            .timeout(Duration::from_secs(10))
-            .form(&form)
-            .send()
-            .await
-            .map_err(transport)?;
+        let r = req.form(&form).send().await.map_err(transport)?;
         let status = r.status();
         if status.is_server_error() {
             return Err(PeerError::Unreachable(format!("{url}: HTTP {status}")));

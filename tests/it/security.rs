@@ -1,0 +1,53 @@
+//! Issue 16, attacked over loopback HTTP: the server decides whose link it is.
+
+use linkscreen::backend::DEVICE_CLIENT_ID;
+
+use crate::util::{Env, config_in};
+
+/// POSTs a device authorization request binding `person`, with the device key or without.
+async fn ask_for_person(env: &Env, person: &str, key: bool) -> (u16, serde_json::Value) {
+    let mut req = env
+        .http
+        .post(env.meta.device_authorization_endpoint.as_ref().unwrap())
+        .form(&[("client_id", DEVICE_CLIENT_ID), ("person_id", person)]);
+    if key {
+        req = req.bearer_auth(&env.shared().device_key);
+    }
+    let r = req.send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_cannot_bind_a_code_to_a_person() {
+    let annie = linkscreen::config::default_household()[0].person_id();
+    // Personal linking off (the default): nobody gets a person-bound code, not even the device.
+    let mut env = Env::start().await;
+    let (_, e) = ask_for_person(&env, &annie, false).await;
+    assert_eq!(e["error"], "invalid_client", "{e}");
+    let (s, e) = ask_for_person(&env, &annie, true).await;
+    assert_eq!(
+        (s, e["error"].as_str()),
+        (400, Some("invalid_request")),
+        "{e}"
+    );
+    env.stop().await;
+
+    // Personal linking on: only the device, and only for a profile of the household.
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config_in(dir.path());
+    cfg.account_linking.personal_linking = true;
+    let env = Env::start_with(dir, cfg).await;
+    let (_, e) = ask_for_person(&env, &annie, false).await;
+    assert_eq!(e["error"], "invalid_client", "{e}");
+    let (s, e) = ask_for_person(&env, "amzn1.ask.person.MALLORY", true).await;
+    assert_eq!(
+        (s, e["error"].as_str()),
+        (400, Some("invalid_request")),
+        "{e}"
+    );
+    let (s, d) = ask_for_person(&env, &annie, true).await;
+    assert_eq!(s, 200, "{d}");
+    assert!(d["user_code"].is_string());
+    // Without a person, anyone (RFC 8628 public client) still gets an account-level code.
+    assert_eq!(env.device_code().await.user_code.len(), 9);
+}
