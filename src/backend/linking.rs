@@ -449,7 +449,8 @@ async fn sign_in(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Respons
         ));
     };
     let url = super::phone::authorization_redirect(&s, Some(&hash), &person_id, None)
-        .map_err(|e| oauth("server_error", Some(e.message)))?;
+        .map_err(|e| oauth("server_error", Some(e.message)))?
+        .url;
     s.probe_redirects();
     Ok(no_store(axum::Json(
         serde_json::json!({"authorization_url": url}),

@@ -187,13 +187,41 @@ async fn verify_page(
     Ok(alexa_page(&format!("Link {}", skill.name), body).into_response())
 }
 
+/// An authorization request linkscreen started: where to send the browser, and its `state`.
+pub(super) struct Authorization {
+    pub url: String,
+    pub state: String,
+}
+
+/// The cookie that ties a browser's return to Alexa's redirect URL to the authorization request
+/// linkscreen sent it on (so a redirect without a usable `state` can still be told apart from a
+/// stranger's request to that URL).
+const AUTHZ_COOKIE: &str = "ls_authz";
+
+impl Authorization {
+    /// Sends the browser to the authorization endpoint, remembering the request in a cookie
+    /// scoped to Alexa's redirect URL (Lax: the way back is a cross-site navigation).
+    fn redirect(self) -> Response {
+        let mut r = Redirect::to(&self.url).into_response();
+        let cookie = format!(
+            "{AUTHZ_COOKIE}={}; Path=/api/skill/link; Max-Age={}; HttpOnly; SameSite=Lax",
+            self.state,
+            STATE_LIFETIME_MS / 1000
+        );
+        if let Ok(v) = cookie.parse() {
+            r.headers_mut().append(axum::http::header::SET_COOKIE, v);
+        }
+        r
+    }
+}
+
 /// Creates a single-use `state` bound to the device code and builds the authorization URL.
 pub(super) fn authorization_redirect(
     s: &Shared,
     device_code_hash: Option<&str>,
     person_id: &str,
     platform_url: Option<&str>,
-) -> Result<String, PageError> {
+) -> Result<Authorization, PageError> {
     let al = &s.account_linking;
     if al.grant_type == GrantType::Implicit {
         return Err(page(
@@ -219,7 +247,10 @@ pub(super) fn authorization_redirect(
             )
         },
     )?;
-    Ok(url.into())
+    Ok(Authorization {
+        url: url.into(),
+        state,
+    })
 }
 
 /// The authorization request Alexa sends (RFC 6749 §4.1.1, RFC 7636 §4.3): `base` with
@@ -260,9 +291,9 @@ async fn device_link(
         Ok(p) => p,
         Err(msg) => return Ok((StatusCode::NOT_FOUND, entry_form(Some(msg), "")).into_response()),
     };
-    let url = authorization_redirect(&s, Some(&pending.hash), &pending.person_id, None)?;
+    let authz = authorization_redirect(&s, Some(&pending.hash), &pending.person_id, None)?;
     s.probe_redirects();
-    Ok(Redirect::to(&url).into_response())
+    Ok(authz.redirect())
 }
 
 async fn device_cancel(
@@ -286,6 +317,21 @@ fn deny(s: &Shared, hash: &str) -> Result<(), PageError> {
     Ok(())
 }
 
+/// An authorization request with this `state` is still waiting for its redirect.
+fn waiting(s: &Shared, state: &str) -> bool {
+    s.store
+        .conn()
+        .query_row(
+            "SELECT 1 FROM link_states WHERE state = ?1 AND used = 0 AND expires_at > ?2",
+            params![state, s.now_ms()],
+            |_| Ok(()),
+        )
+        .optional()
+        .ok()
+        .flatten()
+        .is_some()
+}
+
 #[derive(Deserialize)]
 struct Callback {
     state: Option<String>,
@@ -298,6 +344,7 @@ struct Callback {
 async fn redirect_handler(
     State(s): S,
     Path(vendor): Path<String>,
+    headers: HeaderMap,
     Query(cb): Query<Callback>,
 ) -> Result<Response, PageError> {
     if vendor != s.config.backend.vendor_id {
@@ -314,7 +361,21 @@ async fn redirect_handler(
             "This sign-in link is invalid, expired or was already used. Start again from your device.",
         )
     };
+    // Only a browser linkscreen sent to the authorization endpoint, for a request still
+    // waiting, speaks for the developer's server; anything else is a stranger's request.
+    let ours = super::form::cookie(&headers, AUTHZ_COOKIE).is_some_and(|st| waiting(&s, &st));
+    let unsolicited = |s: &Shared, why: &str| {
+        tracing::warn!("unsolicited request to Alexa's redirect URL ({why}): ignored");
+        s.note("unsolicited_redirect", serde_json::json!({"why": why}));
+        bad_state()
+    };
     let Some(state) = cb.state else {
+        if !ours {
+            return Err(unsolicited(
+                &s,
+                "no state, and no authorization request of this browser",
+            ));
+        }
         s.conform([conformance::check_state(None, false)]);
         return Err(bad_state());
     };
@@ -346,6 +407,9 @@ async fn redirect_handler(
             .optional()?
             .is_some();
         if !issued {
+            if !ours {
+                return Err(unsolicited(&s, "a state linkscreen never issued"));
+            }
             s.conform([conformance::check_state(Some(&state), false)]);
         }
         return Err(bad_state());
@@ -500,9 +564,9 @@ async fn skill_link(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Resp
     if linked(&s)? && platform.is_none() && f.get("via").is_none() {
         return Ok(Redirect::to("/skill/settings").into_response());
     }
-    let url = authorization_redirect(&s, None, "", platform.as_deref())?;
+    let authz = authorization_redirect(&s, None, "", platform.as_deref())?;
     s.probe_redirects();
-    Ok(Redirect::to(&url).into_response())
+    Ok(authz.redirect())
 }
 
 async fn skill_unlink(State(s): S) -> Result<Response, PageError> {

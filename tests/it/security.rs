@@ -51,3 +51,60 @@ async fn a_caller_cannot_bind_a_code_to_a_person() {
     // Without a person, anyone (RFC 8628 public client) still gets an account-level code.
     assert_eq!(env.device_code().await.user_code.len(), 9);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stranger_cannot_poison_the_conformance_report() {
+    // A LAN peer, another process or a cross-site image requests Alexa's redirect URL with a
+    // forged state, or none: answered 400 and not reported against the developer's server.
+    let env = Env::start().await;
+    let redirect = env.shared().redirect_uri();
+    for query in [
+        "?state=forged&code=x",
+        "?code=x",
+        "",
+        "?state=forged&error=access_denied",
+    ] {
+        let r = env
+            .http
+            .get(format!("{redirect}{query}"))
+            .header("Origin", "https://evil.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{query}");
+    }
+    let findings = env.shared().report.findings();
+    assert!(
+        !findings.iter().any(|f| f.rule == "state-not-echoed"),
+        "{findings:?}"
+    );
+    // The same request from the browser linkscreen sent to the authorization endpoint (it holds
+    // the request's cookie) does speak for the server: a missing state is the server's doing.
+    let phone = crate::util::Phone::new();
+    let d = env.device_code().await;
+    let page = phone
+        .post(
+            &format!("{}/device/link", env.base()),
+            &[("user_code", d.user_code.as_str())],
+            Some("/ridehailer/oauth/authorize"),
+        )
+        .await;
+    assert!(
+        page.url.contains("/ridehailer/oauth/authorize"),
+        "{}",
+        page.url
+    );
+    let r = phone
+        .http
+        .get(format!("{redirect}?code=x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let findings = env.shared().report.findings();
+    assert!(
+        findings.iter().any(|f| f.rule == "state-not-echoed"
+            && f.level == linkscreen::backend::conformance::Level::Reject),
+        "{findings:?}"
+    );
+}
