@@ -17,6 +17,22 @@ pub struct ConfigError {
     pub reason: String,
 }
 
+/// The largest configuration, account-linking or project file linkscreen reads.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads a text file of at most [`MAX_FILE_BYTES`] (a 50 MB `clientId` is a mistake, not a
+/// configuration).
+pub fn read_capped(path: &Path) -> std::io::Result<String> {
+    let len = std::fs::metadata(path)?.len();
+    if len > MAX_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("the file is {len} bytes; linkscreen reads files of at most 1 MiB"),
+        ));
+    }
+    std::fs::read_to_string(path)
+}
+
 /// The validated configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -342,7 +358,7 @@ impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        let text = read_capped(path).map_err(|e| ConfigError {
             file: file.clone(),
             field: "(file)".into(),
             reason: e.to_string(),
@@ -442,7 +458,7 @@ impl Config {
                 }
                 (Some(f), true) => {
                     let p = dir.join(&f);
-                    let text = std::fs::read_to_string(&p).map_err(|e| {
+                    let text = read_capped(&p).map_err(|e| {
                         fail("account_linking.file", format!("{}: {e}", p.display()))
                     })?;
                     let req = AccountLinkingRequest::from_json(&text).map_err(|e| ConfigError {

@@ -92,6 +92,11 @@ impl Waiters {
     }
 }
 
+/// At most this many scopes in a request (Amazon's limit for a skill's scopes) …
+const MAX_SCOPES: usize = 15;
+/// … each at most this long.
+const MAX_SCOPE_LEN: usize = 256;
+
 pub fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/.well-known/oauth-authorization-server", get(metadata))
@@ -149,6 +154,18 @@ async fn device_authorization(
         ));
     }
     let scope = f.get("scope").map(str::to_owned);
+    // Amazon's limits on an account-linking configuration's scopes hold here too.
+    if let Some(sc) = &scope {
+        let parts: Vec<&str> = sc.split(' ').filter(|p| !p.is_empty()).collect();
+        if parts.len() > MAX_SCOPES || parts.iter().any(|p| p.len() > MAX_SCOPE_LEN) {
+            return Err(oauth(
+                "invalid_scope",
+                Some(format!(
+                    "at most {MAX_SCOPES} scopes of at most {MAX_SCOPE_LEN} characters"
+                )),
+            ));
+        }
+    }
     // The server decides whose link it is: a person only from the device's own profile picker
     // (its key), only with personal linking on, and only one of the household.
     let person = match f.get("person_id").filter(|p| !p.is_empty()) {

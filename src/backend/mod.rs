@@ -357,6 +357,9 @@ pub fn sample_account_linking(public: &str, base: &str, secret: &str) -> Account
     }
 }
 
+/// How often expired rows are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(60);
+
 /// Builds the router for the chosen parts.
 pub fn router(shared: Arc<Shared>, parts: Parts) -> Router {
     let mut r = Router::new();
@@ -490,6 +493,25 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
 
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut tasks = vec![];
+    // Expired codes, states and transactions go at start and every minute: storage stays bounded
+    // however many unauthenticated requests came.
+    {
+        let (shared, mut stopped) = (shared.clone(), stopped.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut every = tokio::time::interval(PURGE_EVERY);
+            loop {
+                tokio::select! {
+                    _ = every.tick() => {}
+                    _ = stopped.wait_for(|s| *s) => return,
+                }
+                match shared.store.purge_expired(shared.now_ms()) {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!("purged {n} expired rows"),
+                    Err(e) => tracing::warn!("purging expired rows: {e}"),
+                }
+            }
+        }));
+    }
     let servers: Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>> = Default::default();
     for l in std::iter::once(listener).chain(lan_listener) {
         tasks.push(tokio::spawn(supervise(

@@ -145,6 +145,23 @@ CREATE TABLE rh_app_links (
 "#,
 ];
 
+/// Tables whose rows only matter until they expire (`links` is not one of them).
+const PURGED: &[&str] = &[
+    "device_codes",
+    "link_states",
+    "rh_txns",
+    "rh_codes",
+    "rh_tokens",
+    "voice_codes",
+    "lwa_tokens",
+    "lwa_requests",
+    "rh_app_states",
+];
+
+/// How long an expired row is kept (so a late poll still hears `expired_token`, a replayed code
+/// is still recognised as one).
+pub const PURGE_GRACE_MS: i64 = 60 * 60 * 1000;
+
 /// Errors from the database layer.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -224,6 +241,22 @@ impl Store {
             tx.commit()?;
         }
         Ok(())
+    }
+
+    /// Deletes what expired more than [`PURGE_GRACE_MS`] before `now`: device codes, states,
+    /// sign-in transactions, codes and tokens of every emulated party, one-time voice codes. A
+    /// link itself is never purged (only `linkscreen unlink` removes links). Returns the rows gone.
+    pub fn purge_expired(&self, now: i64) -> Result<usize, StoreError> {
+        let before = now - PURGE_GRACE_MS;
+        let c = self.conn();
+        let mut gone = 0;
+        for table in PURGED {
+            gone += c.execute(
+                &format!("DELETE FROM {table} WHERE expires_at IS NOT NULL AND expires_at < ?1"),
+                [before],
+            )?;
+        }
+        Ok(gone)
     }
 
     /// Locks the connection. A poisoned lock is recovered: SQLite keeps its

@@ -208,7 +208,7 @@ fn err(file: &Path, field: impl Into<String>, reason: impl Into<String>) -> Conf
 
 /// Reads a JSON file into `T`; errors name the file and the JSON path.
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| err(path, "(file)", e.to_string()))?;
+    let text = crate::config::read_capped(path).map_err(|e| err(path, "(file)", e.to_string()))?;
     let de = &mut serde_json::Deserializer::from_str(&text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();
@@ -387,7 +387,8 @@ pub fn load(dir: &Path) -> Result<Project, ConfigError> {
         pkg.join("accountLinking.json"),
     ] {
         if p.exists() {
-            let text = std::fs::read_to_string(&p).map_err(|e| err(&p, "(file)", e.to_string()))?;
+            let text =
+                crate::config::read_capped(&p).map_err(|e| err(&p, "(file)", e.to_string()))?;
             account_linking = Some(
                 AccountLinkingRequest::from_json(&text).map_err(|e| err(&p, e.field, e.reason))?,
             );

@@ -211,3 +211,82 @@ async fn cancelling_an_unknown_code_is_404_and_a_real_one_denies_it() {
         (400, Some("access_denied"))
     );
 }
+
+#[test]
+fn an_oversized_account_linking_file_is_refused_naming_it() {
+    // A 2 MB clientId: refused before it is parsed, naming the file and the field that points
+    // at it; nothing starts.
+    let tmp = tempfile::tempdir().unwrap();
+    let big = "x".repeat(2 * 1024 * 1024);
+    std::fs::write(
+        tmp.path().join("al.json"),
+        format!(
+            "{{\"accountLinkingRequest\": {{\"type\": \"AUTH_CODE\", \"clientId\": \"{big}\"}}}}"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("ls.toml"),
+        "[account_linking]\nfile = \"al.json\"\n",
+    )
+    .unwrap();
+    let (code, err) = linkscreen(&["serve", "--config", "ls.toml"], tmp.path());
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("account_linking.file")
+            && err.contains("al.json")
+            && err.contains("at most 1 MiB"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scopes_are_bounded_and_expired_rows_are_purged() {
+    use linkscreen::backend::DEVICE_CLIENT_ID;
+    let env = crate::util::Env::start().await;
+    let ask = |scope: String| {
+        env.http
+            .post(env.meta.device_authorization_endpoint.as_ref().unwrap())
+            .form(&[("client_id", DEVICE_CLIENT_ID.to_owned()), ("scope", scope)])
+            .send()
+    };
+    let sixteen = (0..16)
+        .map(|i| format!("s{i}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for scope in [sixteen, "a".repeat(257), "b ".repeat(30_000)] {
+        let r = ask(scope).await.unwrap();
+        let status = r.status().as_u16();
+        let body: serde_json::Value = r.json().await.unwrap_or_default();
+        assert!(
+            status == 413 || (status == 400 && body["error"] == "invalid_scope"),
+            "{status} {body}"
+        );
+    }
+    assert_eq!(ask("profile rides".into()).await.unwrap().status(), 200);
+    // Codes that expired long ago are purged; a fresh one is kept.
+    let count = || -> i64 {
+        env.shared()
+            .store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM device_codes", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(count(), 1);
+    env.clock.advance(std::time::Duration::from_millis(
+        linkscreen::backend::store::PURGE_GRACE_MS as u64 + 700_000,
+    ));
+    let d = env.device_code().await;
+    let gone = env
+        .shared()
+        .store
+        .purge_expired(env.shared().now_ms())
+        .unwrap();
+    assert!(gone >= 1, "{gone}");
+    assert_eq!(count(), 1, "only the new code is left");
+    let (status, _) = env.poll(&d.device_code).await;
+    assert_eq!(
+        status, 400,
+        "the new code still polls (authorization_pending)"
+    );
+}
