@@ -41,3 +41,6 @@ mod numbers;
 
 #[path = "it/security.rs"]
 mod security;
+
+#[path = "it/robust.rs"]
+mod robust;

@@ -830,12 +830,7 @@ fn unlink(setup: &DeviceSetup, people: Vec<String>) {
 
 /// A URL for the event log: no query or fragment (they carry `state`, codes and tokens).
 pub(crate) fn redacted(u: &url::Url) -> String {
-    let mut u = u.clone();
-    if u.query().is_some() {
-        u.set_query(Some("redacted"));
-    }
-    u.set_fragment(None);
-    u.to_string()
+    crate::clients::without_query(u)
 }
 
 fn now_ms_since(start: Instant) -> Millis {

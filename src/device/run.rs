@@ -1225,13 +1225,16 @@ fn run_script(
                     Ok(page) => {
                         log.emit(
                             "phone",
-                            serde_json::json!({"url": page.url.as_str(), "status": page.status}),
+                            serde_json::json!({"url": super::redacted(&page.url), "status": page.status}),
                         );
                         if !page.url.path().contains("/api/skill/link/") {
                             let text: String = page.text().chars().take(160).collect();
                             return step_fail(
                                 d,
-                                format!("the phone stopped at {} ({text})", page.url),
+                                format!(
+                                    "the phone stopped at {} ({text})",
+                                    super::redacted(&page.url)
+                                ),
                             );
                         }
                     }

@@ -108,3 +108,93 @@ async fn a_stranger_cannot_poison_the_conformance_report() {
         "{findings:?}"
     );
 }
+
+/// Runs a script with every log at debug level; returns (events text, stderr, db path).
+fn journey_with_logs(
+    script: &str,
+    extra: &[&str],
+) -> (String, String, std::path::PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.script"), script).unwrap();
+    let mut args = vec![
+        "run",
+        "--headless",
+        "--script",
+        "s.script",
+        "--events",
+        "ev.jsonl",
+        "--db",
+        "ls.db",
+        "--frames",
+        "frames",
+    ];
+    args.extend_from_slice(extra);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .current_dir(dir.path())
+        .args(&args)
+        .env("LINKSCREEN_LOG", "debug")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let events = std::fs::read_to_string(dir.path().join("ev.jsonl")).unwrap();
+    let db = dir.path().join("ls.db");
+    (events, err, db, dir)
+}
+
+#[test]
+fn no_secret_or_code_reaches_events_logs_or_frame_names() {
+    let qr =
+        "say Alexa, open Ride Hailer\nwait link-prompt 30\nphone link\nwait skill-response 30\n";
+    let signin = "say Alexa, open Ride Hailer\nwait link-prompt 30\ntap Sign in using this device\nwait login 30\n\
+        fill Email annie@example.com\nfill Password ride-hailer\nsubmit\nwait terms 30\nsubmit Accept\n\
+        wait consent 30\nsubmit Allow\nwait skill-response 30\n";
+    for (name, script, extra) in [("qr", qr, &[][..]), ("device sign-in", signin, &[][..])] {
+        let (events, err, db, dir) = journey_with_logs(script, extra);
+        // The secrets this run made, read back from its own database.
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let mut secrets: Vec<String> = conn
+            .prepare("SELECT access_token, refresh_token FROM links")
+            .unwrap()
+            .query_map([], |r| {
+                Ok([
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                ])
+            })
+            .unwrap()
+            .flat_map(|r| r.unwrap())
+            .filter(|s| !s.is_empty())
+            .collect();
+        assert!(!secrets.is_empty(), "{name}: the journey linked");
+        for key in ["sample_client_secret", "device_key"] {
+            secrets.push(
+                conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                    .unwrap(),
+            );
+        }
+        secrets.push("ride-hailer".into()); // the password typed on the device
+        let frames: String = std::fs::read_dir(dir.path().join("frames"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        for (what, text) in [
+            ("events", &events),
+            ("stderr", &err),
+            ("frame names", &frames),
+        ] {
+            for s in &secrets {
+                assert!(
+                    !text.contains(s.as_str()),
+                    "{name}: {what} holds a secret ({}…)",
+                    &s[..4]
+                );
+            }
+            // URLs keep no query: no state, no authorization code.
+            for needle in ["state=", "?code=", "&code="] {
+                assert!(!text.contains(needle), "{name}: {what} holds {needle:?}");
+            }
+        }
+    }
+}
