@@ -558,6 +558,19 @@ async fn get_link(
     }))))
 }
 
+/// At start: a code whose state was redeemed but that never linked had its token exchange cut
+/// short by a crash or kill (nothing else leaves it so: success approves it, a failure fails it).
+/// It fails now, with the reason, so its device hears `invalid_grant` at its next poll and offers
+/// a new code, instead of waiting for it to expire. Returns how many.
+pub fn fail_interrupted_exchanges(store: &Store) -> Result<usize, rusqlite::Error> {
+    store.conn().execute(
+        "UPDATE device_codes SET status = 'failed', failure = ?1
+         WHERE status = 'pending'
+           AND device_code_hash IN (SELECT device_code_hash FROM link_states WHERE used = 1)",
+        ["linkscreen stopped during the token exchange; get a new code"],
+    )
+}
+
 /// `linkscreen unlink`: deletes every stored link (of every skill and person) and revokes the
 /// tokens they held where this machine issued them (the sample server's, Login with Amazon's).
 /// Returns how many links each skill had.

@@ -456,6 +456,13 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
     if opts.parts.auth_server {
         auth_server::seed(&store)?;
     }
+    let interrupted =
+        linking::fail_interrupted_exchanges(&store).map_err(store::StoreError::from)?;
+    if interrupted > 0 {
+        tracing::warn!(
+            "{interrupted} device code(s) whose token exchange was cut short by a restart: failed, so their devices offer a new code"
+        );
+    }
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))

@@ -198,3 +198,143 @@ fn no_secret_or_code_reaches_events_logs_or_frame_names() {
         }
     }
 }
+
+/// Waits (deadline) until a `linkscreen serve` answers at `base`.
+async fn until_serving(base: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let http = reqwest::Client::new();
+    loop {
+        let ok = http
+            .get(format!("{base}/.well-known/oauth-authorization-server"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200);
+        if ok {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "serve did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_during_the_token_exchange_never_leaves_a_code_stuck() {
+    use axum::extract::RawQuery;
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    use axum::routing::{get, post};
+    // A third-party server: /authorize sends the browser straight back with a code; /token says
+    // it was asked, then takes a minute (the exchange is in flight when linkscreen is killed).
+    let (asked, mut exchange_started) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let app = axum::Router::new()
+        .route(
+            "/authorize",
+            get(|RawQuery(q): RawQuery| async move {
+                let p: std::collections::HashMap<String, String> =
+                    url::form_urlencoded::parse(q.unwrap_or_default().as_bytes())
+                        .into_owned()
+                        .collect();
+                let to = format!("{}?code=c-1&state={}", p["redirect_uri"], p["state"]);
+                (StatusCode::FOUND, [(header::LOCATION, to)]).into_response()
+            }),
+        )
+        .route(
+            "/token",
+            post(move || {
+                let asked = asked.clone();
+                async move {
+                    let _ = asked.send(());
+                    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let idp = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let tmp = tempfile::tempdir().unwrap();
+    let port = crate::journey::free_port();
+    std::fs::write(
+        tmp.path().join("ls.toml"),
+        format!(
+            "[account_linking]\ntype = \"AUTH_CODE\"\nauthorizationUrl = \"{idp}/authorize\"\n\
+             accessTokenUrl = \"{idp}/token\"\nclientId = \"alexa\"\nclientSecret = \"s\"\n\
+             accessTokenScheme = \"HTTP_BASIC\"\nscopes = [\"profile\"]\n\
+             [backend]\nport = {port}\ndb = \"ls.db\"\n"
+        ),
+    )
+    .unwrap();
+    let serve = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+            .current_dir(tmp.path())
+            .args(["serve", "--config", "ls.toml"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let base = format!("http://127.0.0.1:{port}");
+    let mut first = serve();
+    until_serving(&base).await;
+    let http = reqwest::Client::new();
+    let d: serde_json::Value = http
+        .post(format!("{base}/oauth/device_authorization"))
+        .form(&[("client_id", DEVICE_CLIENT_ID)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // The phone: link → the server's authorize → back to Alexa's redirect URL, where the
+    // exchange starts and hangs.
+    let phone = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let user_code = d["user_code"].as_str().unwrap().to_owned();
+    let link = format!("{base}/device/link");
+    tokio::spawn(async move {
+        let _ = phone
+            .post(link)
+            .form(&[("user_code", user_code)])
+            .send()
+            .await;
+    });
+    tokio::time::timeout(std::time::Duration::from_secs(30), exchange_started.recv())
+        .await
+        .expect("the token exchange started");
+    first.kill().unwrap(); // SIGKILL, mid-exchange
+    first.wait().unwrap();
+
+    let mut second = serve();
+    until_serving(&base).await;
+    let r = http
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", linkscreen::protocol::oauth::DEVICE_CODE_GRANT),
+            ("device_code", d["device_code"].as_str().unwrap()),
+            ("client_id", DEVICE_CLIENT_ID),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body: serde_json::Value = r.json().await.unwrap();
+    let _ = second.kill();
+    let _ = second.wait();
+    // Not authorization_pending until it expires: failed now, so the device offers a new code.
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{body}"
+    );
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap_or("")
+            .contains("stopped during the token exchange"),
+        "{body}"
+    );
+}
