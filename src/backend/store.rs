@@ -145,6 +145,48 @@ CREATE TABLE rh_app_links (
 "#,
 ];
 
+/// Sets `path`'s mode (Unix).
+#[cfg(unix)]
+fn private(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn private(_: &Path, _: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Creates an empty file only its user may read and write.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path).map(drop)
+}
+
+/// Says so on start when an existing database file is readable by others.
+fn warn_if_shared(path: &Path, m: &std::fs::Metadata) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = m.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                "database {} is readable by others (mode {mode:o}) and holds your servers' tokens: chmod 600 {}",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, m);
+}
+
 /// Tables whose rows only matter until they expire (`links` is not one of them).
 const PURGED: &[&str] = &[
     "device_codes",
@@ -194,11 +236,28 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database file and runs pending migrations.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
-                path: dir.display().to_string(),
-                source,
-            })?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.exists()
+        {
+            // Links hold other servers' tokens: a folder linkscreen makes is its user's alone.
+            std::fs::create_dir_all(dir)
+                .and_then(|()| private(dir, 0o700))
+                .map_err(|source| StoreError::Dir {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+        }
+        let fresh = !path.exists();
+        match std::fs::metadata(path) {
+            Err(_) => {
+                // A new database file: its user's alone from the first byte (SQLite gives its
+                // -wal and -shm files the same mode).
+                create_private(path).map_err(|e| StoreError::Unusable {
+                    path: path.display().to_string(),
+                    why: format!("cannot be created ({e})"),
+                })?;
+            }
+            Ok(m) => warn_if_shared(path, &m),
         }
         let unusable = |why: String| StoreError::Unusable {
             path: path.display().to_string(),
@@ -207,7 +266,7 @@ impl Store {
         match std::fs::metadata(path) {
             // SQLite would take an empty file as a new database; one it did not create is a
             // mistake (a wrong path, a truncated copy), so it is refused.
-            Ok(m) if m.is_file() && m.len() == 0 => {
+            Ok(m) if m.is_file() && m.len() == 0 && !fresh => {
                 return Err(unusable(
                     "is an empty file (0 bytes), not a linkscreen database".into(),
                 ));

@@ -338,3 +338,27 @@ async fn a_kill_during_the_token_exchange_never_leaves_a_code_stuck() {
         "{body}"
     );
 }
+
+#[test]
+fn the_database_and_its_folder_are_the_users_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("data/linkscreen/ls.db");
+    drop(linkscreen::backend::store::Store::open(&db).unwrap());
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(mode(db.parent().unwrap()), 0o700);
+    // A file others can read is said so at start (and kept working).
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args(["unlink", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is readable by others (mode 644)") && err.contains("chmod 600"),
+        "{err}"
+    );
+}
