@@ -267,13 +267,8 @@ pub fn check_state(given: Option<&str>, known: bool) -> Finding {
 fn host_of(uri: &str) -> String {
     url::Url::parse(uri)
         .ok()
-        .and_then(|u| {
-            let host = u.host_str()?.to_owned();
-            Some(match u.port() {
-                Some(p) => format!("{host}:{p}"),
-                None => host,
-            })
-        })
+        .filter(|u| u.host_str().is_some())
+        .map(|u| crate::protocol::urls::host_and_port(&u))
         .unwrap_or_else(|| uri.to_owned())
 }
 

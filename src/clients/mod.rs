@@ -28,17 +28,8 @@ pub(crate) fn transport(e: reqwest::Error) -> PeerError {
     };
     PeerError::Unreachable(format!(
         "{}: {what}",
-        e.url().map(without_query).unwrap_or_else(|| "peer".into())
+        e.url()
+            .map(crate::protocol::urls::without_query)
+            .unwrap_or_else(|| "peer".into())
     ))
-}
-
-/// A URL for errors and logs: without its query and fragment, where `state`, codes and tokens
-/// travel.
-pub fn without_query(u: &url::Url) -> String {
-    let mut u = u.clone();
-    if u.query().is_some() {
-        u.set_query(Some("redacted"));
-    }
-    u.set_fragment(None);
-    u.to_string()
 }

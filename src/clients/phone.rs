@@ -367,7 +367,7 @@ impl Browser {
             Some(p) => Ok(p),
             None => Err(PeerError::Protocol(format!(
                 "no {consent:?} button at {}: {}",
-                super::without_query(&page.url),
+                crate::protocol::urls::without_query(&page.url),
                 page.text().chars().take(160).collect::<String>()
             ))),
         }

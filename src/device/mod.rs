@@ -830,7 +830,7 @@ fn unlink(setup: &DeviceSetup, people: Vec<String>) {
 
 /// A URL for the event log: no query or fragment (they carry `state`, codes and tokens).
 pub(crate) fn redacted(u: &url::Url) -> String {
-    crate::clients::without_query(u)
+    crate::protocol::urls::without_query(u)
 }
 
 fn now_ms_since(start: Instant) -> Millis {

@@ -176,7 +176,7 @@ pub async fn prepare(
             format!("{prefix}{}", crate::backend::crypto::random_token(24))
         })
     };
-    let speaker_id = speaker_of(&cfg, opts.speaker.as_deref()).map_err(|e| fail(exit::USAGE, e))?;
+    let speaker_id = speaker_id(&cfg, opts.speaker.as_deref()).map_err(|e| fail(exit::USAGE, e))?;
     let identity = Identity {
         skill_id: cfg.skill.skill_id.clone(),
         user_id: ids("user_id", "amzn1.ask.account.").map_err(|e| fail(exit::PEER, e))?,
@@ -281,7 +281,7 @@ pub async fn prepare(
 }
 
 /// The person id of the recognized speaker `--speaker NAME`, a household profile.
-fn speaker_of(cfg: &Config, name: Option<&str>) -> Result<Option<String>, String> {
+fn speaker_id(cfg: &Config, name: Option<&str>) -> Result<Option<String>, String> {
     let Some(name) = name else { return Ok(None) };
     match cfg
         .household
@@ -375,7 +375,7 @@ fn run_with(a: RunArgs, kiosk: Option<KioskOptions>) -> i32 {
         Ok(p) => *p,
         Err(code) => return code,
     };
-    if let Err(e) = speaker_of(&cfg, a.speaker.as_deref()) {
+    if let Err(e) = speaker_id(&cfg, a.speaker.as_deref()) {
         return fail(exit::USAGE, e);
     }
     if a.headless && a.frames.is_none() && a.events.is_none() && a.script.is_none() {
@@ -729,8 +729,8 @@ impl Driver {
             .unwrap_or_default()
     }
 
-    /// An unscripted run: pumps frames until one of `scenes` shows (or, with no scene to wait
-    /// for, until `secs`), but gives up once a peer has been unreachable for `give_up`.
+    /// Pumps frames until one of `scenes` shows (or, with no scene to wait for, until `secs`),
+    /// giving up once a peer has been unreachable for `give_up` (an unscripted run's rule).
     fn run_until(
         &mut self,
         scenes: &[Scene],
@@ -762,15 +762,12 @@ impl Driver {
         scenes: &[Scene],
         secs: u64,
     ) -> Result<Result<(), Option<Scene>>, String> {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            if self.scene().is_some_and(|s| scenes.contains(&s)) {
-                return Ok(Ok(()));
-            }
-            if !self.pump(deadline)? && Instant::now() >= deadline {
-                return Ok(Err(self.scene()));
-            }
-        }
+        // A script's wait never gives up early on a peer: it has its own deadline.
+        Ok(match self.run_until(scenes, secs, Duration::MAX)? {
+            Ending::Reached => Ok(()),
+            Ending::TimedOut(seen) => Err(seen),
+            Ending::GaveUp => Err(self.scene()),
+        })
     }
 }
 

@@ -8,6 +8,7 @@ use crate::clients::page::{ItemKind, PageModel};
 use crate::clients::phone::{Page, Request};
 use crate::flow::PageKind;
 use crate::locale::tr;
+use crate::protocol::urls::host_and_port;
 use crate::view::model::{ItemView, PageView};
 
 /// Input to the device's browser, from the screen, a script or a finished load.
@@ -501,13 +502,13 @@ impl SignIn {
             .filter(|u| u.as_str() != blank().as_str())
             .or_else(|| self.page.as_ref().map(|p| p.url.clone()));
         if let Some(u) = &shown_url {
-            v.address = host_of(u);
+            v.address = host_and_port(u);
             v.secure = u.scheme() == "https";
         }
         if let Some((request, reason)) = &self.failed {
             let host = request
                 .as_ref()
-                .map(|r| host_of(r.url()))
+                .map(|r| host_and_port(r.url()))
                 .unwrap_or_else(|| v.address.clone());
             v.notice_title = tr("device.page_unreachable", locale, &[("host", &host)]);
             v.notice_body = reason.clone();
@@ -577,14 +578,6 @@ fn main_button(p: &PageModel) -> Option<&crate::clients::page::Item> {
 }
 
 /// `host` or `host:port`, as an address bar shows it.
-fn host_of(u: &url::Url) -> String {
-    let host = u.host_str().unwrap_or("");
-    match u.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
-    }
-}
-
 /// The placeholder URL of the first step, before the linking service named the page.
 fn blank() -> url::Url {
     url::Url::parse("about:blank").expect("valid URL")

@@ -5,4 +5,5 @@
 pub mod account_linking;
 pub mod ask;
 pub mod oauth;
+pub mod urls;
 pub mod viewport;

@@ -265,17 +265,20 @@ fn a_headless_run_says_how_to_finish_the_link_and_a_second_run_says_why_it_skips
         "say Alexa, open Ride Hailer\nwait link-prompt\nphone link\nwait skill-response 30\n",
     )
     .unwrap();
-    let out = linkscreen_in(
-        dir,
-        &[
-            "run",
-            "--headless",
-            "--script",
-            "qr.script",
-            "--db",
-            "ls.db",
-        ],
-    );
+    let run_qr = || {
+        linkscreen_in(
+            dir,
+            &[
+                "run",
+                "--headless",
+                "--script",
+                "qr.script",
+                "--db",
+                "ls.db",
+            ],
+        )
+    };
+    let out = run_qr();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
     // The same script again: the stored link skips the prompt; stderr says so in one line and
@@ -318,17 +321,7 @@ fn a_headless_run_says_how_to_finish_the_link_and_a_second_run_says_why_it_skips
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("1 link(s) revoked and deleted"), "{said}");
-    let out = linkscreen_in(
-        dir,
-        &[
-            "run",
-            "--headless",
-            "--script",
-            "qr.script",
-            "--db",
-            "ls.db",
-        ],
-    );
+    let out = run_qr();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = linkscreen_in(dir, &["unlink", "--db", "ls.db"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 link(s)"));

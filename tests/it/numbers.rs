@@ -17,6 +17,18 @@ fn linkscreen(args: &[&str], dir: &std::path::Path) -> (Option<i32>, String) {
     )
 }
 
+/// What each subcommand needs besides the flag under test (a kiosk would wait for visitors).
+const RUN: &[&str] = &["run", "--headless", "--events", "e.jsonl"];
+const KIOSK: &[&str] = &[
+    "kiosk",
+    "--headless",
+    "--events",
+    "e.jsonl",
+    "--timeout",
+    "5",
+];
+const SHOOT: &[&str] = &["shoot", "--out", "o"];
+
 #[test]
 fn every_numeric_flag_refuses_what_is_out_of_its_range() {
     let tmp = tempfile::tempdir().unwrap();
@@ -32,63 +44,14 @@ fn every_numeric_flag_refuses_what_is_out_of_its_range() {
     // (subcommand and its required arguments, flag, its range as the message says it, values
     // that are in range and so not tested here)
     let flags: &[(&[&str], &str, &str, &[&str])] = &[
-        (
-            &["run", "--headless", "--events", "e.jsonl"],
-            "--timeout",
-            "from 1 to 86400",
-            &[],
-        ),
-        (
-            &["run", "--headless", "--events", "e.jsonl"],
-            "--give-up",
-            "from 1 to 3600",
-            &[],
-        ),
-        (
-            &["run", "--headless", "--events", "e.jsonl"],
-            "--scale",
-            "from 0.25 to 4",
-            &[],
-        ),
-        (
-            &["run", "--headless", "--events", "e.jsonl"],
-            "--tolerance",
-            "from 0 to 1",
-            &["0"],
-        ),
-        (
-            &[
-                "kiosk",
-                "--headless",
-                "--events",
-                "e.jsonl",
-                "--timeout",
-                "5",
-            ],
-            "--idle-reset",
-            "from 1 to 86400",
-            &[],
-        ),
-        (
-            &[
-                "kiosk",
-                "--headless",
-                "--events",
-                "e.jsonl",
-                "--timeout",
-                "5",
-            ],
-            "--answer-secs",
-            "from 1 to 3600",
-            &[],
-        ),
-        (
-            &["shoot", "--out", "o"],
-            "--tolerance",
-            "from 0 to 1",
-            &["0"],
-        ),
-        (&["shoot", "--out", "o"], "--jobs", "from 1 to 64", &[]),
+        (RUN, "--timeout", "from 1 to 86400", &[]),
+        (RUN, "--give-up", "from 1 to 3600", &[]),
+        (RUN, "--scale", "from 0.25 to 4", &[]),
+        (RUN, "--tolerance", "from 0 to 1", &["0"]),
+        (KIOSK, "--idle-reset", "from 1 to 86400", &[]),
+        (KIOSK, "--answer-secs", "from 1 to 3600", &[]),
+        (SHOOT, "--tolerance", "from 0 to 1", &["0"]),
+        (SHOOT, "--jobs", "from 1 to 64", &[]),
     ];
     for (cmd, flag, range, fine) in flags {
         for v in bad.iter().chain(&["2", "99999999"]) {
