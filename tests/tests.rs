@@ -44,3 +44,6 @@ mod security;
 
 #[path = "it/robust.rs"]
 mod robust;
+
+#[path = "it/session.rs"]
+mod session;

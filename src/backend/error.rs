@@ -57,6 +57,12 @@ impl From<StoreError> for OAuthError {
     }
 }
 
+impl From<super::vault::VaultError> for OAuthError {
+    fn from(e: super::vault::VaultError) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
 impl From<rusqlite::Error> for OAuthError {
     fn from(e: rusqlite::Error) -> Self {
         StoreError::from(e).into()
@@ -94,6 +100,12 @@ impl From<StoreError> for PageError {
             "Something went wrong",
             "Please try again.",
         )
+    }
+}
+
+impl From<super::vault::VaultError> for PageError {
+    fn from(e: super::vault::VaultError) -> Self {
+        StoreError::from(e).into()
     }
 }
 

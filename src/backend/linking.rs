@@ -253,8 +253,8 @@ fn poll_state(s: &Shared, hash: &str) -> Result<PollState, OAuthError> {
                 [hash],
             )?;
             match link {
-                Some((access_token, exp, scope)) => Ok(PollState::Granted(TokenResponse {
-                    access_token,
+                Some((sealed, exp, scope)) => Ok(PollState::Granted(TokenResponse {
+                    access_token: s.store.vault().open("links.access_token", &sealed)?,
                     token_type: "Bearer".into(),
                     expires_in: exp.map(|e| ((e - now).max(0) / 1000) as u64),
                     refresh_token: None,
@@ -414,6 +414,12 @@ pub fn store_link(
     let lifetime = t
         .expires_in
         .or(s.account_linking.default_token_expiration_in_seconds);
+    let v = s.store.vault();
+    let access = v.seal("links.access_token", &t.access_token);
+    let refresh = t
+        .refresh_token
+        .as_ref()
+        .map(|r| v.seal("links.refresh_token", r));
     let c = s.store.conn();
     let id = c.query_row(
         "INSERT INTO links (skill_id, person_id, access_token, refresh_token, expires_at, scope, status, created_at)
@@ -421,7 +427,7 @@ pub fn store_link(
          ON CONFLICT (skill_id, person_id) DO UPDATE SET access_token = excluded.access_token, refresh_token = excluded.refresh_token,
            expires_at = excluded.expires_at, scope = excluded.scope, status = 'active', created_at = excluded.created_at
          RETURNING id",
-        params![s.config.skill.skill_id, person_id, t.access_token, t.refresh_token, lifetime.map(|l| now + l as i64 * 1000), t.scope, now],
+        params![s.config.skill.skill_id, person_id, access, refresh, lifetime.map(|l| now + l as i64 * 1000), t.scope, now],
         |r| r.get(0),
     )?;
     Ok(id)
@@ -508,6 +514,11 @@ async fn get_link(
     let Some((access, refresh, expires_at, status)) = row else {
         return Ok(not_linked("not_linked"));
     };
+    let v = s.store.vault();
+    let access = v.open("links.access_token", &access)?;
+    let refresh = refresh
+        .map(|r| v.open("links.refresh_token", &r))
+        .transpose()?;
     if status != "active" {
         return Ok(not_linked("link_broken"));
     }
@@ -584,8 +595,16 @@ pub fn unlink_all(store: &Store) -> Result<Vec<(String, usize)>, rusqlite::Error
     };
     let mut per_skill: Vec<(String, usize)> = vec![];
     for (skill, access, refresh) in &rows {
-        for t in std::iter::once(access).chain(refresh) {
-            let h = crypto::sha256_hex(t);
+        let tokens = [
+            ("links.access_token", Some(access)),
+            ("links.refresh_token", refresh.as_ref()),
+        ];
+        // A token that does not open is nobody's to revoke here; its link goes all the same.
+        for t in tokens
+            .iter()
+            .filter_map(|(what, t)| store.vault().open(what, (*t)?).ok())
+        {
+            let h = crypto::sha256_hex(&t);
             tx.execute(
                 "UPDATE rh_tokens SET revoked = 1 WHERE token_hash = ?1",
                 [&h],

@@ -65,7 +65,7 @@ pub fn client(s: &Shared, id: &str) -> Result<Option<Client>, super::store::Stor
         name: s.config.skill.name.clone(),
         secret: s
             .store
-            .meta_or_init("lwa_app_client_secret", || crypto::random_token(24))?,
+            .secret_or_init("lwa_app_client_secret", || crypto::random_token(24))?,
         redirect_uris: vec![super::rh_app::redirect_uri(s)],
     }))
 }
@@ -190,7 +190,7 @@ async fn send_code(
         )?;
         conn.execute(
             "INSERT INTO voice_codes (skill_id, person_id, link_person_id, name, code, scope, created_at, expires_at, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending')",
-            params![s.config.skill.skill_id, c.person_id, link_person, c.name, code, scope, now, now + CODE_SECS * 1000],
+            params![s.config.skill.skill_id, c.person_id, link_person, c.name, s.store.vault().seal("voice_codes.code", &code), scope, now, now + CODE_SECS * 1000],
         )?;
     }
     // The emulated text message: the event log shows it as the phone would.
@@ -235,6 +235,7 @@ async fn verify(
             Some("no code is waiting for this person (never sent, used, void or expired)".into()),
         ));
     };
+    let code = s.store.vault().open("voice_codes.code", &code)?;
     if !crypto::secret_eq(&v.code, &code) {
         let tries = tries + 1;
         let status = if tries >= CODE_TRIES {
@@ -341,6 +342,8 @@ pub fn authorize(s: &Shared, q: &AuthQuery) -> Result<Result<Pending, Response>,
 pub fn decide(s: &Shared, headers: &HeaderMap, body: &Bytes) -> Result<Response, PageError> {
     let f = super::form::Form::parse(headers, body)
         .map_err(|e| page(StatusCode::BAD_REQUEST, "Bad request", e.to_string()))?;
+    // Only the household's phone decides, from a page this server showed it.
+    super::session::check(s, headers, &f)?;
     let id = f.get("request").unwrap_or("").to_owned();
     let row: Option<(String, String, String, String)> = {
         let c = s.store.conn();
@@ -411,7 +414,12 @@ pub fn scope_lines(scope: &str, skill_name: &str) -> Vec<String> {
 }
 
 /// Login with Amazon's consent page (the app-to-app fallback in an in-app browser tab).
-async fn lwa_consent(State(s): S, Query(q): Query<AuthQuery>) -> Result<Response, PageError> {
+async fn lwa_consent(
+    State(s): S,
+    headers: HeaderMap,
+    Query(q): Query<AuthQuery>,
+) -> Result<Response, PageError> {
+    let session = super::session::require(&s, &headers)?;
     let p = match authorize(&s, &q)? {
         Ok(p) => p,
         Err(redirect) => return Ok(redirect),
@@ -426,6 +434,7 @@ async fn lwa_consent(State(s): S, Query(q): Query<AuthQuery>) -> Result<Response
                 p.muted { "Signed in as " (owner) " (" (email(&owner)) ")" }
                 form method="post" action="/lwa/ap/oa" {
                     input type="hidden" name="request" value=(p.id);
+                    (session.field())
                     button type="submit" name="decision" value="allow" { "Allow" }
                     button.secondary type="submit" name="decision" value="deny" { "Cancel" }
                 }

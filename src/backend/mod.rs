@@ -16,8 +16,10 @@ pub mod linking;
 pub mod lwa;
 pub mod phone;
 pub mod rh_app;
+pub mod session;
 pub mod skill;
 pub mod store;
+pub mod vault;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -118,6 +120,8 @@ pub struct Shared {
     pub device_key: String,
     pub http: reqwest::Client,
     pub waiters: linking::Waiters,
+    /// One-time pairing links the device handed out (see [`session`]).
+    pub pairings: session::Pairings,
     pub attempts: phone::Attempts,
     /// How many times a server task died and was restarted.
     pub restarts: std::sync::atomic::AtomicU32,
@@ -444,8 +448,8 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
     };
 
     let sample_client_secret =
-        store.meta_or_init("sample_client_secret", || crypto::random_token(24))?;
-    let device_key = store.meta_or_init("device_key", || crypto::random_token(24))?;
+        store.secret_or_init("sample_client_secret", || crypto::random_token(24))?;
+    let device_key = store.secret_or_init("device_key", || crypto::random_token(24))?;
     let mut account_linking =
         cfg.account_linking.request.clone().unwrap_or_else(|| {
             sample_account_linking(&public_url, &base_url, &sample_client_secret)
@@ -480,6 +484,7 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
         http,
         waiters: Default::default(),
         attempts: Default::default(),
+        pairings: Default::default(),
         restarts: Default::default(),
         faults: Default::default(),
         report: Default::default(),

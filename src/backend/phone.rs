@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::error::{PageError, page};
 use super::form::Form;
 use super::html::alexa_page;
-use super::{Shared, conformance, crypto, exchange, linking};
+use super::{Shared, conformance, crypto, exchange, linking, session};
 use crate::protocol::account_linking::GrantType;
 
 type S = State<Arc<Shared>>;
@@ -64,6 +64,28 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/skill/unlink", post(skill_unlink))
         .route("/cards", get(cards))
         .route("/alexa/app/link", get(app_link_page).post(app_link_decide))
+        .route("/phone", get(pair))
+}
+
+#[derive(Deserialize)]
+struct Pairing {
+    pair: Option<String>,
+    next: Option<String>,
+}
+
+/// A pairing link the device handed out: this browser becomes the household's phone, then
+/// sees `next`. A used, expired or made-up link is refused like any request without a session.
+async fn pair(State(s): S, headers: HeaderMap, Query(q): Query<Pairing>) -> Response {
+    if !q.pair.as_deref().is_some_and(|t| session::redeem(&s, t)) {
+        return page(
+            StatusCode::FORBIDDEN,
+            "This link has expired",
+            "Pairing links work once, for ten minutes. Ask the device for a new one, or scan the code on its screen.",
+        )
+        .into_response();
+    }
+    let (_, jar) = session::grant(&s, &headers);
+    (jar, Redirect::to(session::local_path(q.next.as_deref()))).into_response()
 }
 
 fn linking_badge(s: &Shared) -> &'static str {
@@ -155,6 +177,7 @@ fn entry_form(error: Option<&str>, value: &str) -> Markup {
 async fn verify_page(
     State(s): S,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Query(q): Query<VerifyQuery>,
 ) -> Result<Response, PageError> {
     let Some(input) = q.user_code.filter(|c| !c.trim().is_empty()) else {
@@ -166,6 +189,8 @@ async fn verify_page(
             return Ok((StatusCode::NOT_FOUND, entry_form(Some(msg), &input)).into_response());
         }
     };
+    // The right code makes this browser the household's phone.
+    let (session, jar) = session::grant(&s, &headers);
     let skill = &s.config.skill;
     let body = html! {
         div.card {
@@ -176,15 +201,17 @@ async fn verify_page(
             p.code { (pending.user_code) }
             form method="post" action="/device/link" {
                 input type="hidden" name="user_code" value=(pending.user_code);
+                (session.field())
                 button type="submit" { "Link account" }
             }
             form method="post" action="/device/cancel" {
                 input type="hidden" name="user_code" value=(pending.user_code);
+                (session.field())
                 button.secondary type="submit" { "Cancel" }
             }
         }
     };
-    Ok(alexa_page(&format!("Link {}", skill.name), body).into_response())
+    Ok((jar, alexa_page(&format!("Link {}", skill.name), body)).into_response())
 }
 
 /// An authorization request linkscreen started: where to send the browser, and its `state`.
@@ -287,6 +314,7 @@ async fn device_link(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let f = form_of(&headers, &body)?;
+    session::check(&s, &headers, &f)?;
     let pending = match lookup_code(&s, peer.ip(), f.get("user_code").unwrap_or(""))? {
         Ok(p) => p,
         Err(msg) => return Ok((StatusCode::NOT_FOUND, entry_form(Some(msg), "")).into_response()),
@@ -303,6 +331,7 @@ async fn device_cancel(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let f = form_of(&headers, &body)?;
+    session::check(&s, &headers, &f)?;
     match lookup_code(&s, peer.ip(), f.get("user_code").unwrap_or(""))? {
         Ok(p) => deny(&s, &p.hash)?,
         // Nothing to cancel: say so, and count it like any wrong code.
@@ -505,7 +534,8 @@ fn linked(s: &Shared) -> Result<bool, PageError> {
         .unwrap_or(false))
 }
 
-async fn skill_detail(State(s): S) -> Result<Markup, PageError> {
+async fn skill_detail(State(s): S, headers: HeaderMap) -> Result<Markup, PageError> {
+    let session = session::require(&s, &headers)?;
     let skill = &s.config.skill;
     let is_linked = linked(&s)?;
     Ok(alexa_page(
@@ -515,6 +545,7 @@ async fn skill_detail(State(s): S) -> Result<Markup, PageError> {
                 h1 { (skill.name) }
                 p.muted { (skill.vendor_name) }
                 form method="post" action="/skill/link" {
+                    (session.field())
                     button type="submit" { @if is_linked { "LAUNCH" } @else { "ENABLE TO USE" } }
                 }
                 p { span.badge { (linking_badge(&s)) } }
@@ -524,7 +555,8 @@ async fn skill_detail(State(s): S) -> Result<Markup, PageError> {
     ))
 }
 
-async fn skill_settings(State(s): S) -> Result<Markup, PageError> {
+async fn skill_settings(State(s): S, headers: HeaderMap) -> Result<Markup, PageError> {
+    let session = session::require(&s, &headers)?;
     let skill = &s.config.skill;
     let is_linked = linked(&s)?;
     let app = s.account_linking.authorization_urls_by_platform.first();
@@ -535,12 +567,13 @@ async fn skill_settings(State(s): S) -> Result<Markup, PageError> {
                 h1 { (skill.name) " settings" }
                 @if is_linked {
                     p.ok { "Account linked" }
-                    form method="post" action="/skill/unlink" { button.secondary type="submit" { "Unlink " (skill.name) } }
+                    form method="post" action="/skill/unlink" { (session.field()) button.secondary type="submit" { "Unlink " (skill.name) } }
                 } @else {
                     p { span.badge { (linking_badge(&s)) } }
-                    form method="post" action="/skill/link" { button type="submit" { "Link Account" } }
+                    form method="post" action="/skill/link" { (session.field()) button type="submit" { "Link Account" } }
                     @if let Some(p) = app {
                         form method="post" action="/skill/link" {
+                            (session.field())
                             input type="hidden" name="via" value=(p.platform_type);
                             button.secondary type="submit" { "Open in the " (skill.name) " app" }
                         }
@@ -554,6 +587,7 @@ async fn skill_settings(State(s): S) -> Result<Markup, PageError> {
 /// Starts linking from the Alexa app (no device code): settings, skill detail or a card.
 async fn skill_link(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
     let f = form_of(&headers, &body)?;
+    session::check(&s, &headers, &f)?;
     let platform = f.get("via").and_then(|v| {
         s.account_linking
             .authorization_urls_by_platform
@@ -569,7 +603,8 @@ async fn skill_link(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Resp
     Ok(authz.redirect())
 }
 
-async fn skill_unlink(State(s): S) -> Result<Response, PageError> {
+async fn skill_unlink(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
+    session::check(&s, &headers, &form_of(&headers, &body)?)?;
     s.store.conn().execute(
         "DELETE FROM links WHERE skill_id = ?1",
         [&s.config.skill.skill_id],
@@ -577,7 +612,8 @@ async fn skill_unlink(State(s): S) -> Result<Response, PageError> {
     Ok(Redirect::to("/skill/settings").into_response())
 }
 
-async fn cards(State(s): S) -> Result<Markup, PageError> {
+async fn cards(State(s): S, headers: HeaderMap) -> Result<Markup, PageError> {
+    let session = session::require(&s, &headers)?;
     let rows: Vec<(String, Option<String>)> = {
         let c = s.store.conn();
         let mut st = c.prepare_cached(
@@ -596,6 +632,12 @@ async fn cards(State(s): S) -> Result<Markup, PageError> {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
+    let otp = match otp {
+        Some((code, name, exp)) => {
+            Some((s.store.vault().open("voice_codes.code", &code)?, name, exp))
+        }
+        None => None,
+    };
     let skill = &s.config.skill;
     let unlinked = !linked(&s)?;
     Ok(alexa_page(
@@ -617,7 +659,7 @@ async fn cards(State(s): S) -> Result<Markup, PageError> {
                     @if kind == "LinkAccount" {
                         h2 { "Link " (skill.name) " account" }
                         @if let Some(sp) = speech { p.muted { (sp) } }
-                        form method="post" action="/skill/link" { button type="submit" { "Link " (skill.name) " account" } }
+                        form method="post" action="/skill/link" { (session.field()) button type="submit" { "Link " (skill.name) " account" } }
                     } @else {
                         h2 { (skill.name) }
                         @if let Some(sp) = speech { p { (sp) } }
@@ -633,8 +675,10 @@ async fn cards(State(s): S) -> Result<Markup, PageError> {
 /// app with an Amazon authorization code.
 async fn app_link_page(
     State(s): S,
+    headers: HeaderMap,
     Query(q): Query<super::lwa::AuthQuery>,
 ) -> Result<Response, PageError> {
+    let session = session::require(&s, &headers)?;
     let p = match super::lwa::authorize(&s, &q)? {
         Ok(p) => p,
         Err(redirect) => return Ok(redirect),
@@ -651,6 +695,7 @@ async fn app_link_page(
                 p.muted { "Alexa account: " (owner) }
                 form method="post" action="/alexa/app/link" {
                     input type="hidden" name="request" value=(p.id);
+                    (session.field())
                     button type="submit" name="decision" value="allow" { "Link" }
                     button.secondary type="submit" name="decision" value="deny" { "Cancel" }
                 }

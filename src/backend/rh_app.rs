@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -19,7 +20,7 @@ use serde::Deserialize;
 
 use super::error::{PageError, page};
 use super::form::cookie;
-use super::{Shared, auth_server, crypto, lwa};
+use super::{Shared, auth_server, crypto, lwa, session};
 
 type S = State<Arc<Shared>>;
 
@@ -72,14 +73,18 @@ fn enablement_url(s: &Shared) -> String {
 
 /// The Amazon access token the app keeps for its user after linking.
 fn amazon_token(s: &Shared, uid: i64) -> Result<Option<String>, PageError> {
-    Ok(s.store
+    let sealed: Option<String> = s
+        .store
         .conn()
         .query_row(
             "SELECT amazon_token FROM rh_app_links WHERE user_id = ?1",
             [uid],
             |r| r.get(0),
         )
-        .optional()?)
+        .optional()?;
+    Ok(sealed
+        .map(|t| s.store.vault().open("rh_app_links.amazon_token", &t))
+        .transpose()?)
 }
 
 /// Whether Alexa says the skill is enabled and linked for the app's stored Amazon token.
@@ -96,6 +101,8 @@ async fn alexa_status(s: &Shared, uid: i64) -> Result<bool, PageError> {
 }
 
 async fn home(State(s): S, headers: HeaderMap) -> Result<Markup, PageError> {
+    // The app lives on the household's phone.
+    let session = session::require(&s, &headers)?;
     let (uid, name) = signed_in(&s)?;
     let linked = alexa_status(&s, uid).await?;
     let installed = cookie(&headers, NO_ALEXA_APP).as_deref() != Some("1");
@@ -112,11 +119,13 @@ async fn home(State(s): S, headers: HeaderMap) -> Result<Markup, PageError> {
                     p.ok role="status" { "Linked with Alexa" }
                     p { "Try “Alexa, open " (s.config.skill.name) " and order a car.”" }
                     form method="post" action="/ridehailer/app/unlink" {
+                        (session.field())
                         button.secondary type="submit" { "Unlink from Alexa" }
                     }
                 } @else {
                     p { "Link your Ride Hailer account with Alexa to book rides by voice." }
                     form method="post" action="/ridehailer/app/link" {
+                        (session.field())
                         button type="submit" { "Link with Alexa" }
                     }
                 }
@@ -128,6 +137,7 @@ async fn home(State(s): S, headers: HeaderMap) -> Result<Markup, PageError> {
                     @else { "The Alexa app is not installed: linking uses Login with Amazon." }
                 }
                 form method="post" action="/ridehailer/app/alexa-app" {
+                    (session.field())
                     button.secondary type="submit" {
                         @if installed { "Pretend the Alexa app is not installed" }
                         @else { "Pretend the Alexa app is installed" }
@@ -138,7 +148,12 @@ async fn home(State(s): S, headers: HeaderMap) -> Result<Markup, PageError> {
     ))
 }
 
-async fn toggle_alexa_app(headers: HeaderMap) -> Response {
+async fn toggle_alexa_app(
+    State(s): S,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    checked(&s, &headers, &body)?;
     let now_missing = cookie(&headers, NO_ALEXA_APP).as_deref() != Some("1");
     let mut r = Redirect::to("/ridehailer/app").into_response();
     set_cookie(
@@ -148,11 +163,19 @@ async fn toggle_alexa_app(headers: HeaderMap) -> Response {
             if now_missing { "1" } else { "0" }
         ),
     );
-    r
+    Ok(r)
+}
+
+/// A state-changing request from the app's own page on the household's phone.
+fn checked(s: &Shared, headers: &HeaderMap, body: &Bytes) -> Result<(), PageError> {
+    let f = super::form::Form::parse(headers, body)
+        .map_err(|e| page(StatusCode::BAD_REQUEST, "Bad request", e.to_string()))?;
+    session::check(s, headers, &f).map(drop)
 }
 
 /// "Link with Alexa": to the Alexa app's Link page (a universal link), or LWA's fallback.
-async fn link(State(s): S, headers: HeaderMap) -> Result<Response, PageError> {
+async fn link(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
+    checked(&s, &headers, &body)?;
     let (uid, _) = signed_in(&s)?;
     let state = crypto::random_token(24);
     s.store.conn().execute(
@@ -332,13 +355,14 @@ async fn finish(s: &Shared, uid: i64, amazon_code: &str) -> Result<(), String> {
         .execute(
             "INSERT INTO rh_app_links (user_id, amazon_token, created_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (user_id) DO UPDATE SET amazon_token = excluded.amazon_token, created_at = excluded.created_at",
-            params![uid, amazon_token, s.now_ms()],
+            params![uid, s.store.vault().seal("rh_app_links.amazon_token", &amazon_token), s.now_ms()],
         )
         .map_err(|e| e.to_string())?;
     Ok(())
 }
 
-async fn unlink(State(s): S) -> Result<Response, PageError> {
+async fn unlink(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
+    checked(&s, &headers, &body)?;
     let (uid, _) = signed_in(&s)?;
     let token = amazon_token(&s, uid)?;
     if let Some(t) = token {

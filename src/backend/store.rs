@@ -6,6 +6,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::vault::{self, Vault, VaultError};
+
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -214,6 +216,8 @@ pub enum StoreError {
     },
     #[error("database: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("database: {0}")]
+    Vault(#[from] VaultError),
     #[error("database directory {path}: {source}")]
     Dir {
         path: String,
@@ -231,7 +235,24 @@ pub enum StoreError {
 /// cached, so a mutex serves thousands of requests a second on two cores.
 pub struct Store {
     conn: Mutex<Connection>,
+    vault: Vault,
 }
+
+/// `meta` values that are secrets to replay: sealed at rest.
+const SECRET_META: &[&str] = &[
+    "sample_client_secret",
+    "device_key",
+    "lwa_app_client_secret",
+];
+
+/// Columns holding tokens or codes that must be replayed or shown: sealed at rest, each under
+/// its own name (`table.column`). The key column says which row.
+const SEALED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("links", "id", "access_token"),
+    ("links", "id", "refresh_token"),
+    ("rh_app_links", "user_id", "amazon_token"),
+    ("voice_codes", "id", "code"),
+];
 
 impl Store {
     /// Opens (creating if needed) the database file and runs pending migrations.
@@ -279,9 +300,97 @@ impl Store {
             source,
         })?;
         Self::set_up(&conn).map_err(|e| unusable(format!("cannot be used ({e})")))?;
+        // The key may be made only while nothing is sealed yet (a new database, or one from
+        // before sealing): otherwise a lost key file would silently orphan every token.
+        let sealed_any =
+            Self::holds_sealed(&conn).map_err(|e| unusable(format!("cannot be used ({e})")))?;
+        let vault = Vault::load(&vault::key_path(path), !sealed_any)
+            .map_err(|e| unusable(e.to_string()))?;
+        let sealed_now = Self::seal_plaintext(&conn, &vault)
+            .map_err(|e| unusable(format!("cannot be upgraded ({e})")))?;
+        if sealed_now > 0 {
+            tracing::info!(
+                "database {}: sealed {sealed_now} plaintext secret(s) with its key file",
+                path.display()
+            );
+        }
         Ok(Store {
             conn: Mutex::new(conn),
+            vault,
         })
+    }
+
+    /// Whether any secret in the database is sealed already.
+    fn holds_sealed(conn: &Connection) -> Result<bool, rusqlite::Error> {
+        let like = |table: &str, col: &str| {
+            format!("SELECT 1 FROM {table} WHERE {col} LIKE 'enc1:%' LIMIT 1")
+        };
+        let mut q = vec![like("meta", "value")];
+        q.extend(SEALED_COLUMNS.iter().map(|(t, _, c)| like(t, c)));
+        for sql in q {
+            if conn.query_row(&sql, [], |_| Ok(())).optional()?.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Upgrades a database from before sealing in place: every plaintext secret is sealed, and
+    /// the file is rewritten (VACUUM, WAL truncated) so no plaintext copy stays in free pages.
+    fn seal_plaintext(conn: &Connection, vault: &Vault) -> Result<usize, rusqlite::Error> {
+        let mut n = 0;
+        let tx = conn.unchecked_transaction()?;
+        for key in SECRET_META {
+            let v: Option<String> = tx
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()?;
+            if let Some(v) = v.filter(|v| !Vault::is_sealed(v)) {
+                let sealed = vault.seal(&format!("meta.{key}"), &v);
+                n += tx.execute(
+                    "UPDATE meta SET value = ?2 WHERE key = ?1",
+                    params![key, sealed],
+                )?;
+            }
+        }
+        for (table, id, col) in SEALED_COLUMNS {
+            let rows: Vec<(i64, String)> = {
+                let mut st = tx.prepare(&format!(
+                    "SELECT {id}, {col} FROM {table} WHERE {col} IS NOT NULL AND {col} NOT LIKE 'enc1:%'"
+                ))?;
+                st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<_, _>>()?
+            };
+            for (rowid, plain) in rows {
+                let sealed = vault.seal(&format!("{table}.{col}"), &plain);
+                n += tx.execute(
+                    &format!("UPDATE {table} SET {col} = ?2 WHERE {id} = ?1"),
+                    params![rowid, sealed],
+                )?;
+            }
+        }
+        tx.commit()?;
+        if n > 0 {
+            conn.execute_batch("VACUUM;")?;
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
+        Ok(n)
+    }
+
+    /// The key file's keys: seal and open secrets, sign phone sessions.
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    /// Reads a secret `meta` value (sealed at rest), creating it with `init` the first time.
+    pub fn secret_or_init(
+        &self,
+        key: &str,
+        init: impl FnOnce() -> String,
+    ) -> Result<String, StoreError> {
+        debug_assert!(SECRET_META.contains(&key));
+        let what = format!("meta.{key}");
+        let stored = self.meta_or_init(key, || self.vault.seal(&what, &init()))?;
+        Ok(self.vault.open(&what, &stored)?)
     }
 
     /// WAL, durability, and the migrations still to run.

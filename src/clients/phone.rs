@@ -344,13 +344,14 @@ impl Browser {
 
     /// App-to-app linking from the sample Ride Hailer app, as a person does it on the phone:
     /// "Link with Alexa", then Link in the Alexa app — or, with `lwa`, first switch the app to
-    /// "the Alexa app is not installed" and Allow on Login with Amazon's page. Returns the page
-    /// the app shows at the end.
-    pub async fn app_link(&self, base: &str, lwa: bool) -> Result<Page, PeerError> {
+    /// "the Alexa app is not installed" and Allow on Login with Amazon's page. `start` opens the
+    /// app (a pairing link that makes this browser the household's phone). Returns the page the
+    /// app shows at the end.
+    pub async fn app_link(&self, start: &str, lwa: bool) -> Result<Page, PeerError> {
         let step = |p: Option<Page>, what: &str| {
             p.ok_or_else(|| PeerError::Protocol(format!("no {what:?} button on the page")))
         };
-        let mut page = self.get(&format!("{base}/ridehailer/app")).await?;
+        let mut page = self.get(start).await?;
         if lwa {
             page = step(
                 self.press(&page, "Pretend the Alexa app is not installed")

@@ -197,10 +197,10 @@ pub fn attach(app: &AppWindow, w: Wiring) -> slint::Timer {
                     w.input.reset();
                     note(&mut c, "Unlinked everything; back home");
                 }
-                "open-phone" => match last_prompt_url(&w.log, &w.shared.public_url) {
+                "open-phone" => match last_prompt_url(&w.log, &w.shared) {
                     Some(url) => {
                         w.log
-                            .emit("open_phone", serde_json::json!({"url": url.clone()}));
+                            .emit("open_phone", serde_json::json!({"url": url::Url::parse(&url).map(|u| crate::protocol::urls::without_query(&u)).unwrap_or_default()}));
                         match webbrowser::open(&url) {
                             Ok(()) => note(&mut c, "Opened the phone page in your browser"),
                             Err(e) => note(&mut c, &format!("Cannot open a browser: {e}")),
@@ -281,15 +281,16 @@ fn otp_in_dialog(log: &EventLog) -> Option<String> {
 }
 
 /// What the phone shows for the code on screen: the QR code's URL, or during voice-forward
-/// linking the phone's Activity page (at `phone_base`) with the one-time code.
-fn last_prompt_url(log: &EventLog, phone_base: &str) -> Option<String> {
+/// linking the phone's Activity page with the one-time code (through a pairing link: the
+/// desktop's browser becomes the household's phone).
+fn last_prompt_url(log: &EventLog, backend: &crate::backend::Shared) -> Option<String> {
     let m = log.memory.lock().unwrap_or_else(|p| p.into_inner());
     let latest = m
         .iter()
         .rev()
         .find(|e| e["type"] == "prompt" || e["type"] == "otp_sent")?;
     if latest["type"] == "otp_sent" {
-        return Some(format!("{phone_base}/cards"));
+        return Some(crate::backend::session::pairing_url(backend, "/cards"));
     }
     latest["qr_url"].as_str().map(str::to_owned)
 }

@@ -875,7 +875,7 @@ fn headless(
             &household,
             rt,
             &log,
-            &running.base_url,
+            &running.shared,
         ) {
             exit::OK if !d.mismatches.is_empty() => {
                 for m in &d.mismatches {
@@ -942,7 +942,7 @@ fn run_script(
     household: &[crate::config::Profile],
     rt: &tokio::runtime::Runtime,
     log: &EventLog,
-    base: &str,
+    backend: &crate::backend::Shared,
 ) -> i32 {
     use super::script::{Action, PhoneAction};
     // Let the first frame (home) arrive before acting.
@@ -1189,7 +1189,10 @@ fn run_script(
             }
             Action::Phone(what @ (PhoneAction::App | PhoneAction::AppLwa), _) => {
                 let browser = crate::clients::phone::Browser::new();
-                match rt.block_on(browser.app_link(base, *what == PhoneAction::AppLwa)) {
+                // The person's phone: the household's (the device pairs it, as the app's
+                // phone would be), then the Ride Hailer app.
+                let start = crate::backend::session::pairing_url(backend, "/ridehailer/app");
+                match rt.block_on(browser.app_link(&start, *what == PhoneAction::AppLwa)) {
                     Ok(page) => {
                         log.emit(
                             "phone",

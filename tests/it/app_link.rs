@@ -75,14 +75,12 @@ async fn the_app_the_alexa_app_and_the_enablement_api_check_what_they_are_given(
     let env = Env::start().await;
     let base = env.base();
     let skill_id = env.shared().config.skill.skill_id.clone();
-    let phone = Phone::new();
+    let (phone, start) = Phone::paired_to(&env, "/ridehailer/app");
 
     // Cancel in the Alexa app: back in the app, not linked.
-    let app = phone.get(&format!("{base}/ridehailer/app")).await;
+    let app = phone.get(&start).await;
     assert!(app.body.contains("Link with Alexa"), "{}", app.body);
-    let alexa = phone
-        .post(&format!("{base}/ridehailer/app/link"), &[], None)
-        .await;
+    let alexa = phone.submit(&app, "/ridehailer/app/link", &[]).await;
     assert!(alexa.url.contains("/alexa/app/link?"), "{}", alexa.url);
     assert!(
         alexa
@@ -98,10 +96,10 @@ async fn the_app_the_alexa_app_and_the_enablement_api_check_what_they_are_given(
     );
     let req = form_action_value(&alexa.body, "request").unwrap();
     let back = phone
-        .post(
-            &format!("{base}/alexa/app/link"),
+        .submit(
+            &alexa,
+            "/alexa/app/link",
             &[("request", &req), ("decision", "deny")],
-            None,
         )
         .await;
     assert!(
@@ -112,10 +110,10 @@ async fn the_app_the_alexa_app_and_the_enablement_api_check_what_they_are_given(
     assert_eq!(env.device_link("").await.0, 404);
     // The request is single use.
     let again = phone
-        .post(
-            &format!("{base}/alexa/app/link"),
+        .submit(
+            &alexa,
+            "/alexa/app/link",
             &[("request", &req), ("decision", "allow")],
-            None,
         )
         .await;
     assert_eq!(again.status, 400);
@@ -147,15 +145,13 @@ async fn the_app_the_alexa_app_and_the_enablement_api_check_what_they_are_given(
     assert_eq!(r.status(), 401);
 
     // Link: Link in the Alexa app, back in the app, linked.
-    let alexa = phone
-        .post(&format!("{base}/ridehailer/app/link"), &[], None)
-        .await;
+    let alexa = phone.submit(&app, "/ridehailer/app/link", &[]).await;
     let req = form_action_value(&alexa.body, "request").unwrap();
     let done = phone
-        .post(
-            &format!("{base}/alexa/app/link"),
+        .submit(
+            &alexa,
+            "/alexa/app/link",
             &[("request", &req), ("decision", "allow")],
-            None,
         )
         .await;
     assert!(done.body.contains("Linked with Alexa"), "{}", done.body);
@@ -167,9 +163,7 @@ async fn the_app_the_alexa_app_and_the_enablement_api_check_what_they_are_given(
     assert!(app.body.contains("Linked with Alexa"), "{}", app.body);
 
     // Unlink from the app: Alexa forgets the link.
-    let after = phone
-        .post(&format!("{base}/ridehailer/app/unlink"), &[], None)
-        .await;
+    let after = phone.submit(&app, "/ridehailer/app/unlink", &[]).await;
     assert!(after.body.contains("Link with Alexa"), "{}", after.body);
     assert_eq!(env.device_link("").await.0, 404);
 }

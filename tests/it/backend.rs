@@ -417,11 +417,17 @@ async fn token_endpoint_accepts_body_credentials_and_refresh_rotates() {
         .link(&base, d.verification_uri_complete.as_deref().unwrap())
         .await;
     let refresh: String = {
-        // Alexa's copy of the refresh token, as the linking service stored it.
-        env.shared()
+        // Alexa's copy of the refresh token, as the linking service stored it: sealed.
+        let sealed: String = env
+            .shared()
             .store
             .conn()
             .query_row("SELECT refresh_token FROM links", [], |r| r.get(0))
+            .unwrap();
+        env.shared()
+            .store
+            .vault()
+            .open("links.refresh_token", &sealed)
             .unwrap()
     };
     let secret = env.shared().sample_client_secret.clone();
@@ -682,10 +688,12 @@ async fn a_completed_link_survives_a_restart() {
 async fn phone_pages_show_linking_status_cards_and_unlink() {
     let env = Env::start().await;
     let base = env.base();
-    let phone = Phone::new();
-    let detail = phone.get(&format!("{base}/skill")).await;
+    let (phone, start) = Phone::paired_to(&env, "/skill");
+    let detail = phone.get(&start).await;
     assert!(
-        detail.body.contains("ENABLE TO USE") && detail.body.contains("Account linking required")
+        detail.body.contains("ENABLE TO USE") && detail.body.contains("Account linking required"),
+        "{}",
+        detail.body
     );
     let r = env
         .http
@@ -711,7 +719,7 @@ async fn phone_pages_show_linking_status_cards_and_unlink() {
     );
     // Link from the card (no device code involved).
     let login = phone
-        .post(&format!("{base}/skill/link"), &[("from", "card")], None)
+        .submit(&cards, "/skill/link", &[("from", "card")])
         .await;
     let csrf = login.hidden("csrf").unwrap();
     phone
@@ -749,9 +757,7 @@ async fn phone_pages_show_linking_status_cards_and_unlink() {
     );
     let settings = phone.get(&format!("{base}/skill/settings")).await;
     assert!(settings.body.contains("Unlink Ride Hailer"));
-    phone
-        .post(&format!("{base}/skill/unlink"), &[("x", "1")], None)
-        .await;
+    phone.submit(&settings, "/skill/unlink", &[]).await;
     assert_eq!(env.device_link("").await.0, 404);
 }
 
@@ -805,11 +811,7 @@ async fn a_token_endpoint_slower_than_4_5_s_fails_the_link_like_alexa() {
         .await;
     let code = verify.hidden("user_code").unwrap();
     let page = phone
-        .post(
-            &format!("{}/device/link", env.base()),
-            &[("user_code", &code)],
-            None,
-        )
+        .submit(&verify, "/device/link", &[("user_code", &code)])
         .await;
     assert_eq!(page.status, 502, "{}", page.body);
     assert!(

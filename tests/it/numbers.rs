@@ -158,15 +158,20 @@ fn an_empty_or_corrupt_database_is_refused_and_left_as_it_was() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_an_unknown_code_is_404_and_a_real_one_denies_it() {
     let env = crate::util::Env::start().await;
-    let cancel = |code: &str| {
-        env.http
-            .post(format!("{}/device/cancel", env.base()))
-            .form(&[("user_code", code.to_owned())])
-            .send()
-    };
-    assert_eq!(cancel("BCDF-GHJK").await.unwrap().status(), 404);
     let d = env.device_code().await;
-    assert_eq!(cancel(&d.user_code).await.unwrap().status(), 200);
+    // The phone that scanned the code.
+    let phone = crate::util::Phone::new();
+    let verify = phone
+        .get(d.verification_uri_complete.as_deref().unwrap())
+        .await;
+    let unknown = phone
+        .submit(&verify, "/device/cancel", &[("user_code", "BCDF-GHJK")])
+        .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    let real = phone
+        .submit(&verify, "/device/cancel", &[("user_code", &d.user_code)])
+        .await;
+    assert_eq!(real.status, 200, "{}", real.body);
     env.pass_interval();
     let (status, body) = env.poll(&d.device_code).await;
     assert_eq!(

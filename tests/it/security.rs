@@ -82,10 +82,16 @@ async fn a_stranger_cannot_poison_the_conformance_report() {
     // the request's cookie) does speak for the server: a missing state is the server's doing.
     let phone = crate::util::Phone::new();
     let d = env.device_code().await;
+    let verify = phone
+        .get(d.verification_uri_complete.as_deref().unwrap())
+        .await;
     let page = phone
         .post(
             &format!("{}/device/link", env.base()),
-            &[("user_code", d.user_code.as_str())],
+            &[
+                ("user_code", d.user_code.as_str()),
+                ("csrf", &verify.csrf()),
+            ],
             Some("/ridehailer/oauth/authorize"),
         )
         .await;
@@ -295,10 +301,25 @@ async fn a_kill_during_the_token_exchange_never_leaves_a_code_stuck() {
         .unwrap();
     let user_code = d["user_code"].as_str().unwrap().to_owned();
     let link = format!("{base}/device/link");
+    // Scanning the code makes this the household's phone; its Link form carries the token.
+    let verify = phone
+        .get(d["verification_uri_complete"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = crate::util::Page {
+        status: 200,
+        url: String::new(),
+        body: verify,
+    }
+    .csrf();
     tokio::spawn(async move {
         let _ = phone
             .post(link)
-            .form(&[("user_code", user_code)])
+            .form(&[("user_code", user_code), ("csrf", csrf)])
             .send()
             .await;
     });
@@ -361,4 +382,145 @@ fn the_database_and_its_folder_are_the_users_alone() {
         err.contains("is readable by others (mode 644)") && err.contains("chmod 600"),
         "{err}"
     );
+}
+
+/// Every byte of the database's files (the file, its WAL and shared memory): what a copy holds.
+fn db_bytes(db: &std::path::Path) -> Vec<u8> {
+    let mut all = vec![];
+    for ext in ["", "-wal", "-shm"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(ext);
+        all.extend(std::fs::read(&p).unwrap_or_default());
+    }
+    all
+}
+
+fn holds(bytes: &[u8], secret: &str) -> bool {
+    !secret.is_empty() && bytes.windows(secret.len()).any(|w| w == secret.as_bytes())
+}
+
+/// Point 2: after a QR link and an app-to-app link, a copy of the database file alone reveals
+/// no token, secret or key; its key file is the user's alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copied_database_reveals_no_token() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut env = Env::start().await;
+    let base = env.base();
+    let d = env.device_code().await;
+    crate::util::Phone::new()
+        .link(&base, d.verification_uri_complete.as_deref().unwrap())
+        .await;
+    let (_, link) = env.device_link("").await;
+    let access = link["access_token"].as_str().unwrap().to_owned();
+    let s = env.shared().clone();
+    let v = s.store.vault();
+    let sealed = |sql: &str| -> String { s.store.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
+    let refresh = v
+        .open(
+            "links.refresh_token",
+            &sealed("SELECT refresh_token FROM links"),
+        )
+        .unwrap();
+    // The app-to-app journey leaves the app's Amazon token (Atza|…) behind too.
+    let (phone, start) = crate::util::Phone::paired_to(&env, "/ridehailer/app");
+    let app = phone.get(&start).await;
+    let alexa = phone.submit(&app, "/ridehailer/app/link", &[]).await;
+    let req = alexa.hidden("request").unwrap();
+    let done = phone
+        .submit(
+            &alexa,
+            "/alexa/app/link",
+            &[("request", &req), ("decision", "allow")],
+        )
+        .await;
+    assert!(done.body.contains("Linked with Alexa"), "{}", done.body);
+    let atza = v
+        .open(
+            "rh_app_links.amazon_token",
+            &sealed("SELECT amazon_token FROM rh_app_links"),
+        )
+        .unwrap();
+    assert!(atza.starts_with("Atza|"), "{atza}");
+    let lwa_secret = linkscreen::backend::lwa::client(&s, linkscreen::backend::lwa::APP_CLIENT_ID)
+        .unwrap()
+        .unwrap()
+        .secret;
+    let secrets = [
+        ("access token", access),
+        ("refresh token", refresh),
+        ("Amazon token", atza),
+        ("device key", s.device_key.clone()),
+        ("sample client secret", s.sample_client_secret.clone()),
+        ("app's LWA client secret", lwa_secret),
+    ];
+    let db = s.config.backend.db.clone();
+    drop(s);
+    env.stop().await;
+    let bytes = db_bytes(&db);
+    for (what, secret) in &secrets {
+        assert!(!holds(&bytes, secret), "the database holds the {what}");
+    }
+    let key = linkscreen::backend::vault::key_path(&db);
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // The database without its key file is refused, naming the key file; nothing is lost.
+    std::fs::rename(&key, key.with_extension("moved")).unwrap();
+    let Err(err) = linkscreen::backend::store::Store::open(&db) else {
+        panic!("opened without its key file")
+    };
+    let err = err.to_string();
+    assert!(
+        err.contains(&key.display().to_string()) && err.contains("is missing"),
+        "{err}"
+    );
+    assert!(!key.exists(), "no new key replaces the lost one");
+    std::fs::rename(key.with_extension("moved"), &key).unwrap();
+    assert!(linkscreen::backend::store::Store::open(&db).is_ok());
+}
+
+/// Point 2, migration: a database from before sealing (plaintext tokens and secrets, no key
+/// file) is upgraded in place at start: the link still works, and no plaintext remains.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_from_before_sealing_is_upgraded_in_place_keeping_its_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
+    {
+        // What the previous release wrote: the same tables, plaintext values, no key file.
+        let store = linkscreen::backend::store::Store::open(&db).unwrap();
+        let c = store.conn();
+        c.execute("DELETE FROM meta", []).unwrap();
+        c.execute_batch(
+            "INSERT INTO meta (key, value) VALUES ('device_key', 'plain-device-key-0123456789'),
+                 ('sample_client_secret', 'plain-client-secret-0123456789');
+             INSERT INTO links (skill_id, person_id, access_token, refresh_token, expires_at, scope, status, created_at)
+                 VALUES ('amzn1.ask.skill.00000000-0000-0000-0000-000000000000', '', 'plain-access-token-0123456789', 'plain-refresh-token-0123456789', NULL, 'profile', 'active', 0);",
+        )
+        .unwrap();
+    }
+    std::fs::remove_file(linkscreen::backend::vault::key_path(&db)).unwrap();
+    assert!(holds(&db_bytes(&db), "plain-access-token-0123456789"));
+
+    let mut cfg = crate::util::config_in(dir.path());
+    cfg.backend.db = db.clone();
+    cfg.skill.skill_id = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000".into();
+    let mut env = Env::start_with(dir, cfg).await;
+    // The link is kept, with its token; the device key and client secret are the same.
+    let (status, link) = env.device_link("").await;
+    assert_eq!(status, 200, "{link}");
+    assert_eq!(link["access_token"], "plain-access-token-0123456789");
+    assert_eq!(env.shared().device_key, "plain-device-key-0123456789");
+    assert_eq!(
+        env.shared().sample_client_secret,
+        "plain-client-secret-0123456789"
+    );
+    env.stop().await;
+    let bytes = db_bytes(&db);
+    for plain in [
+        "plain-access-token-0123456789",
+        "plain-refresh-token-0123456789",
+        "plain-device-key-0123456789",
+        "plain-client-secret-0123456789",
+    ] {
+        assert!(!holds(&bytes, plain), "{plain} is still in the file");
+    }
 }

@@ -30,9 +30,22 @@ impl Env {
     }
 
     pub async fn start_with(dir: tempfile::TempDir, cfg: Config) -> Env {
+        Env::start_opts(dir, cfg, None).await
+    }
+
+    /// A backend whose phone pages also listen on `lan` (a second loopback address standing in
+    /// for the LAN), where QR codes point.
+    pub async fn start_lan(lan: &str) -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config_in(dir.path());
+        Env::start_opts(dir, cfg, Some(lan.parse().unwrap())).await
+    }
+
+    async fn start_opts(dir: tempfile::TempDir, cfg: Config, lan: Option<std::net::IpAddr>) -> Env {
         let clock = Arc::new(Clock::default());
         let mut opts = Options::new(cfg);
         opts.clock = clock.clone();
+        opts.lan = lan;
         let running = backend::start(opts).await.expect("backend starts");
         let http = reqwest::Client::new();
         let meta: ServerMetadata = http
@@ -176,6 +189,14 @@ impl Page {
     }
 }
 
+impl Page {
+    /// The phone session's CSRF token on this page's forms.
+    pub fn csrf(&self) -> String {
+        self.hidden("csrf")
+            .unwrap_or_else(|| panic!("no CSRF token on {}: {}", self.url, self.body))
+    }
+}
+
 impl Default for Phone {
     fn default() -> Self {
         Self::new()
@@ -221,6 +242,24 @@ impl Phone {
         }
     }
 
+    /// A phone that opened a pairing link the device handed out: the household's phone, now
+    /// on `next`.
+    pub fn paired_to(env: &Env, next: &str) -> (Phone, String) {
+        (
+            Phone::new(),
+            backend::session::pairing_url(env.shared(), next),
+        )
+    }
+
+    /// Presses a form's button on `page`: posts `fields` and the page's CSRF token to `action`.
+    pub async fn submit(&self, page: &Page, action: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = page.csrf();
+        let mut all = fields.to_vec();
+        all.push(("csrf", &csrf));
+        let url = url::Url::parse(&page.url).unwrap().join(action).unwrap();
+        self.post(url.as_str(), &all, None).await
+    }
+
     pub async fn get(&self, url: &str) -> Page {
         self.go(self.http.get(url), None).await
     }
@@ -236,10 +275,14 @@ impl Phone {
         let code = verify
             .hidden("user_code")
             .expect("verification page has the code");
+        // Scanning made this browser the household's phone: its forms carry the session's token.
+        let session = verify
+            .hidden("csrf")
+            .expect("verification page has the CSRF token");
         let login = self
             .post(
                 &format!("{base}/device/link"),
-                &[("user_code", &code)],
+                &[("user_code", &code), ("csrf", &session)],
                 None,
             )
             .await;

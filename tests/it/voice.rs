@@ -305,15 +305,16 @@ async fn a_skill_without_voice_forward_enabled_hears_it_at_once() {
 
 /// The one-time code as the phone's Activity page shows it.
 async fn otp_on_phone(env: &Env) -> String {
-    let page = env
+    // A stranger on the network sees nothing; the household's phone sees the text message.
+    let stranger = env
         .http
         .get(format!("{}/cards", env.base()))
         .send()
         .await
-        .unwrap()
-        .text()
-        .await
         .unwrap();
+    assert_eq!(stranger.status(), 403);
+    let (phone, start) = crate::util::Phone::paired_to(env, "/cards");
+    let page = phone.get(&start).await.body;
     let doc = scraper::Html::parse_document(&page);
     let sel = scraper::Selector::parse("strong.otp").unwrap();
     doc.select(&sel)
