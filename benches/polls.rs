@@ -41,6 +41,8 @@ fn main() {
         for _ in 0..1000 {
             let d: DeviceAuthorization = http
                 .post(format!("{base}/oauth/device_authorization"))
+                // The device's key: its own requests are not rate limited.
+                .bearer_auth(&running.shared.device_key)
                 .form(&[("client_id", backend::DEVICE_CLIENT_ID)])
                 .send()
                 .await

@@ -23,7 +23,10 @@ fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("LINKSCREEN_LOG")
-                .unwrap_or_else(|_| "linkscreen=info,warn".into()),
+                .unwrap_or_else(|_| "linkscreen=info,warn".into())
+                // The phone's cookie jar logs every Set-Cookie whole (sessions, states) at
+                // debug: never below warn, whatever LINKSCREEN_LOG asks for.
+                .add_directive("cookie_store=warn".parse().expect("a valid directive")),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -193,16 +193,33 @@ async fn send_code(
             params![s.config.skill.skill_id, c.person_id, link_person, c.name, s.store.vault().seal("voice_codes.code", &code), scope, now, now + CODE_SECS * 1000],
         )?;
     }
-    // The emulated text message: the event log shows it as the phone would.
+    // The emulated text message went out; the code itself is on the phone only (its Activity
+    // page, [`code_on_phone`]), never in events or logs.
     s.note(
         "otp_sent",
-        serde_json::json!({"to": c.name, "code": code, "expires_in": CODE_SECS}),
+        serde_json::json!({"to": c.name, "expires_in": CODE_SECS}),
     );
     Ok((
         StatusCode::CREATED,
         axum::Json(serde_json::json!({"expires_in": CODE_SECS})),
     )
         .into_response())
+}
+
+/// The one-time code the household's phone shows now (its latest text message from Amazon):
+/// what the phone's Activity page shows, for the in-process stand-ins for the person reading
+/// their phone (a script's `{code}`, the emulator panel).
+pub fn code_on_phone(s: &Shared) -> Option<String> {
+    let sealed: String = s
+        .store
+        .conn()
+        .query_row(
+            "SELECT code FROM voice_codes WHERE skill_id = ?1 AND status = 'pending' AND expires_at > ?2 ORDER BY id DESC LIMIT 1",
+            params![s.config.skill.skill_id, s.now_ms()],
+            |r| r.get(0),
+        )
+        .ok()?;
+    s.store.vault().open("voice_codes.code", &sealed).ok()
 }
 
 #[derive(Deserialize)]
@@ -328,7 +345,7 @@ pub fn authorize(s: &Shared, q: &AuthQuery) -> Result<Result<Pending, Response>,
     let id = crypto::random_token(18);
     s.store.conn().execute(
         "INSERT INTO lwa_requests (id, client_id, redirect_uri, scope, state, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![id, client_id, redirect_uri, scope, state, s.now_ms() + REQUEST_MS],
+        params![crypto::sha256_hex(&id), client_id, redirect_uri, scope, state, s.now_ms() + REQUEST_MS],
     )?;
     Ok(Ok(Pending {
         id,
@@ -344,7 +361,7 @@ pub fn decide(s: &Shared, headers: &HeaderMap, body: &Bytes) -> Result<Response,
         .map_err(|e| page(StatusCode::BAD_REQUEST, "Bad request", e.to_string()))?;
     // Only the household's phone decides, from a page this server showed it.
     super::session::check(s, headers, &f)?;
-    let id = f.get("request").unwrap_or("").to_owned();
+    let id = crypto::sha256_hex(f.get("request").unwrap_or(""));
     let row: Option<(String, String, String, String)> = {
         let c = s.store.conn();
         let n = c.execute(

@@ -12,6 +12,7 @@ pub mod exchange;
 pub mod faults;
 pub mod form;
 pub mod html;
+pub mod limits;
 pub mod linking;
 pub mod lwa;
 pub mod phone;
@@ -122,6 +123,8 @@ pub struct Shared {
     pub waiters: linking::Waiters,
     /// One-time pairing links the device handed out (see [`session`]).
     pub pairings: session::Pairings,
+    /// Per-address rate limits on unauthenticated writes.
+    pub limits: limits::Limits,
     pub attempts: phone::Attempts,
     /// How many times a server task died and was restarted.
     pub restarts: std::sync::atomic::AtomicU32,
@@ -382,14 +385,18 @@ pub fn router(shared: Arc<Shared>, parts: Parts) -> Router {
     if parts.skill {
         r = r.merge(skill::router());
     }
-    r.layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            MAX_BODY_BYTES,
-        ))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            error::panic_response,
-        ))
-        .with_state(shared)
+    r.layer(axum::middleware::from_fn_with_state(
+        shared.clone(),
+        limits::limit,
+    ))
+    .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+    .layer(tower_http::limit::RequestBodyLimitLayer::new(
+        MAX_BODY_BYTES,
+    ))
+    .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+        error::panic_response,
+    ))
+    .with_state(shared)
 }
 
 /// Opens the database, binds, seeds the sample data and serves.
@@ -485,6 +492,7 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
         waiters: Default::default(),
         attempts: Default::default(),
         pairings: Default::default(),
+        limits: Default::default(),
         restarts: Default::default(),
         faults: Default::default(),
         report: Default::default(),
@@ -516,6 +524,7 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
                     _ = every.tick() => {}
                     _ = stopped.wait_for(|s| *s) => return,
                 }
+                shared.limits.forget_idle();
                 match shared.store.purge_expired(shared.now_ms()) {
                     Ok(0) => {}
                     Ok(n) => tracing::debug!("purged {n} expired rows"),

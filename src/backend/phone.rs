@@ -262,7 +262,15 @@ pub(super) fn authorization_redirect(
     let now = s.now_ms();
     s.store.conn().execute(
         "INSERT INTO link_states (state, device_code_hash, person_id, code_verifier, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![state, device_code_hash, person_id, verifier, now, now + STATE_LIFETIME_MS],
+        // Compare-only values are hashed at rest; the verifier is replayed, so it is sealed.
+        params![
+            crypto::sha256_hex(&state),
+            device_code_hash,
+            person_id,
+            verifier.as_ref().map(|v| s.store.vault().seal("link_states.code_verifier", v)),
+            now,
+            now + STATE_LIFETIME_MS
+        ],
     )?;
     let base = platform_url.unwrap_or(&al.authorization_url);
     let url = authorization_url(al, base, &state, &s.redirect_uri(), verifier.as_deref()).map_err(
@@ -352,7 +360,7 @@ fn waiting(s: &Shared, state: &str) -> bool {
         .conn()
         .query_row(
             "SELECT 1 FROM link_states WHERE state = ?1 AND used = 0 AND expires_at > ?2",
-            params![state, s.now_ms()],
+            params![crypto::sha256_hex(state), s.now_ms()],
             |_| Ok(()),
         )
         .optional()
@@ -409,15 +417,16 @@ async fn redirect_handler(
         return Err(bad_state());
     };
     let now = s.now_ms();
+    let state_hash = crypto::sha256_hex(&state);
     // Single use: only the request that flips `used` may continue.
     let row: Option<(Option<String>, String, Option<String>)> = {
         let c = s.store.conn();
         let n = c.execute(
             "UPDATE link_states SET used = 1 WHERE state = ?1 AND used = 0 AND expires_at > ?2",
-            params![state, now],
+            params![state_hash, now],
         )?;
         if n == 1 {
-            c.query_row("SELECT device_code_hash, person_id, code_verifier FROM link_states WHERE state = ?1", [&state], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            c.query_row("SELECT device_code_hash, person_id, code_verifier FROM link_states WHERE state = ?1", [&state_hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()?
         } else {
             None
@@ -430,7 +439,7 @@ async fn redirect_handler(
             .conn()
             .query_row(
                 "SELECT 1 FROM link_states WHERE state = ?1",
-                [&state],
+                [&state_hash],
                 |_| Ok(()),
             )
             .optional()?
@@ -444,6 +453,9 @@ async fn redirect_handler(
         return Err(bad_state());
     };
     s.conform([conformance::check_state(Some(&state), true)]);
+    let verifier = verifier
+        .map(|v: String| s.store.vault().open("link_states.code_verifier", &v))
+        .transpose()?;
     let skill = &s.config.skill;
 
     if let Some(err) = cb.error {

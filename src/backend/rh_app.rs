@@ -180,7 +180,7 @@ async fn link(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response, 
     let state = crypto::random_token(24);
     s.store.conn().execute(
         "INSERT INTO rh_app_states (state, user_id, expires_at) VALUES (?1, ?2, ?3)",
-        params![state, uid, s.now_ms() + STATE_MS],
+        params![crypto::sha256_hex(&state), uid, s.now_ms() + STATE_MS],
     )?;
     let installed = cookie(&headers, NO_ALEXA_APP).as_deref() != Some("1");
     let base = if installed {
@@ -245,12 +245,12 @@ async fn callback(
         let fresh = cookie(&headers, STATE_COOKIE).is_some_and(|c| crypto::secret_eq(&c, &state))
             && c.execute(
                 "UPDATE rh_app_states SET used = 1 WHERE state = ?1 AND used = 0 AND expires_at > ?2",
-                params![state, s.now_ms()],
+                params![crypto::sha256_hex(&state), s.now_ms()],
             )? == 1;
         if fresh {
             c.query_row(
                 "SELECT user_id FROM rh_app_states WHERE state = ?1",
-                [&state],
+                [crypto::sha256_hex(&state)],
                 |r| r.get(0),
             )
             .optional()?

@@ -99,13 +99,15 @@ impl LinkingClient {
             form.push(("scope", s.clone()));
         }
         let mut req = self.http.post(&url).timeout(Duration::from_secs(10));
-        if !person_id.is_empty()
-            && self.metadata.linkscreen_link_endpoint.is_some()
+        if self.metadata.linkscreen_link_endpoint.is_some()
             && let Some(key) = &self.device_key
         {
-            // A code bound to a person: only the device (its key) may ask for one.
-            form.push(("person_id", person_id.to_owned()));
+            // linkscreen's own service knows the device by its key (no rate limit for it); a
+            // code bound to a person only the device may ask for.
             req = req.bearer_auth(key);
+            if !person_id.is_empty() {
+                form.push(("person_id", person_id.to_owned()));
+            }
         }
         let r = req.form(&form).send().await.map_err(transport)?;
         let status = r.status();

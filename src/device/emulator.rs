@@ -267,11 +267,11 @@ fn note(c: &mut Ctl, text: &str) {
 
 /// The one-time code sent to the phone in the voice-forward dialog on screen (not one of an
 /// earlier dialog).
-fn otp_in_dialog(log: &EventLog) -> Option<String> {
+fn otp_in_dialog(log: &EventLog, backend: &crate::backend::Shared) -> Option<String> {
     let m = log.memory.lock().unwrap_or_else(|p| p.into_inner());
     for e in m.iter().rev() {
         if e["type"] == "otp_sent" {
-            return e["code"].as_str().map(str::to_owned);
+            return crate::backend::lwa::code_on_phone(backend);
         }
         if e["type"] == "scene" && e["scene"] == "voice-link" {
             return None;
@@ -375,7 +375,9 @@ fn refresh(app: &AppWindow, c: &mut Ctl, w: &Wiring) {
         c.panel.preview = g.preview.map(|s| s.id.to_owned()).unwrap_or_default();
         c.panel.user_code = match g.model.as_ref() {
             // Alexa asks for the code sent to the phone: the panel shows it, as the phone does.
-            Some(m) if m.scene == "voice-link" => otp_in_dialog(&w.log).unwrap_or_default(),
+            Some(m) if m.scene == "voice-link" => {
+                otp_in_dialog(&w.log, &w.shared).unwrap_or_default()
+            }
             Some(m) => m.user_code.clone(),
             None => String::new(),
         };

@@ -466,9 +466,15 @@ impl Runtime {
             },
             asked => intent_heard(asked, Event::Asked),
         };
+        // A spoken one-time code is a secret: the log says that one was said, not which.
+        let utterance = if result == "code" {
+            format!("(a {}-digit code, redacted)", detail["digits"])
+        } else {
+            text.to_owned()
+        };
         log.emit(
             "nlu",
-            json!({"utterance": text, "result": result, "intent": detail}),
+            json!({"utterance": utterance, "result": result, "intent": detail}),
         );
         match ev {
             Some(ev) => self.event(ev),

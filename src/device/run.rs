@@ -421,15 +421,18 @@ fn first_utterance(a: &RunArgs, invocation: &str) -> String {
 }
 
 /// The one-time code sent to the phone since the permission was last given by voice (an
-/// earlier dialog's code is not this one's).
-fn code_of_this_dialog(log: &EventLog) -> Option<String> {
-    let events = log.memory.lock().unwrap_or_else(|p| p.into_inner());
-    events
-        .iter()
-        .rev()
-        .take_while(|e| !(e["type"] == "nlu" && e["result"] == "approve"))
-        .find(|e| e["type"] == "otp_sent")
-        .and_then(|e| e["code"].as_str().map(str::to_owned))
+/// earlier dialog's code is not this one's), as the person reads it on their phone.
+fn code_of_this_dialog(log: &EventLog, backend: &crate::backend::Shared) -> Option<String> {
+    let sent = {
+        let events = log.memory.lock().unwrap_or_else(|p| p.into_inner());
+        events
+            .iter()
+            .rev()
+            .take_while(|e| !(e["type"] == "nlu" && e["result"] == "approve"))
+            .any(|e| e["type"] == "otp_sent")
+    };
+    sent.then(|| crate::backend::lwa::code_on_phone(backend))
+        .flatten()
 }
 
 /// On Ctrl+C (SIGINT) or SIGTERM, calls `stop` with the signal's number (once) and records it;
@@ -982,7 +985,7 @@ fn run_script(
                     // The code may be a moment on its way (like `expect`, wait a little).
                     let deadline = Instant::now() + Duration::from_secs(EXPECT_SECS);
                     let code = loop {
-                        if let Some(c) = code_of_this_dialog(log) {
+                        if let Some(c) = code_of_this_dialog(log, backend) {
                             break Some(c);
                         }
                         match d.pump(deadline.min(Instant::now() + Duration::from_millis(50))) {

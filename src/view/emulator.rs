@@ -145,7 +145,7 @@ pub fn summary(e: &Value) -> String {
             },
             j("scope")
         ),
-        "otp_sent" => format!("code {} sent to {}’s phone", j("code"), j("to")),
+        "otp_sent" => format!("a one-time code sent to {}’s phone", j("to")),
         "otp_checked" => (if e["linked"] == true {
             "code matched: linked"
         } else {

@@ -119,12 +119,16 @@ async fn a_stranger_cannot_poison_the_conformance_report() {
 fn journey_with_logs(
     script: &str,
     extra: &[&str],
+    config: &str,
 ) -> (String, String, std::path::PathBuf, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("s.script"), script).unwrap();
+    std::fs::write(dir.path().join("ls.toml"), config).unwrap();
     let mut args = vec![
         "run",
         "--headless",
+        "--config",
+        "ls.toml",
         "--script",
         "s.script",
         "--events",
@@ -148,6 +152,49 @@ fn journey_with_logs(
     (events, err, db, dir)
 }
 
+/// The secrets a run left in its database, opened with its key file: link tokens, the app's
+/// Amazon token, one-time voice codes, the device key and client secrets.
+fn secrets_of(db: &std::path::Path) -> Vec<String> {
+    let store = linkscreen::backend::store::Store::open(db).unwrap();
+    let v = store.vault();
+    let mut out = vec![];
+    let c = store.conn();
+    for (sql, what) in [
+        ("SELECT access_token FROM links", "links.access_token"),
+        (
+            "SELECT refresh_token FROM links WHERE refresh_token IS NOT NULL",
+            "links.refresh_token",
+        ),
+        (
+            "SELECT amazon_token FROM rh_app_links",
+            "rh_app_links.amazon_token",
+        ),
+        ("SELECT code FROM voice_codes", "voice_codes.code"),
+    ] {
+        let mut st = c.prepare(sql).unwrap();
+        let rows: Vec<String> = st
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        out.extend(rows.iter().map(|x| v.open(what, x).unwrap()));
+    }
+    for key in [
+        "sample_client_secret",
+        "device_key",
+        "lwa_app_client_secret",
+    ] {
+        let sealed: Option<String> = c
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .ok();
+        out.extend(sealed.map(|x| v.open(&format!("meta.{key}"), &x).unwrap()));
+    }
+    out
+}
+
+/// Point 5: each journey — QR, device sign-in, personal, voice-forward, app-to-app, refresh —
+/// run at debug level; its events, stderr and frame names hold none of its tokens, secrets,
+/// codes, states or the password.
 #[test]
 fn no_secret_or_code_reaches_events_logs_or_frame_names() {
     let qr =
@@ -155,28 +202,57 @@ fn no_secret_or_code_reaches_events_logs_or_frame_names() {
     let signin = "say Alexa, open Ride Hailer\nwait link-prompt 30\ntap Sign in using this device\nwait login 30\n\
         fill Email annie@example.com\nfill Password ride-hailer\nsubmit\nwait terms 30\nsubmit Accept\n\
         wait consent 30\nsubmit Allow\nwait skill-response 30\n";
-    for (name, script, extra) in [("qr", qr, &[][..]), ("device sign-in", signin, &[][..])] {
-        let (events, err, db, dir) = journey_with_logs(script, extra);
-        // The secrets this run made, read back from its own database.
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        let mut secrets: Vec<String> = conn
-            .prepare("SELECT access_token, refresh_token FROM links")
-            .unwrap()
-            .query_map([], |r| {
-                Ok([
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                ])
-            })
-            .unwrap()
-            .flat_map(|r| r.unwrap())
-            .filter(|s| !s.is_empty())
-            .collect();
-        assert!(!secrets.is_empty(), "{name}: the journey linked");
-        for key in ["sample_client_secret", "device_key"] {
-            secrets.push(
-                conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-                    .unwrap(),
+    let personal = "say Alexa, open Ride Hailer\nwait link-prompt 30\ntap Sign in using this device\nwait profile-picker 10\n\
+        pick Annie\nwait login 30\nfill Email annie@example.com\nfill Password ride-hailer\nsubmit\nwait terms 30\n\
+        submit Accept\nwait consent 30\nsubmit Allow\nwait success 30\nwait skill-response 30\n";
+    let journeys =
+        |name: &str| std::fs::read_to_string(format!("tests/journeys/{name}.script")).unwrap();
+    let personal_cfg = "[account_linking]\npersonal_linking = true\nrequired = false\n";
+    let cases: Vec<(&str, String, Vec<&str>, &str, bool)> = vec![
+        ("qr", qr.into(), vec![], "", false),
+        ("device sign-in", signin.into(), vec![], "", false),
+        (
+            "personal",
+            personal.into(),
+            vec!["--speaker", "Annie"],
+            personal_cfg,
+            false,
+        ),
+        (
+            "voice-forward",
+            journeys("voice-forward"),
+            vec!["--voice-forward", "--speaker", "Annie"],
+            "",
+            true,
+        ),
+        ("app-to-app", journeys("app-to-app"), vec![], "", false),
+        (
+            "refresh",
+            qr.into(),
+            vec!["--fault", "short-expiry"],
+            "",
+            false,
+        ),
+    ];
+    for (name, script, extra, config, voice) in cases {
+        let (events, err, db, dir) = journey_with_logs(&script, &extra, config);
+        if name == "refresh" {
+            assert!(
+                events.contains(r#""grant_type":"refresh_token""#),
+                "{name}: a refresh happened"
+            );
+        }
+        let mut secrets = secrets_of(&db);
+        assert!(
+            secrets.len() >= 4,
+            "{name}: the journey linked ({} secrets)",
+            secrets.len()
+        );
+        if voice {
+            assert!(
+                secrets
+                    .iter()
+                    .any(|s| s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()))
             );
         }
         secrets.push("ride-hailer".into()); // the password typed on the device
@@ -194,11 +270,20 @@ fn no_secret_or_code_reaches_events_logs_or_frame_names() {
                 assert!(
                     !text.contains(s.as_str()),
                     "{name}: {what} holds a secret ({}…)",
-                    &s[..4]
+                    &s[..2]
                 );
             }
-            // URLs keep no query: no state, no authorization code.
-            for needle in ["state=", "?code=", "&code="] {
+            // URLs keep no query (no state, authorization code or pairing token), and no
+            // cookie's value is logged (phone session, authorization request, app state).
+            for needle in [
+                "state=",
+                "?code=",
+                "&code=",
+                "pair=",
+                "ls_phone=",
+                "ls_authz=",
+                "rh_app_state=",
+            ] {
                 assert!(!text.contains(needle), "{name}: {what} holds {needle:?}");
             }
         }
@@ -523,4 +608,85 @@ async fn a_database_from_before_sealing_is_upgraded_in_place_keeping_its_links()
     ] {
         assert!(!holds(&bytes, plain), "{plain} is still in the file");
     }
+}
+
+/// Point 4: a stranger flooding the unauthenticated writers from one address is slowed to the
+/// limit (429 with Retry-After) and the database stays small; another address and the device
+/// (its key) are served meanwhile, and legitimate polls never see an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthenticated_writes_are_rate_limited_per_address() {
+    use linkscreen::backend::limits::{BURST, PER_SECOND};
+    let env = Env::start_lan("127.0.0.2").await;
+    let public = env.shared().public_url.clone();
+    let from = |ip: &str| {
+        reqwest::Client::builder()
+            .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+            .build()
+            .unwrap()
+    };
+    let legit = env.device_code().await;
+    let stranger = from("127.0.0.3");
+    let started = std::time::Instant::now();
+    let (mut ok, mut limited) = (0u32, 0u32);
+    for _ in 0..120 {
+        let r = stranger
+            .post(format!("{public}/oauth/device_authorization"))
+            .form(&[("client_id", DEVICE_CLIENT_ID)])
+            .send()
+            .await
+            .unwrap();
+        match r.status().as_u16() {
+            200 => ok += 1,
+            429 => {
+                assert_eq!(r.headers()["retry-after"], "1");
+                let e: serde_json::Value = r.json().await.unwrap();
+                assert_eq!(e["error"], "slow_down");
+                limited += 1;
+            }
+            s => panic!("unexpected {s}"),
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let allowed = BURST as f64 + secs * PER_SECOND as f64 + 1.0;
+    assert!(limited > 0, "no request was limited");
+    assert!(ok as f64 <= allowed, "{ok} writes in {secs:.2} s");
+    let rows: i64 = env
+        .shared()
+        .store
+        .conn()
+        .query_row("SELECT COUNT(*) FROM device_codes", [], |r| r.get(0))
+        .unwrap();
+    assert!(rows as f64 <= allowed + 1.0, "{rows} rows");
+    // The same pages' sign-in starts from that address are limited too.
+    let r = stranger
+        .get(format!(
+            "{public}/ridehailer/oauth/authorize?response_type=code&client_id=x"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    // Another address, and the device with its key, are served.
+    let other = from("127.0.0.4")
+        .post(format!("{public}/oauth/device_authorization"))
+        .form(&[("client_id", DEVICE_CLIENT_ID)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200);
+    let device = stranger
+        .post(format!("{public}/oauth/device_authorization"))
+        .bearer_auth(&env.shared().device_key)
+        .form(&[("client_id", DEVICE_CLIENT_ID)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(device.status(), 200);
+    // The legitimate device's poll: pending, not an error.
+    env.pass_interval();
+    let (status, body) = env.poll(&legit.device_code).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("authorization_pending"))
+    );
 }
