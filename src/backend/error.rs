@@ -50,10 +50,19 @@ impl IntoResponse for OAuthError {
     }
 }
 
+/// What a 5xx from linkscreen's own services says when its database failed (the device shows
+/// a storage error, not "can't reach the server").
+pub const STORAGE_ERROR: &str = "storage error";
+
 impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {
         tracing::error!("{e}");
-        oauth("server_error", None)
+        oauth(
+            "server_error",
+            Some(format!(
+                "{STORAGE_ERROR}: linkscreen's database could not be read or written (its log says why)"
+            )),
+        )
     }
 }
 

@@ -21,6 +21,23 @@ pub enum PollOutcome {
     Failed(String),
 }
 
+/// A 5xx: retry later, saying what the server said (its OAuth error and description, when it
+/// sent one — linkscreen's own service says "storage error" when its database failed).
+async fn server_error(url: &str, r: reqwest::Response) -> PeerError {
+    let status = r.status();
+    let said = r
+        .bytes()
+        .await
+        .ok()
+        .and_then(|b| serde_json::from_slice::<ErrorResponse>(&b).ok())
+        .map(|e| match e.error_description {
+            Some(d) => format!(" {}: {d}", e.error),
+            None => format!(" {}", e.error),
+        })
+        .unwrap_or_default();
+    PeerError::Unreachable(format!("{url}: HTTP {status}{said}"))
+}
+
 #[derive(Clone)]
 pub struct LinkingClient {
     http: reqwest::Client,
@@ -112,7 +129,7 @@ impl LinkingClient {
         let r = req.form(&form).send().await.map_err(transport)?;
         let status = r.status();
         if status.is_server_error() {
-            return Err(PeerError::Unreachable(format!("{url}: HTTP {status}")));
+            return Err(server_error(&url, r).await);
         }
         let body = r.bytes().await.map_err(transport)?;
         if !status.is_success() {
@@ -145,7 +162,7 @@ impl LinkingClient {
         let r = req.send().await.map_err(transport)?;
         let status = r.status();
         if status.is_server_error() {
-            return Err(PeerError::Unreachable(format!("{url}: HTTP {status}")));
+            return Err(server_error(url, r).await);
         }
         let body = r.bytes().await.map_err(transport)?;
         if status.is_success() {
@@ -200,7 +217,7 @@ impl LinkingClient {
                     .map(str::to_owned))
             }
             404 => Ok(None),
-            s if s >= 500 => Err(PeerError::Unreachable(format!("{url}: HTTP {s}"))),
+            s if s >= 500 => Err(server_error(url, r).await),
             s => Err(PeerError::Protocol(format!("{url}: HTTP {s}"))),
         }
     }

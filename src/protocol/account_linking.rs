@@ -112,7 +112,84 @@ fn check_url(field: &str, value: &str) -> Result<url::Url, FieldError> {
     Ok(u)
 }
 
+/// Longest URL a field may hold.
+pub const MAX_URL_LEN: usize = 2048;
+/// Longest client id, scope, domain; longest client secret.
+pub const MAX_ID_LEN: usize = 256;
+pub const MAX_SECRET_LEN: usize = 512;
+/// Most entries a list may hold (scopes, domains, redirect URLs, platform URLs).
+pub const MAX_ITEMS: usize = 15;
+
+fn max_len(field: &str, value: &str, limit: usize) -> Result<(), FieldError> {
+    if value.len() > limit {
+        return Err(err(
+            field,
+            format!(
+                "is {} characters long; at most {limit} are allowed",
+                value.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl AccountLinkingRequest {
+    /// Bounds on every field (Amazon's schema publishes scope and domain counts, not lengths;
+    /// these are the console's practical limits: URLs as browsers take them, ids and scopes as
+    /// the device-authorization endpoint does).
+    fn check_lengths(&self) -> Result<(), FieldError> {
+        let lists = [
+            ("scopes", self.scopes.len()),
+            ("domains", self.domains.len()),
+            ("redirectUrls", self.redirect_urls.len()),
+            (
+                "authorizationUrlsByPlatform",
+                self.authorization_urls_by_platform.len(),
+            ),
+        ];
+        for (field, n) in lists {
+            if n > MAX_ITEMS {
+                return Err(err(
+                    field,
+                    format!("has {n} entries; at most {MAX_ITEMS} are allowed"),
+                ));
+            }
+        }
+        max_len("authorizationUrl", &self.authorization_url, MAX_URL_LEN)?;
+        max_len("clientId", &self.client_id, MAX_ID_LEN)?;
+        for (field, v) in [
+            ("accessTokenUrl", &self.access_token_url),
+            (
+                "reciprocalAccessTokenUrl",
+                &self.reciprocal_access_token_url,
+            ),
+        ] {
+            if let Some(v) = v {
+                max_len(field, v, MAX_URL_LEN)?;
+            }
+        }
+        if let Some(v) = &self.client_secret {
+            max_len("clientSecret", v, MAX_SECRET_LEN)?;
+        }
+        for (i, v) in self.scopes.iter().enumerate() {
+            max_len(&format!("scopes[{i}]"), v, MAX_ID_LEN)?;
+        }
+        for (i, v) in self.domains.iter().enumerate() {
+            max_len(&format!("domains[{i}]"), v, MAX_ID_LEN)?;
+        }
+        for (i, v) in self.redirect_urls.iter().enumerate() {
+            max_len(&format!("redirectUrls[{i}]"), v, MAX_URL_LEN)?;
+        }
+        for (i, p) in self.authorization_urls_by_platform.iter().enumerate() {
+            max_len(
+                &format!("authorizationUrlsByPlatform[{i}].platformAuthorizationUrl"),
+                &p.platform_authorization_url,
+                MAX_URL_LEN,
+            )?;
+        }
+        Ok(())
+    }
+
     /// `voiceForwardAccountLinking: "ENABLED"` (PROTOCOL.md §4).
     pub fn voice_forward_enabled(&self) -> bool {
         self.voice_forward_account_linking.as_deref() == Some("ENABLED")
@@ -143,6 +220,7 @@ impl AccountLinkingRequest {
 
     /// Checks what Alexa's console would refuse.
     pub fn validate(&self) -> Result<(), FieldError> {
+        self.check_lengths()?;
         check_url("authorizationUrl", &self.authorization_url)?;
         if self.client_id.trim().is_empty() {
             return Err(err("clientId", "must not be empty"));
@@ -159,12 +237,6 @@ impl AccountLinkingRequest {
                     ),
                 ));
             }
-        }
-        if self.scopes.len() > 15 {
-            return Err(err("scopes", "at most 15 scopes are allowed"));
-        }
-        if self.domains.len() > 15 {
-            return Err(err("domains", "at most 15 domains are allowed"));
         }
         if self.grant_type == GrantType::AuthCode {
             match &self.access_token_url {

@@ -258,7 +258,12 @@ pub fn build(
         State::Unreachable {
             reason, retry_at, ..
         } => {
-            m.title = t("device.unreachable_title");
+            // The service answered, but its database failed: not a network problem.
+            m.title = if reason.contains(crate::backend::error::STORAGE_ERROR) {
+                t("device.storage_title")
+            } else {
+                t("device.unreachable_title")
+            };
             let left = retry_at.saturating_sub(now);
             m.countdown = if left == 0 {
                 // The retry is on its way: the screen stays until it is answered.
@@ -438,6 +443,17 @@ mod tests {
             fr.details,
             "http://127.0.0.1:9/oauth/token: connection refused"
         );
+        // The service answered that its database failed: a storage error, not the network.
+        let storage = State::Unreachable {
+            step: crate::flow::Step::Poll,
+            reason: "http://127.0.0.1:8686/api/device/link: HTTP 500 Internal Server Error server_error: storage error: linkscreen's database could not be read or written".into(),
+            retry_at: 4_000,
+            attempt: 0,
+            resume: None,
+        };
+        let st = build_in(&storage, Scene::ServerUnreachable, "en-US", 1_000);
+        assert_eq!(st.title, "Storage error");
+        assert!(st.details.contains("storage error"), "{}", st.details);
         // Due: the retry is on its way; the screen says so, and only the countdown moved.
         let due = build_in(&down, Scene::ServerUnreachable, "fr-FR", 4_000);
         assert_eq!(due.countdown, "Nouvel essai…");

@@ -208,6 +208,57 @@ fn an_oversized_account_linking_file_is_refused_naming_it() {
     );
 }
 
+#[test]
+fn fields_over_their_limits_are_refused_naming_the_field() {
+    // Under the file cap, over a field's bound: exit 2 naming the file, the field and the limit.
+    let tmp = tempfile::tempdir().unwrap();
+    let ok = r#""type": "AUTH_CODE", "authorizationUrl": "https://idp.example/authorize", "accessTokenUrl": "https://idp.example/token", "clientSecret": "s", "accessTokenScheme": "HTTP_BASIC""#;
+    let cases = [
+        (
+            format!(r#"{ok}, "clientId": "{}""#, "c".repeat(300)),
+            "accountLinkingRequest.clientId",
+            "at most 256",
+        ),
+        (
+            format!(
+                r#"{ok}, "clientId": "c", "redirectUrls": ["https://a.example/{}"]"#,
+                "p".repeat(3000)
+            ),
+            "accountLinkingRequest.redirectUrls[0]",
+            "at most 2048",
+        ),
+        (
+            format!(
+                r#"{ok}, "clientId": "c", "domains": [{}]"#,
+                (0..16)
+                    .map(|i| format!("\"d{i}.example\""))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            "accountLinkingRequest.domains",
+            "at most 15",
+        ),
+    ];
+    for (body, field, limit) in cases {
+        std::fs::write(
+            tmp.path().join("al.json"),
+            format!("{{\"accountLinkingRequest\": {{{body}}}}}"),
+        )
+        .unwrap();
+        std::fs::write(
+            tmp.path().join("ls.toml"),
+            "[account_linking]\nfile = \"al.json\"\n",
+        )
+        .unwrap();
+        let (code, err) = linkscreen(&["serve", "--config", "ls.toml"], tmp.path());
+        assert_eq!(code, Some(2), "{err}");
+        assert!(
+            err.contains("al.json") && err.contains(field) && err.contains(limit),
+            "{field}: {err}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scopes_are_bounded_and_expired_rows_are_purged() {
     use linkscreen::backend::DEVICE_CLIENT_ID;
@@ -257,4 +308,48 @@ async fn scopes_are_bounded_and_expired_rows_are_purged() {
         status, 400,
         "the new code still polls (authorization_pending)"
     );
+}
+
+/// Point 8: the database failing while running (a table gone under it) is a storage error on
+/// the wire and in the device's reason — never "can't reach the server" — and the server keeps
+/// answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storage_error_while_running_is_reported_as_one() {
+    use linkscreen::clients::{PeerError, linking::LinkingClient};
+    let env = crate::util::Env::start().await;
+    let client = LinkingClient::discover(
+        reqwest::Client::new(),
+        &env.base(),
+        linkscreen::backend::DEVICE_CLIENT_ID,
+        None,
+        Some(env.shared().device_key.clone()),
+    )
+    .await
+    .unwrap();
+    let d = client.device_authorization("").await.unwrap();
+    // Someone else's connection breaks the database under the running server.
+    let other = rusqlite::Connection::open(&env.shared().config.backend.db).unwrap();
+    other
+        .execute_batch("DROP TABLE links; DROP TABLE device_codes;")
+        .unwrap();
+    for (what, r) in [
+        ("stored link", client.fetch_link("").await.map(|_| ())),
+        ("poll", client.poll(&d.device_code, 0).await.map(|_| ())),
+    ] {
+        match r {
+            Err(PeerError::Unreachable(why)) => {
+                assert!(why.contains("HTTP 500"), "{what}: {why}");
+                assert!(why.contains("storage error"), "{what}: {why}");
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+    // Still serving what does not need those tables.
+    let r = env
+        .http
+        .get(format!("{}/device", env.base()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
 }
