@@ -64,6 +64,12 @@ pub fn serve(a: ServeArgs) -> i32 {
         println!("linkscreen backend on {b}");
         println!("  metadata      {b}/.well-known/oauth-authorization-server");
         println!("  phone pages   {p}/device   {p}/skill   {p}/cards");
+        // The Alexa app's pages answer only the household's phone: one that scanned a device's
+        // code, or opened a one-time pairing link like this one (the operator's own phone).
+        println!(
+            "  your phone    {}  (once, within 10 min: makes it the household's phone)",
+            crate::backend::session::pairing_url(&running.shared, "/skill")
+        );
         println!(
             "  sample server {p}/ridehailer/oauth/authorize  (demo user {} / {})",
             crate::backend::auth_server::DEMO_USERNAME,

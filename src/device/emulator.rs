@@ -197,17 +197,17 @@ pub fn attach(app: &AppWindow, w: Wiring) -> slint::Timer {
                     w.input.reset();
                     note(&mut c, "Unlinked everything; back home");
                 }
-                "open-phone" => match last_prompt_url(&w.log, &w.shared) {
-                    Some(url) => {
-                        w.log
-                            .emit("open_phone", serde_json::json!({"url": url::Url::parse(&url).map(|u| crate::protocol::urls::without_query(&u)).unwrap_or_default()}));
-                        match webbrowser::open(&url) {
-                            Ok(()) => note(&mut c, "Opened the phone page in your browser"),
-                            Err(e) => note(&mut c, &format!("Cannot open a browser: {e}")),
-                        }
+                "open-phone" => {
+                    let url = phone_url(&w.log, &w.shared);
+                    let shown = url::Url::parse(&url)
+                        .map(|u| crate::protocol::urls::without_query(&u))
+                        .unwrap_or_default();
+                    w.log.emit("open_phone", serde_json::json!({"url": shown}));
+                    match webbrowser::open(&url) {
+                        Ok(()) => note(&mut c, "Opened the phone page in your browser"),
+                        Err(e) => note(&mut c, &format!("Cannot open a browser: {e}")),
                     }
-                    None => note(&mut c, "No code shown yet"),
-                },
+                }
                 _ => {}
             }
             refresh(&app, &mut c, &w);
@@ -280,19 +280,29 @@ fn otp_in_dialog(log: &EventLog, backend: &crate::backend::Shared) -> Option<Str
     None
 }
 
-/// What the phone shows for the code on screen: the QR code's URL, or during voice-forward
-/// linking the phone's Activity page with the one-time code (through a pairing link: the
-/// desktop's browser becomes the household's phone).
-fn last_prompt_url(log: &EventLog, backend: &crate::backend::Shared) -> Option<String> {
+/// What the phone opens: the QR code's URL while a code is shown; during voice-forward linking
+/// the phone's Activity page with the one-time code; otherwise the Alexa app's skill page. The
+/// last two through a one-time pairing link, so the desktop's browser becomes the household's
+/// phone.
+fn phone_url(log: &EventLog, backend: &crate::backend::Shared) -> String {
+    let pair = |next| crate::backend::session::pairing_url(backend, next);
     let m = log.memory.lock().unwrap_or_else(|p| p.into_inner());
-    let latest = m
-        .iter()
-        .rev()
-        .find(|e| e["type"] == "prompt" || e["type"] == "otp_sent")?;
-    if latest["type"] == "otp_sent" {
-        return Some(crate::backend::session::pairing_url(backend, "/cards"));
+    for e in m.iter().rev() {
+        match e["type"].as_str() {
+            Some("prompt") => {
+                if let Some(qr) = e["qr_url"].as_str() {
+                    return qr.to_owned();
+                }
+            }
+            Some("otp_sent") => return pair("/cards"),
+            // Another screen than the code's: no code on screen any more.
+            Some("scene") if !matches!(e["scene"].as_str(), Some("link-prompt" | "voice-link")) => {
+                break;
+            }
+            _ => {}
+        }
     }
-    latest["qr_url"].as_str().map(str::to_owned)
+    pair("/skill")
 }
 
 fn faults(w: &Wiring) -> Vec<(Fault, bool, bool)> {
@@ -382,7 +392,8 @@ fn refresh(app: &AppWindow, c: &mut Ctl, w: &Wiring) {
             None => String::new(),
         };
     }
-    c.panel.can_open_phone = !c.panel.user_code.is_empty();
+    // Always: a code's page, the one-time code, or the Alexa app's skill page (paired).
+    c.panel.can_open_phone = true;
     c.panel.speaker = match c.speaker {
         Some(i) => c
             .household
