@@ -145,15 +145,7 @@ async fn the_app_the_alexa_app_and_the_enablement_api_check_what_they_are_given(
     assert_eq!(r.status(), 401);
 
     // Link: Link in the Alexa app, back in the app, linked.
-    let alexa = phone.submit(&app, "/ridehailer/app/link", &[]).await;
-    let req = form_action_value(&alexa.body, "request").unwrap();
-    let done = phone
-        .submit(
-            &alexa,
-            "/alexa/app/link",
-            &[("request", &req), ("decision", "allow")],
-        )
-        .await;
+    let done = phone.link_from_app(&app).await;
     assert!(done.body.contains("Linked with Alexa"), "{}", done.body);
     let (status, link) = env.device_link("").await;
     assert_eq!(status, 200);

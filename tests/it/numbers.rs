@@ -184,21 +184,9 @@ async fn cancelling_an_unknown_code_is_404_and_a_real_one_denies_it() {
 fn an_oversized_account_linking_file_is_refused_naming_it() {
     // A 2 MB clientId: refused before it is parsed, naming the file and the field that points
     // at it; nothing starts.
-    let tmp = tempfile::tempdir().unwrap();
     let big = "x".repeat(2 * 1024 * 1024);
-    std::fs::write(
-        tmp.path().join("al.json"),
-        format!(
-            "{{\"accountLinkingRequest\": {{\"type\": \"AUTH_CODE\", \"clientId\": \"{big}\"}}}}"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        tmp.path().join("ls.toml"),
-        "[account_linking]\nfile = \"al.json\"\n",
-    )
-    .unwrap();
-    let (code, err) = linkscreen(&["serve", "--config", "ls.toml"], tmp.path());
+    let (code, err) =
+        serve_with_account_linking(&format!("\"type\": \"AUTH_CODE\", \"clientId\": \"{big}\""));
     assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains("account_linking.file")
@@ -208,10 +196,25 @@ fn an_oversized_account_linking_file_is_refused_naming_it() {
     );
 }
 
+/// `serve` with an account-linking file holding `{"accountLinkingRequest": {<fields>}}`.
+fn serve_with_account_linking(fields: &str) -> (Option<i32>, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("al.json"),
+        format!("{{\"accountLinkingRequest\": {{{fields}}}}}"),
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("ls.toml"),
+        "[account_linking]\nfile = \"al.json\"\n",
+    )
+    .unwrap();
+    linkscreen(&["serve", "--config", "ls.toml"], tmp.path())
+}
+
 #[test]
 fn fields_over_their_limits_are_refused_naming_the_field() {
     // Under the file cap, over a field's bound: exit 2 naming the file, the field and the limit.
-    let tmp = tempfile::tempdir().unwrap();
     let ok = r#""type": "AUTH_CODE", "authorizationUrl": "https://idp.example/authorize", "accessTokenUrl": "https://idp.example/token", "clientSecret": "s", "accessTokenScheme": "HTTP_BASIC""#;
     let cases = [
         (
@@ -240,17 +243,7 @@ fn fields_over_their_limits_are_refused_naming_the_field() {
         ),
     ];
     for (body, field, limit) in cases {
-        std::fs::write(
-            tmp.path().join("al.json"),
-            format!("{{\"accountLinkingRequest\": {{{body}}}}}"),
-        )
-        .unwrap();
-        std::fs::write(
-            tmp.path().join("ls.toml"),
-            "[account_linking]\nfile = \"al.json\"\n",
-        )
-        .unwrap();
-        let (code, err) = linkscreen(&["serve", "--config", "ls.toml"], tmp.path());
+        let (code, err) = serve_with_account_linking(&body);
         assert_eq!(code, Some(2), "{err}");
         assert!(
             err.contains("al.json") && err.contains(field) && err.contains(limit),

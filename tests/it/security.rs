@@ -508,16 +508,7 @@ async fn a_copied_database_reveals_no_token() {
         .unwrap();
     // The app-to-app journey leaves the app's Amazon token (Atza|…) behind too.
     let (phone, start) = crate::util::Phone::paired_to(&env, "/ridehailer/app");
-    let app = phone.get(&start).await;
-    let alexa = phone.submit(&app, "/ridehailer/app/link", &[]).await;
-    let req = alexa.hidden("request").unwrap();
-    let done = phone
-        .submit(
-            &alexa,
-            "/alexa/app/link",
-            &[("request", &req), ("decision", "allow")],
-        )
-        .await;
+    let done = phone.link_from_app(&phone.get(&start).await).await;
     assert!(done.body.contains("Linked with Alexa"), "{}", done.body);
     let atza = v
         .open(

@@ -260,6 +260,18 @@ impl Phone {
         self.post(url.as_str(), &all, None).await
     }
 
+    /// App-to-app from the Ride Hailer app's page: Link with Alexa, then Link in the Alexa app.
+    pub async fn link_from_app(&self, app: &Page) -> Page {
+        let alexa = self.submit(app, "/ridehailer/app/link", &[]).await;
+        let req = alexa.hidden("request").expect("the Alexa app's Link page");
+        self.submit(
+            &alexa,
+            "/alexa/app/link",
+            &[("request", &req), ("decision", "allow")],
+        )
+        .await
+    }
+
     pub async fn get(&self, url: &str) -> Page {
         self.go(self.http.get(url), None).await
     }
