@@ -47,3 +47,6 @@ mod robust;
 
 #[path = "it/session.rs"]
 mod session;
+
+#[path = "it/layout.rs"]
+mod layout;

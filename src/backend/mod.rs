@@ -1,67 +1,36 @@
-//! The embedded backend: one axum server over one SQLite file, made of four
-//! parts that each mount alone — the linking service (plays the Alexa cloud
-//! towards the device, RFC 8628), the phone-facing "Alexa app" pages, the
-//! sample Ride Hailer authorization server and the sample Ride Hailer skill.
+//! The embedded backend, the composition root: one axum server over one SQLite file, made of
+//! parts that each mount alone — the linking service (plays the Alexa cloud towards the device,
+//! RFC 8628), the phone-facing "Alexa app" pages, the sample Ride Hailer authorization server and
+//! the sample Ride Hailer skill. Three layers: `alexa` (what Amazon runs), `sample` (what a vendor
+//! runs), `infra` (what both stand on); only this file sees all three.
 
-pub mod auth_server;
-pub mod conformance;
-pub mod crypto;
-pub mod enablement;
-pub mod error;
-pub mod exchange;
-pub mod faults;
-pub mod form;
-pub mod html;
-pub mod limits;
-pub mod linking;
-pub mod lwa;
-pub mod phone;
-pub mod rh_app;
-pub mod session;
-pub mod skill;
-pub mod store;
-pub mod vault;
+pub mod alexa;
+pub mod infra;
+pub mod sample;
+
+// The paths the rest of the program (and the tests) use.
+pub use alexa::conformance::TOKEN_ENDPOINT_TIMEOUT;
+pub use alexa::linking::DEVICE_CLIENT_ID;
+pub use alexa::{authorize, conformance, enablement, exchange, linking, lwa, phone};
+pub use infra::state::{Clock, Observer, Shared};
+pub use infra::{
+    crypto, error, faults, findings, form, html, limits, session, store, vault, waiters,
+};
+pub use sample::auth_server::SAMPLE_CLIENT_ID;
+pub use sample::sample_account_linking;
+pub use sample::{auth_server, rh_app, skill};
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::protocol::account_linking::{AccessTokenScheme, AccountLinkingRequest, GrantType};
+use crate::protocol::account_linking::GrantType;
 use store::Store;
 
-/// Milliseconds since the Unix epoch, shiftable by tests to expire codes
-/// without waiting.
-#[derive(Debug, Default)]
-pub struct Clock {
-    offset_ms: AtomicI64,
-}
-
-impl Clock {
-    pub fn now_ms(&self) -> i64 {
-        let sys = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        sys + self.offset_ms.load(Ordering::Relaxed)
-    }
-    /// Moves this clock forward.
-    pub fn advance(&self, by: Duration) {
-        self.offset_ms
-            .fetch_add(by.as_millis() as i64, Ordering::Relaxed);
-    }
-}
-
-/// The public client id the device uses at the linking service.
-pub const DEVICE_CLIENT_ID: &str = "linkscreen-device";
-/// The sample authorization server's client id for "Alexa".
-pub const SAMPLE_CLIENT_ID: &str = "alexa-ride-hailer";
-/// Alexa gives up on a token endpoint after 4.5 s (PROTOCOL.md §2).
-pub const TOKEN_ENDPOINT_TIMEOUT: Duration = Duration::from_millis(4500);
 /// Largest request body any endpoint accepts.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -102,188 +71,6 @@ impl Options {
             parts: Parts::ALL,
         }
     }
-}
-
-/// State shared by every handler.
-pub struct Shared {
-    pub store: Store,
-    pub clock: Arc<Clock>,
-    pub config: Config,
-    /// Base URL the device (on this machine) uses.
-    pub base_url: String,
-    /// Base URL phones use (the LAN address with `--lan`).
-    pub public_url: String,
-    /// The account-linking configuration in force (the user's, or the sample server's).
-    pub account_linking: AccountLinkingRequest,
-    /// Secret the sample server's "Alexa" client authenticates with.
-    pub sample_client_secret: String,
-    /// Bearer key for the device-only endpoints.
-    pub device_key: String,
-    pub http: reqwest::Client,
-    pub waiters: linking::Waiters,
-    /// One-time pairing links the device handed out (see [`session`]).
-    pub pairings: session::Pairings,
-    /// Per-address rate limits on unauthenticated writes.
-    pub limits: limits::Limits,
-    pub attempts: phone::Attempts,
-    /// How many times a server task died and was restarted.
-    pub restarts: std::sync::atomic::AtomicU32,
-    /// Faults switched on (the designer's emulator).
-    pub faults: Arc<faults::Faults>,
-    /// What real Alexa would reject or warn about in this set-up.
-    pub report: conformance::Report,
-    /// The redirect URIs were probed at the authorization endpoint (once per run), by this task.
-    probed: std::sync::atomic::AtomicBool,
-    probe: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
-    /// Who hears about token exchanges and conformance findings (the device's event log).
-    observer: std::sync::OnceLock<Observer>,
-}
-
-/// Receives backend events: `(type, fields)`, secrets not yet redacted.
-pub type Observer = Arc<dyn Fn(&str, serde_json::Value) + Send + Sync>;
-
-impl Shared {
-    /// Alexa's redirect URL for this emulator: `http://HOST:PORT/api/skill/link/<VendorId>`.
-    pub fn redirect_uri(&self) -> String {
-        format!(
-            "{}/api/skill/link/{}",
-            self.public_url, self.config.backend.vendor_id
-        )
-    }
-    pub fn now_ms(&self) -> i64 {
-        self.clock.now_ms()
-    }
-
-    /// Sets who hears about token exchanges and findings (once).
-    /// Findings made before (the configuration's, at start) are replayed to it.
-    pub fn observe(&self, o: Observer) {
-        if self.observer.set(o).is_ok() {
-            for f in self.report.findings() {
-                self.note("conformance", serde_json::to_value(&f).unwrap_or_default());
-            }
-        }
-    }
-
-    /// Tells the observer about something that happened.
-    pub fn note(&self, kind: &str, fields: serde_json::Value) {
-        if let Some(o) = self.observer.get() {
-            o(kind, fields);
-        }
-    }
-
-    /// Records conformance findings; new ones go to the observer as `conformance` events.
-    pub fn conform(&self, fs: impl IntoIterator<Item = conformance::Finding>) {
-        for f in fs {
-            if self.report.add(&f) {
-                match f.level {
-                    conformance::Level::Pass | conformance::Level::Unchecked => {}
-                    _ => tracing::warn!("conformance: {}: {} ({})", f.rule, f.message, f.evidence),
-                }
-                self.note("conformance", serde_json::to_value(&f).unwrap_or_default());
-            }
-        }
-    }
-
-    /// Once per run, asks the authorization endpoint whether it accepts the emulator's and
-    /// Alexa's three redirect URIs (an authorization request per URI, redirects not followed).
-    pub fn probe_redirects(self: &Arc<Self>) {
-        use std::sync::atomic::Ordering;
-        let al = &self.account_linking;
-        if al.grant_type != GrantType::AuthCode || self.probed.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        let vendor = &self.config.backend.vendor_id;
-        let mut uris = vec![self.redirect_uri()];
-        uris.extend(
-            [
-                "https://pitangui.amazon.com",
-                "https://layla.amazon.com",
-                "https://alexa.amazon.co.jp",
-            ]
-            .map(|h| format!("{h}/api/skill/link/{vendor}")),
-        );
-        let me = self.clone();
-        let task = tokio::spawn(async move {
-            for uri in uris {
-                let f = match me.probe_one(&uri).await {
-                    Ok((status, snippet, location)) => {
-                        conformance::check_redirect_uri(&uri, status, &snippet, location.as_deref())
-                    }
-                    Err(e) => {
-                        tracing::debug!("redirect probe {uri}: {e}");
-                        continue;
-                    }
-                };
-                me.conform([f]);
-            }
-        });
-        *self.probe.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
-    }
-
-    /// Waits (at most 10 s) for the redirect-URI probe, so a report read now is complete.
-    pub async fn settle(&self) {
-        let task = self.probe.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(t) = task {
-            let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
-        }
-    }
-
-    /// One authorization request: its status, the page's gist, and where it redirects.
-    async fn probe_one(&self, redirect_uri: &str) -> Result<(u16, String, Option<String>), String> {
-        let al = &self.account_linking;
-        let state = format!("linkscreen-probe-{}", crypto::random_token(8));
-        let verifier = al.pkce.then(|| crypto::random_token(32));
-        let url = phone::authorization_url(
-            al,
-            &al.authorization_url,
-            &state,
-            redirect_uri,
-            verifier.as_deref(),
-        )
-        .map_err(|e| e.to_string())?;
-        let r = self
-            .http
-            .get(url)
-            .timeout(Duration::from_secs(10))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = r.status().as_u16();
-        // Absolute, as a browser would follow it.
-        let location = r
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|l| l.to_str().ok())
-            .map(|l| {
-                r.url()
-                    .join(l)
-                    .map(|u| u.to_string())
-                    .unwrap_or(l.to_owned())
-            });
-        let body = r.text().await.unwrap_or_default();
-        Ok((status, page_gist(&body), location))
-    }
-}
-
-/// A page's title (or its first words), for evidence.
-fn page_gist(html: &str) -> String {
-    let doc = scraper::Html::parse_document(html);
-    let pick = |sel: &str| {
-        scraper::Selector::parse(sel).ok().and_then(|s| {
-            doc.select(&s)
-                .map(|e| e.text().collect::<Vec<_>>().join(" "))
-                .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
-                .find(|t| !t.is_empty())
-        })
-    };
-    let mut t = pick("h1")
-        .or_else(|| pick("title"))
-        .or_else(|| pick("body"))
-        .unwrap_or_default();
-    if t.chars().count() > 120 {
-        t = t.chars().take(120).collect::<String>() + "…";
-    }
-    t
 }
 
 impl StartError {
@@ -342,28 +129,6 @@ impl Running {
     }
 }
 
-/// The sample server's account-linking configuration: its login pages at `public` (where a
-/// phone reaches them), its token endpoint at `base` (Alexa's side, on this machine).
-pub fn sample_account_linking(public: &str, base: &str, secret: &str) -> AccountLinkingRequest {
-    AccountLinkingRequest {
-        grant_type: GrantType::AuthCode,
-        authorization_url: format!("{public}/ridehailer/oauth/authorize"),
-        domains: vec![],
-        client_id: SAMPLE_CLIENT_ID.into(),
-        scopes: vec!["profile".into(), "rides".into()],
-        access_token_url: Some(format!("{base}/ridehailer/oauth/token")),
-        client_secret: Some(secret.into()),
-        access_token_scheme: Some(AccessTokenScheme::HttpBasic),
-        default_token_expiration_in_seconds: Some(3600),
-        reciprocal_access_token_url: None,
-        redirect_urls: vec![],
-        authorization_urls_by_platform: vec![],
-        skip_on_enablement: false,
-        voice_forward_account_linking: Some("DISABLED".into()),
-        pkce: true,
-    }
-}
-
 /// How often expired rows are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 
@@ -387,7 +152,7 @@ pub fn router(shared: Arc<Shared>, parts: Parts) -> Router {
     }
     r.layer(axum::middleware::from_fn_with_state(
         shared.clone(),
-        limits::limit,
+        rate_limit,
     ))
     .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
     .layer(tower_http::limit::RequestBodyLimitLayer::new(
@@ -397,6 +162,18 @@ pub fn router(shared: Arc<Shared>, parts: Parts) -> Router {
         error::panic_response,
     ))
     .with_state(shared)
+}
+
+/// Per-address rate limits on unauthenticated writes (see [`limits`]).
+async fn rate_limit(
+    axum::extract::State(s): axum::extract::State<Arc<Shared>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match s.limits.refuse(&req, &s.device_key) {
+        Some(refused) => refused,
+        None => next.run(req).await,
+    }
 }
 
 /// Opens the database, binds, seeds the sample data and serves.

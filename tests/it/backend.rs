@@ -571,7 +571,7 @@ async fn malformed_and_oversized_bodies_are_refused_cleanly() {
 async fn wrong_user_codes_are_rate_limited() {
     let env = Env::start().await;
     let phone = Phone::new();
-    for _ in 0..backend::phone::MAX_FAILED_ATTEMPTS {
+    for _ in 0..backend::limits::MAX_FAILED_ATTEMPTS {
         assert_eq!(
             phone
                 .get(&format!("{}/device?user_code=BBBB-BBBB", env.base()))

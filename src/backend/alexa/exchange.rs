@@ -5,7 +5,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::TOKEN_ENDPOINT_TIMEOUT;
+use crate::backend::alexa::conformance::TOKEN_ENDPOINT_TIMEOUT;
 use crate::protocol::account_linking::{AccessTokenScheme, AccountLinkingRequest};
 use crate::protocol::oauth::{ErrorResponse, TokenResponse};
 
@@ -107,7 +107,7 @@ pub async fn token_request(
 /// Runs a token request to the skill's server, timed: the observer gets a `token_exchange`
 /// event and the conformance report what real Alexa would make of it.
 pub async fn observed(
-    s: &super::Shared,
+    s: &crate::backend::infra::state::Shared,
     grant: &'static str,
     request: impl std::future::Future<Output = Result<TokenResponse, ExchangeError>>,
 ) -> Result<TokenResponse, ExchangeError> {

@@ -15,8 +15,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
-use super::Shared;
-use super::faults::Fault;
+use crate::backend::infra::faults::Fault;
+use crate::backend::infra::state::Shared;
 use crate::locale;
 use crate::protocol::ask::{Card, RequestEnvelope, ResponseEnvelope};
 

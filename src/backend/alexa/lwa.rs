@@ -21,8 +21,9 @@ use rand::Rng;
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
-use super::error::{OAuthError, PageError, oauth, page};
-use super::{Shared, crypto};
+use crate::backend::infra::crypto;
+use crate::backend::infra::error::{OAuthError, PageError, oauth, page};
+use crate::backend::infra::state::Shared;
 use crate::protocol::oauth::TokenResponse;
 
 type S = State<Arc<Shared>>;
@@ -36,6 +37,8 @@ pub const CODE_TRIES: i64 = 3;
 
 /// The sample Ride Hailer app's LWA client: its "Alexa Client ID" for app-to-app linking.
 pub const APP_CLIENT_ID: &str = "amzn1.application-oa2-client.ridehailer-app";
+/// The redirect URL (path on the phone pages' address) that app registered with LWA.
+pub const APP_REDIRECT_PATH: &str = "/ridehailer/app/alexa";
 /// The scope app-to-app linking asks LWA for.
 pub const ACCOUNT_LINKING_SCOPE: &str = "alexa::skills:account_linking";
 /// Scopes this LWA knows.
@@ -57,7 +60,10 @@ pub struct Client {
 }
 
 /// The LWA clients this emulation knows: the sample Ride Hailer app.
-pub fn client(s: &Shared, id: &str) -> Result<Option<Client>, super::store::StoreError> {
+pub fn client(
+    s: &Shared,
+    id: &str,
+) -> Result<Option<Client>, crate::backend::infra::store::StoreError> {
     if id != APP_CLIENT_ID {
         return Ok(None);
     }
@@ -66,7 +72,7 @@ pub fn client(s: &Shared, id: &str) -> Result<Option<Client>, super::store::Stor
         secret: s
             .store
             .secret_or_init("lwa_app_client_secret", || crypto::random_token(24))?,
-        redirect_uris: vec![super::rh_app::redirect_uri(s)],
+        redirect_uris: vec![format!("{}{APP_REDIRECT_PATH}", s.public_url)],
     }))
 }
 
@@ -116,7 +122,7 @@ pub fn issue(
     name: &str,
     client_id: &str,
     scope: &str,
-) -> Result<TokenResponse, super::store::StoreError> {
+) -> Result<TokenResponse, crate::backend::infra::store::StoreError> {
     let token = format!("Atza|{}", crypto::random_token(48));
     s.store.conn().execute(
         "INSERT INTO lwa_tokens (token_hash, kind, person_id, name, client_id, scope, expires_at) VALUES (?1, 'access', ?2, ?3, ?4, ?5, ?6)",
@@ -357,10 +363,10 @@ pub fn authorize(s: &Shared, q: &AuthQuery) -> Result<Result<Pending, Response>,
 /// The user's decision on a pending request: back to the app with an Amazon authorization
 /// code, or with `error=access_denied`.
 pub fn decide(s: &Shared, headers: &HeaderMap, body: &Bytes) -> Result<Response, PageError> {
-    let f = super::form::Form::parse(headers, body)
+    let f = crate::backend::infra::form::Form::parse(headers, body)
         .map_err(|e| page(StatusCode::BAD_REQUEST, "Bad request", e.to_string()))?;
     // Only the household's phone decides, from a page this server showed it.
-    super::session::check(s, headers, &f)?;
+    crate::backend::infra::session::check(s, headers, &f)?;
     let id = crypto::sha256_hex(f.get("request").unwrap_or(""));
     let row: Option<(String, String, String, String)> = {
         let c = s.store.conn();
@@ -436,7 +442,7 @@ async fn lwa_consent(
     headers: HeaderMap,
     Query(q): Query<AuthQuery>,
 ) -> Result<Response, PageError> {
-    let session = super::session::require(&s, &headers)?;
+    let session = crate::backend::infra::session::require(&s, &headers)?;
     let p = match authorize(&s, &q)? {
         Ok(p) => p,
         Err(redirect) => return Ok(redirect),
@@ -466,13 +472,13 @@ async fn lwa_decide(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Resp
 }
 
 fn lwa_page(title: &str, body: Markup) -> Markup {
-    super::html::layout("amazon", title, body)
+    crate::backend::infra::html::layout("amazon", title, body)
 }
 
 /// LWA's token endpoint: `authorization_code` (single use, same client and redirect URI)
 /// and `refresh_token`; the client authenticates with `client_id` and `client_secret`.
 async fn token(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response, OAuthError> {
-    let f = super::form::Form::parse(&headers, &body)
+    let f = crate::backend::infra::form::Form::parse(&headers, &body)
         .map_err(|e| oauth("invalid_request", Some(e.to_string())))?;
     let client_id = f.get("client_id").unwrap_or("").to_owned();
     let c = client(&s, &client_id)?.ok_or_else(|| oauth("invalid_client", None))?;
@@ -552,7 +558,7 @@ pub fn token_owner(
     s: &Shared,
     token: &str,
     scope: &str,
-) -> Result<Option<(String, String)>, super::store::StoreError> {
+) -> Result<Option<(String, String)>, crate::backend::infra::store::StoreError> {
     let row: Option<(String, String, String)> = s
         .store
         .conn()

@@ -3,8 +3,7 @@
 //! long-poll, RFC 7240 `Prefer: wait`), RFC 8414 metadata, and the
 //! device-only API for the stored link and the cards the skill returned.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -15,87 +14,26 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
-use tokio::sync::Notify;
 
-use super::error::{OAuthError, oauth};
-use super::form::Form;
-use super::store::Store;
-use super::{DEVICE_CLIENT_ID, Shared, crypto, exchange};
+use super::exchange;
+use crate::backend::infra::crypto;
+use crate::backend::infra::error::{OAuthError, oauth};
+use crate::backend::infra::form::Form;
+use crate::backend::infra::state::Shared;
+use crate::backend::infra::store::Store;
 use crate::protocol::oauth::{
     DEVICE_CODE_GRANT, DeviceAuthorization, ServerMetadata, TokenResponse,
 };
 
 type S = State<Arc<Shared>>;
 
-/// Long-poll waiters, keyed by device-code hash.
-#[derive(Default)]
-pub struct Waiters(Mutex<HashMap<String, Arc<Notify>>>);
-
-/// A held poll's registration; dropping it (answer sent, or client gone) releases the entry.
-struct Hold<'a> {
-    waiters: &'a Waiters,
-    key: String,
-    notify: Option<Arc<Notify>>,
-}
-
-impl Drop for Hold<'_> {
-    fn drop(&mut self) {
-        if let Some(n) = self.notify.take() {
-            self.waiters.release(&self.key, n);
-        }
-    }
-}
-
-impl Waiters {
-    fn hold(&self, key: &str) -> Hold<'_> {
-        Hold {
-            waiters: self,
-            key: key.to_owned(),
-            notify: Some(self.get(key)),
-        }
-    }
-
-    fn get(&self, key: &str) -> Arc<Notify> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(key.to_owned())
-            .or_default()
-            .clone()
-    }
-    /// Drops the entry once no other poll holds it, so finished long-polls leave nothing behind.
-    fn release(&self, key: &str, notify: Arc<Notify>) {
-        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        // Two references: the map's and this poll's. More means another poll still waits.
-        if m.get(key).is_some_and(|n| Arc::ptr_eq(n, &notify)) && Arc::strong_count(&notify) <= 2 {
-            m.remove(key);
-        }
-    }
-
-    /// How many device codes have polls held right now.
-    pub fn held(&self) -> usize {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).len()
-    }
-
-    /// Wakes every held poll (the server is stopping: nobody should wait for it).
-    pub fn wake_all(&self) {
-        for (_, n) in self.0.lock().unwrap_or_else(|p| p.into_inner()).drain() {
-            n.notify_waiters();
-        }
-    }
-
-    /// Wakes every poll held on this device code.
-    pub fn wake(&self, key: &str) {
-        if let Some(n) = self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(key) {
-            n.notify_waiters();
-        }
-    }
-}
-
 /// At most this many scopes in a request (Amazon's limit for a skill's scopes) …
 const MAX_SCOPES: usize = 15;
 /// … each at most this long.
 const MAX_SCOPE_LEN: usize = 256;
+
+/// The public client id the device uses at the linking service.
+pub const DEVICE_CLIENT_ID: &str = "linkscreen-device";
 
 pub fn router() -> Router<Arc<Shared>> {
     Router::new()
@@ -409,7 +347,7 @@ pub fn store_link(
     s: &Shared,
     person_id: &str,
     t: &TokenResponse,
-) -> Result<i64, super::store::StoreError> {
+) -> Result<i64, crate::backend::infra::store::StoreError> {
     let now = s.now_ms();
     let lifetime = t
         .expires_in
@@ -471,10 +409,10 @@ async fn sign_in(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Respons
             Some("the device code is unknown, used or expired".into()),
         ));
     };
-    let url = super::phone::authorization_redirect(&s, Some(&hash), &person_id, None)
+    let url = super::authorize::authorization_redirect(&s, Some(&hash), &person_id, None)
         .map_err(|e| oauth("server_error", Some(e.message)))?
         .url;
-    s.probe_redirects();
+    super::conformance::probe_redirects(&s);
     Ok(no_store(axum::Json(
         serde_json::json!({"authorization_url": url}),
     )))

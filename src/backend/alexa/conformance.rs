@@ -5,55 +5,23 @@
 //! The checks are pure functions over what was observed; [`Report`] keeps the findings (one
 //! per rule and subject) and tells the caller which are news (the backend hands those to the device's event log).
 
-use std::sync::Mutex;
+use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
-
+use crate::backend::infra::state::Shared;
+use crate::backend::infra::{crypto, findings};
 use crate::protocol::account_linking::AccountLinkingRequest;
+use crate::protocol::account_linking::GrantType;
+pub use findings::{Finding, Level, Report};
 
+/// Alexa gives up on a token endpoint after 4.5 s (PROTOCOL.md §2).
+pub const TOKEN_ENDPOINT_TIMEOUT: Duration = Duration::from_millis(4500);
 /// Alexa's limit for the token endpoint.
-pub const TOKEN_LIMIT: Duration = super::TOKEN_ENDPOINT_TIMEOUT;
+pub const TOKEN_LIMIT: Duration = TOKEN_ENDPOINT_TIMEOUT;
 /// Above this the token endpoint is close enough to the limit to warn.
 pub const TOKEN_WARN: Duration = Duration::from_millis(3_000);
 /// Access tokens living less than this are flagged as very short.
 pub const SHORT_LIFETIME_S: u64 = 300;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// Real Alexa would refuse this (linking fails, or certification fails).
-    Reject,
-    /// Works, but is fragile or against Amazon's guidance.
-    Warn,
-    /// Could not be checked (and why): never counted as a pass.
-    Unchecked,
-    /// Checked and fine.
-    Pass,
-}
-
-impl Level {
-    pub fn id(self) -> &'static str {
-        match self {
-            Level::Reject => "reject",
-            Level::Warn => "warn",
-            Level::Unchecked => "unchecked",
-            Level::Pass => "pass",
-        }
-    }
-}
-
-/// One thing the report found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// A stable name: `token-endpoint-slow`, `state-not-echoed`, ...
-    pub rule: &'static str,
-    pub level: Level,
-    /// What real Alexa would do, in one sentence.
-    pub message: String,
-    /// What was observed.
-    pub evidence: String,
-}
 
 fn finding(rule: &'static str, level: Level, message: &str, evidence: String) -> Finding {
     Finding {
@@ -356,91 +324,100 @@ pub fn check_token_error(url: &str, grant: &str, error: &str) -> Finding {
     )
 }
 
-/// The findings so far: the latest per rule and subject (evidence differs per URL checked).
-#[derive(Default)]
-pub struct Report {
-    findings: Mutex<Vec<Finding>>,
+/// Once per run, asks the authorization endpoint whether it accepts the emulator's and
+/// Alexa's three redirect URIs (an authorization request per URI, redirects not followed).
+pub fn probe_redirects(s: &Arc<Shared>) {
+    use std::sync::atomic::Ordering;
+    let al = &s.account_linking;
+    if al.grant_type != GrantType::AuthCode || s.probed.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let vendor = &s.config.backend.vendor_id;
+    let mut uris = vec![s.redirect_uri()];
+    uris.extend(
+        [
+            "https://pitangui.amazon.com",
+            "https://layla.amazon.com",
+            "https://alexa.amazon.co.jp",
+        ]
+        .map(|h| format!("{h}/api/skill/link/{vendor}")),
+    );
+    let me = s.clone();
+    let task = tokio::spawn(async move {
+        for uri in uris {
+            let f = match probe_one(&me, &uri).await {
+                Ok((status, snippet, location)) => {
+                    check_redirect_uri(&uri, status, &snippet, location.as_deref())
+                }
+                Err(e) => {
+                    tracing::debug!("redirect probe {uri}: {e}");
+                    continue;
+                }
+            };
+            me.conform([f]);
+        }
+    });
+    *s.probe.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
 }
 
-impl Report {
-    /// Records a finding: it replaces an earlier one of the same rule about the same thing
-    /// (a Pass never hides an earlier Reject of the same rule). True when it is news.
-    pub fn add(&self, f: &Finding) -> bool {
-        let mut all = self.findings.lock().unwrap_or_else(|p| p.into_inner());
-        fn subject(x: &Finding) -> (&'static str, &str) {
-            // The verdicts on one redirect URI (refused, not checked, accepted) are one subject.
-            let rule = if x.rule.starts_with("redirect-uri-") {
-                "redirect-uri"
-            } else {
-                x.rule
-            };
-            (rule, subject_of(&x.evidence))
-        }
-        if let Some(old) = all.iter_mut().find(|x| subject(x) == subject(f)) {
-            // "Not checked" gives way to any verdict and never hides one; otherwise a better
-            // result never hides a worse one.
-            let stays = match (old.level, f.level) {
-                (Level::Unchecked, _) => old == f,
-                (_, Level::Unchecked) => true,
-                _ => old == f || f.level > old.level,
-            };
-            if stays {
-                return false;
-            }
-            *old = f.clone();
-        } else {
-            all.push(f.clone());
-        }
-        true
-    }
-
-    /// Every finding, rejects first.
-    pub fn findings(&self) -> Vec<Finding> {
-        let mut v = self
-            .findings
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        v.sort_by_key(|f| f.level);
-        v
-    }
-
-    /// The exit summary: one line per problem, or that none was found.
-    pub fn summary(&self) -> String {
-        let all = self.findings();
-        let bad: Vec<&Finding> = all.iter().filter(|f| f.level != Level::Pass).collect();
-        let n = |l: Level| all.iter().filter(|f| f.level == l).count();
-        let mut s = format!(
-            "conformance: {} problem(s) real Alexa would reject, {} warning(s), {} not checked, {} check(s) passed",
-            n(Level::Reject),
-            n(Level::Warn),
-            n(Level::Unchecked),
-            n(Level::Pass)
-        );
-        for f in bad {
-            s.push_str(&format!(
-                "\n  {} {}: {}\n      evidence: {}",
-                match f.level {
-                    Level::Reject => "✗",
-                    Level::Unchecked => "?",
-                    _ => "!",
-                },
-                f.rule,
-                f.message,
-                f.evidence
-            ));
-        }
-        s
-    }
+/// One authorization request: its status, the page's gist, and where it redirects.
+async fn probe_one(
+    s: &Shared,
+    redirect_uri: &str,
+) -> Result<(u16, String, Option<String>), String> {
+    let al = &s.account_linking;
+    let state = format!("linkscreen-probe-{}", crypto::random_token(8));
+    let verifier = al.pkce.then(|| crypto::random_token(32));
+    let url = super::authorize::authorization_url(
+        al,
+        &al.authorization_url,
+        &state,
+        redirect_uri,
+        verifier.as_deref(),
+    )
+    .map_err(|e| e.to_string())?;
+    let r = s
+        .http
+        .get(url)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = r.status().as_u16();
+    // Absolute, as a browser would follow it.
+    let location = r
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .map(|l| {
+            r.url()
+                .join(l)
+                .map(|u| u.to_string())
+                .unwrap_or(l.to_owned())
+        });
+    let body = r.text().await.unwrap_or_default();
+    Ok((status, page_gist(&body), location))
 }
 
-/// What a finding is about: the URL in its evidence (redirect URIs and configured URLs are
-/// checked one by one), else the rule alone.
-fn subject_of(evidence: &str) -> &str {
-    evidence
-        .split_whitespace()
-        .find(|w| w.contains("://"))
-        .unwrap_or("")
+/// A page's title (or its first words), for evidence.
+fn page_gist(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let pick = |sel: &str| {
+        scraper::Selector::parse(sel).ok().and_then(|s| {
+            doc.select(&s)
+                .map(|e| e.text().collect::<Vec<_>>().join(" "))
+                .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+                .find(|t| !t.is_empty())
+        })
+    };
+    let mut t = pick("h1")
+        .or_else(|| pick("title"))
+        .or_else(|| pick("body"))
+        .unwrap_or_default();
+    if t.chars().count() > 120 {
+        t = t.chars().take(120).collect::<String>() + "…";
+    }
+    t
 }
 
 #[cfg(test)]
@@ -500,11 +477,10 @@ mod tests {
 
     #[test]
     fn urls_need_https_on_443() {
-        let mut al = crate::backend::sample_account_linking(
-            "http://127.0.0.1:8686",
-            "http://127.0.0.1:8686",
-            "s",
-        );
+        let mut al = AccountLinkingRequest::from_json(
+            r#"{"type": "AUTH_CODE", "authorizationUrl": "http://127.0.0.1:8686/authorize", "accessTokenUrl": "http://127.0.0.1:8686/token", "clientId": "c", "clientSecret": "s", "accessTokenScheme": "HTTP_BASIC"}"#,
+        )
+        .unwrap();
         let f = check_urls(&al);
         assert!(f.iter().all(|f| f.level == Level::Warn), "{f:?}");
         al.authorization_url = "http://login.example.com/authorize".into();

@@ -6,16 +6,14 @@
 //! `Sec-Fetch-Site` says it came from another site is refused. Pages that show codes or link
 //! state need the session too. Without it: 403 and a page that says how to get one.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use axum::http::{HeaderMap, StatusCode, header};
 use axum_extra::extract::cookie::{Cookie, SameSite, SignedCookieJar};
 use maud::{Markup, html};
 
-use super::error::{PageError, page};
-use super::form::Form;
-use super::{Shared, crypto};
+use crate::backend::infra::crypto;
+use crate::backend::infra::error::{PageError, page};
+use crate::backend::infra::form::Form;
+use crate::backend::infra::state::Shared;
 use crate::protocol::urls;
 
 /// The session cookie.
@@ -136,10 +134,6 @@ pub fn check(s: &Shared, headers: &HeaderMap, form: &Form) -> Result<Session, Pa
     }
     Ok(session)
 }
-
-/// One-time pairing links the device handed out: token hash → expiry.
-#[derive(Default)]
-pub struct Pairings(Mutex<HashMap<String, i64>>);
 
 /// A one-time link (valid [`PAIRING_MS`]) that makes the browser opening it the household's
 /// phone and then shows `next` (a path on this server). Only the device hands these out.

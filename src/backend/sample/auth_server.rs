@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use super::faults::{self, Fault};
+use crate::backend::infra::faults::{self, Fault};
 
 use argon2::Argon2;
 use argon2::password_hash::{
@@ -23,11 +23,12 @@ use base64::Engine;
 use maud::{Markup, html};
 use rusqlite::{OptionalExtension, params};
 
-use super::error::{OAuthError, PageError, oauth, page};
-use super::form::Form;
-use super::html::layout;
-use super::store::{Store, StoreError};
-use super::{SAMPLE_CLIENT_ID, Shared, crypto};
+use crate::backend::infra::crypto;
+use crate::backend::infra::error::{OAuthError, PageError, oauth, page};
+use crate::backend::infra::form::Form;
+use crate::backend::infra::html::layout;
+use crate::backend::infra::state::Shared;
+use crate::backend::infra::store::{Store, StoreError};
 use crate::protocol::oauth::TokenResponse;
 
 type S = State<Arc<Shared>>;
@@ -70,6 +71,9 @@ pub fn seed(store: &Store) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+/// The sample authorization server's client id for "Alexa".
+pub const SAMPLE_CLIENT_ID: &str = "alexa-ride-hailer";
 
 pub fn router() -> Router<Arc<Shared>> {
     Router::new()
@@ -210,7 +214,7 @@ struct Txn {
 }
 
 fn cookie_txn_id(headers: &HeaderMap) -> Option<String> {
-    super::form::cookie(headers, COOKIE)
+    crate::backend::infra::form::cookie(headers, COOKIE)
 }
 
 fn load_txn(s: &Shared, headers: &HeaderMap, form_csrf: Option<&str>) -> Result<Txn, PageError> {

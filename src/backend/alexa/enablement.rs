@@ -13,7 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::Deserialize;
 
-use super::{Shared, exchange, linking, lwa};
+use super::{exchange, linking, lwa};
+use crate::backend::infra::state::Shared;
 
 type S = State<Arc<Shared>>;
 
@@ -183,7 +184,7 @@ async fn enable(
         .into_response()
 }
 
-fn linked(s: &Shared, person: &str) -> Result<bool, super::store::StoreError> {
+fn linked(s: &Shared, person: &str) -> Result<bool, crate::backend::infra::store::StoreError> {
     use rusqlite::OptionalExtension;
     let link_person = linking::link_person(s, person);
     Ok(s.store

@@ -3,9 +3,8 @@
 //! server, Alexa's redirect handler, and the skill detail, settings and cards
 //! pages. Plain HTML forms; no JavaScript needed.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -17,40 +16,15 @@ use maud::{Markup, html};
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
-use super::error::{PageError, page};
-use super::form::Form;
-use super::html::alexa_page;
-use super::{Shared, conformance, crypto, exchange, linking, session};
-use crate::protocol::account_linking::GrantType;
+use super::{conformance, exchange, linking};
+use crate::backend::infra::crypto;
+use crate::backend::infra::error::{PageError, page};
+use crate::backend::infra::form::Form;
+use crate::backend::infra::html::alexa_page;
+use crate::backend::infra::session;
+use crate::backend::infra::state::Shared;
 
 type S = State<Arc<Shared>>;
-
-/// Failed user-code entries per client address, for rate limiting (RFC 8628 §5.1).
-#[derive(Default)]
-pub struct Attempts(Mutex<HashMap<IpAddr, Vec<i64>>>);
-
-/// At most this many wrong codes per address in [`ATTEMPT_WINDOW_MS`].
-pub const MAX_FAILED_ATTEMPTS: usize = 5;
-const ATTEMPT_WINDOW_MS: i64 = 10 * 60 * 1000;
-/// How long a `state` stays valid.
-const STATE_LIFETIME_MS: i64 = 10 * 60 * 1000;
-
-impl Attempts {
-    fn blocked(&self, ip: IpAddr, now: i64) -> bool {
-        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let v = m.entry(ip).or_default();
-        v.retain(|t| now - t < ATTEMPT_WINDOW_MS);
-        v.len() >= MAX_FAILED_ATTEMPTS
-    }
-    fn fail(&self, ip: IpAddr, now: i64) {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(ip)
-            .or_default()
-            .push(now);
-    }
-}
 
 pub fn router() -> Router<Arc<Shared>> {
     Router::new()
@@ -214,107 +188,6 @@ async fn verify_page(
     Ok((jar, alexa_page(&format!("Link {}", skill.name), body)).into_response())
 }
 
-/// An authorization request linkscreen started: where to send the browser, and its `state`.
-pub(super) struct Authorization {
-    pub url: String,
-    pub state: String,
-}
-
-/// The cookie that ties a browser's return to Alexa's redirect URL to the authorization request
-/// linkscreen sent it on (so a redirect without a usable `state` can still be told apart from a
-/// stranger's request to that URL).
-const AUTHZ_COOKIE: &str = "ls_authz";
-
-impl Authorization {
-    /// Sends the browser to the authorization endpoint, remembering the request in a cookie
-    /// scoped to Alexa's redirect URL (Lax: the way back is a cross-site navigation).
-    fn redirect(self) -> Response {
-        let mut r = Redirect::to(&self.url).into_response();
-        let cookie = format!(
-            "{AUTHZ_COOKIE}={}; Path=/api/skill/link; Max-Age={}; HttpOnly; SameSite=Lax",
-            self.state,
-            STATE_LIFETIME_MS / 1000
-        );
-        if let Ok(v) = cookie.parse() {
-            r.headers_mut().append(axum::http::header::SET_COOKIE, v);
-        }
-        r
-    }
-}
-
-/// Creates a single-use `state` bound to the device code and builds the authorization URL.
-pub(super) fn authorization_redirect(
-    s: &Shared,
-    device_code_hash: Option<&str>,
-    person_id: &str,
-    platform_url: Option<&str>,
-) -> Result<Authorization, PageError> {
-    let al = &s.account_linking;
-    if al.grant_type == GrantType::Implicit {
-        return Err(page(
-            StatusCode::NOT_IMPLEMENTED,
-            "Not supported",
-            "This emulator links with the AUTH_CODE grant only; IMPLICIT is not supported.",
-        ));
-    }
-    let state = crypto::random_token(24);
-    let verifier = al.pkce.then(|| crypto::random_token(32));
-    let now = s.now_ms();
-    s.store.conn().execute(
-        "INSERT INTO link_states (state, device_code_hash, person_id, code_verifier, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        // Compare-only values are hashed at rest; the verifier is replayed, so it is sealed.
-        params![
-            crypto::sha256_hex(&state),
-            device_code_hash,
-            person_id,
-            verifier.as_ref().map(|v| s.store.vault().seal("link_states.code_verifier", v)),
-            now,
-            now + STATE_LIFETIME_MS
-        ],
-    )?;
-    let base = platform_url.unwrap_or(&al.authorization_url);
-    let url = authorization_url(al, base, &state, &s.redirect_uri(), verifier.as_deref()).map_err(
-        |e| {
-            page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Bad configuration",
-                format!("authorizationUrl: {e}"),
-            )
-        },
-    )?;
-    Ok(Authorization {
-        url: url.into(),
-        state,
-    })
-}
-
-/// The authorization request Alexa sends (RFC 6749 §4.1.1, RFC 7636 §4.3): `base` with
-/// response_type, client_id, state, redirect_uri, scope and the S256 challenge of `verifier`.
-pub(super) fn authorization_url(
-    al: &crate::protocol::account_linking::AccountLinkingRequest,
-    base: &str,
-    state: &str,
-    redirect_uri: &str,
-    verifier: Option<&str>,
-) -> Result<url::Url, url::ParseError> {
-    let mut url = url::Url::parse(base)?;
-    {
-        let mut q = url.query_pairs_mut();
-        q.append_pair("response_type", "code")
-            .append_pair("client_id", &al.client_id)
-            .append_pair("state", state)
-            .append_pair("redirect_uri", redirect_uri);
-        if !al.scopes.is_empty() {
-            q.append_pair("scope", &al.scope_string());
-        }
-        if let Some(v) = verifier {
-            q.append_pair("code_challenge", &crypto::pkce_challenge(v))
-                .append_pair("code_challenge_method", "S256");
-        }
-    }
-    Ok(url)
-}
-
 async fn device_link(
     State(s): S,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -327,8 +200,13 @@ async fn device_link(
         Ok(p) => p,
         Err(msg) => return Ok((StatusCode::NOT_FOUND, entry_form(Some(msg), "")).into_response()),
     };
-    let authz = authorization_redirect(&s, Some(&pending.hash), &pending.person_id, None)?;
-    s.probe_redirects();
+    let authz = super::authorize::authorization_redirect(
+        &s,
+        Some(&pending.hash),
+        &pending.person_id,
+        None,
+    )?;
+    super::conformance::probe_redirects(&s);
     Ok(authz.redirect())
 }
 
@@ -400,7 +278,8 @@ async fn redirect_handler(
     };
     // Only a browser linkscreen sent to the authorization endpoint, for a request still
     // waiting, speaks for the developer's server; anything else is a stranger's request.
-    let ours = super::form::cookie(&headers, AUTHZ_COOKIE).is_some_and(|st| waiting(&s, &st));
+    let ours = crate::backend::infra::form::cookie(&headers, super::authorize::AUTHZ_COOKIE)
+        .is_some_and(|st| waiting(&s, &st));
     let unsolicited = |s: &Shared, why: &str| {
         tracing::warn!("unsolicited request to Alexa's redirect URL ({why}): ignored");
         s.note("unsolicited_redirect", serde_json::json!({"why": why}));
@@ -610,8 +489,8 @@ async fn skill_link(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Resp
     if linked(&s)? && platform.is_none() && f.get("via").is_none() {
         return Ok(Redirect::to("/skill/settings").into_response());
     }
-    let authz = authorization_redirect(&s, None, "", platform.as_deref())?;
-    s.probe_redirects();
+    let authz = super::authorize::authorization_redirect(&s, None, "", platform.as_deref())?;
+    super::conformance::probe_redirects(&s);
     Ok(authz.redirect())
 }
 

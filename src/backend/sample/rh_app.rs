@@ -18,9 +18,13 @@ use maud::{Markup, html};
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
-use super::error::{PageError, page};
-use super::form::cookie;
-use super::{Shared, auth_server, crypto, lwa, session};
+use super::auth_server;
+use crate::backend::alexa::lwa;
+use crate::backend::infra::crypto;
+use crate::backend::infra::error::{PageError, page};
+use crate::backend::infra::form::cookie;
+use crate::backend::infra::session;
+use crate::backend::infra::state::Shared;
 
 type S = State<Arc<Shared>>;
 
@@ -41,11 +45,11 @@ pub fn router() -> Router<Arc<Shared>> {
 
 /// The app's redirect URL (its universal link / app link) registered with LWA.
 pub fn redirect_uri(s: &Shared) -> String {
-    format!("{}/ridehailer/app/alexa", s.public_url)
+    format!("{}{}", s.public_url, lwa::APP_REDIRECT_PATH)
 }
 
 fn app_page(title: &str, body: Markup) -> Markup {
-    super::html::layout("Ride Hailer", title, body)
+    crate::backend::infra::html::layout("Ride Hailer", title, body)
 }
 
 fn set_cookie(r: &mut Response, value: String) {
@@ -168,7 +172,7 @@ async fn toggle_alexa_app(
 
 /// A state-changing request from the app's own page on the household's phone.
 fn checked(s: &Shared, headers: &HeaderMap, body: &Bytes) -> Result<(), PageError> {
-    let f = super::form::Form::parse(headers, body)
+    let f = crate::backend::infra::form::Form::parse(headers, body)
         .map_err(|e| page(StatusCode::BAD_REQUEST, "Bad request", e.to_string()))?;
     session::check(s, headers, &f).map(drop)
 }

@@ -1,0 +1,134 @@
+//! The architecture as the tree shows it, checked from the sources (issue 17): which module may
+//! use which. Reads `src/`, collects each file's references to other modules (`crate::a::b`,
+//! `super::x`, `use super::{x, y}`), and asserts the allowed directions.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// A file's module path under `src/backend`: `alexa::phone`, `infra::store`, `mod` for the root.
+fn module_of(rel: &Path) -> String {
+    let s = rel.with_extension("").to_string_lossy().replace('/', "::");
+    s.strip_suffix("::mod").map(str::to_owned).unwrap_or(s)
+}
+
+/// The code of a file without its `#[cfg(test)] mod tests` (tests may use anything).
+fn code(text: &str) -> &str {
+    text.split("#[cfg(test)]\nmod tests").next().unwrap_or(text)
+}
+
+/// The backend modules (`group::file`) a backend file refers to.
+fn backend_refs(module: &str, text: &str) -> BTreeSet<String> {
+    let group = module.split("::").next().unwrap_or("");
+    let mut out = BTreeSet::new();
+    let words: Vec<&str> = code(text)
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        .collect();
+    for w in words {
+        let w = w.trim_start_matches(':');
+        if let Some(rest) = w.strip_prefix("crate::backend::") {
+            let parts: Vec<&str> = rest.split("::").collect();
+            if parts.len() >= 2 && ["alexa", "infra", "sample"].contains(&parts[0]) {
+                out.insert(format!("{}::{}", parts[0], parts[1]));
+            } else {
+                out.insert(format!("(root)::{}", parts[0]));
+            }
+        } else if let Some(rest) = w.strip_prefix("super::")
+            && module.contains("::")
+        {
+            let name = rest.split("::").next().unwrap_or("");
+            if !name.is_empty() && name != "*" {
+                out.insert(format!("{group}::{name}"));
+            }
+        }
+    }
+    // `use super::{a, b};`
+    for line in code(text).lines() {
+        if let Some(list) = line.trim().strip_prefix("use super::{") {
+            for name in list.trim_end_matches("};").split(',') {
+                let name = name.trim().split("::").next().unwrap_or("");
+                if !name.is_empty() && module.contains("::") {
+                    out.insert(format!("{group}::{name}"));
+                }
+            }
+        }
+    }
+    out.remove(module);
+    out
+}
+
+fn backend_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/backend");
+    let mut all = vec![];
+    files(&root, &mut all);
+    all.iter()
+        .map(|p| {
+            let m = module_of(p.strip_prefix(&root).unwrap());
+            let text = std::fs::read_to_string(p).unwrap();
+            let refs = backend_refs(&m, &text);
+            (m, refs)
+        })
+        .collect()
+}
+
+#[test]
+fn the_backend_is_three_layers_without_cycles() {
+    let g = backend_graph();
+    assert!(
+        g.contains_key("alexa::phone") && g.contains_key("infra::store"),
+        "{g:?}"
+    );
+    for (m, refs) in &g {
+        let group = m.split("::").next().unwrap();
+        for r in refs {
+            let to = r.split("::").next().unwrap();
+            // Only the composition root (backend/mod.rs) sees every layer; its re-exports are
+            // for the rest of the program, not for the layers.
+            assert_ne!(
+                to, "(root)",
+                "{m} uses the backend root ({r}): name the layer"
+            );
+            match group {
+                "infra" => assert_eq!(to, "infra", "infra must not use {r} (in {m})"),
+                "alexa" => assert_ne!(to, "sample", "alexa must not use the sample ({r} in {m})"),
+                _ => {}
+            }
+        }
+    }
+    // No cycle between backend files: a depth-first search finds no back edge.
+    fn visit<'a>(
+        m: &'a str,
+        g: &'a BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<&'a str>,
+        done: &mut BTreeSet<&'a str>,
+    ) {
+        if done.contains(m) {
+            return;
+        }
+        if let Some(i) = path.iter().position(|p| *p == m) {
+            panic!("import cycle: {} -> {m}", path[i..].join(" -> "));
+        }
+        path.push(m);
+        for r in g.get(m).into_iter().flatten() {
+            if g.contains_key(r.as_str()) {
+                visit(r, g, path, done);
+            }
+        }
+        path.pop();
+        done.insert(m);
+    }
+    let mut done = BTreeSet::new();
+    for m in g.keys() {
+        visit(m, &g, &mut vec![], &mut done);
+    }
+}
