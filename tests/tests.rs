@@ -50,3 +50,6 @@ mod session;
 
 #[path = "it/layout.rs"]
 mod layout;
+
+#[path = "it/handlers.rs"]
+mod handlers;

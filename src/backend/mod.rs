@@ -176,61 +176,16 @@ async fn rate_limit(
     }
 }
 
-/// Opens the database, binds, seeds the sample data and serves.
-pub async fn start(opts: Options) -> Result<Running, StartError> {
+/// The state every handler shares, over an open store: secrets (sealed in it), the
+/// account-linking configuration in force, the sample's seed data, and the start-up findings.
+/// `base_url` is where this machine reaches the server, `public_url` where phones do.
+pub fn state(
+    opts: &Options,
+    store: Store,
+    base_url: String,
+    public_url: String,
+) -> Result<Arc<Shared>, StartError> {
     let cfg = &opts.config;
-    let store = Store::open(&cfg.backend.db)?;
-    let addr_s = format!("{}:{}", cfg.backend.bind, cfg.backend.port);
-    let listener = TcpListener::bind(&addr_s)
-        .await
-        .map_err(|source| StartError::Bind {
-            addr: addr_s.clone(),
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind {
-        addr: addr_s.clone(),
-        source,
-    })?;
-    // An unspecified bind address (0.0.0.0, ::) is nobody's address: this machine talks to
-    // itself over loopback, and phones get the LAN address.
-    let own = if addr.ip().is_unspecified() {
-        SocketAddr::new(
-            match addr.ip() {
-                IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
-                IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
-            },
-            addr.port(),
-        )
-    } else {
-        addr
-    };
-    let base_url = format!("http://{}", display_addr(own));
-
-    let mut lan_listener = None;
-    let public_url = match opts.lan {
-        // Listening on every address already: only the address handed out changes.
-        Some(ip) if addr.ip().is_unspecified() => {
-            format!("http://{}", display_addr(SocketAddr::new(ip, addr.port())))
-        }
-        Some(ip) if ip != addr.ip() => {
-            let a = SocketAddr::new(ip, addr.port());
-            let l = TcpListener::bind(a)
-                .await
-                .map_err(|source| StartError::Bind {
-                    addr: a.to_string(),
-                    source,
-                })?;
-            lan_listener = Some(l);
-            format!("http://{}", display_addr(a))
-        }
-        Some(_) => base_url.clone(),
-        None if addr.ip().is_unspecified() => match lan_address() {
-            Some(ip) => format!("http://{}", display_addr(SocketAddr::new(ip, addr.port()))),
-            None => base_url.clone(),
-        },
-        None => base_url.clone(),
-    };
-
     let sample_client_secret =
         store.secret_or_init("sample_client_secret", || crypto::random_token(24))?;
     let device_key = store.secret_or_init("device_key", || crypto::random_token(24))?;
@@ -286,6 +241,65 @@ pub async fn start(opts: Options) -> Result<Running, StartError> {
     if cfg.account_linking.request.is_some() {
         shared.conform(conformance::check_voice_forward(&shared.account_linking));
     }
+    Ok(shared)
+}
+
+/// Opens the database, binds, seeds the sample data and serves.
+pub async fn start(opts: Options) -> Result<Running, StartError> {
+    let cfg = &opts.config;
+    let store = Store::open(&cfg.backend.db)?;
+    let addr_s = format!("{}:{}", cfg.backend.bind, cfg.backend.port);
+    let listener = TcpListener::bind(&addr_s)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: addr_s.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: addr_s.clone(),
+        source,
+    })?;
+    // An unspecified bind address (0.0.0.0, ::) is nobody's address: this machine talks to
+    // itself over loopback, and phones get the LAN address.
+    let own = if addr.ip().is_unspecified() {
+        SocketAddr::new(
+            match addr.ip() {
+                IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+                IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            },
+            addr.port(),
+        )
+    } else {
+        addr
+    };
+    let base_url = format!("http://{}", display_addr(own));
+
+    let mut lan_listener = None;
+    let public_url = match opts.lan {
+        // Listening on every address already: only the address handed out changes.
+        Some(ip) if addr.ip().is_unspecified() => {
+            format!("http://{}", display_addr(SocketAddr::new(ip, addr.port())))
+        }
+        Some(ip) if ip != addr.ip() => {
+            let a = SocketAddr::new(ip, addr.port());
+            let l = TcpListener::bind(a)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: a.to_string(),
+                    source,
+                })?;
+            lan_listener = Some(l);
+            format!("http://{}", display_addr(a))
+        }
+        Some(_) => base_url.clone(),
+        None if addr.ip().is_unspecified() => match lan_address() {
+            Some(ip) => format!("http://{}", display_addr(SocketAddr::new(ip, addr.port()))),
+            None => base_url.clone(),
+        },
+        None => base_url.clone(),
+    };
+
+    let shared = state(&opts, store, base_url.clone(), public_url)?;
     let app = router(shared.clone(), opts.parts);
 
     let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -320,6 +320,16 @@ impl Store {
         })
     }
 
+    /// A database in memory with a throwaway key: for handler tests where a file adds nothing.
+    pub fn in_memory() -> Result<Store, StoreError> {
+        let conn = Connection::open_in_memory()?;
+        Self::set_up(&conn)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            vault: Vault::ephemeral(),
+        })
+    }
+
     /// Whether any secret in the database is sealed already.
     fn holds_sealed(conn: &Connection) -> Result<bool, rusqlite::Error> {
         let like = |table: &str, col: &str| {
