@@ -1,19 +1,18 @@
 //! One function per subcommand: turns CLI arguments into a validated config,
-//! starts what the command needs, and returns the exit code.
+//! starts what the command needs, and says how it ended ([`Outcome`]; `main` maps it to an
+//! exit code).
 
 use std::path::Path;
 
-use crate::cli::{KioskArgs, RunArgs, ServeArgs, ShootArgs, UnlinkArgs, exit};
+use crate::cli::{KioskArgs, RunArgs, ServeArgs, ShootArgs, UnlinkArgs};
 use crate::config::Config;
+use crate::error::{AppError, ErrorKind, Outcome};
 
-/// Loads `--config` (or the embedded defaults). Errors print and map to exit 2.
-pub fn load_config(path: Option<&Path>) -> Result<Config, i32> {
+/// Loads `--config` (or the embedded defaults). Errors are bad input (exit 2).
+pub fn load_config(path: Option<&Path>) -> Result<Config, AppError> {
     match path {
         None => Ok(Config::default()),
-        Some(p) => Config::load(p).map_err(|e| {
-            eprintln!("linkscreen: {e}");
-            exit::USAGE
-        }),
+        Some(p) => Config::load(p).map_err(|e| AppError::said(ErrorKind::Usage, e)),
     }
 }
 
@@ -26,15 +25,14 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// `linkscreen serve`: the backend alone, until Ctrl-C.
-pub fn serve(a: ServeArgs) -> i32 {
-    let mut cfg = match load_config(a.common.config.as_deref()) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+pub fn serve(a: ServeArgs) -> Outcome {
+    let mut cfg = load_config(a.common.config.as_deref())?;
     if let Some(b) = a.bind {
         if b.parse::<std::net::IpAddr>().is_err() {
-            eprintln!("linkscreen: --bind: not an IP address: {b:?}");
-            return exit::USAGE;
+            return Err(AppError::said(
+                ErrorKind::Usage,
+                format!("--bind: not an IP address: {b:?}"),
+            ));
         }
         cfg.backend.bind = b;
     }
@@ -50,12 +48,12 @@ pub fn serve(a: ServeArgs) -> i32 {
         let running = match crate::backend::start(crate::backend::Options::new(cfg)).await {
             Ok(r) => r,
             Err(e) => {
-                eprintln!("linkscreen: {e}");
-                return if e.is_setup() {
-                    exit::USAGE
+                let kind = if e.is_setup() {
+                    ErrorKind::Usage
                 } else {
-                    exit::PEER
+                    ErrorKind::Peer
                 };
+                return Err(AppError::said(kind, e));
             }
         };
         let b = &running.base_url;
@@ -84,25 +82,29 @@ pub fn serve(a: ServeArgs) -> i32 {
         println!("  redirect URI  {}", running.shared.redirect_uri());
         let _ = tokio::signal::ctrl_c().await;
         running.stop().await;
-        exit::OK
+        Ok(())
     })
 }
 
-pub fn run(a: RunArgs) -> i32 {
+pub fn run(a: RunArgs) -> Outcome {
     crate::device::run_command(a)
 }
 
 /// `linkscreen kiosk`: `run`, fullscreen and touch first, resetting itself for each visitor.
-pub fn kiosk(a: KioskArgs) -> i32 {
+pub fn kiosk(a: KioskArgs) -> Outcome {
     if a.idle_reset == 0 || a.answer_secs == 0 {
-        eprintln!("linkscreen: --idle-reset and --answer-secs must be at least 1 second");
-        return exit::USAGE;
+        return Err(AppError::said(
+            ErrorKind::Usage,
+            "--idle-reset and --answer-secs must be at least 1 second",
+        ));
     }
     if let Some(pin) = &a.exit_pin
         && (pin.is_empty() || !pin.chars().all(|c| c.is_ascii_digit()))
     {
-        eprintln!("linkscreen: --exit-pin: digits only, found {pin:?}");
-        return exit::USAGE;
+        return Err(AppError::said(
+            ErrorKind::Usage,
+            format!("--exit-pin: digits only, found {pin:?}"),
+        ));
     }
     crate::device::run_kiosk(
         a.run,
@@ -116,35 +118,27 @@ pub fn kiosk(a: KioskArgs) -> i32 {
     )
 }
 
-pub fn shoot(a: ShootArgs) -> i32 {
+pub fn shoot(a: ShootArgs) -> Outcome {
     crate::shots::shoot(a)
 }
 
 /// `linkscreen unlink`: revokes and deletes every stored link in the database.
-pub fn unlink(a: UnlinkArgs) -> i32 {
-    let mut cfg = match load_config(a.common.config.as_deref()) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+pub fn unlink(a: UnlinkArgs) -> Outcome {
+    let mut cfg = load_config(a.common.config.as_deref())?;
     if let Some(db) = a.db {
         cfg.backend.db = db;
     }
     let db = &cfg.backend.db;
     if !db.exists() {
         println!("nothing to unlink: no database at {}", db.display());
-        return exit::OK;
+        return Ok(());
     }
-    let store = match crate::backend::store::Store::open(db) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("linkscreen: {e}");
-            return exit::USAGE;
-        }
-    };
+    let store =
+        crate::backend::store::Store::open(db).map_err(|e| AppError::said(ErrorKind::Usage, e))?;
     match crate::backend::linking::unlink_all(&store) {
         Ok(gone) if gone.is_empty() => {
             println!("nothing to unlink: no link stored in {}", db.display());
-            exit::OK
+            Ok(())
         }
         Ok(gone) => {
             for (skill, n) in gone {
@@ -153,11 +147,11 @@ pub fn unlink(a: UnlinkArgs) -> i32 {
                     db.display()
                 );
             }
-            exit::OK
+            Ok(())
         }
-        Err(e) => {
-            eprintln!("linkscreen: {}: {e}", db.display());
-            exit::USAGE
-        }
+        Err(e) => Err(AppError::said(
+            ErrorKind::Usage,
+            format!("{}: {e}", db.display()),
+        )),
     }
 }

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clients;
 pub mod config;
 pub mod device;
+pub mod error;
 pub mod flow;
 pub mod locale;
 pub mod project;

@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use linkscreen::cli::{Cli, Command, exit};
+use linkscreen::error::{ErrorKind, Outcome};
 
 /// glibc raises its mmap threshold each time a large block is freed, after which the frames,
 /// PNG buffers and password hashes a long-running kiosk allocates again and again are carved
@@ -31,24 +32,24 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let code = match cli.command {
+    let ended = match cli.command {
         Command::Devices => {
             for p in linkscreen::protocol::viewport::PROFILES {
                 println!("{}", p.id);
             }
-            exit::OK
+            Ok(())
         }
         Command::Scenes => {
             for s in linkscreen::flow::Scene::ALL {
                 println!("{}", s.id());
             }
-            exit::OK
+            Ok(())
         }
         Command::Locales => {
             for l in linkscreen::locale::SUPPORTED {
                 println!("{l}");
             }
-            exit::OK
+            Ok(())
         }
         Command::Serve(a) => linkscreen::app::serve(a),
         Command::Run(a) => linkscreen::app::run(a),
@@ -56,5 +57,21 @@ fn main() {
         Command::Shoot(a) => linkscreen::app::shoot(a),
         Command::Unlink(a) => linkscreen::app::unlink(a),
     };
-    std::process::exit(code);
+    std::process::exit(exit_code(ended));
+}
+
+/// The one place an ending becomes an exit code (README, CLI). A message not yet said is
+/// printed here.
+fn exit_code(ended: Outcome) -> i32 {
+    let Err(e) = ended else { return exit::OK };
+    if let Some(m) = &e.message {
+        eprintln!("linkscreen: {m}");
+    }
+    match e.kind {
+        ErrorKind::Usage => exit::USAGE,
+        ErrorKind::Peer => exit::PEER,
+        ErrorKind::Check => exit::CHECK,
+        ErrorKind::Script => exit::SCRIPT,
+        ErrorKind::Signal(n) => 128 + n,
+    }
 }

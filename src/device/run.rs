@@ -11,10 +11,11 @@ use super::events::EventLog;
 use super::signin::Msg;
 use super::{DeviceSetup, Frame};
 use crate::backend::{self, Running};
-use crate::cli::{RunArgs, exit};
+use crate::cli::RunArgs;
 use crate::clients::linking::LinkingClient;
 use crate::clients::skill::Identity;
 use crate::config::{Config, LinkingMode};
+use crate::error::{AppError, ErrorKind, Outcome};
 use crate::flow::Scene;
 use crate::protocol::viewport::{self, DeviceProfile};
 use crate::view::{
@@ -36,17 +37,17 @@ const END_SCENES: &[Scene] = &[
     Scene::SkillError,
 ];
 
-fn fail(code: i32, msg: impl std::fmt::Display) -> i32 {
-    eprintln!("linkscreen: {msg}");
-    code
+/// Says what failed (now, so it stays in order with what follows on stderr).
+fn fail(kind: ErrorKind, msg: impl std::fmt::Display) -> AppError {
+    AppError::said(kind, msg)
 }
 
 /// Checks `--device` and `--locale`.
-pub fn profile_and_locale(device: &str, locale: &str) -> Result<&'static DeviceProfile, i32> {
+pub fn profile_and_locale(device: &str, locale: &str) -> Result<&'static DeviceProfile, AppError> {
     let p = viewport::profile(device).ok_or_else(|| {
         let names: Vec<&str> = viewport::PROFILES.iter().map(|p| p.id).collect();
         fail(
-            exit::USAGE,
+            ErrorKind::Usage,
             format!(
                 "--device: unknown profile {device:?}; known: {}",
                 names.join(", ")
@@ -55,7 +56,7 @@ pub fn profile_and_locale(device: &str, locale: &str) -> Result<&'static DeviceP
     })?;
     if !crate::locale::is_supported(locale) {
         return Err(fail(
-            exit::USAGE,
+            ErrorKind::Usage,
             format!("--locale: unsupported locale {locale:?}; `linkscreen locales` lists them"),
         ));
     }
@@ -90,14 +91,14 @@ pub async fn prepare(
     locale: &str,
     log: EventLog,
     opts: &Prepare,
-) -> Result<(DeviceSetup, Running), i32> {
+) -> Result<(DeviceSetup, Running), AppError> {
     let mut backend_opts = backend::Options::new(cfg.clone());
     backend_opts.lan = opts.lan;
     let running = backend::start(backend_opts).await.map_err(|e| {
         let code = if e.is_setup() {
-            exit::USAGE
+            ErrorKind::Usage
         } else {
-            exit::PEER
+            ErrorKind::Peer
         };
         fail(code, e)
     })?;
@@ -130,7 +131,7 @@ pub async fn prepare(
         None => reqwest::Client::builder(),
     }
     .build()
-    .map_err(|e| fail(exit::PEER, e))?;
+    .map_err(|e| fail(ErrorKind::Peer, e))?;
     let linking = match &cfg.linking.mode {
         LinkingMode::Alexa => LinkingClient::discover(
             http.clone(),
@@ -140,7 +141,7 @@ pub async fn prepare(
             Some(shared.device_key.clone()),
         )
         .await
-        .map_err(|e| fail(exit::PEER, e))?,
+        .map_err(|e| fail(ErrorKind::Peer, e))?,
         LinkingMode::DeviceGrant(g) => match (
             &g.issuer,
             &g.device_authorization_endpoint,
@@ -161,11 +162,11 @@ pub async fn prepare(
             (Some(issuer), _, _) => {
                 LinkingClient::discover(http.clone(), issuer, &g.client_id, g.scope.clone(), None)
                     .await
-                    .map_err(|e| fail(exit::PEER, e))?
+                    .map_err(|e| fail(ErrorKind::Peer, e))?
             }
             _ => {
                 return Err(fail(
-                    exit::USAGE,
+                    ErrorKind::Usage,
                     "linking: device-grant needs issuer or both endpoints",
                 ));
             }
@@ -176,11 +177,12 @@ pub async fn prepare(
             format!("{prefix}{}", crate::backend::crypto::random_token(24))
         })
     };
-    let speaker_id = speaker_id(&cfg, opts.speaker.as_deref()).map_err(|e| fail(exit::USAGE, e))?;
+    let speaker_id =
+        speaker_id(&cfg, opts.speaker.as_deref()).map_err(|e| fail(ErrorKind::Usage, e))?;
     let identity = Identity {
         skill_id: cfg.skill.skill_id.clone(),
-        user_id: ids("user_id", "amzn1.ask.account.").map_err(|e| fail(exit::PEER, e))?,
-        device_id: ids("device_id", "amzn1.ask.device.").map_err(|e| fail(exit::PEER, e))?,
+        user_id: ids("user_id", "amzn1.ask.account.").map_err(|e| fail(ErrorKind::Peer, e))?,
+        device_id: ids("device_id", "amzn1.ask.device.").map_err(|e| fail(ErrorKind::Peer, e))?,
         person_id: speaker_id.clone(),
     };
     // An ASK CLI project: its name, invocation name and model in this locale, and its handler.
@@ -200,7 +202,7 @@ pub async fn prepare(
     if let Some(p) = &cfg.project {
         if !p.names.contains_key(locale) {
             return Err(fail(
-                exit::USAGE,
+                ErrorKind::Usage,
                 format!(
                     "--locale {locale}: the skill is published in {} (skill.json manifest.publishingInformation.locales)",
                     p.locales().join(", ")
@@ -221,7 +223,7 @@ pub async fn prepare(
             // A handler that does not load is a set-up mistake: say so now, not mid-journey.
             runner.warm_up().await.map_err(|e| {
                 fail(
-                    exit::USAGE,
+                    ErrorKind::Usage,
                     format!("{}: {}: {e}", handler.file.display(), handler.export),
                 )
             })?;
@@ -232,7 +234,7 @@ pub async fn prepare(
     log.emit("start", serde_json::json!({"backend": running.base_url, "device": profile.id, "locale": locale, "skill_endpoint": skill_endpoint}));
     if opts.speak && which("espeak-ng").is_none() {
         return Err(fail(
-            exit::USAGE,
+            ErrorKind::Usage,
             "--speak needs espeak-ng, which is not installed (Debian: apt-get install -y espeak-ng)",
         ));
     }
@@ -242,7 +244,7 @@ pub async fn prepare(
     }
     for f in &opts.faults {
         if let Err(why) = shared.faults.switch(*f, true) {
-            return Err(fail(exit::USAGE, format!("--fault {why}")));
+            return Err(fail(ErrorKind::Usage, format!("--fault {why}")));
         }
         log.emit("fault", serde_json::json!({"fault": f.id(), "on": true}));
     }
@@ -328,20 +330,17 @@ async fn shutdown(running: crate::backend::Running, input: &super::DeviceInput, 
     running.stop().await;
 }
 
-pub fn run_command(a: RunArgs) -> i32 {
+pub fn run_command(a: RunArgs) -> Outcome {
     run_with(a, None)
 }
 
 /// `linkscreen kiosk`: `run` in kiosk mode.
-pub fn run_kiosk(a: RunArgs, k: KioskOptions) -> i32 {
+pub fn run_kiosk(a: RunArgs, k: KioskOptions) -> Outcome {
     run_with(a, Some(k))
 }
 
-fn run_with(a: RunArgs, kiosk: Option<KioskOptions>) -> i32 {
-    let mut cfg = match crate::app::load_config(a.common.config.as_deref()) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+fn run_with(a: RunArgs, kiosk: Option<KioskOptions>) -> Outcome {
+    let mut cfg = crate::app::load_config(a.common.config.as_deref())?;
     if let Some(db) = &a.db {
         cfg.backend.db = db.clone();
     }
@@ -352,7 +351,7 @@ fn run_with(a: RunArgs, kiosk: Option<KioskOptions>) -> i32 {
                 cfg.backend.db = d.path().join("linkscreen.db");
                 Some(d)
             }
-            Err(e) => return fail(exit::USAGE, format!("--fresh: {e}")),
+            Err(e) => return Err(fail(ErrorKind::Usage, format!("--fresh: {e}"))),
         }
     } else {
         None
@@ -363,30 +362,30 @@ fn run_with(a: RunArgs, kiosk: Option<KioskOptions>) -> i32 {
     if let Some(dir) = &a.skill_dir
         && let Err(e) = cfg.use_project(dir)
     {
-        return fail(exit::USAGE, e);
+        return Err(fail(ErrorKind::Usage, e));
     }
     if a.voice_forward && !cfg.has_account_linking() {
-        return fail(
-            exit::USAGE,
+        return Err(fail(
+            ErrorKind::Usage,
             "--voice-forward: this skill has no account linking (no accountLinking.json in the project, no [account_linking] in the config; `sample = true` links with the embedded sample server)",
-        );
+        ));
     }
     let profile = match profile_and_locale(&a.device, &a.locale) {
         Ok(p) => *p,
-        Err(code) => return code,
+        Err(e) => return Err(e),
     };
     if let Err(e) = speaker_id(&cfg, a.speaker.as_deref()) {
-        return fail(exit::USAGE, e);
+        return Err(fail(ErrorKind::Usage, e));
     }
     if a.headless && a.frames.is_none() && a.events.is_none() && a.script.is_none() {
-        return fail(
-            exit::USAGE,
+        return Err(fail(
+            ErrorKind::Usage,
             "--headless shows nothing by itself: add --frames DIR (a PNG each time the screen changes), --events FILE (one JSON line per event) or --script FILE (steps to drive the device)",
-        );
+        ));
     }
     let log = match EventLog::new(a.events.as_deref()) {
         Ok(l) => l,
-        Err(e) => return fail(exit::USAGE, format!("--events: {e}")),
+        Err(e) => return Err(fail(ErrorKind::Usage, format!("--events: {e}"))),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -401,12 +400,12 @@ fn run_with(a: RunArgs, kiosk: Option<KioskOptions>) -> i32 {
 }
 
 /// The LAN address of `--lan-address`, or the one `--lan` finds.
-fn lan_of(a: &RunArgs) -> Result<Option<std::net::IpAddr>, i32> {
+fn lan_of(a: &RunArgs) -> Result<Option<std::net::IpAddr>, AppError> {
     match (a.lan_address, a.lan) {
         (Some(ip), _) => Ok(Some(ip)),
         (None, true) => backend::lan_address().map(Some).ok_or_else(|| {
             fail(
-                exit::USAGE,
+                ErrorKind::Usage,
                 "--lan: no LAN address found on this machine; name one with --lan-address ADDR",
             )
         }),
@@ -462,11 +461,12 @@ fn on_signals(
     got
 }
 
-/// The exit code of a run a signal stopped (128 + the signal's number, as shells report it).
-fn signal_code(got: &std::sync::atomic::AtomicI32) -> Option<i32> {
+/// How a run ended: as the signal that stopped it says (exit 128 + its number, as shells
+/// report it), else as it ended by itself.
+fn ended_by(got: &std::sync::atomic::AtomicI32, ended: Outcome) -> Outcome {
     match got.load(std::sync::atomic::Ordering::SeqCst) {
-        0 => None,
-        n => Some(128 + n),
+        0 => ended,
+        n => Err(AppError::reported(ErrorKind::Signal(n))),
     }
 }
 
@@ -781,22 +781,25 @@ fn headless(
     log: EventLog,
     rt: &tokio::runtime::Runtime,
     kiosk: Option<KioskOptions>,
-) -> i32 {
+) -> Outcome {
     // Without --frames, a script's shots still need a home: ./shots.
     let dir = a.frames.clone().unwrap_or_else(|| PathBuf::from("shots"));
     if a.frames.is_some()
         && let Err(e) = std::fs::create_dir_all(&dir)
     {
-        return fail(exit::USAGE, format!("--frames {}: {e}", dir.display()));
+        return Err(fail(
+            ErrorKind::Usage,
+            format!("--frames {}: {e}", dir.display()),
+        ));
     }
     let until: Vec<Scene> = match &a.until {
         Some(s) => match Scene::from_id(s) {
             Some(sc) => vec![sc],
             None => {
-                return fail(
-                    exit::USAGE,
+                return Err(fail(
+                    ErrorKind::Usage,
                     format!("--until: unknown scene {s:?}; `linkscreen scenes` lists them"),
-                );
+                ));
             }
         },
         // A kiosk has no end: it runs until --timeout.
@@ -809,16 +812,18 @@ fn headless(
             .and_then(|t| super::script::parse(&t))
         {
             Ok(s) => Some(s),
-            Err(e) => return fail(exit::USAGE, format!("--script {}: {e}", path.display())),
+            Err(e) => {
+                return Err(fail(
+                    ErrorKind::Usage,
+                    format!("--script {}: {e}", path.display()),
+                ));
+            }
         },
         None => None,
     };
     let household = cfg.household.clone();
-    let lan = match lan_of(&a) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
-    let (setup, running) = match rt.block_on(prepare(
+    let lan = lan_of(&a)?;
+    let (setup, running) = rt.block_on(prepare(
         cfg,
         profile,
         &a.locale,
@@ -831,10 +836,7 @@ fn headless(
             faults: a.faults.clone(),
             speak: a.speak,
         },
-    )) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
+    ))?;
     let utterance = first_utterance(&a, &setup.nlu.invocation);
     let (tx, rx) = std::sync::mpsc::channel::<Feed>();
     let stopped_by = {
@@ -851,7 +853,7 @@ fn headless(
     };
     let hl = match Headless::new(profile.width, profile.height) {
         Ok(h) => h,
-        Err(e) => return fail(exit::USAGE, e),
+        Err(e) => return Err(fail(ErrorKind::Usage, e)),
     };
     view::set_profile(&hl.app, &profile, 1.0);
     let check = a.check.clone().map(|c| (c, a.tolerance, a.update));
@@ -880,13 +882,13 @@ fn headless(
             &log,
             &running.shared,
         ) {
-            exit::OK if !d.mismatches.is_empty() => {
+            Ok(()) if !d.mismatches.is_empty() => {
                 for m in &d.mismatches {
                     eprintln!("linkscreen: {m}");
                 }
-                exit::CHECK
+                Err(AppError::reported(ErrorKind::Check))
             }
-            code => code,
+            ended => ended,
         },
         None => {
             // A kiosk waits for its visitors; `run` says the first utterance itself.
@@ -900,7 +902,7 @@ fn headless(
                 Duration::from_secs(a.give_up)
             };
             match d.run_until(&until, a.timeout.unwrap_or(900), give_up) {
-                Ok(Ending::Reached) => exit::OK,
+                Ok(Ending::Reached) => Ok(()),
                 Ok(Ending::GaveUp) => {
                     let step = log.latest("error", "step").unwrap_or_default();
                     let peer = if step == "Launch" {
@@ -913,29 +915,29 @@ fn headless(
                         "gave_up",
                         serde_json::json!({"peer": peer, "after_s": a.give_up, "reason": reason}),
                     );
-                    fail(
-                        exit::PEER,
+                    Err(fail(
+                        ErrorKind::Peer,
                         format!(
                             "{peer} has been unreachable for {} s, giving up (--give-up): {reason}",
                             a.give_up
                         ),
-                    )
+                    ))
                 }
-                Ok(Ending::TimedOut(_)) if until.is_empty() => exit::OK,
-                Ok(Ending::TimedOut(seen)) => fail(
-                    exit::PEER,
+                Ok(Ending::TimedOut(_)) if until.is_empty() => Ok(()),
+                Ok(Ending::TimedOut(seen)) => Err(fail(
+                    ErrorKind::Peer,
                     format!(
                         "timed out on scene {} waiting for {}",
                         seen.map(|s| s.id()).unwrap_or("none"),
                         until.iter().map(|s| s.id()).collect::<Vec<_>>().join("|")
                     ),
-                ),
-                Err(e) => fail(exit::USAGE, e),
+                )),
+                Err(e) => Err(fail(ErrorKind::Usage, e)),
             }
         }
     };
     rt.block_on(shutdown(running, &input, &log));
-    signal_code(&stopped_by).unwrap_or(code)
+    ended_by(&stopped_by, code)
 }
 
 fn run_script(
@@ -946,11 +948,11 @@ fn run_script(
     rt: &tokio::runtime::Runtime,
     log: &EventLog,
     backend: &crate::backend::Shared,
-) -> i32 {
+) -> Outcome {
     use super::script::{Action, PhoneAction};
     // Let the first frame (home) arrive before acting.
     if let Err(e) = d.wait_for(&[Scene::Home], 10) {
-        return fail(exit::USAGE, e);
+        return Err(fail(ErrorKind::Usage, e));
     }
     for step in steps {
         // What a script types may be a password: logs and errors name the field, not the text.
@@ -962,7 +964,7 @@ fn run_script(
         };
         let step_fail = |d: &Driver, why: String| {
             fail(
-                exit::SCRIPT,
+                ErrorKind::Script,
                 format!(
                     "line {}: `{}`: {why} (scene: {})",
                     step.line,
@@ -976,7 +978,7 @@ fn run_script(
             serde_json::json!({"line": step.line, "step": shown}),
         );
         if let Err(e) = d.sync(input.sent()) {
-            return fail(exit::USAGE, e);
+            return Err(fail(ErrorKind::Usage, e));
         }
         match &step.action {
             Action::Say(t) => {
@@ -989,7 +991,7 @@ fn run_script(
                             break Some(c);
                         }
                         match d.pump(deadline.min(Instant::now() + Duration::from_millis(50))) {
-                            Err(e) => return fail(exit::USAGE, e),
+                            Err(e) => return Err(fail(ErrorKind::Usage, e)),
                             Ok(_) if Instant::now() >= deadline => break None,
                             Ok(_) => {}
                         }
@@ -997,12 +999,12 @@ fn run_script(
                     match code {
                         Some(c) => t.replace("{code}", &c),
                         None => {
-                            return step_fail(
+                            return Err(step_fail(
                                 d,
                                 format!(
                                     "no one-time code was sent to the phone within {EXPECT_SECS} s"
                                 ),
-                            );
+                            ));
                         }
                     }
                 } else {
@@ -1010,10 +1012,10 @@ fn run_script(
                 };
                 input.say(t);
                 if let Err(e) = d.sync(input.sent()) {
-                    return fail(exit::USAGE, e);
+                    return Err(fail(ErrorKind::Usage, e));
                 }
                 if d.current.as_ref().and_then(|f| f.misheard.as_ref()) == Some(t) {
-                    return step_fail(d, format!("Alexa did not understand {t:?}"));
+                    return Err(step_fail(d, format!("Alexa did not understand {t:?}")));
                 }
             }
             Action::Tap(label)
@@ -1061,17 +1063,17 @@ fn run_script(
                                     .collect()
                             })
                             .unwrap_or_default();
-                        return step_fail(
+                        return Err(step_fail(
                             d,
                             format!("no control {label:?} on the page (controls: {labels:?})"),
-                        );
+                        ));
                     }
-                    Err(e) => return fail(exit::USAGE, e),
+                    Err(e) => return Err(fail(ErrorKind::Usage, e)),
                 }
             }
             Action::Tap(label) => {
                 let Some(f) = &d.current else {
-                    return step_fail(d, "nothing on screen yet".into());
+                    return Err(step_fail(d, "nothing on screen yet".into()));
                 };
                 let which = if f.model.primary_label == *label {
                     if f.scene == Scene::LinkPrompt {
@@ -1086,33 +1088,33 @@ fn run_script(
                         "no button {label:?} on screen (buttons: {:?}, {:?})",
                         f.model.primary_label, f.model.secondary_label
                     );
-                    return step_fail(d, why);
+                    return Err(step_fail(d, why));
                 };
                 match action_event(f.scene.id(), which) {
                     Some(ev) => input.send(ev),
-                    None => return step_fail(d, format!("{label:?} does nothing here")),
+                    None => return Err(step_fail(d, format!("{label:?} does nothing here"))),
                 }
             }
             Action::Pick(name) => {
                 if d.scene() != Some(Scene::ProfilePicker) {
-                    return step_fail(d, "the profile picker is not on screen".into());
+                    return Err(step_fail(d, "the profile picker is not on screen".into()));
                 }
                 match household.iter().find(|p| p.name.eq_ignore_ascii_case(name)) {
                     Some(p) => input.send(crate::flow::Event::Picked {
                         person_id: p.person_id(),
                     }),
-                    None => return step_fail(d, format!("no profile {name:?} on the picker")),
+                    None => return Err(step_fail(d, format!("no profile {name:?} on the picker"))),
                 }
             }
             Action::Fill(field, text) => {
                 if d.page().is_none() {
-                    return step_fail(
+                    return Err(step_fail(
                         d,
                         "no sign-in page on screen (tap “Sign in using this device” first)".into(),
-                    );
+                    ));
                 }
                 match d.wait_page(|d| d.find_item(field, &["field"])) {
-                    Err(e) => return fail(exit::USAGE, e),
+                    Err(e) => return Err(fail(ErrorKind::Usage, e)),
                     Ok(Some(item)) => input.browse(Msg::Edit {
                         item,
                         value: text.clone(),
@@ -1128,10 +1130,10 @@ fn run_script(
                                     .collect()
                             })
                             .unwrap_or_default();
-                        return step_fail(
+                        return Err(step_fail(
                             d,
                             format!("no field {field:?} on the page (fields: {fields:?})"),
-                        );
+                        ));
                     }
                 }
             }
@@ -1143,13 +1145,13 @@ fn run_script(
                         .and_then(|p| p.items.iter().position(|i| i.kind == "button")),
                 });
                 match found {
-                    Err(e) => return fail(exit::USAGE, e),
+                    Err(e) => return Err(fail(ErrorKind::Usage, e)),
                     Ok(Some(item)) => input.browse(Msg::Press { item }),
                     Ok(None) => {
-                        return step_fail(
+                        return Err(step_fail(
                             d,
                             format!("no button {} on the page", button.as_deref().unwrap_or("")),
-                        );
+                        ));
                     }
                 }
             }
@@ -1164,13 +1166,13 @@ fn run_script(
                         }
                         _ => String::new(),
                     };
-                    return step_fail(d, format!("timed out after {secs} s{hint}"));
+                    return Err(step_fail(d, format!("timed out after {secs} s{hint}")));
                 }
-                Err(e) => return fail(exit::USAGE, e),
+                Err(e) => return Err(fail(ErrorKind::Usage, e)),
             },
             Action::Shot(name) => {
                 if let Err(e) = d.save(name, false) {
-                    return fail(exit::USAGE, e);
+                    return Err(fail(ErrorKind::Usage, e));
                 }
             }
             Action::Expect(text) => {
@@ -1183,10 +1185,10 @@ fn run_script(
                     match d.pump(deadline) {
                         Ok(true) => {}
                         Ok(false) if Instant::now() >= deadline => {
-                            return step_fail(d, format!("{text:?} is not on screen"));
+                            return Err(step_fail(d, format!("{text:?} is not on screen")));
                         }
                         Ok(false) => {}
-                        Err(e) => return fail(exit::USAGE, e),
+                        Err(e) => return Err(fail(ErrorKind::Usage, e)),
                     }
                 }
             }
@@ -1204,17 +1206,20 @@ fn run_script(
                         let text = page.text();
                         if !text.contains("Linked with Alexa") {
                             let text: String = text.chars().take(200).collect();
-                            return step_fail(d, format!("the app did not link: {text}"));
+                            return Err(step_fail(d, format!("the app did not link: {text}")));
                         }
                     }
                     Err(e) => {
-                        return step_fail(d, format!("the phone could not link from the app: {e}"));
+                        return Err(step_fail(
+                            d,
+                            format!("the phone could not link from the app: {e}"),
+                        ));
                     }
                 }
             }
             Action::Phone(what, password) => {
                 let Some(qr) = log.latest("prompt", "qr_url") else {
-                    return step_fail(d, "no QR code has been shown yet".into());
+                    return Err(step_fail(d, "no QR code has been shown yet".into()));
                 };
                 let intent = crate::clients::phone::Intent {
                     username: crate::backend::auth_server::DEMO_USERNAME.into(),
@@ -1232,24 +1237,27 @@ fn run_script(
                         );
                         if !page.url.path().contains("/api/skill/link/") {
                             let text: String = page.text().chars().take(160).collect();
-                            return step_fail(
+                            return Err(step_fail(
                                 d,
                                 format!(
                                     "the phone stopped at {} ({text})",
                                     super::redacted(&page.url)
                                 ),
-                            );
+                            ));
                         }
                     }
                     Err(e) => {
-                        return step_fail(d, format!("the phone could not reach the page: {e}"));
+                        return Err(step_fail(
+                            d,
+                            format!("the phone could not reach the page: {e}"),
+                        ));
                     }
                 }
             }
             Action::Fault(f, on) => input.fault(*f, *on),
         }
     }
-    exit::OK
+    Ok(())
 }
 
 fn windowed(
@@ -1259,29 +1267,26 @@ fn windowed(
     log: EventLog,
     rt: &tokio::runtime::Runtime,
     kiosk: Option<KioskOptions>,
-) -> i32 {
+) -> Outcome {
     // Slint's linuxkms backend (the `linuxkms` feature) draws without X or Wayland.
     let kms = std::env::var("SLINT_BACKEND").is_ok_and(|b| b.starts_with("linuxkms"));
     if !kms
         && std::env::var_os("DISPLAY").is_none()
         && std::env::var_os("WAYLAND_DISPLAY").is_none()
     {
-        return fail(
-            exit::USAGE,
+        return Err(fail(
+            ErrorKind::Usage,
             "no display found (DISPLAY and WAYLAND_DISPLAY are unset). Use `linkscreen run --headless --frames DIR` to run without one.",
-        );
+        ));
     }
     let household = cfg.household.clone();
-    let lan = match lan_of(&a) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
+    let lan = lan_of(&a)?;
     let say = a.say.clone();
     // The project's locales (the emulator's locale switch), and whether the sample
     // authorization server is the one linking (its faults apply).
     let cfg_locales = cfg.project.as_ref().map(|p| p.locales());
     let sample_auth = cfg.uses_sample_server() && matches!(cfg.linking.mode, LinkingMode::Alexa);
-    let (setup, running) = match rt.block_on(prepare(
+    let (setup, running) = rt.block_on(prepare(
         cfg,
         profile,
         &a.locale,
@@ -1294,13 +1299,10 @@ fn windowed(
             faults: a.faults.clone(),
             speak: a.speak,
         },
-    )) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
+    ))?;
     let app = match AppWindow::new() {
         Ok(app) => app,
-        Err(e) => return fail(exit::USAGE, format!("cannot open a window: {e}")),
+        Err(e) => return Err(fail(ErrorKind::Usage, format!("cannot open a window: {e}"))),
     };
     // The designer's emulator (frame + panel) unless this is a kiosk or --no-panel.
     let with_panel = kiosk.is_none() && !a.no_panel;
@@ -1425,11 +1427,11 @@ fn windowed(
         });
     });
     let code = match app.run() {
-        Ok(()) => exit::OK,
-        Err(e) => fail(exit::USAGE, format!("window: {e}")),
+        Ok(()) => Ok(()),
+        Err(e) => Err(fail(ErrorKind::Usage, format!("window: {e}"))),
     };
     rt.block_on(shutdown(running, &input, &log));
-    signal_code(&stopped_by).unwrap_or(code)
+    ended_by(&stopped_by, code)
 }
 
 /// Fills the monitor with the window where nothing honours the fullscreen request: a kiosk that

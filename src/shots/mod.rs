@@ -13,7 +13,8 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use crate::cli::{ShootArgs, exit};
+use crate::cli::ShootArgs;
+use crate::error::{AppError, ErrorKind, Outcome};
 use crate::flow::{LinkCode, Millis, PageKind, Scene, SkillAnswer, State, Step};
 use crate::locale::{self, tr};
 use crate::protocol::viewport::{self, DeviceProfile};
@@ -376,9 +377,8 @@ fn rel(base: &Path, p: &Path) -> String {
     p.strip_prefix(base).unwrap_or(p).display().to_string()
 }
 
-fn fail(msg: impl std::fmt::Display) -> i32 {
-    eprintln!("linkscreen: {msg}");
-    exit::USAGE
+fn fail(msg: impl std::fmt::Display) -> AppError {
+    AppError::said(ErrorKind::Usage, msg)
 }
 
 type Work = (DeviceProfile, &'static str, Subject);
@@ -508,18 +508,18 @@ fn child_args(a: &ShootArgs, k: usize, n: usize) -> Vec<String> {
     v
 }
 
-pub fn shoot(a: ShootArgs) -> i32 {
+pub fn shoot(a: ShootArgs) -> Outcome {
     let scenes = match pick(&a.scenes, &subjects(), |s| s.id, "scenes") {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(e) => return Err(fail(e)),
     };
     let devices = match pick(&a.devices, viewport::PROFILES, |p| p.id, "devices") {
         Ok(d) => d,
-        Err(e) => return fail(e),
+        Err(e) => return Err(fail(e)),
     };
     let locales = match pick(&a.locales, locale::SUPPORTED, |l| l, "locales") {
         Ok(l) => l,
-        Err(e) => return fail(e),
+        Err(e) => return Err(fail(e)),
     };
     let mut work: Vec<Work> = vec![];
     for p in &devices {
@@ -530,13 +530,13 @@ pub fn shoot(a: ShootArgs) -> i32 {
         }
     }
     if let Err(e) = std::fs::create_dir_all(&a.out) {
-        return fail(format!("--out {}: {e}", a.out.display()));
+        return Err(fail(format!("--out {}: {e}", a.out.display())));
     }
 
     // A worker: render its shard, leave a partial manifest for the parent.
     if let Some(sh) = &a.shard {
         let Some((k, n)) = parse_shard(sh) else {
-            return fail(format!("--shard: expected K/N, found {sh:?}"));
+            return Err(fail(format!("--shard: expected K/N, found {sh:?}")));
         };
         let mine: Vec<Work> = work
             .iter()
@@ -549,10 +549,10 @@ pub fn shoot(a: ShootArgs) -> i32 {
                 a.out.join(format!(".manifest-shard-{k}.json")),
                 serde_json::to_vec(&shots).expect("serializes"),
             ) {
-                Ok(()) => exit::OK,
-                Err(e) => fail(e),
+                Ok(()) => Ok(()),
+                Err(e) => Err(fail(e)),
             },
-            Err(e) => fail(e),
+            Err(e) => Err(fail(e)),
         };
     }
 
@@ -566,13 +566,13 @@ pub fn shoot(a: ShootArgs) -> i32 {
         .clamp(1, work.len().max(1));
     let exe = match std::env::current_exe() {
         Ok(e) => e,
-        Err(e) => return fail(e),
+        Err(e) => return Err(fail(e)),
     };
     let mut children = vec![];
     for k in 1..n {
         match Command::new(&exe).args(child_args(&a, k, n)).spawn() {
             Ok(c) => children.push((k, c)),
-            Err(e) => return fail(format!("cannot start a render worker: {e}")),
+            Err(e) => return Err(fail(format!("cannot start a render worker: {e}"))),
         }
     }
     let mine: Vec<Work> = work
@@ -583,13 +583,13 @@ pub fn shoot(a: ShootArgs) -> i32 {
         .collect();
     let mut shots = match run_shard(&a, &mine) {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(e) => return Err(fail(e)),
     };
     for (k, mut c) in children {
         match c.wait() {
             Ok(st) if st.success() => {}
-            Ok(st) => return fail(format!("render worker {k} failed ({st})")),
-            Err(e) => return fail(e),
+            Ok(st) => return Err(fail(format!("render worker {k} failed ({st})"))),
+            Err(e) => return Err(fail(e)),
         }
         let part = a.out.join(format!(".manifest-shard-{k}.json"));
         match std::fs::read(&part)
@@ -597,7 +597,7 @@ pub fn shoot(a: ShootArgs) -> i32 {
             .and_then(|b| serde_json::from_slice::<Vec<Shot>>(&b).ok())
         {
             Some(s) => shots.extend(s),
-            None => return fail(format!("render worker {k} left no manifest")),
+            None => return Err(fail(format!("render worker {k} left no manifest"))),
         }
         let _ = std::fs::remove_file(part);
     }
@@ -614,10 +614,10 @@ pub fn shoot(a: ShootArgs) -> i32 {
         a.out.join("manifest.json"),
         serde_json::to_string_pretty(&shots).expect("serializes"),
     ) {
-        return fail(format!("manifest.json: {e}"));
+        return Err(fail(format!("manifest.json: {e}")));
     }
     if let Err(e) = std::fs::write(a.out.join("index.html"), sheet::render(&shots)) {
-        return fail(format!("index.html: {e}"));
+        return Err(fail(format!("index.html: {e}")));
     }
     let mut warnings = 0;
     for s in &shots {
@@ -657,8 +657,8 @@ pub fn shoot(a: ShootArgs) -> i32 {
         a.out.join("index.html").display()
     );
     if !failed.is_empty() || (a.strict && warnings > 0) {
-        exit::CHECK
+        Err(AppError::reported(ErrorKind::Check))
     } else {
-        exit::OK
+        Ok(())
     }
 }

@@ -160,8 +160,11 @@ struct Xvfb {
 
 impl Xvfb {
     fn start(size: &str) -> Xvfb {
-        // A display number nobody uses.
-        let n = (90..200)
+        // A display number nobody uses: tests running at once take different numbers (a
+        // counter), and another process's server is skipped (its socket or lock).
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(90);
+        let n = std::iter::repeat_with(|| NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+            .take_while(|n| *n < 400)
             .find(|n| {
                 !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
                     && !std::path::Path::new(&format!("/tmp/.X{n}-lock")).exists()
@@ -181,14 +184,20 @@ impl Xvfb {
             .spawn()
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);
+        let mut x = Xvfb {
+            child,
+            display: format!(":{n}"),
+        };
         while !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
             assert!(Instant::now() < deadline, "Xvfb did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
-        Xvfb {
-            child,
-            display: format!(":{n}"),
-        }
+        // The socket may be another server's, started at the same moment: ours must be alive.
+        assert!(
+            x.child.try_wait().unwrap().is_none(),
+            "Xvfb :{n} exited (display taken)"
+        );
+        x
     }
 
     /// A screenshot of the root window.
