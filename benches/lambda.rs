@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use linkscreen::clients::lambda::LambdaRunner;
 use linkscreen::clients::skill::{self, Identity};
-use linkscreen::device::events::EventLog;
+use linkscreen::events::EventLog;
 use linkscreen::project::{self, Endpoint};
 use linkscreen::protocol::viewport;
 

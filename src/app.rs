@@ -2,19 +2,10 @@
 //! starts what the command needs, and says how it ended ([`Outcome`]; `main` maps it to an
 //! exit code).
 
-use std::path::Path;
-
 use crate::cli::{KioskArgs, RunArgs, ServeArgs, ShootArgs, UnlinkArgs};
-use crate::config::Config;
 use crate::error::{AppError, ErrorKind, Outcome};
 
-/// Loads `--config` (or the embedded defaults). Errors are bad input (exit 2).
-pub fn load_config(path: Option<&Path>) -> Result<Config, AppError> {
-    match path {
-        None => Ok(Config::default()),
-        Some(p) => Config::load(p).map_err(|e| AppError::said(ErrorKind::Usage, e)),
-    }
-}
+use crate::plan::load_config;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -87,7 +78,7 @@ pub fn serve(a: ServeArgs) -> Outcome {
 }
 
 pub fn run(a: RunArgs) -> Outcome {
-    crate::device::run_command(a)
+    crate::device::run(crate::plan::build(a, None)?)
 }
 
 /// `linkscreen kiosk`: `run`, fullscreen and touch first, resetting itself for each visitor.
@@ -106,20 +97,18 @@ pub fn kiosk(a: KioskArgs) -> Outcome {
             format!("--exit-pin: digits only, found {pin:?}"),
         ));
     }
-    crate::device::run_kiosk(
-        a.run,
-        crate::device::KioskOptions {
-            times: crate::flow::Kiosk {
-                idle_ms: a.idle_reset * 1000,
-                answer_ms: a.answer_secs * 1000,
-            },
-            exit_pin: a.exit_pin,
+    let kiosk = crate::plan::KioskOptions {
+        times: crate::flow::Kiosk {
+            idle_ms: a.idle_reset * 1000,
+            answer_ms: a.answer_secs * 1000,
         },
-    )
+        exit_pin: a.exit_pin,
+    };
+    crate::device::run(crate::plan::build(a.run, Some(kiosk))?)
 }
 
 pub fn shoot(a: ShootArgs) -> Outcome {
-    crate::shots::shoot(a)
+    crate::shots::shoot(a.into())
 }
 
 /// `linkscreen unlink`: revokes and deletes every stored link in the database.

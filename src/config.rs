@@ -17,20 +17,16 @@ pub struct ConfigError {
     pub reason: String,
 }
 
-/// The largest configuration, account-linking or project file linkscreen reads.
-pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+pub use crate::project::{MAX_FILE_BYTES, read_capped};
 
-/// Reads a text file of at most [`MAX_FILE_BYTES`] (a 50 MB `clientId` is a mistake, not a
-/// configuration).
-pub fn read_capped(path: &Path) -> std::io::Result<String> {
-    let len = std::fs::metadata(path)?.len();
-    if len > MAX_FILE_BYTES {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("the file is {len} bytes; linkscreen reads files of at most 1 MiB"),
-        ));
+impl From<crate::project::ProjectError> for ConfigError {
+    fn from(e: crate::project::ProjectError) -> Self {
+        ConfigError {
+            file: e.file,
+            field: e.field,
+            reason: e.reason,
+        }
     }
-    std::fs::read_to_string(path)
 }
 
 /// The validated configuration.

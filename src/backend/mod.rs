@@ -9,13 +9,12 @@ pub mod infra;
 pub mod sample;
 
 // The paths the rest of the program (and the tests) use.
+pub use crate::{faults, findings};
 pub use alexa::conformance::TOKEN_ENDPOINT_TIMEOUT;
 pub use alexa::linking::DEVICE_CLIENT_ID;
 pub use alexa::{authorize, conformance, enablement, exchange, linking, lwa, phone};
 pub use infra::state::{Clock, Observer, Shared};
-pub use infra::{
-    crypto, error, faults, findings, form, html, limits, session, store, vault, waiters,
-};
+pub use infra::{crypto, error, form, html, limits, session, store, vault, waiters};
 pub use sample::auth_server::SAMPLE_CLIENT_ID;
 pub use sample::sample_account_linking;
 pub use sample::{auth_server, rh_app, skill};

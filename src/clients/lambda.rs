@@ -15,7 +15,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::{Mutex, mpsc};
 
-use crate::device::events::EventLog;
+use crate::events::EventLog;
 use crate::project::{Handler, Runtime};
 
 /// The marker that starts the runner's protocol lines on stdout.

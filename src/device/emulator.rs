@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use slint::ComponentHandle;
 
-use super::events::EventLog;
 use super::{DeviceInput, Settings, UiModel};
 use crate::backend::Shared;
 use crate::backend::faults::Fault;
+use crate::events::EventLog;
 use crate::protocol::viewport::{self, DeviceProfile};
 use crate::shots::{self, Subject};
 use crate::view::emulator::{self as panel, Panel};

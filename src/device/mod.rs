@@ -4,12 +4,11 @@
 //! events -> flow decides -> view renders.
 
 mod emulator;
-pub mod events;
 mod run;
 pub mod script;
 pub mod signin;
 
-pub use run::{KioskOptions, run_command, run_kiosk};
+pub use run::run;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -22,13 +21,13 @@ use crate::clients::PeerError;
 use crate::clients::linking::{LinkingClient, PollOutcome};
 use crate::clients::phone::{Browser, Request};
 use crate::clients::skill::{self, Identity};
+use crate::events::EventLog;
 use crate::flow::{
     Effect, Event, Flow, FlowConfig, LinkCode, Millis, Scene, SkillAnswer, State, Step, View,
 };
 use crate::protocol::ask::Card;
 use crate::protocol::viewport::DeviceProfile;
 use crate::view::model::{self, UiModel};
-use events::EventLog;
 use signin::SignIn;
 
 /// Everything the runtime needs to talk to the world.

@@ -7,17 +7,17 @@ use std::time::{Duration, Instant};
 use slint::ComponentHandle;
 
 use super::emulator;
-use super::events::EventLog;
 use super::signin::Msg;
 use super::{DeviceSetup, Frame};
 use crate::backend::{self, Running};
-use crate::cli::RunArgs;
 use crate::clients::linking::LinkingClient;
 use crate::clients::skill::Identity;
 use crate::config::{Config, LinkingMode};
 use crate::error::{AppError, ErrorKind, Outcome};
+use crate::events::EventLog;
 use crate::flow::Scene;
-use crate::protocol::viewport::{self, DeviceProfile};
+use crate::plan::{KioskOptions, RunPlan, speaker_id};
+use crate::protocol::viewport::DeviceProfile;
 use crate::view::{
     self,
     headless::Headless,
@@ -42,27 +42,6 @@ fn fail(kind: ErrorKind, msg: impl std::fmt::Display) -> AppError {
     AppError::said(kind, msg)
 }
 
-/// Checks `--device` and `--locale`.
-pub fn profile_and_locale(device: &str, locale: &str) -> Result<&'static DeviceProfile, AppError> {
-    let p = viewport::profile(device).ok_or_else(|| {
-        let names: Vec<&str> = viewport::PROFILES.iter().map(|p| p.id).collect();
-        fail(
-            ErrorKind::Usage,
-            format!(
-                "--device: unknown profile {device:?}; known: {}",
-                names.join(", ")
-            ),
-        )
-    })?;
-    if !crate::locale::is_supported(locale) {
-        return Err(fail(
-            ErrorKind::Usage,
-            format!("--locale: unsupported locale {locale:?}; `linkscreen locales` lists them"),
-        ));
-    }
-    Ok(p)
-}
-
 /// Starts the backend and builds the device's clients.
 /// Options of `prepare` beyond the config.
 pub struct Prepare {
@@ -76,13 +55,6 @@ pub struct Prepare {
     pub faults: Vec<crate::backend::faults::Fault>,
     /// `--speak`: voice the lines with espeak-ng.
     pub speak: bool,
-}
-
-/// `linkscreen kiosk`'s options beyond `run`'s.
-#[derive(Debug, Clone)]
-pub struct KioskOptions {
-    pub times: crate::flow::Kiosk,
-    pub exit_pin: Option<String>,
 }
 
 pub async fn prepare(
@@ -282,25 +254,6 @@ pub async fn prepare(
     ))
 }
 
-/// The person id of the recognized speaker `--speaker NAME`, a household profile.
-fn speaker_id(cfg: &Config, name: Option<&str>) -> Result<Option<String>, String> {
-    let Some(name) = name else { return Ok(None) };
-    match cfg
-        .household
-        .iter()
-        .find(|p| p.name.eq_ignore_ascii_case(name))
-    {
-        Some(p) => Ok(Some(p.person_id())),
-        None => {
-            let names: Vec<&str> = cfg.household.iter().map(|p| p.name.as_str()).collect();
-            Err(format!(
-                "--speaker: no profile {name:?} in the household ({})",
-                names.join(", ")
-            ))
-        }
-    }
-}
-
 /// The path of an executable on PATH.
 fn which(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
@@ -330,68 +283,17 @@ async fn shutdown(running: crate::backend::Running, input: &super::DeviceInput, 
     running.stop().await;
 }
 
-pub fn run_command(a: RunArgs) -> Outcome {
-    run_with(a, None)
-}
-
-/// `linkscreen kiosk`: `run` in kiosk mode.
-pub fn run_kiosk(a: RunArgs, k: KioskOptions) -> Outcome {
-    run_with(a, Some(k))
-}
-
-fn run_with(a: RunArgs, kiosk: Option<KioskOptions>) -> Outcome {
-    let mut cfg = crate::app::load_config(a.common.config.as_deref())?;
-    if let Some(db) = &a.db {
-        cfg.backend.db = db.clone();
-    }
-    // `--fresh`: a database that lives as long as this run.
-    let _fresh = if a.fresh {
-        match tempfile::TempDir::with_prefix("linkscreen-fresh-") {
-            Ok(d) => {
-                cfg.backend.db = d.path().join("linkscreen.db");
-                Some(d)
-            }
-            Err(e) => return Err(fail(ErrorKind::Usage, format!("--fresh: {e}"))),
-        }
-    } else {
-        None
-    };
-    if a.voice_forward {
-        cfg.account_linking.voice_forward = true;
-    }
-    if let Some(dir) = &a.skill_dir
-        && let Err(e) = cfg.use_project(dir)
-    {
-        return Err(fail(ErrorKind::Usage, e));
-    }
-    if a.voice_forward && !cfg.has_account_linking() {
-        return Err(fail(
-            ErrorKind::Usage,
-            "--voice-forward: this skill has no account linking (no accountLinking.json in the project, no [account_linking] in the config; `sample = true` links with the embedded sample server)",
-        ));
-    }
-    let profile = match profile_and_locale(&a.device, &a.locale) {
-        Ok(p) => *p,
-        Err(e) => return Err(e),
-    };
-    if let Err(e) = speaker_id(&cfg, a.speaker.as_deref()) {
-        return Err(fail(ErrorKind::Usage, e));
-    }
-    if a.headless && a.frames.is_none() && a.events.is_none() && a.script.is_none() {
-        return Err(fail(
-            ErrorKind::Usage,
-            "--headless shows nothing by itself: add --frames DIR (a PNG each time the screen changes), --events FILE (one JSON line per event) or --script FILE (steps to drive the device)",
-        ));
-    }
-    let log = match EventLog::new(a.events.as_deref()) {
-        Ok(l) => l,
-        Err(e) => return Err(fail(ErrorKind::Usage, format!("--events: {e}"))),
-    };
+/// `linkscreen run` (and `kiosk`, with the plan's kiosk options): the device, headless or in
+/// a window, until the journey ends.
+pub fn run(a: RunPlan) -> Outcome {
+    let log = EventLog::new(a.events.as_deref())
+        .map_err(|e| fail(ErrorKind::Usage, format!("--events: {e}")))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("tokio runtime starts");
+    let (cfg, profile, kiosk) = (a.config.clone(), a.profile, a.kiosk.clone());
     if a.headless {
         headless(a, cfg, profile, log, &rt, kiosk)
     } else {
@@ -399,21 +301,7 @@ fn run_with(a: RunArgs, kiosk: Option<KioskOptions>) -> Outcome {
     }
 }
 
-/// The LAN address of `--lan-address`, or the one `--lan` finds.
-fn lan_of(a: &RunArgs) -> Result<Option<std::net::IpAddr>, AppError> {
-    match (a.lan_address, a.lan) {
-        (Some(ip), _) => Ok(Some(ip)),
-        (None, true) => backend::lan_address().map(Some).ok_or_else(|| {
-            fail(
-                ErrorKind::Usage,
-                "--lan: no LAN address found on this machine; name one with --lan-address ADDR",
-            )
-        }),
-        (None, false) => Ok(None),
-    }
-}
-
-fn first_utterance(a: &RunArgs, invocation: &str) -> String {
+fn first_utterance(a: &RunPlan, invocation: &str) -> String {
     a.say
         .clone()
         .unwrap_or_else(|| format!("Alexa, open {invocation}"))
@@ -775,7 +663,7 @@ impl Driver {
 }
 
 fn headless(
-    a: RunArgs,
+    a: RunPlan,
     cfg: Config,
     profile: DeviceProfile,
     log: EventLog,
@@ -822,7 +710,7 @@ fn headless(
         None => None,
     };
     let household = cfg.household.clone();
-    let lan = lan_of(&a)?;
+    let lan = a.lan;
     let (setup, running) = rt.block_on(prepare(
         cfg,
         profile,
@@ -1261,7 +1149,7 @@ fn run_script(
 }
 
 fn windowed(
-    a: RunArgs,
+    a: RunPlan,
     cfg: Config,
     profile: DeviceProfile,
     log: EventLog,
@@ -1280,7 +1168,7 @@ fn windowed(
         ));
     }
     let household = cfg.household.clone();
-    let lan = lan_of(&a)?;
+    let lan = a.lan;
     let say = a.say.clone();
     // The project's locales (the emulator's locale switch), and whether the sample
     // authorization server is the one linking (its faults apply).

@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::config::ConfigError;
 use crate::protocol::account_linking::AccountLinkingRequest;
 
 /// Which runtime runs the handler.
@@ -198,8 +197,34 @@ struct TypeValueName {
     synonyms: Vec<String>,
 }
 
-fn err(file: &Path, field: impl Into<String>, reason: impl Into<String>) -> ConfigError {
-    ConfigError {
+/// A project file problem: which file, which field, why (the config's error once it reaches
+/// the configuration).
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[error("{file}: {field}: {reason}")]
+pub struct ProjectError {
+    pub file: String,
+    pub field: String,
+    pub reason: String,
+}
+
+/// The largest configuration, account-linking or project file linkscreen reads.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads a text file of at most [`MAX_FILE_BYTES`] (a 50 MB `clientId` is a mistake, not a
+/// configuration).
+pub fn read_capped(path: &Path) -> std::io::Result<String> {
+    let len = std::fs::metadata(path)?.len();
+    if len > MAX_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("the file is {len} bytes; linkscreen reads files of at most 1 MiB"),
+        ));
+    }
+    std::fs::read_to_string(path)
+}
+
+fn err(file: &Path, field: impl Into<String>, reason: impl Into<String>) -> ProjectError {
+    ProjectError {
         file: file.display().to_string(),
         field: field.into(),
         reason: reason.into(),
@@ -207,8 +232,8 @@ fn err(file: &Path, field: impl Into<String>, reason: impl Into<String>) -> Conf
 }
 
 /// Reads a JSON file into `T`; errors name the file and the JSON path.
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
-    let text = crate::config::read_capped(path).map_err(|e| err(path, "(file)", e.to_string()))?;
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ProjectError> {
+    let text = read_capped(path).map_err(|e| err(path, "(file)", e.to_string()))?;
     let de = &mut serde_json::Deserializer::from_str(&text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();
@@ -241,7 +266,7 @@ fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 /// Reads and checks the project in `dir` (relative to the working directory). Paths inside
 /// the project resolve against its root, as the ASK CLI does, and are absolute from here on:
 /// the Lambda handler runs with its code folder as working directory.
-pub fn load(dir: &Path) -> Result<Project, ConfigError> {
+pub fn load(dir: &Path) -> Result<Project, ProjectError> {
     let root = &std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     if !root.is_dir() {
         return Err(err(
@@ -387,8 +412,7 @@ pub fn load(dir: &Path) -> Result<Project, ConfigError> {
         pkg.join("accountLinking.json"),
     ] {
         if p.exists() {
-            let text =
-                crate::config::read_capped(&p).map_err(|e| err(&p, "(file)", e.to_string()))?;
+            let text = read_capped(&p).map_err(|e| err(&p, "(file)", e.to_string()))?;
             account_linking = Some(
                 AccountLinkingRequest::from_json(&text).map_err(|e| err(&p, e.field, e.reason))?,
             );
@@ -413,7 +437,7 @@ fn handler(
     runtime: &str,
     handler: Option<&str>,
     resources: &Path,
-) -> Result<Handler, ConfigError> {
+) -> Result<Handler, ProjectError> {
     if !code.is_dir() {
         return Err(err(
             resources,

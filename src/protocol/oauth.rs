@@ -1,6 +1,10 @@
 //! OAuth 2.0 messages: RFC 6749 token responses and errors, RFC 8628 device
 //! authorization, RFC 8414 server metadata.
 
+/// What a 5xx from linkscreen's own services says (its `error_description` starts so) when its
+/// database failed: the device shows a storage error, not "can't reach the server".
+pub const STORAGE_ERROR: &str = "storage error";
+
 use serde::{Deserialize, Serialize};
 
 /// The grant type RFC 8628 §3.4 defines for polling.

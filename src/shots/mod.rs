@@ -13,10 +13,10 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use crate::cli::ShootArgs;
 use crate::error::{AppError, ErrorKind, Outcome};
 use crate::flow::{LinkCode, Millis, PageKind, Scene, SkillAnswer, State, Step};
 use crate::locale::{self, tr};
+use crate::plan::ShootPlan;
 use crate::protocol::viewport::{self, DeviceProfile};
 use crate::view::{self, headless::Headless, model};
 
@@ -384,7 +384,7 @@ fn fail(msg: impl std::fmt::Display) -> AppError {
 type Work = (DeviceProfile, &'static str, Subject);
 
 /// Renders (and checks) the items of one shard.
-fn run_shard(a: &ShootArgs, work: &[Work]) -> Result<Vec<Shot>, String> {
+fn run_shard(a: &ShootPlan, work: &[Work]) -> Result<Vec<Shot>, String> {
     let Some(first) = work.first() else {
         return Ok(vec![]);
     };
@@ -422,7 +422,7 @@ fn run_shard(a: &ShootArgs, work: &[Work]) -> Result<Vec<Shot>, String> {
 }
 
 fn check_one(
-    a: &ShootArgs,
+    a: &ShootPlan,
     golden_dir: &Path,
     p: &DeviceProfile,
     l: &str,
@@ -481,7 +481,7 @@ fn check_one(
     })
 }
 
-fn child_args(a: &ShootArgs, k: usize, n: usize) -> Vec<String> {
+fn child_args(a: &ShootPlan, k: usize, n: usize) -> Vec<String> {
     let mut v = vec![
         "shoot".into(),
         "--scenes".into(),
@@ -508,7 +508,7 @@ fn child_args(a: &ShootArgs, k: usize, n: usize) -> Vec<String> {
     v
 }
 
-pub fn shoot(a: ShootArgs) -> Outcome {
+pub fn shoot(a: ShootPlan) -> Outcome {
     let scenes = match pick(&a.scenes, &subjects(), |s| s.id, "scenes") {
         Ok(s) => s,
         Err(e) => return Err(fail(e)),

@@ -10,8 +10,8 @@ use serde_json::Value;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::ui::{AppWindow, Emulator, FaultRow, FindingRow, LogRow};
-use crate::backend::conformance::{Finding, Level};
-use crate::backend::faults::Fault;
+use crate::faults::Fault;
+use crate::findings::{Finding, Level};
 use crate::protocol::viewport::DeviceProfile;
 
 /// Width of the side panel and of the bezel, in logical pixels (ui/components/panel.slint).

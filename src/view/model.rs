@@ -259,7 +259,7 @@ pub fn build(
             reason, retry_at, ..
         } => {
             // The service answered, but its database failed: not a network problem.
-            m.title = if reason.contains(crate::backend::error::STORAGE_ERROR) {
+            m.title = if reason.contains(crate::protocol::oauth::STORAGE_ERROR) {
                 t("device.storage_title")
             } else {
                 t("device.unreachable_title")

@@ -132,3 +132,66 @@ fn the_backend_is_three_layers_without_cycles() {
         visit(m, &g, &mut vec![], &mut done);
     }
 }
+
+/// Each top-level module of `src/` and the top-level modules its code (tests aside) names.
+fn crate_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut all = vec![];
+    files(&src, &mut all);
+    let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for p in all {
+        let rel = p.strip_prefix(&src).unwrap();
+        let top = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_owned();
+        let text = std::fs::read_to_string(&p).unwrap();
+        let entry = g.entry(top.clone()).or_default();
+        for w in code(&text).split("crate::").skip(1) {
+            let name: String = w
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            if !name.is_empty() && name != top {
+                entry.insert(name);
+            }
+        }
+    }
+    g
+}
+
+#[test]
+fn the_crates_modules_use_each_other_in_the_allowed_directions() {
+    let g = crate_graph();
+    let uses = |m: &str, other: &str| g.get(m).is_some_and(|s| s.contains(other));
+    // The command line is read in one place: main, the subcommands (app) and the plan.
+    for (m, _) in g.iter() {
+        if !["main", "app", "plan", "cli", "lib"].contains(&m.as_str()) {
+            assert!(!uses(m, "cli"), "{m} reads the command line (crate::cli)");
+            assert!(!uses(m, "app"), "{m} uses crate::app");
+        }
+    }
+    assert!(!uses("plan", "app") && !uses("plan", "device"), "{:?}", g["plan"]);
+    // The view draws what it is given: no backend.
+    assert!(!uses("view", "backend"), "{:?}", g["view"]);
+    // The flow is a pure state machine: nothing that does IO.
+    for io in ["backend", "clients", "device", "view", "shots", "app", "plan"] {
+        assert!(!uses("flow", io), "flow uses {io}");
+    }
+    // Shared vocabulary in leaves: they use nothing of the crate.
+    for leaf in ["error", "events", "findings", "faults"] {
+        assert!(
+            g.get(leaf).is_some_and(|s| s.is_empty()),
+            "{leaf} is a leaf: {:?}",
+            g.get(leaf)
+        );
+    }
+    // The backend stands on protocol, config and the leaves, never on the device side.
+    for side in ["device", "clients", "view", "shots", "flow"] {
+        assert!(!uses("backend", side), "backend uses {side}");
+    }
+}

@@ -8,8 +8,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::backend::infra::crypto;
 use crate::backend::infra::state::Shared;
-use crate::backend::infra::{crypto, findings};
+use crate::findings;
 use crate::protocol::account_linking::AccountLinkingRequest;
 use crate::protocol::account_linking::GrantType;
 pub use findings::{Finding, Level, Report};

@@ -50,9 +50,7 @@ impl IntoResponse for OAuthError {
     }
 }
 
-/// What a 5xx from linkscreen's own services says when its database failed (the device shows
-/// a storage error, not "can't reach the server").
-pub const STORAGE_ERROR: &str = "storage error";
+pub use crate::protocol::oauth::STORAGE_ERROR;
 
 impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {

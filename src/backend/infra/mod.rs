@@ -4,8 +4,6 @@
 
 pub mod crypto;
 pub mod error;
-pub mod faults;
-pub mod findings;
 pub mod form;
 pub mod html;
 pub mod limits;

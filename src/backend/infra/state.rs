@@ -58,9 +58,9 @@ pub struct Shared {
     /// How many times a server task died and was restarted.
     pub restarts: std::sync::atomic::AtomicU32,
     /// Faults switched on (the designer's emulator).
-    pub faults: Arc<super::faults::Faults>,
+    pub faults: Arc<crate::faults::Faults>,
     /// What real Alexa would reject or warn about in this set-up.
-    pub report: super::findings::Report,
+    pub report: crate::findings::Report,
     /// The redirect URIs were probed at the authorization endpoint (once per run), by this task.
     pub(crate) probed: std::sync::atomic::AtomicBool,
     pub(crate) probe: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -101,11 +101,11 @@ impl Shared {
     }
 
     /// Records conformance findings; new ones go to the observer as `conformance` events.
-    pub fn conform(&self, fs: impl IntoIterator<Item = super::findings::Finding>) {
+    pub fn conform(&self, fs: impl IntoIterator<Item = crate::findings::Finding>) {
         for f in fs {
             if self.report.add(&f) {
                 match f.level {
-                    super::findings::Level::Pass | super::findings::Level::Unchecked => {}
+                    crate::findings::Level::Pass | crate::findings::Level::Unchecked => {}
                     _ => tracing::warn!("conformance: {}: {} ({})", f.rule, f.message, f.evidence),
                 }
                 self.note("conformance", serde_json::to_value(&f).unwrap_or_default());

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::backend::infra::faults::{self, Fault};
+use crate::faults::{self, Fault};
 
 use argon2::Argon2;
 use argon2::password_hash::{

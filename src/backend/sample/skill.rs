@@ -15,8 +15,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
-use crate::backend::infra::faults::Fault;
 use crate::backend::infra::state::Shared;
+use crate::faults::Fault;
 use crate::locale;
 use crate::protocol::ask::{Card, RequestEnvelope, ResponseEnvelope};
 
