@@ -11,8 +11,8 @@ use linkscreen::backend::{self, Options};
 use linkscreen::clients::linking::LinkingClient;
 use linkscreen::clients::phone::Browser;
 use linkscreen::config::Config;
-use linkscreen::device::signin::{Msg, SignIn, Todo};
 use linkscreen::protocol::viewport;
+use linkscreen::view::signin::{Msg, SignIn, Todo};
 use linkscreen::view::{self, headless::Headless, model::UiModel};
 
 fn main() {

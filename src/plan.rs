@@ -164,23 +164,9 @@ pub fn build(a: RunArgs, kiosk: Option<KioskOptions>) -> Result<RunPlan, AppErro
     })
 }
 
-/// What `shoot` renders and checks (the command line's, as plain data).
-pub struct ShootPlan {
-    pub scenes: String,
-    pub locales: String,
-    pub devices: String,
-    pub out: PathBuf,
-    pub check: Option<PathBuf>,
-    pub tolerance: f64,
-    pub update: bool,
-    pub strict: bool,
-    pub jobs: Option<usize>,
-    pub shard: Option<String>,
-}
-
-impl From<crate::cli::ShootArgs> for ShootPlan {
+impl From<crate::cli::ShootArgs> for crate::shots::ShootPlan {
     fn from(a: crate::cli::ShootArgs) -> Self {
-        ShootPlan {
+        crate::shots::ShootPlan {
             scenes: a.scenes,
             locales: a.locales,
             devices: a.devices,

@@ -6,7 +6,6 @@
 mod emulator;
 mod run;
 pub mod script;
-pub mod signin;
 
 pub use run::run;
 
@@ -28,7 +27,7 @@ use crate::flow::{
 use crate::protocol::ask::Card;
 use crate::protocol::viewport::DeviceProfile;
 use crate::view::model::{self, UiModel};
-use signin::SignIn;
+use crate::view::signin::{self, SignIn};
 
 /// Everything the runtime needs to talk to the world.
 #[derive(Clone)]

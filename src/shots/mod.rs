@@ -16,7 +16,6 @@ use sha2::{Digest, Sha256};
 use crate::error::{AppError, ErrorKind, Outcome};
 use crate::flow::{LinkCode, Millis, PageKind, Scene, SkillAnswer, State, Step};
 use crate::locale::{self, tr};
-use crate::plan::ShootPlan;
 use crate::protocol::viewport::{self, DeviceProfile};
 use crate::view::{self, headless::Headless, model};
 
@@ -163,7 +162,7 @@ fn fixture_panel(p: &DeviceProfile, locale: &str, tab: i32) -> crate::view::emul
 /// that serves them), for the login, terms, consent and keyboard shots.
 pub fn fixture_page(subject: Subject, locale: &str, touch: bool) -> Option<model::PageView> {
     use crate::backend::auth_server;
-    use crate::device::signin::{Msg, SignIn, Todo};
+    use crate::view::signin::{Msg, SignIn, Todo};
     let html = match subject.scene {
         Scene::Login => auth_server::login_form("fixture", None, "annie@example.com"),
         Scene::Terms => auth_server::terms_markup("fixture"),
@@ -379,6 +378,20 @@ fn rel(base: &Path, p: &Path) -> String {
 
 fn fail(msg: impl std::fmt::Display) -> AppError {
     AppError::said(ErrorKind::Usage, msg)
+}
+
+/// What `shoot` renders and checks (the command line's, as plain data).
+pub struct ShootPlan {
+    pub scenes: String,
+    pub locales: String,
+    pub devices: String,
+    pub out: PathBuf,
+    pub check: Option<PathBuf>,
+    pub tolerance: f64,
+    pub update: bool,
+    pub strict: bool,
+    pub jobs: Option<usize>,
+    pub shard: Option<String>,
 }
 
 type Work = (DeviceProfile, &'static str, Subject);

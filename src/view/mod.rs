@@ -6,6 +6,7 @@ pub mod emulator;
 pub mod headless;
 pub mod model;
 pub mod qr;
+pub mod signin;
 
 pub use model::UiModel;
 

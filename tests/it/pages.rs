@@ -6,8 +6,8 @@ use std::path::Path;
 
 use linkscreen::clients::page::{ItemKind, PageModel};
 use linkscreen::clients::phone::{self, Browser, Request};
-use linkscreen::device::signin::{Msg, SignIn, Todo};
 use linkscreen::flow::PageKind;
+use linkscreen::view::signin::{Msg, SignIn, Todo};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(

@@ -4,12 +4,12 @@
 //! flight. The runtime feeds it [`Msg`]s and carries out the loads it asks
 //! for; it never does IO itself, so every step is unit-tested.
 
+use super::model::{ItemView, PageView};
 use crate::clients::page::{ItemKind, PageModel};
 use crate::clients::phone::{Page, Request};
 use crate::flow::PageKind;
 use crate::locale::tr;
 use crate::protocol::urls::host_and_port;
-use crate::view::model::{ItemView, PageView};
 
 /// Input to the device's browser, from the screen, a script or a finished load.
 #[derive(Debug, Clone, PartialEq)]
