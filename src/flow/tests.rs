@@ -833,24 +833,47 @@ fn any_event() -> impl Strategy<Value = Event> {
 }
 
 proptest! {
-    /// Nothing panics, and success (or a launch with a token from a grant) comes only after a grant.
+    /// Over any sequence of events: nothing panics; success is entered only on a grant for the
+    /// current code (never a stale epoch's); a launch carries only a token the linking service
+    /// gave (stored link or grant); polls are scheduled only for the code on screen's epoch; and
+    /// Home is one tap away from everywhere.
     #[test]
-    fn random_event_sequences_are_safe(events in prop::collection::vec((any_event(), 0u64..5_000), 1..80)) {
+    fn random_event_sequences_keep_the_flows_promises(events in prop::collection::vec((any_event(), 0u64..5_000), 1..80)) {
         let mut f = Flow::new(FlowConfig { voice_forward: true, ..cfg(true) });
         f.speaker = Some(("p".into(), "Annie".into()));
         let mut now = 0;
-        let mut ever_granted = false;
+        // Tokens the linking service handed out so far (stored links and grants).
+        let mut given: Vec<String> = vec![];
         for (e, dt) in events {
             now += dt;
-            let was_granted_event = matches!(e, Event::PollGranted { .. });
             let before = f.scene();
-            let _ = f.handle(e, now);
-            if f.scene() == Scene::Success {
-                prop_assert!(f.granted, "success without a grant");
-                if before != Scene::Success { prop_assert!(was_granted_event); ever_granted = true; }
+            let epoch_before = f.epoch;
+            match &e {
+                Event::LinkFetched { token: Some(t) } => given.push(t.clone()),
+                Event::PollGranted { access_token, .. } => given.push(access_token.clone()),
+                _ => {}
+            }
+            let current_grant = matches!(&e, Event::PollGranted { epoch, .. } if *epoch == epoch_before);
+            let tapped_home = e == Event::TapHome;
+            let effects = f.handle(e.clone(), now);
+            if f.scene() == Scene::Success && before != Scene::Success {
+                prop_assert!(current_grant, "{before:?} + {e:?} entered success");
+            }
+            for fx in &effects {
+                match fx {
+                    Effect::SendLaunch { token: Some(t) } => {
+                        prop_assert!(given.contains(t), "launched with {t:?}, never given");
+                    }
+                    Effect::Poll { epoch, .. } => {
+                        prop_assert_eq!(*epoch, f.epoch, "a poll for another code's epoch");
+                    }
+                    _ => {}
+                }
+            }
+            if tapped_home {
+                prop_assert_eq!(f.scene(), Scene::Home, "Home from {:?}", before);
             }
         }
-        let _ = ever_granted;
     }
 }
 
@@ -914,6 +937,22 @@ fn every_scene_times_every_event() {
             Event::PageShown(PageKind::Consent),
             Event::PageShown(PageKind::Finishing),
             Event::TapCloseSignIn,
+            // The kiosk's and the voice dialog's.
+            Event::IdleCheck,
+            Event::Asked(IntentCall {
+                name: "HelpIntent".into(),
+                slots: vec![],
+            }),
+            Event::Heard(IntentCall {
+                name: "LinkAccountIntent".into(),
+                slots: vec![],
+            }),
+            Event::Approved,
+            Event::Declined,
+            Event::CodeSpoken("123456".into()),
+            Event::OtpSent,
+            Event::OtpChecked { linked: true },
+            Event::OtpChecked { linked: false },
         ]
     };
     // One state per scene, built here so the flow's tests need nothing outside the flow.
@@ -961,13 +1000,70 @@ fn every_scene_times_every_event() {
             })),
         },
         State::SkillError { reason: "x".into() },
+        State::Picking { skill_speech: None },
+        State::Prompt {
+            code: code(0),
+            skill_speech: None,
+            epoch: 1,
+            view: View::Browser(PageKind::Terms),
+        },
+        State::Prompt {
+            code: code(0),
+            skill_speech: None,
+            epoch: 1,
+            view: View::Browser(PageKind::Finishing),
+        },
+        State::VoiceLink {
+            link: LinkRequest {
+                token: "t".into(),
+                errors_only: false,
+            },
+            step: VoiceStep::Permission,
+            tries: 0,
+        },
+        State::VoiceLink {
+            link: LinkRequest {
+                token: "t".into(),
+                errors_only: true,
+            },
+            step: VoiceStep::Code { retry: true },
+            tries: 1,
+        },
     ];
-    for state in states {
-        let mut probe = Flow::new(cfg(true));
+    // The table covers every scene.
+    let covered: Vec<Scene> = states
+        .iter()
+        .map(|st| {
+            let mut f = Flow::new(cfg(true));
+            f.state = st.clone();
+            f.scene()
+        })
+        .collect();
+    for sc in Scene::ALL {
+        assert!(covered.contains(sc), "no state for {sc:?} in the table");
+    }
+    // Each state under every event, in a plain flow and in a kiosk with voice-forward linking.
+    let flows = [
+        cfg(true),
+        FlowConfig {
+            voice_forward: true,
+            kiosk: Some(Kiosk {
+                idle_ms: 60_000,
+                answer_ms: 10_000,
+            }),
+            ..cfg(true)
+        },
+    ];
+    for (state, flow_cfg) in states
+        .iter()
+        .flat_map(|st| flows.iter().map(move |c| (st.clone(), c.clone())))
+    {
+        let mut probe = Flow::new(flow_cfg.clone());
         probe.state = state.clone();
         let scene = &probe.scene();
         for e in events(1) {
-            let mut f = Flow::new(cfg(true));
+            let mut f = Flow::new(flow_cfg.clone());
+            f.speaker = Some(("p".into(), "Annie".into()));
             f.state = state.clone();
             f.epoch = 1;
             let granted = matches!(e, Event::PollGranted { .. });
