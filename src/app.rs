@@ -78,7 +78,7 @@ pub fn serve(a: ServeArgs) -> Outcome {
 }
 
 pub fn run(a: RunArgs) -> Outcome {
-    crate::device::run(crate::plan::build(a, None)?)
+    launch(crate::plan::build(a, None)?)
 }
 
 /// `linkscreen kiosk`: `run`, fullscreen and touch first, resetting itself for each visitor.
@@ -104,7 +104,16 @@ pub fn kiosk(a: KioskArgs) -> Outcome {
         },
         exit_pin: a.exit_pin,
     };
-    crate::device::run(crate::plan::build(a.run, Some(kiosk))?)
+    launch(crate::plan::build(a.run, Some(kiosk))?)
+}
+
+/// A planned run: headless (the script module drives it) or in a window (the device's).
+fn launch(plan: crate::plan::RunPlan) -> Outcome {
+    if plan.headless {
+        crate::script::run(plan)
+    } else {
+        crate::device::run(plan)
+    }
 }
 
 pub fn shoot(a: ShootArgs) -> Outcome {

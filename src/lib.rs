@@ -19,5 +19,6 @@ pub mod locale;
 pub mod plan;
 pub mod project;
 pub mod protocol;
+pub mod script;
 pub mod shots;
 pub mod view;

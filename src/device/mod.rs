@@ -5,9 +5,10 @@
 
 mod emulator;
 mod run;
-pub mod script;
 
-pub use run::run;
+pub use run::{
+    Prepare, ended_by, fail, first_utterance, log_and_runtime, on_signals, prepare, run, shutdown,
+};
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

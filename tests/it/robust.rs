@@ -111,7 +111,7 @@ proptest! {
 
     #[test]
     fn the_script_parser_never_panics(text in prop_oneof![".{0,300}", mutated(SCRIPT)]) {
-        let _ = linkscreen::device::script::parse(&text);
+        let _ = linkscreen::script::parse(&text);
     }
 
     #[test]
@@ -132,5 +132,5 @@ fn the_seeds_themselves_parse() {
     assert!(linkscreen::clients::skill::validate(serde_json::from_str(RESPONSE).unwrap()).is_ok());
     let url = url::Url::parse("https://id.example/").unwrap();
     assert!(PageModel::parse(&url, HTML).items.len() > 5);
-    assert_eq!(linkscreen::device::script::parse(SCRIPT).unwrap().len(), 13);
+    assert_eq!(linkscreen::script::parse(SCRIPT).unwrap().len(), 13);
 }

@@ -1,0 +1,331 @@
+//! The headless driver: renders each frame the device sends to PNG (when asked), keeps what is
+//! on screen, and pumps the device until a scene, a condition or a deadline. Used by headless
+//! runs and by the script executor.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::device::Frame;
+use crate::events::EventLog;
+use crate::flow::Scene;
+use crate::protocol::viewport::DeviceProfile;
+use crate::view::{self, headless::Headless};
+
+/// How long `expect` waits for its text to appear.
+pub(crate) const EXPECT_SECS: u64 = 10;
+
+/// Scenes a headless run stops at by default: the journey's possible ends.
+pub(crate) const END_SCENES: &[Scene] = &[
+    Scene::SkillResponse,
+    Scene::AccessDenied,
+    Scene::CodeExpired,
+    Scene::LinkFailed,
+    Scene::SkillError,
+];
+
+/// `now + d`, or as far as the clock goes.
+pub(crate) fn far(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400))
+}
+
+/// What reaches the headless screen: the device's frames, or a signal to stop.
+pub(crate) enum Feed {
+    Frame(Box<Frame>),
+    Stop(i32),
+}
+
+/// How an unscripted headless run ended.
+pub(crate) enum Ending {
+    Reached,
+    TimedOut(Option<Scene>),
+    /// A peer stayed unreachable.
+    GaveUp,
+}
+
+/// The headless screen: applies frames, writes a PNG per visible change, and runs script steps.
+pub(crate) struct Driver {
+    pub(crate) hl: Headless,
+    pub(crate) rx: std::sync::mpsc::Receiver<Feed>,
+    pub(crate) profile: DeviceProfile,
+    /// Where frames (with `--frames`) and script shots go.
+    pub(crate) dir: PathBuf,
+    /// `--frames` was given: a PNG each time the screen changes.
+    pub(crate) write_frames: bool,
+    /// No script drives the device: tell the person at the terminal what the screen asks.
+    pub(crate) announce: bool,
+    pub(crate) n: u32,
+    pub(crate) current: Option<Frame>,
+    /// What the last written frame showed, but for its countdowns.
+    pub(crate) last_shown: Option<crate::view::model::UiModel>,
+    /// Since when the screen has said "can't reach the server" without a break.
+    pub(crate) unreachable_since: Option<Instant>,
+    pub(crate) log: EventLog,
+    /// `--check GOLDEN_DIR`, `--tolerance`, `--update` for script shots.
+    pub(crate) check: Option<(PathBuf, f64, bool)>,
+    /// Shots that differ from (or lack) their golden.
+    pub(crate) mismatches: Vec<String>,
+}
+
+impl Driver {
+    /// Takes one frame (or times out); writes a PNG when the scene changed.
+    pub(crate) fn pump(&mut self, deadline: Instant) -> Result<bool, String> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let f = match self.rx.recv_timeout(left) {
+            Ok(Feed::Frame(f)) => *f,
+            Ok(Feed::Stop(n)) => {
+                let name = if n == libc::SIGINT {
+                    "SIGINT (Ctrl+C)"
+                } else {
+                    "SIGTERM"
+                };
+                return Err(format!("stopped by {name}"));
+            }
+            Err(_) => return Ok(false),
+        };
+        view::apply(&self.hl.app, &self.profile, 1.0, &f.model);
+        let changed = self.current.as_ref().map(|c| c.scene) != Some(f.scene);
+        let scene = f.scene;
+        // A frame each time what is on screen changes (a page loaded, an error shown), but not
+        // for a countdown's tick.
+        let shown = f.model.without_clock();
+        let visible = self.last_shown.as_ref() != Some(&shown);
+        if scene != Scene::ServerUnreachable {
+            self.unreachable_since = None;
+        } else if self.unreachable_since.is_none() {
+            self.unreachable_since = Some(Instant::now());
+        }
+        self.current = Some(f);
+        if visible {
+            self.last_shown = Some(shown);
+            if self.write_frames {
+                self.save(&format!("{:04}-{}", self.n, scene.id()), true)?;
+                self.n += 1;
+            }
+        }
+        if changed && self.announce && scene == Scene::LinkPrompt {
+            self.announce_prompt();
+        }
+        Ok(true)
+    }
+
+    /// Headless and unscripted, the link prompt would wait unseen: say on stderr what it shows
+    /// and how to finish the link from this machine.
+    pub(crate) fn announce_prompt(&self) {
+        let (Some(code), Some(qr)) = (
+            self.log.latest("prompt", "user_code"),
+            self.log.latest("prompt", "qr_url"),
+        ) else {
+            return;
+        };
+        let uri = self
+            .log
+            .latest("prompt", "verification_uri")
+            .unwrap_or_default();
+        eprintln!(
+            "linkscreen: the device shows the link prompt and waits for a phone to link.\n  \
+             code {code} at {uri}\n  QR code: {qr}\n  \
+             To finish from this machine, open the QR code's URL in a browser and sign in \
+             (the sample server's demo user is {} / {}), or drive the device with a script \
+             whose `phone link` step plays the phone (e.g. --script tests/journeys/qr.script).",
+            crate::backend::auth_server::DEMO_USERNAME,
+            crate::backend::auth_server::DEMO_PASSWORD
+        );
+    }
+
+    pub(crate) fn save(&mut self, name: &str, is_frame: bool) -> Result<(), String> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
+        let path = self.dir.join(format!("{name}.png"));
+        let img = self.hl.render();
+        img.save(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let kind = if is_frame { "frame" } else { "shot" };
+        self.log.emit(kind, serde_json::json!({"scene": self.scene().map(|s| s.id()), "path": path.display().to_string(), "name": name}));
+        if let (false, Some((dir, tolerance, update))) = (is_frame, &self.check) {
+            let golden = dir.join(format!("{name}.png"));
+            if *update {
+                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                std::fs::copy(&path, &golden).map_err(|e| format!("{}: {e}", golden.display()))?;
+                return Ok(());
+            }
+            let verdict = match image::open(&golden) {
+                Err(_) => Some(format!("shot {name}: no golden {}", golden.display())),
+                Ok(expected) => {
+                    let (c, diff) = crate::shots::compare::compare(&img, &expected.to_rgba8());
+                    if c.passes(*tolerance) {
+                        None
+                    } else {
+                        let dp = self.dir.join(format!("{name}.diff.png"));
+                        diff.save(&dp)
+                            .map_err(|e| format!("{}: {e}", dp.display()))?;
+                        Some(format!(
+                            "shot {name}: {:.3}% of pixels differ from {} (diff: {})",
+                            c.share() * 100.0,
+                            golden.display(),
+                            dp.display()
+                        ))
+                    }
+                }
+            };
+            if let Some(v) = verdict {
+                self.log.emit(
+                    "check",
+                    serde_json::json!({"name": name, "result": "fail", "reason": v}),
+                );
+                self.mismatches.push(v);
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn scene(&self) -> Option<Scene> {
+        self.current.as_ref().map(|f| f.scene)
+    }
+
+    /// The device browser's page on screen.
+    pub(crate) fn page(&self) -> Option<&crate::view::model::PageView> {
+        self.current.as_ref().and_then(|f| f.model.page.as_ref())
+    }
+
+    /// The item of `kinds` labelled (or named, or typed) `what`: exact match first, then a
+    /// case-insensitive substring.
+    pub(crate) fn find_item(&self, what: &str, kinds: &[&str]) -> Option<usize> {
+        let items = &self.page()?.items;
+        let w = what.trim().to_lowercase();
+        let keys = |i: &crate::view::model::ItemView| {
+            [
+                i.text.to_lowercase(),
+                i.name.to_lowercase(),
+                i.input_type.to_lowercase(),
+            ]
+        };
+        let hit = |exact: bool| {
+            items.iter().position(|i| {
+                kinds.contains(&i.kind)
+                    && keys(i)
+                        .iter()
+                        .any(|k| !k.is_empty() && if exact { *k == w } else { k.contains(&w) })
+            })
+        };
+        hit(true).or_else(|| hit(false))
+    }
+
+    /// Pumps frames until the browser shows a loaded page on which `found` finds something
+    /// (or the deadline passes); returns what it found.
+    pub(crate) fn wait_page<T>(
+        &mut self,
+        found: impl Fn(&Driver) -> Option<T>,
+    ) -> Result<Option<T>, String> {
+        let deadline = Instant::now() + Duration::from_secs(EXPECT_SECS);
+        loop {
+            if self.page().is_some_and(|p| !p.loading)
+                && let Some(t) = found(self)
+            {
+                return Ok(Some(t));
+            }
+            if !self.pump(deadline)? && Instant::now() >= deadline {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Everything readable on screen, for `expect`.
+    pub(crate) fn shown_text(&self) -> Vec<String> {
+        let Some(f) = &self.current else {
+            return vec![];
+        };
+        let m = &f.model;
+        let mut v = vec![
+            m.title.clone(),
+            m.body.clone(),
+            m.caption.clone(),
+            m.skill_speech.clone(),
+            m.or_visit.clone(),
+            m.verification_url.clone(),
+            m.enter_code.clone(),
+            m.user_code.clone(),
+            m.countdown.clone(),
+            m.details.clone(),
+            m.primary_label.clone(),
+            m.secondary_label.clone(),
+        ];
+        if let Some(p) = &m.page {
+            v.extend([
+                p.address.clone(),
+                p.notice_title.clone(),
+                p.notice_body.clone(),
+                p.notice_label.clone(),
+            ]);
+            v.extend(
+                p.items
+                    .iter()
+                    .flat_map(|i| [i.text.clone(), i.value.clone()]),
+            );
+        }
+        v
+    }
+
+    /// Takes every frame already published, then waits until the device has taken in every
+    /// input sent so far, so a step never looks at a screen older than the previous step.
+    pub(crate) fn sync(&mut self, sent: u64) -> Result<(), String> {
+        while self.pump(Instant::now())? {}
+        let deadline = Instant::now() + Duration::from_secs(EXPECT_SECS);
+        while self.current.as_ref().is_none_or(|f| f.acked < sent) {
+            if !self.pump(deadline)? && Instant::now() >= deadline {
+                return Err(format!(
+                    "the device did not take in input {sent} within {EXPECT_SECS} s"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// How long the screen has said "can't reach the server" without a break.
+    pub(crate) fn unreachable_for(&self) -> Duration {
+        self.unreachable_since
+            .map(|t| t.elapsed())
+            .unwrap_or_default()
+    }
+
+    /// Pumps frames until one of `scenes` shows (or, with no scene to wait for, until `secs`),
+    /// giving up once a peer has been unreachable for `give_up` (an unscripted run's rule).
+    pub(crate) fn run_until(
+        &mut self,
+        scenes: &[Scene],
+        secs: u64,
+        give_up: Duration,
+    ) -> Result<Ending, String> {
+        let deadline = far(Duration::from_secs(secs));
+        loop {
+            if self.scene().is_some_and(|s| scenes.contains(&s)) {
+                return Ok(Ending::Reached);
+            }
+            if self.unreachable_since.is_some() && self.unreachable_for() >= give_up {
+                return Ok(Ending::GaveUp);
+            }
+            // Wake in time to give up, even when no frame comes.
+            let wake = match self.unreachable_since.and_then(|t| t.checked_add(give_up)) {
+                Some(g) => deadline.min(g),
+                None => deadline,
+            };
+            if !self.pump(wake)? && Instant::now() >= deadline {
+                return Ok(Ending::TimedOut(self.scene()));
+            }
+        }
+    }
+
+    /// Pumps frames until one of `scenes` shows; `Ok(Err(seen))` on timeout.
+    pub(crate) fn wait_for(
+        &mut self,
+        scenes: &[Scene],
+        secs: u64,
+    ) -> Result<Result<(), Option<Scene>>, String> {
+        // A script's wait never gives up early on a peer: it has its own deadline.
+        Ok(match self.run_until(scenes, secs, Duration::MAX)? {
+            Ending::Reached => Ok(()),
+            Ending::TimedOut(seen) => Err(seen),
+            Ending::GaveUp => Err(self.scene()),
+        })
+    }
+}
