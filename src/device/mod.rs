@@ -213,7 +213,8 @@ pub fn spawn(setup: DeviceSetup, publish: impl Fn(Frame) + Send + Sync + 'static
         setup.faults.proxy(),
     );
     let mut flow = flow;
-    flow.speaker = speaker_of(&setup);
+    // The recognized speaker, as the flow hears of it: an event.
+    flow.handle(Event::SpeakerChanged(speaker_of(&setup)), 0);
     let rt = Runtime {
         conv: Default::default(),
         heard: String::new(),
@@ -357,7 +358,7 @@ impl Runtime {
             &s.invocation,
             &model::Talk {
                 household: &s.household,
-                speaker: self.flow.speaker.as_ref().map(|(_, n)| n.as_str()),
+                speaker: self.flow.speaker_name(),
                 scopes: &s.scopes,
             },
         );
@@ -422,15 +423,20 @@ impl Runtime {
         if let Some(l) = c.locale {
             s.locale = l;
         }
-        if let Some(p) = c.speaker {
+        let speaker = c.speaker.map(|p| {
             s.identity.person_id = p.clone();
             s.speaker = p;
-            self.flow.speaker = speaker_of(s);
-        }
+            speaker_of(s)
+        });
         s.log.emit(
             "settings",
             json!({"device": s.profile.id, "locale": s.locale, "speaker": s.speaker}),
         );
+        // The flow hears of a new speaker as an event (it changes nothing on screen).
+        if let Some(speaker) = speaker {
+            let now = self.now();
+            self.flow.handle(Event::SpeakerChanged(speaker), now);
+        }
     }
 
     /// Words said to the device: what Alexa makes of them depends on what she listens for.
@@ -497,7 +503,7 @@ impl Runtime {
         }
         if let Event::LinkFetched { token: Some(_) } = &ev
             && !self.told_stored
-            && matches!(self.flow.state, State::Invoking { .. })
+            && matches!(self.flow.state(), State::Invoking { .. })
         {
             // A link from an earlier run: the user may wonder where the prompt went.
             self.told_stored = true;
@@ -522,7 +528,7 @@ impl Runtime {
         }
         // The browser lives only while the flow shows it.
         if !matches!(
-            self.flow.state,
+            self.flow.state(),
             State::Prompt {
                 view: View::Browser(_),
                 ..
@@ -564,7 +570,7 @@ impl Runtime {
                 });
             }
             signin::Todo::Restart => {
-                if let State::Prompt { code, .. } = &self.flow.state {
+                if let State::Prompt { code, .. } = self.flow.state() {
                     let (device_code, fallback) = (code.device_code.clone(), code.complete_uri());
                     self.open_sign_in(device_code, fallback);
                 }
@@ -660,12 +666,12 @@ impl Runtime {
                     let _ = tx.send(ev);
                 });
             }
-            Effect::SendLaunch { token } => {
+            Effect::SendLaunch { token, intent } => {
                 // Right after a personal link made on this device, the launch is for that person.
-                if matches!(self.flow.state, State::Launching { .. }) {
+                if matches!(self.flow.state(), State::Launching { .. }) {
                     self.present = self.flow.linked_person().map(str::to_owned);
                 }
-                self.ask(token, skill::Ask::Launch(self.flow.intent.clone()));
+                self.ask(token, skill::Ask::Launch(intent));
             }
             Effect::SendIntent(call) => self.ask(None, skill::Ask::Intent(call)),
             Effect::ResumeSession { link, outcome } => {
@@ -678,9 +684,8 @@ impl Runtime {
                     let _ = ask(&s, None, &skill::Ask::Ended, &conv).await;
                 });
             }
-            Effect::SendOtp => {
+            Effect::SendOtp { person, name } => {
                 let (s, tx) = (setup.clone(), self.tx.clone());
-                let (person, name) = self.flow.speaker.clone().unwrap_or_default();
                 tokio::spawn(async move {
                     let ev = match s.linking.send_voice_code(&person, &name).await {
                         Ok(()) => Event::OtpSent,
@@ -689,9 +694,8 @@ impl Runtime {
                     let _ = tx.send(ev);
                 });
             }
-            Effect::VerifyOtp { code } => {
+            Effect::VerifyOtp { code, person } => {
                 let (s, tx) = (setup.clone(), self.tx.clone());
-                let person = self.flow.speaker.clone().unwrap_or_default().0;
                 tokio::spawn(async move {
                     let ev = match s.linking.verify_voice_code(&person, &code).await {
                         Ok(linked) => {
@@ -703,10 +707,10 @@ impl Runtime {
                     let _ = tx.send(ev);
                 });
             }
-            Effect::RequestCode => {
+            Effect::RequestCode { person } => {
                 let (s, tx) = (setup.clone(), self.tx.clone());
                 // A code for the profile picked on the device (personal linking), else account level.
-                let person = self.flow.picked.clone().unwrap_or_default();
+                let person = person.unwrap_or_default();
                 tokio::spawn(async move {
                     let asked = now_ms_since(start);
                     let ev = match s.linking.device_authorization(&person).await {

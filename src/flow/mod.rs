@@ -164,6 +164,8 @@ pub enum Event {
     TapCloseSignIn,
     /// Kiosk mode: the runtime's once-a-second check for an idle screen.
     IdleCheck,
+    /// The recognized speaker changed (a voice profile: person id and name), or is unknown.
+    SpeakerChanged(Option<(String, String)>),
     /// Words said inside an open session, understood as one of the skill's intents.
     Heard(IntentCall),
     /// Voice-forward linking: "I approve" (or yes) to Alexa's permission question.
@@ -186,10 +188,14 @@ pub enum Event {
 pub enum Effect {
     /// Ask the linking service for the stored token.
     FetchLink,
-    /// Send a LaunchRequest, with the token when there is one.
-    SendLaunch { token: Option<String> },
-    /// Ask the linking service for a device code.
-    RequestCode,
+    /// Send a LaunchRequest (or, when the journey started with one, that IntentRequest), with
+    /// the token when there is one.
+    SendLaunch {
+        token: Option<String>,
+        intent: Option<IntentCall>,
+    },
+    /// Ask the linking service for a device code, for this person (personal linking).
+    RequestCode { person: Option<String> },
     /// Poll once after `after` ms; `wait_s` asks a long-poll capable server to hold it.
     Poll {
         epoch: u32,
@@ -219,9 +225,9 @@ pub enum Effect {
     /// Send an IntentRequest in the open session.
     SendIntent(IntentCall),
     /// Voice-forward linking: send a one-time code to the speaker's phone.
-    SendOtp,
-    /// Voice-forward linking: check the spoken code (and link when it matches).
-    VerifyOtp { code: String },
+    SendOtp { person: String, name: String },
+    /// Voice-forward linking: check the code the speaker said (and link when it matches).
+    VerifyOtp { code: String, person: String },
     /// Voice-forward linking is over: tell the skill (a SessionResumedRequest, or with
     /// `SEND_ERRORS_ONLY` a System.ExceptionEncountered for a failure).
     ResumeSession {
@@ -323,22 +329,22 @@ pub struct Kiosk {
 /// The state machine.
 #[derive(Debug, Clone)]
 pub struct Flow {
-    pub state: State,
+    state: State,
     cfg: FlowConfig,
     epoch: u32,
     /// True once a token was granted in this journey (for invariants and tests).
-    pub granted: bool,
+    granted: bool,
     rng: u64,
     skill_speech_for_retry: Option<String>,
     /// Consecutive peer failures, for backoff; reset by any answer.
     failures: u32,
     /// The person the current code is for (personal linking), read by the runtime for `RequestCode`.
-    pub picked: Option<String>,
+    picked: Option<String>,
     /// Open the sign-in page as soon as the next code arrives.
     open_sign_in_next: bool,
     /// The intent the journey started with; `SendLaunch` sends it as an IntentRequest (read by
     /// the runtime). Cleared once linking succeeds: the skill then launches.
-    pub intent: Option<IntentCall>,
+    intent: Option<IntentCall>,
     /// When the user last touched, spoke or typed (kiosk idle reset).
     last_input: Millis,
     /// Kiosk: when the skill's answer after a completed journey gives way to home.
@@ -347,7 +353,7 @@ pub struct Flow {
     linked_person: Option<String>,
     /// The recognized speaker (a voice profile): their person id and name. Voice-forward
     /// linking needs one.
-    pub speaker: Option<(String, String)>,
+    speaker: Option<(String, String)>,
     /// While a retry after "can't reach the server" is in flight, the error screen stays up
     /// (with "Retrying…") instead of flashing the invoking screen between tries.
     retrying: Option<State>,
@@ -495,7 +501,7 @@ impl Flow {
                 self.state = State::RequestingCode {
                     skill_speech: self.skill_speech_for_retry.clone(),
                 };
-                vec![Effect::RequestCode]
+                vec![Effect::RequestCode { person: None }]
             }
         }
     }
@@ -507,14 +513,17 @@ impl Flow {
         if self.cfg.account_linking {
             vec![Effect::FetchLink]
         } else {
-            vec![Effect::SendLaunch { token: None }]
+            vec![Effect::SendLaunch {
+                token: None,
+                intent: None,
+            }]
         }
     }
 
     fn start_code(&mut self, skill_speech: Option<String>) -> Vec<Effect> {
         self.skill_speech_for_retry = skill_speech.clone();
         self.state = State::RequestingCode { skill_speech };
-        vec![Effect::RequestCode]
+        vec![Effect::RequestCode { person: None }]
     }
 
     fn poll(&self, code: &LinkCode, after: Millis) -> Effect {
@@ -554,6 +563,51 @@ impl Flow {
 
     /// Feeds one event in; returns what the runtime must do.
     pub fn handle(&mut self, event: Event, now: Millis) -> Vec<Effect> {
+        if let Event::SpeakerChanged(speaker) = event {
+            self.speaker = speaker;
+            return vec![];
+        }
+        let fx = self.handle_inner(event, now);
+        self.with_data(fx)
+    }
+
+    /// Where the journey is (read only: the flow changes it, on events).
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The recognized speaker's name, if any.
+    pub fn speaker_name(&self) -> Option<&str> {
+        self.speaker.as_ref().map(|(_, n)| n.as_str())
+    }
+
+    /// Effects carry what the runtime needs, as the journey stands after the event: the person
+    /// a code is for, the intent a launch sends, the speaker a one-time code goes to.
+    fn with_data(&self, fx: Vec<Effect>) -> Vec<Effect> {
+        let (person, name) = self.speaker.clone().unwrap_or_default();
+        fx.into_iter()
+            .map(|e| match e {
+                Effect::RequestCode { .. } => Effect::RequestCode {
+                    person: self.picked.clone(),
+                },
+                Effect::SendLaunch { token, .. } => Effect::SendLaunch {
+                    token,
+                    intent: self.intent.clone(),
+                },
+                Effect::SendOtp { .. } => Effect::SendOtp {
+                    person: person.clone(),
+                    name: name.clone(),
+                },
+                Effect::VerifyOtp { code, .. } => Effect::VerifyOtp {
+                    code,
+                    person: person.clone(),
+                },
+                other => other,
+            })
+            .collect()
+    }
+
+    fn handle_inner(&mut self, event: Event, now: Millis) -> Vec<Effect> {
         if let Some(k) = self.cfg.kiosk {
             match (&self.state, &event) {
                 (State::Home, _) => {}
@@ -634,7 +688,10 @@ impl Flow {
                     self.state = State::Invoking {
                         token: token.clone(),
                     };
-                    vec![Effect::SendLaunch { token }]
+                    vec![Effect::SendLaunch {
+                        token,
+                        intent: None,
+                    }]
                 }
             },
             (State::Invoking { .. } | State::Launching { .. }, E::SkillAnswered(a)) => {
@@ -819,7 +876,10 @@ impl Flow {
                     self.state = State::Launching {
                         token: token.clone(),
                     };
-                    vec![Effect::SendLaunch { token: Some(token) }]
+                    vec![Effect::SendLaunch {
+                        token: Some(token),
+                        intent: None,
+                    }]
                 } else {
                     vec![Effect::WakeAt(until)]
                 }

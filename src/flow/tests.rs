@@ -29,7 +29,10 @@ fn at_voice_link(errors_only: bool, speaker: bool) -> (Flow, Vec<Effect>) {
     // Required linking, but the skill drives voice-forward linking: it is asked unlinked.
     assert_eq!(
         f.handle(Event::LinkFetched { token: None }, 1),
-        vec![Effect::SendLaunch { token: None }]
+        vec![Effect::SendLaunch {
+            token: None,
+            intent: None
+        }]
     );
     let offer = SkillAnswer {
         speech: Some("Would you like to link your account?".into()),
@@ -85,7 +88,13 @@ fn voice_forward_success_asks_permission_sends_a_code_and_resumes_linked() {
     assert!(fx.is_empty());
     assert_eq!(f.scene(), Scene::VoiceLink);
     assert_eq!(f.listening(), Listening::Permission);
-    assert_eq!(f.handle(Event::Approved, 5), vec![Effect::SendOtp]);
+    assert_eq!(
+        f.handle(Event::Approved, 5),
+        vec![Effect::SendOtp {
+            person: "p-annie".into(),
+            name: "Annie".into()
+        }]
+    );
     assert_eq!(
         f.listening(),
         Listening::Invocation,
@@ -96,7 +105,8 @@ fn voice_forward_success_asks_permission_sends_a_code_and_resumes_linked() {
     assert_eq!(
         f.handle(Event::CodeSpoken("123456".into()), 7),
         vec![Effect::VerifyOtp {
-            code: "123456".into()
+            code: "123456".into(),
+            person: "p-annie".into()
         }]
     );
     let fx = f.handle(Event::OtpChecked { linked: true }, 8);
@@ -296,15 +306,18 @@ fn at_prompt(required: bool) -> Flow {
     if required {
         assert_eq!(
             f.handle(Event::LinkFetched { token: None }, 1),
-            vec![Effect::RequestCode]
+            vec![Effect::RequestCode { person: None }]
         );
     } else {
         assert_eq!(
             f.handle(Event::LinkFetched { token: None }, 1),
-            vec![Effect::SendLaunch { token: None }]
+            vec![Effect::SendLaunch {
+                token: None,
+                intent: None
+            }]
         );
         let fx = f.handle(Event::SkillAnswered(ask_link()), 2);
-        assert!(fx.contains(&Effect::RequestCode));
+        assert!(fx.contains(&Effect::RequestCode { person: None }));
         assert!(matches!(&fx[0], Effect::ForwardCard { kind, .. } if kind == "LinkAccount"));
     }
     let fx = f.handle(Event::CodeIssued(code(10)), 10);
@@ -332,7 +345,8 @@ fn linked_user_goes_straight_to_the_skill() {
             1
         ),
         vec![Effect::SendLaunch {
-            token: Some("t".into())
+            token: Some("t".into()),
+            intent: None
         }]
     );
     f.handle(
@@ -354,7 +368,10 @@ fn without_account_linking_the_skill_is_asked_at_once_and_its_card_links_nothing
     // No stored link to fetch, no code to request: the skill hears the launch at once.
     assert_eq!(
         f.handle(Event::Invoked, 0),
-        vec![Effect::SendLaunch { token: None }]
+        vec![Effect::SendLaunch {
+            token: None,
+            intent: None
+        }]
     );
     // A LinkAccount card is shown as the answer it is, and reported; nothing is linked.
     let fx = f.handle(Event::SkillAnswered(ask_link()), 1);
@@ -371,8 +388,11 @@ fn without_account_linking_the_skill_is_asked_at_once_and_its_card_links_nothing
         slots: Default::default(),
     };
     assert_eq!(
-        f.handle(Event::Asked(call), 2),
-        vec![Effect::SendLaunch { token: None }]
+        f.handle(Event::Asked(call.clone()), 2),
+        vec![Effect::SendLaunch {
+            token: None,
+            intent: Some(call)
+        }]
     );
     assert!(
         f.handle(Event::SkillAnswered(SkillAnswer::default()), 3)
@@ -391,7 +411,10 @@ fn without_account_linking_the_skill_is_asked_at_once_and_its_card_links_nothing
     let Effect::WakeAt(at) = fx[1] else { panic!() };
     assert_eq!(
         f.handle(Event::Tick, at),
-        vec![Effect::SendLaunch { token: None }]
+        vec![Effect::SendLaunch {
+            token: None,
+            intent: None
+        }]
     );
     f.handle(
         Event::SkillFailed {
@@ -401,7 +424,10 @@ fn without_account_linking_the_skill_is_asked_at_once_and_its_card_links_nothing
     );
     assert_eq!(
         f.handle(Event::TapRetry, at + 2),
-        vec![Effect::SendLaunch { token: None }]
+        vec![Effect::SendLaunch {
+            token: None,
+            intent: None
+        }]
     );
 }
 
@@ -447,7 +473,8 @@ fn whole_qr_journey_reaches_skill_response_with_token() {
     assert_eq!(
         f.handle(Event::Tick, 12_200),
         vec![Effect::SendLaunch {
-            token: Some("tok".into())
+            token: Some("tok".into()),
+            intent: None
         }]
     );
     assert_eq!(f.scene(), Scene::Invoking);
@@ -539,7 +566,10 @@ fn denied_expired_and_failed_polls_end_the_code() {
     let g = epoch(&f);
     f.handle(Event::PollExpired { epoch: g }, 1);
     assert_eq!(f.scene(), Scene::CodeExpired);
-    assert_eq!(f.handle(Event::TapNewCode, 2), vec![Effect::RequestCode]);
+    assert_eq!(
+        f.handle(Event::TapNewCode, 2),
+        vec![Effect::RequestCode { person: None }]
+    );
     let mut f = at_prompt(true);
     let g = epoch(&f);
     f.handle(
@@ -557,7 +587,10 @@ fn denied_expired_and_failed_polls_end_the_code() {
         f.state
     );
     // A failed link offers a new code.
-    assert_eq!(f.handle(Event::TapNewCode, 2), vec![Effect::RequestCode]);
+    assert_eq!(
+        f.handle(Event::TapNewCode, 2),
+        vec![Effect::RequestCode { person: None }]
+    );
 }
 
 #[test]
@@ -861,7 +894,7 @@ proptest! {
             }
             for fx in &effects {
                 match fx {
-                    Effect::SendLaunch { token: Some(t) } => {
+                    Effect::SendLaunch { token: Some(t), .. } => {
                         prop_assert!(given.contains(t), "launched with {t:?}, never given");
                     }
                     Effect::Poll { epoch, .. } => {
@@ -1112,7 +1145,9 @@ fn personal_linking_picks_a_profile_then_signs_in_with_a_person_bound_code() {
             },
             2
         ),
-        vec![Effect::RequestCode]
+        vec![Effect::RequestCode {
+            person: Some("amzn1.ask.person.annie".into())
+        }]
     );
     assert_eq!(
         f.picked.as_deref(),
@@ -1138,7 +1173,10 @@ fn personal_linking_picks_a_profile_then_signs_in_with_a_person_bound_code() {
     f.handle(Event::LinkFetched { token: None }, 0);
     f.handle(Event::CodeIssued(code(0)), 0);
     f.handle(Event::TapSignInHere, 1);
-    assert_eq!(f.handle(Event::TapBack, 2), vec![Effect::RequestCode]);
+    assert_eq!(
+        f.handle(Event::TapBack, 2),
+        vec![Effect::RequestCode { person: None }]
+    );
     assert_eq!(f.picked, None);
 }
 

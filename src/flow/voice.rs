@@ -199,7 +199,10 @@ impl Flow {
                     step: V::SendingCode,
                     tries,
                 };
-                vec![Effect::SendOtp]
+                vec![Effect::SendOtp {
+                    person: String::new(),
+                    name: String::new(),
+                }]
             }
             (V::Permission | V::Code { .. }, E::Declined) => {
                 self.finish(link, LinkOutcome::Denied, now)
@@ -218,7 +221,10 @@ impl Flow {
                     step: V::Verifying,
                     tries,
                 };
-                vec![Effect::VerifyOtp { code }]
+                vec![Effect::VerifyOtp {
+                    code,
+                    person: String::new(),
+                }]
             }
             (V::Verifying, E::OtpChecked { linked: true }) => {
                 self.finish(link, LinkOutcome::Linked, now)
