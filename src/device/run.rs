@@ -43,6 +43,21 @@ pub struct Prepare {
     pub speak: bool,
 }
 
+impl Prepare {
+    /// What a plan says about preparing its run; `open_browser`: pages that need JavaScript
+    /// open in the desktop's browser (a window, not a kiosk or a headless run).
+    pub fn of(a: &RunPlan, open_browser: bool) -> Prepare {
+        Prepare {
+            lan: a.lan,
+            speaker: a.speaker.clone(),
+            open_browser,
+            kiosk: a.kiosk.as_ref().map(|k| k.times),
+            faults: a.faults.clone(),
+            speak: a.speak,
+        }
+    }
+}
+
 pub async fn prepare(
     cfg: Config,
     profile: DeviceProfile,
@@ -354,7 +369,6 @@ fn windowed(
         ));
     }
     let household = cfg.household.clone();
-    let lan = a.lan;
     let say = a.say.clone();
     // The project's locales (the emulator's locale switch), and whether the sample
     // authorization server is the one linking (its faults apply).
@@ -365,14 +379,7 @@ fn windowed(
         profile,
         &a.locale,
         log.clone(),
-        &Prepare {
-            lan,
-            speaker: a.speaker.clone(),
-            open_browser: kiosk.is_none(),
-            kiosk: kiosk.as_ref().map(|k| k.times),
-            faults: a.faults.clone(),
-            speak: a.speak,
-        },
+        &Prepare::of(&a, kiosk.is_none()),
     ))?;
     let app = match AppWindow::new() {
         Ok(app) => app,

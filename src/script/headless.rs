@@ -66,20 +66,12 @@ pub fn headless(
         None => None,
     };
     let household = cfg.household.clone();
-    let lan = a.lan;
     let (setup, running) = rt.block_on(prepare(
         cfg,
         profile,
         &a.locale,
         log.clone(),
-        &Prepare {
-            lan,
-            speaker: a.speaker.clone(),
-            open_browser: false,
-            kiosk: kiosk.as_ref().map(|k| k.times),
-            faults: a.faults.clone(),
-            speak: a.speak,
-        },
+        &Prepare::of(&a, false),
     ))?;
     let utterance = first_utterance(&a, &setup.nlu.invocation);
     let (tx, rx) = std::sync::mpsc::channel::<Feed>();

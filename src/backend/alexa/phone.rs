@@ -188,15 +188,26 @@ async fn verify_page(
     Ok((jar, alexa_page(&format!("Link {}", skill.name), body)).into_response())
 }
 
+/// The code a verification page's form posted, from the household's phone (session and CSRF
+/// token checked), looked up like a typed one.
+fn posted_code(
+    s: &Shared,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Result<PendingCode, &'static str>, PageError> {
+    let f = form_of(headers, body)?;
+    session::check(s, headers, &f)?;
+    lookup_code(s, peer.ip(), f.get("user_code").unwrap_or(""))
+}
+
 async fn device_link(
     State(s): S,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let f = form_of(&headers, &body)?;
-    session::check(&s, &headers, &f)?;
-    let pending = match lookup_code(&s, peer.ip(), f.get("user_code").unwrap_or(""))? {
+    let pending = match posted_code(&s, peer, &headers, &body)? {
         Ok(p) => p,
         Err(msg) => return Ok((StatusCode::NOT_FOUND, entry_form(Some(msg), "")).into_response()),
     };
@@ -216,9 +227,7 @@ async fn device_cancel(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let f = form_of(&headers, &body)?;
-    session::check(&s, &headers, &f)?;
-    match lookup_code(&s, peer.ip(), f.get("user_code").unwrap_or(""))? {
+    match posted_code(&s, peer, &headers, &body)? {
         Ok(p) => deny(&s, &p.hash)?,
         // Nothing to cancel: say so, and count it like any wrong code.
         Err(why) => return Err(page(StatusCode::NOT_FOUND, "Nothing to cancel", why)),
