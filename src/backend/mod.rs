@@ -141,7 +141,7 @@ pub fn router(shared: Arc<Shared>, parts: Parts) -> Router {
             .merge(enablement::router());
     }
     if parts.phone {
-        r = r.merge(phone::router());
+        r = r.merge(phone::router()).merge(alexa::app_pages::router());
     }
     if parts.auth_server {
         r = r.merge(auth_server::router()).merge(rh_app::router());

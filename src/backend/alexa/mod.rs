@@ -6,6 +6,7 @@
 //! Imports `infra` and `protocol`; never `sample` (the sample app and server talk to Alexa over
 //! HTTP, as a vendor's would).
 
+pub mod app_pages;
 pub mod authorize;
 pub mod conformance;
 pub mod enablement;
