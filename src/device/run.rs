@@ -15,7 +15,7 @@ use crate::clients::skill::Identity;
 use crate::config::{Config, LinkingMode};
 use crate::error::{AppError, ErrorKind, Outcome};
 use crate::events::EventLog;
-use crate::plan::{KioskOptions, RunPlan, speaker_id};
+use crate::plan::{RunPlan, speaker_id};
 use crate::protocol::viewport::DeviceProfile;
 use crate::view::{
     self,
@@ -303,8 +303,7 @@ pub fn log_and_runtime(a: &RunPlan) -> Result<(EventLog, tokio::runtime::Runtime
 /// `linkscreen run` (and `kiosk`, with the plan's kiosk options) in a window, until it closes.
 pub fn run(a: RunPlan) -> Outcome {
     let (log, rt) = log_and_runtime(&a)?;
-    let (cfg, profile, kiosk) = (a.config.clone(), a.profile, a.kiosk.clone());
-    windowed(a, cfg, profile, log, &rt, kiosk)
+    windowed(a, log, &rt)
 }
 
 pub fn first_utterance(a: &RunPlan, invocation: &str) -> String {
@@ -349,14 +348,8 @@ pub fn ended_by(got: &std::sync::atomic::AtomicI32, ended: Outcome) -> Outcome {
     }
 }
 
-fn windowed(
-    a: RunPlan,
-    cfg: Config,
-    profile: DeviceProfile,
-    log: EventLog,
-    rt: &tokio::runtime::Runtime,
-    kiosk: Option<KioskOptions>,
-) -> Outcome {
+fn windowed(a: RunPlan, log: EventLog, rt: &tokio::runtime::Runtime) -> Outcome {
+    let (cfg, profile, kiosk) = (a.config.clone(), a.profile, a.kiosk.clone());
     // Slint's linuxkms backend (the `linuxkms` feature) draws without X or Wayland.
     let kms = std::env::var("SLINT_BACKEND").is_ok_and(|b| b.starts_with("linuxkms"));
     if !kms

@@ -10,22 +10,14 @@ use crate::device::{
 use crate::error::{AppError, ErrorKind, Outcome};
 use crate::events::EventLog;
 use crate::flow::Scene;
-use crate::plan::{KioskOptions, RunPlan};
-use crate::protocol::viewport::DeviceProfile;
+use crate::plan::RunPlan;
 use crate::view::{self, headless::Headless};
 
 use super::driver::*;
 use super::exec::run_script;
-use crate::config::Config;
 
-pub fn headless(
-    a: RunPlan,
-    cfg: Config,
-    profile: DeviceProfile,
-    log: EventLog,
-    rt: &tokio::runtime::Runtime,
-    kiosk: Option<KioskOptions>,
-) -> Outcome {
+pub fn headless(a: RunPlan, log: EventLog, rt: &tokio::runtime::Runtime) -> Outcome {
+    let (cfg, profile, kiosk) = (a.config.clone(), a.profile, a.kiosk.clone());
     // Without --frames, a script's shots still need a home: ./shots.
     let dir = a.frames.clone().unwrap_or_else(|| PathBuf::from("shots"));
     if a.frames.is_some()
@@ -179,6 +171,5 @@ pub fn headless(
 /// `linkscreen run --headless` (and `kiosk --headless`).
 pub fn run(a: RunPlan) -> Outcome {
     let (log, rt) = device::log_and_runtime(&a)?;
-    let (cfg, profile, kiosk) = (a.config.clone(), a.profile, a.kiosk.clone());
-    headless(a, cfg, profile, log, &rt, kiosk)
+    headless(a, log, &rt)
 }
