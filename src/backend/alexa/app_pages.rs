@@ -156,21 +156,7 @@ async fn cards(State(s): S, headers: HeaderMap) -> Result<Markup, PageError> {
             .collect::<Result<_, _>>()?
     };
     // Voice-forward linking's one-time code: the text message this phone received.
-    let otp: Option<(String, String, i64)> = s
-        .store
-        .conn()
-        .query_row(
-            "SELECT code, name, expires_at FROM voice_codes WHERE skill_id = ?1 AND status = 'pending' AND expires_at > ?2 ORDER BY id DESC LIMIT 1",
-            rusqlite::params![s.config.skill.skill_id, s.now_ms()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    let otp = match otp {
-        Some((code, name, exp)) => {
-            Some((s.store.vault().open("voice_codes.code", &code)?, name, exp))
-        }
-        None => None,
-    };
+    let otp = super::lwa::message_on_phone(&s)?;
     let skill = &s.config.skill;
     let unlinked = !linked(&s)?;
     Ok(alexa_page(

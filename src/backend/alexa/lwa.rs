@@ -212,20 +212,34 @@ async fn send_code(
         .into_response())
 }
 
-/// The one-time code the household's phone shows now (its latest text message from Amazon):
-/// what the phone's Activity page shows, for the in-process stand-ins for the person reading
-/// their phone (a script's `{code}`, the emulator panel).
-pub fn code_on_phone(s: &Shared) -> Option<String> {
-    let sealed: String = s
+/// The household phone's latest text message from Amazon: the one-time code still pending,
+/// who it was sent to, and when it expires (ms). What the phone's Activity page shows.
+pub fn message_on_phone(
+    s: &Shared,
+) -> Result<Option<(String, String, i64)>, crate::backend::infra::store::StoreError> {
+    let row: Option<(String, String, i64)> = s
         .store
         .conn()
         .query_row(
-            "SELECT code FROM voice_codes WHERE skill_id = ?1 AND status = 'pending' AND expires_at > ?2 ORDER BY id DESC LIMIT 1",
+            "SELECT code, name, expires_at FROM voice_codes WHERE skill_id = ?1 AND status = 'pending' AND expires_at > ?2 ORDER BY id DESC LIMIT 1",
             params![s.config.skill.skill_id, s.now_ms()],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
-        .ok()?;
-    s.store.vault().open("voice_codes.code", &sealed).ok()
+        .optional()?;
+    match row {
+        Some((sealed, name, exp)) => Ok(Some((
+            s.store.vault().open("voice_codes.code", &sealed)?,
+            name,
+            exp,
+        ))),
+        None => Ok(None),
+    }
+}
+
+/// The one-time code the phone shows now, for the in-process stand-ins for the person reading
+/// their phone (a script's `{code}`, the emulator panel).
+pub fn code_on_phone(s: &Shared) -> Option<String> {
+    message_on_phone(s).ok().flatten().map(|(code, _, _)| code)
 }
 
 #[derive(Deserialize)]

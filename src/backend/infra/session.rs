@@ -52,7 +52,12 @@ fn jar(s: &Shared, headers: &HeaderMap) -> SignedCookieJar {
 
 /// The session this request carries, if its signed cookie is valid and fresh.
 pub fn current(s: &Shared, headers: &HeaderMap) -> Option<Session> {
-    let c = jar(s, headers).get(COOKIE)?;
+    of_jar(s, &jar(s, headers))
+}
+
+/// The session in an already parsed jar.
+fn of_jar(s: &Shared, jar: &SignedCookieJar) -> Option<Session> {
+    let c = jar.get(COOKIE)?;
     let (id, issued) = c.value().split_once('.')?;
     let issued: i64 = issued.parse().ok()?;
     let age = s.now_ms() - issued;
@@ -63,7 +68,7 @@ pub fn current(s: &Shared, headers: &HeaderMap) -> Option<Session> {
 /// only when the session is new).
 pub fn grant(s: &Shared, headers: &HeaderMap) -> (Session, SignedCookieJar) {
     let jar = jar(s, headers);
-    if let Some(cur) = current(s, headers) {
+    if let Some(cur) = of_jar(s, &jar) {
         return (cur, jar);
     }
     let id = crypto::random_token(18);
