@@ -17,6 +17,8 @@ pub struct EventLog {
     pub memory: Arc<Mutex<std::collections::VecDeque<Value>>>,
     /// The run is over: later events (a request still on its way) are not the run's.
     closed: Arc<std::sync::atomic::AtomicBool>,
+    /// Who hears each event as it is recorded (the emulator's panel).
+    subscribers: Arc<Mutex<Vec<std::sync::mpsc::Sender<Value>>>>,
 }
 
 /// How many recent events [`EventLog::memory`] keeps.
@@ -68,7 +70,34 @@ impl EventLog {
             out,
             memory: Default::default(),
             closed: Default::default(),
+            subscribers: Default::default(),
         })
+    }
+
+    /// The events remembered so far (oldest first) and a channel that gets every later one,
+    /// in order, none lost or doubled between the two. `wake` runs after each event is sent
+    /// (the panel schedules its refresh on the UI thread with it).
+    pub fn subscribe(
+        &self,
+        wake: impl Fn() + Send + 'static,
+    ) -> (Vec<Value>, std::sync::mpsc::Receiver<Value>) {
+        let m = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (wtx, wrx) = std::sync::mpsc::channel::<Value>();
+        // A forwarding thread: emitters never run the subscriber's code.
+        std::thread::spawn(move || {
+            while let Ok(v) = wrx.recv() {
+                if tx.send(v).is_err() {
+                    break;
+                }
+                wake();
+            }
+        });
+        self.subscribers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(wtx);
+        (m.iter().cloned().collect(), rx)
     }
 
     /// A string field of the newest remembered event of `kind` (`"start"` is the first event,
@@ -112,6 +141,11 @@ impl EventLog {
             let _ = f.flush();
         }
         let mut m = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        // Under the memory's lock: a subscriber sees each event once, after its snapshot.
+        self.subscribers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|s| s.send(obj.clone()).is_ok());
         if m.len() >= MEMORY_EVENTS {
             m.pop_front();
         }
@@ -143,5 +177,30 @@ mod tests {
         let m = log.memory.lock().unwrap();
         assert_eq!(m.len(), MEMORY_EVENTS);
         assert_eq!(m.front().unwrap()["i"], 5);
+    }
+
+    #[test]
+    fn a_subscriber_gets_the_past_then_every_new_event_once() {
+        let log = EventLog::new(None).unwrap();
+        log.emit("before", json!({}));
+        let (woken_tx, woken) = std::sync::mpsc::channel();
+        let (past, rx) = log.subscribe(move || {
+            let _ = woken_tx.send(());
+        });
+        assert_eq!(past.len(), 1);
+        assert_eq!(past[0]["type"], "before");
+        for i in 0..3 {
+            log.emit("after", json!({"i": i}));
+        }
+        let wait = std::time::Duration::from_secs(10);
+        for i in 0..3 {
+            let v = rx.recv_timeout(wait).unwrap();
+            assert_eq!(
+                (v["type"].as_str(), v["i"].as_i64()),
+                (Some("after"), Some(i))
+            );
+            woken.recv_timeout(wait).unwrap();
+        }
+        assert!(rx.try_recv().is_err());
     }
 }

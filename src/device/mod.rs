@@ -3,11 +3,11 @@
 //! the screen model after each change. Data flows one way: clients produce
 //! events -> flow decides -> view renders.
 
-mod emulator;
 mod run;
 
+pub use crate::view::port::Settings;
 pub use run::{
-    Prepare, ended_by, fail, first_utterance, log_and_runtime, on_signals, prepare, run, shutdown,
+    Prepare, ended_by, fail, first_utterance, log_and_runtime, on_signals, prepare, shutdown,
 };
 
 use std::collections::HashMap;
@@ -106,15 +106,6 @@ enum Input {
     Stop(tokio::sync::oneshot::Sender<()>),
 }
 
-/// The designer's emulator switches these while the device runs; `None` keeps the current.
-#[derive(Debug, Clone, Default)]
-pub struct Settings {
-    pub profile: Option<DeviceProfile>,
-    pub locale: Option<String>,
-    /// `Some(None)`: nobody recognized.
-    pub speaker: Option<Option<String>>,
-}
-
 /// Handle to send input to a running device.
 #[derive(Clone)]
 pub struct DeviceInput {
@@ -172,6 +163,28 @@ impl DeviceInput {
     /// it is logged as an `nlu` event; a frame's `misheard` says when she did not understand.
     pub fn say(&self, text: &str) {
         self.put(Input::Say(text.to_owned()));
+    }
+}
+
+/// The window drives the device through its input handle.
+impl crate::view::port::Controls for DeviceInput {
+    fn send(&self, e: Event) {
+        DeviceInput::send(self, e)
+    }
+    fn browse(&self, m: signin::Msg) {
+        DeviceInput::browse(self, m)
+    }
+    fn say(&self, text: &str) {
+        DeviceInput::say(self, text)
+    }
+    fn configure(&self, s: Settings) {
+        DeviceInput::configure(self, s)
+    }
+    fn reset(&self) {
+        DeviceInput::reset(self)
+    }
+    fn fault(&self, f: crate::faults::Fault, on: bool) {
+        DeviceInput::fault(self, f, on)
     }
 }
 

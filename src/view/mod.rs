@@ -4,9 +4,12 @@
 
 pub mod emulator;
 pub mod headless;
+pub mod kiosk;
 pub mod model;
+pub mod port;
 pub mod qr;
 pub mod signin;
+pub mod window;
 
 pub use model::UiModel;
 

@@ -155,8 +155,13 @@ fn the_crates_modules_use_each_other_in_the_allowed_directions() {
         "{:?}",
         g["plan"]
     );
-    // The view draws what it is given: no backend.
-    assert!(!uses("view", "backend"), "{:?}", g["view"]);
+    // The view draws what it is given and drives the device through its own port traits:
+    // no backend, no device runtime, no shots.
+    for other in ["backend", "device", "shots", "script"] {
+        assert!(!uses("view", other), "view uses {other}: {:?}", g["view"]);
+    }
+    // The device runtime composes no window and renders no shots.
+    assert!(!uses("device", "shots"), "{:?}", g["device"]);
     // The flow is a pure state machine: nothing that does IO.
     for io in [
         "backend", "clients", "device", "view", "shots", "app", "plan",
@@ -175,6 +180,26 @@ fn the_crates_modules_use_each_other_in_the_allowed_directions() {
     for side in ["device", "clients", "view", "shots", "flow"] {
         assert!(!uses("backend", side), "backend uses {side}");
     }
+}
+
+/// Slint is the view's business: no other module names it.
+#[test]
+fn only_the_view_touches_slint() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut all = vec![];
+    files(&src, &mut all);
+    let outside: Vec<_> = all
+        .iter()
+        .filter(|p| !p.starts_with(src.join("view")))
+        .filter(|p| {
+            let t = std::fs::read_to_string(p).unwrap();
+            t.contains("slint::") || t.contains("view::ui")
+        })
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "Slint code outside src/view: {outside:?}"
+    );
 }
 
 /// Panics naming the first import cycle a depth-first search finds.

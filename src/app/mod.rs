@@ -2,6 +2,8 @@
 //! starts what the command needs, and says how it ended ([`Outcome`]; `main` maps it to an
 //! exit code).
 
+mod window;
+
 use crate::cli::{KioskArgs, RunArgs, ServeArgs, ShootArgs, UnlinkArgs};
 use crate::error::{AppError, ErrorKind, Outcome};
 
@@ -107,12 +109,12 @@ pub fn kiosk(a: KioskArgs) -> Outcome {
     launch(crate::plan::build(a.run, Some(kiosk))?)
 }
 
-/// A planned run: headless (the script module drives it) or in a window (the device's).
+/// A planned run: headless (the script module drives it) or in a window.
 fn launch(plan: crate::plan::RunPlan) -> Outcome {
     if plan.headless {
         crate::script::run(plan)
     } else {
-        crate::device::run(plan)
+        window::run(plan)
     }
 }
 

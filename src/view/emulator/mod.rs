@@ -3,8 +3,12 @@
 //! event log, fault toggles, conformance report).
 //!
 //! [`Panel`] is what the panel shows, built from the event log, the faults and the report;
-//! [`apply_panel`] pushes it into the UI. The window's wiring (callbacks to the device) is in
-//! `device::run`.
+//! [`apply_panel`] pushes it into the UI; [`wiring`] connects its callbacks to the device and
+//! feeds it the event log.
+//!
+//! Must not import: `device`, `backend`, `app`, `cli`, `shots`.
+
+pub mod wiring;
 
 use serde_json::Value;
 use slint::{ComponentHandle, ModelRc, VecModel};
