@@ -1,6 +1,7 @@
 //! The script executor: each step of a `--script` file played against the device, as a person
 //! would (say, tap, fill, wait, expect, the phone's part), failing with the line and the scene.
 
+use crate::view::model::Button;
 use std::time::{Duration, Instant};
 
 use crate::device::{DeviceInput, fail};
@@ -162,12 +163,12 @@ pub(crate) fn run_script(
                 };
                 let which = if f.model.primary_label == *label {
                     if f.scene == Scene::LinkPrompt {
-                        "sign-in-here"
+                        Button::SignInHere
                     } else {
-                        "primary"
+                        Button::Primary
                     }
                 } else if f.model.secondary_label == *label {
-                    "secondary"
+                    Button::Secondary
                 } else {
                     let why = format!(
                         "no button {label:?} on screen (buttons: {:?}, {:?})",

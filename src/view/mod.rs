@@ -124,7 +124,11 @@ fn apply_page(app: &AppWindow, page: Option<&model::PageView>) {
     b.set_reveal(p.reveal);
     b.set_notice_title(p.notice_title.as_str().into());
     b.set_notice_body(p.notice_body.as_str().into());
-    b.set_notice_action(p.notice_action.as_str().into());
+    // The notice's button: retry, or open the page in the desktop's browser.
+    b.set_notice_action(match p.notice_action.as_str() {
+        "open-external" => ui::BrowserNav::OpenExternal,
+        _ => ui::BrowserNav::Retry,
+    });
     b.set_notice_label(p.notice_label.as_str().into());
     b.set_loading_label(p.loading_label.as_str().into());
     b.set_back_label(p.back_label.as_str().into());

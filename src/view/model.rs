@@ -339,18 +339,29 @@ pub fn build(
     m
 }
 
+/// A button of the device screen (the UI's `ScreenButton`; a script's `tap` names one by
+/// its label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    /// The link prompt's "Sign in using this device".
+    SignInHere,
+    Primary,
+    Secondary,
+}
+
 /// Which flow event a button press means in a scene.
-pub fn action_event(scene: &str, action: &str) -> Option<crate::flow::Event> {
+pub fn action_event(scene: &str, button: Button) -> Option<crate::flow::Event> {
     use crate::flow::Event as E;
-    Some(match (scene, action) {
-        ("link-prompt", "sign-in-here") => E::TapSignInHere,
-        ("profile-picker", "secondary") => E::TapBack,
-        ("login" | "terms" | "consent", "secondary") => E::TapCloseSignIn,
+    use Button::*;
+    Some(match (scene, button) {
+        ("link-prompt", SignInHere) => E::TapSignInHere,
+        ("profile-picker", Secondary) => E::TapBack,
+        ("login" | "terms" | "consent", Secondary) => E::TapCloseSignIn,
         ("login" | "terms" | "consent" | "linking", _) => return None,
         ("home", _) => E::Invoked,
-        ("code-expired" | "access-denied" | "link-failed", "primary") => E::TapNewCode,
-        ("server-unreachable", "primary") | ("skill-error", "primary") => E::TapRetry,
-        (_, "secondary") | ("skill-response", "primary") => E::TapHome,
+        ("code-expired" | "access-denied" | "link-failed", Primary) => E::TapNewCode,
+        ("server-unreachable", Primary) | ("skill-error", Primary) => E::TapRetry,
+        (_, Secondary) | ("skill-response", Primary) => E::TapHome,
         _ => return None,
     })
 }

@@ -11,10 +11,10 @@ use std::time::Duration;
 use slint::ComponentHandle;
 
 use super::emulator::{self as panel, wiring};
-use super::model::{UiModel, action_event};
+use super::model::{Button, UiModel, action_event};
 use super::port::{Controls, PanelHost};
 use super::signin::Msg;
-use super::ui::{AppWindow, Browser, Screen};
+use super::ui::{AppWindow, Browser, BrowserNav, Screen, ScreenButton};
 use crate::events::EventLog;
 use crate::protocol::viewport::DeviceProfile;
 
@@ -172,14 +172,19 @@ impl Window {
         let app = &self.app;
         {
             let (c, weak, shown) = (controls.clone(), app.as_weak(), self.shown.clone());
-            app.global::<Screen>().on_action(move |action| {
+            app.global::<Screen>().on_action(move |b| {
                 // A previewed scene is a picture: its buttons do not drive the live device.
                 if shown.borrow().preview.is_some() {
                     return;
                 }
                 if let Some(app) = weak.upgrade() {
                     let scene = app.global::<Screen>().get_scene();
-                    if let Some(ev) = action_event(&scene, &action) {
+                    let b = match b {
+                        ScreenButton::SignInHere => Button::SignInHere,
+                        ScreenButton::Primary => Button::Primary,
+                        ScreenButton::Secondary => Button::Secondary,
+                    };
+                    if let Some(ev) = action_event(&scene, b) {
                         c.send(ev);
                     }
                 }
@@ -201,10 +206,15 @@ impl Window {
         let c = controls.clone();
         b.on_key(move |k| c.browse(Msg::Key(k.to_string())));
         let c = controls;
-        b.on_nav(move |a| {
-            if let Some(m) = Msg::nav(&a) {
-                c.browse(m);
-            }
+        b.on_nav(move |n| {
+            c.browse(match n {
+                BrowserNav::Back => Msg::Back,
+                BrowserNav::Close => Msg::Close,
+                BrowserNav::Retry => Msg::Retry,
+                BrowserNav::OpenExternal => Msg::OpenExternal,
+                BrowserNav::Reveal => Msg::Reveal,
+                BrowserNav::Blur => Msg::Blur,
+            })
         });
     }
 

@@ -17,7 +17,7 @@ use crate::events::EventLog;
 use crate::faults::Fault;
 use crate::protocol::viewport;
 use crate::view::port::{Controls, PanelHost, Settings};
-use crate::view::ui::{AppWindow, Emulator};
+use crate::view::ui::{AppWindow, Emulator, PanelAction, PanelStep};
 use crate::view::window::{SharedShown, fit_now, redraw};
 
 /// What the panel starts with.
@@ -132,11 +132,11 @@ pub fn attach(
     };
     {
         let with = with.clone();
-        e.on_step(move |what, d| with(&|app, w| step(app, w, what.as_str(), d)));
+        e.on_step(move |what, d| with(&|app, w| step(app, w, what, d)));
     }
     {
         let with = with.clone();
-        e.on_act(move |what| with(&|app, w| act(app, w, what.as_str())));
+        e.on_act(move |what| with(&|app, w| act(app, w, what)));
     }
     e.on_say(move |text| {
         if let Some(w) = wired() {
@@ -184,18 +184,18 @@ pub fn attach(
 }
 
 /// The panel's buttons.
-fn act(app: &AppWindow, w: &Wired, what: &str) {
+fn act(app: &AppWindow, w: &Wired, what: PanelAction) {
     match what {
-        "live" => {
+        PanelAction::Live => {
             let mut g = w.shown.borrow_mut();
             g.preview = None;
             redraw(app, &g);
         }
-        "reset" => {
+        PanelAction::Reset => {
             w.controls.reset();
             note(app, w, "Unlinked everything; back home");
         }
-        "open-phone" => {
+        PanelAction::OpenPhone => {
             let url = w.host.phone_url();
             let shown = url::Url::parse(&url)
                 .map(|u| crate::protocol::urls::without_query(&u))
@@ -206,7 +206,6 @@ fn act(app: &AppWindow, w: &Wired, what: &str) {
                 Err(e) => note(app, w, &format!("Cannot open a browser: {e}")),
             }
         }
-        _ => {}
     }
 }
 
@@ -228,12 +227,12 @@ fn note(app: &AppWindow, w: &Wired, text: &str) {
 }
 
 /// One of the panel's ‹ › steppers.
-fn step(app: &AppWindow, w: &Wired, what: &str, d: i32) {
+fn step(app: &AppWindow, w: &Wired, what: PanelStep, d: i32) {
     let cycle = |i: usize, n: usize| (i as i64 + d as i64).rem_euclid(n as i64) as usize;
     let mut c = w.ctl.borrow_mut();
     let mut g = w.shown.borrow_mut();
     match what {
-        "device" => {
+        PanelStep::Device => {
             let all = viewport::PROFILES;
             let i = all.iter().position(|p| p.id == g.profile.id).unwrap_or(0);
             let p = all[cycle(i, all.len())];
@@ -245,7 +244,7 @@ fn step(app: &AppWindow, w: &Wired, what: &str, d: i32) {
                 ..Default::default()
             });
         }
-        "locale" => {
+        PanelStep::Locale => {
             let i = c.locales.iter().position(|l| *l == g.locale).unwrap_or(0);
             let l = c.locales[cycle(i, c.locales.len())].clone();
             g.locale = l.clone();
@@ -255,7 +254,7 @@ fn step(app: &AppWindow, w: &Wired, what: &str, d: i32) {
                 ..Default::default()
             });
         }
-        "speaker" => {
+        PanelStep::Speaker => {
             // Nobody, then each household profile.
             let n = c.household.len() + 1;
             let now = c.speaker.map_or(0, |i| i + 1);
@@ -266,7 +265,7 @@ fn step(app: &AppWindow, w: &Wired, what: &str, d: i32) {
                 ..Default::default()
             });
         }
-        "scene" => {
+        PanelStep::Scene => {
             let all = w.host.scenes();
             // Live, then each scene.
             let now = g
@@ -275,7 +274,6 @@ fn step(app: &AppWindow, w: &Wired, what: &str, d: i32) {
                 .map_or(0, |i| i + 1);
             g.preview = cycle(now, all.len() + 1).checked_sub(1).map(|i| all[i]);
         }
-        _ => {}
     }
     redraw(app, &g);
 }
