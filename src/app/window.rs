@@ -72,7 +72,8 @@ fn windowed(a: RunPlan, log: EventLog, rt: &tokio::runtime::Runtime) -> Outcome 
         log: log.clone(),
         shared: running.shared.clone(),
         sample_auth,
-        sample_skill: setup.lambda.is_none() && setup.skill_endpoint.ends_with("/ridehailer/skill"),
+        // Not a Lambda handler run here (its endpoint reads `lambda:<file>`).
+        sample_skill: setup.skill_endpoint.ends_with("/ridehailer/skill"),
         skill_name: setup.skill_name.clone(),
         invocation: setup.invocation.clone(),
         household: setup.household.clone(),

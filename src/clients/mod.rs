@@ -1,6 +1,7 @@
 //! reqwest clients the device uses: the linking service (RFC 8628 and the
 //! stored link) and the skill endpoint (ASK envelopes).
 
+pub mod api;
 pub mod lambda;
 pub mod linking;
 pub mod page;

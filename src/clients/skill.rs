@@ -264,3 +264,47 @@ pub fn validate(
     }
     Ok((parsed, raw))
 }
+
+/// What the device makes of a skill's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heard {
+    pub answer: crate::flow::SkillAnswer,
+    /// A `Connections.StartConnection` to something linkscreen does not emulate (only
+    /// account linking is).
+    pub unemulated_connection: Option<String>,
+}
+
+/// Maps a validated response envelope to what the device shows and does: the speech, the
+/// card, whether it asks to link (a LinkAccount card or a StartConnection to account linking)
+/// and whether the session stays open.
+pub fn answer(resp: &ResponseEnvelope) -> Heard {
+    use crate::protocol::ask::Card;
+    let mut unemulated_connection = None;
+    let link_request = resp.start_connection().and_then(|c| {
+        if c.uri == crate::protocol::ask::ASK_FOR_ACCOUNT_LINKING {
+            Some(crate::flow::LinkRequest {
+                token: c.token.unwrap_or_default(),
+                errors_only: c.on_completion.as_deref() == Some("SEND_ERRORS_ONLY"),
+            })
+        } else {
+            unemulated_connection = Some(c.uri);
+            None
+        }
+    });
+    let (card_title, card_text) = match &resp.response.card {
+        Some(Card::Simple { title, content }) => (title.clone(), content.clone()),
+        Some(Card::Standard { title, text, .. }) => (title.clone(), text.clone()),
+        _ => (None, None),
+    };
+    Heard {
+        answer: crate::flow::SkillAnswer {
+            speech: resp.response.output_speech.as_ref().map(|o| o.plain_text()),
+            card_title,
+            card_text,
+            asks_to_link: resp.asks_to_link(),
+            keeps_session: resp.response.should_end_session == Some(false),
+            link_request,
+        },
+        unemulated_connection,
+    }
+}

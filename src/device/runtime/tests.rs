@@ -1,0 +1,264 @@
+//! The runtime driven with fake peers on tokio's paused clock: what the device shows and
+//! sends, and when, without sockets or real waiting.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::clients::PeerError;
+use crate::clients::api::{LinkingApi, PageLoader, SkillApi};
+use crate::clients::linking::PollOutcome;
+use crate::clients::phone::{Page, Request};
+use crate::clients::skill::Identity;
+use crate::device::{DeviceInput, DeviceSetup, Frame, spawn};
+use crate::events::EventLog;
+use crate::flow::{Event, Scene};
+use crate::protocol::ask::{RequestEnvelope, ResponseEnvelope};
+use crate::protocol::oauth::{DeviceAuthorization, TokenResponse};
+
+/// A linking service that answers from a script: device authorizations in turn, then polls.
+#[derive(Default)]
+struct FakeLinking {
+    codes: Mutex<Vec<Result<DeviceAuthorization, PeerError>>>,
+    polls: Mutex<Vec<PollOutcome>>,
+    /// When each poll arrived (tokio's clock).
+    polled_at: Mutex<Vec<Instant>>,
+}
+
+fn code(user_code: &str, expires_in: u64) -> DeviceAuthorization {
+    DeviceAuthorization {
+        device_code: format!("dc-{user_code}"),
+        user_code: user_code.into(),
+        verification_uri: "http://127.0.0.1:9/device".into(),
+        verification_uri_complete: Some(format!("http://127.0.0.1:9/device?user_code={user_code}")),
+        expires_in,
+        interval: Some(5),
+    }
+}
+
+#[async_trait]
+impl LinkingApi for FakeLinking {
+    async fn device_authorization(&self, _: &str) -> Result<DeviceAuthorization, PeerError> {
+        let mut c = self.codes.lock().unwrap();
+        if c.len() > 1 {
+            c.remove(0)
+        } else {
+            c[0].clone()
+        }
+    }
+    async fn poll(&self, _: &str, _: u64) -> Result<PollOutcome, PeerError> {
+        self.polled_at.lock().unwrap().push(Instant::now());
+        let mut p = self.polls.lock().unwrap();
+        Ok(if p.len() > 1 {
+            p.remove(0)
+        } else {
+            p[0].clone()
+        })
+    }
+    async fn fetch_link(&self, _: &str) -> Result<Option<String>, PeerError> {
+        Ok(None)
+    }
+    async fn sign_in_url(&self, _: &str) -> Result<Option<String>, PeerError> {
+        Ok(None)
+    }
+    async fn forward_card(&self, _: &str, _: Option<&str>) -> Result<(), PeerError> {
+        Ok(())
+    }
+    async fn send_voice_code(&self, _: &str, _: &str) -> Result<(), PeerError> {
+        Ok(())
+    }
+    async fn verify_voice_code(&self, _: &str, _: &str) -> Result<bool, PeerError> {
+        Ok(false)
+    }
+    async fn unlink(&self, _: &str) -> Result<(), PeerError> {
+        Ok(())
+    }
+    fn stores_links(&self) -> bool {
+        false
+    }
+    fn links_by_voice(&self) -> bool {
+        false
+    }
+    fn long_polls(&self) -> bool {
+        false
+    }
+    fn link_redirect_prefix(&self) -> Option<String> {
+        None
+    }
+}
+
+/// A skill that records each envelope and answers with speech.
+#[derive(Default)]
+struct FakeSkill {
+    seen: Mutex<Vec<Value>>,
+}
+
+#[async_trait]
+impl SkillApi for FakeSkill {
+    async fn call(&self, env: &RequestEnvelope) -> Result<(ResponseEnvelope, Value), PeerError> {
+        self.seen
+            .lock()
+            .unwrap()
+            .push(serde_json::to_value(env).unwrap());
+        let raw = json!({"version": "1.0", "response": {"outputSpeech": {"type": "PlainText", "text": "Where to?"}, "shouldEndSession": true}});
+        crate::clients::skill::validate(raw)
+    }
+}
+
+struct NoPages;
+
+#[async_trait]
+impl PageLoader for NoPages {
+    async fn load(&self, _: &Request) -> Result<Page, PeerError> {
+        Err(PeerError::Unreachable("no pages in this test".into()))
+    }
+}
+
+fn setup(linking: Arc<FakeLinking>, skill: Arc<FakeSkill>) -> DeviceSetup {
+    DeviceSetup {
+        profile: *crate::protocol::viewport::profile("echo-show-8").unwrap(),
+        locale: "en-US".into(),
+        skill_name: "Ride Hailer".into(),
+        invocation: "ride hailer".into(),
+        skill_endpoint: "https://skill.example/".into(),
+        identity: Identity {
+            skill_id: "amzn1.ask.skill.test".into(),
+            user_id: "amzn1.ask.account.test".into(),
+            device_id: "amzn1.ask.device.test".into(),
+            person_id: None,
+        },
+        linking,
+        skill,
+        pages: Arc::new(NoPages),
+        account_linking: true,
+        linking_required: true,
+        personal_linking: false,
+        household: vec![],
+        speaker: None,
+        open_browser: false,
+        nlu: Default::default(),
+        kiosk: None,
+        faults: Default::default(),
+        log: EventLog::new(None).unwrap(),
+        voice_forward: false,
+        scopes: vec![],
+        speak: false,
+        conform: Arc::new(|_| {}),
+        stored_in: "test.db".into(),
+    }
+}
+
+fn start(s: DeviceSetup) -> (DeviceInput, mpsc::UnboundedReceiver<Frame>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let input = spawn(s, move |f| {
+        let _ = tx.send(f);
+    });
+    (input, rx)
+}
+
+/// The first frame that shows `scene`, within `deadline` of the device's (paused) clock.
+async fn until(rx: &mut mpsc::UnboundedReceiver<Frame>, scene: Scene, deadline: u64) -> Frame {
+    tokio::time::timeout(Duration::from_secs(deadline), async {
+        loop {
+            let f = rx.recv().await.expect("the device runs");
+            if f.scene == scene {
+                return f;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {scene:?} within {deadline} s"))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_granted_code_launches_the_skill_with_the_token_after_polling_at_the_interval() {
+    let linking = Arc::new(FakeLinking {
+        codes: Mutex::new(vec![Ok(code("WDJB-MJHT", 600))]),
+        polls: Mutex::new(vec![
+            PollOutcome::Pending,
+            PollOutcome::Pending,
+            PollOutcome::Granted(TokenResponse {
+                access_token: "Atza|granted".into(),
+                token_type: "bearer".into(),
+                expires_in: Some(3600),
+                refresh_token: None,
+                scope: None,
+            }),
+        ]),
+        ..Default::default()
+    });
+    let skill = Arc::new(FakeSkill::default());
+    let (input, mut rx) = start(setup(linking.clone(), skill.clone()));
+    input.send(Event::Invoked);
+    let prompt = until(&mut rx, Scene::LinkPrompt, 30).await;
+    assert_eq!(prompt.model.user_code, "WDJB-MJHT");
+    let answer = until(&mut rx, Scene::SkillResponse, 60).await;
+    assert_eq!(answer.model.body, "Where to?");
+    // Three polls, never closer together than the interval the service asked for.
+    let at = linking.polled_at.lock().unwrap().clone();
+    assert_eq!(at.len(), 3);
+    for w in at.windows(2) {
+        assert!(w[1] - w[0] >= Duration::from_secs(5), "{:?}", w[1] - w[0]);
+    }
+    // The skill heard the launch with the granted token, and only after the grant.
+    let seen = skill.seen.lock().unwrap();
+    let last = seen.last().expect("the skill was asked");
+    assert_eq!(last["request"]["type"], "LaunchRequest");
+    assert_eq!(
+        last["context"]["System"]["user"]["accessToken"],
+        "Atza|granted"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_code_nobody_enters_expires_on_the_devices_clock() {
+    let linking = Arc::new(FakeLinking {
+        codes: Mutex::new(vec![Ok(code("ABCD-EFGH", 30))]),
+        polls: Mutex::new(vec![PollOutcome::Pending]),
+        ..Default::default()
+    });
+    let (input, mut rx) = start(setup(linking.clone(), Arc::new(FakeSkill::default())));
+    let began = Instant::now();
+    input.send(Event::Invoked);
+    until(&mut rx, Scene::LinkPrompt, 30).await;
+    until(&mut rx, Scene::CodeExpired, 120).await;
+    let took = Instant::now() - began;
+    assert!(
+        took >= Duration::from_secs(30) && took < Duration::from_secs(40),
+        "expired after {took:?}"
+    );
+    // No poll after the code expired.
+    let polls = linking.polled_at.lock().unwrap().clone();
+    assert!(
+        polls.iter().all(|t| *t - began <= Duration::from_secs(30)),
+        "{polls:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_linking_service_that_is_down_shows_unreachable_and_retry_gets_a_code() {
+    let linking = Arc::new(FakeLinking {
+        codes: Mutex::new(vec![
+            Err(PeerError::Unreachable(
+                "127.0.0.1:9: connection refused".into(),
+            )),
+            Ok(code("RETR-YOK1", 600)),
+        ]),
+        polls: Mutex::new(vec![PollOutcome::Pending]),
+        ..Default::default()
+    });
+    let skill = Arc::new(FakeSkill::default());
+    let (input, mut rx) = start(setup(linking, skill.clone()));
+    input.send(Event::Invoked);
+    let down = until(&mut rx, Scene::ServerUnreachable, 30).await;
+    assert!(!down.model.primary_label.is_empty(), "a retry button");
+    input.send(Event::TapRetry);
+    let prompt = until(&mut rx, Scene::LinkPrompt, 30).await;
+    assert_eq!(prompt.model.user_code, "RETR-YOK1");
+    // Required linking: the skill is not asked while unlinked.
+    assert!(skill.seen.lock().unwrap().is_empty());
+}
