@@ -238,3 +238,18 @@ fn no_import_cycle_between_the_crates_modules() {
     g.remove("lib");
     no_cycle(&g);
 }
+
+/// Files stay small enough to read: none over 600 lines, tests aside.
+#[test]
+fn no_source_file_is_over_600_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut all = vec![];
+    files(&src, &mut all);
+    let long: Vec<_> = all
+        .iter()
+        .filter(|p| p.file_name().is_some_and(|n| n != "tests.rs"))
+        .map(|p| (p, std::fs::read_to_string(p).unwrap().lines().count()))
+        .filter(|(_, n)| *n > 600)
+        .collect();
+    assert!(long.is_empty(), "over 600 lines: {long:?}");
+}
