@@ -15,7 +15,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::{Mutex, mpsc};
 
-use crate::events::EventLog;
+use crate::events::{EventLog, LogEvent};
 use crate::project::{Handler, Runtime};
 
 /// The marker that starts the runner's protocol lines on stdout.
@@ -155,10 +155,10 @@ impl LambdaRunner {
                                 let _ = tx.send(v);
                             }
                         }
-                        None => log.emit(
-                            "skill_log",
-                            json!({"stream": "stdout", "line": redact(line)}),
-                        ),
+                        None => log.log(LogEvent::SkillLog {
+                            stream: "stdout".into(),
+                            line: redact(line),
+                        }),
                     }
                 }
             });
@@ -177,7 +177,10 @@ impl LambdaRunner {
                             t.drain(..n - 20);
                         }
                     }
-                    log.emit("skill_log", json!({"stream": "stderr", "line": line}));
+                    log.log(LogEvent::SkillLog {
+                        stream: "stderr".into(),
+                        line,
+                    });
                 }
             });
         }
@@ -186,10 +189,13 @@ impl LambdaRunner {
         };
         match tokio::time::timeout(LOAD_TIMEOUT, answers.recv()).await {
             Ok(Some(v)) if v["type"] == "ready" => {
-                self.log.emit(
-                    "skill_process",
-                    json!({"started": h.file.display().to_string(), "runtime": format!("{:?}", h.runtime), "pid": child.id()}),
-                );
+                self.log.log(LogEvent::SkillProcess {
+                    started: Some(h.file.display().to_string()),
+                    runtime: Some(format!("{:?}", h.runtime)),
+                    pid: child.id(),
+                    killed: None,
+                    after_ms: None,
+                });
                 Ok(Proc {
                     child,
                     stdin,
@@ -264,10 +270,13 @@ impl LambdaRunner {
                 Err(_) => {
                     // Lambda stops a function at its timeout; so does this: a fresh process next time.
                     let _ = p.child.start_kill();
-                    self.log.emit(
-                        "skill_process",
-                        json!({"killed": "timeout", "after_ms": self.timeout.as_millis() as u64}),
-                    );
+                    self.log.log(LogEvent::SkillProcess {
+                        started: None,
+                        runtime: None,
+                        pid: None,
+                        killed: Some("timeout".into()),
+                        after_ms: Some(self.timeout.as_millis() as u64),
+                    });
                     *g = None;
                     return Err(LambdaError::Timeout(self.timeout.as_secs()));
                 }

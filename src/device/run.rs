@@ -9,7 +9,7 @@ use crate::clients::linking::LinkingClient;
 use crate::clients::skill::Identity;
 use crate::config::{Config, LinkingMode};
 use crate::error::{AppError, ErrorKind, Outcome};
-use crate::events::EventLog;
+use crate::events::{EventLog, LogEvent};
 use crate::plan::{RunPlan, speaker_id};
 use crate::protocol::viewport::DeviceProfile;
 
@@ -81,9 +81,7 @@ pub async fn prepare(
     {
         // Token exchanges and conformance findings happen in the backend: into the event log.
         let log = log.clone();
-        shared.observe(std::sync::Arc::new(move |kind: &str, fields| {
-            log.emit(kind, fields)
-        }));
+        shared.observe(std::sync::Arc::new(move |e| log.log(e)));
     }
     let http = match shared.faults.proxy() {
         // No kept-alive connections: each request is routed (and the network-down fault
@@ -194,7 +192,12 @@ pub async fn prepare(
             lambda = Some(std::sync::Arc::new(runner));
         }
     }
-    log.emit("start", serde_json::json!({"backend": running.base_url, "device": profile.id, "locale": locale, "skill_endpoint": skill_endpoint}));
+    log.log(LogEvent::Start {
+        backend: running.base_url.clone(),
+        device: profile.id.into(),
+        locale: locale.into(),
+        skill_endpoint: skill_endpoint.clone(),
+    });
     if opts.speak && which("espeak-ng").is_none() {
         return Err(fail(
             ErrorKind::Usage,
@@ -203,13 +206,16 @@ pub async fn prepare(
     }
     let voice_forward = shared.account_linking.voice_forward_enabled();
     if voice_forward && !linking.links_by_voice() {
-        log.emit("error", serde_json::json!({"step": "voice_forward", "reason": "device-grant mode: this linking service cannot link by voice; the skill's StartConnection will fail"}));
+        log.error("voice_forward", "device-grant mode: this linking service cannot link by voice; the skill's StartConnection will fail");
     }
     for f in &opts.faults {
         if let Err(why) = shared.faults.switch(*f, true) {
             return Err(fail(ErrorKind::Usage, format!("--fault {why}")));
         }
-        log.emit("fault", serde_json::json!({"fault": f.id(), "on": true}));
+        log.log(LogEvent::Fault {
+            fault: f.id().into(),
+            on: true,
+        });
     }
     Ok((
         DeviceSetup {
@@ -280,10 +286,13 @@ pub async fn shutdown(
     if !all.is_empty() {
         eprintln!("{}", report.summary());
         let count = |l: Level| all.iter().filter(|f| f.level == l).count();
-        log.emit_final(
-            "conformance_summary",
-            serde_json::json!({"reject": count(Level::Reject), "warn": count(Level::Warn), "unchecked": count(Level::Unchecked), "pass": count(Level::Pass), "findings": all}),
-        );
+        log.log_final(LogEvent::ConformanceSummary {
+            reject: count(Level::Reject),
+            warn: count(Level::Warn),
+            unchecked: count(Level::Unchecked),
+            pass: count(Level::Pass),
+            findings: serde_json::to_value(&all).unwrap_or_default(),
+        });
     }
     running.stop().await;
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::device::Frame;
-use crate::events::EventLog;
+use crate::events::{EventLog, LogEvent};
 use crate::flow::Scene;
 use crate::protocol::viewport::DeviceProfile;
 use crate::view::{self, headless::Headless};
@@ -140,8 +140,24 @@ impl Driver {
         let img = self.hl.render();
         img.save(&path)
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        let kind = if is_frame { "frame" } else { "shot" };
-        self.log.emit(kind, serde_json::json!({"scene": self.scene().map(|s| s.id()), "path": path.display().to_string(), "name": name}));
+        let (scene, path_shown, name_shown) = (
+            self.scene().map(|s| s.id().to_owned()),
+            path.display().to_string(),
+            name.to_owned(),
+        );
+        self.log.log(if is_frame {
+            LogEvent::Frame {
+                scene,
+                path: path_shown,
+                name: name_shown,
+            }
+        } else {
+            LogEvent::Shot {
+                scene,
+                path: path_shown,
+                name: name_shown,
+            }
+        });
         if let (false, Some((dir, tolerance, update))) = (is_frame, &self.check) {
             let golden = dir.join(format!("{name}.png"));
             if *update {
@@ -169,10 +185,11 @@ impl Driver {
                 }
             };
             if let Some(v) = verdict {
-                self.log.emit(
-                    "check",
-                    serde_json::json!({"name": name, "result": "fail", "reason": v}),
-                );
+                self.log.log(LogEvent::Check {
+                    name: name.into(),
+                    result: "fail".into(),
+                    reason: v.clone(),
+                });
                 self.mismatches.push(v);
             }
         }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::device::{DeviceInput, fail};
 use crate::error::{ErrorKind, Outcome};
-use crate::events::EventLog;
+use crate::events::{EventLog, LogEvent};
 use crate::flow::Scene;
 
 use super::driver::*;
@@ -59,10 +59,10 @@ pub(crate) fn run_script(
                 ),
             )
         };
-        log.emit(
-            "script_step",
-            serde_json::json!({"line": step.line, "step": shown}),
-        );
+        log.log(LogEvent::ScriptStep {
+            line: step.line,
+            step: shown.to_string(),
+        });
         if let Err(e) = d.sync(input.sent()) {
             return Err(fail(ErrorKind::Usage, e));
         }
@@ -285,10 +285,10 @@ pub(crate) fn run_script(
                 let start = crate::backend::session::pairing_url(backend, "/ridehailer/app");
                 match rt.block_on(browser.app_link(&start, *what == PhoneAction::AppLwa)) {
                     Ok(page) => {
-                        log.emit(
-                            "phone",
-                            serde_json::json!({"url": crate::device::redacted(&page.url), "status": page.status}),
-                        );
+                        log.log(LogEvent::Phone {
+                            url: crate::device::redacted(&page.url),
+                            status: page.status,
+                        });
                         let text = page.text();
                         if !text.contains("Linked with Alexa") {
                             let text: String = text.chars().take(200).collect();
@@ -317,10 +317,10 @@ pub(crate) fn run_script(
                 let browser = crate::clients::phone::Browser::new();
                 match rt.block_on(browser.complete(&qr, &intent)) {
                     Ok(page) => {
-                        log.emit(
-                            "phone",
-                            serde_json::json!({"url": crate::device::redacted(&page.url), "status": page.status}),
-                        );
+                        log.log(LogEvent::Phone {
+                            url: crate::device::redacted(&page.url),
+                            status: page.status,
+                        });
                         if !page.url.path().contains("/api/skill/link/") {
                             let text: String = page.text().chars().take(160).collect();
                             return Err(step_fail(

@@ -8,7 +8,7 @@ use crate::device::{
     self, Prepare, ended_by, fail, first_utterance, on_signals, prepare, shutdown,
 };
 use crate::error::{AppError, ErrorKind, Outcome};
-use crate::events::EventLog;
+use crate::events::{EventLog, LogEvent};
 use crate::flow::Scene;
 use crate::plan::RunPlan;
 use crate::view::{self, headless::Headless};
@@ -139,10 +139,11 @@ pub fn headless(a: RunPlan, log: EventLog, rt: &tokio::runtime::Runtime) -> Outc
                         "the linking service"
                     };
                     let reason = log.latest("error", "reason").unwrap_or_default();
-                    log.emit(
-                        "gave_up",
-                        serde_json::json!({"peer": peer, "after_s": a.give_up, "reason": reason}),
-                    );
+                    log.log(LogEvent::GaveUp {
+                        peer: peer.into(),
+                        after_s: a.give_up,
+                        reason: reason.clone(),
+                    });
                     Err(fail(
                         ErrorKind::Peer,
                         format!(

@@ -9,7 +9,7 @@ use slint::ComponentHandle;
 use subtle::ConstantTimeEq;
 
 use super::ui::{AppWindow, Device, Kiosk};
-use crate::events::EventLog;
+use crate::events::{EventLog, LogEvent};
 
 /// Fills the monitor with the window where nothing honours the fullscreen request: a kiosk that
 /// runs X without a window manager (`xinit` straight into linkscreen) gets the size it asked
@@ -37,10 +37,12 @@ fn fill_monitor(app: &AppWindow, log: &EventLog) {
                 if w.inner_size() != size || w.outer_position().ok() != Some(pos) {
                     w.set_outer_position(pos);
                     let _ = w.request_inner_size(size);
-                    log.emit(
-                        "kiosk_fit",
-                        serde_json::json!({"width": size.width, "height": size.height, "x": pos.x, "y": pos.y}),
-                    );
+                    log.log(LogEvent::KioskFit {
+                        width: size.width,
+                        height: size.height,
+                        x: pos.x,
+                        y: pos.y,
+                    });
                 }
                 // Look again once more: a window manager may resize it after the first look.
                 tries.get() >= 10
@@ -71,7 +73,7 @@ pub fn lock(app: &AppWindow, pin: Option<String>, log: &EventLog) {
         let k = app.global::<Kiosk>();
         let mut t = typed.borrow_mut();
         let leave = |log: &EventLog| {
-            log.emit("kiosk_exit", serde_json::json!({}));
+            log.log(LogEvent::KioskExit { refused: None });
             let _ = slint::quit_event_loop();
         };
         match (key.as_str(), &pin) {
@@ -88,7 +90,9 @@ pub fn lock(app: &AppWindow, pin: Option<String>, log: &EventLog) {
                 if ok {
                     leave(&log);
                 } else {
-                    log.emit("kiosk_exit", serde_json::json!({"refused": "wrong PIN"}));
+                    log.log(LogEvent::KioskExit {
+                        refused: Some("wrong PIN".into()),
+                    });
                 }
             }
             ("\u{1b}", _) => {

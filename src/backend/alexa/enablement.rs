@@ -4,6 +4,7 @@
 //! `alexa::skills:account_linking`) it enables the skill and links the account in one call,
 //! Alexa exchanging the app's authorization code at the skill's access-token URI.
 
+use crate::events::LogEvent;
 use std::sync::Arc;
 
 use axum::Router;
@@ -173,10 +174,11 @@ async fn enable(
         tracing::error!("{e}");
         return error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error");
     }
-    s.note(
-        "skill_enablement",
-        serde_json::json!({"stage": b.stage, "linked_person_id": link_person, "status": "LINKED"}),
-    );
+    s.note(LogEvent::SkillEnablement {
+        stage: b.stage.to_string(),
+        linked_person_id: link_person.clone(),
+        status: "LINKED".into(),
+    });
     (
         StatusCode::CREATED,
         axum::Json(body_of(&s, &person, true, &b.stage)),

@@ -2,6 +2,7 @@
 //! refreshing a token at the skill's `accessTokenUrl`, with the configured
 //! client-authentication scheme and Alexa's 4.5 s limit.
 
+use crate::events::LogEvent;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
@@ -130,11 +131,15 @@ pub async fn observed(
     }
     match &out {
         Ok(t) => {
-            s.note(
-                "token_exchange",
-                serde_json::json!({"grant_type": grant, "url": url, "result": "ok", "elapsed_ms": took.as_millis() as u64,
-                    "expires_in": t.expires_in, "refresh_token": t.refresh_token.is_some(), "scope": t.scope}),
-            );
+            s.note(LogEvent::TokenExchanged {
+                grant_type: grant.to_string(),
+                url: url.to_string(),
+                result: "ok".into(),
+                elapsed_ms: took.as_millis() as u64,
+                expires_in: t.expires_in,
+                refresh_token: t.refresh_token.is_some(),
+                scope: t.scope.clone(),
+            });
             found.extend(c::check_token_response(
                 t.expires_in,
                 t.refresh_token.is_some(),
@@ -143,10 +148,13 @@ pub async fn observed(
             ));
         }
         Err(e) => {
-            s.note(
-                "token_exchange",
-                serde_json::json!({"grant_type": grant, "url": url, "result": "error", "elapsed_ms": took.as_millis() as u64, "reason": e.to_string()}),
-            );
+            s.note(LogEvent::TokenExchangeFailed {
+                grant_type: grant.to_string(),
+                url: url.to_string(),
+                result: "error".into(),
+                elapsed_ms: took.as_millis() as u64,
+                reason: e.to_string(),
+            });
             if !timed_out {
                 found.push(c::check_token_error(&url, grant, &e.to_string()));
             }

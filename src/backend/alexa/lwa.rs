@@ -8,6 +8,7 @@
 //! The voice-forward endpoints the device calls live here too: send a one-time code to the
 //! speaker's phone, and check the code they speak (three tries), linking on a match.
 
+use crate::events::LogEvent;
 use std::sync::Arc;
 
 use axum::Router;
@@ -201,10 +202,10 @@ async fn send_code(
     }
     // The emulated text message went out; the code itself is on the phone only (its Activity
     // page, [`code_on_phone`]), never in events or logs.
-    s.note(
-        "otp_sent",
-        serde_json::json!({"to": c.name, "expires_in": CODE_SECS}),
-    );
+    s.note(LogEvent::OtpSent {
+        to: c.name.clone(),
+        expires_in: CODE_SECS as u64,
+    });
     Ok((
         StatusCode::CREATED,
         axum::Json(serde_json::json!({"expires_in": CODE_SECS})),
@@ -303,10 +304,11 @@ async fn verify(
     let client_id = s.account_linking.client_id.clone();
     let token = issue(&s, &v.person_id, &name, &client_id, &scope)?;
     super::linking::store_link(&s, &link_person, &token)?;
-    s.note(
-        "voice_link",
-        serde_json::json!({"person_id": v.person_id, "linked_person_id": link_person, "scope": scope}),
-    );
+    s.note(LogEvent::VoiceLink {
+        person_id: v.person_id.clone(),
+        linked_person_id: link_person.clone(),
+        scope: scope.clone(),
+    });
     Ok(axum::Json(serde_json::json!({"linked": true})).into_response())
 }
 

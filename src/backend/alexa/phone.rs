@@ -3,6 +3,7 @@
 //! server, Alexa's redirect handler, and the skill detail, settings and cards
 //! pages. Plain HTML forms; no JavaScript needed.
 
+use crate::events::LogEvent;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -263,7 +264,9 @@ async fn redirect_handler(
         .is_some_and(|st| waiting(&s, &st));
     let unsolicited = |s: &Shared, why: &str| {
         tracing::warn!("unsolicited request to Alexa's redirect URL ({why}): ignored");
-        s.note("unsolicited_redirect", serde_json::json!({"why": why}));
+        s.note(LogEvent::UnsolicitedRedirect {
+            why: why.to_string(),
+        });
         bad_state()
     };
     let Some(state) = cb.state else {

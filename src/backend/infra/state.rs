@@ -69,7 +69,7 @@ pub struct Shared {
 }
 
 /// Receives backend events: `(type, fields)`, secrets not yet redacted.
-pub type Observer = Arc<dyn Fn(&str, serde_json::Value) + Send + Sync>;
+pub type Observer = Arc<dyn Fn(crate::events::LogEvent) + Send + Sync>;
 
 impl Shared {
     /// Alexa's redirect URL for this emulator: `http://HOST:PORT/api/skill/link/<VendorId>`.
@@ -88,15 +88,17 @@ impl Shared {
     pub fn observe(&self, o: Observer) {
         if self.observer.set(o).is_ok() {
             for f in self.report.findings() {
-                self.note("conformance", serde_json::to_value(&f).unwrap_or_default());
+                self.note(crate::events::LogEvent::Conformance {
+                    finding: serde_json::to_value(&f).unwrap_or_default(),
+                });
             }
         }
     }
 
     /// Tells the observer about something that happened.
-    pub fn note(&self, kind: &str, fields: serde_json::Value) {
+    pub fn note(&self, e: crate::events::LogEvent) {
         if let Some(o) = self.observer.get() {
-            o(kind, fields);
+            o(e);
         }
     }
 
@@ -108,7 +110,9 @@ impl Shared {
                     crate::findings::Level::Pass | crate::findings::Level::Unchecked => {}
                     _ => tracing::warn!("conformance: {}: {} ({})", f.rule, f.message, f.evidence),
                 }
-                self.note("conformance", serde_json::to_value(&f).unwrap_or_default());
+                self.note(crate::events::LogEvent::Conformance {
+                    finding: serde_json::to_value(&f).unwrap_or_default(),
+                });
             }
         }
     }

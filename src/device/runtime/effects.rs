@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use serde_json::json;
 use tokio::time::Instant;
 
 use super::Runtime;
@@ -11,7 +10,7 @@ use crate::clients::PeerError;
 use crate::clients::linking::PollOutcome;
 use crate::clients::skill;
 use crate::device::DeviceSetup;
-use crate::events::EventLog;
+use crate::events::{EventLog, LogEvent};
 use crate::flow::{Effect, Event, LinkCode, Millis, State, Step};
 
 impl Runtime {
@@ -65,7 +64,7 @@ impl Runtime {
                 tokio::spawn(async move {
                     let ev = match s.linking.verify_voice_code(&person, &code).await {
                         Ok(linked) => {
-                            s.log.emit("otp_checked", json!({"linked": linked}));
+                            s.log.log(LogEvent::OtpChecked { linked });
                             Event::OtpChecked { linked }
                         }
                         Err(e) => peer_event(&s.log, Step::VoiceLink, e),
@@ -81,7 +80,11 @@ impl Runtime {
                     let asked = now_ms_since(start);
                     let ev = match s.linking.device_authorization(&person).await {
                         Ok(d) => {
-                            s.log.emit("device_authorization", json!({"user_code": d.user_code, "expires_in": d.expires_in, "interval": d.interval}));
+                            s.log.log(LogEvent::DeviceAuthorization {
+                                user_code: d.user_code.clone(),
+                                expires_in: d.expires_in,
+                                interval: d.interval,
+                            });
                             Event::CodeIssued(LinkCode {
                                 interval_ms: d.interval_secs() * 1000,
                                 expires_at: asked + d.expires_in * 1000,
@@ -121,10 +124,11 @@ impl Runtime {
                                 PollOutcome::Expired => "expired_token".to_owned(),
                                 PollOutcome::Failed(e) => e.clone(),
                             };
-                            s.log.emit(
-                                "poll",
-                                json!({"result": name, "elapsed_ms": elapsed, "wait_s": wait_s}),
-                            );
+                            s.log.log(LogEvent::Poll {
+                                result: name,
+                                elapsed_ms: elapsed,
+                                wait_s,
+                            });
                             match o {
                                 PollOutcome::Pending => Event::PollPending { epoch, elapsed },
                                 PollOutcome::SlowDown => Event::PollSlowDown { epoch, elapsed },
@@ -167,10 +171,7 @@ impl Runtime {
                 let s = setup.clone();
                 tokio::spawn(async move {
                     if let Err(e) = s.linking.forward_card(&kind, speech.as_deref()).await {
-                        s.log.emit(
-                            "error",
-                            json!({"step": "forward_card", "reason": e.to_string()}),
-                        );
+                        s.log.error("forward_card", e.to_string());
                     }
                 });
             }
@@ -178,7 +179,7 @@ impl Runtime {
                 device_code,
                 verification_uri_complete,
             } => {
-                setup.log.emit("open_sign_in", json!({}));
+                setup.log.log(LogEvent::OpenSignIn {});
                 self.session = None;
                 self.open_sign_in(device_code, verification_uri_complete);
             }
@@ -194,10 +195,8 @@ pub(super) fn unlink(setup: &DeviceSetup, people: Vec<String>) {
     tokio::spawn(async move {
         for p in std::iter::once(String::new()).chain(people) {
             match s.linking.unlink(&p).await {
-                Ok(()) => s.log.emit("unlink", json!({"person_id": p})),
-                Err(e) => s
-                    .log
-                    .emit("error", json!({"step": "unlink", "reason": e.to_string()})),
+                Ok(()) => s.log.log(LogEvent::Unlink { person_id: p }),
+                Err(e) => s.log.error("unlink", e.to_string()),
             }
         }
     });
@@ -208,10 +207,7 @@ fn now_ms_since(start: Instant) -> Millis {
 }
 
 fn peer_event(log: &EventLog, step: Step, e: PeerError) -> Event {
-    log.emit(
-        "error",
-        json!({"step": format!("{step:?}"), "reason": e.to_string()}),
-    );
+    log.error(format!("{step:?}"), e.to_string());
     // A linking service that answers nonsense is as unusable as one that is down: retry with backoff.
     match e {
         PeerError::Unreachable(reason) | PeerError::Protocol(reason) => {
@@ -233,7 +229,10 @@ async fn fetch_tokens(s: &DeviceSetup) -> Result<(Option<String>, Option<String>
 /// Speaks a line with espeak-ng in the background (checked at start-up: `--speak`).
 pub(super) fn speak(text: &str, locale: &str, log: &EventLog) {
     let voice = locale.split('-').next().unwrap_or("en").to_owned();
-    log.emit("speak", json!({"text": text, "voice": voice}));
+    log.log(LogEvent::Speak {
+        text: text.into(),
+        voice: voice.clone(),
+    });
     let (text, log) = (text.to_owned(), log.clone());
     tokio::spawn(async move {
         let out = tokio::process::Command::new("espeak-ng")
@@ -243,7 +242,7 @@ pub(super) fn speak(text: &str, locale: &str, log: &EventLog) {
             .status()
             .await;
         if let Err(e) = out {
-            log.emit("error", json!({"step": "speak", "reason": e.to_string()}));
+            log.error("speak", e.to_string());
         }
     });
 }
@@ -278,16 +277,17 @@ pub(super) async fn ask(
     if matches!(what, skill::Ask::Ended) {
         *conv.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
-    s.log.emit(
-        "skill_request",
-        json!({"url": s.skill_endpoint, "body": env}),
-    );
+    s.log.log(LogEvent::SkillRequest {
+        url: s.skill_endpoint.clone(),
+        body: serde_json::to_value(&env).unwrap_or_default(),
+    });
     match s.skill.call(&env).await {
         Ok((resp, raw)) => {
-            s.log.emit("skill_response", json!({"body": raw}));
+            s.log.log(LogEvent::SkillResponse { body: raw });
             let heard = skill::answer(&resp);
             if let Some(uri) = &heard.unemulated_connection {
-                s.log.emit("error", json!({"step": "connection", "reason": format!("connection {uri} is not emulated")}));
+                s.log
+                    .error("connection", format!("connection {uri} is not emulated"));
             }
             let a = heard.answer;
             {
@@ -303,15 +303,16 @@ pub(super) async fn ask(
             Event::SkillAnswered(a)
         }
         Err(PeerError::Unreachable(reason)) => {
-            s.log
-                .emit("error", json!({"step": "Launch", "reason": reason}));
+            s.log.error("Launch", &reason);
             Event::PeerUnreachable {
                 step: Step::Launch,
                 reason,
             }
         }
         Err(PeerError::Protocol(reason)) => {
-            s.log.emit("skill_error", json!({"reason": reason}));
+            s.log.log(LogEvent::SkillError {
+                reason: reason.clone(),
+            });
             Event::SkillFailed { reason }
         }
     }

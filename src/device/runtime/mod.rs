@@ -20,6 +20,7 @@ use tokio::time::Instant;
 use super::{DeviceSetup, Frame, Input, Settings, redacted};
 use crate::clients::phone::Request;
 use crate::clients::skill;
+use crate::events::LogEvent;
 use crate::flow::{Event, Flow, Millis, Scene, State, View};
 use crate::view::model::{self, UiModel};
 use crate::view::signin::{self, SignIn};
@@ -145,8 +146,8 @@ impl Runtime {
                     Some(Input::Fault(f, on)) => {
                         self.acked += 1;
                         match self.setup.faults.switch(f, on) {
-                            Ok(()) => self.setup.log.emit("fault", json!({"fault": f.id(), "on": on})),
-                            Err(why) => self.setup.log.emit("error", json!({"step": "fault", "reason": why})),
+                            Ok(()) => self.setup.log.log(LogEvent::Fault { fault: f.id().into(), on }),
+                            Err(why) => self.setup.log.error("fault", why),
                         }
                     }
                     // Everyone holding a DeviceInput is gone: the device is switched off.
@@ -203,7 +204,9 @@ impl Runtime {
         }
         if self.last.as_ref() != Some(&m) || self.acked != self.last_acked {
             if self.last_scene != Some(scene) {
-                s.log.emit("scene", json!({"scene": scene.id()}));
+                s.log.log(LogEvent::Scene {
+                    scene: scene.id().into(),
+                });
                 self.last_scene = Some(scene);
             }
             self.last = Some(m.clone());
@@ -242,10 +245,11 @@ impl Runtime {
             s.speaker = p;
             speaker_of(s)
         });
-        s.log.emit(
-            "settings",
-            json!({"device": s.profile.id, "locale": s.locale, "speaker": s.speaker}),
-        );
+        s.log.log(LogEvent::Settings {
+            device: s.profile.id.into(),
+            locale: s.locale.clone(),
+            speaker: s.speaker.clone(),
+        });
         // The flow hears of a new speaker as an event (it changes nothing on screen).
         if let Some(speaker) = speaker {
             let now = self.now();
@@ -291,10 +295,11 @@ impl Runtime {
         } else {
             text.to_owned()
         };
-        log.emit(
-            "nlu",
-            json!({"utterance": utterance, "result": result, "intent": detail}),
-        );
+        log.log(LogEvent::Nlu {
+            utterance,
+            result: result.into(),
+            intent: detail,
+        });
         match ev {
             Some(ev) => self.event(ev),
             None => self.misheard = Some(text.to_owned()),
@@ -326,16 +331,18 @@ impl Runtime {
                 "linkscreen: {} is already linked (a link stored in {}), so the device skips the link prompt; to start over run `linkscreen unlink --db {}` or add --fresh",
                 s.skill_name, s.stored_in, s.stored_in
             );
-            s.log.emit(
-                "stored_link",
-                json!({"skill": s.skill_name, "db": s.stored_in}),
-            );
+            s.log.log(LogEvent::StoredLink {
+                skill: s.skill_name.clone(),
+                db: s.stored_in.clone(),
+            });
         }
         if let Event::CodeIssued(c) = &ev {
-            self.setup.log.emit(
-                "prompt",
-                json!({"qr_url": c.verification_uri_complete, "user_code": c.user_code, "verification_uri": c.verification_uri, "expires_in": (c.expires_at - t) / 1000}),
-            );
+            self.setup.log.log(LogEvent::Prompt {
+                qr_url: c.verification_uri_complete.clone(),
+                user_code: c.user_code.clone(),
+                verification_uri: c.verification_uri.clone(),
+                expires_in: (c.expires_at - t) / 1000,
+            });
         }
         for fx in self.flow.handle(ev, t) {
             self.effect(fx);
@@ -360,23 +367,20 @@ impl Runtime {
         let loaded = matches!(m, signin::Msg::Loaded { .. });
         if let signin::Msg::Loaded { result, .. } = &m {
             match result {
-                Ok(p) => self.setup.log.emit(
-                    "browser",
-                    json!({"url": redacted(&p.url), "status": p.status}),
-                ),
-                Err(e) => self
-                    .setup
-                    .log
-                    .emit("error", json!({"step": "browser", "reason": e})),
+                Ok(p) => self.setup.log.log(LogEvent::Browser {
+                    url: redacted(&p.url),
+                    status: p.status,
+                }),
+                Err(e) => self.setup.log.error("browser", e),
             }
         }
         match session.handle(m) {
             signin::Todo::Nothing => {}
             signin::Todo::Load { seq, request } => {
-                self.setup.log.emit(
-                    "browser_request",
-                    json!({"url": redacted(request.url()), "submit": matches!(request, Request::Submit { .. })}),
-                );
+                self.setup.log.log(LogEvent::BrowserRequest {
+                    url: redacted(request.url()),
+                    submit: matches!(request, Request::Submit { .. }),
+                });
                 let (browser, btx) = (self.setup.pages.clone(), self.btx.clone());
                 tokio::spawn(async move {
                     let result = browser.load(&request).await.map_err(|e| e.to_string());
@@ -394,15 +398,12 @@ impl Runtime {
                 if let Ok(u) = url::Url::parse(&url) {
                     self.setup
                         .log
-                        .emit("open_external", json!({"url": redacted(&u)}));
+                        .log(LogEvent::OpenExternal { url: redacted(&u) });
                 }
                 if self.setup.open_browser
                     && let Err(e) = webbrowser::open(&url)
                 {
-                    self.setup.log.emit(
-                        "error",
-                        json!({"step": "open_external", "reason": e.to_string()}),
-                    );
+                    self.setup.log.error("open_external", e.to_string());
                 }
             }
         }
@@ -432,7 +433,7 @@ impl Runtime {
                     let _ = btx.send(signin::Msg::Navigate(u.unwrap_or(fallback)));
                 }
                 Err(e) => {
-                    log.emit("error", json!({"step": "sign_in", "reason": e.to_string()}));
+                    log.error("sign_in", e.to_string());
                     let _ = btx.send(signin::Msg::StartFailed(e.to_string()));
                 }
             }

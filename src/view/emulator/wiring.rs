@@ -13,7 +13,7 @@ use serde_json::Value;
 use slint::ComponentHandle;
 
 use super::{PANEL_EVENTS, Panel, apply_panel};
-use crate::events::EventLog;
+use crate::events::{EventLog, LogEvent};
 use crate::faults::Fault;
 use crate::protocol::viewport;
 use crate::view::port::{Controls, PanelHost, Settings};
@@ -200,7 +200,7 @@ fn act(app: &AppWindow, w: &Wired, what: PanelAction) {
             let shown = url::Url::parse(&url)
                 .map(|u| crate::protocol::urls::without_query(&u))
                 .unwrap_or_default();
-            w.log.emit("open_phone", serde_json::json!({"url": shown}));
+            w.log.log(LogEvent::OpenPhone { url: shown });
             match webbrowser::open(&url) {
                 Ok(()) => note(app, w, "Opened the phone page in your browser"),
                 Err(e) => note(app, w, &format!("Cannot open a browser: {e}")),
