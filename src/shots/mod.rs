@@ -18,8 +18,8 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, ErrorKind, Outcome};
-use crate::flow::{LinkCode, Millis, PageKind, Scene, SkillAnswer, State, Step};
-use crate::locale::{self, tr};
+use crate::flow::Scene;
+use crate::locale;
 use crate::protocol::viewport::{self, DeviceProfile};
 use crate::view::{self, headless::Headless, model};
 

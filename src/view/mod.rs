@@ -3,6 +3,7 @@
 //! with the software renderer.
 
 pub mod emulator;
+pub mod fixtures;
 pub mod headless;
 pub mod kiosk;
 pub mod model;
