@@ -1,5 +1,7 @@
 //! Command-line interface (DESIGN.md "CLI"), parsed with clap, and the one
 //! place where errors become exit codes.
+//!
+//! Must not import: anything that runs: it parses, `plan` and `app` act.
 
 use std::path::PathBuf;
 

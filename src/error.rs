@@ -1,6 +1,8 @@
 //! How a command ends when it does not succeed: a typed [`AppError`]. Only `main` turns one into
 //! an exit code (README, CLI: 2 bad input, 3 a peer, 4 screenshots differ, 5 a script step,
 //! 128 + n a signal). A leaf module: imports nothing of the crate.
+//!
+//! Must not import: anything of the crate (a leaf).
 
 /// What kind of failure ended the command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

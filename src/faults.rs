@@ -5,6 +5,8 @@
 //! The sample authorization server and the sample skill read these flags as they answer;
 //! the device's HTTP clients route through [`Faults::proxy`], which sends every request to
 //! a closed port while the network is "down".
+//!
+//! Must not import: anything of the crate (a leaf).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

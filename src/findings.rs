@@ -1,6 +1,8 @@
 //! Findings: what real Alexa would reject or warn about, as plain data, and the report that
 //! keeps them (one per rule and subject). The checks that make findings live with the emulated
 //! Alexa (`alexa::conformance`); this module imports nothing of the backend.
+//!
+//! Must not import: anything of the crate (a leaf).
 
 use std::sync::Mutex;
 

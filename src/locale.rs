@@ -1,6 +1,8 @@
 //! Locales linkscreen ships (DESIGN.md "Locales") and translation lookup.
 //! Strings live in `locales/*.yml` (rust-i18n); a locale such as `en-GB`
 //! falls back to its language file (`en`), then to English.
+//!
+//! Must not import: anything but the translation files.
 
 /// Every locale the device and the sample skill speak, in `linkscreen locales` order.
 pub const SUPPORTED: &[&str] = &[

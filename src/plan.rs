@@ -4,6 +4,8 @@
 //! address, what a headless run must produce. Bad input is an [`AppError`] (exit 2) before
 //! anything starts. With `app`, the only module that reads `cli`; the device takes the plan.
 //! Imports neither `app` nor `device`.
+//!
+//! Must not import: `app`, `device` (the plan is built before anything runs).
 
 use std::path::{Path, PathBuf};
 

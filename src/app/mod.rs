@@ -1,6 +1,8 @@
 //! One function per subcommand: turns CLI arguments into a validated config,
 //! starts what the command needs, and says how it ended ([`Outcome`]; `main` maps it to an
 //! exit code).
+//!
+//! Must not import: anything it likes — it is the composition root — but nothing except `main` may import it.
 
 mod window;
 

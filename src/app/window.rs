@@ -2,6 +2,8 @@
 //! the backend and the device, opens the view's window, connects the two (the device's input
 //! handle as the view's `Controls`, the embedded services as the panel's `PanelHost`), and
 //! stops everything in order when the window closes or a signal arrives.
+//!
+//! Must not import: anything it likes (composition root); only `app` uses it.
 
 use std::rc::Rc;
 use std::sync::Arc;

@@ -3,6 +3,8 @@
 //! RFC 8628), the phone-facing "Alexa app" pages, the sample Ride Hailer authorization server and
 //! the sample Ride Hailer skill. Three layers: `alexa` (what Amazon runs), `sample` (what a vendor
 //! runs), `infra` (what both stand on); only this file sees all three.
+//!
+//! Must not import: `device`, `clients`, `view`, `shots`, `script`, `flow`, `app`, `cli` (the backend stands on `protocol`, `config` and the leaves).
 
 pub mod alexa;
 pub mod infra;

@@ -67,7 +67,11 @@ fn runner_file(rt: Runtime) -> std::io::Result<PathBuf> {
         Runtime::Node => ("js", NODE_RUNNER),
         Runtime::Python => ("py", PYTHON_RUNNER),
     };
-    let hash = crate::backend::crypto::sha256_hex(text);
+    // Named by its content: a new runner never reuses an old file.
+    let hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(text.as_bytes()))
+    };
     let path = std::env::temp_dir().join(format!("linkscreen-runner-{}.{name}", &hash[..12]));
     if !path.exists() {
         let tmp = path.with_extension(format!("{name}.{}", std::process::id()));

@@ -1,5 +1,7 @@
 //! reqwest clients the device uses: the linking service (RFC 8628 and the
 //! stored link) and the skill endpoint (ASK envelopes).
+//!
+//! Must not import: `backend`, `device`, `view`, `shots`, `script` (the clients speak HTTP to peers, whoever they are).
 
 pub mod api;
 pub mod lambda;

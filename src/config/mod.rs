@@ -1,6 +1,8 @@
 //! `linkscreen.toml`: parsing and validation in one place. Everything after
 //! this module works on a checked [`Config`]; a bad file becomes a
 //! [`ConfigError`] that names the file, the field and the reason (exit 2).
+//!
+//! Must not import: `backend`, `device`, `view`, `clients`, `cli`, `app` (configuration is data).
 
 use std::path::{Path, PathBuf};
 

@@ -2,6 +2,8 @@
 //! with tokio (polling, timers, requests), logs every exchange, and publishes
 //! the screen model after each change. Data flows one way: clients produce
 //! events -> flow decides -> view renders.
+//!
+//! Must not import: `cli`, `app`, `shots`, `slint` (the window is the view's; the composition is `app`'s).
 
 mod run;
 mod runtime;
@@ -71,7 +73,7 @@ pub struct DeviceSetup {
 }
 
 /// Adds a conformance finding to the report the run prints at its end.
-pub type Conform = std::sync::Arc<dyn Fn(crate::backend::conformance::Finding) + Send + Sync>;
+pub type Conform = std::sync::Arc<dyn Fn(crate::findings::Finding) + Send + Sync>;
 
 /// What the runtime publishes after each change.
 #[derive(Debug, Clone)]

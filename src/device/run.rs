@@ -1,5 +1,7 @@
 //! `linkscreen run`: the embedded backend plus the device, in a window or
 //! headless (`--headless --frames DIR`).
+//!
+//! Must not import: `cli`, `app`, `view`'s window (`view::window`, `view::ui`).
 
 use std::path::PathBuf;
 
@@ -28,7 +30,7 @@ pub struct Prepare {
     pub open_browser: bool,
     pub kiosk: Option<crate::flow::Kiosk>,
     /// Faults switched on once the device's clients are set up (`--fault`).
-    pub faults: Vec<crate::backend::faults::Fault>,
+    pub faults: Vec<crate::faults::Fault>,
     /// `--speak`: voice the lines with espeak-ng.
     pub speak: bool,
 }

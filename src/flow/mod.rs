@@ -1,6 +1,8 @@
 //! The device's pure state machine: [`Flow::handle`] takes an [`Event`] and
 //! the current time and returns [`Effect`]s for the runtime to carry out.
 //! No IO, no clock, no UI: every transition is replayable in a test.
+//!
+//! Must not import: anything that does IO: `backend`, `clients`, `device`, `view`, `shots`, `app`, `plan`.
 
 mod scene;
 mod step;

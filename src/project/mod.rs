@@ -1,6 +1,8 @@
 //! An ASK CLI skill project (`--skill-dir`, `[skill] dir`): `ask-resources.json`,
 //! `skill-package/skill.json`, `skill-package/interactionModels/custom/<locale>.json` and the
 //! `lambda/` handler. Read once, checked here; a mistake names the file, the JSON path and why.
+//!
+//! Must not import: `backend`, `device`, `view`, `clients`, `config` (the config converts `ProjectError`, not the reverse).
 
 pub mod nlu;
 

@@ -30,7 +30,7 @@ pub enum Action {
     Expect(String),
     Phone(PhoneAction, Option<String>),
     /// `fault NAME on|off`: switches a fault (the emulator panel's toggles).
-    Fault(crate::backend::faults::Fault, bool),
+    Fault(crate::faults::Fault, bool),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,7 +139,7 @@ pub fn parse(text: &str) -> Result<Vec<Step>, String> {
                 Action::Phone(a, it.next().map(str::to_owned))
             }
             "fault" => {
-                use crate::backend::faults::Fault;
+                use crate::faults::Fault;
                 let mut it = rest.split_whitespace();
                 let name = it.next().unwrap_or("");
                 let f = Fault::from_id(name).ok_or_else(|| {

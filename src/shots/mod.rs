@@ -3,6 +3,8 @@
 //! PNGs on any machine. Writes `OUT/<device>/<locale>/<scene>.png`,
 //! `OUT/manifest.json` and the contact sheet `OUT/index.html`; compares with
 //! goldens (`--check`), lints the layout, and renders in one process per core.
+//!
+//! Must not import: `device`, `script`, `cli`, `app` (shots render fixtures, never a running device).
 
 pub mod compare;
 mod fixtures;

@@ -1,6 +1,8 @@
 //! The only Rust that touches Slint: pushes a [`UiModel`] into the UI's
 //! globals, turns UI callbacks into flow events, and renders headless frames
 //! with the software renderer.
+//!
+//! Must not import: `backend`, `device`, `shots`, `script`, `app`, `cli` (it is given models and port traits).
 
 pub mod emulator;
 pub mod fixtures;

@@ -160,6 +160,15 @@ fn the_crates_modules_use_each_other_in_the_allowed_directions() {
     for other in ["backend", "device", "shots", "script"] {
         assert!(!uses("view", other), "view uses {other}: {:?}", g["view"]);
     }
+    // The clients speak to peers over HTTP (or a local process): they know nothing of the
+    // backend that may be one of those peers, nor of the device or the screen.
+    for other in ["backend", "device", "view", "shots", "script"] {
+        assert!(
+            !uses("clients", other),
+            "clients use {other}: {:?}",
+            g["clients"]
+        );
+    }
     // The device runtime composes no window and renders no shots.
     assert!(!uses("device", "shots"), "{:?}", g["device"]);
     // The flow is a pure state machine: nothing that does IO.

@@ -5,6 +5,8 @@
 //!
 //! Imports `infra` and `protocol`; never `sample` (the sample app and server talk to Alexa over
 //! HTTP, as a vendor's would).
+//!
+//! Must not import: `backend::sample` (a vendor's app talks to Alexa over HTTP), nor anything outside the backend but `protocol`, `config` and the leaves.
 
 pub mod app_pages;
 pub mod authorize;

@@ -1,6 +1,8 @@
 //! What a skill vendor runs, as a sample: the Ride Hailer authorization server, the Ride Hailer
 //! app on the phone (app-to-app linking from the app) and the Ride Hailer skill. Imports `infra`
 //! and `protocol`; talks to the emulated Alexa (`alexa`) over HTTP only, as a vendor's would.
+//!
+//! Must not import: anything outside the backend but `protocol`, `config`, `project` and the leaves.
 
 pub mod auth_server;
 pub mod rh_app;
