@@ -202,6 +202,7 @@ impl PanelHost for Host {
             &self.skill_name,
             &self.invocation,
             &self.household,
+            shots::sign_in_html(s.scene),
         ))
     }
 }

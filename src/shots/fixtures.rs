@@ -19,26 +19,6 @@ pub fn sign_in_html(scene: Scene) -> Option<String> {
     )
 }
 
-/// The screen model of a shot subject (also the emulator's scene preview).
-pub fn fixture_model(
-    subject: Subject,
-    p: &DeviceProfile,
-    locale: &str,
-    skill_name: &str,
-    invocation: &str,
-    household: &[crate::config::Profile],
-) -> model::UiModel {
-    crate::view::fixtures::fixture_model(
-        subject,
-        p,
-        locale,
-        skill_name,
-        invocation,
-        household,
-        sign_in_html(subject.scene),
-    )
-}
-
 /// The device's browser on the sample server's page of a subject.
 pub fn fixture_page(subject: Subject, locale: &str, touch: bool) -> Option<model::PageView> {
     let html = sign_in_html(subject.scene)?;

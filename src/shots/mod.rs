@@ -11,8 +11,9 @@ mod fixtures;
 pub mod lint;
 pub mod sheet;
 
+pub use crate::view::fixtures::fixture_model;
 use fixtures::fixture_panel;
-pub use fixtures::{FIXTURE_NOW, Subject, fixture, fixture_model, fixture_page, subjects};
+pub use fixtures::{FIXTURE_NOW, Subject, fixture, fixture_page, sign_in_html, subjects};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -109,6 +110,7 @@ pub fn render_subject(
         "Ride Hailer",
         "ride hailer",
         &crate::config::default_household(),
+        sign_in_html(subject.scene),
     );
     view::apply(&hl.app, p, scale, &m);
     hl.render()
