@@ -207,8 +207,12 @@ fn only_the_view_touches_slint() {
         .iter()
         .filter(|p| !p.starts_with(src.join("view")))
         .filter(|p| {
-            let t = std::fs::read_to_string(p).unwrap();
-            t.contains("slint::") || t.contains("view::ui")
+            // Code, not comments (a header may say what it must not import).
+            std::fs::read_to_string(p)
+                .unwrap()
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .any(|l| l.contains("slint::") || l.contains("view::ui"))
         })
         .collect();
     assert!(
