@@ -20,7 +20,16 @@ fn keep_memory_returnable() {
 fn keep_memory_returnable() {}
 
 fn main() {
-    keep_memory_returnable();
+    let cli = Cli::parse();
+    // A kiosk or a long run frees and allocates frames for days; `shoot` allocates its buffers
+    // once and would only pay page faults for handing them back.
+    if !matches!(cli.command, Command::Shoot(_)) {
+        keep_memory_returnable();
+    }
+    // Colours only for a person at a terminal (and never with NO_COLOR): log files and CI
+    // logs get plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("LINKSCREEN_LOG")
@@ -30,8 +39,8 @@ fn main() {
                 .add_directive("cookie_store=warn".parse().expect("a valid directive")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .init();
-    let cli = Cli::parse();
     let ended = match cli.command {
         Command::Devices => {
             for p in linkscreen::protocol::viewport::PROFILES {

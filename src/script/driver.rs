@@ -138,7 +138,7 @@ impl Driver {
         std::fs::create_dir_all(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
         let path = self.dir.join(format!("{name}.png"));
         let img = self.hl.render();
-        img.save(&path)
+        std::fs::write(&path, crate::view::headless::png(&img))
             .map_err(|e| format!("{}: {e}", path.display()))?;
         let (scene, path_shown, name_shown) = (
             self.scene().map(|s| s.id().to_owned()),

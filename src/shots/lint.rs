@@ -16,9 +16,6 @@ fn is_content(px: &image::Rgba<u8>) -> bool {
         .any(|(a, b)| a.abs_diff(*b) > 24)
 }
 
-/// Distance of pixel (x, y) from one edge of a w x h screen.
-type EdgeDistance = fn(i64, i64, i64, i64) -> i64;
-
 /// Warnings for one rendered screen.
 pub fn lint(img: &RgbaImage, p: &DeviceProfile) -> Vec<String> {
     let (w, h) = img.dimensions();
@@ -43,19 +40,19 @@ pub fn lint(img: &RgbaImage, p: &DeviceProfile) -> Vec<String> {
             }
         }
         Shape::Rectangle => {
-            let band = ((w.min(h) as f32) * 0.01).max(2.0) as i64;
-            let (w, h) = (w as i64, h as i64);
-            // Each edge as (name, distance of a pixel from it).
-            let edges: [(&str, EdgeDistance); 4] = [
-                ("top", |_, y, _, _| y),
-                ("bottom", |_, y, _, h| h - 1 - y),
-                ("left", |x, _, _, _| x),
-                ("right", |x, _, w, _| w - 1 - x),
+            let band = (((w.min(h) as f32) * 0.01).max(2.0) as u32).min(w.min(h));
+            // Each edge as (name, the band of pixels along it: x range, y range) — only the
+            // bands are read, not the whole screen four times.
+            let edges = [
+                ("top", (0..w, 0..band)),
+                ("bottom", (0..w, h - band..h)),
+                ("left", (0..band, 0..h)),
+                ("right", (w - band..w, 0..h)),
             ];
-            for (name, dist) in edges {
-                if img
-                    .enumerate_pixels()
-                    .any(|(x, y, px)| dist(x as i64, y as i64, w, h) < band && is_content(px))
+            for (name, (xs, ys)) in edges {
+                if ys
+                    .clone()
+                    .any(|y| xs.clone().any(|x| is_content(img.get_pixel(x, y))))
                 {
                     out.push(format!(
                         "content reaches the {name} edge (clipped or overflowing)"

@@ -179,9 +179,8 @@ fn run_shard(a: &ShootPlan, work: &[Work]) -> Result<Vec<Shot>, String> {
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let img = render_subject(&mut hl, p, l, *s);
         let path: PathBuf = dir.join(format!("{}.png", s.id));
-        img.save(&path)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let bytes = crate::view::headless::png(&img);
+        std::fs::write(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
         let check = match &a.check {
             None => None,
             Some(golden_dir) => Some(check_one(a, golden_dir, p, l, *s, &img, &path)?),

@@ -31,6 +31,9 @@ pub struct Headless {
     window: Rc<MinimalSoftwareWindow>,
     pub app: AppWindow,
     size: (u32, u32),
+    /// The renderer's target, kept between frames: a fresh multi-megabyte buffer per shot
+    /// costs more in page faults and zeroing than drawing into it does.
+    buf: std::cell::RefCell<Vec<PremultipliedRgbaColor>>,
 }
 
 /// Why headless rendering could not start.
@@ -56,6 +59,7 @@ impl Headless {
             window,
             app,
             size: (w, h),
+            buf: Default::default(),
         };
         me.resize(w, h);
         me.app
@@ -74,21 +78,44 @@ impl Headless {
         let (w, h) = self.size;
         slint::platform::update_timers_and_animations();
         self.window.request_redraw();
-        let mut buf = vec![PremultipliedRgbaColor::default(); (w * h) as usize];
+        let mut buf = self.buf.borrow_mut();
+        // Every pixel is drawn (`NewBuffer`): the old contents need no clearing.
+        buf.resize((w * h) as usize, PremultipliedRgbaColor::default());
         self.window.draw_if_needed(|r| {
             r.render(&mut buf, w as usize);
         });
-        let mut img = RgbaImage::new(w, h);
-        for (px, c) in img.pixels_mut().zip(buf.iter()) {
-            // Un-premultiply; the window background is opaque, so alpha is almost always 255.
-            let a = c.alpha as u32;
-            let un = |v: u8| {
-                (v as u32 * 255 + a / 2)
-                    .checked_div(a)
-                    .map_or(0, |x| x.min(255) as u8)
-            };
-            *px = image::Rgba([un(c.red), un(c.green), un(c.blue), c.alpha]);
+        let mut raw = vec![0u8; buf.len() * 4];
+        for (o, c) in raw.chunks_exact_mut(4).zip(buf.iter()) {
+            if c.alpha == 255 {
+                // Opaque (the window background is): premultiplied equals straight.
+                o.copy_from_slice(&[c.red, c.green, c.blue, 255]);
+            } else {
+                let a = c.alpha as u32;
+                let un = |v: u8| {
+                    (v as u32 * 255 + a / 2)
+                        .checked_div(a)
+                        .map_or(0, |x| x.min(255) as u8)
+                };
+                o.copy_from_slice(&[un(c.red), un(c.green), un(c.blue), c.alpha]);
+            }
         }
-        img
+        RgbaImage::from_raw(w, h, raw).expect("w*h*4 bytes")
     }
+}
+
+/// Encodes a frame as PNG in memory: fast deflate (`fdeflate`), deterministic, so the same
+/// pixels always give the same bytes; hashing and writing then need no second pass over a file.
+pub fn png(img: &RgbaImage) -> Vec<u8> {
+    use image::ImageEncoder;
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    let mut out = Vec::with_capacity(img.as_raw().len() / 8);
+    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
+        .write_image(
+            img.as_raw(),
+            img.width(),
+            img.height(),
+            image::ExtendedColorType::Rgba8,
+        )
+        .expect("encoding into memory cannot fail");
+    out
 }
