@@ -23,7 +23,7 @@ fn shoot(args: &[&str]) -> (f64, usize) {
     let secs = t.elapsed().as_secs_f64();
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.path().join("manifest.json")).unwrap()).unwrap();
-    (secs, manifest.as_array().unwrap().len())
+    (secs, manifest["shots"].as_array().unwrap().len())
 }
 
 fn peak_rss_mb() -> f64 {

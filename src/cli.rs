@@ -196,12 +196,24 @@ pub struct ShootArgs {
     /// Compare with golden images in this directory.
     #[arg(long, value_name = "GOLDEN_DIR")]
     pub check: Option<PathBuf>,
-    /// Share of pixels allowed to differ from the golden (a pixel differs when a channel moves by more than 24).
+    /// Share of pixels allowed to differ from the golden, 0 to 1 (a pixel differs when a
+    /// channel moves by more than --pixel-threshold).
     #[arg(long, default_value_t = crate::shots::compare::DEFAULT_TOLERANCE, value_parser = share)]
     pub tolerance: f64,
-    /// Write the goldens (into the --check directory) instead of comparing.
-    #[arg(long, requires = "check")]
-    pub update: bool,
+    /// How far (0 to 255) a colour channel may move before the pixel counts as different.
+    #[arg(long, default_value_t = crate::shots::compare::CHANNEL_THRESHOLD, value_parser = pixel_threshold)]
+    pub pixel_threshold: u8,
+    /// Write goldens into the --check directory: `missing` (only those that do not exist),
+    /// `changed` (also rewrite failing ones) or `all` (the default of a bare --update).
+    #[arg(long, requires = "check", num_args = 0..=1, default_missing_value = "all", value_enum)]
+    pub update: Option<crate::shots::UpdateMode>,
+    /// Write a JUnit XML report (one testcase per shot) for CI systems.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Join the outputs of several `--shard` runs (each a --out directory) into --out: one
+    /// manifest, one contact sheet (and --junit); nothing is rendered.
+    #[arg(long, value_name = "DIR", num_args = 1.., conflicts_with_all = ["check", "shard"])]
+    pub merge: Vec<PathBuf>,
     /// Layout warnings fail the run (exit 4).
     #[arg(long)]
     pub strict: bool,
@@ -209,9 +221,13 @@ pub struct ShootArgs {
     #[arg(long)]
     #[arg(value_parser = jobs)]
     pub jobs: Option<usize>,
-    /// Internal: render only shard K of N (`K/N`), for parallel workers.
-    #[arg(long, hide = true)]
+    /// Render only shard K of N (`K/N`, K from 1): split the matrix across CI machines, then
+    /// join their --out directories with --merge.
+    #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// Internal: a render worker's part (`K/N`, K from 0) of its parent's work.
+    #[arg(long, hide = true)]
+    pub worker: Option<String>,
 }
 
 fn parse_fault(s: &str) -> Result<crate::backend::faults::Fault, String> {
@@ -261,6 +277,10 @@ fn scale(s: &str) -> Result<f32, String> {
 }
 
 /// Worker processes.
+fn pixel_threshold(s: &str) -> Result<u8, String> {
+    whole_in(s, 0, 255).map(|n| n as u8)
+}
+
 fn jobs(s: &str) -> Result<usize, String> {
     whole_in(s, 1, 64).map(|n| n as usize)
 }

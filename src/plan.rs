@@ -175,10 +175,14 @@ impl From<crate::cli::ShootArgs> for crate::shots::ShootPlan {
             out: a.out,
             check: a.check,
             tolerance: a.tolerance,
+            pixel_threshold: a.pixel_threshold,
             update: a.update,
             strict: a.strict,
             jobs: a.jobs,
             shard: a.shard,
+            worker: a.worker,
+            junit: a.junit,
+            merge: a.merge,
         }
     }
 }

@@ -31,15 +31,25 @@ impl Comparison {
     }
 }
 
-fn differs(a: &Rgba<u8>, b: &Rgba<u8>) -> bool {
+fn differs(a: &Rgba<u8>, b: &Rgba<u8>, threshold: u8) -> bool {
     a.0.iter()
         .zip(b.0.iter())
-        .any(|(x, y)| x.abs_diff(*y) > CHANNEL_THRESHOLD)
+        .any(|(x, y)| x.abs_diff(*y) > threshold)
+}
+
+/// Compares two images with the default per-channel threshold.
+pub fn compare(actual: &RgbaImage, expected: &RgbaImage) -> (Comparison, RgbaImage) {
+    compare_with(actual, expected, CHANNEL_THRESHOLD)
 }
 
 /// Compares two images and returns the comparison and a diff image
-/// (the expected image dimmed, differing pixels in red).
-pub fn compare(actual: &RgbaImage, expected: &RgbaImage) -> (Comparison, RgbaImage) {
+/// (the expected image dimmed, differing pixels in red); a pixel differs when a channel moves
+/// by more than `threshold`.
+pub fn compare_with(
+    actual: &RgbaImage,
+    expected: &RgbaImage,
+    threshold: u8,
+) -> (Comparison, RgbaImage) {
     if actual.dimensions() != expected.dimensions() {
         let (w, h) = actual.dimensions();
         return (
@@ -58,7 +68,7 @@ pub fn compare(actual: &RgbaImage, expected: &RgbaImage) -> (Comparison, RgbaIma
         .zip(expected.pixels())
         .zip(diff.pixels_mut())
     {
-        if differs(a, e) {
+        if differs(a, e, threshold) {
             n += 1;
             *d = Rgba([255, 0, 0, 255]);
         } else {
@@ -92,6 +102,9 @@ mod tests {
         let mut noisy = base.clone();
         noisy.put_pixel(10, 10, Rgba([20, 30, 50, 255])); // within the channel threshold
         assert!(compare(&noisy, &base).0.passes(DEFAULT_TOLERANCE));
+        // A stricter per-pixel threshold sees the noise.
+        assert_eq!(compare_with(&noisy, &base, 0).0.differing, 1);
+        assert_eq!(compare_with(&noisy, &base, 6).0.differing, 0);
         let moved = RgbaImage::from_fn(200, 100, |x, _| {
             if (51..81).contains(&x) {
                 Rgba([30, 140, 240, 255])

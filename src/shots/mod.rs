@@ -9,6 +9,8 @@
 pub mod compare;
 mod fixtures;
 pub mod lint;
+mod merge;
+pub mod report;
 pub mod sheet;
 
 pub use crate::view::fixtures::fixture_model;
@@ -29,7 +31,8 @@ use crate::view::{self, headless::Headless, model};
 /// What `--check` found for one shot.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CheckResult {
-    /// `pass`, `fail`, `missing` or `updated`.
+    /// `pass`, `fail`, `missing` (no golden), `new` (a golden written where none was) or
+    /// `updated` (a golden rewritten).
     pub status: String,
     pub share: f64,
     pub expected: Option<String>,
@@ -137,10 +140,11 @@ fn pick<T: Copy>(
         .collect()
 }
 
-fn parse_shard(s: &str) -> Option<(usize, usize)> {
+/// `K/N` with `K` in `first..first + N`.
+fn parse_shard(s: &str, first: usize) -> Option<(usize, usize)> {
     let (k, n) = s.split_once('/')?;
-    let (k, n) = (k.parse().ok()?, n.parse().ok()?);
-    (k < n).then_some((k, n))
+    let (k, n): (usize, usize) = (k.trim().parse().ok()?, n.trim().parse().ok()?);
+    (n > 0 && k >= first && k < first + n).then(|| (k - first, n))
 }
 
 fn rel(base: &Path, p: &Path) -> String {
@@ -151,6 +155,49 @@ fn fail(msg: impl std::fmt::Display) -> AppError {
     AppError::said(ErrorKind::Usage, msg)
 }
 
+/// Which goldens `--update` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UpdateMode {
+    /// Only goldens that do not exist yet.
+    Missing,
+    /// Missing ones, and failing ones rewritten.
+    Changed,
+    /// Every golden.
+    All,
+}
+
+impl ShootPlan {
+    /// The same plan (for the merge's summary: its thresholds, strictness and reports).
+    fn shallow(&self) -> ShootPlan {
+        ShootPlan {
+            scenes: self.scenes.clone(),
+            locales: self.locales.clone(),
+            devices: self.devices.clone(),
+            out: self.out.clone(),
+            check: self.check.clone(),
+            tolerance: self.tolerance,
+            pixel_threshold: self.pixel_threshold,
+            update: self.update,
+            strict: self.strict,
+            jobs: self.jobs,
+            shard: self.shard.clone(),
+            worker: self.worker.clone(),
+            junit: self.junit.clone(),
+            merge: vec![],
+        }
+    }
+}
+
+impl UpdateMode {
+    fn arg(self) -> &'static str {
+        match self {
+            UpdateMode::Missing => "missing",
+            UpdateMode::Changed => "changed",
+            UpdateMode::All => "all",
+        }
+    }
+}
+
 /// What `shoot` renders and checks (the command line's, as plain data).
 pub struct ShootPlan {
     pub scenes: String,
@@ -159,16 +206,23 @@ pub struct ShootPlan {
     pub out: PathBuf,
     pub check: Option<PathBuf>,
     pub tolerance: f64,
-    pub update: bool,
+    pub pixel_threshold: u8,
+    pub update: Option<UpdateMode>,
     pub strict: bool,
     pub jobs: Option<usize>,
+    /// A CI machine's part of the matrix (`K/N`, K from 1).
     pub shard: Option<String>,
+    /// A render worker's part of this run's work (`K/N`, K from 0): internal.
+    pub worker: Option<String>,
+    pub junit: Option<PathBuf>,
+    /// Output directories of earlier `--shard` runs to join.
+    pub merge: Vec<PathBuf>,
 }
 
 type Work = (DeviceProfile, &'static str, Subject);
 
-/// Renders (and checks) the items of one shard.
-fn run_shard(a: &ShootPlan, work: &[Work]) -> Result<Vec<Shot>, String> {
+/// Renders (and checks) the items of one worker; `done` hears of each shot.
+fn run_shard(a: &ShootPlan, work: &[Work], done: &dyn Fn()) -> Result<Vec<Shot>, String> {
     let Some(first) = work.first() else {
         return Ok(vec![]);
     };
@@ -183,7 +237,7 @@ fn run_shard(a: &ShootPlan, work: &[Work]) -> Result<Vec<Shot>, String> {
         std::fs::write(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
         let check = match &a.check {
             None => None,
-            Some(golden_dir) => Some(check_one(a, golden_dir, p, l, *s, &img, &path)?),
+            Some(golden_dir) => Some(check_one(a, golden_dir, p, l, *s, &img, &bytes)?),
         };
         shots.push(Shot {
             scene: s.id.into(),
@@ -200,6 +254,7 @@ fn run_shard(a: &ShootPlan, work: &[Work]) -> Result<Vec<Shot>, String> {
             },
             check,
         });
+        done();
     }
     Ok(shots)
 }
@@ -211,20 +266,26 @@ fn check_one(
     l: &str,
     s: Subject,
     img: &image::RgbaImage,
-    actual: &Path,
+    png: &[u8],
 ) -> Result<CheckResult, String> {
     let golden = golden_dir.join(p.id).join(l).join(format!("{}.png", s.id));
-    if a.update {
+    let write = |status: &str| -> Result<CheckResult, String> {
         if let Some(d) = golden.parent() {
             std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
         }
-        std::fs::copy(actual, &golden).map_err(|e| format!("{}: {e}", golden.display()))?;
-        return Ok(CheckResult {
-            status: "updated".into(),
+        std::fs::write(&golden, png).map_err(|e| format!("{}: {e}", golden.display()))?;
+        Ok(CheckResult {
+            status: status.into(),
             share: 0.0,
             expected: None,
             diff: None,
-        });
+        })
+    };
+    let exists = golden.exists();
+    match a.update {
+        Some(UpdateMode::All) => return write("updated"),
+        Some(UpdateMode::Missing | UpdateMode::Changed) if !exists => return write("new"),
+        _ => {}
     }
     let expected = match image::open(&golden) {
         Ok(i) => i.to_rgba8(),
@@ -237,7 +298,7 @@ fn check_one(
             });
         }
     };
-    let (c, diff) = compare::compare(img, &expected);
+    let (c, diff) = compare::compare_with(img, &expected, a.pixel_threshold);
     if c.passes(a.tolerance) {
         return Ok(CheckResult {
             status: "pass".into(),
@@ -245,6 +306,9 @@ fn check_one(
             expected: None,
             diff: None,
         });
+    }
+    if a.update == Some(UpdateMode::Changed) {
+        return write("updated");
     }
     let fdir = a.out.join("failures").join(p.id).join(l);
     std::fs::create_dir_all(&fdir).map_err(|e| format!("{}: {e}", fdir.display()))?;
@@ -255,7 +319,7 @@ fn check_one(
     );
     expected.save(&ep).map_err(|e| e.to_string())?;
     diff.save(&dp).map_err(|e| e.to_string())?;
-    std::fs::copy(actual, &ap).map_err(|e| e.to_string())?;
+    std::fs::write(&ap, png).map_err(|e| e.to_string())?;
     Ok(CheckResult {
         status: "fail".into(),
         share: c.share(),
@@ -265,7 +329,7 @@ fn check_one(
 }
 
 fn child_args(a: &ShootPlan, k: usize, n: usize) -> Vec<String> {
-    let mut v = vec![
+    let mut v: Vec<String> = vec![
         "shoot".into(),
         "--scenes".into(),
         a.scenes.clone(),
@@ -273,37 +337,63 @@ fn child_args(a: &ShootPlan, k: usize, n: usize) -> Vec<String> {
         a.locales.clone(),
         "--devices".into(),
         a.devices.clone(),
-    ];
-    v.extend([
         "--out".into(),
         a.out.display().to_string(),
         "--tolerance".into(),
         a.tolerance.to_string(),
-        "--shard".into(),
+        "--pixel-threshold".into(),
+        a.pixel_threshold.to_string(),
+        "--worker".into(),
         format!("{k}/{n}"),
-    ]);
+    ];
+    if let Some(sh) = &a.shard {
+        v.extend(["--shard".into(), sh.clone()]);
+    }
     if let Some(c) = &a.check {
         v.extend(["--check".into(), c.display().to_string()]);
     }
-    if a.update {
-        v.push("--update".into());
+    if let Some(u) = a.update {
+        v.push(format!("--update={}", u.arg()));
     }
     v
 }
 
+/// Whether a folder holds any PNG, at any depth.
+fn has_png(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|rd| {
+        rd.flatten().any(|e| {
+            let p = e.path();
+            if p.is_dir() {
+                has_png(&p)
+            } else {
+                p.extension().is_some_and(|x| x == "png")
+            }
+        })
+    })
+}
+
+/// The progress bar on stderr: drawn only when stderr is a terminal (indicatif hides it
+/// otherwise), without colours.
+fn progress(total: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} shots  {per_sec}  ETA {eta}")
+    {
+        bar.set_style(style.progress_chars("#>-"));
+    }
+    bar
+}
+
 pub fn shoot(a: ShootPlan) -> Outcome {
-    let scenes = match pick(&a.scenes, &subjects(), |s| s.id, "scenes") {
-        Ok(s) => s,
-        Err(e) => return Err(fail(e)),
-    };
-    let devices = match pick(&a.devices, viewport::PROFILES, |p| p.id, "devices") {
-        Ok(d) => d,
-        Err(e) => return Err(fail(e)),
-    };
-    let locales = match pick(&a.locales, locale::SUPPORTED, |l| l, "locales") {
-        Ok(l) => l,
-        Err(e) => return Err(fail(e)),
-    };
+    if !a.merge.is_empty() {
+        return merge::merge(&a);
+    }
+    let scenes = pick(&a.scenes, &subjects(), |s| s.id, "scenes").map_err(fail)?;
+    let devices = pick(&a.devices, viewport::PROFILES, |p| p.id, "devices").map_err(fail)?;
+    let locales = pick(&a.locales, locale::SUPPORTED, |l| l, "locales").map_err(fail)?;
     let mut work: Vec<Work> = vec![];
     for p in &devices {
         for l in &locales {
@@ -312,14 +402,28 @@ pub fn shoot(a: ShootPlan) -> Outcome {
             }
         }
     }
+    // A CI machine's part of the matrix: every N-th item from the K-th.
+    if let Some(sh) = &a.shard {
+        let Some((k, n)) = parse_shard(sh, 1) else {
+            return Err(fail(format!(
+                "--shard: expected K/N with K from 1 to N, found {sh:?}"
+            )));
+        };
+        work = work
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % n == k)
+            .map(|(_, w)| w)
+            .collect();
+    }
     if let Err(e) = std::fs::create_dir_all(&a.out) {
         return Err(fail(format!("--out {}: {e}", a.out.display())));
     }
 
-    // A worker: render its shard, leave a partial manifest for the parent.
-    if let Some(sh) = &a.shard {
-        let Some((k, n)) = parse_shard(sh) else {
-            return Err(fail(format!("--shard: expected K/N, found {sh:?}")));
+    // A worker: render its part, leave a partial manifest for the parent, say each shot.
+    if let Some(w) = &a.worker {
+        let Some((k, n)) = parse_shard(w, 0) else {
+            return Err(fail(format!("--worker: expected K/N, found {w:?}")));
         };
         let mine: Vec<Work> = work
             .iter()
@@ -327,16 +431,27 @@ pub fn shoot(a: ShootPlan) -> Outcome {
             .filter(|(i, _)| i % n == k)
             .map(|(_, w)| *w)
             .collect();
-        return match run_shard(&a, &mine) {
-            Ok(shots) => match std::fs::write(
-                a.out.join(format!(".manifest-shard-{k}.json")),
-                serde_json::to_vec(&shots).expect("serializes"),
-            ) {
-                Ok(()) => Ok(()),
-                Err(e) => Err(fail(e)),
-            },
-            Err(e) => Err(fail(e)),
+        let say = || {
+            use std::io::Write;
+            let mut o = std::io::stdout().lock();
+            let _ = writeln!(o, "shot");
+            let _ = o.flush();
         };
+        let shots = run_shard(&a, &mine, &say).map_err(fail)?;
+        return std::fs::write(
+            a.out.join(format!(".manifest-shard-{k}.json")),
+            serde_json::to_vec(&shots).expect("serializes"),
+        )
+        .map_err(fail);
+    }
+    if let Some(g) = &a.check
+        && a.update.is_none()
+        && !has_png(g)
+    {
+        return Err(fail(format!(
+            "--check {}: no golden images there yet; run once with --update missing to create them",
+            g.display()
+        )));
     }
 
     let n = a
@@ -347,16 +462,27 @@ pub fn shoot(a: ShootPlan) -> Outcome {
                 .unwrap_or(1)
         })
         .clamp(1, work.len().max(1));
-    let exe = match std::env::current_exe() {
-        Ok(e) => e,
-        Err(e) => return Err(fail(e)),
-    };
+    let exe = std::env::current_exe().map_err(fail)?;
+    let bar = progress(work.len());
     let mut children = vec![];
     for k in 1..n {
-        match Command::new(&exe).args(child_args(&a, k, n)).spawn() {
-            Ok(c) => children.push((k, c)),
-            Err(e) => return Err(fail(format!("cannot start a render worker: {e}"))),
-        }
+        let mut c = Command::new(&exe)
+            .args(child_args(&a, k, n))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| fail(format!("cannot start a render worker: {e}")))?;
+        // The worker says each shot on its stdout: the bar moves with it.
+        let out = c.stdout.take();
+        let b = bar.clone();
+        let reader = std::thread::spawn(move || {
+            if let Some(o) = out {
+                use std::io::BufRead;
+                for _ in std::io::BufReader::new(o).lines().map_while(Result::ok) {
+                    b.inc(1);
+                }
+            }
+        });
+        children.push((k, c, reader));
     }
     let mine: Vec<Work> = work
         .iter()
@@ -364,16 +490,14 @@ pub fn shoot(a: ShootPlan) -> Outcome {
         .filter(|(i, _)| i % n == 0)
         .map(|(_, w)| *w)
         .collect();
-    let mut shots = match run_shard(&a, &mine) {
-        Ok(s) => s,
-        Err(e) => return Err(fail(e)),
-    };
-    for (k, mut c) in children {
+    let mut shots = run_shard(&a, &mine, &|| bar.inc(1)).map_err(fail)?;
+    for (k, mut c, reader) in children {
         match c.wait() {
             Ok(st) if st.success() => {}
             Ok(st) => return Err(fail(format!("render worker {k} failed ({st})"))),
             Err(e) => return Err(fail(e)),
         }
+        let _ = reader.join();
         let part = a.out.join(format!(".manifest-shard-{k}.json"));
         match std::fs::read(&part)
             .ok()
@@ -384,6 +508,13 @@ pub fn shoot(a: ShootPlan) -> Outcome {
         }
         let _ = std::fs::remove_file(part);
     }
+    bar.finish_and_clear();
+    finish(&a, shots)
+}
+
+/// Sorts the shots, writes the manifest, the contact sheet and the JUnit report, and says how
+/// the run went.
+fn finish(a: &ShootPlan, mut shots: Vec<Shot>) -> Outcome {
     let order = |s: &Shot| {
         (
             viewport::PROFILES.iter().position(|p| p.id == s.device),
@@ -392,21 +523,25 @@ pub fn shoot(a: ShootPlan) -> Outcome {
         )
     };
     shots.sort_by_key(order);
-
-    if let Err(e) = std::fs::write(
+    let thresholds = a.check.as_ref().map(|_| (a.tolerance, a.pixel_threshold));
+    let manifest = report::Manifest {
+        summary: report::Summary::of(&shots, thresholds),
+        shots,
+    };
+    let (summary, shots) = (&manifest.summary, &manifest.shots);
+    std::fs::write(
         a.out.join("manifest.json"),
-        serde_json::to_string_pretty(&shots).expect("serializes"),
-    ) {
-        return Err(fail(format!("manifest.json: {e}")));
+        serde_json::to_string_pretty(&manifest).expect("serializes"),
+    )
+    .map_err(|e| fail(format!("manifest.json: {e}")))?;
+    std::fs::write(a.out.join("index.html"), sheet::render(shots, summary))
+        .map_err(|e| fail(format!("index.html: {e}")))?;
+    if let Some(j) = &a.junit {
+        report::write_junit(j, shots, a.strict).map_err(fail)?;
     }
-    if let Err(e) = std::fs::write(a.out.join("index.html"), sheet::render(&shots)) {
-        return Err(fail(format!("index.html: {e}")));
-    }
-    let mut warnings = 0;
-    for s in &shots {
+    for s in shots {
         for w in &s.warnings {
             eprintln!("warning: {}/{}/{}: {w}", s.device, s.locale, s.scene);
-            warnings += 1;
         }
     }
     let failed: Vec<&Shot> = shots
@@ -428,18 +563,26 @@ pub fn shoot(a: ShootPlan) -> Outcome {
             c.share * 100.0
         );
     }
+    let mut written = String::new();
+    if summary.new + summary.updated > 0 {
+        written = format!(
+            ", {} new and {} updated goldens",
+            summary.new, summary.updated
+        );
+    }
     println!(
-        "{} shots, {} warnings{} -> {}",
+        "{} shots, {} warnings{}{} -> {}",
         shots.len(),
-        warnings,
+        summary.warnings,
         if a.check.is_some() {
             format!(", {} differ from the goldens", failed.len())
         } else {
             String::new()
         },
+        written,
         a.out.join("index.html").display()
     );
-    if !failed.is_empty() || (a.strict && warnings > 0) {
+    if !failed.is_empty() || (a.strict && summary.warnings > 0) {
         Err(AppError::reported(ErrorKind::Check))
     } else {
         Ok(())

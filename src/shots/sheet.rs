@@ -5,6 +5,7 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::Shot;
+use super::report::Summary;
 
 const CSS: &str = r#"
 body{margin:0;font:14px system-ui,sans-serif;background:#111820;color:#e8edf2}
@@ -46,12 +47,22 @@ fn options(name: &str, label: &str, mut values: Vec<String>) -> Markup {
     }
 }
 
-/// Renders the contact sheet for these shots (paths relative to the sheet).
-pub fn render(shots: &[Shot]) -> String {
-    let failed = shots
+/// Whether a shot failed its check (no golden counts).
+fn failed(s: &Shot) -> bool {
+    s.check
+        .as_ref()
+        .is_some_and(|c| c.status == "fail" || c.status == "missing")
+}
+
+/// Renders the contact sheet for these shots (paths relative to the sheet): a summary header
+/// (passed, failed, new), failures first.
+pub fn render(shots: &[Shot], summary: &Summary) -> String {
+    // Failures first, in their order; then the rest.
+    let ordered: Vec<&Shot> = shots
         .iter()
-        .filter(|s| s.check.as_ref().is_some_and(|c| c.status != "pass"))
-        .count();
+        .filter(|s| failed(s))
+        .chain(shots.iter().filter(|s| !failed(s)))
+        .collect();
     let page = html! {
         (DOCTYPE)
         html lang="en" {
@@ -62,15 +73,20 @@ pub fn render(shots: &[Shot]) -> String {
             }
             body {
                 header {
-                    strong { "linkscreen — " (shots.len()) " shots" }
-                    @if failed > 0 { span.bad { (failed) " failed the check" } }
+                    strong { "linkscreen — " (summary.shots) " shots" }
+                    @if summary.tolerance.is_some() {
+                        span.summary { (summary.passed) " passed · " }
+                        @if summary.failed > 0 { span.bad { (summary.failed) " failed" } } @else { span { "0 failed" } }
+                        span.summary { " · " (summary.new) " new · " (summary.updated) " updated" }
+                    }
+                    @if summary.warnings > 0 { span.warn { (summary.warnings) " layout warnings" } }
                     (options("scene", "scene", shots.iter().map(|s| s.scene.to_string()).collect()))
                     (options("device", "device", shots.iter().map(|s| s.device.to_string()).collect()))
                     (options("locale", "locale", shots.iter().map(|s| s.locale.clone()).collect()))
                     (options("status", "check", shots.iter().map(|s| s.check.as_ref().map(|c| c.status.clone()).unwrap_or_else(|| "none".into())).collect()))
                 }
                 div.grid {
-                    @for s in shots {
+                    @for s in &ordered {
                         @let status = s.check.as_ref().map(|c| c.status.clone()).unwrap_or_else(|| "none".into());
                         figure class=(if status == "fail" || status == "missing" { "fail" } else { "" })
                             data-scene=(s.scene) data-device=(s.device) data-locale=(s.locale) data-status=(status) {

@@ -71,7 +71,7 @@ fn every_golden_set_matches_with_no_layout_warnings() {
             serde_json::from_slice(&std::fs::read(out.path().join("manifest.json")).unwrap())
                 .unwrap();
         assert!(
-            manifest
+            manifest["shots"]
                 .as_array()
                 .unwrap()
                 .iter()
@@ -114,9 +114,11 @@ fn shots_are_deterministic_and_listed_in_the_manifest_and_sheet() {
         .unwrap()
     };
     let (ma, mb) = (read(&a), read(&b));
-    assert_eq!(ma.as_array().unwrap().len(), 8);
+    assert_eq!(ma["shots"].as_array().unwrap().len(), 8);
+    assert_eq!(ma["summary"]["shots"], 8);
     let hashes = |m: &serde_json::Value| {
-        m.as_array()
+        m["shots"]
+            .as_array()
             .unwrap()
             .iter()
             .map(|s| s["sha256"].as_str().unwrap().to_owned())
@@ -127,7 +129,7 @@ fn shots_are_deterministic_and_listed_in_the_manifest_and_sheet() {
         hashes(&mb),
         "byte-identical PNGs for the same inputs"
     );
-    let first = &ma[0];
+    let first = &ma["shots"][0];
     assert_eq!(
         (
             first["device"].as_str(),
@@ -368,4 +370,234 @@ fn script_shots_are_checked_against_goldens() {
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("shot skill-response:"));
     assert!(dir.path().join("frames/skill-response.diff.png").exists());
+}
+
+/// `shoot` with these arguments; its exit code, stdout + stderr, and manifest (when written).
+fn shoot_in(out: &Path, args: &[&str]) -> (Option<i32>, String, serde_json::Value) {
+    let mut a: Vec<String> = vec!["shoot".into(), "--out".into(), out.display().to_string()];
+    a.extend(args.iter().map(|s| s.to_string()));
+    let o = linkscreen(&a);
+    let m = std::fs::read(out.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.code(), said, m)
+}
+
+fn statuses(m: &serde_json::Value) -> Vec<String> {
+    m["shots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["check"]["status"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+#[test]
+fn update_modes_write_missing_then_changed_goldens_and_an_empty_folder_says_how_to_start() {
+    let golden = tempfile::tempdir().unwrap();
+    let g = golden.path().to_str().unwrap();
+    let set = [
+        "--scenes",
+        "home,code-expired",
+        "--devices",
+        "echo-show-5",
+        "--check",
+        g,
+    ];
+    // Nothing to compare with yet: say how to create the goldens, not "100% differ".
+    let out = tempfile::tempdir().unwrap();
+    let (code, said, _) = shoot_in(out.path(), &set);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("--update missing"), "{said}");
+    // --update missing writes what is not there.
+    let (code, said, m) = shoot_in(out.path(), &[&set[..], &["--update", "missing"]].concat());
+    assert_eq!(code, Some(0), "{said}");
+    assert_eq!(statuses(&m), ["new", "new"]);
+    assert_eq!(
+        (
+            m["summary"]["new"].as_u64(),
+            m["summary"]["failed"].as_u64()
+        ),
+        (Some(2), Some(0))
+    );
+    // Spoil one golden: `missing` leaves it (and fails), `changed` rewrites it.
+    let spoilt = golden.path().join("echo-show-5/en-US/home.png");
+    let mut img = image::open(&spoilt).unwrap().to_rgba8();
+    for p in img.pixels_mut().take(20_000) {
+        *p = image::Rgba([255, 0, 255, 255]);
+    }
+    img.save(&spoilt).unwrap();
+    let before = std::fs::read(&spoilt).unwrap();
+    let (code, said, m) = shoot_in(out.path(), &[&set[..], &["--update", "missing"]].concat());
+    assert_eq!(code, Some(4), "{said}");
+    assert_eq!(statuses(&m), ["fail", "pass"]);
+    assert_eq!(
+        std::fs::read(&spoilt).unwrap(),
+        before,
+        "missing does not touch an existing golden"
+    );
+    let (code, said, m) = shoot_in(out.path(), &[&set[..], &["--update", "changed"]].concat());
+    assert_eq!(code, Some(0), "{said}");
+    assert_eq!(statuses(&m), ["updated", "pass"]);
+    let (code, said, m) = shoot_in(out.path(), &set);
+    assert_eq!(code, Some(0), "{said}");
+    assert_eq!(statuses(&m), ["pass", "pass"]);
+    // The thresholds in force are in the manifest.
+    assert_eq!(m["summary"]["pixel_threshold"], 24);
+    assert_eq!(m["summary"]["tolerance"], 0.0001);
+    let (code, _, m) = shoot_in(
+        out.path(),
+        &[&set[..], &["--pixel-threshold", "0"]].concat(),
+    );
+    assert_eq!(code, Some(0));
+    assert_eq!(m["summary"]["pixel_threshold"], 0);
+    let (code, said, _) = shoot_in(
+        out.path(),
+        &[&set[..], &["--pixel-threshold", "300"]].concat(),
+    );
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("--pixel-threshold"), "{said}");
+}
+
+#[test]
+fn junit_names_every_shot_and_the_failures_diff() {
+    let golden = tempfile::tempdir().unwrap();
+    let g = golden.path().to_str().unwrap();
+    let set = [
+        "--scenes",
+        "home,success",
+        "--devices",
+        "echo-show-5",
+        "--check",
+        g,
+    ];
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(
+        shoot_in(out.path(), &[&set[..], &["--update"]].concat()).0,
+        Some(0)
+    );
+    // The success screen's golden gets a white block: that shot fails.
+    let p = golden.path().join("echo-show-5/en-US/success.png");
+    let mut img = image::open(&p).unwrap().to_rgba8();
+    for y in 0..100 {
+        for x in 0..100 {
+            img.put_pixel(x, y, image::Rgba([255, 255, 255, 255]));
+        }
+    }
+    img.save(&p).unwrap();
+    let junit = out.path().join("junit.xml");
+    let (code, said, m) = shoot_in(
+        out.path(),
+        &[&set[..], &["--junit", junit.to_str().unwrap()]].concat(),
+    );
+    assert_eq!(code, Some(4), "{said}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
+    assert_eq!(xml.matches("<failure").count(), 1, "{xml}");
+    assert!(xml.contains("name=\"en-US/success\""), "{xml}");
+    assert!(
+        xml.contains("failures/echo-show-5/en-US/success.diff.png"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("tests=\"2\"") && xml.contains("failures=\"1\""),
+        "{xml}"
+    );
+    // The sheet puts the failure first and says the counts.
+    let sheet = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    let (fail_at, pass_at) = (
+        sheet.find("data-scene=\"success\"").unwrap(),
+        sheet.find("data-scene=\"home\"").unwrap(),
+    );
+    assert!(fail_at < pass_at, "failures first");
+    assert!(sheet.contains("1 passed"), "summary header");
+    assert_eq!(m["summary"]["failed"], 1);
+}
+
+#[test]
+fn shards_from_two_machines_merge_into_one_manifest_and_sheet() {
+    let (one, two, all) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let set = [
+        "--scenes",
+        "home,success,code-expired",
+        "--devices",
+        "echo-show-5,echo-spot",
+    ];
+    let (c1, s1, m1) = shoot_in(one.path(), &[&set[..], &["--shard", "1/2"]].concat());
+    let (c2, s2, m2) = shoot_in(two.path(), &[&set[..], &["--shard", "2/2"]].concat());
+    assert_eq!((c1, c2), (Some(0), Some(0)), "{s1}{s2}");
+    let (n1, n2) = (
+        m1["summary"]["shots"].as_u64().unwrap(),
+        m2["summary"]["shots"].as_u64().unwrap(),
+    );
+    assert_eq!(n1 + n2, 6);
+    assert!(n1 > 0 && n2 > 0);
+    let o = linkscreen(&[
+        "shoot",
+        "--out",
+        all.path().to_str().unwrap(),
+        "--merge",
+        one.path().to_str().unwrap(),
+        two.path().to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(all.path().join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["summary"]["shots"], 6);
+    for s in m["shots"].as_array().unwrap() {
+        assert!(all.path().join(s["path"].as_str().unwrap()).exists(), "{s}");
+    }
+    let sheet = std::fs::read_to_string(all.path().join("index.html")).unwrap();
+    assert_eq!(sheet.matches("<figure").count(), 6);
+    // The same shard twice is refused.
+    let o = linkscreen(&[
+        "shoot",
+        "--out",
+        all.path().to_str().unwrap(),
+        "--merge",
+        one.path().to_str().unwrap(),
+        one.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("more than one shard"));
+    // A shard outside 1..=N is a usage error.
+    let (code, said, _) = shoot_in(all.path(), &[&set[..], &["--shard", "0/2"]].concat());
+    assert_eq!(code, Some(2), "{said}");
+}
+
+#[test]
+fn log_lines_carry_no_colour_codes_into_a_file_or_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args(["run", "--headless", "--device", "echo-show-5", "--script"])
+        .arg(root.join("tests/journeys/qr.script"))
+        .arg("--db")
+        .arg(dir.path().join("ls.db"))
+        .env("LINKSCREEN_LOG", "linkscreen=info")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("INFO") && err.contains("linked"),
+        "a log line was written: {err}"
+    );
+    assert!(!err.contains('\u{1b}'), "no ANSI escape codes: {err:?}");
 }

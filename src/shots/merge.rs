@@ -1,0 +1,71 @@
+//! `shoot --merge DIR...`: joins the outputs of several `--shard K/N` runs (one per CI
+//! machine) into one: their images copied under `--out`, one manifest, one contact sheet,
+//! one JUnit report. Nothing is rendered.
+
+use std::path::Path;
+
+use super::report::Manifest;
+use super::{ShootPlan, Shot, fail, finish};
+use crate::error::Outcome;
+
+/// Copies `rel` from `from` to the same place under `to`.
+fn copy(from: &Path, to: &Path, rel: &str) -> Result<(), String> {
+    let (src, dst) = (from.join(rel), to.join(rel));
+    if src == dst {
+        return Ok(());
+    }
+    if let Some(d) = dst.parent() {
+        std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+    }
+    std::fs::copy(&src, &dst)
+        .map(|_| ())
+        .map_err(|e| format!("{}: {e}", src.display()))
+}
+
+pub fn merge(a: &ShootPlan) -> Outcome {
+    std::fs::create_dir_all(&a.out).map_err(|e| fail(format!("--out {}: {e}", a.out.display())))?;
+    let mut shots: Vec<Shot> = vec![];
+    let mut seen = std::collections::HashSet::new();
+    let mut checked = false;
+    for dir in &a.merge {
+        let file = dir.join("manifest.json");
+        let text = std::fs::read(&file).map_err(|e| {
+            fail(format!(
+                "--merge {}: {e} (expected the --out directory of a shoot run)",
+                file.display()
+            ))
+        })?;
+        let m: Manifest = serde_json::from_slice(&text).map_err(|e| {
+            fail(format!(
+                "--merge {}: not a shoot manifest: {e}",
+                file.display()
+            ))
+        })?;
+        checked |= m.summary.tolerance.is_some();
+        for s in m.shots {
+            if !seen.insert((s.device.clone(), s.locale.clone(), s.scene.clone())) {
+                return Err(fail(format!(
+                    "--merge: {}/{}/{} is in more than one shard",
+                    s.device, s.locale, s.scene
+                )));
+            }
+            copy(dir, &a.out, &s.path).map_err(fail)?;
+            if let Some(c) = &s.check {
+                for p in [&c.expected, &c.diff].into_iter().flatten() {
+                    copy(dir, &a.out, p).map_err(fail)?;
+                }
+                if let Some(e) = &c.expected {
+                    // The failure's actual image sits beside its expected one.
+                    let actual = e.replace(".expected.png", ".actual.png");
+                    let _ = copy(dir, &a.out, &actual);
+                }
+            }
+            shots.push(s);
+        }
+    }
+    let plan = ShootPlan {
+        check: checked.then(|| a.out.clone()),
+        ..a.shallow()
+    };
+    finish(&plan, shots)
+}

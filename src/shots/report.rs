@@ -1,0 +1,107 @@
+//! What a `shoot` run tells CI: the manifest (a summary and every shot), and a JUnit XML
+//! report (one testcase per shot, failures naming the diff) written with `quick-junit`.
+
+use std::path::Path;
+
+use super::Shot;
+
+/// The manifest's top-level summary: counts by check status and the thresholds in force.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Summary {
+    pub shots: usize,
+    /// Matched their golden.
+    pub passed: usize,
+    /// Differed from their golden, or had none (`--check` without `--update missing`).
+    pub failed: usize,
+    /// Goldens written because none existed (`--update missing` or `changed`).
+    pub new: usize,
+    /// Goldens rewritten (`--update changed` for a failing shot, or `--update all`).
+    pub updated: usize,
+    /// Layout warnings.
+    pub warnings: usize,
+    /// Share of pixels allowed to differ, and the per-channel distance that makes a pixel
+    /// differ (absent without `--check`).
+    pub tolerance: Option<f64>,
+    pub pixel_threshold: Option<u8>,
+}
+
+/// `manifest.json`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Manifest {
+    pub summary: Summary,
+    pub shots: Vec<Shot>,
+}
+
+impl Summary {
+    pub fn of(shots: &[Shot], thresholds: Option<(f64, u8)>) -> Summary {
+        let count = |st: &str| {
+            shots
+                .iter()
+                .filter(|s| s.check.as_ref().is_some_and(|c| c.status == st))
+                .count()
+        };
+        Summary {
+            shots: shots.len(),
+            passed: count("pass"),
+            failed: count("fail") + count("missing"),
+            new: count("new"),
+            updated: count("updated"),
+            warnings: shots.iter().map(|s| s.warnings.len()).sum(),
+            tolerance: thresholds.map(|t| t.0),
+            pixel_threshold: thresholds.map(|t| t.1),
+        }
+    }
+}
+
+/// Writes the JUnit XML report: a testsuite per device, a testcase per shot
+/// (`<locale>/<scene>`); a failed check is a `<failure>` naming the share of differing pixels
+/// and the diff image, a layout warning under `--strict` too.
+pub fn write_junit(path: &Path, shots: &[Shot], strict: bool) -> Result<(), String> {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut report = Report::new("linkscreen shoot");
+    let mut devices: Vec<&str> = shots.iter().map(|s| s.device.as_str()).collect();
+    devices.dedup();
+    for d in devices {
+        let mut suite = TestSuite::new(d);
+        for s in shots.iter().filter(|s| s.device == d) {
+            let name = format!("{}/{}", s.locale, s.scene);
+            let failed_check = s
+                .check
+                .as_ref()
+                .filter(|c| c.status == "fail" || c.status == "missing");
+            let status = match (failed_check, strict && !s.warnings.is_empty()) {
+                (Some(c), _) => {
+                    let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    let msg = match c.status.as_str() {
+                        "missing" => "no golden image".to_owned(),
+                        _ => format!("{:.3}% of pixels differ", c.share * 100.0),
+                    };
+                    st.set_message(msg);
+                    st.set_type(c.status.clone());
+                    let mut desc = format!("actual: {}", s.path);
+                    if let Some(e) = &c.expected {
+                        desc.push_str(&format!("\nexpected: {e}"));
+                    }
+                    if let Some(df) = &c.diff {
+                        desc.push_str(&format!("\ndiff: {df}"));
+                    }
+                    st.set_description(desc);
+                    st
+                }
+                (None, true) => {
+                    let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    st.set_message(s.warnings.join("; "));
+                    st.set_type("layout");
+                    st
+                }
+                (None, false) => TestCaseStatus::success(),
+            };
+            let mut case = TestCase::new(name, status);
+            case.set_classname(format!("linkscreen.{d}"));
+            suite.add_test_case(case);
+        }
+        report.add_test_suite(suite);
+    }
+    let xml = report.to_string().map_err(|e| e.to_string())?;
+    std::fs::write(path, xml).map_err(|e| format!("--junit {}: {e}", path.display()))
+}
