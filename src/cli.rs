@@ -121,6 +121,9 @@ pub struct RunArgs {
     /// Write the script's shots as the goldens instead of comparing.
     #[arg(long, requires = "check")]
     pub update: bool,
+    /// Write a JUnit XML report of the script (one testcase per step) for CI systems.
+    #[arg(long, value_name = "FILE", requires = "script")]
+    pub junit: Option<PathBuf>,
     /// Start with a fault switched on (repeatable): slow-auth, deny, network-down,
     /// short-expiry, skill-error, skill-invalid-json. The emulator's panel toggles them live.
     #[arg(long = "fault", value_name = "FAULT", value_parser = parse_fault)]

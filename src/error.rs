@@ -25,6 +25,8 @@ pub enum ErrorKind {
 pub struct AppError {
     pub kind: ErrorKind,
     pub message: Option<String>,
+    /// What was said when it was said at once ([`AppError::said`]), for reports (JUnit).
+    pub said: Option<String>,
 }
 
 impl AppError {
@@ -33,6 +35,7 @@ impl AppError {
         AppError {
             kind,
             message: Some(message.to_string()),
+            said: None,
         }
     }
 
@@ -41,13 +44,17 @@ impl AppError {
         AppError {
             kind,
             message: None,
+            said: None,
         }
     }
 
     /// A failure said now, on stderr (`linkscreen: …`), where it happened.
     pub fn said(kind: ErrorKind, message: impl std::fmt::Display) -> AppError {
         eprintln!("linkscreen: {message}");
-        AppError::reported(kind)
+        AppError {
+            said: Some(message.to_string()),
+            ..AppError::reported(kind)
+        }
     }
 }
 

@@ -37,6 +37,8 @@ pub struct RunPlan {
     pub check: Option<PathBuf>,
     pub tolerance: f64,
     pub update: bool,
+    /// `--junit FILE`: the script's steps as a JUnit report.
+    pub junit: Option<PathBuf>,
     pub faults: Vec<crate::backend::faults::Fault>,
     pub no_panel: bool,
     pub speak: bool,
@@ -156,6 +158,7 @@ pub fn build(a: RunArgs, kiosk: Option<KioskOptions>) -> Result<RunPlan, AppErro
         timeout: a.timeout,
         give_up: a.give_up,
         check: a.check,
+        junit: a.junit,
         tolerance: a.tolerance,
         update: a.update,
         faults: a.faults,

@@ -66,6 +66,46 @@ pub(crate) struct Driver {
     pub(crate) check: Option<(PathBuf, f64, bool)>,
     /// Shots that differ from (or lack) their golden.
     pub(crate) mismatches: Vec<String>,
+    /// How each script step went, for `--junit`.
+    pub(crate) steps: Vec<StepReport>,
+}
+
+/// One script step's outcome: a failure (its error, or the golden check it failed), or
+/// skipped after an earlier failure.
+#[derive(Debug, Clone)]
+pub struct StepReport {
+    pub line: usize,
+    pub step: String,
+    pub failure: Option<String>,
+    pub skipped: bool,
+}
+
+/// Writes a JUnit XML report of a script run: one testcase per step.
+pub fn write_junit(
+    path: &std::path::Path,
+    script: &str,
+    steps: &[StepReport],
+) -> Result<(), String> {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut suite = TestSuite::new(script);
+    for s in steps {
+        let status = match (&s.failure, s.skipped) {
+            (_, true) => TestCaseStatus::skipped(),
+            (Some(f), false) => {
+                let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                st.set_message(f.clone());
+                st
+            }
+            (None, false) => TestCaseStatus::success(),
+        };
+        let mut case = TestCase::new(format!("line {}: {}", s.line, s.step), status);
+        case.set_classname("linkscreen.script");
+        suite.add_test_case(case);
+    }
+    let mut report = Report::new("linkscreen run --script");
+    report.add_test_suite(suite);
+    let xml = report.to_string().map_err(|e| e.to_string())?;
+    std::fs::write(path, xml).map_err(|e| format!("--junit {}: {e}", path.display()))
 }
 
 impl Driver {

@@ -11,6 +11,17 @@ use crate::flow::Scene;
 
 use super::driver::*;
 
+/// A step as logs, errors and reports show it: what a script types may be a password, so a
+/// `fill` names the field, not the text.
+fn shown_step(step: &super::parse::Step) -> String {
+    match &step.action {
+        super::parse::Action::Fill(field, text) => {
+            format!("fill {field} [redacted, {} chars]", text.chars().count())
+        }
+        _ => step.text.clone(),
+    }
+}
+
 /// The one-time code sent to the phone since the permission was last given by voice (an
 /// earlier dialog's code is not this one's), as the person reads it on their phone.
 fn code_of_this_dialog(log: &EventLog, backend: &crate::backend::Shared) -> Option<String> {
@@ -40,307 +51,335 @@ pub(crate) fn run_script(
     if let Err(e) = d.wait_for(&[Scene::Home], 10) {
         return Err(fail(ErrorKind::Usage, e));
     }
-    for step in steps {
-        // What a script types may be a password: logs and errors name the field, not the text.
-        let shown = match &step.action {
-            Action::Fill(field, text) => {
-                format!("fill {field} [redacted, {} chars]", text.chars().count())
+    for (i, step) in steps.iter().enumerate() {
+        let mismatches_before = d.mismatches.len();
+        let shown = shown_step(step);
+        let ran = (|| -> Outcome {
+            let step_fail = |d: &Driver, why: String| {
+                fail(
+                    ErrorKind::Script,
+                    format!(
+                        "line {}: `{}`: {why} (scene: {})",
+                        step.line,
+                        shown,
+                        d.scene().map(|s| s.id()).unwrap_or("none")
+                    ),
+                )
+            };
+            log.log(LogEvent::ScriptStep {
+                line: step.line,
+                step: shown.to_string(),
+            });
+            if let Err(e) = d.sync(input.sent()) {
+                return Err(fail(ErrorKind::Usage, e));
             }
-            _ => step.text.clone(),
-        };
-        let step_fail = |d: &Driver, why: String| {
-            fail(
-                ErrorKind::Script,
-                format!(
-                    "line {}: `{}`: {why} (scene: {})",
-                    step.line,
-                    shown,
-                    d.scene().map(|s| s.id()).unwrap_or("none")
-                ),
-            )
-        };
-        log.log(LogEvent::ScriptStep {
-            line: step.line,
-            step: shown.to_string(),
-        });
-        if let Err(e) = d.sync(input.sent()) {
-            return Err(fail(ErrorKind::Usage, e));
-        }
-        match &step.action {
-            Action::Say(t) => {
-                // `{code}`: the one-time code last sent "to the phone" (voice-forward linking).
-                let t = &if t.contains("{code}") {
-                    // The code may be a moment on its way (like `expect`, wait a little).
-                    let deadline = Instant::now() + Duration::from_secs(EXPECT_SECS);
-                    let code = loop {
-                        if let Some(c) = code_of_this_dialog(log, backend) {
-                            break Some(c);
+            match &step.action {
+                Action::Say(t) => {
+                    // `{code}`: the one-time code last sent "to the phone" (voice-forward linking).
+                    let t = &if t.contains("{code}") {
+                        // The code may be a moment on its way (like `expect`, wait a little).
+                        let deadline = Instant::now() + Duration::from_secs(EXPECT_SECS);
+                        let code = loop {
+                            if let Some(c) = code_of_this_dialog(log, backend) {
+                                break Some(c);
+                            }
+                            match d.pump(deadline.min(Instant::now() + Duration::from_millis(50))) {
+                                Err(e) => return Err(fail(ErrorKind::Usage, e)),
+                                Ok(_) if Instant::now() >= deadline => break None,
+                                Ok(_) => {}
+                            }
+                        };
+                        match code {
+                            Some(c) => t.replace("{code}", &c),
+                            None => {
+                                return Err(step_fail(
+                                    d,
+                                    format!(
+                                        "no one-time code was sent to the phone within {EXPECT_SECS} s"
+                                    ),
+                                ));
+                            }
                         }
-                        match d.pump(deadline.min(Instant::now() + Duration::from_millis(50))) {
-                            Err(e) => return Err(fail(ErrorKind::Usage, e)),
-                            Ok(_) if Instant::now() >= deadline => break None,
-                            Ok(_) => {}
-                        }
+                    } else {
+                        t.clone()
                     };
-                    match code {
-                        Some(c) => t.replace("{code}", &c),
-                        None => {
+                    input.say(t);
+                    if let Err(e) = d.sync(input.sent()) {
+                        return Err(fail(ErrorKind::Usage, e));
+                    }
+                    if d.current.as_ref().and_then(|f| f.misheard.as_ref()) == Some(t) {
+                        return Err(step_fail(d, format!("Alexa did not understand {t:?}")));
+                    }
+                }
+                Action::Tap(label)
+                    if matches!(
+                        d.scene(),
+                        Some(Scene::Login | Scene::Terms | Scene::Consent)
+                    ) =>
+                {
+                    // On the device's browser: a control of the page, the notice's button, or the
+                    // address bar's Back / Close.
+                    let found = d.wait_page(|d| {
+                        let p = d.page()?;
+                        if let Some(i) = d.find_item(
+                            label,
+                            &["button", "link", "checkbox", "radio", "select", "field"],
+                        ) {
+                            Some(crate::view::signin::Msg::Press { item: i })
+                        } else if !p.notice_label.is_empty()
+                            && p.notice_label.eq_ignore_ascii_case(label)
+                        {
+                            crate::view::signin::Msg::nav(&p.notice_action)
+                        } else if p.back_label.eq_ignore_ascii_case(label) {
+                            Some(crate::view::signin::Msg::Back)
+                        } else if p.close_label.eq_ignore_ascii_case(label) {
+                            Some(crate::view::signin::Msg::Close)
+                        } else {
+                            None
+                        }
+                    });
+                    match found {
+                        Ok(Some(m)) => input.browse(m),
+                        Ok(None) => {
+                            let labels: Vec<String> = d
+                                .page()
+                                .map(|p| {
+                                    p.items
+                                        .iter()
+                                        .filter(|i| {
+                                            !matches!(
+                                                i.kind,
+                                                "heading" | "paragraph" | "error" | "image"
+                                            )
+                                        })
+                                        .map(|i| i.text.clone())
+                                        .collect()
+                                })
+                                .unwrap_or_default();
                             return Err(step_fail(
                                 d,
-                                format!(
-                                    "no one-time code was sent to the phone within {EXPECT_SECS} s"
-                                ),
+                                format!("no control {label:?} on the page (controls: {labels:?})"),
                             ));
                         }
-                    }
-                } else {
-                    t.clone()
-                };
-                input.say(t);
-                if let Err(e) = d.sync(input.sent()) {
-                    return Err(fail(ErrorKind::Usage, e));
-                }
-                if d.current.as_ref().and_then(|f| f.misheard.as_ref()) == Some(t) {
-                    return Err(step_fail(d, format!("Alexa did not understand {t:?}")));
-                }
-            }
-            Action::Tap(label)
-                if matches!(
-                    d.scene(),
-                    Some(Scene::Login | Scene::Terms | Scene::Consent)
-                ) =>
-            {
-                // On the device's browser: a control of the page, the notice's button, or the
-                // address bar's Back / Close.
-                let found = d.wait_page(|d| {
-                    let p = d.page()?;
-                    if let Some(i) = d.find_item(
-                        label,
-                        &["button", "link", "checkbox", "radio", "select", "field"],
-                    ) {
-                        Some(crate::view::signin::Msg::Press { item: i })
-                    } else if !p.notice_label.is_empty()
-                        && p.notice_label.eq_ignore_ascii_case(label)
-                    {
-                        crate::view::signin::Msg::nav(&p.notice_action)
-                    } else if p.back_label.eq_ignore_ascii_case(label) {
-                        Some(crate::view::signin::Msg::Back)
-                    } else if p.close_label.eq_ignore_ascii_case(label) {
-                        Some(crate::view::signin::Msg::Close)
-                    } else {
-                        None
-                    }
-                });
-                match found {
-                    Ok(Some(m)) => input.browse(m),
-                    Ok(None) => {
-                        let labels: Vec<String> = d
-                            .page()
-                            .map(|p| {
-                                p.items
-                                    .iter()
-                                    .filter(|i| {
-                                        !matches!(
-                                            i.kind,
-                                            "heading" | "paragraph" | "error" | "image"
-                                        )
-                                    })
-                                    .map(|i| i.text.clone())
-                                    .collect()
-                            })
-                            .unwrap_or_default();
-                        return Err(step_fail(
-                            d,
-                            format!("no control {label:?} on the page (controls: {labels:?})"),
-                        ));
-                    }
-                    Err(e) => return Err(fail(ErrorKind::Usage, e)),
-                }
-            }
-            Action::Tap(label) => {
-                let Some(f) = &d.current else {
-                    return Err(step_fail(d, "nothing on screen yet".into()));
-                };
-                let which = if f.model.primary_label == *label {
-                    if f.scene == Scene::LinkPrompt {
-                        Button::SignInHere
-                    } else {
-                        Button::Primary
-                    }
-                } else if f.model.secondary_label == *label {
-                    Button::Secondary
-                } else {
-                    let why = format!(
-                        "no button {label:?} on screen (buttons: {:?}, {:?})",
-                        f.model.primary_label, f.model.secondary_label
-                    );
-                    return Err(step_fail(d, why));
-                };
-                match crate::view::model::action_event(f.scene.id(), which) {
-                    Some(ev) => input.send(ev),
-                    None => return Err(step_fail(d, format!("{label:?} does nothing here"))),
-                }
-            }
-            Action::Pick(name) => {
-                if d.scene() != Some(Scene::ProfilePicker) {
-                    return Err(step_fail(d, "the profile picker is not on screen".into()));
-                }
-                match household.iter().find(|p| p.name.eq_ignore_ascii_case(name)) {
-                    Some(p) => input.send(crate::flow::Event::Picked {
-                        person_id: p.person_id(),
-                    }),
-                    None => return Err(step_fail(d, format!("no profile {name:?} on the picker"))),
-                }
-            }
-            Action::Fill(field, text) => {
-                if d.page().is_none() {
-                    return Err(step_fail(
-                        d,
-                        "no sign-in page on screen (tap “Sign in using this device” first)".into(),
-                    ));
-                }
-                match d.wait_page(|d| d.find_item(field, &["field"])) {
-                    Err(e) => return Err(fail(ErrorKind::Usage, e)),
-                    Ok(Some(item)) => input.browse(crate::view::signin::Msg::Edit {
-                        item,
-                        value: text.clone(),
-                    }),
-                    Ok(None) => {
-                        let fields: Vec<&str> = d
-                            .page()
-                            .map(|p| {
-                                p.items
-                                    .iter()
-                                    .filter(|i| i.kind == "field")
-                                    .map(|i| i.text.as_str())
-                                    .collect()
-                            })
-                            .unwrap_or_default();
-                        return Err(step_fail(
-                            d,
-                            format!("no field {field:?} on the page (fields: {fields:?})"),
-                        ));
-                    }
-                }
-            }
-            Action::Submit(button) => {
-                let found = d.wait_page(|d| match button {
-                    Some(b) => d.find_item(b, &["button"]),
-                    None => d
-                        .page()
-                        .and_then(|p| p.items.iter().position(|i| i.kind == "button")),
-                });
-                match found {
-                    Err(e) => return Err(fail(ErrorKind::Usage, e)),
-                    Ok(Some(item)) => input.browse(crate::view::signin::Msg::Press { item }),
-                    Ok(None) => {
-                        return Err(step_fail(
-                            d,
-                            format!("no button {} on the page", button.as_deref().unwrap_or("")),
-                        ));
-                    }
-                }
-            }
-            Action::Wait(scene, secs) => match d.wait_for(&[*scene], *secs) {
-                Ok(Ok(())) => {}
-                Ok(Err(_)) => {
-                    let hint = match log.latest("stored_link", "db") {
-                        Some(db) if matches!(scene, Scene::LinkPrompt | Scene::ProfilePicker) => {
-                            format!(
-                                "; likely because a link stored in {db} skipped the prompt: run with --fresh, or `linkscreen unlink --db {db}` first"
-                            )
-                        }
-                        _ => String::new(),
-                    };
-                    return Err(step_fail(d, format!("timed out after {secs} s{hint}")));
-                }
-                Err(e) => return Err(fail(ErrorKind::Usage, e)),
-            },
-            Action::Shot(name) => {
-                if let Err(e) = d.save(name, false) {
-                    return Err(fail(ErrorKind::Usage, e));
-                }
-            }
-            Action::Expect(text) => {
-                // The text may be on its way (a page loading): wait a little for it.
-                let deadline = Instant::now() + Duration::from_secs(EXPECT_SECS);
-                loop {
-                    if d.shown_text().iter().any(|s| s.contains(text.as_str())) {
-                        break;
-                    }
-                    match d.pump(deadline) {
-                        Ok(true) => {}
-                        Ok(false) if Instant::now() >= deadline => {
-                            return Err(step_fail(d, format!("{text:?} is not on screen")));
-                        }
-                        Ok(false) => {}
                         Err(e) => return Err(fail(ErrorKind::Usage, e)),
                     }
                 }
-            }
-            Action::Phone(what @ (PhoneAction::App | PhoneAction::AppLwa), _) => {
-                let browser = crate::clients::phone::Browser::new();
-                // The person's phone: the household's (the device pairs it, as the app's
-                // phone would be), then the Ride Hailer app.
-                let start = crate::backend::session::pairing_url(backend, "/ridehailer/app");
-                match rt.block_on(browser.app_link(&start, *what == PhoneAction::AppLwa)) {
-                    Ok(page) => {
-                        log.log(LogEvent::Phone {
-                            url: crate::device::redacted(&page.url),
-                            status: page.status,
-                        });
-                        let text = page.text();
-                        if !text.contains("Linked with Alexa") {
-                            let text: String = text.chars().take(200).collect();
-                            return Err(step_fail(d, format!("the app did not link: {text}")));
+                Action::Tap(label) => {
+                    let Some(f) = &d.current else {
+                        return Err(step_fail(d, "nothing on screen yet".into()));
+                    };
+                    let which = if f.model.primary_label == *label {
+                        if f.scene == Scene::LinkPrompt {
+                            Button::SignInHere
+                        } else {
+                            Button::Primary
                         }
-                    }
-                    Err(e) => {
-                        return Err(step_fail(
-                            d,
-                            format!("the phone could not link from the app: {e}"),
-                        ));
+                    } else if f.model.secondary_label == *label {
+                        Button::Secondary
+                    } else {
+                        let why = format!(
+                            "no button {label:?} on screen (buttons: {:?}, {:?})",
+                            f.model.primary_label, f.model.secondary_label
+                        );
+                        return Err(step_fail(d, why));
+                    };
+                    match crate::view::model::action_event(f.scene.id(), which) {
+                        Some(ev) => input.send(ev),
+                        None => return Err(step_fail(d, format!("{label:?} does nothing here"))),
                     }
                 }
-            }
-            Action::Phone(what, password) => {
-                let Some(qr) = log.latest("prompt", "qr_url") else {
-                    return Err(step_fail(d, "no QR code has been shown yet".into()));
-                };
-                let intent = crate::clients::phone::Intent {
-                    username: crate::backend::auth_server::DEMO_USERNAME.into(),
-                    password: password
-                        .clone()
-                        .unwrap_or_else(|| crate::backend::auth_server::DEMO_PASSWORD.into()),
-                    allow: *what == PhoneAction::Link,
-                };
-                let browser = crate::clients::phone::Browser::new();
-                match rt.block_on(browser.complete(&qr, &intent)) {
-                    Ok(page) => {
-                        log.log(LogEvent::Phone {
-                            url: crate::device::redacted(&page.url),
-                            status: page.status,
-                        });
-                        if !page.url.path().contains("/api/skill/link/") {
-                            let text: String = page.text().chars().take(160).collect();
+                Action::Pick(name) => {
+                    if d.scene() != Some(Scene::ProfilePicker) {
+                        return Err(step_fail(d, "the profile picker is not on screen".into()));
+                    }
+                    match household.iter().find(|p| p.name.eq_ignore_ascii_case(name)) {
+                        Some(p) => input.send(crate::flow::Event::Picked {
+                            person_id: p.person_id(),
+                        }),
+                        None => {
+                            return Err(step_fail(d, format!("no profile {name:?} on the picker")));
+                        }
+                    }
+                }
+                Action::Fill(field, text) => {
+                    if d.page().is_none() {
+                        return Err(step_fail(
+                            d,
+                            "no sign-in page on screen (tap “Sign in using this device” first)"
+                                .into(),
+                        ));
+                    }
+                    match d.wait_page(|d| d.find_item(field, &["field"])) {
+                        Err(e) => return Err(fail(ErrorKind::Usage, e)),
+                        Ok(Some(item)) => input.browse(crate::view::signin::Msg::Edit {
+                            item,
+                            value: text.clone(),
+                        }),
+                        Ok(None) => {
+                            let fields: Vec<&str> = d
+                                .page()
+                                .map(|p| {
+                                    p.items
+                                        .iter()
+                                        .filter(|i| i.kind == "field")
+                                        .map(|i| i.text.as_str())
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            return Err(step_fail(
+                                d,
+                                format!("no field {field:?} on the page (fields: {fields:?})"),
+                            ));
+                        }
+                    }
+                }
+                Action::Submit(button) => {
+                    let found = d.wait_page(|d| match button {
+                        Some(b) => d.find_item(b, &["button"]),
+                        None => d
+                            .page()
+                            .and_then(|p| p.items.iter().position(|i| i.kind == "button")),
+                    });
+                    match found {
+                        Err(e) => return Err(fail(ErrorKind::Usage, e)),
+                        Ok(Some(item)) => input.browse(crate::view::signin::Msg::Press { item }),
+                        Ok(None) => {
                             return Err(step_fail(
                                 d,
                                 format!(
-                                    "the phone stopped at {} ({text})",
-                                    crate::device::redacted(&page.url)
+                                    "no button {} on the page",
+                                    button.as_deref().unwrap_or("")
                                 ),
                             ));
                         }
                     }
-                    Err(e) => {
-                        return Err(step_fail(
-                            d,
-                            format!("the phone could not reach the page: {e}"),
-                        ));
+                }
+                Action::Wait(scene, secs) => match d.wait_for(&[*scene], *secs) {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => {
+                        let hint = match log.latest("stored_link", "db") {
+                            Some(db)
+                                if matches!(scene, Scene::LinkPrompt | Scene::ProfilePicker) =>
+                            {
+                                format!(
+                                    "; likely because a link stored in {db} skipped the prompt: run with --fresh, or `linkscreen unlink --db {db}` first"
+                                )
+                            }
+                            _ => String::new(),
+                        };
+                        return Err(step_fail(d, format!("timed out after {secs} s{hint}")));
+                    }
+                    Err(e) => return Err(fail(ErrorKind::Usage, e)),
+                },
+                Action::Shot(name) => {
+                    if let Err(e) = d.save(name, false) {
+                        return Err(fail(ErrorKind::Usage, e));
                     }
                 }
+                Action::Expect(text) => {
+                    // The text may be on its way (a page loading): wait a little for it.
+                    let deadline = Instant::now() + Duration::from_secs(EXPECT_SECS);
+                    loop {
+                        if d.shown_text().iter().any(|s| s.contains(text.as_str())) {
+                            break;
+                        }
+                        match d.pump(deadline) {
+                            Ok(true) => {}
+                            Ok(false) if Instant::now() >= deadline => {
+                                return Err(step_fail(d, format!("{text:?} is not on screen")));
+                            }
+                            Ok(false) => {}
+                            Err(e) => return Err(fail(ErrorKind::Usage, e)),
+                        }
+                    }
+                }
+                Action::Phone(what @ (PhoneAction::App | PhoneAction::AppLwa), _) => {
+                    let browser = crate::clients::phone::Browser::new();
+                    // The person's phone: the household's (the device pairs it, as the app's
+                    // phone would be), then the Ride Hailer app.
+                    let start = crate::backend::session::pairing_url(backend, "/ridehailer/app");
+                    match rt.block_on(browser.app_link(&start, *what == PhoneAction::AppLwa)) {
+                        Ok(page) => {
+                            log.log(LogEvent::Phone {
+                                url: crate::device::redacted(&page.url),
+                                status: page.status,
+                            });
+                            let text = page.text();
+                            if !text.contains("Linked with Alexa") {
+                                let text: String = text.chars().take(200).collect();
+                                return Err(step_fail(d, format!("the app did not link: {text}")));
+                            }
+                        }
+                        Err(e) => {
+                            return Err(step_fail(
+                                d,
+                                format!("the phone could not link from the app: {e}"),
+                            ));
+                        }
+                    }
+                }
+                Action::Phone(what, password) => {
+                    let Some(qr) = log.latest("prompt", "qr_url") else {
+                        return Err(step_fail(d, "no QR code has been shown yet".into()));
+                    };
+                    let intent = crate::clients::phone::Intent {
+                        username: crate::backend::auth_server::DEMO_USERNAME.into(),
+                        password: password
+                            .clone()
+                            .unwrap_or_else(|| crate::backend::auth_server::DEMO_PASSWORD.into()),
+                        allow: *what == PhoneAction::Link,
+                    };
+                    let browser = crate::clients::phone::Browser::new();
+                    match rt.block_on(browser.complete(&qr, &intent)) {
+                        Ok(page) => {
+                            log.log(LogEvent::Phone {
+                                url: crate::device::redacted(&page.url),
+                                status: page.status,
+                            });
+                            if !page.url.path().contains("/api/skill/link/") {
+                                let text: String = page.text().chars().take(160).collect();
+                                return Err(step_fail(
+                                    d,
+                                    format!(
+                                        "the phone stopped at {} ({text})",
+                                        crate::device::redacted(&page.url)
+                                    ),
+                                ));
+                            }
+                        }
+                        Err(e) => {
+                            return Err(step_fail(
+                                d,
+                                format!("the phone could not reach the page: {e}"),
+                            ));
+                        }
+                    }
+                }
+                Action::Fault(f, on) => input.fault(*f, *on),
             }
-            Action::Fault(f, on) => input.fault(*f, *on),
+            Ok(())
+        })();
+        let failure = match &ran {
+            Err(e) => Some(e.said.clone().unwrap_or_else(|| "failed".into())),
+            Ok(()) => Some(d.mismatches[mismatches_before..].join("; ")).filter(|m| !m.is_empty()),
+        };
+        d.steps.push(StepReport {
+            line: step.line,
+            step: shown,
+            failure,
+            skipped: false,
+        });
+        if ran.is_err() {
+            // The steps a failure left unrun.
+            for s in &steps[i + 1..] {
+                d.steps.push(StepReport {
+                    line: s.line,
+                    step: shown_step(s),
+                    failure: None,
+                    skipped: true,
+                });
+            }
+            return ran;
         }
     }
     Ok(())

@@ -99,6 +99,7 @@ pub fn headless(a: RunPlan, log: EventLog, rt: &tokio::runtime::Runtime) -> Outc
         log: log.clone(),
         check,
         mismatches: vec![],
+        steps: vec![],
     };
     let code = match steps {
         Some(steps) => match run_script(
@@ -110,13 +111,22 @@ pub fn headless(a: RunPlan, log: EventLog, rt: &tokio::runtime::Runtime) -> Outc
             &log,
             &running.shared,
         ) {
-            Ok(()) if !d.mismatches.is_empty() => {
-                for m in &d.mismatches {
-                    eprintln!("linkscreen: {m}");
+            ended => {
+                if let (Some(j), Some(script)) = (&a.junit, &a.script)
+                    && let Err(e) = write_junit(j, &script.display().to_string(), &d.steps)
+                {
+                    eprintln!("linkscreen: {e}");
                 }
-                Err(AppError::reported(ErrorKind::Check))
+                match ended {
+                    Ok(()) if !d.mismatches.is_empty() => {
+                        for m in &d.mismatches {
+                            eprintln!("linkscreen: {m}");
+                        }
+                        Err(AppError::reported(ErrorKind::Check))
+                    }
+                    ended => ended,
+                }
             }
-            ended => ended,
         },
         None => {
             // A kiosk waits for its visitors; `run` says the first utterance itself.

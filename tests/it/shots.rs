@@ -601,3 +601,28 @@ fn log_lines_carry_no_colour_codes_into_a_file_or_pipe() {
     );
     assert!(!err.contains('\u{1b}'), "no ANSI escape codes: {err:?}");
 }
+
+#[test]
+fn a_scripts_junit_report_has_a_testcase_per_step_the_failure_and_the_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("bad.script");
+    std::fs::write(
+        &script,
+        "say Alexa, open Ride Hailer\nwait link-prompt 30\nexpect Welcome to Narnia\nwait home 5\n",
+    )
+    .unwrap();
+    let junit = dir.path().join("junit.xml");
+    let (o, _) = run_script(
+        script.to_str().unwrap(),
+        &["--junit", junit.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(5));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testcase ").count(), 4, "{xml}");
+    assert_eq!(xml.matches("<failure").count(), 1, "{xml}");
+    assert_eq!(xml.matches("<skipped").count(), 1, "{xml}");
+    assert!(
+        xml.contains("line 3: expect Welcome to Narnia") && xml.contains("scene: link-prompt"),
+        "{xml}"
+    );
+}
