@@ -102,32 +102,31 @@ pub fn headless(a: RunPlan, log: EventLog, rt: &tokio::runtime::Runtime) -> Outc
         steps: vec![],
     };
     let code = match steps {
-        Some(steps) => match run_script(
-            &mut d,
-            &steps,
-            &input,
-            &household,
-            rt,
-            &log,
-            &running.shared,
-        ) {
-            ended => {
-                if let (Some(j), Some(script)) = (&a.junit, &a.script)
-                    && let Err(e) = write_junit(j, &script.display().to_string(), &d.steps)
-                {
-                    eprintln!("linkscreen: {e}");
-                }
-                match ended {
-                    Ok(()) if !d.mismatches.is_empty() => {
-                        for m in &d.mismatches {
-                            eprintln!("linkscreen: {m}");
-                        }
-                        Err(AppError::reported(ErrorKind::Check))
-                    }
-                    ended => ended,
-                }
+        Some(steps) => {
+            let ended = run_script(
+                &mut d,
+                &steps,
+                &input,
+                &household,
+                rt,
+                &log,
+                &running.shared,
+            );
+            if let (Some(j), Some(script)) = (&a.junit, &a.script)
+                && let Err(e) = write_junit(j, &script.display().to_string(), &d.steps)
+            {
+                eprintln!("linkscreen: {e}");
             }
-        },
+            match ended {
+                Ok(()) if !d.mismatches.is_empty() => {
+                    for m in &d.mismatches {
+                        eprintln!("linkscreen: {m}");
+                    }
+                    Err(AppError::reported(ErrorKind::Check))
+                }
+                ended => ended,
+            }
+        }
         None => {
             // A kiosk waits for its visitors; `run` says the first utterance itself.
             if kiosk.is_none() || a.say.is_some() {
