@@ -63,21 +63,32 @@ fn main() {
         n as f64 / secs,
         secs * 1000.0 / n as f64
     );
-    let (secs1, n1) = shoot(&[
-        "shoot",
-        "--scenes",
-        "all",
-        "--devices",
-        "echo-show-5",
-        "--locales",
-        "all",
-        "--jobs",
-        "1",
-    ]);
-    let per_shot = secs1 * 1000.0 / n1 as f64;
-    println!(
-        "echo-show-5, one process: {n1} shots in {secs1:.2} s = {per_shot:.1} ms per shot (incl. process start)"
-    );
+    // One worker per resolution: ms per shot, process start included.
+    let mut per_shot = 0.0;
+    for (device, size) in [
+        ("echo-show-5", "960x480"),
+        ("echo-show-8", "1280x800"),
+        ("fire-tv", "1920x1080"),
+    ] {
+        let (secs1, n1) = shoot(&[
+            "shoot",
+            "--scenes",
+            "all",
+            "--devices",
+            device,
+            "--locales",
+            "all",
+            "--jobs",
+            "1",
+        ]);
+        let ms = secs1 * 1000.0 / n1 as f64;
+        if device == "echo-show-5" {
+            per_shot = ms;
+        }
+        println!(
+            "{device} ({size}), one worker: {n1} shots in {secs1:.2} s = {ms:.2} ms per shot (incl. process start)"
+        );
+    }
     let (secs2, n2) = shoot(&["shoot"]);
     println!("default matrix (all scenes x all devices, en-US): {n2} shots in {secs2:.1} s");
     println!("peak RSS of a shoot process: {:.1} MB", peak_rss_mb());
@@ -119,11 +130,75 @@ fn main() {
             }
             times.sort_by(|a, b| a.partial_cmp(b).unwrap());
             let chrome = times[times.len() / 2];
-            println!("chromium headless screenshot, 960x480: {chrome:.0} ms (median of 5)");
+            println!("chromium headless screenshot, 960x480, cold: {chrome:.0} ms (median of 5)");
             println!(
-                "linkscreen is {:.0}x faster per shot (amortized in one process, vs a fresh headless browser per screenshot)",
+                "linkscreen vs cold chromium: {:.0}x faster per shot (target >= 400x)",
                 chrome / per_shot
             );
+            match playwright_warm(&bin, &page) {
+                Ok(ms) => {
+                    println!(
+                        "warm Playwright (one page, setContent + screenshot), 960x480: {ms:.1} ms per shot"
+                    );
+                    println!(
+                        "linkscreen vs warm Playwright: {:.1}x faster per shot (target >= 25x)",
+                        ms / per_shot
+                    );
+                }
+                Err(why) => println!("warm Playwright: skipped ({why})"),
+            }
         }
     }
+}
+
+/// Warm Playwright on the same page: one browser, one page, `setContent` + `screenshot` per
+/// shot (playwright-core from npm, installed once under target/, driving this chromium).
+fn playwright_warm(chromium: &std::path::Path, page: &std::path::Path) -> Result<f64, String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-node");
+    if !dir.join("node_modules/playwright-core").exists() {
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let st = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "playwright-core@1"])
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| format!("npm: {e}"))?;
+        if !st.success() {
+            return Err("npm install playwright-core failed".into());
+        }
+    }
+    let js = r#"
+const { chromium } = require('playwright-core');
+(async () => {
+  const html = require('fs').readFileSync(process.argv[3], 'utf8');
+  const b = await chromium.launch({ executablePath: process.argv[2], args: ['--no-sandbox'] });
+  const p = await b.newPage({ viewport: { width: 960, height: 480 } });
+  for (let i = 0; i < 5; i++) { await p.setContent(html); await p.screenshot(); }
+  const n = 50, t = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) { await p.setContent(html); await p.screenshot(); }
+  console.log(Number(process.hrtime.bigint() - t) / 1e6 / n);
+  await b.close();
+})().catch(e => { console.error(e); process.exit(1); });
+"#;
+    let script = dir.join("warm.js");
+    std::fs::write(&script, js).map_err(|e| e.to_string())?;
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(chromium)
+        .arg(page)
+        .current_dir(&dir)
+        .output()
+        .map_err(|e| format!("node: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .next()
+            .unwrap_or("node failed")
+            .to_owned());
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .map_err(|e| format!("{e}"))
 }

@@ -84,19 +84,22 @@ impl Headless {
         self.window.draw_if_needed(|r| {
             r.render(&mut buf, w as usize);
         });
-        let mut raw = vec![0u8; buf.len() * 4];
-        for (o, c) in raw.chunks_exact_mut(4).zip(buf.iter()) {
-            if c.alpha == 255 {
-                // Opaque (the window background is): premultiplied equals straight.
-                o.copy_from_slice(&[c.red, c.green, c.blue, 255]);
-            } else {
-                let a = c.alpha as u32;
+        // The renderer's pixels are RGBA bytes already (`repr(C)`, Pod): one copy, then
+        // only pixels that are not opaque need un-premultiplying (the window background is
+        // opaque, so almost none are).
+        let mut raw: Vec<u8> = bytemuck::cast_slice(buf.as_slice()).to_vec();
+        for o in raw.chunks_exact_mut(4) {
+            if o[3] != 255 {
+                let a = o[3] as u32;
                 let un = |v: u8| {
                     (v as u32 * 255 + a / 2)
                         .checked_div(a)
                         .map_or(0, |x| x.min(255) as u8)
                 };
-                o.copy_from_slice(&[un(c.red), un(c.green), un(c.blue), c.alpha]);
+                let (r, g, bl) = (un(o[0]), un(o[1]), un(o[2]));
+                o[0] = r;
+                o[1] = g;
+                o[2] = bl;
             }
         }
         RgbaImage::from_raw(w, h, raw).expect("w*h*4 bytes")
