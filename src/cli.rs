@@ -124,6 +124,20 @@ pub struct RunArgs {
     /// Write a JUnit XML report of the script (one testcase per step) for CI systems.
     #[arg(long, value_name = "FILE", requires = "script")]
     pub junit: Option<PathBuf>,
+    /// Leave the live parts of the link prompt out of `--check`: `code`, `qr`, `countdown`,
+    /// `url` (comma-separated). They are drawn as fixed stand-ins in the compared image.
+    #[arg(
+        long,
+        value_name = "PARTS",
+        value_delimiter = ',',
+        requires = "check",
+        value_enum
+    )]
+    pub mask: Vec<crate::view::model::Masked>,
+    /// A rectangle (X,Y,W,H in pixels) painted in one colour in both images before comparing
+    /// (repeatable).
+    #[arg(long, value_name = "X,Y,W,H", requires = "check")]
+    pub mask_region: Vec<crate::shots::compare::Region>,
     /// Start with a fault switched on (repeatable): slow-auth, deny, network-down,
     /// short-expiry, skill-error, skill-invalid-json. The emulator's panel toggles them live.
     #[arg(long = "fault", value_name = "FAULT", value_parser = parse_fault)]
@@ -213,6 +227,10 @@ pub struct ShootArgs {
     /// Write a JUnit XML report (one testcase per shot) for CI systems.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// A rectangle (X,Y,W,H in pixels) painted in one colour in both images before comparing
+    /// (repeatable).
+    #[arg(long, value_name = "X,Y,W,H", requires = "check")]
+    pub mask_region: Vec<crate::shots::compare::Region>,
     /// Join the outputs of several `--shard` runs (each a --out directory) into --out: one
     /// manifest, one contact sheet (and --junit); nothing is rendered.
     #[arg(long, value_name = "DIR", num_args = 1.., conflicts_with_all = ["check", "shard"])]

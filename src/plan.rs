@@ -39,6 +39,9 @@ pub struct RunPlan {
     pub update: bool,
     /// `--junit FILE`: the script's steps as a JUnit report.
     pub junit: Option<PathBuf>,
+    /// What `--check` leaves out: live parts of the prompt, and rectangles.
+    pub mask: Vec<crate::view::model::Masked>,
+    pub mask_regions: Vec<crate::shots::compare::Region>,
     pub faults: Vec<crate::backend::faults::Fault>,
     pub no_panel: bool,
     pub speak: bool,
@@ -159,6 +162,8 @@ pub fn build(a: RunArgs, kiosk: Option<KioskOptions>) -> Result<RunPlan, AppErro
         give_up: a.give_up,
         check: a.check,
         junit: a.junit,
+        mask: a.mask,
+        mask_regions: a.mask_region,
         tolerance: a.tolerance,
         update: a.update,
         faults: a.faults,
@@ -186,6 +191,7 @@ impl From<crate::cli::ShootArgs> for crate::shots::ShootPlan {
             worker: a.worker,
             junit: a.junit,
             merge: a.merge,
+            mask_regions: a.mask_region,
         }
     }
 }

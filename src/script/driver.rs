@@ -68,6 +68,9 @@ pub(crate) struct Driver {
     pub(crate) mismatches: Vec<String>,
     /// How each script step went, for `--junit`.
     pub(crate) steps: Vec<StepReport>,
+    /// What `--check` leaves out of the compared image.
+    pub(crate) mask: Vec<crate::view::model::Masked>,
+    pub(crate) mask_regions: Vec<crate::shots::compare::Region>,
 }
 
 /// One script step's outcome: a failure (its error, or the golden check it failed), or
@@ -198,18 +201,22 @@ impl Driver {
                 name: name_shown,
             }
         });
-        if let (false, Some((dir, tolerance, update))) = (is_frame, &self.check) {
+        if let (false, Some((dir, tolerance, update))) = (is_frame, self.check.clone()) {
             let golden = dir.join(format!("{name}.png"));
-            if *update {
-                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-                std::fs::copy(&path, &golden).map_err(|e| format!("{}: {e}", golden.display()))?;
+            let img = self.compared(img);
+            if update {
+                std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                std::fs::write(&golden, crate::view::headless::png(&img))
+                    .map_err(|e| format!("{}: {e}", golden.display()))?;
                 return Ok(());
             }
             let verdict = match image::open(&golden) {
                 Err(_) => Some(format!("shot {name}: no golden {}", golden.display())),
                 Ok(expected) => {
-                    let (c, diff) = crate::shots::compare::compare(&img, &expected.to_rgba8());
-                    if c.passes(*tolerance) {
+                    let mut expected = expected.to_rgba8();
+                    crate::shots::compare::paint(&mut expected, &self.mask_regions);
+                    let (c, diff) = crate::shots::compare::compare(&img, &expected);
+                    if c.passes(tolerance) {
                         None
                     } else {
                         let dp = self.dir.join(format!("{name}.diff.png"));
@@ -234,6 +241,27 @@ impl Driver {
             }
         }
         Ok(())
+    }
+
+    /// The image `--check` compares: the live parts `--mask` names drawn as fixed stand-ins,
+    /// and the `--mask-region` rectangles painted over.
+    fn compared(&self, img: image::RgbaImage) -> image::RgbaImage {
+        let mut img = match (&self.current, self.mask.is_empty()) {
+            (Some(f), false) => {
+                view::apply(
+                    &self.hl.app,
+                    &self.profile,
+                    1.0,
+                    &f.model.masked(&self.mask),
+                );
+                let masked = self.hl.render();
+                view::apply(&self.hl.app, &self.profile, 1.0, &f.model);
+                masked
+            }
+            _ => img,
+        };
+        crate::shots::compare::paint(&mut img, &self.mask_regions);
+        img
     }
 
     pub(crate) fn scene(&self) -> Option<Scene> {

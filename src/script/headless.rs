@@ -100,6 +100,8 @@ pub fn headless(a: RunPlan, log: EventLog, rt: &tokio::runtime::Runtime) -> Outc
         check,
         mismatches: vec![],
         steps: vec![],
+        mask: a.mask.clone(),
+        mask_regions: a.mask_regions.clone(),
     };
     let code = match steps {
         Some(steps) => {

@@ -10,6 +10,47 @@ pub const CHANNEL_THRESHOLD: u8 = 24;
 /// Default share of pixels allowed to differ.
 pub const DEFAULT_TOLERANCE: f64 = 0.0001;
 
+/// A rectangle of a screen left out of a comparison (`--mask-region X,Y,W,H`, in pixels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Region {
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+}
+
+/// The colour masked regions are painted in, in both images, before comparing.
+pub const MASK_COLOUR: Rgba<u8> = Rgba([255, 0, 255, 255]);
+
+impl std::str::FromStr for Region {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Region, String> {
+        let n: Vec<u32> = s
+            .split(',')
+            .map(|v| v.trim().parse::<u32>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| format!("expected X,Y,W,H in whole pixels, found {s:?}"))?;
+        match n[..] {
+            [x, y, w, h] if w > 0 && h > 0 => Ok(Region { x, y, w, h }),
+            _ => Err(format!(
+                "expected X,Y,W,H with W and H above 0, found {s:?}"
+            )),
+        }
+    }
+}
+
+/// Paints these regions (clipped to the image) in [`MASK_COLOUR`].
+pub fn paint(img: &mut RgbaImage, regions: &[Region]) {
+    let (iw, ih) = img.dimensions();
+    for r in regions {
+        for y in r.y.min(ih)..r.y.saturating_add(r.h).min(ih) {
+            for x in r.x.min(iw)..r.x.saturating_add(r.w).min(iw) {
+                img.put_pixel(x, y, MASK_COLOUR);
+            }
+        }
+    }
+}
+
 /// The outcome of comparing one image with its golden.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
@@ -119,6 +160,27 @@ mod tests {
         );
         assert!(!c.passes(DEFAULT_TOLERANCE));
         assert_eq!(diff.get_pixel(50, 0)[0], 255);
+    }
+
+    #[test]
+    fn a_masked_region_hides_a_difference_and_only_that_region() {
+        let base = RgbaImage::from_pixel(100, 50, Rgba([14, 27, 44, 255]));
+        let mut changed = base.clone();
+        for x in 10..30 {
+            changed.put_pixel(x, 20, Rgba([255, 255, 255, 255]));
+        }
+        changed.put_pixel(90, 45, Rgba([255, 255, 255, 255]));
+        let r: Region = "5,15,30,10".parse().unwrap();
+        let (mut a, mut b) = (changed.clone(), base.clone());
+        paint(&mut a, &[r]);
+        paint(&mut b, &[r]);
+        assert_eq!(
+            compare(&a, &b).0.differing,
+            1,
+            "only the pixel outside the mask"
+        );
+        assert!("1,2,0,4".parse::<Region>().is_err());
+        assert!("1,2,3".parse::<Region>().is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod fixtures;
 pub mod lint;
 mod merge;
 pub mod report;
+use report::finish;
 pub mod sheet;
 
 pub use crate::view::fixtures::fixture_model;
@@ -184,6 +185,7 @@ impl ShootPlan {
             worker: self.worker.clone(),
             junit: self.junit.clone(),
             merge: vec![],
+            mask_regions: self.mask_regions.clone(),
         }
     }
 }
@@ -217,6 +219,8 @@ pub struct ShootPlan {
     pub junit: Option<PathBuf>,
     /// Output directories of earlier `--shard` runs to join.
     pub merge: Vec<PathBuf>,
+    /// Rectangles painted in one colour in both images before comparing.
+    pub mask_regions: Vec<compare::Region>,
 }
 
 type Work = (DeviceProfile, &'static str, Subject);
@@ -287,7 +291,7 @@ fn check_one(
         Some(UpdateMode::Missing | UpdateMode::Changed) if !exists => return write("new"),
         _ => {}
     }
-    let expected = match image::open(&golden) {
+    let mut expected = match image::open(&golden) {
         Ok(i) => i.to_rgba8(),
         Err(_) => {
             return Ok(CheckResult {
@@ -297,6 +301,16 @@ fn check_one(
                 diff: None,
             });
         }
+    };
+    let masked;
+    let img = if a.mask_regions.is_empty() {
+        img
+    } else {
+        let mut m = img.clone();
+        compare::paint(&mut m, &a.mask_regions);
+        compare::paint(&mut expected, &a.mask_regions);
+        masked = m;
+        &masked
     };
     let (c, diff) = compare::compare_with(img, &expected, a.pixel_threshold);
     if c.passes(a.tolerance) {
@@ -354,6 +368,9 @@ fn child_args(a: &ShootPlan, k: usize, n: usize) -> Vec<String> {
     }
     if let Some(u) = a.update {
         v.push(format!("--update={}", u.arg()));
+    }
+    for r in &a.mask_regions {
+        v.push(format!("--mask-region={},{},{},{}", r.x, r.y, r.w, r.h));
     }
     v
 }
@@ -510,81 +527,4 @@ pub fn shoot(a: ShootPlan) -> Outcome {
     }
     bar.finish_and_clear();
     finish(&a, shots)
-}
-
-/// Sorts the shots, writes the manifest, the contact sheet and the JUnit report, and says how
-/// the run went.
-fn finish(a: &ShootPlan, mut shots: Vec<Shot>) -> Outcome {
-    let order = |s: &Shot| {
-        (
-            viewport::PROFILES.iter().position(|p| p.id == s.device),
-            locale::SUPPORTED.iter().position(|l| *l == s.locale),
-            subjects().iter().position(|x| x.id == s.scene),
-        )
-    };
-    shots.sort_by_key(order);
-    let thresholds = a.check.as_ref().map(|_| (a.tolerance, a.pixel_threshold));
-    let manifest = report::Manifest {
-        summary: report::Summary::of(&shots, thresholds),
-        shots,
-    };
-    let (summary, shots) = (&manifest.summary, &manifest.shots);
-    std::fs::write(
-        a.out.join("manifest.json"),
-        serde_json::to_string_pretty(&manifest).expect("serializes"),
-    )
-    .map_err(|e| fail(format!("manifest.json: {e}")))?;
-    std::fs::write(a.out.join("index.html"), sheet::render(shots, summary))
-        .map_err(|e| fail(format!("index.html: {e}")))?;
-    if let Some(j) = &a.junit {
-        report::write_junit(j, shots, a.strict).map_err(fail)?;
-    }
-    for s in shots {
-        for w in &s.warnings {
-            eprintln!("warning: {}/{}/{}: {w}", s.device, s.locale, s.scene);
-        }
-    }
-    let failed: Vec<&Shot> = shots
-        .iter()
-        .filter(|s| {
-            s.check
-                .as_ref()
-                .is_some_and(|c| c.status == "fail" || c.status == "missing")
-        })
-        .collect();
-    for s in &failed {
-        let c = s.check.as_ref().expect("checked");
-        eprintln!(
-            "{}: {}/{}/{} ({:.3}% of pixels differ)",
-            c.status,
-            s.device,
-            s.locale,
-            s.scene,
-            c.share * 100.0
-        );
-    }
-    let mut written = String::new();
-    if summary.new + summary.updated > 0 {
-        written = format!(
-            ", {} new and {} updated goldens",
-            summary.new, summary.updated
-        );
-    }
-    println!(
-        "{} shots, {} warnings{}{} -> {}",
-        shots.len(),
-        summary.warnings,
-        if a.check.is_some() {
-            format!(", {} differ from the goldens", failed.len())
-        } else {
-            String::new()
-        },
-        written,
-        a.out.join("index.html").display()
-    );
-    if !failed.is_empty() || (a.strict && summary.warnings > 0) {
-        Err(AppError::reported(ErrorKind::Check))
-    } else {
-        Ok(())
-    }
 }

@@ -3,7 +3,10 @@
 
 use std::path::Path;
 
-use super::Shot;
+use super::{ShootPlan, Shot, fail, sheet, subjects};
+use crate::error::{AppError, ErrorKind, Outcome};
+use crate::locale;
+use crate::protocol::viewport;
 
 /// The manifest's top-level summary: counts by check status and the thresholds in force.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -104,4 +107,81 @@ pub fn write_junit(path: &Path, shots: &[Shot], strict: bool) -> Result<(), Stri
     }
     let xml = report.to_string().map_err(|e| e.to_string())?;
     std::fs::write(path, xml).map_err(|e| format!("--junit {}: {e}", path.display()))
+}
+
+/// Sorts the shots, writes the manifest, the contact sheet and the JUnit report, and says how
+/// the run went.
+pub(super) fn finish(a: &ShootPlan, mut shots: Vec<Shot>) -> Outcome {
+    let order = |s: &Shot| {
+        (
+            viewport::PROFILES.iter().position(|p| p.id == s.device),
+            locale::SUPPORTED.iter().position(|l| *l == s.locale),
+            subjects().iter().position(|x| x.id == s.scene),
+        )
+    };
+    shots.sort_by_key(order);
+    let thresholds = a.check.as_ref().map(|_| (a.tolerance, a.pixel_threshold));
+    let manifest = Manifest {
+        summary: Summary::of(&shots, thresholds),
+        shots,
+    };
+    let (summary, shots) = (&manifest.summary, &manifest.shots);
+    std::fs::write(
+        a.out.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest).expect("serializes"),
+    )
+    .map_err(|e| fail(format!("manifest.json: {e}")))?;
+    std::fs::write(a.out.join("index.html"), sheet::render(shots, summary))
+        .map_err(|e| fail(format!("index.html: {e}")))?;
+    if let Some(j) = &a.junit {
+        write_junit(j, shots, a.strict).map_err(fail)?;
+    }
+    for s in shots {
+        for w in &s.warnings {
+            eprintln!("warning: {}/{}/{}: {w}", s.device, s.locale, s.scene);
+        }
+    }
+    let failed: Vec<&Shot> = shots
+        .iter()
+        .filter(|s| {
+            s.check
+                .as_ref()
+                .is_some_and(|c| c.status == "fail" || c.status == "missing")
+        })
+        .collect();
+    for s in &failed {
+        let c = s.check.as_ref().expect("checked");
+        eprintln!(
+            "{}: {}/{}/{} ({:.3}% of pixels differ)",
+            c.status,
+            s.device,
+            s.locale,
+            s.scene,
+            c.share * 100.0
+        );
+    }
+    let mut written = String::new();
+    if summary.new + summary.updated > 0 {
+        written = format!(
+            ", {} new and {} updated goldens",
+            summary.new, summary.updated
+        );
+    }
+    println!(
+        "{} shots, {} warnings{}{} -> {}",
+        shots.len(),
+        summary.warnings,
+        if a.check.is_some() {
+            format!(", {} differ from the goldens", failed.len())
+        } else {
+            String::new()
+        },
+        written,
+        a.out.join("index.html").display()
+    );
+    if !failed.is_empty() || (a.strict && summary.warnings > 0) {
+        Err(AppError::reported(ErrorKind::Check))
+    } else {
+        Ok(())
+    }
 }

@@ -339,6 +339,58 @@ pub fn build(
     m
 }
 
+/// A live part of the link prompt a screenshot check can leave out (`--mask`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Masked {
+    /// The user code.
+    Code,
+    /// The QR code's payload.
+    Qr,
+    /// The countdown.
+    Countdown,
+    /// The verification URL's digits (a run's port, an address).
+    Url,
+}
+
+impl UiModel {
+    /// The model with these parts replaced by fixed stand-ins of the same shape: every letter
+    /// and digit of the code becomes `X`, the countdown's and the URL's digits `0`, the QR
+    /// payload a run of `x` as long as the real one (so the QR keeps its size and the layout
+    /// does not move).
+    pub fn masked(&self, parts: &[Masked]) -> UiModel {
+        let mut m = self.clone();
+        for p in parts {
+            match p {
+                Masked::Code => {
+                    m.user_code = m
+                        .user_code
+                        .chars()
+                        .map(|c| if c.is_alphanumeric() { 'X' } else { c })
+                        .collect();
+                }
+                Masked::Countdown => {
+                    m.countdown = m
+                        .countdown
+                        .chars()
+                        .map(|c| if c.is_ascii_digit() { '0' } else { c })
+                        .collect();
+                }
+                Masked::Url => {
+                    m.verification_url = m
+                        .verification_url
+                        .chars()
+                        .map(|c| if c.is_ascii_digit() { '0' } else { c })
+                        .collect();
+                }
+                Masked::Qr => {
+                    m.qr_payload = m.qr_payload.as_ref().map(|q| "x".repeat(q.len()));
+                }
+            }
+        }
+        m
+    }
+}
+
 /// A button of the device screen (the UI's `ScreenButton`; a script's `tap` names one by
 /// its label).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

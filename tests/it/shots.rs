@@ -626,3 +626,49 @@ fn a_scripts_junit_report_has_a_testcase_per_step_the_failure_and_the_skipped() 
         "{xml}"
     );
 }
+
+#[test]
+fn a_live_link_prompt_is_golden_checked_with_its_code_qr_and_countdown_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("prompt.script");
+    std::fs::write(
+        &script,
+        "say Alexa, open Ride Hailer\nwait link-prompt 30\nshot prompt\n",
+    )
+    .unwrap();
+    let golden = dir.path().join("golden");
+    let g = golden.to_str().unwrap();
+    let s = script.to_str().unwrap();
+    let masks = [
+        "--mask",
+        "code,qr,countdown,url",
+        "--mask-region",
+        "0,0,40,40",
+    ];
+    // Golden from one run, checked by another: a new random code, QR and countdown each time.
+    let (o, _) = run_script(s, &[&["--check", g, "--update"][..], &masks].concat());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (o, _) = run_script(s, &[&["--check", g][..], &masks].concat());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // The masked corner is painted in one colour in the golden.
+    let img = image::open(golden.join("prompt.png")).unwrap().to_rgba8();
+    assert_eq!(img.get_pixel(5, 5).0, [255, 0, 255, 255]);
+    // Without the masks the same screen differs (its code and QR are new).
+    let (o, _) = run_script(s, &["--check", g]);
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
