@@ -401,6 +401,8 @@ fn progress(total: usize) -> indicatif::ProgressBar {
     {
         bar.set_style(style.progress_chars("#>-"));
     }
+    // Drawn at once (on a terminal), not only after the first shot.
+    bar.tick();
     bar
 }
 

@@ -672,3 +672,45 @@ fn a_live_link_prompt_is_golden_checked_with_its_code_qr_and_countdown_masked() 
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn a_progress_bar_on_a_terminal_and_only_the_summary_line_in_a_pipe() {
+    let out = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "{} shoot --scenes home --devices echo-show-5 --locales all --jobs 1 --out {}",
+        env!("CARGO_BIN_EXE_linkscreen"),
+        out.path().display()
+    );
+    // `script` runs the command on a pseudo-terminal (util-linux, on every Debian).
+    let tty = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert!(tty.status.success(), "{shown}");
+    assert!(
+        shown.contains("/15 shots"),
+        "a bar on the terminal: {shown:?}"
+    );
+    // In a pipe: no bar, just the summary line.
+    let piped = linkscreen(&[
+        "shoot",
+        "--scenes",
+        "home",
+        "--devices",
+        "echo-show-5",
+        "--locales",
+        "all",
+        "--jobs",
+        "1",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    let (o, e) = (
+        String::from_utf8_lossy(&piped.stdout),
+        String::from_utf8_lossy(&piped.stderr),
+    );
+    assert!(o.starts_with("15 shots, 0 warnings"), "{o}");
+    assert!(!e.contains("shots") && !e.contains('\u{1b}'), "{e:?}");
+}
