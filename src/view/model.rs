@@ -352,6 +352,13 @@ pub enum Masked {
     Url,
 }
 
+/// `text` with every character `which` picks replaced by `with` (same length, same shape).
+fn stand_in(text: &str, which: impl Fn(char) -> bool, with: char) -> String {
+    text.chars()
+        .map(|c| if which(c) { with } else { c })
+        .collect()
+}
+
 impl UiModel {
     /// The model with these parts replaced by fixed stand-ins of the same shape: every letter
     /// and digit of the code becomes `X`, the countdown's and the URL's digits `0`, the QR
@@ -361,26 +368,12 @@ impl UiModel {
         let mut m = self.clone();
         for p in parts {
             match p {
-                Masked::Code => {
-                    m.user_code = m
-                        .user_code
-                        .chars()
-                        .map(|c| if c.is_alphanumeric() { 'X' } else { c })
-                        .collect();
-                }
+                Masked::Code => m.user_code = stand_in(&m.user_code, char::is_alphanumeric, 'X'),
                 Masked::Countdown => {
-                    m.countdown = m
-                        .countdown
-                        .chars()
-                        .map(|c| if c.is_ascii_digit() { '0' } else { c })
-                        .collect();
+                    m.countdown = stand_in(&m.countdown, |c| c.is_ascii_digit(), '0')
                 }
                 Masked::Url => {
-                    m.verification_url = m
-                        .verification_url
-                        .chars()
-                        .map(|c| if c.is_ascii_digit() { '0' } else { c })
-                        .collect();
+                    m.verification_url = stand_in(&m.verification_url, |c| c.is_ascii_digit(), '0')
                 }
                 Masked::Qr => {
                     m.qr_payload = m.qr_payload.as_ref().map(|q| "x".repeat(q.len()));
