@@ -23,9 +23,13 @@ pub struct EventLog {
     pub memory: Arc<Mutex<std::collections::VecDeque<Value>>>,
     /// The run is over: later events (a request still on its way) are not the run's.
     closed: Arc<std::sync::atomic::AtomicBool>,
-    /// Who hears each event as it is recorded (the emulator's panel).
-    subscribers: Arc<Mutex<Vec<std::sync::mpsc::Sender<Value>>>>,
+    /// Who hears each event as it is recorded (the emulator's panel): its channel, and how
+    /// to wake it.
+    subscribers: Arc<Mutex<Vec<Subscriber>>>,
 }
+
+/// A subscriber: the channel its events go to, and how to wake it once one is there.
+type Subscriber = (std::sync::mpsc::Sender<Value>, Box<dyn Fn() + Send>);
 
 /// Everything the event log records: one variant per `type`, with the fields that type has.
 /// Each is written as one JSON object (`{"type": "poll", "t": …, "result": …}`).
@@ -296,27 +300,18 @@ impl EventLog {
 
     /// The events remembered so far (oldest first) and a channel that gets every later one,
     /// in order, none lost or doubled between the two. `wake` runs after each event is sent
-    /// (the panel schedules its refresh on the UI thread with it).
+    /// (the panel schedules its refresh on the UI thread with it); it runs where the event is
+    /// recorded, so it must only schedule, never work.
     pub fn subscribe(
         &self,
         wake: impl Fn() + Send + 'static,
     ) -> (Vec<Value>, std::sync::mpsc::Receiver<Value>) {
         let m = self.memory.lock().unwrap_or_else(|p| p.into_inner());
         let (tx, rx) = std::sync::mpsc::channel();
-        let (wtx, wrx) = std::sync::mpsc::channel::<Value>();
-        // A forwarding thread: emitters never run the subscriber's code.
-        std::thread::spawn(move || {
-            while let Ok(v) = wrx.recv() {
-                if tx.send(v).is_err() {
-                    break;
-                }
-                wake();
-            }
-        });
         self.subscribers
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(wtx);
+            .push((tx, Box::new(wake)));
         (m.iter().cloned().collect(), rx)
     }
 
@@ -374,7 +369,13 @@ impl EventLog {
         self.subscribers
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .retain(|s| s.send(obj.clone()).is_ok());
+            .retain(|(tx, wake)| {
+                let open = tx.send(obj.clone()).is_ok();
+                if open {
+                    wake();
+                }
+                open
+            });
         if m.len() >= MEMORY_EVENTS {
             m.pop_front();
         }

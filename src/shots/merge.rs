@@ -65,7 +65,8 @@ pub fn merge(a: &ShootPlan) -> Outcome {
     }
     let plan = ShootPlan {
         check: checked.then(|| a.out.clone()),
-        ..a.shallow()
+        merge: vec![],
+        ..a.clone()
     };
     finish(&plan, shots)
 }

@@ -167,29 +167,6 @@ pub enum UpdateMode {
     All,
 }
 
-impl ShootPlan {
-    /// The same plan (for the merge's summary: its thresholds, strictness and reports).
-    fn shallow(&self) -> ShootPlan {
-        ShootPlan {
-            scenes: self.scenes.clone(),
-            locales: self.locales.clone(),
-            devices: self.devices.clone(),
-            out: self.out.clone(),
-            check: self.check.clone(),
-            tolerance: self.tolerance,
-            pixel_threshold: self.pixel_threshold,
-            update: self.update,
-            strict: self.strict,
-            jobs: self.jobs,
-            shard: self.shard.clone(),
-            worker: self.worker.clone(),
-            junit: self.junit.clone(),
-            merge: vec![],
-            mask_regions: self.mask_regions.clone(),
-        }
-    }
-}
-
 impl UpdateMode {
     fn arg(self) -> &'static str {
         match self {
@@ -201,6 +178,7 @@ impl UpdateMode {
 }
 
 /// What `shoot` renders and checks (the command line's, as plain data).
+#[derive(Clone)]
 pub struct ShootPlan {
     pub scenes: String,
     pub locales: String,

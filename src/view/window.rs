@@ -130,6 +130,8 @@ impl Window {
             panel: plan.panel,
             host: None,
         }));
+        // The shown state is the UI thread's: frames reach it there through this handle.
+        SHOWN.with(|s| *s.borrow_mut() = Some(shown.clone()));
         Ok(Window {
             app,
             shown,
@@ -142,9 +144,6 @@ impl Window {
     /// the UI thread; frames that arrive faster than it draws are skipped, never queued.
     pub fn publisher(&self) -> impl Fn(DeviceProfile, UiModel) + Send + Sync + 'static {
         let (weak, inbox) = (self.app.as_weak(), self.inbox.clone());
-        let shown_on_ui = self.shown.clone();
-        // The shown state is the UI thread's: a thread-local handle reaches it there.
-        SHOWN.with(|s| *s.borrow_mut() = Some(shown_on_ui));
         move |profile, model| {
             let first = inbox
                 .lock()
