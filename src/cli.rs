@@ -152,6 +152,12 @@ pub struct RunArgs {
     /// Speak Alexa's and the skill's lines aloud with espeak-ng.
     #[arg(long)]
     pub speak: bool,
+    /// Make the run reproducible for screenshot tests: codes, QR payloads, ids and retry
+    /// jitter come from N, countdowns stand still on screen, the database starts empty
+    /// (as --fresh), and with `backend.port = 0` the port is chosen from N. Codes become
+    /// predictable: not with --lan or in a kiosk.
+    #[arg(long, value_name = "N", conflicts_with_all = ["lan", "lan_address"])]
+    pub seed: Option<u64>,
 }
 
 #[derive(Args, Debug, Clone)]

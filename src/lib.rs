@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clients;
 pub mod config;
 pub mod device;
+pub mod entropy;
 pub mod error;
 pub mod events;
 pub mod faults;

@@ -45,6 +45,8 @@ pub struct RunPlan {
     pub faults: Vec<crate::backend::faults::Fault>,
     pub no_panel: bool,
     pub speak: bool,
+    /// `--seed N`: reproducible codes, ids and a clock that stands still on screen.
+    pub seed: Option<u64>,
     pub kiosk: Option<KioskOptions>,
     /// `--fresh`: the throw-away database's folder, removed when the plan is dropped.
     pub fresh: Option<tempfile::TempDir>,
@@ -111,8 +113,15 @@ pub fn build(a: RunArgs, kiosk: Option<KioskOptions>) -> Result<RunPlan, AppErro
     if let Some(db) = &a.db {
         cfg.backend.db = db.clone();
     }
-    // `--fresh`: a database that lives as long as this run.
-    let fresh = if a.fresh {
+    // `--fresh`: a database that lives as long as this run. A seeded run always starts from
+    // one: its codes and ids repeat run after run, and a kept database already holds them
+    // (and its stored links would change the journey).
+    if a.seed.is_some() && a.db.is_some() {
+        return Err(usage(
+            "--seed starts from an empty database each run (its codes repeat run after run); leave out --db",
+        ));
+    }
+    let fresh = if a.fresh || a.seed.is_some() {
         let d = tempfile::TempDir::with_prefix("linkscreen-fresh-")
             .map_err(|e| usage(format!("--fresh: {e}")))?;
         cfg.backend.db = d.path().join("linkscreen.db");
@@ -137,6 +146,17 @@ pub fn build(a: RunArgs, kiosk: Option<KioskOptions>) -> Result<RunPlan, AppErro
         return Err(usage(
             "--headless shows nothing by itself: add --frames DIR (a PNG each time the screen changes), --events FILE (one JSON line per event) or --script FILE (steps to drive the device)",
         ));
+    }
+    if let Some(n) = a.seed {
+        if kiosk.is_some() {
+            return Err(usage(
+                "--seed makes codes predictable: a kiosk's visitors need codes nobody can guess",
+            ));
+        }
+        if cfg.backend.port == 0 {
+            // The URL and the QR code carry the port: a seeded run picks it from the seed.
+            cfg.backend.port = seeded_port(n);
+        }
     }
     let lan = match (a.lan_address, a.lan) {
         (Some(ip), _) => Some(ip),
@@ -169,9 +189,16 @@ pub fn build(a: RunArgs, kiosk: Option<KioskOptions>) -> Result<RunPlan, AppErro
         faults: a.faults,
         no_panel: a.no_panel,
         speak: a.speak,
+        seed: a.seed,
         kiosk,
         fresh,
     })
+}
+
+/// The port a seeded run binds when the configuration leaves it to the system
+/// (`backend.port = 0`): one of 20000–59999, the same for the same seed.
+pub fn seeded_port(seed: u64) -> u16 {
+    20_000 + (seed % 40_000) as u16
 }
 
 impl From<crate::cli::ShootArgs> for crate::shots::ShootPlan {

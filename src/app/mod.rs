@@ -113,6 +113,12 @@ pub fn kiosk(a: KioskArgs) -> Outcome {
 
 /// A planned run: headless (the script module drives it) or in a window.
 fn launch(plan: crate::plan::RunPlan) -> Outcome {
+    if let Some(n) = plan.seed {
+        crate::entropy::seed(n);
+        tracing::warn!(
+            "--seed {n}: codes and ids are reproducible (and so predictable), countdowns stand still; for tests only"
+        );
+    }
     if plan.headless {
         crate::script::run(plan)
     } else {

@@ -188,8 +188,8 @@ pub fn state(
 ) -> Result<Arc<Shared>, StartError> {
     let cfg = &opts.config;
     let sample_client_secret =
-        store.secret_or_init("sample_client_secret", || crypto::random_token(24))?;
-    let device_key = store.secret_or_init("device_key", || crypto::random_token(24))?;
+        store.secret_or_init("sample_client_secret", || crypto::secret_token(24))?;
+    let device_key = store.secret_or_init("device_key", || crypto::secret_token(24))?;
     let mut account_linking =
         cfg.account_linking.request.clone().unwrap_or_else(|| {
             sample_account_linking(&public_url, &base_url, &sample_client_secret)

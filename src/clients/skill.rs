@@ -42,7 +42,10 @@ pub fn launch_envelope(
         version: "1.0".into(),
         session: Some(Session {
             new: true,
-            session_id: format!("amzn1.echo-api.session.{}", uuid::Uuid::new_v4()),
+            session_id: format!(
+                "amzn1.echo-api.session.{}",
+                crate::entropy::uuid("ask_session_id")
+            ),
             application: app.clone(),
             attributes: Default::default(),
             user: user.clone(),
@@ -73,7 +76,7 @@ pub fn launch_envelope(
         },
         request: serde_json::json!({
             "type": "LaunchRequest",
-            "requestId": format!("amzn1.echo-api.request.{}", uuid::Uuid::new_v4()),
+            "requestId": format!("amzn1.echo-api.request.{}", crate::entropy::uuid("ask_request_id")),
             "timestamp": now_iso,
             "locale": locale,
             "shouldLinkResultBeReturned": false

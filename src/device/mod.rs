@@ -70,6 +70,9 @@ pub struct DeviceSetup {
     /// Where links are stored (the database file), for the one-line notice when a stored link
     /// skips the prompt.
     pub stored_in: String,
+    /// Countdowns stand still on screen (a seeded run, `--seed`): what a prompt first showed
+    /// stays, like a browser test's fixed clock; codes still expire on time.
+    pub still_clock: bool,
 }
 
 /// Adds a conformance finding to the report the run prints at its end.
@@ -199,7 +202,7 @@ pub fn spawn(setup: DeviceSetup, publish: impl Fn(Frame) + Send + Sync + 'static
         account_linking: setup.account_linking,
         linking_required: setup.linking_required,
         long_poll: setup.linking.long_polls(),
-        jitter_seed: rand::random(),
+        jitter_seed: crate::entropy::u64_for("retry_jitter"),
         personal_linking: setup.personal_linking,
         kiosk: setup.kiosk,
         voice_forward: setup.voice_forward && setup.linking.links_by_voice(),

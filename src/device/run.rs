@@ -33,6 +33,8 @@ pub struct Prepare {
     pub faults: Vec<crate::faults::Fault>,
     /// `--speak`: voice the lines with espeak-ng.
     pub speak: bool,
+    /// `--seed`: countdowns stand still on screen.
+    pub still_clock: bool,
 }
 
 impl Prepare {
@@ -46,6 +48,7 @@ impl Prepare {
             kiosk: a.kiosk.as_ref().map(|k| k.times),
             faults: a.faults.clone(),
             speak: a.speak,
+            still_clock: a.seed.is_some(),
         }
     }
 }
@@ -137,7 +140,10 @@ pub async fn prepare(
     };
     let ids = |key: &str, prefix: &str| {
         shared.store.meta_or_init(key, || {
-            format!("{prefix}{}", crate::backend::crypto::random_token(24))
+            format!(
+                "{prefix}{}",
+                crate::backend::crypto::random_token("account_id", 24)
+            )
         })
     };
     let speaker_id =
@@ -258,6 +264,7 @@ pub async fn prepare(
                 std::sync::Arc::new(move |f| shared.conform([f]))
             },
             stored_in: cfg.backend.db.display().to_string(),
+            still_clock: opts.still_clock,
         },
         running,
     ))

@@ -714,3 +714,85 @@ fn a_progress_bar_on_a_terminal_and_only_the_summary_line_in_a_pipe() {
     assert!(o.starts_with("15 shots, 0 warnings"), "{o}");
     assert!(!e.contains("shots") && !e.contains('\u{1b}'), "{e:?}");
 }
+
+/// Every PNG a run wrote (frames and shots), by name.
+fn pngs(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "png"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+/// A seeded headless run of `script` from `cwd`, frames to `cwd/frames` (relative paths, as
+/// a user types them).
+fn seeded_run(cwd: &Path, script: &Path, seed: &str) -> (std::process::Output, PathBuf) {
+    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .current_dir(cwd)
+        .args(["run", "--headless", "--device", "echo-show-5", "--script"])
+        .arg(script)
+        .args(["--frames", "frames", "--seed", seed])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (o, cwd.join("frames"))
+}
+
+#[test]
+fn two_live_journeys_with_the_same_seed_give_byte_identical_frames() {
+    let qr = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/journeys/qr.script");
+    let journey = |seed: &str| {
+        let cwd = tempfile::tempdir().unwrap();
+        let (o, frames) = seeded_run(cwd.path(), &qr, seed);
+        let said = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(0), "{said}");
+        assert!(
+            said.contains(&format!("--seed {seed}")),
+            "the run says it is seeded: {said}"
+        );
+        pngs(&frames)
+    };
+    // Twice in a row: each seeded run starts from an empty database, so the second finds no
+    // stored link and plays the same journey.
+    let (a, b) = (journey("7311"), journey("7311"));
+    assert!(
+        a.len() >= 5 && a.contains_key("link-prompt.png"),
+        "{:?}",
+        a.keys()
+    );
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "the same frames"
+    );
+    for (name, png) in &a {
+        assert!(
+            png == &b[name],
+            "{name} differs between two runs with seed 7311"
+        );
+    }
+    // Another seed: another code, URL port and QR on the prompt.
+    let c = journey("7312");
+    assert!(c["link-prompt.png"] != a["link-prompt.png"]);
+}
+
+#[test]
+fn seeds_are_refused_where_codes_must_be_secret_or_a_database_is_kept() {
+    for (args, why) in [
+        (&["run", "--headless", "--seed", "1", "--lan"][..], "--lan"),
+        (
+            &["run", "--headless", "--seed", "1", "--db", "x.db"],
+            "--db",
+        ),
+        (&["kiosk", "--seed", "1"], "predictable"),
+    ] {
+        let o = linkscreen(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let said = String::from_utf8_lossy(&o.stderr);
+        assert!(said.contains(why), "{args:?}: {said}");
+    }
+}

@@ -58,8 +58,8 @@ pub fn authorization_redirect(
             "This emulator links with the AUTH_CODE grant only; IMPLICIT is not supported.",
         ));
     }
-    let state = crypto::random_token(24);
-    let verifier = al.pkce.then(|| crypto::random_token(32));
+    let state = crypto::random_token("state", 24);
+    let verifier = al.pkce.then(|| crypto::random_token("pkce_verifier", 32));
     let now = s.now_ms();
     s.store.conn().execute(
         "INSERT INTO link_states (state, device_code_hash, person_id, code_verifier, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

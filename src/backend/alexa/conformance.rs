@@ -367,8 +367,11 @@ async fn probe_one(
     redirect_uri: &str,
 ) -> Result<(u16, String, Option<String>), String> {
     let al = &s.account_linking;
-    let state = format!("linkscreen-probe-{}", crypto::random_token(8));
-    let verifier = al.pkce.then(|| crypto::random_token(32));
+    let state = format!(
+        "linkscreen-probe-{}",
+        crypto::random_token("probe_state", 8)
+    );
+    let verifier = al.pkce.then(|| crypto::random_token("probe_verifier", 32));
     let url = super::authorize::authorization_url(
         al,
         &al.authorization_url,

@@ -125,7 +125,7 @@ async fn device_authorization(
             p.to_owned()
         }
     };
-    let device_code = crypto::random_token(32);
+    let device_code = crypto::random_token("device_code", 32);
     let now = s.now_ms();
     let cfg = &s.config.linking;
     let user_code = {

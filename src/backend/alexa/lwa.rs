@@ -18,7 +18,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
-use rand::Rng;
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
@@ -72,7 +71,7 @@ pub fn client(
         name: s.config.skill.name.clone(),
         secret: s
             .store
-            .secret_or_init("lwa_app_client_secret", || crypto::random_token(24))?,
+            .secret_or_init("lwa_app_client_secret", || crypto::secret_token(24))?,
         redirect_uris: vec![format!("{}{APP_REDIRECT_PATH}", s.public_url)],
     }))
 }
@@ -124,7 +123,7 @@ pub fn issue(
     client_id: &str,
     scope: &str,
 ) -> Result<TokenResponse, crate::backend::infra::store::StoreError> {
-    let token = format!("Atza|{}", crypto::random_token(48));
+    let token = format!("Atza|{}", crypto::random_token("lwa_access_token", 48));
     s.store.conn().execute(
         "INSERT INTO lwa_tokens (token_hash, kind, person_id, name, client_id, scope, expires_at) VALUES (?1, 'access', ?2, ?3, ?4, ?5, ?6)",
         params![crypto::sha256_hex(&token), person_id, name, client_id, scope, s.now_ms() + ACCESS_TOKEN_SECS as i64 * 1000],
@@ -184,7 +183,7 @@ async fn send_code(
             Some("a recognized speaker is required".into()),
         ));
     }
-    let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
+    let code = format!("{:06}", crate::entropy::below("voice_code", 1_000_000));
     // The link goes where linking by this person goes, for the configured scopes.
     let link_person = super::linking::link_person(&s, &c.person_id);
     let scope = s.account_linking.scopes.join(" ");
@@ -364,7 +363,7 @@ pub fn authorize(s: &Shared, q: &AuthQuery) -> Result<Result<Pending, Response>,
     if scope.is_empty() || !scope.split(' ').all(|x| KNOWN_SCOPES.contains(&x)) {
         return back("invalid_scope");
     }
-    let id = crypto::random_token(18);
+    let id = crypto::random_token("lwa_request", 18);
     s.store.conn().execute(
         "INSERT INTO lwa_requests (id, client_id, redirect_uri, scope, state, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![crypto::sha256_hex(&id), client_id, redirect_uri, scope, state, s.now_ms() + REQUEST_MS],
@@ -415,7 +414,7 @@ pub fn decide(s: &Shared, headers: &HeaderMap, body: &Bytes) -> Result<Response,
         ));
     }
     let (person, name) = account_owner(s);
-    let code = format!("AN{}", crypto::random_token(24));
+    let code = format!("AN{}", crypto::random_token("lwa_code", 24));
     s.store.conn().execute(
         "INSERT INTO lwa_tokens (token_hash, kind, person_id, name, client_id, scope, redirect_uri, expires_at) VALUES (?1, 'code', ?2, ?3, ?4, ?5, ?6, ?7)",
         params![crypto::sha256_hex(&code), person, name, client_id, scope, redirect_uri, s.now_ms() + CODE_MS],
@@ -554,7 +553,7 @@ async fn token(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response,
         _ => return Err(oauth("unsupported_grant_type", None)),
     };
     let mut t = issue(&s, &person, &name, &client_id, &scope)?;
-    let refresh = format!("Atzr|{}", crypto::random_token(48));
+    let refresh = format!("Atzr|{}", crypto::random_token("lwa_refresh_token", 48));
     s.store.conn().execute(
         "INSERT INTO lwa_tokens (token_hash, kind, person_id, name, client_id, scope, expires_at) VALUES (?1, 'refresh', ?2, ?3, ?4, ?5, ?6)",
         params![crypto::sha256_hex(&refresh), person, name, client_id, scope, i64::MAX],

@@ -2,25 +2,38 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::Rng;
+use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// RFC 8628 §6.1: base-20, no vowels, no digits.
 pub const USER_CODE_ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
 
-/// `bytes` random bytes from the OS RNG, base64url without padding.
-pub fn random_token(bytes: usize) -> String {
+/// `bytes` random bytes for `purpose`, base64url without padding: OS-random, or reproducible
+/// in a seeded run (`run --seed`, see [`crate::entropy`]). For codes, ids and tokens a run
+/// hands out; keys and client secrets use [`secret_token`].
+pub fn random_token(purpose: &'static str, bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
-    rand::rngs::OsRng.fill(&mut buf[..]);
+    crate::entropy::fill(purpose, &mut buf);
     URL_SAFE_NO_PAD.encode(buf)
 }
 
-/// An 8-letter user code shown as `XXXX-XXXX`.
+/// `bytes` random bytes from the OS RNG, base64url without padding, even in a seeded run:
+/// for secrets that are stored and never shown (client secrets, the device key).
+pub fn secret_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buf);
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// An 8-letter user code shown as `XXXX-XXXX` (reproducible in a seeded run).
 pub fn user_code() -> String {
-    let mut rng = rand::rngs::OsRng;
     let letters: String = (0..8)
-        .map(|_| USER_CODE_ALPHABET[rng.gen_range(0..USER_CODE_ALPHABET.len())] as char)
+        .map(|_| {
+            USER_CODE_ALPHABET
+                [crate::entropy::below("user_code", USER_CODE_ALPHABET.len() as u32) as usize]
+                as char
+        })
         .collect();
     format!("{}-{}", &letters[..4], &letters[4..])
 }
@@ -102,7 +115,8 @@ mod tests {
     #[test]
     fn device_codes_carry_at_least_128_bits() {
         // 32 bytes = 256 bits, base64url = 43 chars.
-        assert_eq!(random_token(32).len(), 43);
-        assert_ne!(random_token(32), random_token(32));
+        assert_eq!(random_token("t", 32).len(), 43);
+        assert_ne!(random_token("t", 32), random_token("t", 32));
+        assert_ne!(secret_token(24), secret_token(24));
     }
 }

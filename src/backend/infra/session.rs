@@ -71,7 +71,7 @@ pub fn grant(s: &Shared, headers: &HeaderMap) -> (Session, SignedCookieJar) {
     if let Some(cur) = of_jar(s, &jar) {
         return (cur, jar);
     }
-    let id = crypto::random_token(18);
+    let id = crypto::random_token("phone_session", 18);
     let cookie = Cookie::build((COOKIE, format!("{id}.{}", s.now_ms())))
         .path("/")
         .http_only(true)
@@ -143,7 +143,7 @@ pub fn check(s: &Shared, headers: &HeaderMap, form: &Form) -> Result<Session, Pa
 /// A one-time link (valid [`PAIRING_MS`]) that makes the browser opening it the household's
 /// phone and then shows `next` (a path on this server). Only the device hands these out.
 pub fn pairing_url(s: &Shared, next: &str) -> String {
-    let token = crypto::random_token(24);
+    let token = crypto::random_token("pairing", 24);
     let now = s.now_ms();
     {
         let mut m = s.pairings.0.lock().unwrap_or_else(|p| p.into_inner());

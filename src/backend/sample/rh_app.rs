@@ -181,7 +181,7 @@ fn checked(s: &Shared, headers: &HeaderMap, body: &Bytes) -> Result<(), PageErro
 async fn link(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
     checked(&s, &headers, &body)?;
     let (uid, _) = signed_in(&s)?;
-    let state = crypto::random_token(24);
+    let state = crypto::random_token("app_state", 24);
     s.store.conn().execute(
         "INSERT INTO rh_app_states (state, user_id, expires_at) VALUES (?1, ?2, ?3)",
         params![crypto::sha256_hex(&state), uid, s.now_ms() + STATE_MS],

@@ -202,6 +202,15 @@ impl Runtime {
                 .as_ref()
                 .map(|b| b.view(&s.locale, s.profile.touch));
         }
+        if s.still_clock
+            && let Some(last) = &self.last
+            && last.without_clock() == m.without_clock()
+        {
+            // A seeded run's clock stands still on screen (like a browser test's fixed clock):
+            // a countdown keeps what the screen first showed, so shots are reproducible. The
+            // code still expires on time.
+            m.countdown = last.countdown.clone();
+        }
         if self.last.as_ref() != Some(&m) || self.acked != self.last_acked {
             if self.last_scene != Some(scene) {
                 s.log.log(LogEvent::Scene {

@@ -149,6 +149,7 @@ fn setup(linking: Arc<FakeLinking>, skill: Arc<FakeSkill>) -> DeviceSetup {
         speak: false,
         conform: Arc::new(|_| {}),
         stored_in: "test.db".into(),
+        still_clock: false,
     }
 }
 
@@ -261,4 +262,37 @@ async fn a_linking_service_that_is_down_shows_unreachable_and_retry_gets_a_code(
     assert_eq!(prompt.model.user_code, "RETR-YOK1");
     // Required linking: the skill is not asked while unlinked.
     assert!(skill.seen.lock().unwrap().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_a_still_clock_the_prompt_keeps_its_countdown_until_the_code_expires() {
+    let frames_of = |still: bool| async move {
+        let linking = Arc::new(FakeLinking {
+            codes: Mutex::new(vec![Ok(code("STIL-LCLK", 30))]),
+            polls: Mutex::new(vec![PollOutcome::Pending]),
+            ..Default::default()
+        });
+        let mut s = setup(linking, Arc::new(FakeSkill::default()));
+        s.still_clock = still;
+        let (input, mut rx) = start(s);
+        input.send(Event::Invoked);
+        let first = until(&mut rx, Scene::LinkPrompt, 30).await;
+        let mut shown = vec![first.model.countdown];
+        loop {
+            let f = rx.recv().await.expect("the device runs");
+            match f.scene {
+                Scene::LinkPrompt => shown.push(f.model.countdown),
+                Scene::CodeExpired => break shown,
+                _ => {}
+            }
+        }
+    };
+    // A still clock: one prompt frame, its countdown as first shown, then the code expires.
+    let still = frames_of(true).await;
+    assert_eq!(still.len(), 1, "{still:?}");
+    assert!(still[0].contains("0:30"), "{still:?}");
+    // The real clock counts down on screen, a frame a second.
+    let running = frames_of(false).await;
+    assert!(running.len() >= 29, "{running:?}");
+    assert!(running.iter().any(|c| c.contains("0:01")), "{running:?}");
 }

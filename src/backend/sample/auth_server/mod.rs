@@ -169,8 +169,8 @@ async fn authorize(State(s): S, Query(q): Query<AuthorizeQuery>) -> Result<Respo
         (Some(_), Some("S256")) | (None, None) => {}
         _ => return Ok(fail("invalid_request")),
     }
-    let id = crypto::random_token(24);
-    let csrf = crypto::random_token(24);
+    let id = crypto::random_token("login_session", 24);
+    let csrf = crypto::random_token("login_csrf", 24);
     s.store.conn().execute(
         "INSERT INTO rh_txns (id, csrf, client_id, redirect_uri, state, scope, code_challenge, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![id, csrf, SAMPLE_CLIENT_ID, redirect_uri, state, scope, q.code_challenge, s.now_ms() + TXN_LIFETIME_MS],
@@ -448,7 +448,7 @@ pub fn issue_code(
     scope: &str,
     code_challenge: Option<&str>,
 ) -> Result<String, StoreError> {
-    let code = crypto::random_token(32);
+    let code = crypto::random_token("auth_code", 32);
     s.store.conn().execute(
         "INSERT INTO rh_codes (code_hash, client_id, redirect_uri, user_id, scope, code_challenge, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![crypto::sha256_hex(&code), SAMPLE_CLIENT_ID, redirect_uri, user_id, scope, code_challenge, s.now_ms() + CODE_LIFETIME_MS],

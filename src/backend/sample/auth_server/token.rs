@@ -52,8 +52,8 @@ pub(super) fn authenticate_client(
 }
 
 pub(super) fn issue_tokens(s: &Shared, uid: i64, scope: &str) -> Result<TokenResponse, OAuthError> {
-    let access = crypto::random_token(32);
-    let refresh = crypto::random_token(32);
+    let access = crypto::random_token("access_token", 32);
+    let refresh = crypto::random_token("refresh_token", 32);
     let now = s.now_ms();
     let lifetime = if s.faults.is_on(Fault::ShortExpiry) {
         faults::SHORT_EXPIRY_S
