@@ -118,6 +118,18 @@ fn main() {
         pct(&mut to_success.clone(), 0.5),
         pct(&mut to_success, 0.95)
     );
+    common::row(
+        "`run --headless`: process start → first frame on disk, p50",
+        &format!("{:.1} ms", pct(&mut first_frame.clone(), 0.5)),
+        "—",
+        "—",
+    );
+    common::row(
+        "link completed on the phone → success frame on disk, p95",
+        &format!("{:.1} ms", pct(&mut to_success.clone(), 0.95)),
+        "—",
+        "—",
+    );
     println!(
         "peak RSS of a journey (max over runs): {:.1} MB",
         rss_kb.iter().cloned().fold(0.0, f64::max) / 1024.0

@@ -9,6 +9,8 @@
 //!
 //! `cargo bench --bench junk`
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -162,6 +164,12 @@ fn main() {
         peak_kb as f64 / 1024.0
     );
     println!("legitimate polls meanwhile: {polls:?}");
+    common::row(
+        &format!("`serve` flooded with junk for {secs} s: database size at the end"),
+        &format!("{:.2} MB", size as f64 / 1e6),
+        "—",
+        "—",
+    );
     let five_xx = polls
         .keys()
         .any(|k| k.starts_with('5') || k.starts_with("transport"));

@@ -4,6 +4,8 @@
 //!
 //! `cargo bench --bench kiosk` (env KIOSK_JOURNEYS, default 100; KIOSK_IDLE_SECS, default 20).
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -105,6 +107,12 @@ fn main() {
         peak as f64 / 1024.0
     );
 
+    common::row(
+        &format!("kiosk: RSS on home after {journeys} visitors vs after 10"),
+        &format!("{:.1} MB", at_end as f64 / 1024.0),
+        &format!("{:.1} MB", at10 as f64 / 1024.0),
+        &format!("{:+.1}%", (at_end as f64 / at10.max(1) as f64 - 1.0) * 100.0),
+    );
     // Idle on the home screen: CPU over a quiet interval.
     let mut idle = Command::new(exe)
         .args(["kiosk", "--headless", "--timeout"])

@@ -4,6 +4,8 @@
 //!
 //! `cargo bench --bench lambda` (env LAMBDA_ROUNDS, default 300). Needs `node` on PATH.
 
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -87,9 +89,16 @@ fn main() {
         rt.block_on(r.invoke(&event)).unwrap();
         cold.push(t.elapsed());
     }
+    let (w50, c50) = (pct(&mut warm, 0.50), pct(&mut cold, 0.50));
     println!(
         "lambda: a process per request (20 samples): p50 {:.1} ms, p95 {:.1} ms",
-        pct(&mut cold, 0.50),
+        c50,
         pct(&mut cold, 0.95)
+    );
+    common::row(
+        "Lambda handler (`--skill-dir`, Node.js), LaunchRequest p50 vs a new `node` per request",
+        &format!("{w50:.2} ms"),
+        &format!("{c50:.1} ms"),
+        &format!("{:.0}× faster", c50 / w50),
     );
 }

@@ -1,9 +1,17 @@
-//! Device-token polls per second against the embedded linking service with
-//! 1,000 pending device codes, and p50/p99 latency. Client and server share
-//! this machine's cores, as they would in `linkscreen run`.
+//! Device-token polls (RFC 8628 §3.4) per second and their p50/p99 latency, with 1,000 pending
+//! device codes: the embedded linking service, and side by side in the same run a well-known
+//! RFC 8628 server, panva's oidc-provider (Node, installed from npm under target/), under the
+//! same load from the same client. Each server runs on its own threads (ours: a 2-worker tokio
+//! runtime, as `linkscreen serve`; the peer: its Node process); the client has its own 2
+//! workers. Absolute figures depend on the machine; the ratio is the figure to compare.
 //!
-//! `cargo bench --bench polls` (env POLL_SECS, POLL_CLIENTS to change the run).
+//! `cargo bench --bench polls` (env POLL_SECS, POLL_CLIENTS, POLL_CODES to change the run;
+//! NO_PEER=1 to leave the peer out).
 
+mod common;
+
+use std::io::BufRead;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,108 +19,250 @@ use linkscreen::backend::{self, Options};
 use linkscreen::config::Config;
 use linkscreen::protocol::oauth::{DEVICE_CODE_GRANT, DeviceAuthorization};
 
-fn main() {
-    let secs: u64 = std::env::var("POLL_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
-    let clients: usize = std::env::var("POLL_CLIENTS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(32);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
+fn env_or<T: std::str::FromStr>(k: &str, d: T) -> T {
+    std::env::var(k).ok().and_then(|s| s.parse().ok()).unwrap_or(d)
+}
+
+/// What a load run measured.
+struct Stats {
+    polls: usize,
+    secs: f64,
+    p50: f64,
+    p99: f64,
+    max: f64,
+    unexpected: u64,
+}
+
+impl Stats {
+    fn rate(&self) -> f64 {
+        self.polls as f64 / self.secs
+    }
+    fn print(&self, who: &str) {
+        println!(
+            "{who:<16} {:>8.0} polls/s   p50 {:>6.2} ms   p99 {:>6.2} ms   max {:>7.2} ms   ({} polls in {:.1} s, unexpected answers: {})",
+            self.rate(),
+            self.p50,
+            self.p99,
+            self.max,
+            self.polls,
+            self.secs,
+            self.unexpected
+        );
+    }
+}
+
+/// A device-token endpoint and how to get codes from it.
+struct Server {
+    device_authorization: String,
+    token: String,
+    client_id: String,
+    /// `Authorization: Bearer` for code requests (our device's key: not rate limited).
+    bearer: Option<String>,
+}
+
+/// Asks `n` device codes, then polls them round robin from `clients` connections for `secs`.
+async fn load(s: &Server, n: usize, clients: usize, secs: u64) -> Stats {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
         .build()
         .unwrap();
-    rt.block_on(async move {
-        let dir = tempfile::tempdir().unwrap();
-        let mut cfg = Config::default();
-        cfg.backend.db = dir.path().join("bench.db");
-        // Interval 0: every poll is a legal poll, so the bench measures the work of answering one.
-        cfg.linking.interval = 0;
-        let running = backend::start(Options::new(cfg)).await.unwrap();
-        let base = running.base_url.clone();
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(clients)
-            .build()
-            .unwrap();
-        let mut codes = Vec::with_capacity(1000);
-        for _ in 0..1000 {
-            let d: DeviceAuthorization = http
-                .post(format!("{base}/oauth/device_authorization"))
-                // The device's key: its own requests are not rate limited.
-                .bearer_auth(&running.shared.device_key)
-                .form(&[("client_id", backend::DEVICE_CLIENT_ID)])
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            codes.push(d.device_code);
+    let mut codes = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut r = http
+            .post(&s.device_authorization)
+            .form(&[("client_id", s.client_id.as_str())]);
+        if let Some(b) = &s.bearer {
+            r = r.bearer_auth(b);
         }
-        let codes = Arc::new(codes);
-        let token_url = format!("{base}/oauth/token");
-        let start = Instant::now();
-        let end = start + Duration::from_secs(secs);
-        let mut tasks = vec![];
-        for c in 0..clients {
-            let (http, codes, token_url) = (http.clone(), codes.clone(), token_url.clone());
-            tasks.push(tokio::spawn(async move {
-                let mut lat = Vec::new();
-                let mut i = c;
-                let mut bad = 0u64;
-                while Instant::now() < end {
-                    let code = &codes[i % codes.len()];
-                    i += clients;
-                    let t = Instant::now();
-                    let r = http
-                        .post(&token_url)
-                        .form(&[
-                            ("grant_type", DEVICE_CODE_GRANT),
-                            ("device_code", code),
-                            ("client_id", backend::DEVICE_CLIENT_ID),
-                        ])
-                        .send()
-                        .await
-                        .unwrap();
-                    let body = r.bytes().await.unwrap();
-                    lat.push(t.elapsed());
-                    if !body.starts_with(br#"{"error":"authorization_pending""#) {
-                        bad += 1;
+        let d: DeviceAuthorization = r.send().await.unwrap().json().await.unwrap();
+        codes.push(d.device_code);
+    }
+    let codes = Arc::new(codes);
+    let start = Instant::now();
+    let end = start + Duration::from_secs(secs);
+    let mut tasks = vec![];
+    for c in 0..clients {
+        let (http, codes) = (http.clone(), codes.clone());
+        let (url, client_id) = (s.token.clone(), s.client_id.clone());
+        tasks.push(tokio::spawn(async move {
+            // Sized up front: a growing vector's reallocations would stall the client.
+            let mut lat = Vec::with_capacity(200_000);
+            let mut i = c;
+            let mut bad = 0u64;
+            while Instant::now() < end {
+                let code = &codes[i % codes.len()];
+                i += clients;
+                let t = Instant::now();
+                let r = http
+                    .post(&url)
+                    .form(&[
+                        ("grant_type", DEVICE_CODE_GRANT),
+                        ("device_code", code),
+                        ("client_id", &client_id),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                let body = r.bytes().await.unwrap();
+                lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                if !body.starts_with(br#"{"error":"authorization_pending""#) {
+                    if bad == 0 && std::env::var_os("POLL_DEBUG").is_some() {
+                        eprintln!("unexpected: {}", String::from_utf8_lossy(&body));
                     }
+                    bad += 1;
                 }
-                (lat, bad)
-            }));
+            }
+            (lat, bad)
+        }));
+    }
+    let (mut all, mut unexpected) = (vec![], 0);
+    for t in tasks {
+        let (l, b) = t.await.unwrap();
+        all.extend(l);
+        unexpected += b;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    Stats {
+        polls: all.len(),
+        secs,
+        p50: common::pct(&mut all, 0.50),
+        p99: common::pct(&mut all, 0.99),
+        max: common::pct(&mut all, 1.0),
+        unexpected,
+    }
+}
+
+/// panva's oidc-provider with the device flow on and one public client; prints its port. Its
+/// built-in memory adapter keeps only 1,000 entries (an LRU, two per device code), so codes
+/// would be evicted: the peer stores in a plain `Map` instead, as a production adapter (Redis,
+/// a database) would keep every code.
+const PEER: &str = r#"
+import Provider from 'oidc-provider';
+const store = new Map();
+class MapAdapter {
+  constructor(model) { this.model = model; }
+  key(id) { return `${this.model}:${id}`; }
+  async upsert(id, payload) {
+    store.set(this.key(id), payload);
+    if (payload.userCode) store.set(`userCode:${payload.userCode}`, id);
+    if (payload.uid) store.set(`uid:${payload.uid}`, id);
+  }
+  async find(id) { return store.get(this.key(id)); }
+  async findByUserCode(c) { return this.find(store.get(`userCode:${c}`)); }
+  async findByUid(u) { return this.find(store.get(`uid:${u}`)); }
+  async consume(id) { const p = store.get(this.key(id)); if (p) p.consumed = Math.floor(Date.now() / 1000); }
+  async destroy(id) { store.delete(this.key(id)); }
+  async revokeByGrantId() {}
+}
+const provider = new Provider('http://127.0.0.1', {
+  adapter: MapAdapter,
+  clients: [{
+    client_id: 'bench', token_endpoint_auth_method: 'none',
+    grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
+    response_types: [], redirect_uris: [],
+  }],
+  features: { deviceFlow: { enabled: true }, devInteractions: { enabled: false } },
+});
+const server = provider.listen(0, '127.0.0.1', () => console.log(server.address().port));
+"#;
+
+/// Starts the peer; its process and base URL.
+fn start_peer() -> Result<(std::process::Child, String), String> {
+    let dir = common::npm_dir("oidc-provider@8")?;
+    let script = dir.join("oidc-peer.mjs");
+    std::fs::write(&script, PEER).map_err(|e| e.to_string())?;
+    let mut child = Command::new("node")
+        .arg(&script)
+        .current_dir(&dir)
+        .env("NODE_ENV", "production")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("node: {e}"))?;
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    let port: u16 = line
+        .trim()
+        .parse()
+        .map_err(|_| format!("oidc-provider did not start (said {line:?})"))?;
+    Ok((child, format!("http://127.0.0.1:{port}")))
+}
+
+fn main() {
+    let secs: u64 = env_or("POLL_SECS", 5);
+    let clients: usize = env_or("POLL_CLIENTS", 32);
+    let n: usize = env_or("POLL_CODES", 1000);
+    let threads = |name: &str, n: usize| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .thread_name(name)
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let (server_rt, client_rt) = (
+        threads("server", env_or("POLL_SERVER_THREADS", 2)),
+        threads("client", 2),
+    );
+    println!(
+        "device-token polls: {n} pending codes, {clients} clients, {secs} s each, {} cores",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = Config::default();
+    cfg.backend.db = dir.path().join("bench.db");
+    // Interval 0: every poll is a legal poll, so the bench measures the work of answering one
+    // (the peer does not enforce the interval either).
+    cfg.linking.interval = 0;
+    let running = server_rt.block_on(backend::start(Options::new(cfg))).unwrap();
+    let ours = Server {
+        device_authorization: format!("{}/oauth/device_authorization", running.base_url),
+        token: format!("{}/oauth/token", running.base_url),
+        client_id: backend::DEVICE_CLIENT_ID.into(),
+        bearer: Some(running.shared.device_key.clone()),
+    };
+    let mine = client_rt.block_on(load(&ours, n, clients, secs));
+    mine.print("linkscreen");
+    server_rt.block_on(running.stop());
+    drop(server_rt);
+
+    if std::env::var_os("NO_PEER").is_some() {
+        println!("oidc-provider    skipped: NO_PEER is set");
+        return;
+    }
+    match start_peer() {
+        Err(why) => println!("oidc-provider    skipped: {why}"),
+        Ok((mut child, base)) => {
+            let peer = Server {
+                device_authorization: format!("{base}/device/auth"),
+                token: format!("{base}/token"),
+                client_id: "bench".into(),
+                bearer: None,
+            };
+            let theirs = client_rt.block_on(load(&peer, n, clients, secs));
+            let _ = child.kill();
+            let _ = child.wait();
+            theirs.print("oidc-provider");
+            println!(
+                "ratio: {:.1}x oidc-provider's throughput, p99 {:.2}x of its p99 (same run, same client)",
+                mine.rate() / theirs.rate(),
+                mine.p99 / theirs.p99
+            );
+            common::row(
+                &format!("device-token polls, {n} pending codes, {clients} clients, vs oidc-provider 8"),
+                &format!("{:.0}/s", mine.rate()),
+                &format!("{:.0}/s", theirs.rate()),
+                &format!("{:.1}× the throughput", mine.rate() / theirs.rate()),
+            );
+            common::row(
+                "same, p99 latency",
+                &format!("{:.2} ms", mine.p99),
+                &format!("{:.2} ms", theirs.p99),
+                &format!("{:.2}× its p99", mine.p99 / theirs.p99),
+            );
         }
-        let mut all = vec![];
-        let mut bad = 0;
-        for t in tasks {
-            let (l, b) = t.await.unwrap();
-            all.extend(l);
-            bad += b;
-        }
-        let elapsed = start.elapsed().as_secs_f64();
-        all.sort();
-        let pct = |p: f64| {
-            all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0
-        };
-        println!(
-            "device-token polls: {} in {:.1} s with {} pending codes, {} clients",
-            all.len(),
-            elapsed,
-            codes.len(),
-            clients
-        );
-        println!("polls/s: {:.0}", all.len() as f64 / elapsed);
-        println!(
-            "latency p50: {:.2} ms  p99: {:.2} ms  max: {:.2} ms",
-            pct(0.50),
-            pct(0.99),
-            pct(1.0)
-        );
-        println!("unexpected answers: {bad}");
-        running.stop().await;
-    });
+    }
 }

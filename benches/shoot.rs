@@ -5,6 +5,8 @@
 //!
 //! `cargo bench --bench shoot`
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -91,9 +93,30 @@ fn main() {
     }
     let (secs2, n2) = shoot(&["shoot"]);
     println!("default matrix (all scenes x all devices, en-US): {n2} shots in {secs2:.1} s");
-    println!("peak RSS of a shoot process: {:.1} MB", peak_rss_mb());
+    let rss = peak_rss_mb();
+    println!("peak RSS of a shoot process: {rss:.1} MB");
+    common::row(
+        "`shoot`, full matrix on every core",
+        &format!("{n} shots in {secs:.1} s"),
+        "—",
+        "—",
+    );
+    common::row(
+        "`shoot`, peak RSS of a worker",
+        &format!("{rss:.1} MB"),
+        "—",
+        "—",
+    );
     match chromium() {
-        None => println!("chromium: not installed (apt-get install chromium), comparison skipped"),
+        None => {
+            println!("chromium: not installed (apt-get install chromium), comparison skipped");
+            common::row(
+                "`shoot`, one worker, 960×480",
+                &format!("{per_shot:.2} ms/shot"),
+                "chromium not installed",
+                "—",
+            );
+        }
         Some(bin) => {
             let dir = tempfile::tempdir().unwrap();
             let page = dir.path().join("p.html");
@@ -135,6 +158,12 @@ fn main() {
                 "linkscreen vs cold chromium: {:.0}x faster per shot (target >= 400x)",
                 chrome / per_shot
             );
+            common::row(
+                "`shoot`, one worker, 960×480 vs cold `chromium --headless --screenshot`",
+                &format!("{per_shot:.2} ms/shot"),
+                &format!("{chrome:.0} ms"),
+                &format!("{:.0}× faster", chrome / per_shot),
+            );
             match playwright_warm(&bin, &page) {
                 Ok(ms) => {
                     println!(
@@ -143,6 +172,12 @@ fn main() {
                     println!(
                         "linkscreen vs warm Playwright: {:.1}x faster per shot (target >= 25x)",
                         ms / per_shot
+                    );
+                    common::row(
+                        "`shoot`, one worker, 960×480 vs warm Playwright (`setContent` + `screenshot`)",
+                        &format!("{per_shot:.2} ms/shot"),
+                        &format!("{ms:.1} ms"),
+                        &format!("{:.1}× faster", ms / per_shot),
                     );
                 }
                 Err(why) => println!("warm Playwright: skipped ({why})"),
@@ -154,20 +189,7 @@ fn main() {
 /// Warm Playwright on the same page: one browser, one page, `setContent` + `screenshot` per
 /// shot (playwright-core from npm, installed once under target/, driving this chromium).
 fn playwright_warm(chromium: &std::path::Path, page: &std::path::Path) -> Result<f64, String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-node");
-    if !dir.join("node_modules/playwright-core").exists() {
-        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        let st = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "playwright-core@1"])
-            .current_dir(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map_err(|e| format!("npm: {e}"))?;
-        if !st.success() {
-            return Err("npm install playwright-core failed".into());
-        }
-    }
+    let dir = common::npm_dir("playwright-core@1")?;
     let js = r#"
 const { chromium } = require('playwright-core');
 (async () => {

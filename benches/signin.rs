@@ -5,6 +5,8 @@
 //!
 //! `cargo bench --bench signin` (env SIGNIN_ROUNDS, default 100).
 
+mod common;
+
 use std::time::Instant;
 
 use linkscreen::backend::{self, Options};
@@ -103,6 +105,12 @@ fn main() {
         ms(&times, 0.50),
         ms(&times, 0.95),
         ms(&times, 1.0)
+    );
+    common::row(
+        "device browser: \"Sign in\" → next page drawn, p95",
+        &format!("{:.1} ms", ms(&times, 0.95)),
+        "—",
+        "—",
     );
     println!(
         "signin: of which the server's answer (POST, argon2 check, redirect, GET) p50 {:.1} ms, p95 {:.1} ms",

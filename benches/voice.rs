@@ -105,6 +105,12 @@ fn main() {
         otp.first().copied().unwrap_or(f64::NAN),
         verify.first().copied().unwrap_or(f64::NAN)
     );
+    common::row(
+        "voice: in-session skill turn, p95",
+        &format!("{:.1} ms", pct(&mut skill_turns.clone(), 0.95)),
+        "—",
+        "—",
+    );
     println!(
         "peak RSS of the whole run: {:.1} MB",
         rss_kb as f64 / 1024.0

@@ -223,6 +223,7 @@ pub fn state(
         device_key,
         http,
         waiters: Default::default(),
+        pace: Default::default(),
         attempts: Default::default(),
         pairings: Default::default(),
         limits: Default::default(),

@@ -167,22 +167,64 @@ enum PollState {
     Granted(TokenResponse),
 }
 
+/// A device code's row, as a poll needs it.
+struct CodeRow {
+    client_id: String,
+    status: String,
+    interval_s: i64,
+    expires_at: i64,
+    link_id: Option<i64>,
+    failure: Option<String>,
+}
+
+/// Reads a device code's row (one cached statement: the poll's only read when it is pending).
+fn read_code(c: &rusqlite::Connection, hash: &str) -> Result<Option<CodeRow>, OAuthError> {
+    Ok(c
+        .prepare_cached(
+            "SELECT client_id, status, interval_s, expires_at, link_id, failure FROM device_codes WHERE device_code_hash = ?1",
+        )?
+        .query_row([hash], |r| {
+            Ok(CodeRow {
+                client_id: r.get(0)?,
+                status: r.get(1)?,
+                interval_s: r.get(2)?,
+                expires_at: r.get(3)?,
+                link_id: r.get(4)?,
+                failure: r.get(5)?,
+            })
+        })
+        .optional()?)
+}
+
 /// Reads a device code's state; a granted one is consumed (single use).
 fn poll_state(s: &Shared, hash: &str) -> Result<PollState, OAuthError> {
+    let row = read_code(&s.store.conn(), hash)?;
+    let row = row.ok_or_else(|| oauth("invalid_grant", Some("unknown device_code".into())))?;
+    state_of(s, hash, row)
+}
+
+/// A device code's state from its row; a granted one is consumed (single use), and a code
+/// that is done with leaves the pace registry.
+fn state_of(s: &Shared, hash: &str, row: CodeRow) -> Result<PollState, OAuthError> {
     let now = s.now_ms();
-    let c = s.store.conn();
-    let row: Option<(String, i64, Option<i64>, Option<String>)> = c
-        .query_row(
-            "SELECT status, expires_at, link_id, failure FROM device_codes WHERE device_code_hash = ?1",
-            [hash],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
-    let Some((status, expires_at, link_id, failure)) = row else {
-        return Err(oauth("invalid_grant", Some("unknown device_code".into())));
-    };
+    let state = answer_of(s, hash, row, now);
+    if !matches!(state, Ok(PollState::Pending)) {
+        s.pace.forget(hash);
+    }
+    state
+}
+
+fn answer_of(s: &Shared, hash: &str, row: CodeRow, now: i64) -> Result<PollState, OAuthError> {
+    let CodeRow {
+        status,
+        expires_at,
+        link_id,
+        failure,
+        ..
+    } = row;
     match status.as_str() {
         "approved" => {
+            let c = s.store.conn();
             let link: Option<(String, Option<i64>, Option<String>)> = c
                 .query_row("SELECT access_token, expires_at, scope FROM links WHERE id = ?1 AND status = 'active'", [link_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()?;
@@ -190,6 +232,7 @@ fn poll_state(s: &Shared, hash: &str) -> Result<PollState, OAuthError> {
                 "UPDATE device_codes SET status = 'consumed' WHERE device_code_hash = ?1",
                 [hash],
             )?;
+            drop(c);
             match link {
                 Some((sealed, exp, scope)) => Ok(PollState::Granted(TokenResponse {
                     access_token: s.store.vault().open("links.access_token", &sealed)?,
@@ -266,43 +309,32 @@ async fn token(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response,
         .get("client_id")
         .ok_or_else(|| oauth("invalid_request", Some("client_id is required".into())))?;
     let hash = crypto::sha256_hex(device_code);
-    let now = s.now_ms();
-
+    let row = read_code(&s.store.conn(), &hash)?
+        .ok_or_else(|| oauth("invalid_grant", Some("unknown device_code".into())))?;
+    if row.client_id != client_id {
+        return Err(oauth(
+            "invalid_grant",
+            Some("device_code was issued to another client".into()),
+        ));
+    }
     // Rate: a poll sooner than the interval after the previous one is slow_down, and the
-    // interval grows by 5 s for this and every later request (RFC 8628 §3.5).
-    let interval_s = {
-        let c = s.store.conn();
-        let row: Option<(String, String, i64, Option<i64>)> = c
-            .query_row("SELECT client_id, status, interval_s, last_poll_at FROM device_codes WHERE device_code_hash = ?1", [&hash], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
-            .optional()?;
-        let Some((owner, status, interval_s, last)) = row else {
-            return Err(oauth("invalid_grant", Some("unknown device_code".into())));
-        };
-        if owner != client_id {
-            return Err(oauth(
-                "invalid_grant",
-                Some("device_code was issued to another client".into()),
-            ));
-        }
-        if status == "pending" && last.is_some_and(|l| now - l < interval_s * 1000) {
-            c.execute("UPDATE device_codes SET interval_s = interval_s + 5, last_poll_at = ?2 WHERE device_code_hash = ?1", params![hash, now])?;
-            return Err(oauth(
-                "slow_down",
-                Some(format!("poll at most every {} s", interval_s + 5)),
-            ));
-        }
-        c.execute(
-            "UPDATE device_codes SET last_poll_at = ?2 WHERE device_code_hash = ?1",
-            params![hash, now],
-        )?;
-        interval_s
-    };
-
+    // interval grows by 5 s for this and every later request (RFC 8628 §3.5). The pace is
+    // kept in memory: a poll writes nothing.
+    let mut interval_s = row.interval_s;
+    if row.status == "pending" {
+        interval_s = s
+            .pace
+            .poll(&hash, row.interval_s, s.now_ms(), row.expires_at)
+            .map_err(|grown| {
+                oauth(
+                    "slow_down",
+                    Some(format!("poll at most every {grown} s")),
+                )
+            })?;
+    }
     let wait = prefer_wait(&headers).map(|w| w.min(interval_s as u64));
     let Some(wait) = wait.filter(|w| *w > 0) else {
-        return answer(poll_state(&s, &hash)?);
+        return answer(state_of(&s, &hash, row)?);
     };
     // Long-poll: register before checking so a completion in between is not missed.
     // The guard also runs when the client hangs up and axum drops this future mid-wait.

@@ -9,6 +9,7 @@ pub mod error;
 pub mod form;
 pub mod html;
 pub mod limits;
+pub mod pace;
 pub mod session;
 pub mod state;
 pub mod store;

@@ -50,6 +50,8 @@ pub struct Shared {
     pub device_key: String,
     pub http: reqwest::Client,
     pub waiters: super::waiters::Waiters,
+    /// When each pending device code was last polled (RFC 8628 §3.5), in memory.
+    pub pace: super::pace::Pace,
     /// One-time pairing links the device handed out (see `alexa::session`).
     pub pairings: Pairings,
     /// Per-address rate limits on unauthenticated writes.
