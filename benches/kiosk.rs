@@ -111,7 +111,10 @@ fn main() {
         &format!("kiosk: RSS on home after {journeys} visitors vs after 10"),
         &format!("{:.1} MB", at_end as f64 / 1024.0),
         &format!("{:.1} MB", at10 as f64 / 1024.0),
-        &format!("{:+.1}%", (at_end as f64 / at10.max(1) as f64 - 1.0) * 100.0),
+        &format!(
+            "{:+.1}%",
+            (at_end as f64 / at10.max(1) as f64 - 1.0) * 100.0
+        ),
     );
     // Idle on the home screen: CPU over a quiet interval.
     let mut idle = Command::new(exe)

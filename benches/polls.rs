@@ -20,7 +20,10 @@ use linkscreen::config::Config;
 use linkscreen::protocol::oauth::{DEVICE_CODE_GRANT, DeviceAuthorization};
 
 fn env_or<T: std::str::FromStr>(k: &str, d: T) -> T {
-    std::env::var(k).ok().and_then(|s| s.parse().ok()).unwrap_or(d)
+    std::env::var(k)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(d)
 }
 
 /// What a load run measured.
@@ -217,7 +220,9 @@ fn main() {
     // Interval 0: every poll is a legal poll, so the bench measures the work of answering one
     // (the peer does not enforce the interval either).
     cfg.linking.interval = 0;
-    let running = server_rt.block_on(backend::start(Options::new(cfg))).unwrap();
+    let running = server_rt
+        .block_on(backend::start(Options::new(cfg)))
+        .unwrap();
     let ours = Server {
         device_authorization: format!("{}/oauth/device_authorization", running.base_url),
         token: format!("{}/oauth/token", running.base_url),
@@ -252,7 +257,9 @@ fn main() {
                 mine.p99 / theirs.p99
             );
             common::row(
-                &format!("device-token polls, {n} pending codes, {clients} clients, vs oidc-provider 8"),
+                &format!(
+                    "device-token polls, {n} pending codes, {clients} clients, vs oidc-provider 8"
+                ),
                 &format!("{:.0}/s", mine.rate()),
                 &format!("{:.0}/s", theirs.rate()),
                 &format!("{:.1}× the throughput", mine.rate() / theirs.rate()),

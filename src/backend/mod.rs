@@ -139,6 +139,7 @@ pub fn router(shared: Arc<Shared>, parts: Parts) -> Router {
     if parts.linking {
         r = r
             .merge(linking::router())
+            .merge(alexa::polling::router())
             .merge(lwa::router())
             .merge(enablement::router());
     }

@@ -169,6 +169,34 @@ async fn polling_too_fast_is_slow_down_and_the_interval_grows() {
 }
 
 #[tokio::test]
+async fn a_pending_poll_writes_nothing_to_the_database() {
+    let env = Env::start().await;
+    let d = env.device_code().await;
+    // Another connection sees `data_version` change whenever the server commits a write.
+    let other = rusqlite::Connection::open(&env.shared().config.backend.db).unwrap();
+    let codes: i64 = other
+        .query_row("SELECT COUNT(*) FROM device_codes", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(codes, 1, "the server's own database");
+    let version = || -> i64 {
+        other
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = version();
+    for _ in 0..10 {
+        env.pass_interval();
+        assert_eq!(
+            env.poll(&d.device_code).await.1["error"],
+            "authorization_pending"
+        );
+    }
+    assert_eq!(version(), before, "ten pending polls committed nothing");
+    // The pace still holds without a write: too soon is slow_down.
+    assert_eq!(env.poll(&d.device_code).await.1["error"], "slow_down");
+}
+
+#[tokio::test]
 async fn denied_on_consent_reaches_the_device_as_access_denied() {
     let env = Env::start().await;
     let d = env.device_code().await;

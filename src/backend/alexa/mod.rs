@@ -16,3 +16,4 @@ pub mod exchange;
 pub mod linking;
 pub mod lwa;
 pub mod phone;
+pub mod polling;

@@ -127,3 +127,22 @@ pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
     (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
 }
+
+/// A response that must not be cached (RFC 6749 §5.1: token responses carry secrets).
+pub fn no_store<T: IntoResponse>(body: T) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    r
+}
+
+/// An OAuth endpoint's form body; a malformed one is `invalid_request`.
+pub fn oauth_form(
+    headers: &axum::http::HeaderMap,
+    body: &axum::body::Bytes,
+) -> Result<super::form::Form, OAuthError> {
+    super::form::Form::parse(headers, body)
+        .map_err(|e| oauth("invalid_request", Some(e.to_string())))
+}

@@ -57,10 +57,7 @@ impl Pace {
 
     /// The code is done with (granted, denied, expired): its pace is dropped.
     pub fn forget(&self, key: &str) {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
     }
 
     /// How many codes are remembered.
