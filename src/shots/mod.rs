@@ -91,6 +91,12 @@ pub fn render_subject(
     locale: &str,
     subject: Subject,
 ) -> image::RgbaImage {
+    stage(hl, p, locale, subject);
+    hl.render()
+}
+
+/// Puts one shot subject on the headless window, ready to draw.
+fn stage(hl: &mut Headless, p: &DeviceProfile, locale: &str, subject: Subject) {
     use crate::view::emulator;
     let scale = match subject.panel {
         Some(tab) => {
@@ -117,7 +123,6 @@ pub fn render_subject(
         sign_in_html(subject.scene),
     );
     view::apply(&hl.app, p, scale, &m);
-    hl.render()
 }
 
 fn pick<T: Copy>(
@@ -203,7 +208,9 @@ pub struct ShootPlan {
 
 type Work = (DeviceProfile, &'static str, Subject);
 
-/// Renders (and checks) the items of one worker; `done` hears of each shot.
+/// Renders (and checks) the items of one worker; `done` hears of each shot. One thread: a
+/// second that encoded and wrote while the next shot was drawn measured slower on two cores
+/// (they share the caches and the memory bus).
 fn run_shard(a: &ShootPlan, work: &[Work], done: &dyn Fn()) -> Result<Vec<Shot>, String> {
     let Some(first) = work.first() else {
         return Ok(vec![]);
@@ -211,34 +218,47 @@ fn run_shard(a: &ShootPlan, work: &[Work], done: &dyn Fn()) -> Result<Vec<Shot>,
     let mut hl = Headless::new(first.0.width, first.0.height).map_err(|e| e.to_string())?;
     let mut shots = vec![];
     for (p, l, s) in work {
-        let dir = a.out.join(p.id).join(l);
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let img = render_subject(&mut hl, p, l, *s);
-        let path: PathBuf = dir.join(format!("{}.png", s.id));
-        let bytes = crate::view::headless::png(&img);
-        std::fs::write(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-        let check = match &a.check {
-            None => None,
-            Some(golden_dir) => Some(check_one(a, golden_dir, p, l, *s, &img, &bytes)?),
-        };
-        shots.push(Shot {
-            scene: s.id.into(),
-            device: p.id.into(),
-            locale: l.to_string(),
-            width: img.width(),
-            height: img.height(),
-            path: rel(&a.out, &path),
-            sha256: hex::encode(Sha256::digest(&bytes)),
-            // The emulator shots are a whole window, not a screen: the edge lint is for screens.
-            warnings: match s.panel {
-                None => lint::lint(&img, p),
-                Some(_) => vec![],
-            },
-            check,
-        });
+        stage(&mut hl, p, l, *s);
+        let img = hl.frame();
+        shots.push(finish_shot(a, &img, p, l, *s)?);
+        drop(img);
         done();
     }
     Ok(shots)
+}
+
+/// Encodes, checks, hashes, lints and writes one rendered shot.
+fn finish_shot(
+    a: &ShootPlan,
+    img: &image::RgbaImage,
+    p: &DeviceProfile,
+    l: &str,
+    s: Subject,
+) -> Result<Shot, String> {
+    let dir = a.out.join(p.id).join(l);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path: PathBuf = dir.join(format!("{}.png", s.id));
+    let bytes = crate::view::headless::png(img);
+    std::fs::write(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let check = match &a.check {
+        None => None,
+        Some(golden_dir) => Some(check_one(a, golden_dir, p, l, s, img, &bytes)?),
+    };
+    Ok(Shot {
+        scene: s.id.into(),
+        device: p.id.into(),
+        locale: l.to_string(),
+        width: img.width(),
+        height: img.height(),
+        path: rel(&a.out, &path),
+        sha256: hex::encode(Sha256::digest(&bytes)),
+        // The emulator shots are a whole window, not a screen: the edge lint is for screens.
+        warnings: match s.panel {
+            None => lint::lint(img, p),
+            Some(_) => vec![],
+        },
+        check,
+    })
 }
 
 fn check_one(

@@ -31,9 +31,10 @@ pub struct Headless {
     window: Rc<MinimalSoftwareWindow>,
     pub app: AppWindow,
     size: (u32, u32),
-    /// The renderer's target, kept between frames: a fresh multi-megabyte buffer per shot
-    /// costs more in page faults and zeroing than drawing into it does.
-    buf: std::cell::RefCell<Vec<PremultipliedRgbaColor>>,
+    /// The renderer's target, kept between frames (a fresh multi-megabyte buffer per shot
+    /// costs more in page faults and zeroing than drawing into it does); the renderer draws
+    /// straight into this image's bytes, so a frame is never copied.
+    img: std::cell::RefCell<RgbaImage>,
 }
 
 /// Why headless rendering could not start.
@@ -59,7 +60,7 @@ impl Headless {
             window,
             app,
             size: (w, h),
-            buf: Default::default(),
+            img: std::cell::RefCell::new(RgbaImage::new(0, 0)),
         };
         me.resize(w, h);
         me.app
@@ -75,34 +76,53 @@ impl Headless {
 
     /// Renders the current UI state into an RGBA image.
     pub fn render(&self) -> RgbaImage {
+        self.frame().clone()
+    }
+
+    /// Renders the current UI state and lends the window's own image (no copy): the renderer
+    /// draws into its bytes, and only pixels that are not opaque are un-premultiplied.
+    pub fn frame(&self) -> std::cell::Ref<'_, RgbaImage> {
         let (w, h) = self.size;
         slint::platform::update_timers_and_animations();
         self.window.request_redraw();
-        let mut buf = self.buf.borrow_mut();
-        // Every pixel is drawn (`NewBuffer`): the old contents need no clearing.
-        buf.resize((w * h) as usize, PremultipliedRgbaColor::default());
-        self.window.draw_if_needed(|r| {
-            r.render(&mut buf, w as usize);
-        });
-        // The renderer's pixels are RGBA bytes already (`repr(C)`, Pod): one copy, then
-        // only pixels that are not opaque need un-premultiplying (the window background is
-        // opaque, so almost none are).
-        let mut raw: Vec<u8> = bytemuck::cast_slice(buf.as_slice()).to_vec();
-        for o in raw.chunks_exact_mut(4) {
-            if o[3] != 255 {
-                let a = o[3] as u32;
-                let un = |v: u8| {
-                    (v as u32 * 255 + a / 2)
-                        .checked_div(a)
-                        .map_or(0, |x| x.min(255) as u8)
-                };
-                let (r, g, bl) = (un(o[0]), un(o[1]), un(o[2]));
-                o[0] = r;
-                o[1] = g;
-                o[2] = bl;
+        {
+            let mut img = self.img.borrow_mut();
+            if img.dimensions() != (w, h) {
+                *img = RgbaImage::new(w, h);
             }
+            // The renderer's pixels are RGBA bytes (`repr(C)`, Pod): it draws into the image.
+            // Every pixel is drawn (`NewBuffer`): the old contents need no clearing.
+            let bytes: &mut [u8] = &mut img;
+            let px: &mut [PremultipliedRgbaColor] = bytemuck::cast_slice_mut(bytes);
+            self.window.draw_if_needed(|r| {
+                r.render(px, w as usize);
+            });
+            unpremultiply(&mut img);
         }
-        RgbaImage::from_raw(w, h, raw).expect("w*h*4 bytes")
+        self.img.borrow()
+    }
+}
+
+/// Turns premultiplied RGBA into straight RGBA in place. A frame whose every pixel is opaque
+/// (the window background is) is left as it is after one pass that only reads alpha.
+fn unpremultiply(bytes: &mut [u8]) {
+    let all_alpha = bytes.chunks_exact(4).fold(255u8, |m, p| m & p[3]);
+    if all_alpha == 255 {
+        return;
+    }
+    for o in bytes.chunks_exact_mut(4) {
+        if o[3] != 255 {
+            let a = o[3] as u32;
+            let un = |v: u8| {
+                (v as u32 * 255 + a / 2)
+                    .checked_div(a)
+                    .map_or(0, |x| x.min(255) as u8)
+            };
+            let (r, g, bl) = (un(o[0]), un(o[1]), un(o[2]));
+            o[0] = r;
+            o[1] = g;
+            o[2] = bl;
+        }
     }
 }
 
@@ -121,4 +141,18 @@ pub fn png(img: &RgbaImage) -> Vec<u8> {
         )
         .expect("encoding into memory cannot fail");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_pixels_that_are_not_opaque_are_unpremultiplied() {
+        let mut opaque = vec![10, 20, 30, 255, 1, 2, 3, 255];
+        super::unpremultiply(&mut opaque);
+        assert_eq!(opaque, [10, 20, 30, 255, 1, 2, 3, 255]);
+        // Half transparent: 64 premultiplied by 128/255 is 128 straight; clear stays 0.
+        let mut mixed = vec![10, 20, 30, 255, 64, 32, 0, 128, 0, 0, 0, 0];
+        super::unpremultiply(&mut mixed);
+        assert_eq!(mixed, [10, 20, 30, 255, 128, 64, 0, 128, 0, 0, 0, 0]);
+    }
 }
