@@ -206,7 +206,7 @@ impl Driver {
             let img = self.compared(img);
             if update {
                 std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-                std::fs::write(&golden, crate::view::headless::png(&img))
+                std::fs::write(&golden, crate::view::headless::png_small(&img))
                     .map_err(|e| format!("{}: {e}", golden.display()))?;
                 return Ok(());
             }

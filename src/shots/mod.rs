@@ -275,7 +275,9 @@ fn check_one(
         if let Some(d) = golden.parent() {
             std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
         }
-        std::fs::write(&golden, png).map_err(|e| format!("{}: {e}", golden.display()))?;
+        // Goldens are committed: the smaller encoding (the same pixels as the shot's).
+        std::fs::write(&golden, crate::view::headless::png_small(img))
+            .map_err(|e| format!("{}: {e}", golden.display()))?;
         Ok(CheckResult {
             status: status.into(),
             share: 0.0,
