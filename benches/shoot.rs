@@ -3,7 +3,9 @@
 //! peak RSS of the workers; and, when `chromium` is installed, the time headless Chromium
 //! takes to screenshot an HTML page of the same size, for comparison.
 //!
-//! `cargo bench --bench shoot`
+//! `cargo bench --bench shoot`; `LINKSCREEN_BEFORE=/path/to/an/older/linkscreen` also runs the
+//! full matrix with that binary, interleaved with this one (best of two each), and prints the
+//! ratio: a speed-up measured in one run, on one machine.
 
 mod common;
 
@@ -12,9 +14,13 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 fn shoot(args: &[&str]) -> (f64, usize) {
+    shoot_with(std::path::Path::new(env!("CARGO_BIN_EXE_linkscreen")), args)
+}
+
+fn shoot_with(bin: &std::path::Path, args: &[&str]) -> (f64, usize) {
     let out = tempfile::tempdir().unwrap();
     let t = Instant::now();
-    let st = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+    let st = Command::new(bin)
         .args(args)
         .arg("--out")
         .arg(out.path())
@@ -25,7 +31,9 @@ fn shoot(args: &[&str]) -> (f64, usize) {
     let secs = t.elapsed().as_secs_f64();
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.path().join("manifest.json")).unwrap()).unwrap();
-    (secs, manifest["shots"].as_array().unwrap().len())
+    // Binaries before issue 18 wrote the list itself; later ones `{"summary", "shots"}`.
+    let shots = manifest.get("shots").unwrap_or(&manifest);
+    (secs, shots.as_array().unwrap().len())
 }
 
 fn peak_rss_mb() -> f64 {
@@ -51,7 +59,7 @@ fn chromium() -> Option<PathBuf> {
 }
 
 fn main() {
-    let (secs, n) = shoot(&[
+    const MATRIX: &[&str] = &[
         "shoot",
         "--scenes",
         "all",
@@ -59,7 +67,8 @@ fn main() {
         "all",
         "--locales",
         "all",
-    ]);
+    ];
+    let (secs, n) = shoot(MATRIX);
     println!(
         "full matrix: {n} shots in {secs:.1} s = {:.1} shots/s, {:.1} ms per shot (wall, all cores)",
         n as f64 / secs,
@@ -101,6 +110,24 @@ fn main() {
         "—",
         "—",
     );
+    if let Some(before) = std::env::var_os("LINKSCREEN_BEFORE") {
+        let before = PathBuf::from(before);
+        let (mut now, mut then) = (f64::MAX, f64::MAX);
+        for _ in 0..2 {
+            then = then.min(shoot_with(&before, MATRIX).0);
+            now = now.min(shoot(MATRIX).0);
+        }
+        println!(
+            "full matrix, interleaved, best of two: {} {then:.1} s, this build {now:.1} s",
+            before.display()
+        );
+        common::row(
+            "`shoot`, full matrix, against an older binary (`LINKSCREEN_BEFORE`)",
+            &format!("{now:.1} s"),
+            &format!("{then:.1} s"),
+            &format!("{:.1}× faster", then / now),
+        );
+    }
     common::row(
         "`shoot`, peak RSS of a worker",
         &format!("{rss:.1} MB"),
