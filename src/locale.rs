@@ -7,8 +7,13 @@
 /// Every locale the device and the sample skill speak, in `linkscreen locales` order.
 pub const SUPPORTED: &[&str] = &[
     "en-US", "en-GB", "en-IN", "en-AU", "en-CA", "nl-NL", "fr-FR", "fr-CA", "de-DE", "hi-IN",
-    "it-IT", "pt-BR", "es-ES", "es-MX", "es-US",
+    "it-IT", "pt-BR", "es-ES", "es-MX", "es-US", "ja-JP", "ar-SA",
 ];
+
+/// True when `tag`'s script runs right to left (Arabic): its screens are mirrored.
+pub fn is_rtl(tag: &str) -> bool {
+    matches!(tag.split('-').next(), Some("ar" | "he" | "fa" | "ur"))
+}
 
 /// True when `tag` is one of [`SUPPORTED`].
 pub fn is_supported(tag: &str) -> bool {

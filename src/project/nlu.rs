@@ -43,6 +43,13 @@ const BUILT_IN: &[(&str, &[&str])] = &[
     ),
     ("AMAZON.NoIntent", &["no", "nope", "no thanks"]),
     ("AMAZON.NavigateHomeIntent", &["go home"]),
+    // Japanese (one token per kana or kanji, see `words`) and Arabic.
+    ("AMAZON.HelpIntent", &["ヘルプ", "助けて", "何ができる", "مساعدة", "ساعدني"]),
+    ("AMAZON.StopIntent", &["ストップ", "止めて", "توقف", "أوقف"]),
+    ("AMAZON.CancelIntent", &["キャンセル", "إلغاء", "الغاء"]),
+    ("AMAZON.YesIntent", &["はい", "うん", "許可します", "نعم", "أوافق"]),
+    ("AMAZON.NoIntent", &["いいえ", "いや", "لا", "لا شكرا"]),
+    ("AMAZON.NavigateHomeIntent", &["ホームに戻って", "الرئيسية"]),
 ];
 
 /// "Open X" in the device's languages.
@@ -62,7 +69,24 @@ const LAUNCH: &[&[&str]] = &[
     &["abre"],
     &["abra"],
     &["inicia"],
+    &["افتح"],
+    &["شغل"],
+    &["ابدأ"],
 ];
+/// Japanese puts the verb last: "ライドヘイラーを開いて" (X + one of these).
+const LAUNCH_JA: &[&str] = &[
+    "を開いて",
+    "を開く",
+    "を起動して",
+    "を起動",
+    "を始めて",
+    "を開始して",
+    "をスタートして",
+    "開いて",
+    "起動して",
+];
+/// Japanese "X で … して" / "X に … と伝えて": the particle after the invocation name.
+const ASK_JA: &[&str] = &["で", "に", "を使って"];
 /// "Ask X to …" in the device's languages.
 const ASK: &[&[&str]] = &[
     &["ask"],
@@ -77,21 +101,63 @@ const ASK: &[&[&str]] = &[
     &["pergunte", "ao"],
     &["pide", "a"],
     &["vraag"],
+    &["اطلب", "من"],
+    &["اسأل"],
+    &["استخدم"],
 ];
 /// Words between the invocation name and what is asked ("ask X *to* book a ride").
 const CONNECTORS: &[&str] = &[
     "to", "and", "for", "if", "whether", "zu", "ob", "de", "om", "te",
 ];
 
+/// Lower-case tokens: words split at spaces and punctuation; each kana or kanji is a token of
+/// its own (Japanese writes no spaces), so samples and slots match Japanese character by
+/// character. A `{slot}` is one token.
 fn words(s: &str) -> Vec<String> {
-    s.to_lowercase()
-        .replace(
-            |c: char| !c.is_alphanumeric() && c != '\'' && c != '{' && c != '}',
-            " ",
-        )
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect()
+    let mut spaced = String::with_capacity(s.len() * 2);
+    let mut in_slot = false;
+    for c in s.to_lowercase().chars() {
+        match c {
+            '{' => {
+                in_slot = true;
+                spaced.push_str(" {");
+            }
+            '}' => {
+                in_slot = false;
+                spaced.push_str("} ");
+            }
+            c if in_slot => spaced.push(c),
+            // Arabic's short vowels and shadda are optional in writing: matched without them.
+            c if is_arabic_mark(c) => {}
+            c if is_cjk(c) => {
+                spaced.push(' ');
+                spaced.push(c);
+                spaced.push(' ');
+            }
+            c if c.is_alphanumeric() || c == '\'' || is_mark(c) => spaced.push(c),
+            _ => spaced.push(' '),
+        }
+    }
+    spaced.split_whitespace().map(str::to_owned).collect()
+}
+
+/// Kana, kanji and the full-width forms: written without spaces between words.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xFF66..=0xFF9F)
+}
+
+/// Joins tokens back into text: no spaces between Japanese characters.
+fn join(tokens: &[String]) -> String {
+    let mut out = String::new();
+    for t in tokens {
+        let touches_cjk = t.chars().next().is_some_and(is_cjk)
+            || out.chars().last().is_some_and(is_cjk);
+        if !out.is_empty() && !touches_cjk {
+            out.push(' ');
+        }
+        out.push_str(t);
+    }
+    out
 }
 
 /// Matches `said` against a sample: literal words must match, `{slot}` takes one or more words.
@@ -104,7 +170,7 @@ fn match_sample(sample: &[String], said: &[String]) -> Option<Vec<(String, Strin
                 let name = tok.trim_matches(|c| c == '{' || c == '}').to_owned();
                 // Shortest first, so literal words after the slot anchor it.
                 for n in 1..=w.len() {
-                    out.push((name.clone(), w[..n].join(" ")));
+                    out.push((name.clone(), join(&w[..n])));
                     if go(&s[1..], &w[n..], out) {
                         return true;
                     }
@@ -148,6 +214,12 @@ const APPROVE: &[&str] = &[
     "मैं स्वीकार करती हूँ",
     "हाँ",
     "हां",
+    "許可します",
+    "許可する",
+    "はい",
+    "أوافق",
+    "موافق",
+    "نعم",
 ];
 const DECLINE: &[&str] = &[
     "no",
@@ -163,6 +235,10 @@ const DECLINE: &[&str] = &[
     "nao",
     "nee",
     "नहीं",
+    "いいえ",
+    "許可しません",
+    "لا",
+    "لا أوافق",
 ];
 /// "My code is …" in the device's languages (matched after "Alexa,").
 const CODE_PREFIX: &[&str] = &[
@@ -183,6 +259,10 @@ const CODE_PREFIX: &[&str] = &[
     "mijn code is",
     "de code is",
     "मेरा कोड है",
+    "私のコードは",
+    "コードは",
+    "الرمز هو",
+    "رمزي هو",
 ];
 const DIGIT_WORDS: &[(&str, char)] = &[
     ("zero", '0'),
@@ -216,6 +296,10 @@ pub fn is_go_home(text: &str) -> bool {
             | "início"
             | "ga naar home"
             | "होम पर जाओ"
+            | "ホーム"
+            | "ホームに戻って"
+            | "الرئيسية"
+            | "اذهب إلى الرئيسية"
     )
 }
 
@@ -256,6 +340,7 @@ fn without_wake_word(text: &str) -> String {
     let lower = text.to_lowercase();
     let cleaned: String = lower
         .chars()
+        .filter(|c| !is_arabic_mark(*c))
         .map(|c| {
             if c.is_alphanumeric() || c == '\'' || c == '-' || c.is_whitespace() || is_mark(c) {
                 c
@@ -265,23 +350,36 @@ fn without_wake_word(text: &str) -> String {
         })
         .collect();
     let mut w: Vec<&str> = cleaned.split_whitespace().collect();
-    if w.first() == Some(&"alexa") {
+    if w.first().is_some_and(|x| WAKE_WORDS.contains(x)) {
         w.remove(0);
     }
     w.join(" ")
 }
+
+/// "Alexa" as the device's languages write it.
+const WAKE_WORDS: &[&str] = &["alexa", "アレクサ", "أليكسا", "اليكسا"];
 
 /// Devanagari vowel signs and the virama are marks, not letters, but belong to the word.
 fn is_mark(c: char) -> bool {
     ('\u{0900}'..='\u{097F}').contains(&c)
 }
 
+/// Arabic's short vowels, tanween, shadda and sukun (harakat), and the dagger alif.
+fn is_arabic_mark(c: char) -> bool {
+    ('\u{064B}'..='\u{065F}').contains(&c) || c == '\u{0670}'
+}
+
 impl Nlu {
     /// Understands one utterance ("Alexa, ask Ride Hailer to book a ride to the airport").
     pub fn understand(&self, text: &str) -> Understood {
         let mut w = words(text);
-        if w.first().is_some_and(|x| x == "alexa") {
+        if w.first().is_some_and(|x| WAKE_WORDS.contains(&x.as_str())) {
             w.remove(0);
+        }
+        // "アレクサ" is four tokens (one per kana).
+        let wake: Vec<String> = words("アレクサ");
+        if w.starts_with(&wake) {
+            w.drain(..wake.len());
         }
         let inv = words(&self.invocation);
         let starts = |w: &[String], verb: &[&str]| {
@@ -306,8 +404,20 @@ impl Nlu {
                 return if rest.is_empty() {
                     Understood::Launch
                 } else {
-                    self.intent(&rest.join(" "))
+                    self.intent(&join(&rest))
                 };
+            }
+        }
+        // Japanese: the invocation name first, then the verb or a particle and the request.
+        if !inv.is_empty() && w.starts_with(&inv) {
+            let rest = join(&w[inv.len()..]);
+            if LAUNCH_JA.contains(&rest.as_str()) {
+                return Understood::Launch;
+            }
+            if let Some(asked) = ASK_JA.iter().find_map(|p| rest.strip_prefix(p)) {
+                if !asked.is_empty() {
+                    return self.intent(asked);
+                }
             }
         }
         Understood::NotUnderstood
@@ -328,7 +438,7 @@ impl Nlu {
         let mut hits: Vec<(usize, IntentCall)> = vec![];
         for intent in &m.intents {
             let mut samples: Vec<Vec<String>> = intent.samples.iter().map(|s| words(s)).collect();
-            if let Some((_, builtin)) = BUILT_IN.iter().find(|(n, _)| *n == intent.name) {
+            for (_, builtin) in BUILT_IN.iter().filter(|(n, _)| *n == intent.name) {
                 samples.extend(builtin.iter().map(|s| words(s)));
             }
             let best = samples
@@ -421,6 +531,58 @@ mod tests {
                 types: vec![],
             }),
         }
+    }
+
+    /// A ja-JP model: a katakana invocation name, samples written without spaces.
+    fn nlu_ja() -> Nlu {
+        let mut n = nlu();
+        n.invocation = "ライドヘイラー".into();
+        let m = n.model.as_mut().unwrap();
+        m.invocation_name = n.invocation.clone();
+        m.intents[0].samples = vec![
+            "{destination}まで配車して".into(),
+            "{destination}まで{time}に配車して".into(),
+            "車を呼んで".into(),
+        ];
+        n
+    }
+
+    #[test]
+    fn japanese_launches_verb_last_and_matches_samples_without_spaces() {
+        let n = nlu_ja();
+        assert_eq!(n.understand("アレクサ、ライドヘイラーを開いて"), Understood::Launch);
+        assert_eq!(n.understand("ライドヘイラーを起動して"), Understood::Launch);
+        assert_eq!(
+            n.understand("アレクサ、ライドヘイラーで空港まで配車して"),
+            call("BookRideIntent", &[("destination", Some("空港")), ("time", None)])
+        );
+        assert_eq!(
+            n.in_session("東京駅まで5時に配車して"),
+            call(
+                "BookRideIntent",
+                &[("destination", Some("東京駅")), ("time", Some("5時"))]
+            )
+        );
+        assert_eq!(n.in_session("ヘルプ"), call("AMAZON.HelpIntent", &[]));
+        assert_eq!(n.understand("タクシーを開いて"), Understood::NotUnderstood);
+        assert_eq!(approval("アレクサ、許可します"), Some(true));
+        assert_eq!(approval("いいえ"), Some(false));
+        assert_eq!(spoken_code("アレクサ、私のコードは123456"), Some("123456".into()));
+        assert!(is_go_home("アレクサ、ホームに戻って"));
+    }
+
+    #[test]
+    fn arabic_launches_and_answers_alexas_questions() {
+        let mut n = nlu();
+        n.invocation = "رايد هيلر".into();
+        assert_eq!(n.understand("أليكسا، افتح رايد هيلر"), Understood::Launch);
+        // The shadda (a mark) belongs to the word: "شغّل" is "شغل" written with it.
+        assert_eq!(n.understand("شغّل رايد هيلر"), Understood::Launch);
+        assert_eq!(n.understand("افتح تاكسي"), Understood::NotUnderstood);
+        assert_eq!(approval("أليكسا، أوافق"), Some(true));
+        assert_eq!(approval("لا"), Some(false));
+        assert_eq!(spoken_code("الرمز هو 1 2 3 4 5 6"), Some("123456".into()));
+        assert!(is_go_home("الرئيسية"));
     }
 
     fn call(name: &str, slots: &[(&str, Option<&str>)]) -> Understood {

@@ -32,6 +32,9 @@ fn colour(hex: &str) -> slint::Color {
     slint::Color::from_rgb_u8((v >> 16) as u8, (v >> 8) as u8, v as u8)
 }
 
+/// U+200F RIGHT-TO-LEFT MARK: invisible, strong right to left.
+const RLM: char = '\u{200F}';
+
 /// Sets the device tokens for a profile at a scale.
 pub fn set_profile(app: &AppWindow, p: &DeviceProfile, scale: f32) {
     let d = app.global::<Device>();
@@ -48,20 +51,31 @@ pub fn apply(app: &AppWindow, p: &DeviceProfile, scale: f32, m: &UiModel) {
         // A new screen starts with the focus on its first button.
         s.set_focus_index(0);
     }
+    app.global::<Device>().set_rtl(m.rtl);
+    // A paragraph's direction follows its first strong letter; a sentence that starts with a
+    // Latin name ("Ride Hailer …") in Arabic would read left to right. A right-to-left mark
+    // first makes every paragraph of a right-to-left locale right to left.
+    let text = |t: &str| -> slint::SharedString {
+        if m.rtl && !t.is_empty() {
+            format!("{RLM}{t}").into()
+        } else {
+            t.into()
+        }
+    };
     s.set_scene(m.scene.into());
-    s.set_title(m.title.as_str().into());
-    s.set_body(m.body.as_str().into());
-    s.set_caption(m.caption.as_str().into());
-    s.set_skill_speech(m.skill_speech.as_str().into());
-    s.set_or_visit(m.or_visit.as_str().into());
+    s.set_title(text(&m.title));
+    s.set_body(text(&m.body));
+    s.set_caption(text(&m.caption));
+    s.set_skill_speech(text(&m.skill_speech));
+    s.set_or_visit(text(&m.or_visit));
     s.set_verification_url(m.verification_url.as_str().into());
     s.set_enter_code(m.enter_code.as_str().into());
     s.set_user_code(m.user_code.as_str().into());
-    s.set_countdown(m.countdown.as_str().into());
+    s.set_countdown(text(&m.countdown));
     s.set_details(m.details.as_str().into());
-    s.set_primary_label(m.primary_label.as_str().into());
-    s.set_secondary_label(m.secondary_label.as_str().into());
-    s.set_heard(m.heard.as_str().into());
+    s.set_primary_label(text(&m.primary_label));
+    s.set_secondary_label(text(&m.secondary_label));
+    s.set_heard(text(&m.heard));
     s.set_listening(m.listening);
     let chips: Vec<ProfileChip> = m
         .profiles

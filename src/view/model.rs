@@ -34,6 +34,8 @@ pub struct UiModel {
     /// One small line of technical detail under an error (English, for the developer; the
     /// event log has the whole story).
     pub details: String,
+    /// The locale's script runs right to left: the screen is mirrored.
+    pub rtl: bool,
 }
 
 impl UiModel {
@@ -166,6 +168,7 @@ pub fn build(
     let t = |k: &str| tr(k, locale, &[("skill_name", skill_name)]);
     let mut m = UiModel {
         scene: scene.id(),
+        rtl: crate::locale::is_rtl(locale),
         ..Default::default()
     };
     match state {
