@@ -251,6 +251,7 @@ pub async fn prepare(
             pages: std::sync::Arc::new(crate::clients::phone::Browser::with_agent_via(
                 "Mozilla/5.0 (Linux; Android 11; AEO) AppleWebKit/537.36 (KHTML, like Gecko) linkscreen-device",
                 shared.faults.proxy(),
+                Some(locale),
             )),
             nlu,
             kiosk: opts.kiosk,

@@ -44,10 +44,16 @@ const BUILT_IN: &[(&str, &[&str])] = &[
     ("AMAZON.NoIntent", &["no", "nope", "no thanks"]),
     ("AMAZON.NavigateHomeIntent", &["go home"]),
     // Japanese (one token per kana or kanji, see `words`) and Arabic.
-    ("AMAZON.HelpIntent", &["ヘルプ", "助けて", "何ができる", "مساعدة", "ساعدني"]),
+    (
+        "AMAZON.HelpIntent",
+        &["ヘルプ", "助けて", "何ができる", "مساعدة", "ساعدني"],
+    ),
     ("AMAZON.StopIntent", &["ストップ", "止めて", "توقف", "أوقف"]),
     ("AMAZON.CancelIntent", &["キャンセル", "إلغاء", "الغاء"]),
-    ("AMAZON.YesIntent", &["はい", "うん", "許可します", "نعم", "أوافق"]),
+    (
+        "AMAZON.YesIntent",
+        &["はい", "うん", "許可します", "نعم", "أوافق"],
+    ),
     ("AMAZON.NoIntent", &["いいえ", "いや", "لا", "لا شكرا"]),
     ("AMAZON.NavigateHomeIntent", &["ホームに戻って", "الرئيسية"]),
 ];
@@ -150,8 +156,8 @@ fn is_cjk(c: char) -> bool {
 fn join(tokens: &[String]) -> String {
     let mut out = String::new();
     for t in tokens {
-        let touches_cjk = t.chars().next().is_some_and(is_cjk)
-            || out.chars().last().is_some_and(is_cjk);
+        let touches_cjk =
+            t.chars().next().is_some_and(is_cjk) || out.chars().last().is_some_and(is_cjk);
         if !out.is_empty() && !touches_cjk {
             out.push(' ');
         }
@@ -550,11 +556,17 @@ mod tests {
     #[test]
     fn japanese_launches_verb_last_and_matches_samples_without_spaces() {
         let n = nlu_ja();
-        assert_eq!(n.understand("アレクサ、ライドヘイラーを開いて"), Understood::Launch);
+        assert_eq!(
+            n.understand("アレクサ、ライドヘイラーを開いて"),
+            Understood::Launch
+        );
         assert_eq!(n.understand("ライドヘイラーを起動して"), Understood::Launch);
         assert_eq!(
             n.understand("アレクサ、ライドヘイラーで空港まで配車して"),
-            call("BookRideIntent", &[("destination", Some("空港")), ("time", None)])
+            call(
+                "BookRideIntent",
+                &[("destination", Some("空港")), ("time", None)]
+            )
         );
         assert_eq!(
             n.in_session("東京駅まで5時に配車して"),
@@ -567,7 +579,10 @@ mod tests {
         assert_eq!(n.understand("タクシーを開いて"), Understood::NotUnderstood);
         assert_eq!(approval("アレクサ、許可します"), Some(true));
         assert_eq!(approval("いいえ"), Some(false));
-        assert_eq!(spoken_code("アレクサ、私のコードは123456"), Some("123456".into()));
+        assert_eq!(
+            spoken_code("アレクサ、私のコードは123456"),
+            Some("123456".into())
+        );
         assert!(is_go_home("アレクサ、ホームに戻って"));
     }
 

@@ -140,22 +140,35 @@ fn all_opaque(bytes: &[u8]) -> bool {
 /// Encodes a frame as PNG in memory, for speed: fast deflate (`fdeflate`) over the Up filter,
 /// deterministic, so the same pixels always give the same bytes; hashing and writing then need
 /// no second pass over a file. (The adaptive filter makes files ~30% smaller and the encoding
-/// ~40% slower: goldens, which are committed, use it — [`png_small`].)
+/// ~40% slower: goldens, which are committed, use it with zlib’s best level — [`png_small`].)
 pub fn png(img: &RgbaImage) -> Vec<u8> {
-    encode(img, image::codecs::png::FilterType::Up)
+    encode(
+        img,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::Up,
+    )
 }
 
-/// Encodes a frame as a smaller PNG (the adaptive filter: each row's best of the five), for
+/// Encodes a frame as a smaller PNG (the adaptive filter: each row’s best of the five, and
+/// zlib’s best compression: about half a shot’s size, slower to write), for
 /// goldens that go into a repository. The pixels are the same as [`png`]'s.
 pub fn png_small(img: &RgbaImage) -> Vec<u8> {
-    encode(img, image::codecs::png::FilterType::Adaptive)
+    encode(
+        img,
+        image::codecs::png::CompressionType::Best,
+        image::codecs::png::FilterType::Adaptive,
+    )
 }
 
-fn encode(img: &RgbaImage, filter: image::codecs::png::FilterType) -> Vec<u8> {
+fn encode(
+    img: &RgbaImage,
+    compression: image::codecs::png::CompressionType,
+    filter: image::codecs::png::FilterType,
+) -> Vec<u8> {
     use image::ImageEncoder;
-    use image::codecs::png::{CompressionType, PngEncoder};
+    use image::codecs::png::PngEncoder;
     let mut out = Vec::with_capacity(img.as_raw().len() / 8);
-    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, filter)
+    PngEncoder::new_with_quality(&mut out, compression, filter)
         .write_image(
             img.as_raw(),
             img.width(),

@@ -745,9 +745,15 @@ async fn third_party() -> String {
         )
         .route(
             "/login",
-            get(|axum::extract::Query(p): axum::extract::Query<HashMap<String, String>>| async move {
+            get(|h: HeaderMap, axum::extract::Query(p): axum::extract::Query<HashMap<String, String>>| async move {
+                // Localized by Accept-Language, as most vendors' login pages are.
+                let ja = h
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("ja"));
+                let heading = if ja { "Example Ridesにサインイン" } else { "Sign in to Example Rides" };
                 Html(format!(
-                    "<!doctype html><html><head><title>Example Rides</title></head><body><h1>Sign in to Example Rides</h1>\
+                    "<!doctype html><html><head><title>Example Rides</title></head><body><h1>{heading}</h1>\
                      <form method=post action=/login><input type=hidden name=return value=\"{}\">\
                      <label for=u>Username</label><input id=u name=username><label for=p>Password</label>\
                      <input id=p name=password type=password><button type=submit>Sign in</button></form></body></html>",
@@ -849,6 +855,24 @@ async fn a_third_party_server_that_signs_in_first_then_asks_to_authorize() {
             .starts_with("accepted 127.0.0.1:")
     );
     assert_eq!(summary["unchecked"], 3);
+}
+
+/// The device's browser says the device's language: a vendor's login page localized by
+/// `Accept-Language` answers a ja-JP device in Japanese (and an en-US one in English, above).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_japanese_device_gets_the_vendors_login_page_in_japanese() {
+    let idp = third_party().await;
+    let toml = format!(
+        "[skill]\nendpoint = \"{idp}/skill\"\n\
+         [account_linking]\ntype = \"AUTH_CODE\"\nauthorizationUrl = \"{idp}/authorize\"\naccessTokenUrl = \"{idp}/token\"\n\
+         clientId = \"alexa\"\nclientSecret = \"s3cret\"\naccessTokenScheme = \"HTTP_BASIC\"\nscopes = [\"profile\"]\n"
+    );
+    let script = "say アレクサ、Ride Hailerを開いて\nwait link-prompt 30\ntap このデバイスでサインイン\n\
+        wait login 30\nexpect Example Ridesにサインイン\n";
+    let (dev, code) = tokio::task::block_in_place(|| {
+        crate::journey::Device::run_script(&toml, script, &["--locale", "ja-JP"])
+    });
+    assert_eq!(code, 0, "{:#?}", dev.events());
 }
 
 #[test]

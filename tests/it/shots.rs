@@ -34,7 +34,50 @@ const SETS: &[(&str, &str, &str)] = &[
     ("emulator,emulator-report", "all", "en-US"),
     // Alexa's voice-forward linking dialog on every device (issue 8).
     ("voice-link", "all", "en-US"),
+    // Japanese and Arabic (right to left), every scene on every device (issue 20).
+    ("all", "all", "ja-JP,ar-SA"),
 ];
+
+/// A right-to-left locale mirrors the link prompt: the QR (the screen's only pure white) moves
+/// from the right half to the left.
+#[test]
+fn arabic_mirrors_the_link_prompt() {
+    let out = tempfile::tempdir().unwrap();
+    let o = linkscreen(&[
+        "shoot",
+        "--scenes",
+        "link-prompt",
+        "--devices",
+        "echo-show-8",
+        "--locales",
+        "en-US,ar-SA",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let load = |l: &str| {
+        image::open(out.path().join(format!("echo-show-8/{l}/link-prompt.png")))
+            .unwrap()
+            .to_rgba8()
+    };
+    let white_x = |img: &image::RgbaImage| {
+        let xs: Vec<u32> = img
+            .enumerate_pixels()
+            .filter(|(_, _, p)| p.0 == [255, 255, 255, 255])
+            .map(|(x, _, _)| x)
+            .collect();
+        xs.iter().map(|&x| x as u64).sum::<u64>() / xs.len() as u64
+    };
+    let (en, ar) = (load("en-US"), load("ar-SA"));
+    let half = u64::from(en.width() / 2);
+    assert!(white_x(&en) > half, "en-US: the QR on the right");
+    assert!(white_x(&ar) < half, "ar-SA: the QR on the left");
+}
 
 #[test]
 fn every_golden_set_matches_with_no_layout_warnings() {
@@ -698,7 +741,7 @@ fn a_progress_bar_on_a_terminal_and_only_the_summary_line_in_a_pipe() {
     let shown = String::from_utf8_lossy(&tty.stdout);
     assert!(tty.status.success(), "{shown}");
     assert!(
-        shown.contains("/15 shots"),
+        shown.contains("/17 shots"),
         "a bar on the terminal: {shown:?}"
     );
     // In a pipe: no bar, just the summary line.
@@ -719,7 +762,7 @@ fn a_progress_bar_on_a_terminal_and_only_the_summary_line_in_a_pipe() {
         String::from_utf8_lossy(&piped.stdout),
         String::from_utf8_lossy(&piped.stderr),
     );
-    assert!(o.starts_with("15 shots, 0 warnings"), "{o}");
+    assert!(o.starts_with("17 shots, 0 warnings"), "{o}");
     assert!(!e.contains("shots") && !e.contains('\u{1b}'), "{e:?}");
 }
 

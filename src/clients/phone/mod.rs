@@ -233,6 +233,15 @@ fn plan(page: &Page, intent: &Intent) -> Option<Request> {
     m.form_request(fi, button)
 }
 
+/// `Accept-Language` as a browser set to `locale` sends it (RFC 9110 §12.5.4): the locale,
+/// then its language at a lower weight ("ja-JP,ja;q=0.9").
+pub fn accept_language(locale: &str) -> String {
+    match locale.split_once('-') {
+        Some((lang, _)) => format!("{locale},{lang};q=0.9"),
+        None => locale.to_owned(),
+    }
+}
+
 impl Browser {
     /// A phone's browser.
     pub fn new() -> Browser {
@@ -241,12 +250,24 @@ impl Browser {
 
     /// A browser with its own cookie jar, sending `agent` as its User-Agent.
     pub fn with_agent(agent: &str) -> Browser {
-        Browser::with_agent_via(agent, None)
+        Browser::with_agent_via(agent, None, None)
     }
 
-    /// A browser whose requests go through `proxy` (the emulator's network-down fault).
-    pub fn with_agent_via(agent: &str, proxy: Option<reqwest::Proxy>) -> Browser {
-        let b = reqwest::Client::builder();
+    /// A browser whose requests go through `proxy` (the emulator's network-down fault) and
+    /// say `Accept-Language` for `locale` (the device's: a vendor's login page localizes by it).
+    pub fn with_agent_via(
+        agent: &str,
+        proxy: Option<reqwest::Proxy>,
+        locale: Option<&str>,
+    ) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(v) = locale
+            .map(accept_language)
+            .and_then(|v| reqwest::header::HeaderValue::from_str(&v).ok())
+        {
+            headers.insert(reqwest::header::ACCEPT_LANGUAGE, v);
+        }
+        let b = reqwest::Client::builder().default_headers(headers);
         let b = match proxy {
             // Pooled connections would bypass the proxy rule (see `Faults::proxy`).
             Some(p) => b.proxy(p).pool_max_idle_per_host(0),
