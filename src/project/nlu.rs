@@ -420,10 +420,10 @@ impl Nlu {
             if LAUNCH_JA.contains(&rest.as_str()) {
                 return Understood::Launch;
             }
-            if let Some(asked) = ASK_JA.iter().find_map(|p| rest.strip_prefix(p)) {
-                if !asked.is_empty() {
-                    return self.intent(asked);
-                }
+            if let Some(asked) = ASK_JA.iter().find_map(|p| rest.strip_prefix(p))
+                && !asked.is_empty()
+            {
+                return self.intent(asked);
             }
         }
         Understood::NotUnderstood
