@@ -135,7 +135,14 @@ async fn skill_prompt_is_localized_with_fallback() {
             .unwrap()
             .starts_with("Ride Hailer में आपका स्वागत है!")
     );
-    let unknown = env.launch(None, "ja-JP").await;
+    let ja = env.launch(None, "ja-JP").await;
+    assert!(
+        ja["response"]["outputSpeech"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Ride Hailerへようこそ。")
+    );
+    let unknown = env.launch(None, "sv-SE").await;
     assert!(
         unknown["response"]["outputSpeech"]["text"]
             .as_str()
