@@ -29,18 +29,145 @@ pub fn resolve(tag: &str) -> &'static str {
         .unwrap_or("en-US")
 }
 
+/// Pseudo-locales for designers (`shoot` only, never offered to a skill): `en-XA` is English
+/// accented and ~35% longer in brackets (truncation and hard-coded text show), `ar-XB` is English
+/// mirrored: a right-to-left screen whose strings read backwards (layout bugs show).
+pub const PSEUDO: &[&str] = &["en-XA", "ar-XB"];
+
+/// Every locale `shoot` draws: [`SUPPORTED`], then [`PSEUDO`].
+pub fn shootable() -> impl Iterator<Item = &'static str> {
+    SUPPORTED.iter().chain(PSEUDO).copied()
+}
+
 /// Translates `key` for `locale`, replacing `%{name}` placeholders.
 pub fn tr(key: &str, locale: &str, args: &[(&str, &str)]) -> String {
     let mut s = rust_i18n::t!(key, locale = resolve(locale)).into_owned();
+    match locale {
+        "en-XA" => s = pseudo::accented(&s),
+        "ar-XB" => s = pseudo::mirrored(&s),
+        _ => {}
+    }
     for (name, value) in args {
         s = s.replace(&format!("%{{{name}}}"), value);
     }
     s
 }
 
+/// The pseudo-locales' transforms. en-XA leaves `%{name}` placeholders untouched, so what a
+/// caller puts in (a skill's name) stays as it is — only linkscreen's own strings change.
+mod pseudo {
+    /// Splits a template into (literal, placeholder) pieces.
+    fn pieces(s: &str) -> Vec<(bool, &str)> {
+        let mut out = vec![];
+        let mut rest = s;
+        while let Some(i) = rest.find("%{") {
+            let Some(j) = rest[i..].find('}') else { break };
+            if i > 0 {
+                out.push((false, &rest[..i]));
+            }
+            out.push((true, &rest[i..i + j + 1]));
+            rest = &rest[i + j + 1..];
+        }
+        if !rest.is_empty() {
+            out.push((false, rest));
+        }
+        out
+    }
+
+    const LOWER: [char; 26] = [
+        'á', 'ƀ', 'ç', 'ð', 'é', 'ƒ', 'ĝ', 'ĥ', 'î', 'ĵ', 'ķ', 'ļ', 'ɱ', 'ñ', 'ö', 'þ', 'ǫ', 'ŕ',
+        'š', 'ţ', 'û', 'ṽ', 'ŵ', 'ẋ', 'ý', 'ž',
+    ];
+    const UPPER: [char; 26] = [
+        'Å', 'Ɓ', 'Ç', 'Ð', 'É', 'Ƒ', 'Ĝ', 'Ĥ', 'Î', 'Ĵ', 'Ķ', 'Ļ', 'Ṁ', 'Ñ', 'Ö', 'Þ', 'Ǫ', 'Ŕ',
+        'Š', 'Ţ', 'Û', 'Ṽ', 'Ŵ', 'Ẋ', 'Ý', 'Ž',
+    ];
+    const PAD: &[&str] = &[
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    ];
+
+    fn accent(c: char) -> char {
+        match c {
+            'a'..='z' => LOWER[c as usize - 'a' as usize],
+            'A'..='Z' => UPPER[c as usize - 'A' as usize],
+            c => c,
+        }
+    }
+
+    /// "[Ŵéļçöɱé ţö %{skill_name}! one two]": accented, padded to ~135% of its length with
+    /// numbers' words (as translations into German or Finnish grow), in brackets so a clipped
+    /// end shows.
+    pub fn accented(s: &str) -> String {
+        let mut out = String::from("[");
+        let mut letters = 0;
+        for (placeholder, p) in pieces(s) {
+            if placeholder {
+                out.push_str(p);
+            } else {
+                out.extend(p.chars().map(accent));
+                letters += p.chars().count();
+            }
+        }
+        let want = (letters * 35).div_ceil(100).max(1);
+        let mut added = 0;
+        for w in PAD.iter().cycle() {
+            if added >= want {
+                break;
+            }
+            out.push(' ');
+            out.extend(w.chars().map(accent));
+            added += w.len() + 1;
+        }
+        out.push(']');
+        out
+    }
+
+    /// English read backwards on a right-to-left screen: the whole string (what is put in
+    /// too: a run per piece left gaps where they meet) is one right-to-left override
+    /// (U+202E … U+202C), so the bidi algorithm lays its letters out from the right.
+    pub fn mirrored(s: &str) -> String {
+        format!("\u{202E}{s}\u{202C}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pseudo_locales_accent_and_lengthen_or_mirror_linkscreens_strings() {
+        let xa = tr("device.home", "en-XA", &[]);
+        assert!(xa.starts_with("[Ĥöɱé") && xa.ends_with(']'), "{xa}");
+        let (long, en) = (
+            tr("device.waiting", "en-XA", &[]),
+            tr("device.waiting", "en-US", &[]),
+        );
+        // ~35% longer, and the brackets.
+        let (l, e) = (long.chars().count() as f64, en.chars().count() as f64);
+        assert!(l >= e * 1.3 && l <= e * 1.5, "{long} / {en}");
+        // The skill's name as given.
+        let named = tr(
+            "device.success_body",
+            "en-XA",
+            &[("skill_name", "Ride Hailer")],
+        );
+        assert!(named.contains("Ride Hailer"), "{named}");
+        let xb = tr(
+            "device.success_body",
+            "ar-XB",
+            &[("skill_name", "Ride Hailer")],
+        );
+        assert_eq!(
+            xb,
+            "\u{202E}Your Ride Hailer account is now linked. Starting Ride Hailer…\u{202C}"
+        );
+        assert!(is_rtl("ar-XB") && !is_rtl("en-XA"));
+        assert!(
+            !is_supported("en-XA") && !is_supported("ar-XB"),
+            "never offered to a skill"
+        );
+        assert_eq!(shootable().count(), SUPPORTED.len() + 2);
+    }
 
     #[test]
     fn every_locale_has_the_seed_prompt() {

@@ -58,6 +58,9 @@ fn main() {
             for l in linkscreen::locale::SUPPORTED {
                 println!("{l}");
             }
+            for l in linkscreen::locale::PSEUDO {
+                println!("{l}\tpseudo-locale: shoot only");
+            }
             Ok(())
         }
         Command::Serve(a) => linkscreen::app::serve(a),

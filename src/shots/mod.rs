@@ -412,7 +412,13 @@ pub fn shoot(a: ShootPlan) -> Outcome {
     }
     let scenes = pick(&a.scenes, &subjects(), |s| s.id, "scenes").map_err(fail)?;
     let devices = pick(&a.devices, viewport::PROFILES, |p| p.id, "devices").map_err(fail)?;
-    let locales = pick(&a.locales, locale::SUPPORTED, |l| l, "locales").map_err(fail)?;
+    // `all` is every real locale; the pseudo-locales (en-XA, ar-XB) are asked for by name.
+    let locales = if a.locales == "all" {
+        locale::SUPPORTED.to_vec()
+    } else {
+        let known: Vec<&str> = locale::shootable().collect();
+        pick(&a.locales, &known, |l| l, "locales").map_err(fail)?
+    };
     let mut work: Vec<Work> = vec![];
     for p in &devices {
         for l in &locales {

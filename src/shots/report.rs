@@ -115,7 +115,7 @@ pub(super) fn finish(a: &ShootPlan, mut shots: Vec<Shot>) -> Outcome {
     let order = |s: &Shot| {
         (
             viewport::PROFILES.iter().position(|p| p.id == s.device),
-            locale::SUPPORTED.iter().position(|l| *l == s.locale),
+            locale::shootable().position(|l| l == s.locale),
             subjects().iter().position(|x| x.id == s.scene),
         )
     };

@@ -39,9 +39,10 @@ const SETS: &[(&str, &str, &str)] = &[
 ];
 
 /// A right-to-left locale mirrors the link prompt: the QR (the screen's only pure white) moves
-/// from the right half to the left.
+/// from the right half to the left — in Arabic and in the mirrored pseudo-locale ar-XB; the
+/// accented, longer en-XA wraps its button rather than push the QR off the screen (`--strict`).
 #[test]
-fn arabic_mirrors_the_link_prompt() {
+fn arabic_and_the_pseudo_locales_mirror_the_link_prompt_and_keep_it_on_screen() {
     let out = tempfile::tempdir().unwrap();
     let o = linkscreen(&[
         "shoot",
@@ -50,9 +51,10 @@ fn arabic_mirrors_the_link_prompt() {
         "--devices",
         "echo-show-8",
         "--locales",
-        "en-US,ar-SA",
+        "en-US,ar-SA,ar-XB,en-XA",
         "--out",
         out.path().to_str().unwrap(),
+        "--strict",
     ]);
     assert_eq!(
         o.status.code(),
@@ -77,6 +79,23 @@ fn arabic_mirrors_the_link_prompt() {
     let half = u64::from(en.width() / 2);
     assert!(white_x(&en) > half, "en-US: the QR on the right");
     assert!(white_x(&ar) < half, "ar-SA: the QR on the left");
+    assert!(white_x(&load("ar-XB")) < half, "ar-XB: the QR on the left");
+    assert!(white_x(&load("en-XA")) > half, "en-XA: left to right");
+    // `all` is the real locales; pseudo-locales are asked for by name.
+    let all = tempfile::tempdir().unwrap();
+    let o = linkscreen(&[
+        "shoot",
+        "--scenes",
+        "home",
+        "--devices",
+        "echo-spot",
+        "--locales",
+        "all",
+        "--out",
+        all.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("17 shots"));
 }
 
 #[test]
