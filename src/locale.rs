@@ -29,6 +29,22 @@ pub fn resolve(tag: &str) -> &'static str {
         .unwrap_or("en-US")
 }
 
+/// The supported locale a browser's `Accept-Language` asks for first (RFC 9110 §12.5.4, its
+/// weights honoured): a tag linkscreen has, else the first of its locales in a language the
+/// header names ("de" → de-DE); en-US when it names none (or the header is absent).
+pub fn from_accept_language(header: &str) -> &'static str {
+    let lang = |t: &str| t.split('-').next().unwrap_or("").to_ascii_lowercase();
+    for tag in accept_language::parse(header) {
+        if let Some(l) = SUPPORTED.iter().find(|s| s.eq_ignore_ascii_case(&tag)) {
+            return l;
+        }
+        if let Some(l) = SUPPORTED.iter().find(|s| lang(s) == lang(&tag)) {
+            return l;
+        }
+    }
+    "en-US"
+}
+
 /// Pseudo-locales for designers (`shoot` only, never offered to a skill): `en-XA` is English
 /// accented and ~35% longer in brackets (truncation and hard-coded text show), `ar-XB` is English
 /// mirrored: a right-to-left screen whose strings read backwards (layout bugs show).
@@ -133,6 +149,16 @@ mod pseudo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accept_language_picks_the_first_supported_by_weight() {
+        assert_eq!(from_accept_language("ja-JP,ja;q=0.9"), "ja-JP");
+        assert_eq!(from_accept_language("sv-SE, de;q=0.8, en;q=0.5"), "de-DE");
+        assert_eq!(from_accept_language("en;q=0.2, fr-CA;q=0.9"), "fr-CA");
+        assert_eq!(from_accept_language("ar"), "ar-SA");
+        assert_eq!(from_accept_language(""), "en-US");
+        assert_eq!(from_accept_language("*"), "en-US");
+    }
 
     #[test]
     fn pseudo_locales_accent_and_lengthen_or_mirror_linkscreens_strings() {

@@ -202,7 +202,7 @@ impl PanelHost for Host {
             &self.skill_name,
             &self.invocation,
             &self.household,
-            shots::sign_in_html(s.scene),
+            shots::sign_in_html(s.scene, locale),
         ))
     }
 }

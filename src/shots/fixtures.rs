@@ -5,14 +5,16 @@
 use super::*;
 pub use crate::view::fixtures::{FIXTURE_NOW, Subject, fixture, subjects};
 
-/// The sample server's page for a scene of the device's browser.
-pub fn sign_in_html(scene: Scene) -> Option<String> {
+/// The sample server's page for a scene of the device's browser, in the language it answers
+/// a device of `locale` in (the device sends its locale as `Accept-Language`).
+pub fn sign_in_html(scene: Scene, locale: &str) -> Option<String> {
     use crate::backend::auth_server;
+    let l = crate::locale::from_accept_language(&crate::clients::phone::accept_language(locale));
     Some(
         match scene {
-            Scene::Login => auth_server::login_form("fixture", None, "annie@example.com"),
-            Scene::Terms => auth_server::terms_markup("fixture"),
-            Scene::Consent => auth_server::consent_markup("fixture", "profile rides"),
+            Scene::Login => auth_server::login_form(l, "fixture", None, "annie@example.com"),
+            Scene::Terms => auth_server::terms_markup(l, "fixture"),
+            Scene::Consent => auth_server::consent_markup(l, "fixture", "profile rides"),
             _ => return None,
         }
         .into_string(),
@@ -21,7 +23,7 @@ pub fn sign_in_html(scene: Scene) -> Option<String> {
 
 /// The device's browser on the sample server's page of a subject.
 pub fn fixture_page(subject: Subject, locale: &str, touch: bool) -> Option<model::PageView> {
-    let html = sign_in_html(subject.scene)?;
+    let html = sign_in_html(subject.scene, locale)?;
     Some(crate::view::fixtures::fixture_page(
         html,
         subject.keyboard,

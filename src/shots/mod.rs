@@ -120,7 +120,7 @@ fn stage(hl: &mut Headless, p: &DeviceProfile, locale: &str, subject: Subject) {
         "Ride Hailer",
         "ride hailer",
         &crate::config::default_household(),
-        sign_in_html(subject.scene),
+        sign_in_html(subject.scene, locale),
     );
     view::apply(&hl.app, p, scale, &m);
 }

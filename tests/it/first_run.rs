@@ -875,6 +875,20 @@ async fn a_japanese_device_gets_the_vendors_login_page_in_japanese() {
     assert_eq!(code, 0, "{:#?}", dev.events());
 }
 
+/// The whole journey in one language: a ja-JP device on the sample server's pages, which
+/// answer its Accept-Language in Japanese (a wrong password's error too), then the skill.
+#[test]
+fn the_whole_journey_in_japanese_on_the_sample_server() {
+    let script = "say アレクサ、Ride Hailerを開いて\nwait link-prompt 30\ntap このデバイスでサインイン\n\
+        wait login 30\nexpect Ride Hailerにサインイン\nfill メールアドレス annie@example.com\n\
+        fill パスワード not-her-password\nsubmit サインイン\nexpect メールアドレスまたはパスワードが正しくありません。\n\
+        fill パスワード ride-hailer\nsubmit サインイン\nwait terms 30\nexpect 利用規約\nsubmit 同意する\n\
+        wait consent 30\nexpect Alexaに\nsubmit 許可\nwait success 30\nwait skill-response 30\n\
+        expect Annieさん、こんにちは。\n";
+    let (dev, code) = crate::journey::Device::run_script("", script, &["--locale", "ja-JP"]);
+    assert_eq!(code, 0, "{:#?}", dev.events());
+}
+
 #[test]
 fn with_your_own_server_on_the_lan_start_up_names_the_redirect_uri_to_register() {
     let tmp = tempfile::tempdir().unwrap();

@@ -23,9 +23,19 @@ button.secondary,.button.secondary{background:#e3e8ee;color:#16191f}
 
 /// A whole page with the given header text.
 pub fn layout(header: &str, title: &str, body: Markup) -> Markup {
+    layout_in("en", header, title, body)
+}
+
+/// A whole page in a language (`lang`, and `dir="rtl"` for a right-to-left one).
+pub fn layout_in(lang: &str, header: &str, title: &str, body: Markup) -> Markup {
+    let dir = if crate::locale::is_rtl(lang) {
+        "rtl"
+    } else {
+        "ltr"
+    };
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(lang) dir=(dir) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";

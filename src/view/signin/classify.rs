@@ -28,9 +28,7 @@ impl SignIn {
         }
         let words = |t: &str| {
             let t = t.to_lowercase();
-            ["terms", "conditions", "agreement", "privacy policy"]
-                .iter()
-                .any(|w| t.contains(w))
+            TERMS.iter().any(|w| t.contains(w))
         };
         if words(&p.title)
             || p.items
@@ -45,6 +43,28 @@ impl SignIn {
         PageKind::Login
     }
 }
+
+/// Terms wording, in the device's languages (a vendor's page answers in the device's language:
+/// its browser sends `Accept-Language`).
+const TERMS: &[&str] = &[
+    "terms",
+    "conditions",
+    "agreement",
+    "privacy policy",
+    "nutzungsbedingungen",
+    "geschäftsbedingungen",
+    "términos",
+    "condiciones",
+    "termini",
+    "condizioni",
+    "termos",
+    "condições",
+    "voorwaarden",
+    "शर्तें",
+    "規約",
+    "الشروط",
+    "الأحكام",
+];
 
 /// The page's main action: the button it styles as primary, else its first button.
 pub(super) fn main_button(p: &PageModel) -> Option<&crate::clients::page::Item> {
@@ -64,6 +84,23 @@ pub(super) const ALLOW: &[&str] = &[
     "yes",
     "agree",
     "continue as",
+    "erlauben",
+    "zulassen",
+    "zustimmen",
+    "autoriser",
+    "accepter",
+    "permitir",
+    "aceptar",
+    "consenti",
+    "accetta",
+    "aceitar",
+    "toestaan",
+    "accepteren",
+    "अनुमति दें",
+    "許可",
+    "同意",
+    "السماح",
+    "موافق",
 ];
 
 /// Says no: "Deny", "Decline", "Cancel", "No", "Don't allow", …
@@ -78,6 +115,16 @@ pub(super) const DENY: &[&str] = &[
     "not now",
     "no thanks",
     "refuse",
+    "ablehnen",
+    "refuser",
+    "denegar",
+    "rechazar",
+    "nega",
+    "negar",
+    "weigeren",
+    "अस्वीकार",
+    "拒否",
+    "رفض",
 ];
 
 /// A heading or title that asks for an authorization.
@@ -96,6 +143,14 @@ pub(super) const ASKS: &[&str] = &[
     "requesting access",
     "access privileges",
     "access to your",
+    "erlauben",
+    "autoriser",
+    "permitir",
+    "consentire",
+    "toestaan",
+    "अनुमति",
+    "許可",
+    "تسمح",
 ];
 
 /// True when `text` says one of `phrases`: a multi-word phrase anywhere, a single word as a
@@ -107,7 +162,9 @@ pub(super) fn says(text: &str, phrases: &[&str]) -> bool {
         .filter(|w| !w.is_empty())
         .collect();
     phrases.iter().any(|p| {
-        if p.contains(' ') {
+        // Japanese writes no spaces, and Devanagari's vowel signs are not letters: a phrase
+        // in a script past Latin is looked for anywhere.
+        if p.contains(' ') || p.chars().any(|c| c > '\u{024F}') {
             t.contains(p)
         } else {
             words

@@ -29,7 +29,6 @@ use rusqlite::{OptionalExtension, params};
 use crate::backend::infra::crypto;
 use crate::backend::infra::error::{OAuthError, PageError, oauth, page};
 use crate::backend::infra::form::Form;
-use crate::backend::infra::html::layout;
 use crate::backend::infra::state::Shared;
 use crate::backend::infra::store::{Store, StoreError};
 use crate::protocol::oauth::TokenResponse;
@@ -91,8 +90,26 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/ridehailer/oauth/userinfo", get(userinfo))
 }
 
-fn rh_page(title: &str, body: Markup) -> Markup {
-    layout("Ride Hailer", title, body)
+fn rh_page(locale: &str, title: &str, body: Markup) -> Markup {
+    crate::backend::infra::html::layout_in(locale, "Ride Hailer", title, body)
+}
+
+/// The language a page answers in: the browser's `Accept-Language`, as most vendors' sign-in
+/// pages do (the device's browser sends the device's locale).
+fn page_locale(headers: &HeaderMap) -> &'static str {
+    crate::locale::from_accept_language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    )
+}
+
+/// This server's string `key` in `locale`, the skill's name filled in.
+fn say(key: &str, locale: &str, args: &[(&str, &str)]) -> String {
+    let mut all = vec![("skill_name", "Ride Hailer")];
+    all.extend_from_slice(args);
+    crate::locale::tr(&format!("page.{key}"), locale, &all)
 }
 
 /// Redirect URIs this server accepts for its Alexa client: Alexa's three, and this emulator's.
@@ -133,7 +150,11 @@ fn redirect_with(redirect_uri: &str, pairs: &[(&str, &str)]) -> Response {
     Redirect::to(u.as_str()).into_response()
 }
 
-async fn authorize(State(s): S, Query(q): Query<AuthorizeQuery>) -> Result<Response, PageError> {
+async fn authorize(
+    State(s): S,
+    headers: HeaderMap,
+    Query(q): Query<AuthorizeQuery>,
+) -> Result<Response, PageError> {
     // Until client and redirect URI are known good, errors are shown here, never redirected (RFC 6749 §4.1.2.1).
     if q.client_id.as_deref() != Some(SAMPLE_CLIENT_ID) {
         return Err(page(
@@ -175,7 +196,7 @@ async fn authorize(State(s): S, Query(q): Query<AuthorizeQuery>) -> Result<Respo
         "INSERT INTO rh_txns (id, csrf, client_id, redirect_uri, state, scope, code_challenge, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![id, csrf, SAMPLE_CLIENT_ID, redirect_uri, state, scope, q.code_challenge, s.now_ms() + TXN_LIFETIME_MS],
     )?;
-    let mut r = login_form(&csrf, None, "").into_response();
+    let mut r = login_form(page_locale(&headers), &csrf, None, "").into_response();
     let cookie = format!("{COOKIE}={id}; Path=/ridehailer; HttpOnly; SameSite=Lax");
     r.headers_mut().insert(
         header::SET_COOKIE,
@@ -184,20 +205,22 @@ async fn authorize(State(s): S, Query(q): Query<AuthorizeQuery>) -> Result<Respo
     Ok(r)
 }
 
-pub(crate) fn login_form(csrf: &str, error: Option<&str>, username: &str) -> Markup {
+pub(crate) fn login_form(l: &str, csrf: &str, error: Option<&str>, username: &str) -> Markup {
+    let title = say("sign_in_title", l, &[]);
     rh_page(
-        "Sign in to Ride Hailer",
+        l,
+        &title,
         html! {
             div.card {
-                h1 { "Sign in to Ride Hailer" }
+                h1 { (title) }
                 @if let Some(e) = error { p.error role="alert" { (e) } }
                 form method="post" action="/ridehailer/login" {
                     input type="hidden" name="csrf" value=(csrf);
-                    label for="username" { "Email" }
+                    label for="username" { (say("email", l, &[])) }
                     input #username type="email" name="username" value=(username) autocomplete="username" required;
-                    label for="password" { "Password" }
+                    label for="password" { (say("password", l, &[])) }
                     input #password type="password" name="password" autocomplete="current-password" required;
-                    button type="submit" name="action" value="login" { "Sign in" }
+                    button type="submit" name="action" value="login" { (say("sign_in", l, &[])) }
                 }
             }
         },
@@ -290,14 +313,15 @@ async fn login(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response,
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
         .optional()?;
-    let wrong = "The email or password is incorrect.";
+    let l = page_locale(&headers);
+    let wrong = say("wrong_password", l, &[]);
     let Some((uid, hash, failed, locked_until)) = user else {
-        return Ok(login_form(&t.csrf, Some(wrong), &username).into_response());
+        return Ok(login_form(l, &t.csrf, Some(&wrong), &username).into_response());
     };
     if let Some(until) = locked_until.filter(|u| *u > now) {
-        let mins = ((until - now) / 60_000 + 1).max(1);
-        let msg = format!("Too many failed sign-in attempts. Try again in {mins} minutes.");
-        return Ok(login_form(&t.csrf, Some(&msg), &username).into_response());
+        let mins = ((until - now) / 60_000 + 1).max(1).to_string();
+        let msg = say("locked", l, &[("mins", &mins)]);
+        return Ok(login_form(l, &t.csrf, Some(&msg), &username).into_response());
     }
     let ok = PasswordHash::new(&hash)
         .map(|h| {
@@ -314,11 +338,12 @@ async fn login(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response,
             params![uid, if lock.is_some() { 0 } else { failed }, lock],
         )?;
         let msg = if lock.is_some() {
-            "Too many failed sign-in attempts. Try again in 15 minutes."
+            let mins = (LOCKOUT_MS / 60_000).to_string();
+            say("locked", l, &[("mins", &mins)])
         } else {
             wrong
         };
-        return Ok(login_form(&t.csrf, Some(msg), &username).into_response());
+        return Ok(login_form(l, &t.csrf, Some(&msg), &username).into_response());
     }
     let c = s.store.conn();
     c.execute(
@@ -345,19 +370,20 @@ fn require_user(t: &Txn) -> Result<i64, PageError> {
 async fn terms_page(State(s): S, headers: HeaderMap) -> Result<Markup, PageError> {
     let t = load_txn(&s, &headers, None)?;
     require_user(&t)?;
-    Ok(terms_markup(&t.csrf))
+    Ok(terms_markup(page_locale(&headers), &t.csrf))
 }
 
-pub(crate) fn terms_markup(csrf: &str) -> Markup {
+pub(crate) fn terms_markup(l: &str, csrf: &str) -> Markup {
     rh_page(
-        "Ride Hailer terms",
+        l,
+        &say("terms_page_title", l, &[]),
         html! {
             div.card {
-                h1 { "Terms and conditions" }
-                p { "By linking Ride Hailer with Alexa you agree that Alexa can request rides on your behalf, that fares are charged to your default payment method, and that you can unlink at any time in the Alexa app." }
+                h1 { (say("terms_title", l, &[])) }
+                p { (say("terms_body", l, &[])) }
                 form method="post" action="/ridehailer/terms" {
                     input type="hidden" name="csrf" value=(csrf);
-                    button type="submit" name="accept" value="yes" { "Accept" }
+                    button type="submit" name="accept" value="yes" { (say("accept", l, &[])) }
                 }
             }
         },
@@ -381,24 +407,25 @@ async fn consent_page(State(s): S, headers: HeaderMap) -> Result<Response, PageE
     if !t.terms_accepted {
         return Ok(Redirect::to("/ridehailer/terms").into_response());
     }
-    Ok(consent_markup(&t.csrf, &t.scope).into_response())
+    Ok(consent_markup(page_locale(&headers), &t.csrf, &t.scope).into_response())
 }
 
-pub(crate) fn consent_markup(csrf: &str, scope: &str) -> Markup {
+pub(crate) fn consent_markup(l: &str, csrf: &str, scope: &str) -> Markup {
     rh_page(
-        "Allow Alexa?",
+        l,
+        &say("consent_page_title", l, &[]),
         html! {
             div.card {
-                h1 { "Allow Alexa to use your Ride Hailer account?" }
+                h1 { (say("consent_title", l, &[])) }
                 ul {
                     @for sc in scope.split(' ') {
-                        li { @match sc { "profile" => "See your name and email address", "rides" => "Book and manage rides", other => (other) } }
+                        li { @match sc { "profile" => (say("scope_profile", l, &[])), "rides" => (say("scope_rides", l, &[])), other => (other) } }
                     }
                 }
                 form method="post" action="/ridehailer/consent" {
                     input type="hidden" name="csrf" value=(csrf);
-                    button type="submit" name="decision" value="allow" { "Allow" }
-                    button.secondary type="submit" name="decision" value="deny" { "Deny" }
+                    button type="submit" name="decision" value="allow" { (say("allow", l, &[])) }
+                    button.secondary type="submit" name="decision" value="deny" { (say("deny", l, &[])) }
                 }
             }
         },
