@@ -133,6 +133,7 @@ fn apply_page(app: &AppWindow, page: Option<&model::PageView>) {
     let b = app.global::<Browser>();
     let empty = model::PageView::default();
     let p = page.unwrap_or(&empty);
+    b.set_page_rtl(p.rtl);
     b.set_address(p.address.as_str().into());
     b.set_secure(p.secure);
     b.set_loading(p.loading);

@@ -95,6 +95,8 @@ pub fn scope_phrase(scopes: &[String], locale: &str) -> String {
 /// The device's browser as the screen draws it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PageView {
+    /// The page runs right to left (its `dir`): its text aligns right, its buttons start there.
+    pub rtl: bool,
     /// The host in the address bar, and whether it came over https.
     pub address: String,
     pub secure: bool,

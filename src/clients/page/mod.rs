@@ -71,6 +71,8 @@ pub struct PageModel {
     pub forms: Vec<FormModel>,
     /// No usable form and scripts present: this page needs a full browser.
     pub needs_js: bool,
+    /// The page says it runs right to left (`<html dir="rtl">` or `<body dir="rtl">`).
+    pub rtl: bool,
 }
 
 fn sel(s: &str) -> Selector {
@@ -201,12 +203,18 @@ impl PageModel {
             )
         });
         let scripts = doc.select(&sel("script, noscript")).next().is_some();
+        let rtl = doc.select(&sel("html[dir], body[dir]")).any(|e| {
+            e.value()
+                .attr("dir")
+                .is_some_and(|d| d.eq_ignore_ascii_case("rtl"))
+        });
         PageModel {
             url: url.clone(),
             title,
             items,
             forms,
             needs_js: !usable && scripts,
+            rtl,
         }
     }
 

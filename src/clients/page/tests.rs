@@ -161,3 +161,15 @@ fn a_script_only_page_needs_a_full_browser() {
     assert!(p.needs_js);
     assert!(!parse(LOGIN).needs_js);
 }
+
+#[test]
+fn a_page_says_it_runs_right_to_left_with_dir() {
+    let u = url::Url::parse("https://id.example/login").unwrap();
+    let rtl = |html: &str| PageModel::parse(&u, html).rtl;
+    assert!(rtl(
+        "<html lang=ar dir=rtl><body><h1>تسجيل الدخول</h1></body></html>"
+    ));
+    assert!(rtl("<html><body dir=\"RTL\"><h1>x</h1></body></html>"));
+    assert!(!rtl("<html lang=ar><body><h1>x</h1></body></html>"));
+    assert!(!rtl("<html dir=ltr><body><h1>x</h1></body></html>"));
+}

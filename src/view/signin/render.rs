@@ -52,6 +52,7 @@ impl SignIn {
                 v.notice_label = t("device.open_in_browser");
                 return v;
             }
+            v.rtl = p.rtl;
             v.items = p
                 .items
                 .iter()
