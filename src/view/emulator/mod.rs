@@ -172,7 +172,9 @@ pub fn summary(e: &Value) -> String {
             if e["on"] == true { "on" } else { "off" }
         ),
         "error" | "skill_error" => format!("{} {}", j("step"), j("reason")).trim().to_owned(),
-        "nlu" => format!("“{}” → {}", j("utterance"), j("result")),
+        // What was said is isolated (U+2068 … U+2069): an Arabic utterance in the English
+        // panel keeps its own direction without reordering the arrow and result around it.
+        "nlu" => format!("“\u{2068}{}\u{2069}” → {}", j("utterance"), j("result")),
         "browser" | "browser_request" | "open_external" => j("url"),
         "settings" => format!("{} {} {}", j("device"), j("locale"), j("speaker")),
         "unlink" => format!("person {:?}", j("person_id")),
