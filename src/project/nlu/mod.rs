@@ -379,13 +379,14 @@ impl Nlu {
     /// Understands one utterance ("Alexa, ask Ride Hailer to book a ride to the airport").
     pub fn understand(&self, text: &str) -> Understood {
         let mut w = words(text);
-        if w.first().is_some_and(|x| WAKE_WORDS.contains(&x.as_str())) {
-            w.remove(0);
-        }
-        // "アレクサ" is four tokens (one per kana).
-        let wake: Vec<String> = words("アレクサ");
-        if w.starts_with(&wake) {
-            w.drain(..wake.len());
+        // The wake word as tokens: one for "alexa", four for "アレクサ" (one per kana).
+        if let Some(n) = WAKE_WORDS
+            .iter()
+            .map(|ww| words(ww))
+            .find(|t| w.starts_with(t))
+            .map(|t| t.len())
+        {
+            w.drain(..n);
         }
         let inv = words(&self.invocation);
         let starts = |w: &[String], verb: &[&str]| {
