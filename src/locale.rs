@@ -15,6 +15,22 @@ pub fn is_rtl(tag: &str) -> bool {
     matches!(tag.split('-').next(), Some("ar" | "he" | "fa" | "ur"))
 }
 
+/// A number as `locale` writes it in running text: Arabic-Indic digits (٠–٩) in Arabic, as
+/// Alexa's Arabic screens show counts and times; ASCII digits elsewhere (and in ar-XB, which is
+/// English). Codes and URLs never go through here: they stay Latin in every locale.
+pub fn digits(locale: &str, number: &str) -> String {
+    if locale.split('-').next() != Some("ar") || locale == "ar-XB" {
+        return number.to_owned();
+    }
+    number
+        .chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) if c.is_ascii_digit() => char::from_u32(0x0660 + d).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
 /// True when `tag` is one of [`SUPPORTED`].
 pub fn is_supported(tag: &str) -> bool {
     SUPPORTED.contains(&tag)
@@ -149,6 +165,15 @@ mod pseudo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arabic_writes_numbers_in_arabic_indic_digits() {
+        assert_eq!(digits("ar-SA", "9:05"), "٩:٠٥");
+        assert_eq!(digits("ar-SA", "120"), "١٢٠");
+        assert_eq!(digits("ar-XB", "9:05"), "9:05");
+        assert_eq!(digits("ja-JP", "9:05"), "9:05");
+        assert_eq!(digits("hi-IN", "9:05"), "9:05");
+    }
 
     #[test]
     fn accept_language_picks_the_first_supported_by_weight() {

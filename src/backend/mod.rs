@@ -152,7 +152,10 @@ pub fn router(shared: Arc<Shared>, parts: Parts) -> Router {
     if parts.skill {
         r = r.merge(skill::router());
     }
-    r.layer(axum::middleware::from_fn_with_state(
+    r.layer(axum::middleware::from_fn(
+        crate::backend::infra::html::negotiate_locale,
+    ))
+    .layer(axum::middleware::from_fn_with_state(
         shared.clone(),
         rate_limit,
     ))

@@ -68,7 +68,7 @@ pub struct Skill {
     pub timeout: Option<u64>,
 }
 
-fn default_skill_name() -> String {
+pub(crate) fn default_skill_name() -> String {
     "Ride Hailer".into()
 }
 fn default_vendor_name() -> String {

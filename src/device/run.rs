@@ -163,7 +163,8 @@ pub async fn prepare(
     let mut lambda = None;
     let mut skill_endpoint = if cfg.skill.is_embedded() {
         // The sample skill's own interaction model: what is understood inside its session.
-        nlu.model = Some(crate::backend::skill::sample_model(&nlu.invocation));
+        nlu.invocation = crate::backend::skill::sample_invocation(&cfg.skill, locale);
+        nlu.model = Some(crate::backend::skill::sample_model(&nlu.invocation, locale));
         format!("{}/ridehailer/skill", running.base_url)
     } else {
         cfg.skill.endpoint.clone()

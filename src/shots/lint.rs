@@ -64,6 +64,29 @@ pub fn lint(img: &RgbaImage, p: &DeviceProfile) -> Vec<String> {
     out
 }
 
+/// Warnings for the texts that do not fit their box: elided or cut off, and in a
+/// right-to-left locale spilling out of their box (to the left).
+pub fn texts(clipped: &[crate::view::headless::ClippedText], locale: &str) -> Vec<String> {
+    let what = if crate::locale::is_rtl(locale) {
+        "text leaves its box (right to left)"
+    } else {
+        "text clipped or elided"
+    };
+    clipped
+        .iter()
+        .map(|c| {
+            let mut text: String = c.text.chars().take(48).collect();
+            if text.len() < c.text.len() {
+                text.push('…');
+            }
+            format!(
+                "{what}: “{text}” in a {:.0}×{:.0} box at {:.0},{:.0}",
+                c.width, c.height, c.x, c.y
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

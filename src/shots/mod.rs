@@ -118,7 +118,8 @@ fn stage(hl: &mut Headless, p: &DeviceProfile, locale: &str, subject: Subject) {
         p,
         locale,
         "Ride Hailer",
-        "ride hailer",
+        // The sample skill's invocation name in this locale (katakana in Japanese).
+        &crate::locale::tr("skill.invocation", locale, &[]),
         &crate::config::default_household(),
         sign_in_html(subject.scene, locale),
     );
@@ -220,7 +221,16 @@ fn run_shard(a: &ShootPlan, work: &[Work], done: &dyn Fn()) -> Result<Vec<Shot>,
     for (p, l, s) in work {
         stage(&mut hl, p, l, *s);
         let img = hl.frame();
-        shots.push(finish_shot(a, &img, p, l, *s)?);
+        // The emulator shots are a whole window, not a screen: the lint is for screens.
+        let warnings = match s.panel {
+            None => {
+                let mut w = lint::lint(&img, p);
+                w.extend(lint::texts(&hl.clipped_texts(), l));
+                w
+            }
+            Some(_) => vec![],
+        };
+        shots.push(finish_shot(a, &img, p, l, *s, warnings)?);
         drop(img);
         done();
     }
@@ -234,6 +244,7 @@ fn finish_shot(
     p: &DeviceProfile,
     l: &str,
     s: Subject,
+    warnings: Vec<String>,
 ) -> Result<Shot, String> {
     let dir = a.out.join(p.id).join(l);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -252,11 +263,7 @@ fn finish_shot(
         height: img.height(),
         path: rel(&a.out, &path),
         sha256: hex::encode(Sha256::digest(&bytes)),
-        // The emulator shots are a whole window, not a screen: the edge lint is for screens.
-        warnings: match s.panel {
-            None => lint::lint(img, p),
-            Some(_) => vec![],
-        },
+        warnings,
         check,
     })
 }
@@ -536,3 +543,6 @@ pub fn shoot(a: ShootPlan) -> Outcome {
     bar.finish_and_clear();
     finish(&a, shots)
 }
+
+#[cfg(test)]
+mod tests;

@@ -26,6 +26,16 @@ impl Platform for HeadlessPlatform {
     }
 }
 
+/// A text whose words do not fit its box, and where the box is (logical pixels).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClippedText {
+    pub text: String,
+    pub x: f32,
+    pub y: f32,
+    pub width: f32,
+    pub height: f32,
+}
+
 /// A window that renders to images. One per process (Slint's platform is set once).
 pub struct Headless {
     window: Rc<MinimalSoftwareWindow>,
@@ -72,6 +82,51 @@ impl Headless {
     pub fn resize(&mut self, w: u32, h: u32) {
         self.size = (w, h);
         self.window.set_size(PhysicalSize::new(w, h));
+    }
+
+    /// The device's texts on screen whose words do not fit: elided, cut off or spilling out of
+    /// their box (the UI's `Fitted` text compares the room its words need with its box), or
+    /// whose box runs past the screen's edge — except inside a scrolling page, where text runs
+    /// past the edge to scroll into view. Logical pixels (a screen shot is drawn at scale 1:
+    /// the image's pixels).
+    pub fn clipped_texts(&self) -> Vec<ClippedText> {
+        use i_slint_backend_testing::{ElementHandle, ElementQuery};
+        let (w, h) = (self.size.0 as f32, self.size.1 as f32);
+        let rect = |e: &ElementHandle| {
+            let (at, size) = (e.absolute_position(), e.size());
+            (at.x, at.y, size.width, size.height)
+        };
+        let scrolling: Vec<_> = ElementQuery::from_root(&self.app)
+            .match_type_name("Flickable")
+            .find_all()
+            .iter()
+            .map(rect)
+            .collect();
+        let overlaps = |(x, y, cw, ch): (f32, f32, f32, f32),
+                        (fx, fy, fw, fh): (f32, f32, f32, f32)| {
+            x < fx + fw && fx < x + cw && y < fy + fh && fy < y + ch
+        };
+        ElementQuery::from_root(&self.app)
+            .match_inherits("Fitted")
+            .find_all()
+            .into_iter()
+            .filter_map(|e| {
+                let r @ (x, y, cw, ch) = rect(&e);
+                // A text laid out to nothing, or wholly off the screen (scrolled away), is not
+                // seen.
+                let seen = cw >= 1.0 && ch >= 1.0 && x < w && y < h && x + cw > 0.0 && y + ch > 0.0;
+                let past_edge = x < -0.5 || y < -0.5 || x + cw > w + 0.5 || y + ch > h + 0.5;
+                let clipped = e.accessible_id().as_deref() == Some("clipped")
+                    || (past_edge && !scrolling.iter().any(|f| overlaps(r, *f)));
+                (seen && clipped).then(|| ClippedText {
+                    text: e.accessible_label().unwrap_or_default().to_string(),
+                    x,
+                    y,
+                    width: cw,
+                    height: ch,
+                })
+            })
+            .collect()
     }
 
     /// Renders the current UI state into an RGBA image.

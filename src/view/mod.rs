@@ -139,6 +139,8 @@ fn apply_page(app: &AppWindow, page: Option<&model::PageView>) {
     b.set_loading(p.loading);
     b.set_focus(p.focus);
     b.set_keyboard(p.keyboard);
+    b.set_keyboard_latin(p.keyboard_latin);
+    b.set_keyboard_switch(p.keyboard_switch);
     b.set_reveal(p.reveal);
     b.set_notice_title(p.notice_title.as_str().into());
     b.set_notice_body(p.notice_body.as_str().into());

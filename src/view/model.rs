@@ -107,6 +107,10 @@ pub struct PageView {
     pub focus: i32,
     /// The on-screen keyboard shows.
     pub keyboard: bool,
+    /// The keyboard shows Latin letters (else the locale's script: Arabic).
+    pub keyboard_latin: bool,
+    /// The keyboard has a key switching between the locale's script and Latin.
+    pub keyboard_switch: bool,
     /// Password fields show their text.
     pub reveal: bool,
     /// A notice instead of the page: unreachable (action `retry`) or needs a full browser
@@ -209,7 +213,10 @@ pub fn build(
             m.countdown = tr(
                 "device.expires_in",
                 locale,
-                &[("time", &mmss(code.expires_at.saturating_sub(now)))],
+                &[(
+                    "time",
+                    &crate::locale::digits(locale, &mmss(code.expires_at.saturating_sub(now))),
+                )],
             );
             m.primary_label = t("device.sign_in_here");
             m.qr_payload = Some(code.complete_uri());
@@ -274,7 +281,7 @@ pub fn build(
                 // The retry is on its way: the screen stays until it is answered.
                 t("device.retrying")
             } else {
-                let secs = left.div_ceil(1000).to_string();
+                let secs = crate::locale::digits(locale, &left.div_ceil(1000).to_string());
                 tr("device.unreachable_body", locale, &[("secs", &secs)])
             };
             m.details = details_of(reason);
@@ -375,7 +382,8 @@ impl UiModel {
             match p {
                 Masked::Code => m.user_code = stand_in(&m.user_code, char::is_alphanumeric, 'X'),
                 Masked::Countdown => {
-                    m.countdown = stand_in(&m.countdown, |c| c.is_ascii_digit(), '0')
+                    m.countdown = stand_in(&m.countdown, |c| c.is_ascii_digit(), '0');
+                    m.countdown = stand_in(&m.countdown, |c| ('٠'..='٩').contains(&c), '٠');
                 }
                 Masked::Url => {
                     m.verification_url = stand_in(&m.verification_url, |c| c.is_ascii_digit(), '0')
@@ -467,6 +475,27 @@ mod tests {
             &Talk::default(),
         );
         assert!(fr.caption.starts_with("Pour utiliser Ride Hailer"));
+        // Arabic counts the time in Arabic-Indic digits; the code and the URL stay Latin.
+        let ar = build(
+            Scene::LinkPrompt,
+            &st,
+            1_500,
+            "ar-SA",
+            "Ride Hailer",
+            "ride hailer",
+            &Talk::default(),
+        );
+        assert!(ar.countdown.contains("٩:٥٩"), "{}", ar.countdown);
+        assert!(!ar.countdown.chars().any(|c| c.is_ascii_digit()));
+        assert_eq!(ar.user_code, "WDJB-MJHT");
+        assert!(
+            ar.qr_payload
+                .as_deref()
+                .unwrap()
+                .ends_with("user_code=WDJB-MJHT")
+        );
+        let masked = ar.masked(&[Masked::Countdown]);
+        assert!(masked.countdown.contains("٠:٠٠"), "{}", masked.countdown);
     }
 
     #[test]

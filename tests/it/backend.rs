@@ -240,7 +240,7 @@ async fn expired_and_unknown_codes() {
         .get(d.verification_uri_complete.as_deref().unwrap())
         .await;
     assert_eq!(page.status, 404);
-    assert!(page.body.contains("isn't valid or has expired"));
+    assert!(page.body.contains("valid or has expired"));
     assert_eq!(
         env.poll("no-such-code").await,
         (
@@ -918,4 +918,130 @@ async fn a_client_that_hangs_up_mid_long_poll_leaves_the_server_healthy() {
         .await;
     env.pass_interval();
     assert_eq!(env.poll(&d.device_code).await.0, 200);
+}
+
+/// The Alexa app's pages answer in the phone's own language (its Accept-Language), whatever
+/// the device's: a Japanese phone links an en-US device in Japanese from the code page to the
+/// end, an Arabic phone gets its error right to left, a phone without the page's session is
+/// told in Hindi how to get one.
+#[tokio::test]
+async fn the_alexa_app_pages_answer_in_the_phones_language() {
+    let env = Env::start().await;
+    let d = env.device_code().await;
+    let base = env.base();
+
+    let ja = Phone::speaking("ja-JP,ja;q=0.9,en;q=0.5");
+    let entry = ja.get(&format!("{base}/device")).await;
+    assert!(entry.body.contains(r#"lang="ja-JP""#), "{}", entry.body);
+    assert!(
+        entry
+            .body
+            .contains("デバイスに表示されているコードを入力してください")
+    );
+    let verify = ja
+        .get(d.verification_uri_complete.as_deref().unwrap())
+        .await;
+    assert_eq!(verify.status, 200, "{}", verify.body);
+    assert!(
+        verify
+            .body
+            .contains("このコードがデバイスに表示されているコードと同じか確認してください")
+    );
+    assert!(verify.body.contains("アカウントリンクが必要です"));
+    // The code keeps its order whatever the page's direction.
+    assert!(
+        verify
+            .body
+            .contains(&format!(r#"<p class="code" dir="ltr">{}</p>"#, d.user_code))
+    );
+    let login = verify_link(&ja, &base, &verify).await;
+    assert!(
+        login.body.contains("Ride Hailerにサインイン"),
+        "{}",
+        login.body
+    );
+    let csrf = login.hidden("csrf").unwrap();
+    let terms = ja
+        .post(
+            &format!("{base}/ridehailer/login"),
+            &[
+                ("csrf", &csrf),
+                ("username", auth_server::DEMO_USERNAME),
+                ("password", auth_server::DEMO_PASSWORD),
+            ],
+            None,
+        )
+        .await;
+    assert!(terms.body.contains("利用規約"), "{}", terms.body);
+    let consent = ja
+        .post(
+            &format!("{base}/ridehailer/terms"),
+            &[("csrf", &csrf), ("accept", "yes")],
+            None,
+        )
+        .await;
+    let done = ja
+        .post(
+            &format!("{base}/ridehailer/consent"),
+            &[("csrf", &consent.csrf()), ("decision", "allow")],
+            None,
+        )
+        .await;
+    assert!(done.url.contains("/api/skill/link/"), "{}", done.url);
+    assert!(
+        done.body.contains("Ride Hailerのリンクが完了しました。"),
+        "{}",
+        done.body
+    );
+    env.pass_interval();
+    assert_eq!(
+        env.poll(&d.device_code).await.0,
+        200,
+        "the device is linked"
+    );
+
+    // The Activity page of the same phone, and its settings page, in Japanese too.
+    let settings = ja.get(&format!("{base}/skill/settings")).await;
+    assert!(
+        settings.body.contains("アカウントはリンク済みです"),
+        "{}",
+        settings.body
+    );
+    assert!(settings.body.contains("Ride Hailerのリンクを解除"));
+
+    let ar = Phone::speaking("ar-SA");
+    let wrong = ar.get(&format!("{base}/device?user_code=ZZZZ-ZZZZ")).await;
+    assert_eq!(wrong.status, 404);
+    assert!(
+        wrong.body.contains(r#"lang="ar-SA" dir="rtl""#),
+        "{}",
+        wrong.body
+    );
+    assert!(wrong.body.contains("هذا الرمز غير صالح أو انتهت صلاحيته"));
+
+    let hi = Phone::speaking("hi-IN");
+    let refused = hi.get(&format!("{base}/cards")).await;
+    assert_eq!(refused.status, 403);
+    assert!(
+        refused.body.contains("अपने डिवाइस पर दिया कोड स्कैन करें"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains(&format!("{base}/device")));
+
+    // No Accept-Language: English, as before.
+    let en = Phone::new().get(&format!("{base}/device")).await;
+    assert!(en.body.contains("Enter the code shown on your device"));
+}
+
+/// Presses Link on the Alexa app's verification page.
+async fn verify_link(phone: &Phone, base: &str, verify: &crate::util::Page) -> crate::util::Page {
+    let code = verify.hidden("user_code").unwrap();
+    phone
+        .post(
+            &format!("{base}/device/link"),
+            &[("user_code", &code), ("csrf", &verify.csrf())],
+            None,
+        )
+        .await
 }

@@ -879,12 +879,14 @@ async fn a_japanese_device_gets_the_vendors_login_page_in_japanese() {
 /// answer its Accept-Language in Japanese (a wrong password's error too), then the skill.
 #[test]
 fn the_whole_journey_in_japanese_on_the_sample_server() {
-    let script = "say アレクサ、Ride Hailerを開いて\nwait link-prompt 30\ntap このデバイスでサインイン\n\
+    // The sample skill is called in katakana in Japanese, as a Japanese skill would be.
+    let script = "say アレクサ、ライドヘイラーを開いて\nwait link-prompt 30\ntap このデバイスでサインイン\n\
         wait login 30\nexpect Ride Hailerにサインイン\nfill メールアドレス annie@example.com\n\
         fill パスワード not-her-password\nsubmit サインイン\nexpect メールアドレスまたはパスワードが正しくありません。\n\
         fill パスワード ride-hailer\nsubmit サインイン\nwait terms 30\nexpect 利用規約\nsubmit 同意する\n\
         wait consent 30\nexpect Alexaに\nsubmit 許可\nwait success 30\nwait skill-response 30\n\
-        expect Annieさん、こんにちは。\n";
+        expect Annieさん、こんにちは。\nsay 空港まで配車して\nwait skill-response 30\n\
+        expect 空港行きの車が向かっています。\n";
     let (dev, code) = crate::journey::Device::run_script("", script, &["--locale", "ja-JP"]);
     assert_eq!(code, 0, "{:#?}", dev.events());
 }

@@ -77,7 +77,10 @@ phone link\nphone deny wrong-password\nphone app\nfault slow-auth on\nwait skill
 fn nlu() -> Nlu {
     Nlu {
         invocation: "ride hailer".into(),
-        model: Some(linkscreen::backend::skill::sample_model("ride hailer")),
+        model: Some(linkscreen::backend::skill::sample_model(
+            "ride hailer",
+            "en-US",
+        )),
     }
 }
 

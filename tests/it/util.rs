@@ -205,9 +205,22 @@ impl Default for Phone {
 
 impl Phone {
     pub fn new() -> Phone {
+        Phone::speaking("")
+    }
+
+    /// A phone whose browser asks for `accept_language` ("" sends no Accept-Language).
+    pub fn speaking(accept_language: &str) -> Phone {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if !accept_language.is_empty() {
+            headers.insert(
+                reqwest::header::ACCEPT_LANGUAGE,
+                accept_language.parse().unwrap(),
+            );
+        }
         Phone {
             http: reqwest::Client::builder()
                 .cookie_store(true)
+                .default_headers(headers)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),

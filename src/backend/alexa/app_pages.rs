@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::phone::{form_of, linking_badge};
 use crate::backend::infra::error::{PageError, page};
-use crate::backend::infra::html::alexa_page;
+use crate::backend::infra::html::{alexa_page, t};
 use crate::backend::infra::session;
 use crate::backend::infra::state::Shared;
 
@@ -46,8 +46,8 @@ async fn pair(State(s): S, headers: HeaderMap, Query(q): Query<Pairing>) -> Resp
     if !q.pair.as_deref().is_some_and(|t| session::redeem(&s, t)) {
         return page(
             StatusCode::FORBIDDEN,
-            "This link has expired",
-            "Pairing links work once, for ten minutes. Ask the device for a new one, or scan the code on its screen.",
+            &t("expired_link_title", &[]),
+            t("expired_link_body", &[]),
         )
         .into_response();
     }
@@ -79,10 +79,10 @@ async fn skill_detail(State(s): S, headers: HeaderMap) -> Result<Markup, PageErr
                 p.muted { (skill.vendor_name) }
                 form method="post" action="/skill/link" {
                     (session.field())
-                    button type="submit" { @if is_linked { "LAUNCH" } @else { "ENABLE TO USE" } }
+                    button type="submit" { (t(if is_linked { "launch" } else { "enable" }, &[])) }
                 }
                 p { span.badge { (linking_badge(&s)) } }
-                a.button.secondary href="/skill/settings" { "SETTINGS" }
+                a.button.secondary href="/skill/settings" { (t("settings", &[])) }
             }
         },
     ))
@@ -93,22 +93,24 @@ async fn skill_settings(State(s): S, headers: HeaderMap) -> Result<Markup, PageE
     let skill = &s.config.skill;
     let is_linked = linked(&s)?;
     let app = s.account_linking.authorization_urls_by_platform.first();
+    let name = [("skill_name", skill.name.as_str())];
+    let title = t("settings_title", &name);
     Ok(alexa_page(
-        &format!("{} settings", skill.name),
+        &title,
         html! {
             div.card {
-                h1 { (skill.name) " settings" }
+                h1 { (title) }
                 @if is_linked {
-                    p.ok { "Account linked" }
-                    form method="post" action="/skill/unlink" { (session.field()) button.secondary type="submit" { "Unlink " (skill.name) } }
+                    p.ok { (t("account_linked", &[])) }
+                    form method="post" action="/skill/unlink" { (session.field()) button.secondary type="submit" { (t("unlink", &name)) } }
                 } @else {
                     p { span.badge { (linking_badge(&s)) } }
-                    form method="post" action="/skill/link" { (session.field()) button type="submit" { "Link Account" } }
+                    form method="post" action="/skill/link" { (session.field()) button type="submit" { (t("link_account", &[])) } }
                     @if let Some(p) = app {
                         form method="post" action="/skill/link" {
                             (session.field())
                             input type="hidden" name="via" value=(p.platform_type);
-                            button.secondary type="submit" { "Open in the " (skill.name) " app" }
+                            button.secondary type="submit" { (t("open_in_app", &name)) }
                         }
                     }
                 }
@@ -159,26 +161,33 @@ async fn cards(State(s): S, headers: HeaderMap) -> Result<Markup, PageError> {
     let otp = super::lwa::message_on_phone(&s)?;
     let skill = &s.config.skill;
     let unlinked = !linked(&s)?;
+    let skill_name = [("skill_name", skill.name.as_str())];
     Ok(alexa_page(
-        "Activity",
+        &t("activity", &[]),
         html! {
             @if let Some((code, name, expires_at)) = &otp {
+                @let message = t("otp_message", &[("name", name), ("skill_name", &skill.name)]);
+                @let (before, after) = message.split_once("%{code}").unwrap_or((&message, ""));
+                @let mins = crate::locale::digits(
+                    crate::backend::infra::html::locale(),
+                    &((expires_at - s.now_ms()).max(0) / 60_000 + 1).to_string(),
+                );
                 div.card role="status" {
-                    h2 { "Message from Amazon" }
-                    p { (name) ", " strong.otp { (code) } " is your code to link " (skill.name) " with Alexa. Say “My code is” and the code." }
-                    p.muted { "It expires in " ((expires_at - s.now_ms()).max(0) / 60_000 + 1) " min." }
+                    h2 { (t("message_from_amazon", &[])) }
+                    p { (before) strong.otp dir="ltr" { (code) } (after) }
+                    p.muted { (t("otp_expires", &[("mins", &mins)])) }
                 }
             }
             @if unlinked && rows.iter().any(|(k, _)| k == "LinkAccount") {
-                div.banner role="status" { strong { "Link your " (skill.name) " account" } " — " (skill.name) " needs account linking to continue." }
+                div.banner role="status" { strong { (t("banner_title", &skill_name)) } " — " (t("banner_body", &skill_name)) }
             }
-            @if rows.is_empty() { div.card { p.muted { "No cards yet." } } }
+            @if rows.is_empty() { div.card { p.muted { (t("no_cards", &[])) } } }
             @for (kind, speech) in &rows {
                 div.card {
                     @if kind == "LinkAccount" {
-                        h2 { "Link " (skill.name) " account" }
+                        h2 { (t("link_skill_account", &skill_name)) }
                         @if let Some(sp) = speech { p.muted { (sp) } }
-                        form method="post" action="/skill/link" { (session.field()) button type="submit" { "Link " (skill.name) " account" } }
+                        form method="post" action="/skill/link" { (session.field()) button type="submit" { (t("link_skill_account", &skill_name)) } }
                     } @else {
                         h2 { (skill.name) }
                         @if let Some(sp) = speech { p { (sp) } }
@@ -205,18 +214,18 @@ async fn app_link_page(
     let (_, owner) = super::lwa::account_owner(&s);
     let skill = &s.config.skill;
     Ok(alexa_page(
-        "Link",
+        &t("link", &[]),
         html! {
             div.card {
-                h1 { "Link " (skill.name) " with Alexa" }
-                p { (p.client_name) " asks to:" }
+                h1 { (t("app_link_title", &[("skill_name", &skill.name)])) }
+                p { (t("asks_to", &[("app", &p.client_name)])) }
                 ul { @for l in super::lwa::scope_lines(&p.scope, &skill.name) { li { (l) } } }
-                p.muted { "Alexa account: " (owner) }
+                p.muted { (t("alexa_account", &[("owner", &owner)])) }
                 form method="post" action="/alexa/app/link" {
                     input type="hidden" name="request" value=(p.id);
                     (session.field())
-                    button type="submit" name="decision" value="allow" { "Link" }
-                    button.secondary type="submit" name="decision" value="deny" { "Cancel" }
+                    button type="submit" name="decision" value="allow" { (t("link", &[])) }
+                    button.secondary type="submit" name="decision" value="deny" { (t("cancel", &[])) }
                 }
             }
         },

@@ -23,6 +23,7 @@ use serde::Deserialize;
 
 use crate::backend::infra::crypto;
 use crate::backend::infra::error::{OAuthError, PageError, oauth, page};
+use crate::backend::infra::html::t;
 use crate::backend::infra::state::Shared;
 use crate::protocol::oauth::TokenResponse;
 
@@ -403,8 +404,8 @@ pub fn decide(s: &Shared, headers: &HeaderMap, body: &Bytes) -> Result<Response,
     let Some((client_id, redirect_uri, scope, state)) = row else {
         return Err(page(
             StatusCode::BAD_REQUEST,
-            "This request has expired",
-            "Go back to the app and start again.",
+            &t("request_expired_title", &[]),
+            t("request_expired_body", &[]),
         ));
     };
     if f.get("decision") != Some("allow") {
@@ -440,12 +441,10 @@ pub fn scope_lines(scope: &str, skill_name: &str) -> Vec<String> {
     scope
         .split(' ')
         .map(|x| match x {
-            ACCOUNT_LINKING_SCOPE => {
-                format!("Enable the {skill_name} skill and link it to your Alexa account")
-            }
-            "profile" => "Your name and email address".into(),
-            "profile:user_id" => "Your Amazon user ID".into(),
-            "postal_code" => "Your postal code".into(),
+            ACCOUNT_LINKING_SCOPE => t("scope_account_linking", &[("skill_name", skill_name)]),
+            "profile" => t("scope_profile", &[]),
+            "profile:user_id" => t("scope_user_id", &[]),
+            "postal_code" => t("scope_postal_code", &[]),
             other => other.to_owned(),
         })
         .collect()
@@ -464,17 +463,17 @@ async fn lwa_consent(
     };
     let (_, owner) = account_owner(&s);
     Ok(lwa_page(
-        "Login with Amazon",
+        &t("lwa_title", &[]),
         html! {
             div.card {
-                h1 { (p.client_name) " would like to access" }
+                h1 { (t("lwa_heading", &[("app", &p.client_name)])) }
                 ul { @for l in scope_lines(&p.scope, &s.config.skill.name) { li { (l) } } }
-                p.muted { "Signed in as " (owner) " (" (email(&owner)) ")" }
+                p.muted { (t("signed_in_as", &[("owner", &owner), ("email", &email(&owner))])) }
                 form method="post" action="/lwa/ap/oa" {
                     input type="hidden" name="request" value=(p.id);
                     (session.field())
-                    button type="submit" name="decision" value="allow" { "Allow" }
-                    button.secondary type="submit" name="decision" value="deny" { "Cancel" }
+                    button type="submit" name="decision" value="allow" { (t("allow", &[])) }
+                    button.secondary type="submit" name="decision" value="deny" { (t("cancel", &[])) }
                 }
             }
         },
@@ -487,7 +486,12 @@ async fn lwa_decide(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Resp
 }
 
 fn lwa_page(title: &str, body: Markup) -> Markup {
-    crate::backend::infra::html::layout("amazon", title, body)
+    crate::backend::infra::html::layout_in(
+        crate::backend::infra::html::locale(),
+        "amazon",
+        title,
+        body,
+    )
 }
 
 /// LWA's token endpoint: `authorization_code` (single use, same client and redirect URI)

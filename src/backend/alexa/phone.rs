@@ -21,7 +21,7 @@ use super::{conformance, exchange, linking};
 use crate::backend::infra::crypto;
 use crate::backend::infra::error::{PageError, page};
 use crate::backend::infra::form::Form;
-use crate::backend::infra::html::alexa_page;
+use crate::backend::infra::html::{alexa_page, t};
 use crate::backend::infra::session;
 use crate::backend::infra::state::Shared;
 
@@ -35,12 +35,15 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/api/skill/link/{vendor_id}", get(redirect_handler))
 }
 
-pub(super) fn linking_badge(s: &Shared) -> &'static str {
-    if s.config.account_linking.required {
-        "Account linking required"
-    } else {
-        "Account linking available"
-    }
+pub(super) fn linking_badge(s: &Shared) -> String {
+    t(
+        if s.config.account_linking.required {
+            "badge_required"
+        } else {
+            "badge_available"
+        },
+        &[],
+    )
 }
 
 pub(super) fn form_of(headers: &HeaderMap, body: &Bytes) -> Result<Form, PageError> {
@@ -80,13 +83,13 @@ fn lookup_code(
     s: &Shared,
     ip: IpAddr,
     input: &str,
-) -> Result<Result<PendingCode, &'static str>, PageError> {
+) -> Result<Result<PendingCode, String>, PageError> {
     let now = s.now_ms();
     if s.attempts.blocked(ip, now) {
         return Err(page(
             StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts",
-            "Too many wrong codes. Wait a few minutes, then try again.",
+            &t("too_many_title", &[]),
+            t("too_many_body", &[]),
         ));
     }
     let found = match crypto::normalize_user_code(input) {
@@ -97,24 +100,22 @@ fn lookup_code(
         Some(p) => Ok(p),
         None => {
             s.attempts.fail(ip, now);
-            Err(
-                "That code isn't valid or has expired. Check the code on your device and try again.",
-            )
+            Err(t("bad_code", &[]))
         }
     })
 }
 
 fn entry_form(error: Option<&str>, value: &str) -> Markup {
     alexa_page(
-        "Link a device",
+        &t("link_device", &[]),
         html! {
             div.card {
-                h1 { "Enter the code shown on your device" }
+                h1 { (t("enter_code", &[])) }
                 @if let Some(e) = error { p.error role="alert" { (e) } }
                 form method="get" action="/device" {
-                    label for="user_code" { "Code" }
-                    input #user_code type="text" name="user_code" value=(value) autocomplete="off" autocapitalize="characters" placeholder="XXXX-XXXX" required;
-                    button type="submit" { "Continue" }
+                    label for="user_code" { (t("code", &[])) }
+                    input #user_code type="text" name="user_code" value=(value) autocomplete="off" autocapitalize="characters" placeholder="XXXX-XXXX" dir="ltr" required;
+                    button type="submit" { (t("continue", &[])) }
                 }
             }
         },
@@ -133,32 +134,33 @@ async fn verify_page(
     let pending = match lookup_code(&s, peer.ip(), &input)? {
         Ok(p) => p,
         Err(msg) => {
-            return Ok((StatusCode::NOT_FOUND, entry_form(Some(msg), &input)).into_response());
+            return Ok((StatusCode::NOT_FOUND, entry_form(Some(&msg), &input)).into_response());
         }
     };
     // The right code makes this browser the household's phone.
     let (session, jar) = session::grant(&s, &headers);
     let skill = &s.config.skill;
+    let title = t("link_title", &[("skill_name", &skill.name)]);
     let body = html! {
         div.card {
             span.badge { (linking_badge(&s)) }
-            h1 { "Link " (skill.name) }
-            p.muted { "by " (skill.vendor_name) }
-            p { "Check that this code matches the one on your device:" }
-            p.code { (pending.user_code) }
+            h1 { (title) }
+            p.muted { (t("by_vendor", &[("vendor", &skill.vendor_name)])) }
+            p { (t("check_code", &[])) }
+            p.code dir="ltr" { (pending.user_code) }
             form method="post" action="/device/link" {
                 input type="hidden" name="user_code" value=(pending.user_code);
                 (session.field())
-                button type="submit" { "Link account" }
+                button type="submit" { (t("link_account", &[])) }
             }
             form method="post" action="/device/cancel" {
                 input type="hidden" name="user_code" value=(pending.user_code);
                 (session.field())
-                button.secondary type="submit" { "Cancel" }
+                button.secondary type="submit" { (t("cancel", &[])) }
             }
         }
     };
-    Ok((jar, alexa_page(&format!("Link {}", skill.name), body)).into_response())
+    Ok((jar, alexa_page(&title, body)).into_response())
 }
 
 /// The code a verification page's form posted, from the household's phone (session and CSRF
@@ -168,7 +170,7 @@ fn posted_code(
     peer: SocketAddr,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<Result<PendingCode, &'static str>, PageError> {
+) -> Result<Result<PendingCode, String>, PageError> {
     let f = form_of(headers, body)?;
     session::check(s, headers, &f)?;
     lookup_code(s, peer.ip(), f.get("user_code").unwrap_or(""))
@@ -182,7 +184,7 @@ async fn device_link(
 ) -> Result<Response, PageError> {
     let pending = match posted_code(&s, peer, &headers, &body)? {
         Ok(p) => p,
-        Err(msg) => return Ok((StatusCode::NOT_FOUND, entry_form(Some(msg), "")).into_response()),
+        Err(msg) => return Ok((StatusCode::NOT_FOUND, entry_form(Some(&msg), "")).into_response()),
     };
     let authz = super::authorize::authorization_redirect(
         &s,
@@ -203,9 +205,19 @@ async fn device_cancel(
     match posted_code(&s, peer, &headers, &body)? {
         Ok(p) => deny(&s, &p.hash)?,
         // Nothing to cancel: say so, and count it like any wrong code.
-        Err(why) => return Err(page(StatusCode::NOT_FOUND, "Nothing to cancel", why)),
+        Err(why) => {
+            return Err(page(
+                StatusCode::NOT_FOUND,
+                &t("nothing_to_cancel", &[]),
+                why,
+            ));
+        }
     }
-    Ok(alexa_page("Cancelled", html! { div.card { h1 { "Linking cancelled" } p { "Your device will show that the account was not linked." } } }).into_response())
+    Ok(alexa_page(
+        &t("cancelled_title", &[]),
+        html! { div.card { h1 { (t("cancelled_heading", &[])) } p { (t("cancelled_body", &[])) } } },
+    )
+    .into_response())
 }
 
 fn deny(s: &Shared, hash: &str) -> Result<(), PageError> {
@@ -247,15 +259,15 @@ async fn redirect_handler(
     if vendor != s.config.backend.vendor_id {
         return Err(page(
             StatusCode::NOT_FOUND,
-            "Unknown skill",
-            "This link does not belong to a skill on this account.",
+            &t("unknown_skill_title", &[]),
+            t("unknown_skill_body", &[]),
         ));
     }
     let bad_state = || {
         page(
             StatusCode::BAD_REQUEST,
-            "Linking failed",
-            "This sign-in link is invalid, expired or was already used. Start again from your device.",
+            &t("failed_title", &[]),
+            t("invalid_state", &[]),
         )
     };
     // Only a browser linkscreen sent to the authorization endpoint, for a request still
@@ -327,15 +339,21 @@ async fn redirect_handler(
         }
         let detail = cb.error_description.unwrap_or_default();
         let msg = if err == "access_denied" {
-            format!("You didn't allow {} to link.", skill.name)
+            t("denied", &[("skill_name", &skill.name)])
         } else {
-            format!("{} answered: {err} {detail}", skill.name)
+            t(
+                "answered",
+                &[
+                    ("skill_name", &skill.name),
+                    ("error", format!("{err} {detail}").trim_end()),
+                ],
+            )
         };
         return Ok((
             StatusCode::OK,
             alexa_page(
-                "Not linked",
-                html! { div.card { h1 { "Account not linked" } p.error { (msg) } } },
+                &t("not_linked_title", &[]),
+                html! { div.card { h1 { (t("not_linked_heading", &[])) } p.error { (msg) } } },
             ),
         )
             .into_response());
@@ -343,8 +361,8 @@ async fn redirect_handler(
     let code = cb.code.ok_or_else(|| {
         page(
             StatusCode::BAD_REQUEST,
-            "Linking failed",
-            "The sign-in server sent neither a code nor an error.",
+            &t("failed_title", &[]),
+            t("no_code", &[]),
         )
     })?;
     // The server sent a code to this redirect URI for a request linkscreen made: it accepts it.
@@ -364,17 +382,17 @@ async fn redirect_handler(
     )
     .await
     {
-        Ok(t) => {
+        Ok(tokens) => {
             // The same rule as every link: a person's only with personal linking.
-            let link_id = linking::store_link(&s, &linking::link_person(&s, &person_id), &t)?;
+            let link_id = linking::store_link(&s, &linking::link_person(&s, &person_id), &tokens)?;
             if let Some(h) = &device_hash {
                 s.store.conn().execute("UPDATE device_codes SET status = 'approved', link_id = ?2 WHERE device_code_hash = ?1 AND status = 'pending'", params![h, link_id])?;
                 s.waiters.wake(h);
             }
             tracing::info!("linked {} (person {:?})", skill.name, person_id);
             Ok(alexa_page(
-                "Linked",
-                html! { div.card { h1 { (skill.name) " has been successfully linked." } p.ok { "You can close this window and go back to your device." } } },
+                &t("linked_title", &[]),
+                html! { div.card { h1 { (t("linked_heading", &[("skill_name", &skill.name)])) } p.ok { (t("linked_body", &[])) } } },
             )
             .into_response())
         }
@@ -390,7 +408,10 @@ async fn redirect_handler(
             }
             Ok((
                 StatusCode::BAD_GATEWAY,
-                alexa_page("Linking failed", html! { div.card { h1 { "We couldn't link " (skill.name) } p.error { (e.to_string()) } p { "Start again from your device." } } }),
+                alexa_page(
+                    &t("failed_title", &[]),
+                    html! { div.card { h1 { (t("failed_heading", &[("skill_name", &skill.name)])) } p.error { (e.to_string()) } p { (t("start_again", &[])) } } },
+                ),
             )
                 .into_response())
         }

@@ -104,8 +104,8 @@ impl From<StoreError> for PageError {
         tracing::error!("{e}");
         page(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "Something went wrong",
-            "Please try again.",
+            &html::t("went_wrong_title", &[]),
+            html::t("went_wrong_body", &[]),
         )
     }
 }

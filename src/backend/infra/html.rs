@@ -51,9 +51,40 @@ pub fn layout_in(lang: &str, header: &str, title: &str, body: Markup) -> Markup 
     }
 }
 
-/// An "Alexa app" page.
+tokio::task_local! {
+    /// The locale the request being answered asked for (its `Accept-Language`).
+    static PAGE_LOCALE: &'static str;
+}
+
+/// Answers the request in the language its `Accept-Language` asks for: the Alexa app's pages
+/// (and their error pages) read it with [`locale`] and [`t`]. A phone keeps its own language,
+/// whatever the device's is.
+pub async fn negotiate_locale(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let locale = crate::locale::from_accept_language(
+        req.headers()
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    );
+    PAGE_LOCALE.scope(locale, next.run(req)).await
+}
+
+/// The locale of the request being answered; en-US outside one.
+pub fn locale() -> &'static str {
+    PAGE_LOCALE.try_with(|l| *l).unwrap_or("en-US")
+}
+
+/// The Alexa app's string `key` (locales' `app:` section) in the request's language.
+pub fn t(key: &str, args: &[(&str, &str)]) -> String {
+    crate::locale::tr(&format!("app.{key}"), locale(), args)
+}
+
+/// An "Alexa app" page, in the request's language.
 pub fn alexa_page(title: &str, body: Markup) -> Markup {
-    layout("Alexa", title, body)
+    layout_in(locale(), "Alexa", title, body)
 }
 
 /// An error page in the Alexa app style.

@@ -13,6 +13,7 @@ use maud::{Markup, html};
 use crate::backend::infra::crypto;
 use crate::backend::infra::error::{PageError, page};
 use crate::backend::infra::form::Form;
+use crate::backend::infra::html::t;
 use crate::backend::infra::state::Shared;
 use crate::protocol::urls;
 
@@ -84,11 +85,8 @@ pub fn grant(s: &Shared, headers: &HeaderMap) -> (Session, SignedCookieJar) {
 fn no_session(s: &Shared) -> PageError {
     page(
         StatusCode::FORBIDDEN,
-        "Scan the code on your device",
-        format!(
-            "Only the phone that scanned the code on your Alexa device can open this page. Scan the QR code on the device's screen, or open {}/device and enter the code it shows, then come back.",
-            s.public_url
-        ),
+        &t("scan_title", &[]),
+        t("scan_body", &[("url", &format!("{}/device", s.public_url))]),
     )
 }
 
@@ -124,8 +122,8 @@ pub fn check(s: &Shared, headers: &HeaderMap, form: &Form) -> Result<Session, Pa
         tracing::warn!("refused a cross-site request to a phone page ({from})");
         return Err(page(
             StatusCode::FORBIDDEN,
-            "Not allowed",
-            "This request came from another site. Open the page on this phone and press the button there.",
+            &t("not_allowed_title", &[]),
+            t("not_allowed_body", &[]),
         ));
     }
     let session = require(s, headers)?;
@@ -133,8 +131,8 @@ pub fn check(s: &Shared, headers: &HeaderMap, form: &Form) -> Result<Session, Pa
     if !crypto::secret_eq(given, &session.csrf) {
         return Err(page(
             StatusCode::FORBIDDEN,
-            "Page expired",
-            "This form is out of date. Go back, reload the page and try again.",
+            &t("page_expired_title", &[]),
+            t("page_expired_body", &[]),
         ));
     }
     Ok(session)

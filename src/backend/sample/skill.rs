@@ -20,50 +20,52 @@ use crate::faults::Fault;
 use crate::locale;
 use crate::protocol::ask::{Card, RequestEnvelope, ResponseEnvelope};
 
-/// The sample skill's interaction model (what the device understands inside its session).
-pub fn sample_model(invocation: &str) -> crate::project::InteractionModel {
+/// The sample skill's invocation name in `locale`, for a skill still called by its sample name
+/// (a configured invocation name, or another skill name, is kept as it is): a Japanese skill
+/// is invoked in katakana (ライドヘイラー), an Arabic one in Arabic letters.
+pub fn sample_invocation(skill: &crate::config::Skill, locale: &str) -> String {
+    if skill.invocation_name.is_none() && skill.name == crate::config::default_skill_name() {
+        locale::tr("skill.invocation", locale, &[])
+    } else {
+        skill.invocation()
+    }
+}
+
+/// The sample skill's interaction model in `locale` (what the device understands inside its
+/// session): its sample utterances come from the locale file (`skill.samples_*`, one per line;
+/// English where a language has none).
+pub fn sample_model(invocation: &str, locale: &str) -> crate::project::InteractionModel {
     use crate::project::{Intent, InteractionModel, Slot};
-    let intent = |name: &str, samples: &[&str], slots: Vec<Slot>| Intent {
+    let samples = |key: &str| -> Vec<String> {
+        locale::tr(key, locale, &[])
+            .split('|')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let intent = |name: &str, samples: Vec<String>, slots: Vec<Slot>| Intent {
         name: name.into(),
         slots,
-        samples: samples.iter().map(|s| s.to_string()).collect(),
+        samples,
     };
     InteractionModel {
         invocation_name: invocation.to_owned(),
         intents: vec![
-            intent(
-                "LinkAccountIntent",
-                &[
-                    "link my account",
-                    "link account",
-                    "link my accounts",
-                    "connect my account",
-                    "sign me in",
-                ],
-                vec![],
-            ),
+            intent("LinkAccountIntent", samples("skill.samples_link"), vec![]),
             intent(
                 "BookRideIntent",
-                &[
-                    "book a ride",
-                    "book a ride to {destination}",
-                    "take me to {destination}",
-                    "i want to go to {destination}",
-                    "to {destination}",
-                    "order a car",
-                    "get me a car",
-                ],
+                samples("skill.samples_ride"),
                 vec![Slot {
                     name: "destination".into(),
                     slot_type: "AMAZON.City".into(),
                 }],
             ),
-            intent("AMAZON.YesIntent", &[], vec![]),
-            intent("AMAZON.NoIntent", &[], vec![]),
-            intent("AMAZON.HelpIntent", &[], vec![]),
-            intent("AMAZON.StopIntent", &[], vec![]),
-            intent("AMAZON.CancelIntent", &[], vec![]),
-            intent("AMAZON.FallbackIntent", &[], vec![]),
+            intent("AMAZON.YesIntent", vec![], vec![]),
+            intent("AMAZON.NoIntent", vec![], vec![]),
+            intent("AMAZON.HelpIntent", vec![], vec![]),
+            intent("AMAZON.StopIntent", vec![], vec![]),
+            intent("AMAZON.CancelIntent", vec![], vec![]),
+            intent("AMAZON.FallbackIntent", vec![], vec![]),
         ],
         types: vec![],
     }
@@ -220,5 +222,66 @@ fn answer(
             _ => keep(t("skill.vf_offer", &[])),
         },
         _ => link_card(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::nlu::{Nlu, Understood};
+
+    fn sample(locale: &str) -> Nlu {
+        let invocation = sample_invocation(&crate::config::Config::default().skill, locale);
+        Nlu {
+            model: Some(sample_model(&invocation, locale)),
+            invocation,
+        }
+    }
+
+    fn ride(n: &Nlu, said: &str) -> Option<String> {
+        match n.understand(said) {
+            Understood::Intent(crate::flow::IntentCall { name, slots })
+                if name == "BookRideIntent" =>
+            {
+                slots
+                    .into_iter()
+                    .find(|(k, _)| k == "destination")
+                    .and_then(|(_, v)| v)
+            }
+            other => panic!("{said:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_sample_skill_is_called_and_understood_in_the_devices_language() {
+        let ja = sample("ja-JP");
+        assert_eq!(ja.invocation, "ライドヘイラー");
+        assert_eq!(
+            ja.understand("アレクサ、ライドヘイラーを開いて"),
+            Understood::Launch
+        );
+        assert_eq!(
+            ride(&ja, "アレクサ、ライドヘイラーで空港まで配車して").as_deref(),
+            Some("空港")
+        );
+        let ar = sample("ar-SA");
+        assert_eq!(ar.invocation, "رايد هايلر");
+        assert_eq!(ar.understand("أليكسا، افتح رايد هايلر"), Understood::Launch);
+        assert_eq!(
+            ride(&ar, "أليكسا، اطلب من رايد هايلر خذني إلى الرياض").as_deref(),
+            Some("الرياض")
+        );
+        let en = sample("en-US");
+        assert_eq!(en.invocation, "ride hailer");
+        assert_eq!(
+            ride(&en, "alexa, ask ride hailer to take me to the airport").as_deref(),
+            Some("the airport")
+        );
+        // German has no samples of its own yet: the English ones, the English invocation.
+        assert_eq!(sample("de-DE").invocation, "ride hailer");
+        // A skill configured with another name keeps its own invocation in every locale.
+        let mut skill = crate::config::Config::default().skill;
+        skill.name = "City Rides".into();
+        assert_eq!(sample_invocation(&skill, "ja-JP"), "city rides");
     }
 }

@@ -61,6 +61,10 @@ impl Msg {
     }
 }
 
+/// The on-screen keyboard's key that switches between the locale's script and Latin
+/// (ASCII's Shift Out: "switch to the other character set").
+pub const SWITCH_SCRIPT: &str = "\u{e}";
+
 /// What the runtime must do after a message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Todo {
@@ -90,6 +94,9 @@ pub struct SignIn {
     /// The last load failed: its request (None: the very first step failed) and why.
     failed: Option<(Option<Request>, String)>,
     focus: Option<usize>,
+    /// The keyboard's script chosen with its switch key, for the field it was chosen on
+    /// (`true`: Latin). Another field starts from its own default again.
+    script: Option<(usize, bool)>,
     reveal: bool,
     seq: u32,
     /// Where Alexa's redirect URL starts: reaching it completes the link.
@@ -287,6 +294,12 @@ impl SignIn {
         const UP: &str = "\u{F700}";
         const DOWN: &str = "\u{F701}";
         match k {
+            SWITCH_SCRIPT => {
+                if let Some(f) = self.focus.filter(|f| self.is_field(*f)) {
+                    self.script = Some((f, !self.latin_keyboard(f)));
+                }
+                Todo::Nothing
+            }
             TAB | DOWN => {
                 self.move_focus(1);
                 Todo::Nothing
@@ -326,6 +339,27 @@ impl SignIn {
                 Todo::Nothing
             }
         }
+    }
+
+    /// Whether the keyboard for field `i` shows Latin letters (else the locale's own script):
+    /// what the user switched to, else Latin for what is typed in Latin in every language
+    /// (email, password, URL, number, a username or a code), the locale's script otherwise.
+    fn latin_keyboard(&self, i: usize) -> bool {
+        if let Some((f, latin)) = self.script
+            && f == i
+        {
+            return latin;
+        }
+        let Some(it) = self.page.as_ref().and_then(|p| p.items.get(i)) else {
+            return true;
+        };
+        let name = it.name.as_deref().unwrap_or("").to_ascii_lowercase();
+        matches!(
+            it.input_type.as_str(),
+            "email" | "password" | "url" | "tel" | "number"
+        ) || ["user", "login", "mail", "code", "otp", "pin"]
+            .iter()
+            .any(|w| name.contains(w))
     }
 
     fn is_field(&self, i: usize) -> bool {

@@ -91,6 +91,9 @@ impl SignIn {
                 .collect();
             v.title = p.title.clone();
             if let Some(f) = self.focus.filter(|f| self.is_field(*f)) {
+                // Arabic devices have an Arabic keyboard with a switch to Latin.
+                v.keyboard_switch = crate::locale::is_rtl(locale) && locale != "ar-XB";
+                v.keyboard_latin = !v.keyboard_switch || self.latin_keyboard(f);
                 v.compose_label = p.items[f].text.clone();
                 v.compose_value = v.items[f].value.clone();
                 v.compose_password = v.items[f].password;

@@ -201,3 +201,58 @@ fn a_page_that_needs_javascript_offers_the_desktop_browser() {
         Todo::OpenExternal("https://spa.example/login".into())
     );
 }
+
+#[test]
+fn an_arabic_device_types_arabic_in_text_fields_and_latin_in_email_and_password() {
+    const PROFILE: &str = r#"<form method="post" action="/p"><label for="n">الاسم</label><input id="n" type="text" name="full_name">
+        <label for="u">Username</label><input id="u" type="text" name="username"><label for="e">Email</label><input id="e" type="email" name="email">
+        <label for="p">Password</label><input id="p" type="password" name="password"><button>حفظ</button></form>"#;
+    let mut s = SignIn::new(None);
+    loaded(&mut s, "https://auth.example/profile", PROFILE);
+    let field = |s: &SignIn, n: &str| {
+        s.page
+            .as_ref()
+            .unwrap()
+            .items
+            .iter()
+            .position(|i| i.name.as_deref() == Some(n))
+            .unwrap()
+    };
+    let [name, user, email, pass] =
+        ["full_name", "username", "email", "password"].map(|n| field(&s, n));
+    let latin = |s: &mut SignIn, f: usize| {
+        s.handle(Msg::Press { item: f });
+        let v = s.view("ar-SA", true);
+        assert!(
+            v.keyboard && v.keyboard_switch,
+            "an Arabic keyboard can switch"
+        );
+        v.keyboard_latin
+    };
+    assert!(!latin(&mut s, name), "a name is typed in Arabic");
+    for f in [user, email, pass] {
+        assert!(
+            latin(&mut s, f),
+            "usernames, emails and passwords are Latin"
+        );
+    }
+    // The switch key: the name field to Latin, and Arabic letters typed into it stay as typed.
+    s.handle(Msg::Press { item: name });
+    for k in ["ل", "ي", "ل", "ى", SWITCH_SCRIPT, "L"] {
+        s.handle(Msg::Key(k.into()));
+    }
+    let v = s.view("ar-SA", true);
+    assert!(v.keyboard_latin);
+    assert_eq!(v.items[name].value, "ليلىL", "the switch key types nothing");
+    // The next field starts from its own default; back on the name, the choice made there.
+    assert!(latin(&mut s, email));
+    assert!(
+        latin(&mut s, name),
+        "the name field stays Latin, as switched"
+    );
+    // Other languages have one keyboard, Latin, and no switch (ar-XB is English).
+    for locale in ["en-US", "ja-JP", "ar-XB"] {
+        let v = s.view(locale, true);
+        assert!(v.keyboard_latin && !v.keyboard_switch, "{locale}");
+    }
+}

@@ -94,17 +94,6 @@ fn rh_page(locale: &str, title: &str, body: Markup) -> Markup {
     crate::backend::infra::html::layout_in(locale, "Ride Hailer", title, body)
 }
 
-/// The language a page answers in: the browser's `Accept-Language`, as most vendors' sign-in
-/// pages do (the device's browser sends the device's locale).
-fn page_locale(headers: &HeaderMap) -> &'static str {
-    crate::locale::from_accept_language(
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or(""),
-    )
-}
-
 /// This server's string `key` in `locale`, the skill's name filled in.
 fn say(key: &str, locale: &str, args: &[(&str, &str)]) -> String {
     let mut all = vec![("skill_name", "Ride Hailer")];
@@ -150,11 +139,7 @@ fn redirect_with(redirect_uri: &str, pairs: &[(&str, &str)]) -> Response {
     Redirect::to(u.as_str()).into_response()
 }
 
-async fn authorize(
-    State(s): S,
-    headers: HeaderMap,
-    Query(q): Query<AuthorizeQuery>,
-) -> Result<Response, PageError> {
+async fn authorize(State(s): S, Query(q): Query<AuthorizeQuery>) -> Result<Response, PageError> {
     // Until client and redirect URI are known good, errors are shown here, never redirected (RFC 6749 §4.1.2.1).
     if q.client_id.as_deref() != Some(SAMPLE_CLIENT_ID) {
         return Err(page(
@@ -196,7 +181,7 @@ async fn authorize(
         "INSERT INTO rh_txns (id, csrf, client_id, redirect_uri, state, scope, code_challenge, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![id, csrf, SAMPLE_CLIENT_ID, redirect_uri, state, scope, q.code_challenge, s.now_ms() + TXN_LIFETIME_MS],
     )?;
-    let mut r = login_form(page_locale(&headers), &csrf, None, "").into_response();
+    let mut r = login_form(crate::backend::infra::html::locale(), &csrf, None, "").into_response();
     let cookie = format!("{COOKIE}={id}; Path=/ridehailer; HttpOnly; SameSite=Lax");
     r.headers_mut().insert(
         header::SET_COOKIE,
@@ -313,13 +298,13 @@ async fn login(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response,
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
         .optional()?;
-    let l = page_locale(&headers);
+    let l = crate::backend::infra::html::locale();
     let wrong = say("wrong_password", l, &[]);
     let Some((uid, hash, failed, locked_until)) = user else {
         return Ok(login_form(l, &t.csrf, Some(&wrong), &username).into_response());
     };
     if let Some(until) = locked_until.filter(|u| *u > now) {
-        let mins = ((until - now) / 60_000 + 1).max(1).to_string();
+        let mins = crate::locale::digits(l, &((until - now) / 60_000 + 1).max(1).to_string());
         let msg = say("locked", l, &[("mins", &mins)]);
         return Ok(login_form(l, &t.csrf, Some(&msg), &username).into_response());
     }
@@ -338,7 +323,7 @@ async fn login(State(s): S, headers: HeaderMap, body: Bytes) -> Result<Response,
             params![uid, if lock.is_some() { 0 } else { failed }, lock],
         )?;
         let msg = if lock.is_some() {
-            let mins = (LOCKOUT_MS / 60_000).to_string();
+            let mins = crate::locale::digits(l, &(LOCKOUT_MS / 60_000).to_string());
             say("locked", l, &[("mins", &mins)])
         } else {
             wrong
@@ -370,7 +355,7 @@ fn require_user(t: &Txn) -> Result<i64, PageError> {
 async fn terms_page(State(s): S, headers: HeaderMap) -> Result<Markup, PageError> {
     let t = load_txn(&s, &headers, None)?;
     require_user(&t)?;
-    Ok(terms_markup(page_locale(&headers), &t.csrf))
+    Ok(terms_markup(crate::backend::infra::html::locale(), &t.csrf))
 }
 
 pub(crate) fn terms_markup(l: &str, csrf: &str) -> Markup {
@@ -407,7 +392,7 @@ async fn consent_page(State(s): S, headers: HeaderMap) -> Result<Response, PageE
     if !t.terms_accepted {
         return Ok(Redirect::to("/ridehailer/terms").into_response());
     }
-    Ok(consent_markup(page_locale(&headers), &t.csrf, &t.scope).into_response())
+    Ok(consent_markup(crate::backend::infra::html::locale(), &t.csrf, &t.scope).into_response())
 }
 
 pub(crate) fn consent_markup(l: &str, csrf: &str, scope: &str) -> Markup {

@@ -1,0 +1,205 @@
+//! What only a drawn screen shows. Slint's platform is set once per process, so every unit
+//! test that draws shares this one test (and its one headless window).
+
+use image::RgbaImage;
+
+use super::*;
+use crate::view::fixtures::Subject;
+
+const PROMPT: Subject = Subject {
+    id: "link-prompt",
+    scene: Scene::LinkPrompt,
+    keyboard: false,
+    panel: None,
+};
+
+/// The pixels of the text `text` as drawn: its box cropped out of the frame, then trimmed to
+/// its ink (what differs from the box's corner, the background behind the text).
+fn ink(hl: &Headless, text: &str) -> RgbaImage {
+    let want = text.to_owned();
+    let e = i_slint_backend_testing::ElementQuery::from_root(&hl.app)
+        .match_predicate(move |e| e.accessible_label().as_deref() == Some(want.as_str()))
+        .find_first()
+        .unwrap_or_else(|| panic!("{text:?} is not on screen"));
+    let img = hl.render();
+    let (at, size) = (e.absolute_position(), e.size());
+    let (x, y) = (at.x.max(0.0) as u32, at.y.max(0.0) as u32);
+    let (w, h) = (size.width as u32, size.height as u32);
+    let cut = image::imageops::crop_imm(&img, x, y, w, h).to_image();
+    let bg = *cut.get_pixel(0, 0);
+    let inked: Vec<(u32, u32)> = cut
+        .enumerate_pixels()
+        .filter(|(_, _, p)| p.0.iter().zip(bg.0).any(|(a, b)| a.abs_diff(b) > 40))
+        .map(|(x, y, _)| (x, y))
+        .collect();
+    assert!(!inked.is_empty(), "{text:?} has no ink");
+    let (x0, x1) = (
+        inked.iter().map(|p| p.0).min().unwrap(),
+        inked.iter().map(|p| p.0).max().unwrap(),
+    );
+    let (y0, y1) = (
+        inked.iter().map(|p| p.1).min().unwrap(),
+        inked.iter().map(|p| p.1).max().unwrap(),
+    );
+    image::imageops::crop_imm(&cut, x0, y0, x1 - x0 + 1, y1 - y0 + 1).to_image()
+}
+
+/// How far apart two drawings are, 0 (the same) to 1: the mean difference of their brightness
+/// in 4×4-pixel blocks, which does not see a glyph landing a sub-pixel further along but does
+/// see another glyph (or the same glyphs in another order).
+fn differ(a: &RgbaImage, b: &RgbaImage) -> f64 {
+    if a.width().abs_diff(b.width()) > 2 || a.height().abs_diff(b.height()) > 2 {
+        return 1.0;
+    }
+    let luma = |p: &image::Rgba<u8>| f64::from(p.0[0]) + f64::from(p.0[1]) + f64::from(p.0[2]);
+    let (bw, bh) = (a.width().min(b.width()) / 4, a.height().min(b.height()) / 4);
+    let block = |img: &RgbaImage, bx: u32, by: u32| {
+        let mut sum = 0.0;
+        for y in by * 4..by * 4 + 4 {
+            for x in bx * 4..bx * 4 + 4 {
+                sum += luma(img.get_pixel(x, y));
+            }
+        }
+        sum / (16.0 * 765.0)
+    };
+    let mut total = 0.0;
+    for by in 0..bh {
+        for bx in 0..bw {
+            total += (block(a, bx, by) - block(b, bx, by)).abs();
+        }
+    }
+    total / f64::from(bw * bh)
+}
+
+fn show(hl: &mut Headless, p: &DeviceProfile, locale: &str, edit: impl Fn(&mut model::UiModel)) {
+    show_scene(hl, p, locale, PROMPT, edit)
+}
+
+fn show_scene(
+    hl: &mut Headless,
+    p: &DeviceProfile,
+    locale: &str,
+    subject: Subject,
+    edit: impl Fn(&mut model::UiModel),
+) {
+    stage(hl, p, locale, subject);
+    let mut m = crate::view::fixtures::fixture_model(
+        subject,
+        p,
+        locale,
+        "Ride Hailer",
+        "ride hailer",
+        &crate::config::default_household(),
+        None,
+    );
+    edit(&mut m);
+    view::apply(&hl.app, p, 1.0, &m);
+}
+
+#[test]
+fn on_a_drawn_screen_codes_stay_left_to_right_and_the_lint_sees_clipped_text() {
+    let p = viewport::profile("echo-show-8").unwrap();
+    let mut hl = Headless::new(p.width, p.height).unwrap();
+    let code = "WDJB-MJHT";
+    let reversed: String = code.chars().rev().collect();
+
+    // The user code is drawn the same, glyph for glyph and in the same order, on an Arabic
+    // (mirrored) screen as on an English one; the same code reversed would not be.
+    show(&mut hl, p, "en-US", |m| m.user_code = code.into());
+    let en = ink(&hl, code);
+    show(&mut hl, p, "ar-SA", |m| m.user_code = code.into());
+    let ar = ink(&hl, code);
+    assert!(
+        differ(&en, &ar) < 0.08,
+        "the code is drawn differently in ar-SA: {}",
+        differ(&en, &ar)
+    );
+    show(&mut hl, p, "ar-SA", |m| m.user_code = reversed.clone());
+    let backwards = ink(&hl, &reversed);
+    assert!(
+        differ(&en, &backwards) > 0.15,
+        "a reversed code is told apart"
+    );
+
+    // Nothing of the prompt is clipped, in English or Arabic.
+    for locale in ["en-US", "ar-SA", "ja-JP"] {
+        show(&mut hl, p, locale, |_| {});
+        hl.render();
+        assert_eq!(hl.clipped_texts(), vec![], "{locale}");
+    }
+    // A skill name far too long for the caption: the lint names the text that does not fit,
+    // and on a right-to-left screen says it leaves its box.
+    let long = "Ride Hailer ".repeat(60);
+    show(&mut hl, p, "en-US", |m| m.caption = long.clone());
+    hl.render();
+    let clipped = hl.clipped_texts();
+    assert_eq!(clipped.len(), 1, "{clipped:?}");
+    assert!(clipped[0].text.starts_with("Ride Hailer Ride Hailer"));
+    let en_warn = lint::texts(&clipped, "en-US");
+    assert!(
+        en_warn[0].starts_with("text clipped or elided: “Ride Hailer"),
+        "{en_warn:?}"
+    );
+    show(&mut hl, p, "ar-SA", |m| m.caption = long.clone());
+    hl.render();
+    let ar_warn = lint::texts(&hl.clipped_texts(), "ar-SA");
+    assert_eq!(ar_warn.len(), 1, "{ar_warn:?}");
+    assert!(
+        ar_warn[0].starts_with("text leaves its box (right to left)"),
+        "{ar_warn:?}"
+    );
+
+    // An Arabic device's on-screen keyboard: Arabic letters for a name field, and a key that
+    // switches to Latin (what the key sends is the view's: see signin's tests).
+    use crate::view::signin::{Msg, SWITCH_SCRIPT, SignIn, Todo};
+    let form = r#"<form method="post" action="/p"><label for="n">الاسم</label>
+        <input id="n" type="text" name="full_name"><button>حفظ</button></form>"#;
+    let mut s = SignIn::new(None);
+    let url = "https://ridehailer.example/profile";
+    let Todo::Load { seq, .. } = s.handle(Msg::Navigate(url.into())) else {
+        panic!("no load")
+    };
+    s.handle(Msg::Loaded {
+        seq,
+        result: Ok(crate::clients::phone::Page {
+            url: url::Url::parse(url).unwrap(),
+            status: 200,
+            html: form.into(),
+        }),
+    });
+    s.handle(Msg::Press {
+        item: s.find_field("full_name").unwrap(),
+    });
+    let login = Subject {
+        id: "keyboard",
+        scene: Scene::Login,
+        keyboard: true,
+        panel: None,
+    };
+    let key = |hl: &Headless, label: &str| {
+        let label = label.to_owned();
+        i_slint_backend_testing::ElementQuery::from_root(&hl.app)
+            .match_predicate(move |e| e.accessible_label().as_deref() == Some(label.as_str()))
+            .find_first()
+            .is_some()
+    };
+    show_scene(&mut hl, p, "ar-SA", login, |m| {
+        m.page = Some(s.view("ar-SA", true))
+    });
+    hl.render();
+    assert!(
+        key(&hl, "ض") && key(&hl, "ABC"),
+        "Arabic letters, a key to Latin"
+    );
+    assert!(!key(&hl, "q"));
+    s.handle(Msg::Key(SWITCH_SCRIPT.into()));
+    show_scene(&mut hl, p, "ar-SA", login, |m| {
+        m.page = Some(s.view("ar-SA", true))
+    });
+    hl.render();
+    assert!(
+        key(&hl, "q") && key(&hl, "ع"),
+        "Latin letters, a key back to Arabic"
+    );
+    assert!(!key(&hl, "ض"));
+}
