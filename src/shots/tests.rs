@@ -202,4 +202,52 @@ fn on_a_drawn_screen_codes_stay_left_to_right_and_the_lint_sees_clipped_text() {
         "Latin letters, a key back to Arabic"
     );
     assert!(!key(&hl, "ض"));
+
+    // Japanese lines break by UAX #14: never before 。 — when 。 does not fit at the end of a
+    // full line, the last kana goes down with it. The caption is filled with あ until it
+    // wraps; one あ fewer is a full line, and that line plus 。 puts two glyphs on line two.
+    let caption = |hl: &Headless, text: &str| {
+        let want = text.to_owned();
+        let e = i_slint_backend_testing::ElementQuery::from_root(&hl.app)
+            .match_predicate(move |e| e.accessible_label().as_deref() == Some(want.as_str()))
+            .find_first()
+            .unwrap_or_else(|| panic!("{text:?} is not on screen"));
+        (e.absolute_position(), e.size())
+    };
+    let set_caption = |hl: &mut Headless, text: &str| {
+        show(hl, p, "ja-JP", |m| m.caption = text.to_owned());
+        hl.render();
+        caption(hl, text)
+    };
+    let one_line = set_caption(&mut hl, "あ").1.height;
+    let full = (2..200)
+        .find(|k| set_caption(&mut hl, &"あ".repeat(*k)).1.height > one_line * 1.5)
+        .expect("the caption wraps")
+        - 1;
+    let line_width = set_caption(&mut hl, &"あ".repeat(full)).1.width;
+    let text = format!("{}。", "あ".repeat(full));
+    let (at, size) = set_caption(&mut hl, &text);
+    assert!(size.height > one_line * 1.5, "{text} takes two lines");
+    // The ink of line two: the kana and the full stop, not the full stop alone.
+    let img = hl.render();
+    let line_two = image::imageops::crop_imm(
+        &img,
+        at.x as u32,
+        (at.y + one_line) as u32,
+        size.width as u32,
+        one_line as u32,
+    )
+    .to_image();
+    let bg = *line_two.get_pixel(line_two.width() - 1, 0);
+    let xs: Vec<u32> = line_two
+        .enumerate_pixels()
+        .filter(|(_, _, q)| q.0.iter().zip(bg.0).any(|(a, b)| a.abs_diff(b) > 60))
+        .map(|(x, _, _)| x)
+        .collect();
+    let ink = xs.iter().max().unwrap() - xs.iter().min().unwrap();
+    let em = line_width / full as f32;
+    assert!(
+        ink as f32 > em,
+        "line two is {ink} px of ink: the full stop alone (a kana is {em} px)"
+    );
 }

@@ -277,8 +277,19 @@ mod tests {
             ride(&en, "alexa, ask ride hailer to take me to the airport").as_deref(),
             Some("the airport")
         );
-        // German has no samples of its own yet: the English ones, the English invocation.
-        assert_eq!(sample("de-DE").invocation, "ride hailer");
+        // German: the skill keeps its English name, and understands German.
+        let de = sample("de-DE");
+        assert_eq!(de.invocation, "ride hailer");
+        match de.in_session("Buche eine Fahrt zum Flughafen") {
+            Understood::Intent(call) => assert_eq!(
+                (
+                    call.name.as_str(),
+                    call.slots[0].1.as_deref().map(str::to_lowercase)
+                ),
+                ("BookRideIntent", Some("flughafen".into()))
+            ),
+            other => panic!("{other:?}"),
+        }
         // A skill configured with another name keeps its own invocation in every locale.
         let mut skill = crate::config::Config::default().skill;
         skill.name = "City Rides".into();
