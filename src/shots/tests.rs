@@ -13,14 +13,18 @@ const PROMPT: Subject = Subject {
     panel: None,
 };
 
+/// The element on screen whose accessible label (a text's label is its text) is `label`.
+fn labelled(hl: &Headless, label: &str) -> Option<i_slint_backend_testing::ElementHandle> {
+    let want = label.to_owned();
+    i_slint_backend_testing::ElementQuery::from_root(&hl.app)
+        .match_predicate(move |e| e.accessible_label().as_deref() == Some(want.as_str()))
+        .find_first()
+}
+
 /// The pixels of the text `text` as drawn: its box cropped out of the frame, then trimmed to
 /// its ink (what differs from the box's corner, the background behind the text).
 fn ink(hl: &Headless, text: &str) -> RgbaImage {
-    let want = text.to_owned();
-    let e = i_slint_backend_testing::ElementQuery::from_root(&hl.app)
-        .match_predicate(move |e| e.accessible_label().as_deref() == Some(want.as_str()))
-        .find_first()
-        .unwrap_or_else(|| panic!("{text:?} is not on screen"));
+    let e = labelled(hl, text).unwrap_or_else(|| panic!("{text:?} is not on screen"));
     let img = hl.render();
     let (at, size) = (e.absolute_position(), e.size());
     let (x, y) = (at.x.max(0.0) as u32, at.y.max(0.0) as u32);
@@ -176,13 +180,7 @@ fn on_a_drawn_screen_codes_stay_left_to_right_and_the_lint_sees_clipped_text() {
         keyboard: true,
         panel: None,
     };
-    let key = |hl: &Headless, label: &str| {
-        let label = label.to_owned();
-        i_slint_backend_testing::ElementQuery::from_root(&hl.app)
-            .match_predicate(move |e| e.accessible_label().as_deref() == Some(label.as_str()))
-            .find_first()
-            .is_some()
-    };
+    let key = |hl: &Headless, label: &str| labelled(hl, label).is_some();
     show_scene(&mut hl, p, "ar-SA", login, |m| {
         m.page = Some(s.view("ar-SA", true))
     });
@@ -207,11 +205,7 @@ fn on_a_drawn_screen_codes_stay_left_to_right_and_the_lint_sees_clipped_text() {
     // full line, the last kana goes down with it. The caption is filled with あ until it
     // wraps; one あ fewer is a full line, and that line plus 。 puts two glyphs on line two.
     let caption = |hl: &Headless, text: &str| {
-        let want = text.to_owned();
-        let e = i_slint_backend_testing::ElementQuery::from_root(&hl.app)
-            .match_predicate(move |e| e.accessible_label().as_deref() == Some(want.as_str()))
-            .find_first()
-            .unwrap_or_else(|| panic!("{text:?} is not on screen"));
+        let e = labelled(hl, text).unwrap_or_else(|| panic!("{text:?} is not on screen"));
         (e.absolute_position(), e.size())
     };
     let set_caption = |hl: &mut Headless, text: &str| {
