@@ -181,20 +181,20 @@ fn on_a_drawn_screen_codes_stay_left_to_right_and_the_lint_sees_clipped_text() {
         panel: None,
     };
     let key = |hl: &Headless, label: &str| labelled(hl, label).is_some();
-    show_scene(&mut hl, p, "ar-SA", login, |m| {
-        m.page = Some(s.view("ar-SA", true))
-    });
-    hl.render();
+    let draw = |hl: &mut Headless, s: &SignIn| {
+        show_scene(hl, p, "ar-SA", login, |m| {
+            m.page = Some(s.view("ar-SA", true))
+        });
+        hl.render();
+    };
+    draw(&mut hl, &s);
     assert!(
         key(&hl, "ض") && key(&hl, "ABC"),
         "Arabic letters, a key to Latin"
     );
     assert!(!key(&hl, "q"));
     s.handle(Msg::Key(SWITCH_SCRIPT.into()));
-    show_scene(&mut hl, p, "ar-SA", login, |m| {
-        m.page = Some(s.view("ar-SA", true))
-    });
-    hl.render();
+    draw(&mut hl, &s);
     assert!(
         key(&hl, "q") && key(&hl, "ع"),
         "Latin letters, a key back to Arabic"

@@ -758,15 +758,7 @@ async fn phone_pages_show_linking_status_cards_and_unlink() {
         .await;
     let csrf = login.hidden("csrf").unwrap();
     phone
-        .post(
-            &format!("{base}/ridehailer/login"),
-            &[
-                ("csrf", &csrf),
-                ("username", auth_server::DEMO_USERNAME),
-                ("password", auth_server::DEMO_PASSWORD),
-            ],
-            None,
-        )
+        .sign_in(&base, &csrf, auth_server::DEMO_PASSWORD)
         .await;
     phone
         .post(
@@ -961,17 +953,7 @@ async fn the_alexa_app_pages_answer_in_the_phones_language() {
         login.body
     );
     let csrf = login.hidden("csrf").unwrap();
-    let terms = ja
-        .post(
-            &format!("{base}/ridehailer/login"),
-            &[
-                ("csrf", &csrf),
-                ("username", auth_server::DEMO_USERNAME),
-                ("password", auth_server::DEMO_PASSWORD),
-            ],
-            None,
-        )
-        .await;
+    let terms = ja.sign_in(&base, &csrf, auth_server::DEMO_PASSWORD).await;
     assert!(terms.body.contains("利用規約"), "{}", terms.body);
     let consent = ja
         .post(

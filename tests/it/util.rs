@@ -293,6 +293,20 @@ impl Phone {
         self.go(self.http.post(url).form(form), stop).await
     }
 
+    /// Signs the demo user in on the sample server's login page (its form's CSRF token).
+    pub async fn sign_in(&self, base: &str, csrf: &str, password: &str) -> Page {
+        self.post(
+            &format!("{base}/ridehailer/login"),
+            &[
+                ("csrf", csrf),
+                ("username", backend::auth_server::DEMO_USERNAME),
+                ("password", password),
+            ],
+            None,
+        )
+        .await
+    }
+
     /// From the QR code's URL to the consent page (Link → login → terms).
     pub async fn to_consent(&self, base: &str, qr_url: &str, password: &str) -> Page {
         let verify = self.get(qr_url).await;
@@ -317,17 +331,7 @@ impl Phone {
             login.body
         );
         let csrf = login.hidden("csrf").unwrap();
-        let terms = self
-            .post(
-                &format!("{base}/ridehailer/login"),
-                &[
-                    ("csrf", &csrf),
-                    ("username", backend::auth_server::DEMO_USERNAME),
-                    ("password", password),
-                ],
-                None,
-            )
-            .await;
+        let terms = self.sign_in(base, &csrf, password).await;
         if !terms.body.contains("Terms and conditions") {
             return terms;
         }
