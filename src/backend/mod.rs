@@ -135,27 +135,31 @@ const PURGE_EVERY: Duration = Duration::from_secs(60);
 
 /// Builds the router for the chosen parts.
 pub fn router(shared: Arc<Shared>, parts: Parts) -> Router {
+    // Pages answer in the language their request asks for; the APIs (polls among them) are
+    // not pages, and skip the negotiation.
+    let pages = |r: Router<Arc<Shared>>| {
+        r.layer(axum::middleware::from_fn(
+            crate::backend::infra::html::negotiate_locale,
+        ))
+    };
     let mut r = Router::new();
     if parts.linking {
         r = r
             .merge(linking::router())
             .merge(alexa::polling::router())
-            .merge(lwa::router())
+            .merge(pages(lwa::router()))
             .merge(enablement::router());
     }
     if parts.phone {
-        r = r.merge(phone::router()).merge(alexa::app_pages::router());
+        r = r.merge(pages(phone::router().merge(alexa::app_pages::router())));
     }
     if parts.auth_server {
-        r = r.merge(auth_server::router()).merge(rh_app::router());
+        r = r.merge(pages(auth_server::router().merge(rh_app::router())));
     }
     if parts.skill {
         r = r.merge(skill::router());
     }
-    r.layer(axum::middleware::from_fn(
-        crate::backend::infra::html::negotiate_locale,
-    ))
-    .layer(axum::middleware::from_fn_with_state(
+    r.layer(axum::middleware::from_fn_with_state(
         shared.clone(),
         rate_limit,
     ))
