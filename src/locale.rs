@@ -15,11 +15,17 @@ pub fn is_rtl(tag: &str) -> bool {
     matches!(tag.split('-').next(), Some("ar" | "he" | "fa" | "ur"))
 }
 
+/// True when `locale`'s text is Arabic (ar-SA; not ar-XB, which is English mirrored): its
+/// digits and its on-screen keyboard are Arabic.
+pub fn writes_arabic(locale: &str) -> bool {
+    locale.split('-').next() == Some("ar") && !PSEUDO.contains(&locale)
+}
+
 /// A number as `locale` writes it in running text: Arabic-Indic digits (٠–٩) in Arabic, as
 /// Alexa's Arabic screens show counts and times; ASCII digits elsewhere (and in ar-XB, which is
 /// English). Codes and URLs never go through here: they stay Latin in every locale.
 pub fn digits(locale: &str, number: &str) -> String {
-    if locale.split('-').next() != Some("ar") || locale == "ar-XB" {
+    if !writes_arabic(locale) {
         return number.to_owned();
     }
     number

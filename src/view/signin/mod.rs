@@ -95,7 +95,7 @@ pub struct SignIn {
     failed: Option<(Option<Request>, String)>,
     focus: Option<usize>,
     /// The keyboard's script chosen with its switch key, for the field it was chosen on
-    /// (`true`: Latin). Another field starts from its own default again.
+    /// (`true`: Latin); other fields start from their own default, and a new page forgets it.
     script: Option<(usize, bool)>,
     reveal: bool,
     seq: u32,
@@ -167,6 +167,7 @@ impl SignIn {
                         }
                         self.status = page.status;
                         self.focus = None;
+                        self.script = None;
                     }
                     Err(reason) => self.failed = Some((Some(request), reason)),
                 }
@@ -204,6 +205,7 @@ impl SignIn {
                     Some(prev) => {
                         self.page = Some(prev);
                         self.focus = None;
+                        self.script = None;
                         Todo::Nothing
                     }
                     None => Todo::Close,

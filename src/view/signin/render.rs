@@ -92,7 +92,7 @@ impl SignIn {
             v.title = p.title.clone();
             if let Some(f) = self.focus.filter(|f| self.is_field(*f)) {
                 // Arabic devices have an Arabic keyboard with a switch to Latin.
-                v.keyboard_switch = crate::locale::is_rtl(locale) && locale != "ar-XB";
+                v.keyboard_switch = crate::locale::writes_arabic(locale);
                 v.keyboard_latin = !v.keyboard_switch || self.latin_keyboard(f);
                 v.compose_label = p.items[f].text.clone();
                 v.compose_value = v.items[f].value.clone();

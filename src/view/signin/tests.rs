@@ -250,6 +250,12 @@ fn an_arabic_device_types_arabic_in_text_fields_and_latin_in_email_and_password(
         latin(&mut s, name),
         "the name field stays Latin, as switched"
     );
+    // The next page forgets the choice: its field at the same place starts in Arabic.
+    loaded(&mut s, "https://auth.example/profile2", PROFILE);
+    assert!(
+        !latin(&mut s, name),
+        "a new page starts from the fields' defaults"
+    );
     // Other languages have one keyboard, Latin, and no switch (ar-XB is English).
     for locale in ["en-US", "ja-JP", "ar-XB"] {
         let v = s.view(locale, true);
