@@ -119,7 +119,7 @@ fn stage(hl: &mut Headless, p: &DeviceProfile, locale: &str, subject: Subject) {
         locale,
         "Ride Hailer",
         // The sample skill's invocation name in this locale (katakana in Japanese).
-        &crate::locale::tr("skill.invocation", locale, &[]),
+        &crate::backend::skill::sample_invocation(&crate::config::Config::default().skill, locale),
         &crate::config::default_household(),
         sign_in_html(subject.scene, locale),
     );

@@ -113,12 +113,15 @@ impl Headless {
             .filter_map(|e| {
                 let r @ (x, y, cw, ch) = rect(&e);
                 // A text laid out to nothing, or wholly off the screen (scrolled away), is not
-                // seen.
+                // seen: it is not measured either (measuring is the lint's cost).
                 let seen = cw >= 1.0 && ch >= 1.0 && x < w && y < h && x + cw > 0.0 && y + ch > 0.0;
+                if !seen {
+                    return None;
+                }
                 let past_edge = x < -0.5 || y < -0.5 || x + cw > w + 0.5 || y + ch > h + 0.5;
-                let clipped = e.accessible_id().as_deref() == Some("clipped")
-                    || (past_edge && !scrolling.iter().any(|f| overlaps(r, *f)));
-                (seen && clipped).then(|| ClippedText {
+                let clipped = (past_edge && !scrolling.iter().any(|f| overlaps(r, *f)))
+                    || e.accessible_id().as_deref() == Some("clipped");
+                clipped.then(|| ClippedText {
                     text: e.accessible_label().unwrap_or_default().to_string(),
                     x,
                     y,
