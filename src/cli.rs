@@ -252,6 +252,12 @@ pub struct ShootArgs {
     /// join their --out directories with --merge.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// APL documents to shoot on the skill's screen (repeatable): a document file (its
+    /// datasources from `<name>.datasources.json`, `datasources.json` or `data.json` beside
+    /// it), a RenderDocument directive, or a folder searched for them (an ASK project's
+    /// skill-package or lambda). Subjects are named `apl-<file>`; `--scenes apl` shoots only them.
+    #[arg(long, value_name = "PATH")]
+    pub apl: Vec<PathBuf>,
     /// Internal: a render worker's part (`K/N`, K from 0) of its parent's work.
     #[arg(long, hide = true)]
     pub worker: Option<String>,

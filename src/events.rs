@@ -56,6 +56,24 @@ pub enum LogEvent {
     Scene {
         scene: String,
     },
+    /// Something in the skill's APL that real Alexa would reject or not show (`path`: where,
+    /// as a JSON path into the directive or document).
+    AplError {
+        path: String,
+        message: String,
+    },
+    /// Something in the skill's APL linkscreen cannot draw or run yet (drawn as a labelled
+    /// placeholder, never a silent blank).
+    AplUnsupported {
+        path: String,
+        message: String,
+    },
+    /// An APL command that reaches outside the screen: `OpenURL` (not followed), `SpeakItem`,
+    /// `Finish`.
+    AplCommand {
+        command: String,
+        detail: String,
+    },
     /// The emulator switched the device, locale or speaker.
     Settings {
         device: String,

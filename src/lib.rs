@@ -4,6 +4,7 @@
 
 rust_i18n::i18n!("locales", fallback = "en");
 
+pub mod apl;
 pub mod app;
 pub mod backend;
 pub mod cli;

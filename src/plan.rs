@@ -219,6 +219,7 @@ impl From<crate::cli::ShootArgs> for crate::shots::ShootPlan {
             junit: a.junit,
             merge: a.merge,
             mask_regions: a.mask_region,
+            apl: a.apl,
         }
     }
 }

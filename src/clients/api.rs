@@ -127,6 +127,19 @@ pub trait PageLoader: Send + Sync {
     async fn load(&self, req: &Request) -> Result<Page, PeerError>;
 }
 
+/// The APL screen's images.
+#[async_trait]
+pub trait ImageLoader: Send + Sync {
+    async fn load(&self, url: &str) -> Result<Vec<u8>, PeerError>;
+}
+
+#[async_trait]
+impl ImageLoader for super::images::Images {
+    async fn load(&self, url: &str) -> Result<Vec<u8>, PeerError> {
+        super::images::Images::load(self, url).await
+    }
+}
+
 #[async_trait]
 impl PageLoader for Browser {
     async fn load(&self, req: &Request) -> Result<Page, PeerError> {

@@ -4,6 +4,7 @@
 //! Must not import: `backend`, `device`, `view`, `shots`, `script` (the clients speak HTTP to peers, whoever they are).
 
 pub mod api;
+pub mod images;
 pub mod lambda;
 pub mod linking;
 pub mod page;

@@ -65,7 +65,7 @@ pub fn launch_envelope(
                         &id.device_id[id.device_id.len().saturating_sub(16)..]
                     )),
                     supported_interfaces: serde_json::json!({
-                        "Alexa.Presentation.APL": {"runtime": {"maxVersion": "1.9"}},
+                        "Alexa.Presentation.APL": {"runtime": {"maxVersion": crate::apl::APL_VERSION}},
                         "AudioPlayer": {}
                     }),
                 },
@@ -73,6 +73,7 @@ pub fn launch_envelope(
                 api_access_token: None,
             },
             viewport: Some(profile.viewport_json()),
+            apl: None,
         },
         request: serde_json::json!({
             "type": "LaunchRequest",
@@ -126,6 +127,14 @@ pub enum Ask {
     },
     /// The user left the open session.
     Ended,
+    /// A `SendEvent` command on the skill's APL screen: `Alexa.Presentation.APL.UserEvent`,
+    /// with the screen's visual context.
+    UserEvent {
+        token: String,
+        arguments: Vec<serde_json::Value>,
+        source: serde_json::Value,
+        components: serde_json::Value,
+    },
 }
 
 /// An open session: its id and the attributes the skill last returned.
@@ -189,6 +198,22 @@ pub fn shape(env: &mut RequestEnvelope, ask: &Ask, open: Option<&OpenSession>) {
                 cause["result"] = serde_json::json!({"status": st});
             }
             env.request = typed("SessionResumedRequest", serde_json::json!({"cause": cause}));
+        }
+        Ask::UserEvent {
+            token,
+            arguments,
+            source,
+            components,
+        } => {
+            env.request = typed(
+                "Alexa.Presentation.APL.UserEvent",
+                serde_json::json!({
+                    "token": token,
+                    "arguments": arguments,
+                    "source": source,
+                    "components": components,
+                }),
+            );
         }
         Ask::Ended => {
             env.request = typed(
@@ -307,6 +332,17 @@ pub fn answer(resp: &ResponseEnvelope) -> Heard {
             asks_to_link: resp.asks_to_link(),
             keeps_session: resp.response.should_end_session == Some(false),
             link_request,
+            apl: resp
+                .response
+                .directives
+                .iter()
+                .filter(|d| {
+                    d.get("type")
+                        .and_then(serde_json::Value::as_str)
+                        .is_some_and(|t| t.starts_with("Alexa.Presentation.APL."))
+                })
+                .cloned()
+                .collect(),
         },
         unemulated_connection,
     }

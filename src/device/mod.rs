@@ -30,6 +30,10 @@ use crate::view::signin;
 /// Everything the runtime needs to talk to the world.
 #[derive(Clone)]
 pub struct DeviceSetup {
+    /// Fetches the APL screen's images.
+    pub images: Arc<dyn crate::clients::api::ImageLoader>,
+    /// The APL screen's visual context (`context.Alexa.Presentation.APL`) for the next request.
+    pub apl_context: Option<serde_json::Value>,
     pub profile: DeviceProfile,
     pub locale: String,
     pub skill_name: String,
@@ -104,6 +108,8 @@ enum Input {
     Say(String),
     /// Switch off: stop polling and timers, take no more input; the sender hears when done.
     Stop(tokio::sync::oneshot::Sender<()>),
+    /// A touch on a component of the skill's APL screen (its uid).
+    AplPress(usize),
 }
 
 /// Handle to send input to a running device.
@@ -121,6 +127,11 @@ impl DeviceInput {
 
     pub fn send(&self, e: Event) {
         self.put(Input::Event(e));
+    }
+
+    /// A touch on the skill's APL screen: the component (uid) that takes it.
+    pub fn apl_press(&self, uid: usize) {
+        self.put(Input::AplPress(uid));
     }
 
     /// Input for the device's own browser (the login, terms and consent scenes).
@@ -185,6 +196,9 @@ impl crate::view::port::Controls for DeviceInput {
     }
     fn fault(&self, f: crate::faults::Fault, on: bool) {
         DeviceInput::fault(self, f, on)
+    }
+    fn apl_press(&self, uid: usize) {
+        DeviceInput::apl_press(self, uid)
     }
 }
 

@@ -228,6 +228,8 @@ pub async fn prepare(
     }
     Ok((
         DeviceSetup {
+            apl_context: None,
+            images: std::sync::Arc::new(crate::clients::images::Images::new()),
             profile,
             locale: locale.to_owned(),
             skill_name,

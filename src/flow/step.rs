@@ -49,7 +49,12 @@ impl Flow {
                     }]
                 }
             },
-            (State::Invoking { .. } | State::Launching { .. }, E::SkillAnswered(a)) => {
+            // The skill's answer; on its own screen, the answer to a touch there (an APL
+            // UserEvent the device sent).
+            (
+                State::Invoking { .. } | State::Launching { .. } | State::SkillResponse(_),
+                E::SkillAnswered(a),
+            ) => {
                 if let Some(link) = a.link_request.clone() {
                     self.start_voice_link(link, a, now)
                 } else if a.asks_to_link && !self.cfg.account_linking {
@@ -71,7 +76,10 @@ impl Flow {
                     vec![]
                 }
             }
-            (State::Invoking { .. } | State::Launching { .. }, E::SkillFailed { reason }) => {
+            (
+                State::Invoking { .. } | State::Launching { .. } | State::SkillResponse(_),
+                E::SkillFailed { reason },
+            ) => {
                 self.state = State::SkillError { reason };
                 vec![]
             }
@@ -266,7 +274,7 @@ impl Flow {
             }
             (State::SkillError { .. }, E::TapRetry) => self.launch(),
             (
-                State::Invoking { .. } | State::Launching { .. },
+                State::Invoking { .. } | State::Launching { .. } | State::SkillResponse(_),
                 E::PeerUnreachable {
                     step: step @ (Step::FetchLink | Step::Launch),
                     reason,

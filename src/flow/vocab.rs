@@ -71,6 +71,9 @@ pub struct SkillAnswer {
     /// The skill asked Alexa to link by voice (`Connections.StartConnection` to
     /// `connection://AMAZON.AskForAccountLinking/1`, PROTOCOL.md §4).
     pub link_request: Option<LinkRequest>,
+    /// The response's APL directives as sent (`Alexa.Presentation.APL.*`): the device's
+    /// screen runs them, the flow only sees that the skill answered.
+    pub apl: Vec<serde_json::Value>,
 }
 
 /// An intent the user asked for with the invocation ("ask Ride Hailer to book a ride"), with

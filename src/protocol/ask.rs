@@ -54,6 +54,13 @@ pub struct Context {
     pub system: SystemState,
     #[serde(rename = "Viewport", default, skip_serializing_if = "Option::is_none")]
     pub viewport: Option<Value>,
+    /// The APL document on screen: its token, version and visible components.
+    #[serde(
+        rename = "Alexa.Presentation.APL",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub apl: Option<Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

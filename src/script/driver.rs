@@ -335,6 +335,9 @@ impl Driver {
             m.primary_label.clone(),
             m.secondary_label.clone(),
         ];
+        if let Some(a) = &m.apl {
+            v.extend(a.texts());
+        }
         if let Some(p) = &m.page {
             v.extend([
                 p.address.clone(),

@@ -168,6 +168,29 @@ pub(crate) fn run_script(
                     let Some(f) = &d.current else {
                         return Err(step_fail(d, "nothing on screen yet".into()));
                     };
+                    // On the skill's APL screen: the touchable component with that text (the
+                    // device's own Home stays reachable, as the screen's edge swipe is).
+                    if let Some(a) = &f.model.apl
+                        && *label != f.model.primary_label
+                        && *label != f.model.secondary_label
+                    {
+                        let targets = a.targets();
+                        let hit = targets
+                            .iter()
+                            .find(|(_, t)| t == label)
+                            .or_else(|| targets.iter().find(|(_, t)| t.contains(label.as_str())));
+                        let Some((uid, _)) = hit else {
+                            let all: Vec<&str> = targets.iter().map(|(_, t)| t.as_str()).collect();
+                            return Err(step_fail(
+                                d,
+                                format!(
+                                    "nothing {label:?} to touch on the skill's screen (touchable: {all:?})"
+                                ),
+                            ));
+                        };
+                        input.apl_press(*uid);
+                        return Ok(());
+                    }
                     let which = if f.model.primary_label == *label {
                         if f.scene == Scene::LinkPrompt {
                             Button::SignInHere

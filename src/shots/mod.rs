@@ -6,6 +6,7 @@
 //!
 //! Must not import: `device`, `script`, `cli`, `app` (shots render fixtures, never a running device).
 
+pub mod apl;
 pub mod compare;
 mod fixtures;
 pub mod lint;
@@ -80,6 +81,7 @@ pub fn render(
             scene,
             keyboard: false,
             panel: None,
+            apl: None,
         },
     )
 }
@@ -96,7 +98,7 @@ pub fn render_subject(
 }
 
 /// Puts one shot subject on the headless window, ready to draw.
-fn stage(hl: &mut Headless, p: &DeviceProfile, locale: &str, subject: Subject) {
+fn stage(hl: &mut Headless, p: &DeviceProfile, locale: &str, subject: Subject) -> Vec<String> {
     use crate::view::emulator;
     let scale = match subject.panel {
         Some(tab) => {
@@ -113,7 +115,7 @@ fn stage(hl: &mut Headless, p: &DeviceProfile, locale: &str, subject: Subject) {
         }
     };
     view::set_profile(&hl.app, p, scale);
-    let m = fixture_model(
+    let mut m = fixture_model(
         subject,
         p,
         locale,
@@ -123,7 +125,9 @@ fn stage(hl: &mut Headless, p: &DeviceProfile, locale: &str, subject: Subject) {
         &crate::config::default_household(),
         sign_in_html(subject.scene, locale),
     );
+    let warnings = apl::stage(subject.apl, p, locale, &mut m);
     view::apply(&hl.app, p, scale, &m);
+    warnings
 }
 
 fn pick<T: Copy>(
@@ -205,6 +209,8 @@ pub struct ShootPlan {
     pub merge: Vec<PathBuf>,
     /// Rectangles painted in one colour in both images before comparing.
     pub mask_regions: Vec<compare::Region>,
+    /// APL documents (files or folders) shot as subjects.
+    pub apl: Vec<PathBuf>,
 }
 
 type Work = (DeviceProfile, &'static str, Subject);
@@ -219,10 +225,13 @@ fn run_shard(a: &ShootPlan, work: &[Work], done: &dyn Fn()) -> Result<Vec<Shot>,
     let mut hl = Headless::new(first.0.width, first.0.height).map_err(|e| e.to_string())?;
     let mut shots = vec![];
     for (p, l, s) in work {
-        stage(&mut hl, p, l, *s);
+        let apl_warnings = stage(&mut hl, p, l, *s);
         let img = hl.frame();
         // The emulator shots are a whole window, not a screen: the lint is for screens.
         let warnings = match s.panel {
+            // An APL document paints its own backgrounds: its lint is structural (its
+            // problems, texts that do not fit, texts outside a round screen).
+            None if s.apl.is_some() => apl::lint(apl_warnings, &hl, p, l),
             None => {
                 let mut w = lint::lint(&img, p);
                 w.extend(lint::texts(&hl.clipped_texts(), l));
@@ -379,6 +388,9 @@ fn child_args(a: &ShootPlan, k: usize, n: usize) -> Vec<String> {
     for r in &a.mask_regions {
         v.push(format!("--mask-region={},{},{},{}", r.x, r.y, r.w, r.h));
     }
+    for p in &a.apl {
+        v.extend(["--apl".into(), p.display().to_string()]);
+    }
     v
 }
 
@@ -417,7 +429,31 @@ pub fn shoot(a: ShootPlan) -> Outcome {
     if !a.merge.is_empty() {
         return merge::merge(&a);
     }
-    let scenes = pick(&a.scenes, &subjects(), |s| s.id, "scenes").map_err(fail)?;
+    // The scenes, then the APL documents of `--apl` (`--scenes apl`: only those).
+    let mut all = subjects();
+    let docs = if a.apl.is_empty() {
+        &[][..]
+    } else {
+        apl::load(&a.apl).map_err(fail)?
+    };
+    for (i, d) in docs.iter().enumerate() {
+        all.push(Subject {
+            id: d.id,
+            scene: crate::flow::Scene::SkillResponse,
+            keyboard: false,
+            panel: None,
+            apl: Some(i as u16),
+        });
+    }
+    let wanted = if a.scenes == "apl" {
+        if docs.is_empty() {
+            return Err(fail("--scenes apl: no --apl documents given"));
+        }
+        docs.iter().map(|d| d.id).collect::<Vec<_>>().join(",")
+    } else {
+        a.scenes.clone()
+    };
+    let scenes = pick(&wanted, &all, |s| s.id, "scenes").map_err(fail)?;
     let devices = pick(&a.devices, viewport::PROFILES, |p| p.id, "devices").map_err(fail)?;
     // `all` is every real locale; the pseudo-locales (en-XA, ar-XB) are asked for by name.
     let locales = if a.locales == "all" {

@@ -11,6 +11,7 @@ const PROMPT: Subject = Subject {
     scene: Scene::LinkPrompt,
     keyboard: false,
     panel: None,
+    apl: None,
 };
 
 /// The element on screen whose accessible label (a text's label is its text) is `label`.
@@ -179,6 +180,7 @@ fn on_a_drawn_screen_codes_stay_left_to_right_and_the_lint_sees_clipped_text() {
         scene: Scene::Login,
         keyboard: true,
         panel: None,
+        apl: None,
     };
     let key = |hl: &Headless, label: &str| labelled(hl, label).is_some();
     let draw = |hl: &mut Headless, s: &SignIn| {

@@ -23,6 +23,9 @@ pub struct Subject {
     /// The designer's emulator window around the scene, its panel on this tab
     /// (0 events, 2 report).
     pub panel: Option<i32>,
+    /// An APL document (`shoot --apl`): its index among the loaded documents, drawn on the
+    /// skill-response scene.
+    pub apl: Option<u16>,
 }
 
 /// Every shot subject, in `shoot` order: each scene, then `keyboard`.
@@ -34,6 +37,7 @@ pub fn subjects() -> Vec<Subject> {
             scene: *s,
             keyboard: false,
             panel: None,
+            apl: None,
         })
         .collect();
     v.push(Subject {
@@ -41,18 +45,21 @@ pub fn subjects() -> Vec<Subject> {
         scene: Scene::Login,
         keyboard: true,
         panel: None,
+        apl: None,
     });
     v.push(Subject {
         id: "emulator",
         scene: Scene::LinkPrompt,
         keyboard: false,
         panel: Some(0),
+        apl: None,
     });
     v.push(Subject {
         id: "emulator-report",
         scene: Scene::SkillResponse,
         keyboard: false,
         panel: Some(2),
+        apl: None,
     });
     v
 }

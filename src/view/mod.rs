@@ -4,6 +4,7 @@
 //!
 //! Must not import: `backend`, `device`, `shots`, `script`, `app`, `cli` (it is given models and port traits).
 
+pub mod apl;
 pub mod emulator;
 pub mod fixtures;
 pub mod headless;
@@ -88,6 +89,7 @@ pub fn apply(app: &AppWindow, p: &DeviceProfile, scale: f32, m: &UiModel) {
         .collect();
     s.set_profiles(slint::ModelRc::new(slint::VecModel::from(chips)));
     apply_page(app, m.page.as_ref());
+    apl::apply(app, scale, m.apl.as_deref());
     match &m.qr_payload {
         Some(data) => {
             let w = (p.width as f32 * scale) as u32;

@@ -36,6 +36,8 @@ pub struct UiModel {
     pub details: String,
     /// The locale's script runs right to left: the screen is mirrored.
     pub rtl: bool,
+    /// The skill's APL screen (on the skill-response scene), set by the runtime.
+    pub apl: Option<std::sync::Arc<crate::apl::Snapshot>>,
 }
 
 impl UiModel {

@@ -35,6 +35,8 @@ pub trait Controls {
     fn reset(&self);
     /// Switches a fault on or off.
     fn fault(&self, f: Fault, on: bool);
+    /// A touch on the skill's APL screen: the component (uid) that takes it.
+    fn apl_press(&self, uid: usize);
 }
 
 /// What the emulator panel asks of the embedded services.

@@ -199,6 +199,14 @@ impl Window {
                 }
             });
         }
+        {
+            let (c, shown) = (controls.clone(), self.shown.clone());
+            app.global::<super::ui::Apl>().on_press(move |uid| {
+                if shown.borrow().preview.is_none() && uid >= 0 {
+                    c.apl_press(uid as usize);
+                }
+            });
+        }
         let b = app.global::<Browser>();
         let c = controls.clone();
         b.on_press(move |n| c.browse(Msg::Press { item: n as usize }));

@@ -927,3 +927,155 @@ fn with_your_own_server_on_the_lan_start_up_names_the_redirect_uri_to_register()
         "{err}"
     );
 }
+
+/// A skill we did not write (its own document shapes, Amazon's sample style) shows its APL
+/// screen: the list bound from its datasources, a labelled placeholder and an event for the
+/// component linkscreen does not know, an error naming the binding that does not parse; a
+/// touch sends a real UserEvent with the screen's visual context, and the skill's
+/// ExecuteCommands changes the screen. Twice in a row, from the project's own folder.
+#[test]
+fn a_third_party_skills_apl_screen_is_drawn_and_touched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = copy_project("apl-hello-node", tmp.path());
+    std::fs::write(
+        tmp.path().join("apl.script"),
+        "say Alexa, open hello world\nwait skill-response 30\nexpect Hello, screens\n\
+         shot greetings\ntap Bonjour\nexpect greet Bonjour #1 on helloToken\n\
+         tap Hallo (de)\nexpect greet Hallo #2 on helloToken\n",
+    )
+    .unwrap();
+    // The skill's images, served on loopback: one there, one gone.
+    let images = image_server();
+    let out = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .current_dir(&work)
+        .args([
+            "run",
+            "--headless",
+            "--skill-dir",
+            ".",
+            "--script",
+            "../apl.script",
+            "--events",
+            "../events.jsonl",
+            "--db",
+            "../ls.db",
+            "--frames",
+            "../frames",
+        ])
+        .env("LINKSCREEN_LOG", "warn")
+        .env("APL_IMAGE_BASE", &images)
+        .output()
+        .unwrap();
+    let ev = events(&tmp.path().join("events.jsonl"));
+    assert_eq!(out.status.code(), Some(0), "{}\n{ev:#?}", stderr(&out));
+    let requests = of_type(&ev, "skill_request");
+    let launch = &requests[0]["body"];
+    assert!(
+        launch["context"]["System"]["device"]["supportedInterfaces"]["Alexa.Presentation.APL"]["runtime"]["maxVersion"]
+            .is_string(),
+        "{launch}"
+    );
+    let touches: Vec<&serde_json::Value> = requests
+        .iter()
+        .map(|r| &r["body"])
+        .filter(|b| b["request"]["type"] == "Alexa.Presentation.APL.UserEvent")
+        .collect();
+    assert_eq!(touches.len(), 2, "{ev:#?}");
+    let t = &touches[0];
+    assert_eq!(t["request"]["token"], "helloToken");
+    assert_eq!(
+        t["request"]["arguments"],
+        serde_json::json!(["greet", "Bonjour", 1])
+    );
+    assert_eq!(t["request"]["source"]["type"], "TouchWrapper");
+    assert_eq!(t["request"]["source"]["id"], "greeting-1");
+    assert_eq!(t["request"]["components"]["status"], "Pick a greeting");
+    assert_eq!(
+        t["context"]["Alexa.Presentation.APL"]["token"],
+        "helloToken"
+    );
+    assert!(t["request"]["requestId"].is_string() && t["request"]["timestamp"].is_string());
+    assert_eq!(
+        t["session"]["new"], false,
+        "the launch kept the session open"
+    );
+    // The second touch sees the text the first one's ExecuteCommands set.
+    assert_eq!(
+        touches[1]["request"]["components"]["status"],
+        "greet Bonjour #1 on helloToken"
+    );
+    let unsupported = of_type(&ev, "apl_unsupported");
+    assert!(
+        unsupported.iter().any(
+            |e| e["message"].as_str().unwrap_or("").contains("Sparkles3D")
+                && e["path"] == "$.document.mainTemplate.item.items[3].type"
+        ),
+        "{unsupported:#?}"
+    );
+    let errors = of_type(&ev, "apl_error");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["path"] == "$.document.mainTemplate.item.items[6].text"),
+        "{errors:#?}"
+    );
+    // The screen was drawn: the light theme's background, not the speech screen's.
+    let shot = image::open(tmp.path().join("frames/greetings.png"))
+        .unwrap()
+        .to_rgba8();
+    assert_eq!(
+        shot.get_pixel(shot.width() - 5, shot.height() / 2).0,
+        [0xfa, 0xfa, 0xfa, 0xff]
+    );
+    // The image came over HTTP and is drawn in its box (bottom right); the one that is gone
+    // is named with why.
+    let mut frames: Vec<_> = std::fs::read_dir(tmp.path().join("frames"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains("-skill-response"))
+        })
+        .collect();
+    frames.sort();
+    let last = image::open(frames.last().unwrap()).unwrap().to_rgba8();
+    let (w, h) = last.dimensions();
+    assert_eq!(last.get_pixel(w - 50, h - 50).0, [0xff, 0x00, 0xff, 0xff]);
+    assert!(
+        errors.iter().any(|e| e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("gone.png: HTTP 404"))),
+        "{errors:#?}"
+    );
+}
+
+/// A loopback server with `/photo.png` (a magenta square); anything else is 404. Its base URL.
+fn image_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::RgbaImage::from_pixel(16, 16, image::Rgba([0xff, 0, 0xff, 0xff]))
+        .write_to(&mut png, image::ImageFormat::Png)
+        .unwrap();
+    let png = png.into_inner();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let app = axum::Router::new().route(
+                "/photo.png",
+                axum::routing::get(move || {
+                    let png = png.clone();
+                    async move { ([(axum::http::header::CONTENT_TYPE, "image/png")], png) }
+                }),
+            );
+            let l = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(l, app).await.unwrap();
+        });
+    });
+    base
+}

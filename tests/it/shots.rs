@@ -405,7 +405,7 @@ fn script_shots_are_checked_against_goldens() {
     assert!(!update, "journey goldens rewritten in {}", g.display());
     // A golden that no longer matches fails the run with exit 4 and a diff.
     let tampered = tempfile::tempdir().unwrap();
-    for n in ["success", "skill-response"] {
+    for n in ["success", "skill-response", "ride-booked"] {
         std::fs::copy(
             g.join(format!("{n}.png")),
             tampered.path().join(format!("{n}.png")),
@@ -865,4 +865,76 @@ fn seeds_are_refused_where_codes_must_be_secret_or_a_database_is_kept() {
         let said = String::from_utf8_lossy(&o.stderr);
         assert!(said.contains(why), "{args:?}: {said}");
     }
+}
+
+/// The APL corpus (`tests/fixtures/apl`: documents written for linkscreen in the shapes of
+/// Amazon's responsive templates and of the APL reference's examples) on every device against
+/// goldens (`LINKSCREEN_UPDATE_GOLDENS=1` rewrites them), with the lint's APL findings.
+#[test]
+fn apl_documents_match_their_goldens_on_every_device() {
+    let g = golden_dir().join("apl");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/apl");
+    let update = std::env::var_os("LINKSCREEN_UPDATE_GOLDENS").is_some();
+    let out = tempfile::tempdir().unwrap();
+    let (c, p) = (corpus.to_str().unwrap(), g.to_str().unwrap());
+    let mut args = vec![
+        "--apl",
+        c,
+        "--scenes",
+        "apl",
+        "--devices",
+        "all",
+        "--check",
+        p,
+    ];
+    if update {
+        args.push("--update");
+    }
+    let (code, said, m) = shoot_in(out.path(), &args);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(!update, "APL goldens rewritten in {}", g.display());
+    let shots = m["shots"].as_array().unwrap();
+    assert_eq!(shots.len(), 15 * 6, "{said}");
+    assert!(statuses(&m).iter().all(|s| s == "pass"), "{said}");
+    let warnings = |device: &str, scene: &str| -> Vec<String> {
+        shots
+            .iter()
+            .find(|s| s["device"] == device && s["scene"] == scene)
+            .and_then(|s| s["warnings"].as_array())
+            .map(|w| {
+                w.iter()
+                    .map(|x| x.as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // The document's problems, with their JSON paths.
+    let w = warnings("echo-show-8", "apl-unsupported");
+    for expected in [
+        "apl_unsupported at $.document.import[0]",
+        "apl_unsupported at $.document.mainTemplate.items[0].items[1].items[1].type: component \"Video\"",
+        "apl_error at $.document.mainTemplate.items[0].items[2].text",
+    ] {
+        assert!(
+            w.iter().any(|x| x.starts_with(expected)),
+            "{expected}: {w:#?}"
+        );
+    }
+    // Text cut by maxLines, and text a round screen's glass cuts; a list's rows past its end
+    // scroll into view and are not flagged.
+    assert!(
+        warnings("echo-show-5", "apl-text-styles")
+            .iter()
+            .any(|x| x.contains("text clipped or elided: “Two lines at most")),
+    );
+    assert!(
+        warnings("echo-spot", "apl-text-styles")
+            .iter()
+            .any(|x| x.contains("APL text “Heading, 40dp bold” reaches outside the round screen")),
+    );
+    assert!(
+        warnings("echo-show-8", "apl-scroll-sequence").is_empty(),
+        "{:#?}",
+        warnings("echo-show-8", "apl-scroll-sequence")
+    );
 }

@@ -138,6 +138,64 @@ async fn handle(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     axum::Json(out).into_response()
 }
 
+/// Adds the screen `doc` makes to an answer when the device has one (it says it supports
+/// `Alexa.Presentation.APL`), as a skill built on the ASK SDK checks before it renders.
+fn with_screen(
+    env: &RequestEnvelope,
+    mut r: ResponseEnvelope,
+    doc: impl FnOnce() -> serde_json::Value,
+) -> ResponseEnvelope {
+    if env
+        .context
+        .system
+        .device
+        .supported_interfaces
+        .get("Alexa.Presentation.APL")
+        .is_some()
+    {
+        r.response.directives.push(doc());
+    }
+    r
+}
+
+/// The ride booking screen after linking: the destinations to touch, each sending
+/// `["book", place]` back as a UserEvent.
+fn places_screen(skill_name: &str, title: &str, places: &str) -> serde_json::Value {
+    let places: Vec<&str> = places.split('|').collect();
+    serde_json::json!({
+        "type": "Alexa.Presentation.APL.RenderDocument",
+        "token": "rideHailerPlaces",
+        "document": places_document(),
+        "datasources": {"ride": {"skill": skill_name, "title": title, "places": places}},
+    })
+}
+
+/// The places document: Amazon's header and background (alexa-layouts), the skill's own
+/// rows.
+pub fn places_document() -> serde_json::Value {
+    serde_json::from_str(include_str!("../../../assets/apl/ride-places.json"))
+        .expect("the places document is valid JSON")
+}
+
+/// The booked ride: Amazon's headline template.
+fn booked_screen(skill_name: &str, said: &str) -> serde_json::Value {
+    serde_json::json!({
+        "type": "Alexa.Presentation.APL.RenderDocument",
+        "token": "rideHailerBooked",
+        "document": {
+            "type": "APL",
+            "version": "2024.3",
+            "import": [{"name": "alexa-layouts", "version": "1.7.0"}],
+            "mainTemplate": {
+                "parameters": ["payload"],
+                "items": [{"type": "AlexaHeadline", "headerTitle": "${payload.ride.skill}",
+                           "primaryText": "${payload.ride.said}", "backgroundColor": "#0e1b2c"}]
+            }
+        },
+        "datasources": {"ride": {"skill": skill_name, "said": said}},
+    })
+}
+
 /// The sample skill's dialog: the seed's lines, per request and link state.
 fn answer(
     env: &RequestEnvelope,
@@ -181,18 +239,44 @@ fn answer(
             user_agent: None,
             response: Default::default(),
         },
-        ("LaunchRequest", Some(n)) => keep(t("skill.linked", &[("name", n)])),
+        ("LaunchRequest", Some(n)) => {
+            with_screen(env, keep(t("skill.linked", &[("name", n)])), || {
+                places_screen(
+                    skill_name,
+                    &t("skill.where_to", &[]),
+                    &t("skill.places", &[]),
+                )
+            })
+        }
+        // A destination touched on the screen (`SendEvent` with ["book", place]).
+        ("Alexa.Presentation.APL.UserEvent", Some(n)) => {
+            let args = env.request.get("arguments").and_then(|a| a.as_array());
+            match args.map(|a| a.as_slice()) {
+                Some([book, dest, ..]) if book == "book" => {
+                    let dest = dest.as_str().unwrap_or_default();
+                    let said = t("skill.ride_booked", &[("name", n), ("destination", dest)]);
+                    with_screen(env, end(said.clone()), || booked_screen(skill_name, &said))
+                }
+                _ => keep(t("skill.fallback", &[])),
+            }
+        }
         ("IntentRequest", Some(n)) => match intent {
             "BookRideIntent" => match env
                 .request
                 .pointer("/intent/slots/destination/value")
                 .and_then(|v| v.as_str())
             {
-                Some(dest) => end(t(
-                    "skill.ride_booked",
-                    &[("name", n), ("destination", dest)],
-                )),
-                None => keep(t("skill.where_to", &[])),
+                Some(dest) => {
+                    let said = t("skill.ride_booked", &[("name", n), ("destination", dest)]);
+                    with_screen(env, end(said.clone()), || booked_screen(skill_name, &said))
+                }
+                None => with_screen(env, keep(t("skill.where_to", &[])), || {
+                    places_screen(
+                        skill_name,
+                        &t("skill.where_to", &[]),
+                        &t("skill.places", &[]),
+                    )
+                }),
             },
             "AMAZON.HelpIntent" => keep(t("skill.help", &[])),
             "AMAZON.StopIntent" | "AMAZON.CancelIntent" | "AMAZON.NoIntent" => {

@@ -272,6 +272,7 @@ pub(super) async fn ask(
         person.as_deref(),
         &now_iso,
     );
+    env.context.apl = s.apl_context.clone();
     let open = conv.lock().unwrap_or_else(|p| p.into_inner()).clone();
     skill::shape(&mut env, what, open.as_ref());
     if matches!(what, skill::Ask::Ended) {

@@ -6,6 +6,7 @@
 //! Must not import: `view` beyond the screen model and the browser session, `backend`, `app`,
 //! `cli`, `shots`.
 
+mod apl;
 mod effects;
 #[cfg(test)]
 mod tests;
@@ -53,6 +54,12 @@ pub(super) struct Runtime {
     told_stored: bool,
     /// The person in front of the device after they picked their profile and linked here.
     present: Option<String>,
+    /// The skill's APL screen, and the last snapshot of it the view was given.
+    apl: Option<crate::apl::Screen>,
+    apl_shown: Option<std::sync::Arc<crate::apl::Snapshot>>,
+    /// Images of the APL screen arriving (source, what became of it).
+    images_tx: mpsc::UnboundedSender<(String, crate::apl::ImageState)>,
+    images_rx: Option<mpsc::UnboundedReceiver<(String, crate::apl::ImageState)>>,
 }
 
 /// What the `nlu` event says of an intent Alexa understood, and the event it makes (`Asked`
@@ -96,6 +103,7 @@ impl Runtime {
         flow: Flow,
         publish: Box<dyn Fn(Frame) + Send + Sync>,
     ) -> Runtime {
+        let (images_tx, images_rx) = mpsc::unbounded_channel();
         Runtime {
             conv: Default::default(),
             heard: String::new(),
@@ -103,6 +111,10 @@ impl Runtime {
             spoken: String::new(),
             told_stored: false,
             present: None,
+            apl: None,
+            apl_shown: None,
+            images_tx,
+            images_rx: Some(images_rx),
             setup,
             tx,
             btx,
@@ -130,6 +142,7 @@ impl Runtime {
         mut xrx: mpsc::UnboundedReceiver<Input>,
     ) {
         self.emit_frame();
+        let mut images = self.images_rx.take().expect("run once");
         loop {
             tokio::select! {
                 x = xrx.recv() => match x {
@@ -138,6 +151,7 @@ impl Runtime {
                     Some(Input::Configure(s)) => { self.acked += 1; self.configure(s) }
                     Some(Input::Reset) => { self.acked += 1; self.reset() }
                     Some(Input::Say(text)) => { self.acked += 1; self.flow.touched(self.now()); self.say(&text) }
+                    Some(Input::AplPress(uid)) => { self.acked += 1; self.flow.touched(self.now()); self.apl_press(uid) }
                     Some(Input::Stop(done)) => {
                         self.switch_off();
                         let _ = done.send(());
@@ -155,6 +169,7 @@ impl Runtime {
                 },
                 Some(ev) = rx.recv() => self.event(ev),
                 Some(m) = brx.recv() => self.browse(m),
+                Some((src, state)) = images.recv() => self.apl_image(&src, state),
             }
             self.emit_frame();
         }
@@ -195,6 +210,14 @@ impl Runtime {
         if s.speak && !m.spoken.is_empty() && m.spoken != self.spoken {
             self.spoken = m.spoken.clone();
             speak(&m.spoken, &s.locale, &s.log);
+        }
+        if scene == Scene::SkillResponse
+            && let Some(screen) = &self.apl
+        {
+            if self.apl_shown.as_ref().map(|a| a.serial) != Some(screen.serial()) {
+                self.apl_shown = Some(std::sync::Arc::new(screen.snapshot()));
+            }
+            m.apl = self.apl_shown.clone();
         }
         if matches!(scene, Scene::Login | Scene::Terms | Scene::Consent) {
             m.page = self
@@ -329,6 +352,15 @@ impl Runtime {
             // A new request: who speaks is for voice recognition (`--speaker`) to say again.
             self.present = None;
         }
+        if matches!(ev, Event::Invoked | Event::Asked(_) | Event::TapHome) {
+            // A new session starts on a clean screen.
+            self.apl = None;
+        }
+        if let Event::SkillAnswered(a) = &ev
+            && !a.apl.is_empty()
+        {
+            self.apl_directives(&a.apl);
+        }
         if let Event::LinkFetched { token: Some(_) } = &ev
             && !self.told_stored
             && matches!(self.flow.state(), State::Invoking { .. })
@@ -454,6 +486,12 @@ impl Runtime {
     /// and signed in here is the one in front of the device.
     fn for_request(&self) -> DeviceSetup {
         let mut s = self.setup.clone();
+        // While the skill's screen shows, requests say what is on it.
+        s.apl_context = self
+            .apl
+            .as_ref()
+            .filter(|_| self.flow.scene() == Scene::SkillResponse)
+            .map(crate::apl::Screen::visual_context);
         if let Some(p) = &self.present {
             s.identity.person_id = Some(p.clone());
             s.speaker = Some(p.clone());
@@ -461,7 +499,7 @@ impl Runtime {
         s
     }
 
-    fn ask(&self, token: Option<String>, what: skill::Ask) {
+    pub(super) fn ask(&self, token: Option<String>, what: skill::Ask) {
         let (s, tx, conv) = (self.for_request(), self.tx.clone(), self.conv.clone());
         tokio::spawn(async move {
             let _ = tx.send(effects::ask(&s, token.as_deref(), &what, &conv).await);

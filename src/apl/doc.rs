@@ -1,0 +1,245 @@
+//! An APL document as the skill sent it: version, imports, resources, styles, layouts and the
+//! main template (APL 1.x "APL Document"). Imports of Amazon's packages are answered from
+//! linkscreen's own copies (`packages`), since the CDN that serves them is not reachable from
+//! the device; an import nobody has is a problem reported, not a failure.
+
+use serde_json::{Map, Value};
+
+use super::Problem;
+use super::packages;
+
+/// The newest APL version this renderer reads, advertised in `supportedInterfaces`.
+pub const APL_VERSION: &str = "2024.3";
+/// Versions a document may declare (older documents render the same way here).
+const KNOWN_VERSIONS: &[&str] = &[
+    "1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "1.9", "2022.1", "2022.2",
+    "2023.1", "2023.2", "2023.3", "2024.1", "2024.2", "2024.3",
+];
+/// Alexa refuses a RenderDocument directive larger than this.
+pub const MAX_DIRECTIVE_BYTES: usize = 1024 * 1024;
+
+/// A parsed document, its imported packages merged in (the document's own definitions win).
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    pub version: String,
+    pub theme: String,
+    /// Resource blocks in the order they apply (packages first).
+    pub resources: Vec<Value>,
+    pub styles: Map<String, Value>,
+    pub layouts: Map<String, Value>,
+    pub main_template: Value,
+    pub on_mount: Value,
+    /// What was wrong or is not supported, with JSON paths.
+    pub problems: Vec<Problem>,
+}
+
+/// Reads `doc` (an APL document object). Errs only when it is not an APL document at all.
+pub fn parse(doc: &Value) -> Result<Document, String> {
+    let o = doc.as_object().ok_or("the document is not a JSON object")?;
+    match o.get("type").and_then(Value::as_str) {
+        Some("APL") => {}
+        Some(t) => return Err(format!("$.document.type is {t:?}, not \"APL\"")),
+        None => return Err("$.document.type is missing (must be \"APL\")".into()),
+    }
+    let mut d = Document {
+        theme: o
+            .get("theme")
+            .and_then(Value::as_str)
+            .unwrap_or("dark")
+            .to_owned(),
+        ..Default::default()
+    };
+    d.version = o
+        .get("version")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if !KNOWN_VERSIONS.contains(&d.version.as_str()) {
+        d.problems.push(Problem::error(
+            "$.document.version",
+            format!(
+                "unknown APL version {:?} (known: 1.0 to {APL_VERSION}); rendered as {APL_VERSION}",
+                d.version
+            ),
+        ));
+    }
+    for (n, imp) in o
+        .get("import")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let name = imp.get("name").and_then(Value::as_str).unwrap_or_default();
+        match packages::get(name) {
+            Some(pkg) => merge(&mut d, &pkg),
+            None => d.problems.push(Problem::unsupported(
+                format!("$.document.import[{n}]"),
+                format!("package {name:?} is not available offline; its layouts and resources are missing"),
+            )),
+        }
+    }
+    merge(&mut d, doc);
+    d.main_template = o.get("mainTemplate").cloned().unwrap_or(Value::Null);
+    if d.main_template.is_null() {
+        d.problems.push(Problem::error(
+            "$.document.mainTemplate",
+            "missing: the screen stays empty",
+        ));
+    }
+    d.on_mount = o.get("onMount").cloned().unwrap_or(Value::Null);
+    Ok(d)
+}
+
+/// Adds a document's or package's resources, styles and layouts (later definitions win).
+fn merge(d: &mut Document, src: &Value) {
+    match src.get("resources") {
+        Some(Value::Array(blocks)) => d.resources.extend(blocks.iter().cloned()),
+        Some(Value::Object(_)) => d.resources.push(src["resources"].clone()),
+        _ => {}
+    }
+    if let Some(Value::Object(s)) = src.get("styles") {
+        d.styles.extend(s.clone());
+    }
+    if let Some(Value::Object(l)) = src.get("layouts") {
+        d.layouts.extend(l.clone());
+    }
+}
+
+/// The `RenderDocument` directive (ask-sdk-model `render_document_directive.py`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderDocument {
+    pub token: String,
+    pub document: Value,
+    pub datasources: Value,
+}
+
+/// The `ExecuteCommands` directive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecuteCommands {
+    pub token: String,
+    pub commands: Value,
+}
+
+/// The APL directives of a response, in order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Directives {
+    pub render: Option<RenderDocument>,
+    pub execute: Vec<ExecuteCommands>,
+    pub problems: Vec<Problem>,
+}
+
+/// Reads the APL directives of a response's `directives` array. A `Link` document is looked
+/// up with `linked` (the project's saved documents), by its `src`.
+pub fn directives(all: &[Value], linked: &dyn Fn(&str) -> Option<Value>) -> Directives {
+    let mut out = Directives::default();
+    for (n, d) in all.iter().enumerate() {
+        let path = format!("$.response.directives[{n}]");
+        let token = d
+            .get("token")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        match d.get("type").and_then(Value::as_str) {
+            Some("Alexa.Presentation.APL.RenderDocument") => {
+                let size = serde_json::to_vec(d).map(|v| v.len()).unwrap_or(0);
+                if size > MAX_DIRECTIVE_BYTES {
+                    out.problems.push(Problem::error(
+                        &path,
+                        format!("the directive is {size} bytes; Alexa rejects a RenderDocument over 1 MB"),
+                    ));
+                }
+                let mut document = d.get("document").cloned().unwrap_or(Value::Null);
+                if document.get("type").and_then(Value::as_str) == Some("Link") {
+                    let src = document
+                        .get("src")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
+                    match linked(&src) {
+                        Some(doc) => document = doc,
+                        None => {
+                            out.problems.push(Problem::error(
+                                format!("{path}.document.src"),
+                                format!("linked document {src:?} is not among the project's documents (skill-package/response/display/<name>/document.json)"),
+                            ));
+                        }
+                    }
+                }
+                if token.is_empty() {
+                    out.problems.push(Problem::error(
+                        format!("{path}.token"),
+                        "missing: UserEvents and ExecuteCommands cannot refer to this document",
+                    ));
+                }
+                out.render = Some(RenderDocument {
+                    token,
+                    document,
+                    datasources: d.get("datasources").cloned().unwrap_or(Value::Null),
+                });
+            }
+            Some("Alexa.Presentation.APL.ExecuteCommands") => out.execute.push(ExecuteCommands {
+                token,
+                commands: d.get("commands").cloned().unwrap_or(Value::Null),
+            }),
+            Some(t) if t.starts_with("Alexa.Presentation.APL.") => out.problems.push(
+                Problem::unsupported(&path, format!("{t} is not supported by linkscreen yet")),
+            ),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn not_apl_is_refused_with_a_path() {
+        assert!(parse(&json!([1])).is_err());
+        let e = parse(&json!({"type": "HTML"})).unwrap_err();
+        assert!(e.contains("$.document.type"), "{e}");
+    }
+
+    #[test]
+    fn unknown_version_and_import_are_reported() {
+        let d = parse(&json!({
+            "type": "APL", "version": "9.9",
+            "import": [{"name": "my-private-package", "version": "1.0"}],
+            "mainTemplate": {"items": []}
+        }))
+        .unwrap();
+        let paths: Vec<&str> = d.problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["$.document.version", "$.document.import[0]"]);
+        assert_eq!(d.problems[1].kind, "apl_unsupported");
+    }
+
+    #[test]
+    fn linked_documents_resolve_or_are_named() {
+        let ds = directives(
+            &[
+                json!({"type": "Alexa.Presentation.APL.RenderDocument", "token": "t",
+                       "document": {"type": "Link", "src": "doc://alexa/apl/documents/rides"}}),
+                json!({"type": "Alexa.Presentation.APL.ExecuteCommands", "token": "t", "commands": []}),
+            ],
+            &|src| (src == "doc://alexa/apl/documents/rides").then(|| json!({"type": "APL"})),
+        );
+        assert_eq!(ds.render.unwrap().document, json!({"type": "APL"}));
+        assert_eq!(ds.execute.len(), 1);
+        let ds = directives(
+            &[json!({"type": "Alexa.Presentation.APL.RenderDocument",
+                     "document": {"type": "Link", "src": "doc://alexa/apl/documents/gone"}})],
+            &|_| None,
+        );
+        let paths: Vec<&str> = ds.problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "$.response.directives[0].document.src",
+                "$.response.directives[0].token"
+            ]
+        );
+    }
+}

@@ -1,0 +1,576 @@
+//! APL's data-binding expression language: `${…}` inside strings (APL 1.x "Data-binding
+//! syntax"). A hand-written lexer and Pratt parser over the documented grammar — literals
+//! (numbers, dimensions such as `10dp`, strings that may hold their own `${…}`, arrays, maps),
+//! paths (`a.b`, `a['b']`, `a[0]`), resources (`@name`), calls of the built-in functions,
+//! and the operators `! - + * / % < > <= >= == != && || ?? ? :` — evaluated over
+//! `serde_json::Value`. Nothing here panics on bad input: a parse or evaluation error becomes
+//! `null` and a message the caller puts in the event log.
+
+use serde_json::{Map, Number, Value, json};
+
+/// What an expression can see: variables by name (the innermost binding wins), resources,
+/// and how long a dimension literal is in dp.
+pub trait Scope {
+    fn var(&self, name: &str) -> Option<Value>;
+    fn resource(&self, name: &str) -> Option<Value>;
+    /// `n` in `unit` (`dp`, `px`, `vw`, `vh`) as dp.
+    fn dp(&self, n: f64, unit: &str) -> f64;
+    /// Milliseconds since the epoch of the device's clock (`Time.*`, `localTime`).
+    fn now_ms(&self) -> f64 {
+        0.0
+    }
+}
+
+/// A parsed expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Lit(Value),
+    Var(String),
+    Resource(String),
+    Member(Box<Expr>, String),
+    Index(Box<Expr>, Box<Expr>),
+    Call(String, Vec<Expr>),
+    Unary(&'static str, Box<Expr>),
+    Binary(&'static str, Box<Expr>, Box<Expr>),
+    Cond(Box<Expr>, Box<Expr>, Box<Expr>),
+    Array(Vec<Expr>),
+    Object(Vec<(String, Expr)>),
+    /// A string with `${…}` parts: text and expressions joined.
+    Template(Vec<Part>),
+}
+
+/// A piece of a string with bindings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Text(String),
+    Code(Expr),
+}
+
+/// Namespaces whose members are functions.
+const NAMESPACES: &[&str] = &["Math", "String", "Array", "Time", "JSON"];
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Num(f64, Option<String>),
+    Str(String),
+    Ident(String),
+    Res(String),
+    Op(&'static str),
+}
+
+const OPS: &[&str] = &[
+    "===", "!==", "??", "==", "!=", "<=", ">=", "&&", "||", "(", ")", "[", "]", "{", "}", ".", ",",
+    "?", ":", "!", "<", ">", "+", "-", "*", "/", "%",
+];
+
+fn lex(src: &str) -> Result<Vec<Tok>, String> {
+    let cs: Vec<char> = src.chars().collect();
+    let mut i = 0;
+    let mut out = vec![];
+    while i < cs.len() {
+        let c = cs[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c.is_ascii_digit()
+            || (c == '.' && cs.get(i + 1).is_some_and(char::is_ascii_digit))
+        {
+            let start = i;
+            while i < cs.len() && (cs[i].is_ascii_digit() || cs[i] == '.') {
+                i += 1;
+            }
+            if i < cs.len() && (cs[i] == 'e' || cs[i] == 'E') {
+                let save = i;
+                i += 1;
+                if i < cs.len() && (cs[i] == '+' || cs[i] == '-') {
+                    i += 1;
+                }
+                if i < cs.len() && cs[i].is_ascii_digit() {
+                    while i < cs.len() && cs[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                } else {
+                    i = save;
+                }
+            }
+            let text: String = cs[start..i].iter().collect();
+            let n: f64 = text.parse().map_err(|_| format!("bad number {text:?}"))?;
+            let ustart = i;
+            while i < cs.len() && cs[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+            let unit: String = cs[ustart..i].iter().collect();
+            let unit = match unit.as_str() {
+                "" => None,
+                "dp" | "px" | "vw" | "vh" => Some(unit),
+                u => return Err(format!("unknown unit {u:?} after {text}")),
+            };
+            out.push(Tok::Num(n, unit));
+        } else if c == '\'' || c == '"' {
+            // Strings end at their quote; a `${…}` inside may hold quotes of its own.
+            let q = c;
+            i += 1;
+            let mut s = String::new();
+            let mut depth = 0usize;
+            loop {
+                let Some(&d) = cs.get(i) else {
+                    return Err("a string is not closed".into());
+                };
+                if d == q && depth == 0 {
+                    i += 1;
+                    break;
+                }
+                if d == '$' && cs.get(i + 1) == Some(&'{') {
+                    depth += 1;
+                    s.push_str("${");
+                    i += 2;
+                    continue;
+                }
+                if d == '}' && depth > 0 {
+                    depth -= 1;
+                }
+                if d == '\\'
+                    && depth == 0
+                    && let Some(&e) = cs.get(i + 1)
+                {
+                    s.push(e);
+                    i += 2;
+                    continue;
+                }
+                s.push(d);
+                i += 1;
+            }
+            out.push(Tok::Str(s));
+        } else if c.is_alphabetic() || c == '_' || c == '$' {
+            let start = i;
+            while i < cs.len() && (cs[i].is_alphanumeric() || cs[i] == '_' || cs[i] == '$') {
+                i += 1;
+            }
+            out.push(Tok::Ident(cs[start..i].iter().collect()));
+        } else if c == '@' {
+            let start = i + 1;
+            i += 1;
+            while i < cs.len() && (cs[i].is_alphanumeric() || cs[i] == '_' || cs[i] == '-') {
+                i += 1;
+            }
+            if i == start {
+                return Err("a resource name is missing after @".into());
+            }
+            out.push(Tok::Res(cs[start..i].iter().collect()));
+        } else {
+            let rest: String = cs[i..cs.len().min(i + 3)].iter().collect();
+            let Some(op) = OPS.iter().find(|o| rest.starts_with(**o)) else {
+                return Err(format!("unexpected {c:?}"));
+            };
+            i += op.chars().count();
+            out.push(Tok::Op(op));
+        }
+    }
+    Ok(out)
+}
+
+struct Parser {
+    toks: Vec<Tok>,
+    at: usize,
+}
+
+fn binding_power(op: &str) -> Option<(u8, u8)> {
+    Some(match op {
+        "??" => (3, 4),
+        "||" => (5, 6),
+        "&&" => (7, 8),
+        "==" | "!=" | "===" | "!==" => (9, 10),
+        "<" | ">" | "<=" | ">=" => (11, 12),
+        "+" | "-" => (13, 14),
+        "*" | "/" | "%" => (15, 16),
+        _ => return None,
+    })
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.at)
+    }
+    fn next(&mut self) -> Option<Tok> {
+        let t = self.toks.get(self.at).cloned();
+        self.at += 1;
+        t
+    }
+    fn eat(&mut self, op: &str) -> bool {
+        if matches!(self.peek(), Some(Tok::Op(o)) if *o == op) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn expect(&mut self, op: &str) -> Result<(), String> {
+        if self.eat(op) {
+            Ok(())
+        } else {
+            Err(format!("expected {op:?}, found {:?}", self.peek()))
+        }
+    }
+
+    fn expr(&mut self, min: u8) -> Result<Expr, String> {
+        let mut lhs = self.prefix()?;
+        while let Some(Tok::Op(op)) = self.peek() {
+            let op = *op;
+            if op == "?" {
+                // The ternary binds loosest (power 1) and is right-associative.
+                if min > 1 {
+                    break;
+                }
+                self.at += 1;
+                let yes = self.expr(0)?;
+                self.expect(":")?;
+                let no = self.expr(1)?;
+                lhs = Expr::Cond(Box::new(lhs), Box::new(yes), Box::new(no));
+                continue;
+            }
+            let Some((l, r)) = binding_power(op) else {
+                break;
+            };
+            if l < min {
+                break;
+            }
+            self.at += 1;
+            let rhs = self.expr(r)?;
+            lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs));
+        }
+        Ok(lhs)
+    }
+
+    fn prefix(&mut self) -> Result<Expr, String> {
+        let t = self.next().ok_or("the expression ends early")?;
+        let mut e = match t {
+            Tok::Num(n, None) => Expr::Lit(num(n)),
+            Tok::Num(n, Some(u)) => Expr::Call(format!("#{u}"), vec![Expr::Lit(num(n))]),
+            Tok::Str(s) => template(&s)?,
+            Tok::Res(r) => Expr::Resource(r),
+            Tok::Ident(id) => match id.as_str() {
+                "true" => Expr::Lit(Value::Bool(true)),
+                "false" => Expr::Lit(Value::Bool(false)),
+                "null" => Expr::Lit(Value::Null),
+                ns if NAMESPACES.contains(&ns) && matches!(self.peek(), Some(Tok::Op("."))) => {
+                    self.at += 1;
+                    let Some(Tok::Ident(f)) = self.next() else {
+                        return Err(format!("a function name is missing after {ns}."));
+                    };
+                    let name = format!("{ns}.{f}");
+                    self.expect("(")?;
+                    Expr::Call(name, self.args(")")?)
+                }
+                _ => Expr::Var(id),
+            },
+            Tok::Op("!") => return Ok(Expr::Unary("!", Box::new(self.expr(17)?))),
+            Tok::Op("-") => return Ok(Expr::Unary("-", Box::new(self.expr(17)?))),
+            Tok::Op("+") => return Ok(Expr::Unary("+", Box::new(self.expr(17)?))),
+            Tok::Op("(") => {
+                let e = self.expr(0)?;
+                self.expect(")")?;
+                e
+            }
+            Tok::Op("[") => Expr::Array(self.args("]")?),
+            Tok::Op("{") => {
+                let mut fields = vec![];
+                if !self.eat("}") {
+                    loop {
+                        let key = match self.next() {
+                            Some(Tok::Ident(k)) | Some(Tok::Str(k)) => k,
+                            t => return Err(format!("a map key expected, found {t:?}")),
+                        };
+                        self.expect(":")?;
+                        fields.push((key, self.expr(0)?));
+                        if self.eat("}") {
+                            break;
+                        }
+                        self.expect(",")?;
+                    }
+                }
+                Expr::Object(fields)
+            }
+            t => return Err(format!("unexpected {t:?}")),
+        };
+        // Postfix: members, indexes and calls.
+        loop {
+            if self.eat(".") {
+                match self.next() {
+                    Some(Tok::Ident(m)) => e = Expr::Member(Box::new(e), m),
+                    t => return Err(format!("a name expected after '.', found {t:?}")),
+                }
+            } else if self.eat("[") {
+                let i = self.expr(0)?;
+                self.expect("]")?;
+                e = Expr::Index(Box::new(e), Box::new(i));
+            } else if matches!(self.peek(), Some(Tok::Op("("))) {
+                let name = match &e {
+                    Expr::Var(v) => v.clone(),
+                    _ => return Err("only built-in functions can be called".into()),
+                };
+                self.at += 1;
+                e = Expr::Call(name, self.args(")")?);
+            } else {
+                return Ok(e);
+            }
+        }
+    }
+
+    fn args(&mut self, close: &str) -> Result<Vec<Expr>, String> {
+        let mut v = vec![];
+        if self.eat(close) {
+            return Ok(v);
+        }
+        loop {
+            v.push(self.expr(0)?);
+            if self.eat(close) {
+                return Ok(v);
+            }
+            self.expect(",")?;
+        }
+    }
+}
+
+/// Parses one expression (the text between `${` and `}`).
+pub fn parse(src: &str) -> Result<Expr, String> {
+    let mut p = Parser {
+        toks: lex(src)?,
+        at: 0,
+    };
+    let e = p.expr(0)?;
+    if p.at < p.toks.len() {
+        return Err(format!("unexpected {:?}", p.toks[p.at]));
+    }
+    Ok(e)
+}
+
+/// Splits a string into text and `${…}` parts; a string without bindings is a literal.
+pub fn template(s: &str) -> Result<Expr, String> {
+    if !s.contains("${") {
+        return Ok(Expr::Lit(Value::String(s.into())));
+    }
+    let cs: Vec<char> = s.chars().collect();
+    let mut parts = vec![];
+    let mut text = String::new();
+    let mut i = 0;
+    while i < cs.len() {
+        if cs[i] == '$' && cs.get(i + 1) == Some(&'{') {
+            // Find the matching brace, skipping quoted strings and nested maps.
+            let mut depth = 1;
+            let mut j = i + 2;
+            let mut quote: Option<char> = None;
+            while j < cs.len() && depth > 0 {
+                let c = cs[j];
+                match quote {
+                    Some(q) if c == q => quote = None,
+                    Some(_) => {}
+                    None if c == '\'' || c == '"' => quote = Some(c),
+                    None if c == '{' => depth += 1,
+                    None if c == '}' => depth -= 1,
+                    None => {}
+                }
+                j += 1;
+            }
+            if depth > 0 {
+                return Err(format!("\"${{\" is not closed in {s:?}"));
+            }
+            if !text.is_empty() {
+                parts.push(Part::Text(std::mem::take(&mut text)));
+            }
+            let code: String = cs[i + 2..j - 1].iter().collect();
+            parts.push(Part::Code(parse(&code)?));
+            i = j;
+        } else {
+            text.push(cs[i]);
+            i += 1;
+        }
+    }
+    if !text.is_empty() {
+        parts.push(Part::Text(text));
+    }
+    Ok(Expr::Template(parts))
+}
+
+pub(super) fn num(n: f64) -> Value {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        Value::Number(Number::from(n as i64))
+    } else {
+        Number::from_f64(n)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)
+    }
+}
+
+/// APL's truthiness: false, null, 0, NaN and "" are false.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        Value::String(s) => !s.is_empty(),
+        _ => true,
+    }
+}
+
+/// A value as a number: numbers, numeric strings (with a `dp` unit), booleans.
+pub fn as_num(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        Value::String(s) => {
+            let t = s.trim();
+            t.strip_suffix("dp").unwrap_or(t).trim().parse().ok()
+        }
+        _ => None,
+    }
+}
+
+/// A value as text, the way APL writes it into a string.
+pub fn as_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => format!("{}", f as i64),
+            Some(f) => format!("{f}"),
+            None => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// Evaluates with the errors collected in `errors`.
+pub fn eval(e: &Expr, s: &dyn Scope, errors: &mut Vec<String>) -> Value {
+    match e {
+        Expr::Lit(v) => v.clone(),
+        Expr::Var(name) => s.var(name).unwrap_or(Value::Null),
+        Expr::Resource(name) => s.resource(name).unwrap_or_else(|| {
+            errors.push(format!("no resource @{name}"));
+            Value::Null
+        }),
+        Expr::Member(base, m) => member(&eval(base, s, errors), m),
+        Expr::Index(base, i) => {
+            let b = eval(base, s, errors);
+            let i = eval(i, s, errors);
+            match (&b, &i) {
+                (Value::Array(a), _) => as_num(&i)
+                    .map(|n| {
+                        // APL allows negative indexes from the end.
+                        let n = n as i64;
+                        let n = if n < 0 { a.len() as i64 + n } else { n };
+                        a.get(n as usize).cloned().unwrap_or(Value::Null)
+                    })
+                    .unwrap_or(Value::Null),
+                (_, Value::String(k)) => member(&b, k),
+                _ => Value::Null,
+            }
+        }
+        Expr::Call(name, args) => {
+            let a: Vec<Value> = args.iter().map(|x| eval(x, s, errors)).collect();
+            super::functions::call(name, &a, s, errors)
+        }
+        Expr::Unary(op, x) => {
+            let v = eval(x, s, errors);
+            match *op {
+                "!" => Value::Bool(!truthy(&v)),
+                "-" => as_num(&v).map(|n| num(-n)).unwrap_or(Value::Null),
+                _ => as_num(&v).map(num).unwrap_or(Value::Null),
+            }
+        }
+        Expr::Binary(op, l, r) => {
+            let lv = eval(l, s, errors);
+            match *op {
+                "&&" => return if truthy(&lv) { eval(r, s, errors) } else { lv },
+                "||" => return if truthy(&lv) { lv } else { eval(r, s, errors) },
+                "??" => return if lv.is_null() { eval(r, s, errors) } else { lv },
+                _ => {}
+            }
+            let rv = eval(r, s, errors);
+            binary(op, &lv, &rv)
+        }
+        Expr::Cond(c, y, n) => {
+            if truthy(&eval(c, s, errors)) {
+                eval(y, s, errors)
+            } else {
+                eval(n, s, errors)
+            }
+        }
+        Expr::Array(xs) => Value::Array(xs.iter().map(|x| eval(x, s, errors)).collect()),
+        Expr::Object(fs) => Value::Object(
+            fs.iter()
+                .map(|(k, x)| (k.clone(), eval(x, s, errors)))
+                .collect::<Map<_, _>>(),
+        ),
+        Expr::Template(parts) => {
+            // A string that is one binding keeps the binding's type ("${data}" is an object).
+            if let [Part::Code(x)] = parts.as_slice() {
+                return eval(x, s, errors);
+            }
+            let mut out = String::new();
+            for p in parts {
+                match p {
+                    Part::Text(t) => out.push_str(t),
+                    Part::Code(x) => out.push_str(&as_text(&eval(x, s, errors))),
+                }
+            }
+            Value::String(out)
+        }
+    }
+}
+
+fn member(b: &Value, m: &str) -> Value {
+    match (b, m) {
+        (Value::Array(a), "length") => json!(a.len()),
+        (Value::String(t), "length") => json!(t.chars().count()),
+        (Value::Object(o), _) => o.get(m).cloned().unwrap_or(Value::Null),
+        _ => Value::Null,
+    }
+}
+
+fn binary(op: &str, l: &Value, r: &Value) -> Value {
+    let nums = || Some((as_num(l)?, as_num(r)?));
+    match op {
+        "+" => {
+            if l.is_string() || r.is_string() {
+                Value::String(as_text(l) + &as_text(r))
+            } else {
+                nums().map(|(a, b)| num(a + b)).unwrap_or(Value::Null)
+            }
+        }
+        "-" => nums().map(|(a, b)| num(a - b)).unwrap_or(Value::Null),
+        "*" => nums().map(|(a, b)| num(a * b)).unwrap_or(Value::Null),
+        "/" => nums()
+            .filter(|(_, b)| *b != 0.0)
+            .map(|(a, b)| num(a / b))
+            .unwrap_or(Value::Null),
+        "%" => nums()
+            .filter(|(_, b)| *b != 0.0)
+            .map(|(a, b)| num(a % b))
+            .unwrap_or(Value::Null),
+        "==" | "===" => Value::Bool(equal(l, r)),
+        "!=" | "!==" => Value::Bool(!equal(l, r)),
+        "<" | ">" | "<=" | ">=" => {
+            let ord = match (l, r) {
+                (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
+                _ => nums().and_then(|(a, b)| a.partial_cmp(&b)),
+            };
+            Value::Bool(ord.is_some_and(|o| match op {
+                "<" => o.is_lt(),
+                ">" => o.is_gt(),
+                "<=" => o.is_le(),
+                _ => o.is_ge(),
+            }))
+        }
+        _ => Value::Null,
+    }
+}
+
+pub(super) fn equal(l: &Value, r: &Value) -> bool {
+    match (l, r) {
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        _ => l == r,
+    }
+}
+
+#[cfg(test)]
+#[path = "expr_tests.rs"]
+mod tests;

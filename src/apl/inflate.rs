@@ -1,0 +1,531 @@
+//! Inflation: the document's main template, bound to the datasources, becomes a tree of
+//! components with their properties evaluated (APL "Data binding evaluation" and
+//! "Component inflation"): `when`, `data` with `data`/`index`/`ordinal`/`length`,
+//! `firstItem`/`lastItem`, `bind`, styles (with `extend`), layouts with parameters, and the
+//! resources (`@name`) chosen by their `when`.
+
+use std::collections::HashMap;
+use std::sync::Arc as Rc;
+
+use serde_json::{Map, Value, json};
+
+use super::Problem;
+use super::doc::Document;
+use super::expr::{self, Scope, truthy};
+pub use super::scope::{Ctx, Globals, Viewport, eval_value, globals};
+
+/// The kinds of component linkscreen draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Container,
+    Frame,
+    Text,
+    Image,
+    TouchWrapper,
+    Sequence,
+    GridSequence,
+    ScrollView,
+    Pager,
+    VectorGraphic,
+    EditText,
+    /// Something that cannot be drawn: a labelled box.
+    Placeholder,
+}
+
+impl Kind {
+    fn of(t: &str) -> Option<Kind> {
+        Some(match t {
+            "Container" => Kind::Container,
+            "Frame" => Kind::Frame,
+            "Text" => Kind::Text,
+            "Image" => Kind::Image,
+            "TouchWrapper" => Kind::TouchWrapper,
+            "Sequence" => Kind::Sequence,
+            "GridSequence" => Kind::GridSequence,
+            "ScrollView" => Kind::ScrollView,
+            "Pager" => Kind::Pager,
+            "VectorGraphic" => Kind::VectorGraphic,
+            "EditText" => Kind::EditText,
+            _ => return None,
+        })
+    }
+    /// Components that hold any number of children.
+    fn multi(self) -> bool {
+        matches!(
+            self,
+            Kind::Container | Kind::Sequence | Kind::GridSequence | Kind::Pager
+        )
+    }
+    fn leaf(self) -> bool {
+        matches!(
+            self,
+            Kind::Text | Kind::Image | Kind::VectorGraphic | Kind::EditText | Kind::Placeholder
+        )
+    }
+}
+
+/// One inflated component.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub kind: Kind,
+    /// The component's type as written (a placeholder's label).
+    pub type_name: String,
+    pub id: Option<String>,
+    /// Unique within the screen: touch targets and scroll positions refer to it.
+    pub uid: usize,
+    /// Evaluated properties (style values first, then the component's own).
+    pub props: Map<String, Value>,
+    pub children: Vec<Node>,
+    /// The bindings in force where the component was inflated (commands evaluate in it).
+    pub scope: Rc<Ctx>,
+    /// Where in the document it came from.
+    pub path: String,
+}
+
+impl Node {
+    pub fn prop(&self, name: &str) -> Option<&Value> {
+        self.props.get(name).filter(|v| !v.is_null())
+    }
+    pub fn str(&self, name: &str) -> Option<&str> {
+        self.prop(name).and_then(Value::as_str)
+    }
+    /// A property as text (a number bound into a text is written out).
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.prop(name).map(expr::as_text)
+    }
+    pub fn num(&self, name: &str) -> Option<f64> {
+        self.prop(name).and_then(expr::as_num)
+    }
+    pub fn flag(&self, name: &str) -> Option<bool> {
+        self.prop(name).map(truthy)
+    }
+    /// Depth-first search by id.
+    pub fn find_mut(&mut self, id: &str) -> Option<&mut Node> {
+        if self.id.as_deref() == Some(id) {
+            return Some(self);
+        }
+        self.children.iter_mut().find_map(|c| c.find_mut(id))
+    }
+    pub fn find_uid(&self, uid: usize) -> Option<&Node> {
+        if self.uid == uid {
+            return Some(self);
+        }
+        self.children.iter().find_map(|c| c.find_uid(uid))
+    }
+    pub fn find_uid_mut(&mut self, uid: usize) -> Option<&mut Node> {
+        if self.uid == uid {
+            return Some(self);
+        }
+        self.children.iter_mut().find_map(|c| c.find_uid_mut(uid))
+    }
+}
+
+/// Keys of a component that are not evaluated as properties.
+const STRUCTURAL: &[&str] = &[
+    "type",
+    "when",
+    "item",
+    "items",
+    "data",
+    "firstItem",
+    "lastItem",
+    "bind",
+    "style",
+    "onPress",
+    "onMount",
+    "onScroll",
+    "onPageChanged",
+    "onFocus",
+    "onBlur",
+    "onDown",
+    "onUp",
+    "onMove",
+    "onCancel",
+    "onChildrenChanged",
+    "onSubmit",
+    "onTextChange",
+    "onLoad",
+    "onFail",
+    "handleKeyDown",
+    "handleKeyUp",
+    "gestures",
+    "id",
+];
+
+/// Inflates documents: holds the document, the problems met and the next uid.
+pub struct Inflater<'a> {
+    pub doc: &'a Document,
+    pub problems: Vec<Problem>,
+    next_uid: usize,
+    /// Layouts being expanded (a cycle is refused).
+    stack: Vec<String>,
+    /// Commands by component uid: onPress etc. as written (evaluated when they run).
+    pub handlers: HashMap<(usize, &'static str), Value>,
+}
+
+/// How deep layouts may nest before inflation gives up.
+const MAX_DEPTH: usize = 64;
+
+impl<'a> Inflater<'a> {
+    pub fn new(doc: &'a Document) -> Self {
+        Inflater {
+            doc,
+            problems: vec![],
+            next_uid: 1,
+            stack: vec![],
+            handlers: HashMap::new(),
+        }
+    }
+
+    /// The main template bound to the datasources: the root component.
+    pub fn main(&mut self, datasources: &Value, root: &Rc<Ctx>) -> Option<Node> {
+        let mt = &self.doc.main_template;
+        let mut vars = HashMap::new();
+        let params = mt.get("parameters").and_then(Value::as_array);
+        for p in params.into_iter().flatten() {
+            let name = p
+                .as_str()
+                .or_else(|| p.get("name").and_then(Value::as_str))
+                .unwrap_or_default();
+            // APL: a parameter named "payload" gets all datasources, others the one named so.
+            let v = if name == "payload" {
+                datasources.clone()
+            } else {
+                datasources.get(name).cloned().unwrap_or_else(|| {
+                    self.problems.push(Problem::error(
+                        "$.document.mainTemplate.parameters",
+                        format!("no datasource {name:?} for the parameter; it is null"),
+                    ));
+                    Value::Null
+                })
+            };
+            vars.insert(name.to_owned(), v);
+        }
+        let ctx = root.child(vars);
+        let ctx = self.bind(mt, &ctx, "$.document.mainTemplate");
+        self.first_of(mt, &ctx, "$.document.mainTemplate")
+    }
+
+    /// The first of `def`'s `item`/`items` whose `when` holds.
+    fn first_of(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> Option<Node> {
+        let (items, key) = items_of(def);
+        for (i, it) in items.iter().enumerate() {
+            let p = item_path(path, key, i, items.len());
+            if let Some(n) = self.component(it, ctx, &p) {
+                return Some(n);
+            }
+        }
+        None
+    }
+
+    /// `bind` entries evaluated in order into a new scope.
+    fn bind(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> Rc<Ctx> {
+        let Some(Value::Array(binds)) = def.get("bind") else {
+            return ctx.clone();
+        };
+        let mut c = ctx.clone();
+        for (i, b) in binds.iter().enumerate() {
+            let Some(name) = b.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            let v = eval_value(
+                b.get("value").unwrap_or(&Value::Null),
+                &c,
+                &format!("{path}.bind[{i}]"),
+                &mut self.problems,
+            );
+            c = c.child(HashMap::from([(name.to_owned(), v)]));
+        }
+        c
+    }
+
+    /// One component definition in a scope (None when its `when` is false).
+    pub fn component(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> Option<Node> {
+        let Some(o) = def.as_object() else {
+            self.problems
+                .push(Problem::error(path, "a component must be a JSON object"));
+            return None;
+        };
+        if let Some(w) = o.get("when")
+            && !truthy(&eval_value(
+                w,
+                ctx,
+                &format!("{path}.when"),
+                &mut self.problems,
+            ))
+        {
+            return None;
+        }
+        let type_name = o.get("type").and_then(Value::as_str).unwrap_or_default();
+        if let Some(layout) = self.doc.layouts.get(type_name).cloned() {
+            return self.layout(type_name, &layout, o, ctx, path);
+        }
+        let Some(kind) = Kind::of(type_name) else {
+            self.problems.push(Problem::unsupported(
+                format!("{path}.type"),
+                if type_name.is_empty() {
+                    "a component without a type".to_owned()
+                } else {
+                    format!(
+                        "component {type_name:?} is not supported (or a layout that is not defined)"
+                    )
+                },
+            ));
+            return Some(self.placeholder(type_name, o, ctx, path));
+        };
+        let ctx = self.bind(def, ctx, path);
+        let mut props = self.style_values(o.get("style"), &ctx, path);
+        for (k, v) in o {
+            if !STRUCTURAL.contains(&k.as_str()) {
+                let val = eval_value(v, &ctx, &format!("{path}.{k}"), &mut self.problems);
+                props.insert(k.clone(), val);
+            }
+        }
+        let id = o
+            .get("id")
+            .map(|v| expr::as_text(&eval_value(v, &ctx, path, &mut self.problems)));
+        let uid = self.uid();
+        for ev in [
+            "onPress",
+            "onMount",
+            "onTextChange",
+            "onSubmit",
+            "onPageChanged",
+        ] {
+            if let Some(cmds) = o.get(ev) {
+                self.handlers.insert((uid, ev_key(ev)), cmds.clone());
+            }
+        }
+        let children = if kind.leaf() {
+            vec![]
+        } else if kind.multi() {
+            self.children(o, &ctx, path)
+        } else {
+            self.first_of(def, &ctx, path).into_iter().collect()
+        };
+        Some(Node {
+            kind,
+            type_name: type_name.to_owned(),
+            id,
+            uid,
+            props,
+            children,
+            scope: ctx,
+            path: path.to_owned(),
+        })
+    }
+
+    fn uid(&mut self) -> usize {
+        self.next_uid += 1;
+        self.next_uid - 1
+    }
+
+    fn placeholder(
+        &mut self,
+        type_name: &str,
+        o: &Map<String, Value>,
+        ctx: &Rc<Ctx>,
+        path: &str,
+    ) -> Node {
+        let mut props = Map::new();
+        for k in [
+            "width", "height", "grow", "shrink", "spacing", "position", "left", "top", "right",
+            "bottom",
+        ] {
+            if let Some(v) = o.get(k) {
+                props.insert(k.into(), eval_value(v, ctx, path, &mut self.problems));
+            }
+        }
+        Node {
+            kind: Kind::Placeholder,
+            type_name: if type_name.is_empty() {
+                "(no type)".into()
+            } else {
+                type_name.into()
+            },
+            id: None,
+            uid: self.uid(),
+            props,
+            children: vec![],
+            scope: ctx.clone(),
+            path: path.to_owned(),
+        }
+    }
+
+    /// A multi-child component's children: `data` repeats its items; otherwise each item whose
+    /// `when` holds. `firstItem` and `lastItem` frame them.
+    fn children(&mut self, o: &Map<String, Value>, ctx: &Rc<Ctx>, path: &str) -> Vec<Node> {
+        let def = Value::Object(o.clone());
+        let (items, key) = items_of(&def);
+        let mut out = vec![];
+        let data = o
+            .get("data")
+            .map(|d| eval_value(d, ctx, &format!("{path}.data"), &mut self.problems));
+        if let Some(first) = o.get("firstItem")
+            && let Some(n) = self.component(first, ctx, &format!("{path}.firstItem"))
+        {
+            out.push(n);
+        }
+        match data {
+            Some(Value::Array(rows)) => {
+                let len = rows.len();
+                for (index, row) in rows.into_iter().enumerate() {
+                    let c = ctx.child(HashMap::from([
+                        ("data".to_owned(), row),
+                        ("index".to_owned(), json!(index)),
+                        ("ordinal".to_owned(), json!(index + 1)),
+                        ("length".to_owned(), json!(len)),
+                    ]));
+                    for (i, it) in items.iter().enumerate() {
+                        let p = item_path(path, key, i, items.len());
+                        if let Some(n) = self.component(it, &c, &p) {
+                            out.push(n);
+                            break;
+                        }
+                    }
+                }
+            }
+            Some(Value::Null) | None => {
+                for (i, it) in items.iter().enumerate() {
+                    let p = item_path(path, key, i, items.len());
+                    if let Some(n) = self.component(it, ctx, &p) {
+                        out.push(n);
+                    }
+                }
+            }
+            Some(other) => {
+                // `dynamicIndexList` and friends: their first page of items.
+                let list = other.get("items").and_then(Value::as_array).cloned();
+                match list {
+                    Some(rows) => {
+                        let mut o2 = o.clone();
+                        o2.insert("data".into(), Value::Array(rows));
+                        o2.remove("firstItem");
+                        o2.remove("lastItem");
+                        out.extend(self.children(&o2, ctx, path));
+                    }
+                    None => self.problems.push(Problem::error(
+                        format!("{path}.data"),
+                        "data must be an array (or a dynamic list with items)",
+                    )),
+                }
+            }
+        }
+        if let Some(last) = o.get("lastItem")
+            && let Some(n) = self.component(last, ctx, &format!("{path}.lastItem"))
+        {
+            out.push(n);
+        }
+        out
+    }
+
+    /// A user-defined layout: its parameters bound from the instance, its item inflated, and
+    /// the instance's other properties applied to that item.
+    fn layout(
+        &mut self,
+        name: &str,
+        layout: &Value,
+        inst: &Map<String, Value>,
+        ctx: &Rc<Ctx>,
+        path: &str,
+    ) -> Option<Node> {
+        if self.stack.iter().any(|s| s == name) || self.stack.len() >= MAX_DEPTH {
+            self.problems.push(Problem::error(
+                path,
+                format!(
+                    "layout {name:?} contains itself ({} → {name}); not expanded",
+                    self.stack.join(" → ")
+                ),
+            ));
+            return None;
+        }
+        let mut vars = HashMap::new();
+        let mut names = vec![];
+        for p in layout
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let pname = p
+                .as_str()
+                .or_else(|| p.get("name").and_then(Value::as_str))
+                .unwrap_or_default()
+                .to_owned();
+            let v = match inst.get(&pname) {
+                Some(v) => eval_value(v, ctx, &format!("{path}.{pname}"), &mut self.problems),
+                None => eval_value(
+                    p.get("default").unwrap_or(&Value::Null),
+                    ctx,
+                    &format!("$.document.layouts.{name}.parameters.{pname}"),
+                    &mut self.problems,
+                ),
+            };
+            vars.insert(pname.clone(), v);
+            names.push(pname);
+        }
+        // A layout's item sees its parameters but not the caller's own bindings beyond the
+        // globals (APL: layouts are lexically scoped), except `data`/`index` of a list.
+        let mut base = HashMap::new();
+        for k in ["data", "index", "ordinal", "length"] {
+            if let Some(v) = ctx.var(k) {
+                base.insert(k.to_owned(), v);
+            }
+        }
+        let lctx = Ctx::root(ctx.globals.clone()).child(base).child(vars);
+        let lctx = self.bind(layout, &lctx, &format!("$.document.layouts.{name}"));
+        self.stack.push(name.to_owned());
+        let node = self.first_of(layout, &lctx, &format!("$.document.layouts.{name}"));
+        self.stack.pop();
+        let mut node = node?;
+        for (k, v) in inst {
+            if !STRUCTURAL.contains(&k.as_str()) && !names.contains(k) {
+                let val = eval_value(v, ctx, &format!("{path}.{k}"), &mut self.problems);
+                node.props.insert(k.clone(), val);
+            }
+        }
+        if let Some(id) = inst.get("id") {
+            node.id = Some(expr::as_text(&eval_value(
+                id,
+                ctx,
+                path,
+                &mut self.problems,
+            )));
+        }
+        if let Some(cmds) = inst.get("onPress") {
+            self.handlers.insert((node.uid, "onPress"), cmds.clone());
+            node.scope = ctx.clone();
+        }
+        Some(node)
+    }
+}
+
+fn ev_key(ev: &str) -> &'static str {
+    match ev {
+        "onPress" => "onPress",
+        "onMount" => "onMount",
+        "onTextChange" => "onTextChange",
+        "onSubmit" => "onSubmit",
+        _ => "onPageChanged",
+    }
+}
+
+/// A definition's `items` (or `item`) as a list, and the key it used.
+fn items_of(def: &Value) -> (Vec<Value>, &'static str) {
+    for key in ["items", "item"] {
+        match def.get(key) {
+            Some(Value::Array(a)) => return (a.clone(), key),
+            Some(v @ Value::Object(_)) => return (vec![v.clone()], key),
+            _ => {}
+        }
+    }
+    (vec![], "items")
+}
+
+fn item_path(path: &str, key: &str, i: usize, n: usize) -> String {
+    if n == 1 && key == "item" {
+        format!("{path}.item")
+    } else {
+        format!("{path}.{key}[{i}]")
+    }
+}

@@ -1,0 +1,414 @@
+//! APL, the skill's screen: a `RenderDocument` directive becomes a [`Screen`] — the document
+//! parsed ([`doc`]), bound to its datasources and inflated ([`inflate`], expressions in
+//! [`expr`]), laid out with a flexbox engine and flattened into boxes, texts and images
+//! ([`layout`]) that the view draws. Touches and `ExecuteCommands` run APL commands here;
+//! what reaches the outside world (a `UserEvent` to the skill, an URL to open) comes back as
+//! [`Outcome`]s. Pure: no Slint, no IO, no clock (the time is the caller's).
+//!
+//! Must not import: `view`, `device`, `backend`, `clients`, `shots`, `app`, `cli`.
+
+mod commands;
+pub mod doc;
+pub mod draw;
+pub mod expr;
+mod functions;
+pub mod inflate;
+pub mod layout;
+mod packages;
+pub mod scope;
+mod style;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::sync::Arc as Rc;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+pub use doc::{APL_VERSION, Directives, ExecuteCommands, RenderDocument};
+pub use inflate::{Kind, Node, Viewport};
+pub use layout::{LiveState, Measure, Paint, Prim, TextStyle};
+
+use inflate::{Ctx, Inflater};
+
+/// Something wrong with, or not supported in, a document: for the event log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// `apl_error` (real Alexa would fail or show nothing) or `apl_unsupported` (linkscreen
+    /// cannot draw it yet).
+    pub kind: &'static str,
+    /// JSON path into the directive or document.
+    pub path: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn error(path: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            kind: "apl_error",
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+    pub fn unsupported(path: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            kind: "apl_unsupported",
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What a command asks of the device.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// `SendEvent`: an `Alexa.Presentation.APL.UserEvent` request to the skill.
+    UserEvent {
+        arguments: Vec<Value>,
+        source: Value,
+        components: Value,
+    },
+    /// `OpenURL` (logged; the device does not browse).
+    OpenUrl(String),
+    /// `SpeakItem`: say this text (and show it as a caption).
+    Speak(String),
+    /// `Finish`: the skill's screen closes.
+    Finish,
+}
+
+/// An image of the screen: on its way, its bytes (as served: PNG or JPEG), or why not.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImageState {
+    Loading,
+    Loaded(std::sync::Arc<Vec<u8>>),
+    Failed(String),
+}
+
+/// Images by source, as the screen has them.
+pub type Images = std::collections::BTreeMap<String, ImageState>;
+
+/// A document on the screen, with its live state.
+pub struct Screen {
+    pub token: String,
+    pub version: String,
+    root: Option<Node>,
+    handlers: HashMap<(usize, &'static str), Value>,
+    on_mount: Value,
+    pub live: LiveState,
+    /// Problems found since the last [`Screen::take_problems`].
+    problems: Vec<Problem>,
+    vp: Viewport,
+    /// Changes with every change of what is drawn (see [`Snapshot`]).
+    serial: u64,
+    images: Images,
+}
+
+/// What the view needs to draw a screen, as it is now: the component tree, its live state
+/// and the device. Two snapshots with the same serial draw the same.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub root: Option<Node>,
+    pub live: LiveState,
+    pub vp: Viewport,
+    pub serial: u64,
+    pub images: std::sync::Arc<Images>,
+}
+
+impl PartialEq for Snapshot {
+    fn eq(&self, o: &Snapshot) -> bool {
+        self.serial == o.serial
+    }
+}
+
+impl Snapshot {
+    /// Lays the screen out and returns what to draw and what went wrong doing so.
+    pub fn draw(&self, measure: &mut dyn Measure) -> (Vec<Prim>, Vec<Problem>) {
+        let mut problems = vec![];
+        let prims = match &self.root {
+            Some(r) => layout::layout(r, &self.vp, &self.live, measure, &mut problems),
+            None => vec![],
+        };
+        (prims, problems)
+    }
+
+    /// Every text on the screen, in document order (scripts' `expect`).
+    pub fn texts(&self) -> Vec<String> {
+        let mut out = vec![];
+        if let Some(r) = &self.root {
+            texts_of(r, &mut out);
+        }
+        out
+    }
+
+    /// The components that take touches, with the text inside each (scripts' `tap`).
+    pub fn targets(&self) -> Vec<(usize, String)> {
+        let mut out = vec![];
+        if let Some(r) = &self.root {
+            targets_of(r, &mut out);
+        }
+        out
+    }
+}
+
+/// An Image's source: `source`, or the first of `sources` (a URL or `{url}`).
+pub fn image_source(n: &Node) -> Option<String> {
+    n.str("source")
+        .map(str::to_owned)
+        .or_else(|| match n.prop("sources") {
+            Some(Value::Array(a)) => a
+                .first()
+                .and_then(|s| s.get("url").and_then(Value::as_str).or(s.as_str()))
+                .map(str::to_owned),
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        })
+}
+
+fn sources_of(n: &Node, out: &mut Vec<String>) {
+    if n.kind == Kind::Image
+        && n.str("display") != Some("none")
+        && let Some(s) = image_source(n).filter(|s| !s.is_empty())
+    {
+        out.push(s);
+    }
+    for c in &n.children {
+        sources_of(c, out);
+    }
+}
+
+fn texts_of(n: &Node, out: &mut Vec<String>) {
+    if n.str("display") == Some("none") {
+        return;
+    }
+    if matches!(n.kind, Kind::Text | Kind::EditText)
+        && let Some(t) = n.text("text")
+    {
+        out.push(draw::markup(&t));
+    }
+    for c in &n.children {
+        texts_of(c, out);
+    }
+}
+
+fn targets_of(n: &Node, out: &mut Vec<(usize, String)>) {
+    if n.kind == Kind::TouchWrapper && n.flag("disabled") != Some(true) {
+        let mut t = vec![];
+        texts_of(n, &mut t);
+        out.push((n.uid, t.join(" ")));
+    }
+    for c in &n.children {
+        targets_of(c, out);
+    }
+}
+
+fn next_serial() -> u64 {
+    static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Commands may nest (Sequential in Sequential…) at most this deep.
+const MAX_COMMAND_DEPTH: usize = 32;
+
+impl Screen {
+    /// Parses and inflates a RenderDocument for a device. A document that cannot be read at
+    /// all gives a screen with a labelled placeholder and the reason among the problems.
+    pub fn new(render: &RenderDocument, vp: Viewport) -> Screen {
+        let mut problems = vec![];
+        let (root, handlers, on_mount, version) = match doc::parse(&render.document) {
+            Ok(d) => {
+                problems.extend(d.problems.iter().cloned());
+                let globals = inflate::globals(&d, &vp, &mut problems);
+                let mut inf = Inflater::new(&d);
+                let root = inf.main(&render.datasources, &Ctx::root(globals));
+                problems.append(&mut inf.problems);
+                (root, inf.handlers, d.on_mount.clone(), d.version.clone())
+            }
+            Err(e) => {
+                problems.push(Problem::error("$.document", e.clone()));
+                (
+                    Some(unreadable(&e, &vp)),
+                    HashMap::new(),
+                    Value::Null,
+                    String::new(),
+                )
+            }
+        };
+        Screen {
+            token: render.token.clone(),
+            version,
+            root,
+            handlers,
+            on_mount,
+            live: LiveState::default(),
+            problems,
+            vp,
+            serial: next_serial(),
+            images: Images::new(),
+        }
+    }
+
+    /// The sources of the images the screen shows now.
+    pub fn image_sources(&self) -> Vec<String> {
+        let mut out = vec![];
+        if let Some(r) = &self.root {
+            sources_of(r, &mut out);
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// What became of an image; the screen draws it (or why not) from now on.
+    pub fn set_image(&mut self, source: &str, state: ImageState) {
+        if self.images.get(source) != Some(&state) {
+            self.images.insert(source.to_owned(), state);
+            self.serial = next_serial();
+        }
+    }
+
+    pub fn image(&self, source: &str) -> Option<&ImageState> {
+        self.images.get(source)
+    }
+
+    /// Changes whenever what is drawn changes.
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    /// The screen as it is now, for the view.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            root: self.root.clone(),
+            live: self.live.clone(),
+            vp: self.vp.clone(),
+            serial: self.serial,
+            images: std::sync::Arc::new(self.images.clone()),
+        }
+    }
+
+    pub fn root(&self) -> Option<&Node> {
+        self.root.as_ref()
+    }
+
+    pub fn viewport(&self) -> &Viewport {
+        &self.vp
+    }
+
+    /// The problems found since last asked (each reported once).
+    pub fn take_problems(&mut self) -> Vec<Problem> {
+        std::mem::take(&mut self.problems)
+    }
+
+    /// Lays the screen out and returns what to draw.
+    pub fn draw(&mut self, measure: &mut dyn Measure) -> Vec<Prim> {
+        match &self.root {
+            Some(r) => layout::layout(r, &self.vp, &self.live, measure, &mut self.problems),
+            None => vec![],
+        }
+    }
+
+    /// The document's `onMount` commands (run once, when it is first shown).
+    pub fn mount(&mut self) -> Vec<Outcome> {
+        let cmds = std::mem::take(&mut self.on_mount);
+        let Some(root) = &self.root else {
+            return vec![];
+        };
+        let scope = root.scope.clone();
+        let mut out = vec![];
+        self.run(&cmds, &scope, None, "$.document.onMount", &mut out, 0);
+        out
+    }
+
+    /// A touch on a component (its uid): its `onPress` commands.
+    pub fn press(&mut self, uid: usize) -> Vec<Outcome> {
+        let Some(cmds) = self.handlers.get(&(uid, "onPress")).cloned() else {
+            return vec![];
+        };
+        let Some(node) = self.root.as_ref().and_then(|r| r.find_uid(uid)) else {
+            return vec![];
+        };
+        let (scope, path) = (node.scope.clone(), format!("{}.onPress", node.path));
+        let mut out = vec![];
+        self.run(&cmds, &scope, Some(uid), &path, &mut out, 0);
+        out
+    }
+
+    /// The skill's `ExecuteCommands` (for this document's token).
+    pub fn execute(&mut self, cmds: &ExecuteCommands) -> Vec<Outcome> {
+        if cmds.token != self.token {
+            self.problems.push(Problem::error(
+                "$.response.directives[].token",
+                format!(
+                    "ExecuteCommands for token {:?}, but the screen shows {:?}: ignored (as on a real device)",
+                    cmds.token, self.token
+                ),
+            ));
+            return vec![];
+        }
+        let Some(root) = &self.root else {
+            return vec![];
+        };
+        let scope = root.scope.clone();
+        let mut out = vec![];
+        self.run(&cmds.commands, &scope, None, "$.commands", &mut out, 0);
+        out
+    }
+
+    /// `context.Alexa.Presentation.APL` for requests while this screen shows.
+    pub fn visual_context(&self) -> Value {
+        let (w, h) = (self.vp.width_dp(), self.vp.height_dp());
+        let mut children = vec![];
+        if let Some(r) = &self.root {
+            collect_ids(r, &mut children);
+        }
+        json!({
+            "token": self.token,
+            "version": format!("linkscreen-{}", env!("CARGO_PKG_VERSION")),
+            "componentsVisibleOnScreen": [{
+                "uid": ":1000",
+                "position": format!("{w:.0}x{h:.0}+0+0:0"),
+                "type": "mixed",
+                "tags": {"viewport": {}},
+                "children": children,
+            }],
+        })
+    }
+
+    /// The value of a component's property (for `SendEvent`'s `components` and tests).
+    pub fn value_of(&self, id: &str, prop: &str) -> Option<Value> {
+        let mut root = self.root.clone()?;
+        root.find_mut(id).and_then(|n| n.props.get(prop).cloned())
+    }
+}
+
+fn collect_ids(n: &Node, out: &mut Vec<Value>) {
+    if let Some(id) = &n.id {
+        out.push(json!({"id": id, "uid": n.uid.to_string(), "type": n.type_name.to_lowercase()}));
+    }
+    for c in &n.children {
+        collect_ids(c, out);
+    }
+}
+
+/// The screen of a document that could not be read: a labelled box saying why.
+fn unreadable(why: &str, vp: &Viewport) -> Node {
+    let g = Rc::new(inflate::Globals {
+        resources: HashMap::new(),
+        viewport: vp.clone(),
+        vars: HashMap::new(),
+    });
+    let mut props = serde_json::Map::new();
+    props.insert("width".into(), json!("100%"));
+    props.insert("height".into(), json!("100%"));
+    Node {
+        kind: Kind::Placeholder,
+        type_name: format!("APL document not shown: {why}"),
+        id: None,
+        uid: 1,
+        props,
+        children: vec![],
+        scope: Ctx::root(g),
+        path: "$.document".into(),
+    }
+}

@@ -1,0 +1,247 @@
+//! Amazon's APL packages, which real devices load from a CDN the emulator cannot reach:
+//! `alexa-layouts` (the responsive components), `alexa-styles` and `alexa-viewport-profiles`.
+//! These are linkscreen's own APL definitions of the documented components and parameters
+//! (developer.amazon.com "Responsive Components" pages), written in APL and inflated like a
+//! skill's own layouts — close in shape, not pixel copies of Amazon's.
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// The package named `name`, if linkscreen has one.
+pub fn get(name: &str) -> Option<Value> {
+    static ALL: OnceLock<Value> = OnceLock::new();
+    let all = ALL.get_or_init(|| {
+        serde_json::from_str(PACKAGES).expect("the built-in APL packages are valid JSON")
+    });
+    let pkg = all.get(name)?.clone();
+    // alexa-layouts brings the styles and viewport profiles with it, as Amazon's does.
+    if name == "alexa-layouts" {
+        let mut merged = all.get("alexa-styles")?.clone();
+        for key in ["resources"] {
+            if let (Some(Value::Array(a)), Some(Value::Array(b))) = (
+                merged.get_mut(key).map(std::mem::take),
+                all.get("alexa-viewport-profiles")
+                    .and_then(|p| p.get(key))
+                    .cloned(),
+            ) {
+                let mut a = a;
+                a.extend(b);
+                merged[key] = Value::Array(a);
+            }
+        }
+        merged["layouts"] = pkg["layouts"].clone();
+        return Some(merged);
+    }
+    Some(pkg)
+}
+
+const PACKAGES: &str = r##"{
+"alexa-viewport-profiles": {
+  "resources": [
+    {"numbers": {
+      "viewportProfileHubRound": 1, "viewportProfileHubLandscape": 2, "viewportProfileHubPortrait": 3,
+      "viewportProfileTvLandscape": 4, "viewportProfileMobile": 5}},
+    {"booleans": {
+      "hubRound": "${viewport.shape == 'round'}",
+      "hubLandscape": "${viewport.mode == 'hub' && viewport.shape != 'round' && viewport.width >= viewport.height}",
+      "hubPortrait": "${viewport.mode == 'hub' && viewport.shape != 'round' && viewport.width < viewport.height}",
+      "tvLandscape": "${viewport.mode == 'tv'}",
+      "hubRoundSmall": "${viewport.shape == 'round' && viewport.width <= 599}",
+      "hubLandscapeSmall": "${viewport.mode == 'hub' && viewport.shape != 'round' && viewport.width >= 960 && viewport.width < 1280 && viewport.height < 600}",
+      "hubLandscapeMedium": "${viewport.mode == 'hub' && viewport.shape != 'round' && viewport.width >= 960 && viewport.width < 1280 && viewport.height >= 600}",
+      "hubLandscapeLarge": "${viewport.mode == 'hub' && viewport.shape != 'round' && viewport.width >= 1280 && viewport.width < 1920}",
+      "hubLandscapeXLarge": "${viewport.mode == 'hub' && viewport.shape != 'round' && viewport.width >= 1920}",
+      "tvLandscapeXLarge": "${viewport.mode == 'tv'}"}},
+    {"strings": {"viewportProfile": "${viewport.shape == 'round' ? 'hubRound' : viewport.mode == 'tv' ? 'tvLandscape' : 'hubLandscape'}"}}
+  ]
+},
+"alexa-styles": {
+  "resources": [
+    {"colors": {
+      "colorText": "#FAFAFA", "colorTextReversed": "#1E2222", "colorTextSecondary": "#FAFAFAB3",
+      "colorAccent": "#00CAFF", "colorBackground": "#000000", "colorBackgroundOverlay": "#00000099",
+      "colorComponent": "#FAFAFA1A", "colorDivider": "#FAFAFA33", "colorPrimary": "#00CAFF",
+      "colorBlue": "#00CAFF", "colorGray": "#7F7F7F", "colorWhite": "#FAFAFA", "colorBlack": "#1E2222"},
+     "dimensions": {
+      "spacingXSmall": 8, "spacingSmall": 16, "spacingMedium": 24, "spacingLarge": 32, "spacingXLarge": 48,
+      "spacing3XLarge": 64, "marginHorizontal": 48, "marginTop": 32, "marginBottom": 32,
+      "fontSizeXSmall": 20, "fontSizeSmall": 24, "fontSizeMedium": 28, "fontSizeLarge": 32,
+      "fontSizeXLarge": 48, "fontSize2XLarge": 64, "fontSize3XLarge": 80,
+      "radiusSmall": 8, "radiusMedium": 16, "radiusLarge": 24, "headerHeight": 96, "footerHeight": 80}},
+    {"when": "${viewport.shape == 'round'}",
+     "dimensions": {"marginHorizontal": 64, "marginTop": 48, "fontSizeXLarge": 40, "fontSize2XLarge": 48, "fontSizeMedium": 24, "headerHeight": 80}},
+    {"when": "${viewport.mode == 'tv'}",
+     "dimensions": {"marginHorizontal": 96, "marginTop": 48}},
+    {"when": "${viewport.theme == 'light'}",
+     "colors": {"colorText": "#1E2222", "colorTextReversed": "#FAFAFA", "colorTextSecondary": "#1E2222B3",
+                "colorBackground": "#FAFAFA", "colorComponent": "#1E22221A", "colorDivider": "#1E222233", "colorAccent": "#0070BA"}}
+  ],
+  "styles": {
+    "textStyleDisplay1": {"values": [{"fontSize": "@fontSize3XLarge", "fontWeight": "300", "color": "@colorText"}]},
+    "textStyleDisplay2": {"values": [{"fontSize": "@fontSize2XLarge", "fontWeight": "300", "color": "@colorText"}]},
+    "textStyleHeadline": {"values": [{"fontSize": "@fontSizeXLarge", "fontWeight": "400", "color": "@colorText"}]},
+    "textStyleTitle": {"values": [{"fontSize": "@fontSizeLarge", "fontWeight": "700", "color": "@colorText"}]},
+    "textStyleBody": {"values": [{"fontSize": "@fontSizeMedium", "color": "@colorText"}]},
+    "textStyleCallout": {"values": [{"fontSize": "@fontSizeLarge", "color": "@colorText"}]},
+    "textStyleHint": {"values": [{"fontSize": "@fontSizeSmall", "fontStyle": "italic", "color": "@colorTextSecondary"}]},
+    "textStyleMetadata": {"values": [{"fontSize": "@fontSizeSmall", "color": "@colorTextSecondary"}]},
+    "textStyleDetails": {"values": [{"fontSize": "@fontSizeSmall", "color": "@colorTextSecondary"}]}
+  }
+},
+"alexa-layouts": {
+  "layouts": {
+    "AlexaBackground": {
+      "parameters": ["backgroundColor", "backgroundImageSource", "colorOverlay", "backgroundScale"],
+      "item": {"type": "Container", "position": "absolute", "width": "100vw", "height": "100vh", "items": [
+        {"type": "Frame", "width": "100%", "height": "100%", "backgroundColor": "${backgroundColor ?? @colorBackground}"},
+        {"when": "${backgroundImageSource}", "type": "Image", "position": "absolute", "source": "${backgroundImageSource}",
+         "width": "100%", "height": "100%", "scale": "${backgroundScale ?? 'best-fill'}", "overlayColor": "${colorOverlay ? @colorBackgroundOverlay : 'transparent'}"}
+      ]}
+    },
+    "AlexaHeader": {
+      "parameters": ["headerTitle", "headerSubtitle", "headerAttributionText", "headerAttributionImage", "headerBackButton", "headerDivider", "layoutDirection"],
+      "items": [
+       {"when": "${viewport.shape == 'round'}", "type": "Container", "width": "100%", "alignItems": "center",
+        "paddingLeft": "@marginHorizontal", "paddingRight": "@marginHorizontal", "paddingTop": "@marginTop", "paddingBottom": "@spacingXSmall", "items": [
+          {"type": "Text", "text": "${headerTitle}", "style": "textStyleTitle", "maxLines": 1, "textAlign": "center"},
+          {"when": "${headerSubtitle}", "type": "Text", "text": "${headerSubtitle}", "style": "textStyleMetadata", "maxLines": 1, "textAlign": "center"}
+        ]},
+       {"type": "Container", "width": "100%", "paddingLeft": "@marginHorizontal", "paddingRight": "@marginHorizontal",
+        "paddingTop": "@spacingMedium", "paddingBottom": "@spacingSmall", "items": [
+        {"type": "Container", "direction": "row", "alignItems": "center", "items": [
+          {"when": "${headerBackButton}", "type": "Frame", "width": 48, "height": 48, "borderRadius": 24, "backgroundColor": "@colorComponent",
+           "item": {"type": "Text", "text": "‹", "fontSize": 32, "textAlign": "center", "textAlignVertical": "center", "width": "100%", "height": "100%", "color": "@colorText"}},
+          {"type": "Container", "grow": 1, "shrink": 1, "spacing": "${headerBackButton ? @spacingSmall : 0}", "items": [
+            {"type": "Text", "text": "${headerTitle}", "style": "textStyleTitle", "maxLines": 1},
+            {"when": "${headerSubtitle}", "type": "Text", "text": "${headerSubtitle}", "style": "textStyleMetadata", "maxLines": 1}
+          ]},
+          {"when": "${headerAttributionImage}", "type": "Image", "source": "${headerAttributionImage}", "width": 48, "height": 48},
+          {"when": "${headerAttributionText && !headerAttributionImage}", "type": "Text", "text": "${headerAttributionText}", "style": "textStyleMetadata", "maxLines": 1}
+        ]},
+        {"when": "${headerDivider}", "type": "Frame", "width": "100%", "height": 1, "backgroundColor": "@colorDivider", "spacing": "@spacingSmall"}
+      ]}]
+    },
+    "AlexaFooter": {
+      "parameters": ["hintText", "theme"],
+      "item": {"type": "Container", "width": "100%", "paddingLeft": "@marginHorizontal", "paddingRight": "@marginHorizontal",
+        "paddingBottom": "${viewport.shape == 'round' ? @marginTop : @spacingMedium}",
+        "items": [{"type": "Text", "text": "${hintText}", "style": "textStyleHint", "maxLines": "${viewport.shape == 'round' ? 2 : 1}",
+                   "textAlign": "${viewport.shape == 'round' ? 'center' : 'auto'}"}]}
+    },
+    "AlexaButton": {
+      "parameters": ["buttonText", "primaryAction", "buttonStyle", "disabled", "theme", "touchForward"],
+      "item": {"type": "TouchWrapper", "onPress": "${primaryAction}", "disabled": "${disabled}",
+        "item": {"type": "Frame", "borderRadius": "@radiusSmall", "paddingLeft": "@spacingMedium", "paddingRight": "@spacingMedium",
+          "paddingTop": "@spacingSmall", "paddingBottom": "@spacingSmall", "minWidth": 120,
+          "backgroundColor": "${disabled ? @colorComponent : buttonStyle == 'outlined' || buttonStyle == 'ingress' ? 'transparent' : @colorAccent}",
+          "borderColor": "${buttonStyle == 'outlined' ? @colorAccent : 'transparent'}", "borderWidth": "${buttonStyle == 'outlined' ? 2 : 0}",
+          "item": {"type": "Text", "text": "${buttonText}", "fontSize": "@fontSizeMedium", "fontWeight": "700", "textAlign": "center", "maxLines": 1,
+            "color": "${buttonStyle == 'outlined' || buttonStyle == 'ingress' ? @colorAccent : @colorTextReversed}"}}}
+    },
+    "AlexaTextListItem": {
+      "parameters": ["primaryText", "secondaryText", "tertiaryText", "ordinal", "hideOrdinal", "primaryAction", "hideDivider"],
+      "item": {"type": "TouchWrapper", "onPress": "${primaryAction}", "width": "100%",
+        "item": {"type": "Container", "width": "100%", "items": [
+          {"type": "Container", "direction": "row", "alignItems": "center", "paddingTop": "@spacingSmall", "paddingBottom": "@spacingSmall",
+           "paddingLeft": "@marginHorizontal", "paddingRight": "@marginHorizontal", "items": [
+            {"when": "${!hideOrdinal}", "type": "Text", "text": "${ordinal}.", "style": "textStyleMetadata", "width": 48},
+            {"type": "Container", "grow": 1, "shrink": 1, "items": [
+              {"type": "Text", "text": "${primaryText}", "style": "textStyleBody", "maxLines": 2},
+              {"when": "${secondaryText}", "type": "Text", "text": "${secondaryText}", "style": "textStyleMetadata", "maxLines": 1}
+            ]},
+            {"when": "${tertiaryText}", "type": "Text", "text": "${tertiaryText}", "style": "textStyleMetadata", "spacing": "@spacingSmall"}
+          ]},
+          {"when": "${!hideDivider}", "type": "Frame", "height": 1, "backgroundColor": "@colorDivider",
+           "position": "relative", "left": "@marginHorizontal", "width": "${viewport.width - 2 * @marginHorizontal}"}
+        ]}}
+    },
+    "AlexaTextList": {
+      "parameters": ["headerTitle", "headerSubtitle", "headerAttributionImage", "headerBackButton", "headerDivider", "backgroundColor",
+        "backgroundImageSource", "listItems", "primaryAction", "hideOrdinal", "hideDivider", "theme"],
+      "item": {"type": "Container", "width": "100vw", "height": "100vh", "items": [
+        {"type": "AlexaBackground", "backgroundColor": "${backgroundColor}", "backgroundImageSource": "${backgroundImageSource}"},
+        {"type": "AlexaHeader", "headerTitle": "${headerTitle}", "headerSubtitle": "${headerSubtitle}", "headerAttributionImage": "${headerAttributionImage}",
+         "headerBackButton": "${headerBackButton}", "headerDivider": "${headerDivider}"},
+        {"type": "Sequence", "grow": 1, "shrink": 1, "width": "100%", "data": "${listItems}", "items": [
+          {"type": "AlexaTextListItem", "primaryText": "${data.primaryText}", "secondaryText": "${data.secondaryText}",
+           "tertiaryText": "${data.tertiaryText}", "ordinal": "${ordinal}", "hideOrdinal": "${hideOrdinal}", "hideDivider": "${hideDivider}",
+           "primaryAction": "${data.primaryAction ?? primaryAction}"}
+        ]}
+      ]}
+    },
+    "AlexaImageListItem": {
+      "parameters": ["imageSource", "primaryText", "secondaryText", "primaryAction", "imageWidth", "imageHeight"],
+      "item": {"type": "TouchWrapper", "onPress": "${primaryAction}", "width": "${imageWidth}",
+        "item": {"type": "Container", "width": "100%", "items": [
+          {"type": "Image", "source": "${imageSource}", "width": "100%", "height": "${imageHeight}", "borderRadius": "@radiusSmall", "scale": "best-fill"},
+          {"type": "Text", "text": "${primaryText}", "style": "textStyleBody", "maxLines": 2, "spacing": "@spacingXSmall"},
+          {"when": "${secondaryText}", "type": "Text", "text": "${secondaryText}", "style": "textStyleMetadata", "maxLines": 1}
+        ]}}
+    },
+    "AlexaImageList": {
+      "parameters": ["headerTitle", "headerSubtitle", "headerBackButton", "headerAttributionImage", "backgroundColor", "backgroundImageSource",
+        "listItems", "primaryAction", "imageAspectRatio", "hideOrdinal", "theme"],
+      "item": {"type": "Container", "width": "100vw", "height": "100vh", "items": [
+        {"type": "AlexaBackground", "backgroundColor": "${backgroundColor}", "backgroundImageSource": "${backgroundImageSource}"},
+        {"type": "AlexaHeader", "headerTitle": "${headerTitle}", "headerSubtitle": "${headerSubtitle}", "headerBackButton": "${headerBackButton}",
+         "headerAttributionImage": "${headerAttributionImage}"},
+        {"type": "Sequence", "scrollDirection": "horizontal", "grow": 1, "shrink": 1, "width": "100%",
+         "paddingLeft": "@marginHorizontal", "paddingRight": "@marginHorizontal", "data": "${listItems}", "items": [
+          {"type": "AlexaImageListItem", "imageSource": "${data.imageSource}", "primaryText": "${data.primaryText}",
+           "secondaryText": "${data.secondaryText}", "primaryAction": "${data.primaryAction ?? primaryAction}",
+           "imageWidth": "${viewport.shape == 'round' ? 60vw : 24vw}",
+           "imageHeight": "${imageAspectRatio == 'square' ? (viewport.shape == 'round' ? 60vw : 24vw) : (viewport.shape == 'round' ? 34vw : 13.5vw)}",
+           "spacing": "${index > 0 ? @spacingMedium : 0}"}
+        ]}
+      ]}
+    },
+    "AlexaHeadline": {
+      "parameters": ["primaryText", "secondaryText", "headerTitle", "headerSubtitle", "headerAttributionImage", "headerBackButton",
+        "backgroundColor", "backgroundImageSource", "footerHintText", "theme"],
+      "item": {"type": "Container", "width": "100vw", "height": "100vh", "items": [
+        {"type": "AlexaBackground", "backgroundColor": "${backgroundColor}", "backgroundImageSource": "${backgroundImageSource}", "colorOverlay": true},
+        {"type": "AlexaHeader", "headerTitle": "${headerTitle}", "headerSubtitle": "${headerSubtitle}",
+         "headerAttributionImage": "${headerAttributionImage}", "headerBackButton": "${headerBackButton}"},
+        {"type": "Container", "grow": 1, "shrink": 1, "justifyContent": "center", "paddingLeft": "@marginHorizontal", "paddingRight": "@marginHorizontal", "items": [
+          {"type": "Text", "text": "${primaryText}", "style": "textStyleHeadline", "textAlign": "center", "maxLines": 3},
+          {"when": "${secondaryText}", "type": "Text", "text": "${secondaryText}", "style": "textStyleBody", "textAlign": "center", "maxLines": 2, "spacing": "@spacingSmall"}
+        ]},
+        {"when": "${footerHintText}", "type": "AlexaFooter", "hintText": "${footerHintText}"}
+      ]}
+    },
+    "AlexaImage": {
+      "parameters": ["imageSource", "imageWidth", "imageHeight", "imageAspectRatio", "imageRoundedCorner", "imageScale", "imageAlignment"],
+      "item": {"type": "Image", "source": "${imageSource}", "width": "${imageWidth ?? 200}", "height": "${imageHeight ?? imageWidth ?? 200}",
+        "scale": "${imageScale ?? 'best-fill'}", "borderRadius": "${imageRoundedCorner == false ? 0 : @radiusSmall}"}
+    },
+    "AlexaDetail": {
+      "parameters": ["detailType", "headerTitle", "headerSubtitle", "headerBackButton", "headerAttributionImage", "backgroundColor", "backgroundImageSource",
+        "imageSource", "imageAspectRatio", "primaryText", "secondaryText", "tertiaryText", "bodyText", "button1Text", "button1PrimaryAction",
+        "button2Text", "button2PrimaryAction", "theme"],
+      "item": {"type": "Container", "width": "100vw", "height": "100vh", "items": [
+        {"type": "AlexaBackground", "backgroundColor": "${backgroundColor}", "backgroundImageSource": "${backgroundImageSource}", "colorOverlay": true},
+        {"type": "AlexaHeader", "headerTitle": "${headerTitle}", "headerSubtitle": "${headerSubtitle}", "headerBackButton": "${headerBackButton}",
+         "headerAttributionImage": "${headerAttributionImage}"},
+        {"type": "ScrollView", "grow": 1, "shrink": 1, "width": "100%", "item":
+          {"type": "Container", "direction": "${viewport.shape == 'round' ? 'column' : 'row'}", "paddingLeft": "@marginHorizontal", "paddingRight": "@marginHorizontal", "items": [
+            {"when": "${imageSource}", "type": "Image", "source": "${imageSource}", "width": "${viewport.shape == 'round' ? 50vw : 30vw}",
+             "height": "${imageAspectRatio == 'square' ? (viewport.shape == 'round' ? 50vw : 30vw) : (viewport.shape == 'round' ? 28vw : 17vw)}",
+             "borderRadius": "@radiusSmall", "scale": "best-fill"},
+            {"type": "Container", "grow": 1, "shrink": 1, "spacing": "@spacingLarge", "items": [
+              {"type": "Text", "text": "${primaryText}", "style": "textStyleHeadline", "maxLines": 2},
+              {"when": "${secondaryText}", "type": "Text", "text": "${secondaryText}", "style": "textStyleBody", "spacing": "@spacingXSmall"},
+              {"when": "${tertiaryText}", "type": "Text", "text": "${tertiaryText}", "style": "textStyleMetadata", "spacing": "@spacingXSmall"},
+              {"when": "${button1Text || button2Text}", "type": "Container", "direction": "row", "spacing": "@spacingMedium", "items": [
+                {"when": "${button1Text}", "type": "AlexaButton", "buttonText": "${button1Text}", "primaryAction": "${button1PrimaryAction}"},
+                {"when": "${button2Text}", "type": "AlexaButton", "buttonText": "${button2Text}", "primaryAction": "${button2PrimaryAction}",
+                 "buttonStyle": "outlined", "spacing": "@spacingSmall"}
+              ]},
+              {"when": "${bodyText}", "type": "Text", "text": "${bodyText}", "style": "textStyleBody", "spacing": "@spacingMedium"}
+            ]}
+          ]}}
+      ]}
+    }
+  }
+}
+}"##;

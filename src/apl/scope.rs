@@ -1,0 +1,248 @@
+//! What bindings see: the device (`viewport`, `environment`, the clock), the document's
+//! resources, and scopes of named values linked to their parents; and the evaluation of JSON
+//! values with `${…}` bindings in them.
+
+use std::collections::HashMap;
+use std::sync::Arc as Rc;
+
+use serde_json::{Value, json};
+
+use super::Problem;
+use super::doc::Document;
+use super::expr::{self, Scope, truthy};
+
+/// The device as APL sees it (the `viewport` and `environment` globals).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Viewport {
+    pub pixel_width: f32,
+    pub pixel_height: f32,
+    pub dpi: f32,
+    pub round: bool,
+    /// `hub` or `tv`.
+    pub mode: &'static str,
+    pub touch: bool,
+    pub locale: String,
+    pub rtl: bool,
+    /// The device's clock, ms since the epoch (UTC).
+    pub now_ms: f64,
+}
+
+impl Viewport {
+    /// A device profile in a locale, at a time (ms since the epoch).
+    pub fn of(p: &crate::protocol::viewport::DeviceProfile, locale: &str, now_ms: f64) -> Viewport {
+        Viewport {
+            pixel_width: p.width as f32,
+            pixel_height: p.height as f32,
+            dpi: p.dpi as f32,
+            round: p.shape == crate::protocol::viewport::Shape::Round,
+            mode: if p.mode == "TV" { "tv" } else { "hub" },
+            touch: p.touch,
+            locale: locale.to_owned(),
+            rtl: crate::locale::is_rtl(locale),
+            now_ms,
+        }
+    }
+
+    /// dp per pixel is 160/dpi.
+    pub fn dp_per_px(&self) -> f32 {
+        160.0 / self.dpi
+    }
+    pub fn width_dp(&self) -> f32 {
+        self.pixel_width * self.dp_per_px()
+    }
+    pub fn height_dp(&self) -> f32 {
+        self.pixel_height * self.dp_per_px()
+    }
+}
+
+/// What every binding sees: resources and the viewport.
+#[derive(Debug)]
+pub struct Globals {
+    pub resources: HashMap<String, Value>,
+    pub viewport: Viewport,
+    pub vars: HashMap<String, Value>,
+}
+
+/// A scope of bindings, linked to its parent.
+#[derive(Debug)]
+pub struct Ctx {
+    vars: HashMap<String, Value>,
+    parent: Option<Rc<Ctx>>,
+    pub(super) globals: Rc<Globals>,
+}
+
+impl Ctx {
+    pub fn root(globals: Rc<Globals>) -> Rc<Ctx> {
+        Rc::new(Ctx {
+            vars: HashMap::new(),
+            parent: None,
+            globals,
+        })
+    }
+    pub fn child(self: &Rc<Ctx>, vars: HashMap<String, Value>) -> Rc<Ctx> {
+        Rc::new(Ctx {
+            vars,
+            parent: Some(self.clone()),
+            globals: self.globals.clone(),
+        })
+    }
+    pub fn globals(&self) -> &Globals {
+        &self.globals
+    }
+}
+
+impl Scope for Ctx {
+    fn var(&self, name: &str) -> Option<Value> {
+        let mut c = Some(self);
+        while let Some(s) = c {
+            if let Some(v) = s.vars.get(name) {
+                return Some(v.clone());
+            }
+            c = s.parent.as_deref();
+        }
+        self.globals.vars.get(name).cloned()
+    }
+    fn resource(&self, name: &str) -> Option<Value> {
+        self.globals.resources.get(name).cloned()
+    }
+    fn dp(&self, n: f64, unit: &str) -> f64 {
+        let v = &self.globals.viewport;
+        match unit {
+            "px" => n * v.dp_per_px() as f64,
+            "vw" => n * v.width_dp() as f64 / 100.0,
+            "vh" => n * v.height_dp() as f64 / 100.0,
+            _ => n,
+        }
+    }
+    fn now_ms(&self) -> f64 {
+        self.globals.viewport.now_ms
+    }
+}
+
+/// Evaluates a JSON value: strings with `${…}` are bound, arrays and maps element by element.
+pub fn eval_value(v: &Value, ctx: &Ctx, path: &str, problems: &mut Vec<Problem>) -> Value {
+    match v {
+        // A property that is a resource's name ("@colorText") is that resource.
+        Value::String(s)
+            if s.len() > 1
+                && s.starts_with('@')
+                && s[1..]
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-') =>
+        {
+            ctx.resource(&s[1..]).unwrap_or_else(|| {
+                problems.push(Problem::error(path, format!("no resource {s}")));
+                Value::Null
+            })
+        }
+        Value::String(s) if s.contains("${") => match expr::template(s) {
+            Ok(e) => {
+                let mut errs = vec![];
+                let out = expr::eval(&e, ctx, &mut errs);
+                for e in errs {
+                    problems.push(Problem::error(path, format!("{e} in {s:?}")));
+                }
+                out
+            }
+            Err(e) => {
+                // As on a device: a string whose binding does not parse is shown as written.
+                problems.push(Problem::error(path, format!("{e} in {s:?}")));
+                Value::String(s.clone())
+            }
+        },
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .enumerate()
+                .map(|(i, x)| eval_value(x, ctx, &format!("{path}[{i}]"), problems))
+                .collect(),
+        ),
+        // A map with a `type` is a component or a command: bound where it is inflated or
+        // run (so `${data}` in a list's `primaryAction` sees the row it is run for).
+        Value::Object(o) if o.get("type").is_some_and(Value::is_string) => v.clone(),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| {
+                    (
+                        k.clone(),
+                        eval_value(x, ctx, &format!("{path}.{k}"), problems),
+                    )
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The globals for a document on a device: viewport, environment, time, and its resources
+/// with their `when` clauses evaluated in order.
+pub fn globals(doc: &Document, vp: &Viewport, problems: &mut Vec<Problem>) -> Rc<Globals> {
+    let mut vars = HashMap::new();
+    vars.insert(
+        "viewport".into(),
+        json!({
+            "width": vp.width_dp(), "height": vp.height_dp(),
+            "pixelWidth": vp.pixel_width, "pixelHeight": vp.pixel_height,
+            "dpi": vp.dpi, "shape": if vp.round { "round" } else { "rectangle" },
+            "mode": vp.mode, "theme": doc.theme, "minWidth": vp.width_dp(), "maxWidth": vp.width_dp(),
+            "minHeight": vp.height_dp(), "maxHeight": vp.height_dp(), "autoWidth": false, "autoHeight": false,
+        }),
+    );
+    vars.insert(
+        "environment".into(),
+        json!({
+            "agentName": "linkscreen", "agentVersion": env!("CARGO_PKG_VERSION"),
+            "aplVersion": super::doc::APL_VERSION, "allowOpenURL": false, "animation": "none",
+            "disallowDialog": false, "disallowEditText": false, "disallowVideo": true,
+            "fontScale": 1, "lang": vp.locale, "layoutDirection": if vp.rtl { "RTL" } else { "LTR" },
+            "reducedMotion": true, "screenMode": "normal", "screenReader": false,
+            "timing": {"doublePressTimeout": 500, "longPressTimeout": 1000, "minimumFlingVelocity": 50,
+                       "pressedDuration": 64, "tapOrScrollTimeout": 100, "maximumTapVelocity": 50},
+        }),
+    );
+    vars.insert("localTime".into(), json!(vp.now_ms));
+    vars.insert("utcTime".into(), json!(vp.now_ms));
+    vars.insert("elapsedTime".into(), json!(0));
+    let mut g = Globals {
+        resources: HashMap::new(),
+        viewport: vp.clone(),
+        vars,
+    };
+    for (n, block) in doc.resources.iter().enumerate() {
+        let path = format!("$.document.resources[{n}]");
+        // A block's `when` sees the resources defined before it.
+        let snapshot = Rc::new(Globals {
+            resources: g.resources.clone(),
+            viewport: g.viewport.clone(),
+            vars: g.vars.clone(),
+        });
+        let ctx = Ctx::root(snapshot);
+        if let Some(w) = block.get("when")
+            && !truthy(&eval_value(w, &ctx, &format!("{path}.when"), problems))
+        {
+            continue;
+        }
+        for group in [
+            "colors",
+            "color",
+            "dimensions",
+            "dimension",
+            "strings",
+            "string",
+            "numbers",
+            "number",
+            "booleans",
+            "boolean",
+            "gradients",
+            "gradient",
+            "easings",
+        ] {
+            if let Some(Value::Object(m)) = block.get(group) {
+                for (k, v) in m {
+                    let val = eval_value(v, &ctx, &format!("{path}.{group}.{k}"), problems);
+                    g.resources.insert(k.clone(), val);
+                }
+            }
+        }
+    }
+    Rc::new(g)
+}

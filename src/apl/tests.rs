@@ -1,0 +1,285 @@
+//! The APL engine without a screen: documents inflate, bind, lay out and run commands. Text is
+//! measured by a fixed-advance stand-in (every character 0.5 em wide, lines 1.25 em), which is
+//! enough to check flexbox arithmetic; the drawn tests measure with the real fonts.
+
+use serde_json::{Value, json};
+
+use super::*;
+
+struct Mono;
+impl Measure for Mono {
+    fn text(&mut self, text: &str, s: &TextStyle, max_width: Option<f32>) -> (f32, f32) {
+        let adv = s.size * 0.5;
+        let line = s.size * 1.25;
+        let longest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0) as f32 * adv;
+        match max_width {
+            Some(m) if longest > m && m > 0.0 => {
+                let per = (m / adv).floor().max(1.0);
+                let lines: f32 = text
+                    .lines()
+                    .map(|l| (l.chars().count() as f32 / per).ceil().max(1.0))
+                    .sum();
+                (m, lines * line)
+            }
+            _ => (longest, text.lines().count().max(1) as f32 * line),
+        }
+    }
+}
+
+fn vp() -> Viewport {
+    Viewport {
+        pixel_width: 1280.0,
+        pixel_height: 800.0,
+        dpi: 160.0,
+        round: false,
+        mode: "hub",
+        touch: true,
+        locale: "en-US".into(),
+        rtl: false,
+        now_ms: 0.0,
+    }
+}
+
+fn screen(doc: Value, ds: Value) -> Screen {
+    Screen::new(
+        &RenderDocument {
+            token: "tok".into(),
+            document: doc,
+            datasources: ds,
+        },
+        vp(),
+    )
+}
+
+fn texts(p: &[Prim]) -> Vec<(String, f32, f32, f32, f32)> {
+    p.iter()
+        .filter_map(|p| match &p.paint {
+            Paint::Text { text, .. } => Some((text.clone(), p.x, p.y, p.w, p.h)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn rides() -> (Value, Value) {
+    (
+        json!({
+            "type": "APL", "version": "1.9", "theme": "dark",
+            "resources": [{"dimensions": {"gap": 10}, "colors": {"accent": "#ff9900"}},
+                          {"when": "${viewport.width > 2000}", "dimensions": {"gap": 99}}],
+            "styles": {"base": {"values": [{"fontSize": 20}]},
+                       "big": {"extend": "base", "values": [{"color": "@accent"}, {"when": "${state.pressed}", "color": "#000000"}]}},
+            "layouts": {"Row": {"parameters": ["label", {"name": "mins", "default": 5}],
+                "item": {"type": "TouchWrapper", "onPress": {"type": "SendEvent", "arguments": ["pick", "${label}"]},
+                    "item": {"type": "Text", "style": "big", "text": "${label}: ${mins} min"}}}},
+            "mainTemplate": {"parameters": ["payload"], "items": [{
+                "type": "Container", "paddingLeft": 40, "paddingTop": 30, "items": [
+                    {"type": "Text", "id": "title", "text": "${payload.rides.title}", "fontSize": 40},
+                    {"type": "Sequence", "data": "${payload.rides.places}", "height": 300, "spacing": "@gap",
+                     "firstItem": {"type": "Text", "text": "From here", "fontSize": 20},
+                     "items": [{"when": "${data.mins > 20}", "type": "Text", "text": "${data.name} is far", "fontSize": 20},
+                               {"type": "Row", "label": "${ordinal}. ${data.name}", "mins": "${data.mins}", "spacing": "@gap"}],
+                     "lastItem": {"type": "Row", "label": "Elsewhere", "spacing": "@gap"}}
+                ]}]}
+        }),
+        json!({"rides": {"title": "Where to?", "places": [
+            {"name": "Airport", "mins": 25}, {"name": "Station", "mins": 8}, {"name": "Harbour"}]}}),
+    )
+}
+
+#[test]
+fn a_document_binds_inflates_and_lays_out() {
+    let (doc, ds) = rides();
+    let mut s = screen(doc, ds);
+    let prims = s.draw(&mut Mono);
+    assert_eq!(s.take_problems(), vec![], "no problems");
+    let t = texts(&prims);
+    let labels: Vec<&str> = t.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "Where to?",
+            "From here",
+            "Airport is far",
+            "2. Station: 8 min",
+            "3. Harbour:  min",
+            "Elsewhere: 5 min"
+        ]
+    );
+    // Padding, then the title's line (40 × 1.25 = 50), then the sequence.
+    assert_eq!((t[0].1, t[0].2, t[0].4), (40.0, 30.0, 50.0));
+    // The sequence's own `spacing` (the resource @gap, 10) before it.
+    assert_eq!(t[1].2, 90.0);
+    // Each row after the first item: 25 high, `spacing` 10 before it (the layout's
+    // instance property reaches its top component).
+    assert_eq!(t[2].2, 90.0 + 25.0);
+    assert_eq!(t[3].2, 90.0 + 25.0 + 25.0 + 10.0);
+    // Children stretch across the column (alignItems defaults to stretch).
+    assert_eq!(t[0].3, 1280.0 - 40.0);
+    // The style extends its base and takes the resource colour (not the pressed state's).
+    let colours: Vec<layout::Rgba> = prims
+        .iter()
+        .filter_map(|p| match &p.paint {
+            Paint::Text { color, text, .. } if text.contains("min") => Some(*color),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(colours, vec![[0xff, 0x99, 0, 0xff]; 3]);
+}
+
+#[test]
+fn a_touch_sends_the_event_with_its_bound_arguments() {
+    let (doc, ds) = rides();
+    let mut s = screen(doc, ds);
+    let prims = s.draw(&mut Mono);
+    let touch: Vec<usize> = prims.iter().filter_map(|p| p.touch).collect();
+    assert_eq!(touch.len(), 3, "three rows take touches");
+    let out = s.press(touch[1]);
+    match out.as_slice() {
+        [
+            Outcome::UserEvent {
+                arguments, source, ..
+            },
+        ] => {
+            assert_eq!(arguments, &vec![json!("pick"), json!("3. Harbour")]);
+            assert_eq!(source["type"], "TouchWrapper");
+            assert_eq!(source["handler"], "Press");
+        }
+        o => panic!("{o:?}"),
+    }
+}
+
+#[test]
+fn commands_change_the_screen() {
+    let (doc, ds) = rides();
+    let mut s = screen(doc, ds);
+    let out = s.execute(&ExecuteCommands {
+        token: "tok".into(),
+        commands: json!([{"type": "Sequential", "commands": [
+            {"type": "SetValue", "componentId": "title", "property": "text", "value": "${'Booked: ' + 'Airport'}"},
+            {"type": "SpeakItem", "componentId": "title"},
+            {"type": "Frobnicate"}
+        ]}]),
+    });
+    assert_eq!(out, vec![Outcome::Speak("Booked: Airport".into())]);
+    assert_eq!(texts(&s.draw(&mut Mono))[0].0, "Booked: Airport");
+    let p = s.take_problems();
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].kind, "apl_unsupported");
+    assert_eq!(p[0].path, "$.commands[0].commands[2].type");
+    // Another document's commands are ignored, as a device does.
+    let out = s.execute(&ExecuteCommands {
+        token: "other".into(),
+        commands: json!([{"type": "Finish"}]),
+    });
+    assert!(out.is_empty());
+}
+
+#[test]
+fn bad_documents_show_what_they_can_and_say_where() {
+    // Not APL at all: a labelled placeholder fills the screen.
+    let mut s = screen(json!({"type": "HTML"}), json!({}));
+    let prims = s.draw(&mut Mono);
+    assert!(
+        matches!(&prims[0].paint, Paint::Placeholder { label } if label.contains("not \"APL\""))
+    );
+    assert_eq!((prims[0].w, prims[0].h), (1280.0, 800.0));
+    // An unknown component, a binding that does not parse, a missing datasource and a layout
+    // that contains itself: the rest still draws.
+    let mut s = screen(
+        json!({"type": "APL", "version": "1.9",
+               "layouts": {"Loop": {"item": {"type": "Container", "items": [{"type": "Loop"}]}}},
+               "mainTemplate": {"parameters": ["rides"], "items": [{"type": "Container", "items": [
+                   {"type": "Text", "text": "ok ${rides == null}"},
+                   {"type": "Text", "text": "${1 +}"},
+                   {"type": "Carousel3D"},
+                   {"type": "Loop"}]}]}}),
+        json!({}),
+    );
+    let prims = s.draw(&mut Mono);
+    let t = texts(&prims);
+    assert_eq!(t[0].0, "ok true");
+    // The binding that does not parse is shown as written.
+    assert_eq!(t[1].0, "${1 +}");
+    assert!(
+        prims
+            .iter()
+            .any(|p| matches!(&p.paint, Paint::Placeholder { label } if label == "Carousel3D"))
+    );
+    let problems = s.take_problems();
+    let paths: Vec<(&str, &str)> = problems.iter().map(|p| (p.kind, p.path.as_str())).collect();
+    assert!(
+        paths.contains(&("apl_error", "$.document.mainTemplate.parameters")),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&(
+            "apl_error",
+            "$.document.mainTemplate.items[0].items[1].text"
+        )),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&(
+            "apl_unsupported",
+            "$.document.mainTemplate.items[0].items[2].type"
+        )),
+        "{paths:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("contains itself")),
+        "{paths:?}"
+    );
+}
+
+#[test]
+fn alexa_layouts_come_from_linkscreens_own_package() {
+    let mut s = screen(
+        json!({"type": "APL", "version": "2024.3",
+               "import": [{"name": "alexa-layouts", "version": "1.7.0"}],
+               "mainTemplate": {"parameters": ["payload"], "items": [{
+                   "type": "AlexaTextList", "headerTitle": "${payload.t}", "listItems": "${payload.items}",
+                   "primaryAction": {"type": "SendEvent", "arguments": ["${data.primaryText}"]}}]}}),
+        json!({"t": "Rides", "items": [{"primaryText": "Airport"}, {"primaryText": "Station", "secondaryText": "8 min"}]}),
+    );
+    let prims = s.draw(&mut Mono);
+    assert_eq!(s.take_problems(), vec![]);
+    let labels: Vec<String> = texts(&prims).into_iter().map(|t| t.0).collect();
+    assert_eq!(labels, ["Rides", "1.", "Airport", "2.", "Station", "8 min"]);
+    let touch: Vec<usize> = prims.iter().filter_map(|p| p.touch).collect();
+    assert_eq!(
+        s.press(touch[1]),
+        vec![Outcome::UserEvent {
+            arguments: vec![json!("Station")],
+            source: s
+                .press(touch[1])
+                .first()
+                .map(|o| match o {
+                    Outcome::UserEvent { source, .. } => source.clone(),
+                    _ => Value::Null,
+                })
+                .unwrap_or_default(),
+            components: json!({}),
+        }]
+    );
+}
+
+#[test]
+fn rows_mirror_right_to_left() {
+    let doc = json!({"type": "APL", "version": "1.9", "mainTemplate": {"items": [
+        {"type": "Container", "direction": "row", "items": [
+            {"type": "Frame", "width": 100, "height": 10, "backgroundColor": "red"},
+            {"type": "Frame", "width": 50, "height": 10, "backgroundColor": "blue"}]}]}});
+    let mut s = Screen::new(
+        &RenderDocument {
+            token: "t".into(),
+            document: doc,
+            datasources: Value::Null,
+        },
+        Viewport { rtl: true, ..vp() },
+    );
+    let prims = s.draw(&mut Mono);
+    let xs: Vec<f32> = prims.iter().map(|p| p.x).collect();
+    assert_eq!(xs, [1180.0, 1130.0]);
+}

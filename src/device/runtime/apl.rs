@@ -1,0 +1,178 @@
+//! The skill's APL screen on the running device: the response's directives make and change
+//! the document (`crate::apl`), touches run its commands, and what those ask of the device —
+//! a UserEvent to the skill, a line spoken, an URL — is done here.
+
+use super::effects::speak;
+use super::{Event, LogEvent, Runtime, Scene, redacted, skill};
+use crate::apl::ImageState;
+
+/// An URL for the log, its query (where tokens travel) redacted.
+fn redacted_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => redacted(&u),
+        Err(_) => "(not an URL)".into(),
+    }
+}
+
+impl Runtime {
+    /// The APL directives of the skill's answer: a new document on the screen, commands run.
+    pub(super) fn apl_directives(&mut self, all: &[serde_json::Value]) {
+        // Linked documents (`type: Link`) would come from the skill package's saved
+        // documents; the device is not given the project, so they are reported.
+        let ds = crate::apl::doc::directives(all, &|_| None);
+        self.apl_log(ds.problems);
+        if let Some(r) = ds.render {
+            let mut screen = crate::apl::Screen::new(&r, self.apl_viewport());
+            let mounted = screen.mount();
+            let p = screen.take_problems();
+            self.apl = Some(screen);
+            self.apl_log(p);
+            self.apl_outcomes(mounted);
+        }
+        self.apl_fetch_images();
+        for ex in ds.execute {
+            let Some(screen) = self.apl.as_mut() else {
+                self.setup.log.log(LogEvent::AplError {
+                    path: "$.response.directives".into(),
+                    message: "ExecuteCommands without a document on screen: ignored".into(),
+                });
+                continue;
+            };
+            let out = screen.execute(&ex);
+            let p = screen.take_problems();
+            self.apl_log(p);
+            self.apl_outcomes(out);
+        }
+    }
+
+    /// The device as the skill's APL sees it.
+    pub(super) fn apl_viewport(&self) -> crate::apl::Viewport {
+        // A seeded run's screen shows a fixed time (2026-01-01T12:00Z), like its countdown.
+        let now = if self.setup.still_clock {
+            1_767_268_800_000.0
+        } else {
+            chrono::Utc::now().timestamp_millis() as f64
+        };
+        crate::apl::Viewport::of(&self.setup.profile, &self.setup.locale, now)
+    }
+
+    /// Starts fetching the screen's images it does not have yet.
+    pub(super) fn apl_fetch_images(&mut self) {
+        let Some(screen) = self.apl.as_mut() else {
+            return;
+        };
+        for src in screen.image_sources() {
+            if screen.image(&src).is_some() {
+                continue;
+            }
+            screen.set_image(&src, ImageState::Loading);
+            let (images, tx, log) = (
+                self.setup.images.clone(),
+                self.images_tx.clone(),
+                self.setup.log.clone(),
+            );
+            tokio::spawn(async move {
+                let state = match images.load(&src).await {
+                    Ok(bytes) => ImageState::Loaded(std::sync::Arc::new(bytes)),
+                    Err(e) => {
+                        log.log(LogEvent::AplError {
+                            path: "$.image".into(),
+                            message: format!("image {}: {e}", redacted_url(&src)),
+                        });
+                        ImageState::Failed(e.to_string())
+                    }
+                };
+                let _ = tx.send((src, state));
+            });
+        }
+    }
+
+    /// An image arrived (or failed): the screen draws it if it still shows it.
+    pub(super) fn apl_image(&mut self, src: &str, state: ImageState) {
+        if let Some(screen) = self.apl.as_mut()
+            && screen.image(src).is_some()
+        {
+            screen.set_image(src, state);
+        }
+    }
+
+    /// A touch on the APL screen.
+    pub(super) fn apl_press(&mut self, uid: usize) {
+        if self.flow.scene() != Scene::SkillResponse {
+            return;
+        }
+        let Some(screen) = self.apl.as_mut() else {
+            return;
+        };
+        let out = screen.press(uid);
+        let p = screen.take_problems();
+        self.apl_log(p);
+        self.apl_outcomes(out);
+        self.apl_fetch_images();
+    }
+
+    pub(super) fn apl_log(&self, problems: Vec<crate::apl::Problem>) {
+        for p in problems {
+            self.setup.log.log(if p.kind == "apl_unsupported" {
+                LogEvent::AplUnsupported {
+                    path: p.path,
+                    message: p.message,
+                }
+            } else {
+                LogEvent::AplError {
+                    path: p.path,
+                    message: p.message,
+                }
+            });
+        }
+    }
+
+    /// What the screen's commands ask of the device.
+    pub(super) fn apl_outcomes(&mut self, out: Vec<crate::apl::Outcome>) {
+        use crate::apl::Outcome;
+        for o in out {
+            match o {
+                Outcome::UserEvent {
+                    arguments,
+                    source,
+                    components,
+                } => {
+                    let token = self
+                        .apl
+                        .as_ref()
+                        .map(|s| s.token.clone())
+                        .unwrap_or_default();
+                    self.ask(
+                        None,
+                        skill::Ask::UserEvent {
+                            token,
+                            arguments,
+                            source,
+                            components,
+                        },
+                    );
+                }
+                Outcome::OpenUrl(url) => self.setup.log.log(LogEvent::AplCommand {
+                    command: "OpenURL".into(),
+                    detail: redacted_url(&url),
+                }),
+                Outcome::Speak(text) => {
+                    self.setup.log.log(LogEvent::AplCommand {
+                        command: "SpeakItem".into(),
+                        detail: text.clone(),
+                    });
+                    if self.setup.speak {
+                        speak(&text, &self.setup.locale, &self.setup.log);
+                    }
+                }
+                Outcome::Finish => {
+                    self.setup.log.log(LogEvent::AplCommand {
+                        command: "Finish".into(),
+                        detail: String::new(),
+                    });
+                    self.event(Event::TapHome);
+                }
+            }
+        }
+    }
+}

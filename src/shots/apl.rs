@@ -1,0 +1,290 @@
+//! APL documents as `shoot` subjects (`--apl PATH`): each document, with its datasources, is
+//! drawn on the skill-response screen of every device and locale, checked against goldens and
+//! linted like the built-in scenes — plus what is particular to APL: the document's own
+//! problems (bindings that do not evaluate, unsupported components) and text outside a round
+//! screen.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::apl::RenderDocument;
+use crate::protocol::viewport::{DeviceProfile, Shape};
+
+/// One document to shoot.
+#[derive(Debug, Clone)]
+pub struct AplSubject {
+    /// `apl-<name>`: the shot's file name.
+    pub id: &'static str,
+    pub render: RenderDocument,
+    pub source: PathBuf,
+}
+
+static LOADED: OnceLock<Vec<AplSubject>> = OnceLock::new();
+
+/// The subjects loaded for this run (empty without `--apl`).
+pub fn subjects() -> &'static [AplSubject] {
+    LOADED.get().map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// Loads the documents under `paths` once for the process.
+pub fn load(paths: &[PathBuf]) -> Result<&'static [AplSubject], String> {
+    if let Some(s) = LOADED.get() {
+        return Ok(s);
+    }
+    let mut found = vec![];
+    for p in paths {
+        if p.is_dir() {
+            let mut files = vec![];
+            walk(p, &mut files);
+            files.sort();
+            let before = found.len();
+            for f in files {
+                if let Ok(Some(s)) = read(&f) {
+                    found.push(s);
+                }
+            }
+            if found.len() == before {
+                return Err(format!(
+                    "--apl {}: no APL documents there (JSON files with \"type\": \"APL\", or RenderDocument directives)",
+                    p.display()
+                ));
+            }
+        } else {
+            match read(p) {
+                Ok(Some(s)) => found.push(s),
+                Ok(None) => {
+                    return Err(format!(
+                        "--apl {}: not an APL document (\"type\" must be \"APL\") nor a RenderDocument directive",
+                        p.display()
+                    ));
+                }
+                Err(e) => return Err(format!("--apl {}: {e}", p.display())),
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for s in &found {
+        if !seen.insert(s.id) {
+            return Err(format!(
+                "--apl: two documents are both named {:?} ({}); rename one",
+                s.id,
+                s.source.display()
+            ));
+        }
+    }
+    Ok(LOADED.get_or_init(|| found))
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        let name = e.file_name();
+        if name == "node_modules" || name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if p.is_dir() {
+            walk(&p, out);
+        } else if p.extension().is_some_and(|x| x == "json") {
+            out.push(p);
+        }
+    }
+}
+
+/// A file as a subject: an APL document (its datasources beside it) or a directive.
+fn read(path: &Path) -> Result<Option<AplSubject>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+    let (document, datasources) = if v.get("type").and_then(Value::as_str) == Some("APL") {
+        (v, datasources_beside(path))
+    } else if v
+        .get("document")
+        .and_then(|d| d.get("type"))
+        .and_then(Value::as_str)
+        == Some("APL")
+    {
+        (
+            v["document"].clone(),
+            v.get("datasources").cloned().unwrap_or(Value::Null),
+        )
+    } else {
+        return Ok(None);
+    };
+    let token = document
+        .get("token")
+        .or(Some(&Value::Null))
+        .and_then(Value::as_str)
+        .unwrap_or("linkscreen-shot")
+        .to_owned();
+    let id: &'static str = Box::leak(format!("apl-{}", name_of(path)).into_boxed_str());
+    Ok(Some(AplSubject {
+        id,
+        render: RenderDocument {
+            token,
+            document,
+            datasources,
+        },
+        source: path.to_owned(),
+    }))
+}
+
+/// A document's name: its file's stem, or its folder's for `document.json` (an ASK
+/// project's `response/display/<name>/document.json`).
+fn name_of(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = if stem == "document" {
+        path.parent()
+            .and_then(Path::file_name)
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or(stem)
+    } else {
+        stem
+    };
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// The datasources of a document: `<stem>.datasources.json`, `datasources.json` or
+/// `data.json` beside it, or (ASK projects) `datasources/default.json` in its folder.
+fn datasources_beside(path: &Path) -> Value {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for c in [
+        dir.join(format!("{stem}.datasources.json")),
+        dir.join("datasources.json"),
+        dir.join("data.json"),
+        dir.join("datasources").join("default.json"),
+    ] {
+        if let Some(v) = std::fs::read_to_string(&c)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+        {
+            return v;
+        }
+    }
+    Value::Null
+}
+
+/// Texts of a round screen whose ink reaches outside its circle (`ink`: x0, y0, x1, y1 in
+/// pixels).
+pub fn outside_round(ink: &[(String, [f32; 4])], p: &DeviceProfile) -> Vec<String> {
+    if p.shape != Shape::Round {
+        return vec![];
+    }
+    let r = p.width.min(p.height) as f32 / 2.0;
+    let (cx, cy) = (p.width as f32 / 2.0, p.height as f32 / 2.0);
+    // A pixel of slack for anti-aliased edges.
+    let inside = |x: f32, y: f32| (x - cx).powi(2) + (y - cy).powi(2) <= (r + 1.0).powi(2);
+    ink.iter()
+        .filter(|(_, [x0, y0, x1, y1])| {
+            ![(*x0, *y0), (*x1, *y0), (*x0, *y1), (*x1, *y1)]
+                .iter()
+                .all(|&(x, y)| inside(x, y))
+        })
+        .map(|(t, [x0, y0, x1, y1])| {
+            format!(
+                "APL text “{}” reaches outside the round screen ({:.0}×{:.0} at {:.0},{:.0})",
+                t.trim(),
+                x1 - x0,
+                y1 - y0,
+                x0,
+                y0
+            )
+        })
+        .collect()
+}
+
+/// The clipped texts that are not cut by a scrolling component on purpose (inside a box that
+/// reaches past its scroller: it scrolls into view).
+pub fn not_scrolled(
+    clipped: Vec<crate::view::headless::ClippedText>,
+    scrolled: &[[f32; 4]],
+) -> Vec<crate::view::headless::ClippedText> {
+    clipped
+        .into_iter()
+        .filter(|c| {
+            !scrolled.iter().any(|b| {
+                c.x >= b[0] - 1.0
+                    && c.y >= b[1] - 1.0
+                    && c.x + c.width <= b[2] + 1.0
+                    && c.y + c.height <= b[3] + 1.0
+            })
+        })
+        .collect()
+}
+
+/// The device clock APL documents see in shots (2026-01-01T12:00Z): `Time.*` and `localTime`
+/// draw the same every run.
+const APL_NOW: f64 = 1_767_268_800_000.0;
+
+/// Puts the document of an APL subject (its index) on the screen model; its problems are the
+/// shot's first warnings.
+pub fn stage(
+    apl: Option<u16>,
+    p: &DeviceProfile,
+    locale: &str,
+    m: &mut crate::view::UiModel,
+) -> Vec<String> {
+    let Some(doc) = apl.and_then(|i| subjects().get(i as usize)) else {
+        return vec![];
+    };
+    let mut screen =
+        crate::apl::Screen::new(&doc.render, crate::apl::Viewport::of(p, locale, APL_NOW));
+    for src in screen.image_sources() {
+        let state = local_image(&doc.source, &src);
+        screen.set_image(&src, state);
+    }
+    m.apl = Some(std::sync::Arc::new(screen.snapshot()));
+    screen
+        .take_problems()
+        .into_iter()
+        .map(|pr| format!("{} at {}: {}", pr.kind, pr.path, pr.message))
+        .collect()
+}
+
+/// An APL shot's lint: a document paints its own backgrounds, so the lint is structural — the
+/// document's problems, texts that do not fit (but for those a scroller cuts on purpose), and
+/// texts outside a round screen.
+pub fn lint(
+    mut warnings: Vec<String>,
+    hl: &crate::view::headless::Headless,
+    p: &DeviceProfile,
+    locale: &str,
+) -> Vec<String> {
+    let cut = not_scrolled(hl.clipped_texts(), &crate::view::apl::scrolled_boxes());
+    warnings.extend(super::lint::texts(&cut, locale));
+    warnings.extend(outside_round(&crate::view::apl::text_ink(), p));
+    warnings
+}
+
+/// A shot's image: a file beside the document (a relative path or `file://`); images on the
+/// network are not fetched, so a shot never depends on it.
+fn local_image(document: &Path, src: &str) -> crate::apl::ImageState {
+    use crate::apl::ImageState;
+    let path = match url::Url::parse(src) {
+        Ok(u) if u.scheme() == "file" => u.to_file_path().ok(),
+        Ok(_) => return ImageState::Failed("offline (shoot fetches no images)".into()),
+        Err(_) => Some(document.parent().unwrap_or(Path::new(".")).join(src)),
+    };
+    match path.map(std::fs::read) {
+        Some(Ok(b)) => ImageState::Loaded(std::sync::Arc::new(b)),
+        _ => ImageState::Failed("no such file".into()),
+    }
+}

@@ -1,0 +1,320 @@
+//! The skill's APL screen in Slint: a [`Snapshot`] of the document is laid out by `apl` with
+//! text measured here — by a hidden Slint text with the screen's own fonts, so the boxes the
+//! flexbox engine makes fit the glyphs Slint draws — and pushed to the `Apl` global as a flat
+//! list of items.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use slint::{ComponentHandle, Model};
+
+use super::ui::{Apl, AplItem, AppWindow};
+use crate::apl::{ImageState, Images, Measure, Paint, Prim, Snapshot, TextStyle};
+
+/// Measures with the hidden probe text of the window, in dp (`k` pixels per dp).
+struct Probe<'a> {
+    app: &'a AppWindow,
+    k: f32,
+}
+
+type Key = (String, u32, i32, bool, Option<u32>);
+
+thread_local! {
+    /// Measurements by text, size, weight, style and width: a document is laid out again at
+    /// every change of its screen, with mostly the same texts.
+    static MEASURED: RefCell<HashMap<Key, (f32, f32)>> = RefCell::new(HashMap::new());
+    /// The snapshot (serial) and scale the items on screen were made for.
+    static SHOWN: RefCell<Option<(u64, u32)>> = const { RefCell::new(None) };
+    /// Where the ink of each text on screen is (pixels), for `shoot`'s lint.
+    static INK: RefCell<Vec<(String, [f32; 4])>> = const { RefCell::new(Vec::new()) };
+    /// Boxes (pixels) that reach past the scrolling component or pager they are in: cut by
+    /// it on purpose, they scroll into view.
+    static SCROLLED: RefCell<Vec<[f32; 4]>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The boxes of the APL screen now showing that their scroller cuts (x0, y0, x1, y1 in logical
+/// pixels).
+pub fn scrolled_boxes() -> Vec<[f32; 4]> {
+    SCROLLED.with(|s| s.borrow().clone())
+}
+
+fn scrolled_of(prims: &[Prim], k: f32) -> Vec<[f32; 4]> {
+    prims
+        .iter()
+        .filter(|p| {
+            p.x < p.clip[0] - 0.5
+                || p.y < p.clip[1] - 0.5
+                || p.x + p.w > p.clip[0] + p.clip[2] + 0.5
+                || p.y + p.h > p.clip[1] + p.clip[3] + 0.5
+        })
+        .map(|p| [p.x * k, p.y * k, (p.x + p.w) * k, (p.y + p.h) * k])
+        .collect()
+}
+
+/// The texts of the APL screen now showing and where their ink is (x0, y0, x1, y1 in logical
+/// pixels): a one-line text's measured width placed by its alignment, a wrapped one its box.
+pub fn text_ink() -> Vec<(String, [f32; 4])> {
+    INK.with(|i| i.borrow().clone())
+}
+
+fn ink_of(probe: &mut Probe, prims: &[Prim], k: f32) -> Vec<(String, [f32; 4])> {
+    let mut out = vec![];
+    for p in prims {
+        let Paint::Text {
+            text,
+            style,
+            align,
+            valign,
+            ..
+        } = &p.paint
+        else {
+            continue;
+        };
+        // Texts in a scrolling component scroll into view: only the screen's fixed texts
+        // count (their clip is the screen).
+        if text.trim().is_empty() || p.clip[0] > 0.0 || p.clip[1] > 0.0 {
+            continue;
+        }
+        let (w, h) = probe.text(text, style, None);
+        let (w, h) = if w > p.w { (p.w, p.h) } else { (w, h.min(p.h)) };
+        let x = match *align {
+            "center" => p.x + (p.w - w) / 2.0,
+            "right" => p.x + p.w - w,
+            _ => p.x,
+        };
+        let y = match *valign {
+            "center" => p.y + (p.h - h) / 2.0,
+            "bottom" => p.y + p.h - h,
+            _ => p.y,
+        };
+        // What shows is inside the clip.
+        let x0 = x.max(p.clip[0]);
+        let y0 = y.max(p.clip[1]);
+        let x1 = (x + w).min(p.clip[0] + p.clip[2]);
+        let y1 = (y + h).min(p.clip[1] + p.clip[3]);
+        if x1 > x0 && y1 > y0 {
+            out.push((text.clone(), [x0 * k, y0 * k, x1 * k, y1 * k]));
+        }
+    }
+    out
+}
+
+impl Measure for Probe<'_> {
+    fn text(&mut self, text: &str, s: &TextStyle, max_width: Option<f32>) -> (f32, f32) {
+        let k = self.k;
+        let key: Key = (
+            text.to_owned(),
+            (s.size * k * 64.0) as u32,
+            s.weight,
+            s.italic,
+            max_width.map(|w| (w * k * 64.0) as u32),
+        );
+        if let Some(v) = MEASURED.with(|m| m.borrow().get(&key).copied()) {
+            return v;
+        }
+        let a = self.app.global::<Apl>();
+        a.set_probe_text(text.into());
+        a.set_probe_size(s.size * k);
+        a.set_probe_weight(s.weight);
+        a.set_probe_italic(s.italic);
+        a.set_probe_wrap(false);
+        let one_line = (
+            self.app.get_apl_probe_width(),
+            self.app.get_apl_probe_height(),
+        );
+        let (w, h) = match max_width {
+            Some(max) if one_line.0 > max * k => {
+                a.set_probe_wrap(true);
+                a.set_probe_width(max * k);
+                (max * k, self.app.get_apl_probe_height())
+            }
+            _ => one_line,
+        };
+        let v = (w / k, h / k);
+        MEASURED.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.len() > 20_000 {
+                m.clear();
+            }
+            m.insert(key, v);
+        });
+        v
+    }
+}
+
+thread_local! {
+    /// Decoded images by source (and the bytes' length, so new bytes decode again).
+    static DECODED: RefCell<HashMap<String, (usize, slint::Image)>> = RefCell::new(HashMap::new());
+}
+
+/// An image's bytes as a Slint image (decoded once per source).
+fn decoded(source: &str, bytes: &[u8]) -> Option<slint::Image> {
+    if let Some(img) = DECODED.with(|d| {
+        d.borrow()
+            .get(source)
+            .filter(|(n, _)| *n == bytes.len())
+            .map(|(_, i)| i.clone())
+    }) {
+        return Some(img);
+    }
+    let rgba = image::load_from_memory(bytes).ok()?.to_rgba8();
+    let buf = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
+        rgba.as_raw(),
+        rgba.width(),
+        rgba.height(),
+    );
+    let img = slint::Image::from_rgba8(buf);
+    DECODED.with(|d| {
+        let mut d = d.borrow_mut();
+        if d.len() > 64 {
+            d.clear();
+        }
+        d.insert(source.to_owned(), (bytes.len(), img.clone()));
+    });
+    Some(img)
+}
+
+fn colour(c: [u8; 4]) -> slint::Color {
+    slint::Color::from_argb_u8(c[3], c[0], c[1], c[2])
+}
+
+/// One drawn thing as the screen's item, in pixels.
+fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
+    let mut it = AplItem {
+        kind: 0,
+        x: p.x * k,
+        y: p.y * k,
+        width: p.w * k,
+        height: p.h * k,
+        cx: p.clip[0] * k,
+        cy: p.clip[1] * k,
+        cw: p.clip[2] * k,
+        ch: p.clip[3] * k,
+        opacity: p.opacity,
+        touch: p.touch.map(|t| t as i32).unwrap_or(-1),
+        ..Default::default()
+    };
+    match &p.paint {
+        Paint::Box {
+            background,
+            border,
+            border_width,
+            radius,
+        } => {
+            it.background = colour(*background);
+            it.border_color = colour(*border);
+            it.border_width = border_width * k;
+            it.radius = radius * k;
+        }
+        Paint::Text {
+            text,
+            color,
+            style,
+            align,
+            valign,
+            ..
+        } => {
+            it.kind = 1;
+            it.text = text.as_str().into();
+            it.color = colour(*color);
+            it.font_size = style.size * k;
+            it.font_weight = style.weight;
+            it.italic = style.italic;
+            it.halign = match *align {
+                "center" => 1,
+                "right" => 2,
+                _ => 0,
+            };
+            it.valign = match *valign {
+                "center" => 1,
+                "bottom" => 2,
+                _ => 0,
+            };
+        }
+        Paint::Image {
+            source,
+            radius,
+            scale,
+            overlay,
+        } => {
+            it.radius = radius * k;
+            let name = source.rsplit('/').next().unwrap_or(source);
+            match images.get(source) {
+                Some(ImageState::Loaded(bytes)) => match decoded(source, bytes) {
+                    Some(img) => {
+                        it.kind = 2;
+                        it.image = img;
+                        it.background = colour(*overlay);
+                        it.fit = match scale.as_str() {
+                            "best-fill" => 1,
+                            "fill" => 2,
+                            "none" => 3,
+                            _ => 0,
+                        };
+                    }
+                    None => {
+                        it.kind = 3;
+                        it.text = format!("{name}: not a PNG or JPEG").into();
+                    }
+                },
+                // Where the image goes, what it is and why it is not there.
+                Some(ImageState::Loading) => {
+                    it.kind = 3;
+                    it.text = format!("Loading {name}…").into();
+                }
+                Some(ImageState::Failed(why)) => {
+                    it.kind = 3;
+                    it.text = format!("{name}: {why}").into();
+                }
+                None => {
+                    it.kind = 3;
+                    it.text = format!("Image {name}").into();
+                }
+            }
+        }
+        Paint::Placeholder { label } => {
+            it.kind = 3;
+            it.text = label.as_str().into();
+        }
+    }
+    it
+}
+
+/// Shows `snap` (or nothing) on the APL screen, at `scale` logical pixels per device pixel.
+pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
+    let a = app.global::<Apl>();
+    let Some(s) = snap else {
+        if a.get_items().row_count() > 0 {
+            a.set_items(slint::ModelRc::default());
+        }
+        SHOWN.with(|c| *c.borrow_mut() = None);
+        INK.with(|i| i.borrow_mut().clear());
+        SCROLLED.with(|i| i.borrow_mut().clear());
+        return;
+    };
+    let key = (s.serial, (scale * 1000.0) as u32);
+    if SHOWN.with(|c| *c.borrow() == Some(key)) {
+        return;
+    }
+    let k = scale * s.vp.dpi / 160.0;
+    let mut probe = Probe { app, k };
+    let (prims, _) = s.draw(&mut probe);
+    let ink = ink_of(&mut probe, &prims, k);
+    INK.with(|i| *i.borrow_mut() = ink);
+    SCROLLED.with(|i| *i.borrow_mut() = scrolled_of(&prims, k));
+    let light = s
+        .root
+        .as_ref()
+        .and_then(|r| r.scope.globals().vars.get("viewport").cloned())
+        .and_then(|v| v.get("theme").and_then(|t| t.as_str().map(str::to_owned)))
+        .as_deref()
+        == Some("light");
+    a.set_background(if light {
+        slint::Color::from_rgb_u8(0xfa, 0xfa, 0xfa)
+    } else {
+        slint::Color::from_rgb_u8(0, 0, 0)
+    });
+    let items: Vec<AplItem> = prims.iter().map(|p| item(p, k, &s.images)).collect();
+    a.set_items(slint::ModelRc::new(slint::VecModel::from(items)));
+    SHOWN.with(|c| *c.borrow_mut() = Some(key));
+}
