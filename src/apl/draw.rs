@@ -125,7 +125,7 @@ pub(super) fn draw(
     n: &Node,
     ids: &HashMap<usize, NodeId>,
     origin: (f32, f32),
-    clip: [f32; 4],
+    (clip, scroller): ([f32; 4], Option<usize>),
     opacity: f32,
     live: &LiveState,
     vp: &Viewport,
@@ -165,6 +165,7 @@ pub(super) fn draw(
         paint,
         touch,
         uid: n.uid,
+        scroller,
     };
     let disabled = n.flag("disabled") == Some(true);
     match n.kind {
@@ -266,6 +267,7 @@ pub(super) fn draw(
                 },
                 touch: None,
                 uid: n.uid,
+                scroller,
             });
         }
         Kind::Image => {
@@ -307,10 +309,48 @@ pub(super) fn draw(
             cy -= off;
         }
     }
+    let inner = if child_clip == clip {
+        scroller
+    } else {
+        Some(n.uid)
+    };
     for c in &n.children {
-        draw(tree, c, ids, (cx, cy), child_clip, opacity, live, vp, out);
+        draw(
+            tree,
+            c,
+            ids,
+            (cx, cy),
+            (child_clip, inner),
+            opacity,
+            live,
+            vp,
+            out,
+        );
+    }
+    // The remote's focus: a ring around the focused touch target, over what it holds.
+    if n.kind == Kind::TouchWrapper && live.focus == Some(n.uid) {
+        out.push(Prim {
+            x: x - 2.0,
+            y: y - 2.0,
+            w: w + 4.0,
+            h: h + 4.0,
+            clip,
+            opacity: 1.0,
+            paint: Paint::Box {
+                background: [0, 0, 0, 0],
+                border: FOCUS,
+                border_width: 3.0,
+                radius: 8.0,
+            },
+            touch: None,
+            uid: n.uid,
+            scroller,
+        });
     }
 }
+
+/// The focus ring's colour (the device's own focus colour, `Theme.focus`).
+const FOCUS: Rgba = [0xff, 0xd2, 0x7a, 0xff];
 
 impl Kind {
     fn leaf_like(self) -> bool {

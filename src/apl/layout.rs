@@ -74,6 +74,8 @@ pub struct Prim {
     pub touch: Option<usize>,
     /// The component it draws (uid), for the visual context and the lint.
     pub uid: usize,
+    /// The innermost scrolling component it is in (uid), which scrolls it into view.
+    pub scroller: Option<usize>,
 }
 
 /// The live state a layout reads: scroll offsets and current pages, by uid.
@@ -81,6 +83,8 @@ pub struct Prim {
 pub struct LiveState {
     pub scroll: HashMap<usize, f32>,
     pub page: HashMap<usize, usize>,
+    /// The touch target the remote's or keyboard's focus is on (uid).
+    pub focus: Option<usize>,
 }
 
 pub(super) enum Leaf {
@@ -164,7 +168,7 @@ pub fn layout(
         root,
         &ids,
         (0.0, 0.0),
-        screen,
+        (screen, None),
         1.0,
         live,
         vp,

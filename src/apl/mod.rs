@@ -248,6 +248,42 @@ impl Screen {
         }
     }
 
+    /// The remote or keyboard moves the focus to the next (`+1`) or previous (`-1`) touch
+    /// target, in document order; the first move focuses the first.
+    pub fn move_focus(&mut self, by: i32) {
+        let targets = self.snapshot().targets();
+        if targets.is_empty() {
+            return;
+        }
+        let at = self
+            .live
+            .focus
+            .and_then(|f| targets.iter().position(|(u, _)| *u == f));
+        let next = match at {
+            None => 0,
+            Some(i) => (i as i32 + by).clamp(0, targets.len() as i32 - 1) as usize,
+        };
+        self.live.focus = Some(targets[next].0);
+        self.serial = next_serial();
+    }
+
+    /// Enter (or the remote's select) on the focused touch target.
+    pub fn press_focused(&mut self) -> Vec<Outcome> {
+        match self.live.focus {
+            Some(uid) => self.press(uid),
+            None => vec![],
+        }
+    }
+
+    /// A scrolling component moved (by touch, or to bring the focus into view).
+    pub fn set_scroll(&mut self, uid: usize, offset: f32) {
+        let offset = offset.max(0.0);
+        if self.live.scroll.get(&uid) != Some(&offset) {
+            self.live.scroll.insert(uid, offset);
+            self.serial = next_serial();
+        }
+    }
+
     /// The sources of the images the screen shows now.
     pub fn image_sources(&self) -> Vec<String> {
         let mut out = vec![];

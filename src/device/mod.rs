@@ -110,6 +110,10 @@ enum Input {
     Stop(tokio::sync::oneshot::Sender<()>),
     /// A touch on a component of the skill's APL screen (its uid).
     AplPress(usize),
+    /// The remote or keyboard on the APL screen: `next`, `prev`, `press`.
+    AplKey(String),
+    /// A scrolling component of the APL screen moved (uid, dp).
+    AplScroll(usize, f32),
 }
 
 /// Handle to send input to a running device.
@@ -132,6 +136,16 @@ impl DeviceInput {
     /// A touch on the skill's APL screen: the component (uid) that takes it.
     pub fn apl_press(&self, uid: usize) {
         self.put(Input::AplPress(uid));
+    }
+
+    /// The remote or keyboard on the skill's APL screen: `next`, `prev` or `press`.
+    pub fn apl_key(&self, key: &str) {
+        self.put(Input::AplKey(key.to_owned()));
+    }
+
+    /// A scrolling component of the skill's APL screen moved (uid, offset in dp).
+    pub fn apl_scroll(&self, uid: usize, offset: f32) {
+        self.put(Input::AplScroll(uid, offset));
     }
 
     /// Input for the device's own browser (the login, terms and consent scenes).
@@ -199,6 +213,12 @@ impl crate::view::port::Controls for DeviceInput {
     }
     fn apl_press(&self, uid: usize) {
         DeviceInput::apl_press(self, uid)
+    }
+    fn apl_key(&self, key: &str) {
+        DeviceInput::apl_key(self, key)
+    }
+    fn apl_scroll(&self, uid: usize, offset: f32) {
+        DeviceInput::apl_scroll(self, uid, offset)
     }
 }
 

@@ -379,6 +379,17 @@ pub(crate) fn run_script(
                     }
                 }
                 Action::Fault(f, on) => input.fault(*f, *on),
+                Action::Remote(key) => {
+                    match d.current.as_ref().and_then(|f| f.model.apl.as_ref()) {
+                        Some(_) => input.apl_key(key),
+                        None => {
+                            return Err(step_fail(
+                            d,
+                            "the remote moves the focus on the skill's APL screen; elsewhere use `tap`".into(),
+                        ));
+                        }
+                    }
+                }
             }
             Ok(())
         })();

@@ -31,6 +31,9 @@ pub enum Action {
     Phone(PhoneAction, Option<String>),
     /// `fault NAME on|off`: switches a fault (the emulator panel's toggles).
     Fault(crate::faults::Fault, bool),
+    /// `remote up|down|left|right|select`: the remote (or keyboard) on the skill's APL screen
+    /// (`prev`, `next` or `press` of its focus).
+    Remote(&'static str),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +126,16 @@ pub fn parse(text: &str) -> Result<Vec<Step>, String> {
                 Action::Shot(n)
             }
             "expect" => Action::Expect(need("a text")?),
+            "remote" => Action::Remote(match rest {
+                "up" | "left" => "prev",
+                "down" | "right" => "next",
+                "select" | "enter" | "ok" => "press",
+                _ => {
+                    return Err(format!(
+                        "line {line}: `remote` takes up, down, left, right or select, found {rest:?}"
+                    ));
+                }
+            }),
             "phone" => {
                 let mut it = rest.split_whitespace();
                 let a = match it.next() {

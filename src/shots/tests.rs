@@ -246,4 +246,57 @@ fn on_a_drawn_screen_codes_stay_left_to_right_and_the_lint_sees_clipped_text() {
         ink as f32 > em,
         "line two is {ink} px of ink: the full stop alone (a kana is {em} px)"
     );
+
+    // APL: text measured by Slint fits the boxes the layout gives it, and a drag scrolls the
+    // list under the finger within its content (not past its end, not before its start).
+    let doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/apl/scroll-sequence.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let render = crate::apl::RenderDocument {
+        token: "t".into(),
+        document: doc["document"].clone(),
+        datasources: serde_json::Value::Null,
+    };
+    let mut screen = crate::apl::Screen::new(&render, crate::apl::Viewport::of(p, "en-US", 0.0));
+    show_scene(&mut hl, p, "en-US", PROMPT, |m| {
+        m.scene = "skill-response";
+        m.apl = Some(std::sync::Arc::new(screen.snapshot()));
+    });
+    let _ = hl.render();
+    let cut = super::apl::not_scrolled(hl.clipped_texts(), &crate::view::apl::scrolled_boxes());
+    // Only the rows cut by maxLines ("the long one…"), none by a wrong measurement.
+    assert!(
+        cut.iter().all(|c| c.text.contains("the long one")),
+        "{cut:?}"
+    );
+    let (uid, to) = crate::view::apl::drag(300.0, 400.0, 0.0, -200.0).expect("the list scrolls");
+    assert_eq!(to, 200.0);
+    crate::view::apl::drag_end();
+    let (_, far) = crate::view::apl::drag(300.0, 400.0, 0.0, -100_000.0).unwrap();
+    crate::view::apl::drag_end();
+    // 20 rows of about 50 dp in a list of about 740 dp: it ends, somewhere past 200.
+    assert!(far > 200.0 && far < 1000.0, "{far}");
+    let (_, back) = crate::view::apl::drag(300.0, 400.0, 0.0, 100_000.0).unwrap();
+    assert_eq!(back, 0.0);
+    crate::view::apl::drag_end();
+    // The header does not scroll.
+    assert_eq!(crate::view::apl::drag(300.0, 20.0, 0.0, -50.0), None);
+    // Scrolled to its end, the last row comes onto the screen (it was below it, where the
+    // element tree does not reach).
+    let bottom = |hl: &Headless| {
+        labelled(hl, "Episode 20: short").map(|e| e.absolute_position().y + e.size().height)
+    };
+    assert!(bottom(&hl).is_none_or(|b| b > p.height as f32));
+    screen.set_scroll(uid, far);
+    show_scene(&mut hl, p, "en-US", PROMPT, |m| {
+        m.scene = "skill-response";
+        m.apl = Some(std::sync::Arc::new(screen.snapshot()));
+    });
+    let b = bottom(&hl).expect("the last row is on the screen");
+    assert!(b <= p.height as f32 + 0.5, "{b}");
 }

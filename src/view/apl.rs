@@ -30,6 +30,99 @@ thread_local! {
     /// Boxes (pixels) that reach past the scrolling component or pager they are in: cut by
     /// it on purpose, they scroll into view.
     static SCROLLED: RefCell<Vec<[f32; 4]>> = const { RefCell::new(Vec::new()) };
+    /// The screen as last laid out (dp), its scale and scroll offsets: drags and the focus
+    /// find their scroller here.
+    static LAID: RefCell<Option<Laid>> = const { RefCell::new(None) };
+    /// A drag in progress: its scroller, where it started, and whether it runs across.
+    static DRAG: RefCell<Option<(usize, f32, bool)>> = const { RefCell::new(None) };
+}
+
+struct Laid {
+    prims: Vec<Prim>,
+    k: f32,
+    scroll: HashMap<usize, f32>,
+    horizontal: Vec<usize>,
+}
+
+impl Laid {
+    /// How far a scroller can scroll (dp): its content past its box, at the current offset.
+    fn max_offset(&self, scroller: usize, horizontal: bool) -> f32 {
+        let now = self.scroll.get(&scroller).copied().unwrap_or(0.0);
+        let mine = self.prims.iter().filter(|p| p.scroller == Some(scroller));
+        let (mut end, mut view_end) = (f32::MIN, f32::MIN);
+        for p in mine {
+            let (e, ve) = if horizontal {
+                (p.x + p.w, p.clip[0] + p.clip[2])
+            } else {
+                (p.y + p.h, p.clip[1] + p.clip[3])
+            };
+            end = end.max(e);
+            view_end = view_end.max(ve);
+        }
+        (end + now - view_end).max(0.0)
+    }
+}
+
+/// A finger dragging from (x, y) by (dx, dy) logical pixels: the offset the scroller under it
+/// moves to (its uid and dp), or None when nothing there scrolls.
+pub fn drag(x: f32, y: f32, dx: f32, dy: f32) -> Option<(usize, f32)> {
+    LAID.with(|l| {
+        let l = l.borrow();
+        let l = l.as_ref()?;
+        let (px, py) = (x / l.k, y / l.k);
+        let start = DRAG.with(|d| *d.borrow()).or_else(|| {
+            let p = l.prims.iter().rev().find(|p| {
+                p.scroller.is_some()
+                    && px >= p.clip[0]
+                    && px <= p.clip[0] + p.clip[2]
+                    && py >= p.clip[1]
+                    && py <= p.clip[1] + p.clip[3]
+            })?;
+            let s = p.scroller?;
+            let started = (
+                s,
+                l.scroll.get(&s).copied().unwrap_or(0.0),
+                l.horizontal.contains(&s),
+            );
+            DRAG.with(|d| *d.borrow_mut() = Some(started));
+            Some(started)
+        })?;
+        let (s, from, horizontal) = start;
+        let moved = if horizontal { dx } else { dy } / l.k;
+        Some((s, (from - moved).clamp(0.0, l.max_offset(s, horizontal))))
+    })
+}
+
+/// Logical pixels per dp of the APL screen now showing.
+pub fn scale_now() -> f32 {
+    LAID.with(|l| l.borrow().as_ref().map(|l| l.k).unwrap_or(1.0))
+}
+
+/// The finger is lifted.
+pub fn drag_end() {
+    DRAG.with(|d| *d.borrow_mut() = None);
+}
+
+/// Where the focused touch target's scroller must move to show it whole (uid, dp), if it is
+/// cut by it.
+fn focus_scroll(l: &Laid, focus: usize) -> Option<(usize, f32)> {
+    let p = l.prims.iter().find(|p| p.touch == Some(focus))?;
+    let s = p.scroller?;
+    let horizontal = l.horizontal.contains(&s);
+    let now = l.scroll.get(&s).copied().unwrap_or(0.0);
+    let (lo, hi, vlo, vhi) = if horizontal {
+        (p.x, p.x + p.w, p.clip[0], p.clip[0] + p.clip[2])
+    } else {
+        (p.y, p.y + p.h, p.clip[1], p.clip[1] + p.clip[3])
+    };
+    let to = if lo < vlo {
+        now - (vlo - lo)
+    } else if hi > vhi {
+        now + (hi - vhi)
+    } else {
+        return None;
+    };
+    Some((s, to.clamp(0.0, l.max_offset(s, horizontal))))
 }
 
 /// The boxes of the APL screen now showing that their scroller cuts (x0, y0, x1, y1 in logical
@@ -49,6 +142,12 @@ fn scrolled_of(prims: &[Prim], k: f32) -> Vec<[f32; 4]> {
         })
         .map(|p| [p.x * k, p.y * k, (p.x + p.w) * k, (p.y + p.h) * k])
         .collect()
+}
+
+/// Forgets the texts measured so far (a benchmark's cold start).
+pub fn forget_measurements() {
+    MEASURED.with(|m| m.borrow_mut().clear());
+    SHOWN.with(|c| *c.borrow_mut() = None);
 }
 
 /// The texts of the APL screen now showing and where their ink is (x0, y0, x1, y1 in logical
@@ -315,6 +414,39 @@ pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
         slint::Color::from_rgb_u8(0, 0, 0)
     });
     let items: Vec<AplItem> = prims.iter().map(|p| item(p, k, &s.images)).collect();
+    let laid = Laid {
+        prims,
+        k,
+        scroll: s.live.scroll.clone(),
+        horizontal: horizontal_scrollers(s),
+    };
+    // The focus moved out of its list's view: the list follows it (the device's answer
+    // comes back as a new snapshot).
+    if let Some(to) = s.live.focus.and_then(|f| focus_scroll(&laid, f)) {
+        a.invoke_scroll(to.0 as i32, to.1 * k);
+    }
+    LAID.with(|l| *l.borrow_mut() = Some(laid));
     a.set_items(slint::ModelRc::new(slint::VecModel::from(items)));
     SHOWN.with(|c| *c.borrow_mut() = Some(key));
+}
+
+/// The scrolling components that scroll across (a horizontal Sequence).
+fn horizontal_scrollers(s: &Snapshot) -> Vec<usize> {
+    fn walk(n: &crate::apl::Node, out: &mut Vec<usize>) {
+        if matches!(
+            n.kind,
+            crate::apl::Kind::Sequence | crate::apl::Kind::GridSequence
+        ) && n.str("scrollDirection") == Some("horizontal")
+        {
+            out.push(n.uid);
+        }
+        for c in &n.children {
+            walk(c, out);
+        }
+    }
+    let mut out = vec![];
+    if let Some(r) = &s.root {
+        walk(r, &mut out);
+    }
+    out
 }

@@ -37,6 +37,10 @@ pub trait Controls {
     fn fault(&self, f: Fault, on: bool);
     /// A touch on the skill's APL screen: the component (uid) that takes it.
     fn apl_press(&self, uid: usize);
+    /// The remote or keyboard on the APL screen: `next`, `prev` or `press`.
+    fn apl_key(&self, key: &str);
+    /// A scrolling component of the APL screen moved (uid, offset in dp).
+    fn apl_scroll(&self, uid: usize, offset: f32);
 }
 
 /// What the emulator panel asks of the embedded services.

@@ -206,6 +206,25 @@ impl Window {
                     c.apl_press(uid as usize);
                 }
             });
+            let c2 = controls.clone();
+            app.global::<super::ui::Apl>()
+                .on_key(move |k| c2.apl_key(&k));
+            let (c3, weak) = (controls.clone(), app.as_weak());
+            app.global::<super::ui::Apl>().on_scroll(move |uid, px| {
+                // Logical pixels at the window's scale back to dp.
+                if let (Some(_), true) = (weak.upgrade(), uid >= 0) {
+                    let k = super::apl::scale_now();
+                    c3.apl_scroll(uid as usize, px / k);
+                }
+            });
+            let c4 = controls.clone();
+            app.global::<super::ui::Apl>().on_drag(move |x, y, dx, dy| {
+                if let Some((uid, to)) = super::apl::drag(x, y, dx, dy) {
+                    c4.apl_scroll(uid, to);
+                }
+            });
+            app.global::<super::ui::Apl>()
+                .on_drag_end(super::apl::drag_end);
         }
         let b = app.global::<Browser>();
         let c = controls.clone();

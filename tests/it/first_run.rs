@@ -1079,3 +1079,77 @@ fn image_server() -> String {
     });
     base
 }
+
+/// Fire TV has no touch: the remote moves a focus ring between the screen's touch targets and
+/// select presses the focused one — the same UserEvent a touch sends.
+#[test]
+fn the_remote_drives_an_apl_screen_on_fire_tv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = copy_project("apl-hello-node", tmp.path());
+    std::fs::write(
+        tmp.path().join("tv.script"),
+        "say Alexa, open hello world\nwait skill-response 30\nexpect Hello, screens\n\
+         remote down\nremote down\nshot focused\nremote select\nexpect greet Bonjour #1 on helloToken\n",
+    )
+    .unwrap();
+    let out = linkscreen_in(
+        &work,
+        &[
+            "run",
+            "--headless",
+            "--device",
+            "fire-tv",
+            "--skill-dir",
+            ".",
+            "--script",
+            "../tv.script",
+            "--events",
+            "../events.jsonl",
+            "--db",
+            "../ls.db",
+            "--frames",
+            "../frames",
+        ],
+    );
+    let ev = events(&tmp.path().join("events.jsonl"));
+    assert_eq!(out.status.code(), Some(0), "{}\n{ev:#?}", stderr(&out));
+    let touches: Vec<&serde_json::Value> = of_type(&ev, "skill_request")
+        .into_iter()
+        .filter(|r| r["body"]["request"]["type"] == "Alexa.Presentation.APL.UserEvent")
+        .collect();
+    assert_eq!(touches.len(), 1, "{ev:#?}");
+    assert_eq!(
+        touches[0]["body"]["request"]["arguments"],
+        serde_json::json!(["greet", "Bonjour", 1])
+    );
+    // The focus ring (the device's focus colour) is drawn.
+    let shot = image::open(tmp.path().join("frames/focused.png"))
+        .unwrap()
+        .to_rgba8();
+    assert!(shot.pixels().any(|p| p.0 == [0xff, 0xd2, 0x7a, 0xff]));
+    // Elsewhere the remote step says what to do instead.
+    std::fs::write(tmp.path().join("home.script"), "remote down\n").unwrap();
+    let out = linkscreen_in(
+        &work,
+        &[
+            "run",
+            "--headless",
+            "--device",
+            "fire-tv",
+            "--skill-dir",
+            ".",
+            "--script",
+            "../home.script",
+            "--db",
+            "../ls2.db",
+            "--frames",
+            "../frames2",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("elsewhere use `tap`"),
+        "{}",
+        stderr(&out)
+    );
+}

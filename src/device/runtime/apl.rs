@@ -111,6 +111,30 @@ impl Runtime {
         self.apl_fetch_images();
     }
 
+    /// The remote or keyboard: the focus moves, or Enter presses what it is on.
+    pub(super) fn apl_key(&mut self, key: &str) {
+        if self.flow.scene() != Scene::SkillResponse {
+            return;
+        }
+        let Some(screen) = self.apl.as_mut() else {
+            return;
+        };
+        let out = match key {
+            "next" => {
+                screen.move_focus(1);
+                vec![]
+            }
+            "prev" => {
+                screen.move_focus(-1);
+                vec![]
+            }
+            _ => screen.press_focused(),
+        };
+        let p = screen.take_problems();
+        self.apl_log(p);
+        self.apl_outcomes(out);
+    }
+
     pub(super) fn apl_log(&self, problems: Vec<crate::apl::Problem>) {
         for p in problems {
             self.setup.log.log(if p.kind == "apl_unsupported" {

@@ -152,6 +152,11 @@ impl Runtime {
                     Some(Input::Reset) => { self.acked += 1; self.reset() }
                     Some(Input::Say(text)) => { self.acked += 1; self.flow.touched(self.now()); self.say(&text) }
                     Some(Input::AplPress(uid)) => { self.acked += 1; self.flow.touched(self.now()); self.apl_press(uid) }
+                    Some(Input::AplKey(k)) => { self.acked += 1; self.flow.touched(self.now()); self.apl_key(&k) }
+                    Some(Input::AplScroll(uid, to)) => {
+                        self.acked += 1;
+                        if let Some(s) = self.apl.as_mut() { s.set_scroll(uid, to) }
+                    }
                     Some(Input::Stop(done)) => {
                         self.switch_off();
                         let _ = done.send(());

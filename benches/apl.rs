@@ -1,0 +1,162 @@
+//! APL rendering next to a built-in scene, in one process (headless, echo-show-8): ten APL
+//! documents (the corpus of `tests/fixtures/apl` and the sample skill's own) against the
+//! skill-response scene. First frame: for APL, parse + bind + inflate + layout (text measured
+//! by Slint) + draw; for the scene, switching to it and drawing. Later frames: a change that
+//! lays the screen out again (an APL SetValue; the scene's next text) and a redraw. Medians of
+//! many runs; the RSS growth of rendering every document.
+//!
+//! `cargo bench --bench apl`
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use linkscreen::apl::{ExecuteCommands, RenderDocument, Screen, Viewport};
+use linkscreen::flow::Scene;
+use linkscreen::protocol::viewport;
+use linkscreen::view::{self, headless::Headless};
+
+const DOCS: &[&str] = &[
+    "text-list",
+    "headline",
+    "detail",
+    "bindings",
+    "wrap-grid",
+    "light-theme",
+    "scroll-sequence",
+    "text-styles",
+    "responsive",
+];
+
+fn rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn main() {
+    let p = viewport::profile("echo-show-8").unwrap();
+    let hl = Headless::new(p.width, p.height).unwrap();
+    view::set_profile(&hl.app, p, 1.0);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut docs: Vec<(String, RenderDocument)> = DOCS
+        .iter()
+        .map(|n| {
+            let v: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(root.join(format!("tests/fixtures/apl/{n}.json")))
+                    .unwrap(),
+            )
+            .unwrap();
+            (
+                n.to_string(),
+                RenderDocument {
+                    token: "bench".into(),
+                    document: v["document"].clone(),
+                    datasources: v.get("datasources").cloned().unwrap_or_default(),
+                },
+            )
+        })
+        .collect();
+    docs.push((
+        "ride-places (sample skill)".into(),
+        RenderDocument {
+            token: "bench".into(),
+            document: linkscreen::backend::skill::places_document(),
+            datasources: serde_json::json!({"ride": {"skill": "Ride Hailer", "title": "Where would you like to go?",
+                "places": ["Airport", "Central Station", "City Centre", "Harbour"]}}),
+        },
+    ));
+    let scene = |s: Scene| {
+        let st = linkscreen::view::fixtures::fixture(s, "en-US");
+        linkscreen::view::model::build(
+            s,
+            &st,
+            linkscreen::view::fixtures::FIXTURE_NOW,
+            "en-US",
+            "Ride Hailer",
+            "ride hailer",
+            &Default::default(),
+        )
+    };
+    let home = scene(Scene::Home);
+    let answer = scene(Scene::SkillResponse);
+    const RUNS: usize = 30;
+
+    // The built-in scene: home → skill-response (first frame), then its text changing.
+    let (mut first, mut next) = (vec![], vec![]);
+    for i in 0..RUNS {
+        view::apply(&hl.app, p, 1.0, &home);
+        let _ = hl.render();
+        let t = Instant::now();
+        view::apply(&hl.app, p, 1.0, &answer);
+        let _ = hl.render();
+        first.push(t.elapsed().as_secs_f64() * 1000.0);
+        let mut m = answer.clone();
+        m.skill_speech = format!("{} ({i})", m.skill_speech);
+        let t = Instant::now();
+        view::apply(&hl.app, p, 1.0, &m);
+        let _ = hl.render();
+        next.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let scene_first = common::pct(&mut first, 0.5);
+    let scene_next = common::pct(&mut next, 0.5);
+    println!(
+        "built-in skill-response scene: first frame {scene_first:.2} ms, next frame {scene_next:.2} ms (median of {RUNS})"
+    );
+
+    let rss0 = rss_kb();
+    let (mut worst_first, mut worst_next) = (0f64, 0f64);
+    for (name, doc) in &docs {
+        let (mut first, mut next) = (vec![], vec![]);
+        for i in 0..RUNS {
+            view::apply(&hl.app, p, 1.0, &home);
+            let _ = hl.render();
+            // Cold: no text of the document measured before.
+            linkscreen::view::apl::forget_measurements();
+            let t = Instant::now();
+            let mut screen = Screen::new(doc, Viewport::of(p, "en-US", 1_767_268_800_000.0));
+            let mut m = answer.clone();
+            m.apl = Some(Arc::new(screen.snapshot()));
+            view::apply(&hl.app, p, 1.0, &m);
+            let _ = hl.render();
+            first.push(t.elapsed().as_secs_f64() * 1000.0);
+            // A change the skill makes: a new text on the screen, laid out again.
+            let t = Instant::now();
+            let id = screen.root().and_then(first_text_id).unwrap_or_default();
+            screen.execute(&ExecuteCommands {
+                token: "bench".into(),
+                commands: serde_json::json!([{"type": "SetValue", "componentId": id, "property": "text", "value": format!("Changed {i}")}]),
+            });
+            m.apl = Some(Arc::new(screen.snapshot()));
+            view::apply(&hl.app, p, 1.0, &m);
+            let _ = hl.render();
+            next.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        let f = common::pct(&mut first, 0.5);
+        let n = common::pct(&mut next, 0.5);
+        worst_first = worst_first.max(f / scene_first);
+        worst_next = worst_next.max(n / scene_next);
+        println!(
+            "{name:28} first frame {f:6.2} ms ({:4.1}× the scene)   next frame {n:6.2} ms ({:4.1}× the scene)",
+            f / scene_first,
+            n / scene_next
+        );
+    }
+    let grown = rss_kb().saturating_sub(rss0) as f64 / 1024.0;
+    println!(
+        "worst: first frame {worst_first:.1}× (limit 8×), next frame {worst_next:.1}× (limit 2×); RSS grew {grown:.1} MB rendering all ten (limit 20 MB)"
+    );
+}
+
+/// The id of a text to change (the bench gives the first component with an id, else none: the
+/// command then names no component and the frame is laid out again all the same).
+fn first_text_id(n: &linkscreen::apl::Node) -> Option<String> {
+    if let Some(id) = &n.id {
+        return Some(id.clone());
+    }
+    n.children.iter().find_map(first_text_id)
+}
