@@ -32,6 +32,9 @@ use crate::view::signin;
 pub struct DeviceSetup {
     /// Fetches the APL screen's images.
     pub images: Arc<dyn crate::clients::api::ImageLoader>,
+    /// Where an ASK project keeps its saved APL documents (`skill-package/response/display`):
+    /// a RenderDocument's `Link` to `doc://alexa/apl/documents/NAME` reads NAME/document.json.
+    pub apl_documents: Option<std::path::PathBuf>,
     /// The APL screen's visual context (`context.Alexa.Presentation.APL`) for the next request.
     pub apl_context: Option<serde_json::Value>,
     pub profile: DeviceProfile,

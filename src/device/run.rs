@@ -229,6 +229,10 @@ pub async fn prepare(
     Ok((
         DeviceSetup {
             apl_context: None,
+            apl_documents: cfg
+                .project
+                .as_ref()
+                .map(|p| p.root.join("skill-package/response/display")),
             images: std::sync::Arc::new(crate::clients::images::Images::new()),
             profile,
             locale: locale.to_owned(),

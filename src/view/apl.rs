@@ -414,6 +414,7 @@ pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
         slint::Color::from_rgb_u8(0, 0, 0)
     });
     let items: Vec<AplItem> = prims.iter().map(|p| item(p, k, &s.images)).collect();
+    update_items(&a, items);
     let laid = Laid {
         prims,
         k,
@@ -426,7 +427,6 @@ pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
         a.invoke_scroll(to.0 as i32, to.1 * k);
     }
     LAID.with(|l| *l.borrow_mut() = Some(laid));
-    a.set_items(slint::ModelRc::new(slint::VecModel::from(items)));
     SHOWN.with(|c| *c.borrow_mut() = Some(key));
 }
 
@@ -449,4 +449,29 @@ fn horizontal_scrollers(s: &Snapshot) -> Vec<usize> {
         walk(r, &mut out);
     }
     out
+}
+
+/// Puts the items on screen, changing only the rows that changed: a new model would make
+/// Slint build every element of the screen again, a row set in place only redraws it.
+fn update_items(a: &Apl, items: Vec<AplItem>) {
+    let current = a.get_items();
+    let Some(vec) = current.as_any().downcast_ref::<slint::VecModel<AplItem>>() else {
+        a.set_items(slint::ModelRc::new(slint::VecModel::from(items)));
+        return;
+    };
+    let old = vec.row_count();
+    for (n, it) in items.iter().enumerate().take(old) {
+        if vec.row_data(n).as_ref() != Some(it) {
+            vec.set_row_data(n, it.clone());
+        }
+    }
+    if items.len() < old {
+        for n in (items.len()..old).rev() {
+            vec.remove(n);
+        }
+    } else {
+        for it in items.into_iter().skip(old) {
+            vec.push(it);
+        }
+    }
 }

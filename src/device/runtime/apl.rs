@@ -14,12 +14,26 @@ fn redacted_url(url: &str) -> String {
     }
 }
 
+/// A saved document of the project: `doc://alexa/apl/documents/NAME` is
+/// `NAME/document.json` in its display folder (at most 1 MB, as Alexa allows).
+fn linked(dir: Option<&std::path::Path>, src: &str) -> Option<serde_json::Value> {
+    let name = src.strip_prefix("doc://alexa/apl/documents/")?;
+    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+        return None;
+    }
+    let file = dir?.join(name).join("document.json");
+    if std::fs::metadata(&file).ok()?.len() > crate::apl::doc::MAX_DIRECTIVE_BYTES as u64 {
+        return None;
+    }
+    serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()
+}
+
 impl Runtime {
     /// The APL directives of the skill's answer: a new document on the screen, commands run.
     pub(super) fn apl_directives(&mut self, all: &[serde_json::Value]) {
-        // Linked documents (`type: Link`) would come from the skill package's saved
-        // documents; the device is not given the project, so they are reported.
-        let ds = crate::apl::doc::directives(all, &|_| None);
+        // Linked documents (`type: Link`): the project's saved documents.
+        let dir = self.setup.apl_documents.clone();
+        let ds = crate::apl::doc::directives(all, &|src| linked(dir.as_deref(), src));
         self.apl_log(ds.problems);
         if let Some(r) = ds.render {
             let mut screen = crate::apl::Screen::new(&r, self.apl_viewport());

@@ -121,6 +121,7 @@ impl PageLoader for NoPages {
 fn setup(linking: Arc<FakeLinking>, skill: Arc<FakeSkill>) -> DeviceSetup {
     DeviceSetup {
         apl_context: None,
+        apl_documents: None,
         images: Arc::new(crate::clients::images::Images::new()),
         profile: *crate::protocol::viewport::profile("echo-show-8").unwrap(),
         locale: "en-US".into(),
