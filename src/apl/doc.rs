@@ -27,6 +27,8 @@ pub struct Document {
     pub resources: Vec<Value>,
     pub styles: Map<String, Value>,
     pub layouts: Map<String, Value>,
+    /// Alexa Vector Graphics by name.
+    pub graphics: Map<String, Value>,
     pub main_template: Value,
     pub on_mount: Value,
     /// What was wrong or is not supported, with JSON paths.
@@ -103,6 +105,9 @@ fn merge(d: &mut Document, src: &Value) {
     }
     if let Some(Value::Object(l)) = src.get("layouts") {
         d.layouts.extend(l.clone());
+    }
+    if let Some(Value::Object(g)) = src.get("graphics") {
+        d.graphics.extend(g.clone());
     }
 }
 

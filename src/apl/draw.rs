@@ -282,6 +282,13 @@ pub(super) fn draw(
                 None,
             ));
         }
+        Kind::VectorGraphic if n.str("_svg").is_some() => out.push(prim(
+            Paint::Vector {
+                svg: n.str("_svg").unwrap_or_default().to_owned(),
+                scale: n.str("scale").unwrap_or("none").to_owned(),
+            },
+            None,
+        )),
         Kind::VectorGraphic | Kind::Placeholder => out.push(prim(
             Paint::Placeholder {
                 label: n.type_name.clone(),

@@ -281,6 +281,9 @@ impl<'a> Inflater<'a> {
                 props.insert(k.clone(), val);
             }
         }
+        if kind == Kind::VectorGraphic {
+            self.vector(&mut props, &ctx, path);
+        }
         let id = o
             .get("id")
             .map(|v| expr::as_text(&eval_value(v, &ctx, path, &mut self.problems)));
@@ -313,6 +316,34 @@ impl<'a> Inflater<'a> {
             scope: ctx,
             path: path.to_owned(),
         })
+    }
+
+    /// A VectorGraphic's drawing: its graphic as SVG (`_svg`), and the graphic's size where
+    /// the component gives none.
+    fn vector(&mut self, props: &mut Map<String, Value>, ctx: &Rc<Ctx>, path: &str) {
+        let source = props.get("source").map(expr::as_text).unwrap_or_default();
+        if source.contains("://") {
+            self.problems.push(Problem::unsupported(
+                format!("{path}.source"),
+                format!(
+                    "VectorGraphic from a URL ({source}) is not fetched; drawn as a labelled box"
+                ),
+            ));
+            return;
+        }
+        let drawn = super::avg::svg(
+            &self.doc.graphics,
+            &source,
+            props,
+            ctx,
+            path,
+            &mut self.problems,
+        );
+        if let Some((svg, w, h)) = drawn {
+            props.insert("_svg".into(), Value::String(svg));
+            props.entry("width").or_insert(json!(w));
+            props.entry("height").or_insert(json!(h));
+        }
     }
 
     fn uid(&mut self) -> usize {

@@ -55,6 +55,8 @@ pub enum Paint {
         radius: f32,
         overlay: Rgba,
     },
+    /// An Alexa Vector Graphic, as SVG.
+    Vector { svg: String, scale: String },
     /// A component linkscreen cannot draw: a labelled box, never a silent blank.
     Placeholder { label: String },
 }

@@ -7,6 +7,7 @@
 //!
 //! Must not import: `view`, `device`, `backend`, `clients`, `shots`, `app`, `cli`.
 
+mod avg;
 mod commands;
 pub mod doc;
 pub mod draw;

@@ -283,3 +283,54 @@ fn rows_mirror_right_to_left() {
     let xs: Vec<f32> = prims.iter().map(|p| p.x).collect();
     assert_eq!(xs, [1180.0, 1130.0]);
 }
+
+#[test]
+fn vector_graphics_become_svg_with_their_parameters_bound() {
+    let mut s = screen(
+        json!({"type": "APL", "version": "1.9",
+               "graphics": {"dot": {"type": "AVG", "version": "1.2", "width": 10, "height": 20,
+                   "parameters": [{"name": "tint", "default": "#00ff00"}],
+                   "items": [{"type": "group", "translateX": 2, "opacity": 0.5, "items": [
+                       {"type": "path", "pathData": "M0,0 L10,0 L5,${1 + 1}z", "fill": "${tint}"}]},
+                       {"type": "text", "text": "a<b", "x": 1, "y": 2}]}},
+               "mainTemplate": {"items": [{"type": "Container", "items": [
+                   {"type": "VectorGraphic", "source": "dot", "tint": "#ff0000"},
+                   {"type": "VectorGraphic", "source": "nothing"},
+                   {"type": "VectorGraphic", "source": "https://example.com/g.json"}]}]}}),
+        json!({}),
+    );
+    let prims = s.draw(&mut Mono);
+    let Paint::Vector { svg, .. } = &prims[0].paint else {
+        panic!("{prims:?}")
+    };
+    // Drawn at the graphic's size when the component gives none.
+    assert_eq!((prims[0].w, prims[0].h), (10.0, 20.0));
+    assert!(svg.contains(r#"viewBox="0 0 10 20""#), "{svg}");
+    assert!(
+        svg.contains(r#"<g transform="translate(2 0)" opacity="0.5">"#),
+        "{svg}"
+    );
+    assert!(
+        svg.contains(r#"<path d="M0,0 L10,0 L5,2z" fill="rgba(255,0,0,1.000)"/>"#),
+        "{svg}"
+    );
+    assert!(svg.contains(">a&lt;b</text>"), "{svg}");
+    // A graphic that is not there, and one from the network: labelled boxes, and said.
+    assert!(matches!(&prims[1].paint, Paint::Placeholder { .. }));
+    assert!(matches!(&prims[2].paint, Paint::Placeholder { .. }));
+    let p = s.take_problems();
+    let found: Vec<(&str, &str)> = p.iter().map(|p| (p.kind, p.path.as_str())).collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "apl_error",
+                "$.document.mainTemplate.items[0].items[1].source"
+            ),
+            (
+                "apl_unsupported",
+                "$.document.mainTemplate.items[0].items[2].source"
+            )
+        ]
+    );
+}

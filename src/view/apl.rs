@@ -273,6 +273,27 @@ fn decoded(source: &str, bytes: &[u8]) -> Option<slint::Image> {
     Some(img)
 }
 
+thread_local! {
+    /// Vector graphics by their SVG.
+    static VECTORS: RefCell<HashMap<String, slint::Image>> = RefCell::new(HashMap::new());
+}
+
+/// A graphic's SVG as a Slint image (Slint's own SVG renderer; parsed once).
+fn vector(svg: &str) -> Option<slint::Image> {
+    if let Some(i) = VECTORS.with(|v| v.borrow().get(svg).cloned()) {
+        return Some(i);
+    }
+    let img = slint::Image::load_from_svg_data(svg.as_bytes()).ok()?;
+    VECTORS.with(|v| {
+        let mut v = v.borrow_mut();
+        if v.len() > 64 {
+            v.clear();
+        }
+        v.insert(svg.to_owned(), img.clone());
+    });
+    Some(img)
+}
+
 fn colour(c: [u8; 4]) -> slint::Color {
     slint::Color::from_argb_u8(c[3], c[0], c[1], c[2])
 }
@@ -371,6 +392,21 @@ fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
                 }
             }
         }
+        Paint::Vector { svg, scale } => match vector(svg) {
+            Some(img) => {
+                it.kind = 2;
+                it.image = img;
+                it.fit = match scale.as_str() {
+                    "best-fit" | "best-fit-down" => 0,
+                    "best-fill" => 1,
+                    _ => 2,
+                };
+            }
+            None => {
+                it.kind = 3;
+                it.text = "VectorGraphic (not drawable SVG)".into();
+            }
+        },
         Paint::Placeholder { label } => {
             it.kind = 3;
             it.text = label.as_str().into();

@@ -1030,7 +1030,7 @@ fn a_third_party_skills_apl_screen_is_drawn_and_touched() {
     );
     // The image came over HTTP and is drawn in its box (bottom right); the one that is gone
     // is named with why.
-    let mut frames: Vec<_> = std::fs::read_dir(tmp.path().join("frames"))
+    let frames: Vec<_> = std::fs::read_dir(tmp.path().join("frames"))
         .unwrap()
         .flatten()
         .map(|e| e.path())

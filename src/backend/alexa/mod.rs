@@ -8,6 +8,7 @@
 //!
 //! Must not import: `backend::sample` (a vendor's app talks to Alexa over HTTP), nor anything outside the backend but `protocol`, `config` and the leaves.
 
+pub mod apl_conformance;
 pub mod app_pages;
 pub mod authorize;
 pub mod conformance;

@@ -151,6 +151,12 @@ impl Runtime {
 
     pub(super) fn apl_log(&self, problems: Vec<crate::apl::Problem>) {
         for p in problems {
+            // What real Alexa would refuse goes into the conformance report as well.
+            if let Some(f) =
+                crate::backend::alexa::apl_conformance::apl_problem(&p.path, &p.message)
+            {
+                (self.setup.conform)(f);
+            }
             self.setup.log.log(if p.kind == "apl_unsupported" {
                 LogEvent::AplUnsupported {
                     path: p.path,

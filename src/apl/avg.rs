@@ -1,0 +1,213 @@
+//! Alexa Vector Graphics (AVG), the basics: a document's `graphics` entry — its size,
+//! viewport, `parameters` and items (`path`, `group` with transforms and opacity, `text`) —
+//! bound in the VectorGraphic's scope and written as SVG, which the view draws with Slint's
+//! own SVG renderer. Patterns, filters and animation are not drawn.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use super::Problem;
+use super::expr::{as_num, as_text};
+use super::inflate::{Ctx, eval_value};
+use std::sync::Arc as Rc;
+
+/// The SVG of graphic `name` for a VectorGraphic in `ctx` (its own properties give the
+/// graphic's parameters), with the graphic's natural size in dp.
+pub fn svg(
+    graphics: &serde_json::Map<String, Value>,
+    name: &str,
+    props: &serde_json::Map<String, Value>,
+    ctx: &Rc<Ctx>,
+    path: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<(String, f32, f32)> {
+    let Some(g) = graphics.get(name) else {
+        problems.push(Problem::error(
+            format!("{path}.source"),
+            format!("no graphic {name:?} in the document's graphics"),
+        ));
+        return None;
+    };
+    // Parameters: the component's property of that name, else the default.
+    let mut vars = HashMap::new();
+    for p in g
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let pname = p
+            .as_str()
+            .or_else(|| p.get("name").and_then(Value::as_str))
+            .unwrap_or_default()
+            .to_owned();
+        let v = props
+            .get(&pname)
+            .cloned()
+            .or_else(|| p.get("default").cloned())
+            .unwrap_or(Value::Null);
+        vars.insert(pname, v);
+    }
+    let ctx = ctx.child(vars);
+    let gpath = format!("$.document.graphics.{name}");
+    let num = |k: &str, problems: &mut Vec<Problem>| {
+        g.get(k)
+            .map(|v| eval_value(v, &ctx, &format!("{gpath}.{k}"), problems))
+            .as_ref()
+            .and_then(as_num)
+    };
+    let w = num("width", problems).unwrap_or(100.0);
+    let h = num("height", problems).unwrap_or(100.0);
+    let vw = num("viewportWidth", problems).unwrap_or(w);
+    let vh = num("viewportHeight", problems).unwrap_or(h);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {vw} {vh}" preserveAspectRatio="none">"#
+    );
+    let items = g.get("items").or_else(|| g.get("item"));
+    items_svg(items, &ctx, &gpath, problems, &mut out, 0);
+    out.push_str("</svg>");
+    Some((out, w as f32, h as f32))
+}
+
+fn list(v: Option<&Value>) -> Vec<Value> {
+    match v {
+        Some(Value::Array(a)) => a.clone(),
+        Some(o @ Value::Object(_)) => vec![o.clone()],
+        _ => vec![],
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn items_svg(
+    items: Option<&Value>,
+    ctx: &Rc<Ctx>,
+    path: &str,
+    problems: &mut Vec<Problem>,
+    out: &mut String,
+    depth: usize,
+) {
+    if depth > 16 {
+        return;
+    }
+    for (i, it) in list(items).iter().enumerate() {
+        let p = format!("{path}.items[{i}]");
+        let v = |k: &str, problems: &mut Vec<Problem>| {
+            it.get(k)
+                .map(|x| eval_value(x, ctx, &format!("{p}.{k}"), problems))
+                .filter(|x| !x.is_null())
+        };
+        let attr = |k: &str, svg: &str, problems: &mut Vec<Problem>| {
+            v(k, problems)
+                .map(|x| format!(r#" {svg}="{}""#, esc(&as_text(&x))))
+                .unwrap_or_default()
+        };
+        match it.get("type").and_then(Value::as_str).unwrap_or_default() {
+            "path" => {
+                let d = v("pathData", problems)
+                    .map(|x| as_text(&x))
+                    .unwrap_or_default();
+                let fill = v("fill", problems)
+                    .map(|x| as_text(&x))
+                    .unwrap_or("transparent".into());
+                let _ = write!(
+                    out,
+                    r#"<path d="{}" fill="{}"{}{}{}{}/>"#,
+                    esc(&d),
+                    esc(&colour(&fill)),
+                    attr("fillOpacity", "fill-opacity", problems),
+                    v("stroke", problems)
+                        .map(|s| format!(r#" stroke="{}""#, esc(&colour(&as_text(&s)))))
+                        .unwrap_or_default(),
+                    attr("strokeWidth", "stroke-width", problems),
+                    attr("strokeOpacity", "stroke-opacity", problems),
+                );
+            }
+            "group" => {
+                let mut t = String::new();
+                if let Some(x) = v("translateX", problems).as_ref().and_then(as_num) {
+                    let y = v("translateY", problems)
+                        .as_ref()
+                        .and_then(as_num)
+                        .unwrap_or(0.0);
+                    let _ = write!(t, "translate({x} {y}) ");
+                }
+                if let Some(r) = v("rotation", problems).as_ref().and_then(as_num) {
+                    let px = v("pivotX", problems)
+                        .as_ref()
+                        .and_then(as_num)
+                        .unwrap_or(0.0);
+                    let py = v("pivotY", problems)
+                        .as_ref()
+                        .and_then(as_num)
+                        .unwrap_or(0.0);
+                    let _ = write!(t, "rotate({r} {px} {py}) ");
+                }
+                if let Some(s) = v("scaleX", problems).as_ref().and_then(as_num) {
+                    let sy = v("scaleY", problems).as_ref().and_then(as_num).unwrap_or(s);
+                    let _ = write!(t, "scale({s} {sy}) ");
+                }
+                if let Some(tr) = v("transform", problems) {
+                    let _ = write!(t, "{}", as_text(&tr));
+                }
+                let _ = write!(
+                    out,
+                    r#"<g transform="{}"{}>"#,
+                    esc(t.trim()),
+                    attr("opacity", "opacity", problems)
+                );
+                items_svg(
+                    it.get("items").or_else(|| it.get("item")),
+                    ctx,
+                    &p,
+                    problems,
+                    out,
+                    depth + 1,
+                );
+                out.push_str("</g>");
+            }
+            "text" => {
+                let anchor = match v("textAnchor", problems).map(|x| as_text(&x)).as_deref() {
+                    Some("middle") => "middle",
+                    Some("end") => "end",
+                    _ => "start",
+                };
+                let fill = v("fill", problems)
+                    .map(|x| as_text(&x))
+                    .unwrap_or("#000000".into());
+                let _ = write!(
+                    out,
+                    r#"<text font-family="Noto Sans" text-anchor="{anchor}" fill="{}"{}{}{}{}>{}</text>"#,
+                    esc(&colour(&fill)),
+                    attr("x", "x", problems),
+                    attr("y", "y", problems),
+                    attr("fontSize", "font-size", problems),
+                    attr("fontWeight", "font-weight", problems),
+                    esc(&v("text", problems).map(|x| as_text(&x)).unwrap_or_default())
+                );
+            }
+            other => problems.push(Problem::unsupported(
+                format!("{p}.type"),
+                format!("AVG item {other:?} is not drawn"),
+            )),
+        }
+    }
+}
+
+/// APL colours as SVG takes them: `#rrggbbaa` becomes `rgba()` (SVG 1.1 readers differ on
+/// eight-digit hex).
+fn colour(c: &str) -> String {
+    match super::draw::colour(Some(&Value::String(c.to_owned()))) {
+        Some([r, g, b, a]) => format!("rgba({r},{g},{b},{:.3})", a as f32 / 255.0),
+        None => c.to_owned(),
+    }
+}
