@@ -316,11 +316,11 @@ pub(super) fn draw(
             cy -= off;
         }
     }
-    let inner = if child_clip == clip {
-        scroller
-    } else {
-        Some(n.uid)
-    };
+    let scrolls = matches!(
+        n.kind,
+        Kind::Sequence | Kind::ScrollView | Kind::GridSequence | Kind::Pager
+    );
+    let inner = if scrolls { Some(n.uid) } else { scroller };
     for c in &n.children {
         draw(
             tree,

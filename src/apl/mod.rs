@@ -276,6 +276,21 @@ impl Screen {
         }
     }
 
+    /// A Pager turned by a swipe: the next (+1) or previous (-1) page, within its pages.
+    pub fn turn_page(&mut self, uid: usize, by: i32) {
+        let Some(n) = self.root.as_ref().and_then(|r| r.find_uid(uid)) else {
+            return;
+        };
+        if n.kind != Kind::Pager || n.children.is_empty() {
+            return;
+        }
+        let start = n.num("initialPage").unwrap_or(0.0).max(0.0) as i64;
+        let now = self.live.page.get(&uid).map(|p| *p as i64).unwrap_or(start);
+        let next = (now + by as i64).clamp(0, n.children.len() as i64 - 1) as usize;
+        self.live.page.insert(uid, next);
+        self.serial = next_serial();
+    }
+
     /// A scrolling component moved (by touch, or to bring the focus into view).
     pub fn set_scroll(&mut self, uid: usize, offset: f32) {
         let offset = offset.max(0.0);

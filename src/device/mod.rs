@@ -117,6 +117,8 @@ enum Input {
     AplKey(String),
     /// A scrolling component of the APL screen moved (uid, dp).
     AplScroll(usize, f32),
+    /// A swipe turned a Pager's page (uid, +1 or -1).
+    AplPage(usize, i32),
 }
 
 /// Handle to send input to a running device.
@@ -149,6 +151,11 @@ impl DeviceInput {
     /// A scrolling component of the skill's APL screen moved (uid, offset in dp).
     pub fn apl_scroll(&self, uid: usize, offset: f32) {
         self.put(Input::AplScroll(uid, offset));
+    }
+
+    /// A swipe turned a Pager's page on the skill's APL screen (uid, +1 or -1).
+    pub fn apl_page(&self, uid: usize, by: i32) {
+        self.put(Input::AplPage(uid, by));
     }
 
     /// Input for the device's own browser (the login, terms and consent scenes).
@@ -222,6 +229,9 @@ impl crate::view::port::Controls for DeviceInput {
     }
     fn apl_scroll(&self, uid: usize, offset: f32) {
         DeviceInput::apl_scroll(self, uid, offset)
+    }
+    fn apl_page(&self, uid: usize, by: i32) {
+        DeviceInput::apl_page(self, uid, by)
     }
 }
 

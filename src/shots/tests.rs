@@ -276,14 +276,14 @@ fn on_a_drawn_screen_codes_stay_left_to_right_and_the_lint_sees_clipped_text() {
     );
     let (uid, to) = crate::view::apl::drag(300.0, 400.0, 0.0, -200.0).expect("the list scrolls");
     assert_eq!(to, 200.0);
-    crate::view::apl::drag_end();
+    let _ = crate::view::apl::drag_end();
     let (_, far) = crate::view::apl::drag(300.0, 400.0, 0.0, -100_000.0).unwrap();
-    crate::view::apl::drag_end();
+    let _ = crate::view::apl::drag_end();
     // 20 rows of about 50 dp in a list of about 740 dp: it ends, somewhere past 200.
     assert!(far > 200.0 && far < 1000.0, "{far}");
     let (_, back) = crate::view::apl::drag(300.0, 400.0, 0.0, 100_000.0).unwrap();
     assert_eq!(back, 0.0);
-    crate::view::apl::drag_end();
+    let _ = crate::view::apl::drag_end();
     // The header does not scroll.
     assert_eq!(crate::view::apl::drag(300.0, 20.0, 0.0, -50.0), None);
     // Scrolled to its end, the last row comes onto the screen (it was below it, where the
@@ -299,4 +299,44 @@ fn on_a_drawn_screen_codes_stay_left_to_right_and_the_lint_sees_clipped_text() {
     });
     let b = bottom(&hl).expect("the last row is on the screen");
     assert!(b <= p.height as f32 + 0.5, "{b}");
+
+    // A swipe across a pager turns its page when the finger lifts (a short one does not).
+    let doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/apl/pager.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let render = crate::apl::RenderDocument {
+        token: "t".into(),
+        document: doc["document"].clone(),
+        datasources: doc["datasources"].clone(),
+    };
+    let mut pager = crate::apl::Screen::new(&render, crate::apl::Viewport::of(p, "en-US", 0.0));
+    let show_pager = |hl: &mut Headless, s: &crate::apl::Screen| {
+        show_scene(hl, p, "en-US", PROMPT, |m| {
+            m.scene = "skill-response";
+            m.apl = Some(std::sync::Arc::new(s.snapshot()));
+        })
+    };
+    show_pager(&mut hl, &pager);
+    assert!(labelled(&hl, "Page 2 of 3").is_some());
+    assert_eq!(crate::view::apl::drag(600.0, 400.0, -100.0, 0.0), None);
+    assert_eq!(
+        crate::view::apl::drag_end(),
+        None,
+        "a fifth of the width is not reached"
+    );
+    let _ = crate::view::apl::drag(600.0, 400.0, -100.0, 0.0);
+    let _ = crate::view::apl::drag(600.0, 400.0, -500.0, 10.0);
+    let (uid, by) = crate::view::apl::drag_end().expect("the page turns");
+    assert_eq!(by, 1);
+    pager.turn_page(uid, by);
+    show_pager(&mut hl, &pager);
+    assert!(labelled(&hl, "Page 3 of 3").is_some());
+    // Past the last page it stays.
+    pager.turn_page(uid, 1);
+    show_pager(&mut hl, &pager);
+    assert!(labelled(&hl, "Page 3 of 3").is_some());
 }

@@ -35,6 +35,9 @@ thread_local! {
     static LAID: RefCell<Option<Laid>> = const { RefCell::new(None) };
     /// A drag in progress: its scroller, where it started, and whether it runs across.
     static DRAG: RefCell<Option<(usize, f32, bool)>> = const { RefCell::new(None) };
+    /// A swipe across a Pager: the pager, how far the finger went and the pager's width
+    /// (pixels).
+    static SWIPE: RefCell<Option<(usize, f32, f32)>> = const { RefCell::new(None) };
 }
 
 struct Laid {
@@ -42,6 +45,7 @@ struct Laid {
     k: f32,
     scroll: HashMap<usize, f32>,
     horizontal: Vec<usize>,
+    pagers: Vec<usize>,
 }
 
 impl Laid {
@@ -66,6 +70,16 @@ impl Laid {
 /// A finger dragging from (x, y) by (dx, dy) logical pixels: the offset the scroller under it
 /// moves to (its uid and dp), or None when nothing there scrolls.
 pub fn drag(x: f32, y: f32, dx: f32, dy: f32) -> Option<(usize, f32)> {
+    let swiping = SWIPE.with(|w| {
+        let mut w = w.borrow_mut();
+        if let Some(sw) = w.as_mut() {
+            sw.1 = dx;
+        }
+        w.is_some()
+    });
+    if swiping {
+        return None;
+    }
     LAID.with(|l| {
         let l = l.borrow();
         let l = l.as_ref()?;
@@ -79,6 +93,11 @@ pub fn drag(x: f32, y: f32, dx: f32, dy: f32) -> Option<(usize, f32)> {
                     && py <= p.clip[1] + p.clip[3]
             })?;
             let s = p.scroller?;
+            if l.pagers.contains(&s) {
+                // A pager turns its page when the finger is lifted (see `drag_end`).
+                SWIPE.with(|w| *w.borrow_mut() = Some((s, 0.0, p.clip[2] * l.k)));
+                return None;
+            }
             let started = (
                 s,
                 l.scroll.get(&s).copied().unwrap_or(0.0),
@@ -98,9 +117,12 @@ pub fn scale_now() -> f32 {
     LAID.with(|l| l.borrow().as_ref().map(|l| l.k).unwrap_or(1.0))
 }
 
-/// The finger is lifted.
-pub fn drag_end() {
+/// The finger is lifted: a swipe across a pager over a fifth of its width turns its page
+/// (the pager's uid, and +1 for the next page, -1 for the one before).
+pub fn drag_end() -> Option<(usize, i32)> {
     DRAG.with(|d| *d.borrow_mut() = None);
+    let (uid, dx, width) = SWIPE.with(|w| w.borrow_mut().take())?;
+    (dx.abs() > width / 5.0).then_some((uid, if dx < 0.0 { 1 } else { -1 }))
 }
 
 /// Where the focused touch target's scroller must move to show it whole (uid, dp), if it is
@@ -455,7 +477,12 @@ pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
         prims,
         k,
         scroll: s.live.scroll.clone(),
-        horizontal: horizontal_scrollers(s),
+        horizontal: of_kind(
+            s,
+            &[crate::apl::Kind::Sequence, crate::apl::Kind::GridSequence],
+            true,
+        ),
+        pagers: of_kind(s, &[crate::apl::Kind::Pager], false),
     };
     // The focus moved out of its list's view: the list follows it (the device's answer
     // comes back as a new snapshot).
@@ -466,27 +493,22 @@ pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
     SHOWN.with(|c| *c.borrow_mut() = Some(key));
 }
 
-/// The scrolling components that scroll across (a horizontal Sequence).
-fn horizontal_scrollers(s: &Snapshot) -> Vec<usize> {
-    fn walk(n: &crate::apl::Node, out: &mut Vec<usize>) {
-        if matches!(
-            n.kind,
-            crate::apl::Kind::Sequence | crate::apl::Kind::GridSequence
-        ) && n.str("scrollDirection") == Some("horizontal")
-        {
+/// The components of these kinds (only those scrolling across, with `across`).
+fn of_kind(s: &Snapshot, kinds: &[crate::apl::Kind], across: bool) -> Vec<usize> {
+    fn walk(n: &crate::apl::Node, kinds: &[crate::apl::Kind], across: bool, out: &mut Vec<usize>) {
+        if kinds.contains(&n.kind) && (!across || n.str("scrollDirection") == Some("horizontal")) {
             out.push(n.uid);
         }
         for c in &n.children {
-            walk(c, out);
+            walk(c, kinds, across, out);
         }
     }
     let mut out = vec![];
     if let Some(r) = &s.root {
-        walk(r, &mut out);
+        walk(r, kinds, across, &mut out);
     }
     out
 }
-
 /// Puts the items on screen, changing only the rows that changed: a new model would make
 /// Slint build every element of the screen again, a row set in place only redraws it.
 fn update_items(a: &Apl, items: Vec<AplItem>) {

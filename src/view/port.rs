@@ -41,6 +41,8 @@ pub trait Controls {
     fn apl_key(&self, key: &str);
     /// A scrolling component of the APL screen moved (uid, offset in dp).
     fn apl_scroll(&self, uid: usize, offset: f32);
+    /// A swipe turned a Pager's page (uid, +1 next, -1 before).
+    fn apl_page(&self, uid: usize, by: i32);
 }
 
 /// What the emulator panel asks of the embedded services.

@@ -223,8 +223,12 @@ impl Window {
                     c4.apl_scroll(uid, to);
                 }
             });
-            app.global::<super::ui::Apl>()
-                .on_drag_end(super::apl::drag_end);
+            let c5 = controls.clone();
+            app.global::<super::ui::Apl>().on_drag_end(move || {
+                if let Some((uid, by)) = super::apl::drag_end() {
+                    c5.apl_page(uid, by);
+                }
+            });
         }
         let b = app.global::<Browser>();
         let c = controls.clone();

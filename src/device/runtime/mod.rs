@@ -153,6 +153,10 @@ impl Runtime {
                     Some(Input::Say(text)) => { self.acked += 1; self.flow.touched(self.now()); self.say(&text) }
                     Some(Input::AplPress(uid)) => { self.acked += 1; self.flow.touched(self.now()); self.apl_press(uid) }
                     Some(Input::AplKey(k)) => { self.acked += 1; self.flow.touched(self.now()); self.apl_key(&k) }
+                    Some(Input::AplPage(uid, by)) => {
+                        self.acked += 1;
+                        if let Some(s) = self.apl.as_mut() { s.turn_page(uid, by) }
+                    }
                     Some(Input::AplScroll(uid, to)) => {
                         self.acked += 1;
                         if let Some(s) = self.apl.as_mut() { s.set_scroll(uid, to) }
