@@ -87,7 +87,7 @@ fn main() {
     const RUNS: usize = 30;
 
     // The built-in scene: home → skill-response (first frame), then its text changing.
-    let (mut first, mut next) = (vec![], vec![]);
+    let (mut first, mut next, mut drawing) = (vec![], vec![], vec![]);
     for i in 0..RUNS {
         view::apply(&hl.app, p, 1.0, &home);
         let _ = hl.render();
@@ -99,19 +99,22 @@ fn main() {
         m.skill_speech = format!("{} ({i})", m.skill_speech);
         let t = Instant::now();
         view::apply(&hl.app, p, 1.0, &m);
+        let applied = t.elapsed().as_secs_f64() * 1000.0;
         let _ = hl.render();
         next.push(t.elapsed().as_secs_f64() * 1000.0);
+        drawing.push(next[next.len() - 1] - applied);
     }
+    let scene_drawing = common::pct(&mut drawing, 0.5);
     let scene_first = common::pct(&mut first, 0.5);
     let scene_next = common::pct(&mut next, 0.5);
     println!(
-        "built-in skill-response scene: first frame {scene_first:.2} ms, next frame {scene_next:.2} ms (median of {RUNS})"
+        "built-in skill-response scene: first frame {scene_first:.2} ms, next frame {scene_next:.2} ms, of it drawing {scene_drawing:.2} ms (median of {RUNS})"
     );
 
     let rss0 = rss_kb();
     let (mut worst_first, mut worst_next) = (0f64, 0f64);
     for (name, doc) in &docs {
-        let (mut first, mut next) = (vec![], vec![]);
+        let (mut first, mut next, mut parts) = (vec![], vec![], vec![]);
         for i in 0..RUNS {
             view::apply(&hl.app, p, 1.0, &home);
             let _ = hl.render();
@@ -132,16 +135,21 @@ fn main() {
                 commands: serde_json::json!([{"type": "SetValue", "componentId": id, "property": "text", "value": format!("Changed {i}")}]),
             });
             m.apl = Some(Arc::new(screen.snapshot()));
+            let t_model = t.elapsed().as_secs_f64() * 1000.0;
             view::apply(&hl.app, p, 1.0, &m);
+            let t_apply = t.elapsed().as_secs_f64() * 1000.0;
             let _ = hl.render();
             next.push(t.elapsed().as_secs_f64() * 1000.0);
+            parts.push((t_model, t_apply - t_model, next[next.len() - 1] - t_apply));
         }
+        parts.sort_by(|a, b| (a.0 + a.1 + a.2).partial_cmp(&(b.0 + b.1 + b.2)).unwrap());
+        let (pm, pa, pr) = parts[parts.len() / 2];
         let f = common::pct(&mut first, 0.5);
         let n = common::pct(&mut next, 0.5);
         worst_first = worst_first.max(f / scene_first);
         worst_next = worst_next.max(n / scene_next);
         println!(
-            "{name:28} first frame {f:6.2} ms ({:4.1}× the scene)   next frame {n:6.2} ms ({:4.1}× the scene)",
+            "{name:28} first frame {f:6.2} ms ({:4.1}× the scene)   next frame {n:6.2} ms ({:4.1}× the scene: commands+snapshot {pm:.2}, layout+items {pa:.2}, drawing {pr:.2})",
             f / scene_first,
             n / scene_next
         );

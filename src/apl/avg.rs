@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::Problem;
 use super::expr::{as_num, as_text};
-use super::inflate::{Ctx, eval_value};
+use super::inflate::{Ctx, eval_value, param_name};
 use std::sync::Arc as Rc;
 
 /// The SVG of graphic `name` for a VectorGraphic in `ctx` (its own properties give the
@@ -38,11 +38,7 @@ pub fn svg(
         .into_iter()
         .flatten()
     {
-        let pname = p
-            .as_str()
-            .or_else(|| p.get("name").and_then(Value::as_str))
-            .unwrap_or_default()
-            .to_owned();
+        let pname = param_name(p).to_owned();
         let v = props
             .get(&pname)
             .cloned()

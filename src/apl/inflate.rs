@@ -183,10 +183,7 @@ impl<'a> Inflater<'a> {
         let mut vars = HashMap::new();
         let params = mt.get("parameters").and_then(Value::as_array);
         for p in params.into_iter().flatten() {
-            let name = p
-                .as_str()
-                .or_else(|| p.get("name").and_then(Value::as_str))
-                .unwrap_or_default();
+            let name = param_name(p);
             // APL: a parameter named "payload" gets all datasources, others the one named so.
             let v = if name == "payload" {
                 datasources.clone()
@@ -478,11 +475,7 @@ impl<'a> Inflater<'a> {
             .into_iter()
             .flatten()
         {
-            let pname = p
-                .as_str()
-                .or_else(|| p.get("name").and_then(Value::as_str))
-                .unwrap_or_default()
-                .to_owned();
+            let pname = param_name(p).to_owned();
             let v = match inst.get(&pname) {
                 Some(v) => eval_value(v, ctx, &format!("{path}.{pname}"), &mut self.problems),
                 None => eval_value(
@@ -539,6 +532,14 @@ fn ev_key(ev: &str) -> &'static str {
         "onSubmit" => "onSubmit",
         _ => "onPageChanged",
     }
+}
+
+/// A parameter's name: written as a string, or as `{"name": …, "default": …}` (mainTemplate,
+/// layouts and vector graphics alike).
+pub fn param_name(p: &Value) -> &str {
+    p.as_str()
+        .or_else(|| p.get("name").and_then(Value::as_str))
+        .unwrap_or_default()
 }
 
 /// A definition's `items` (or `item`) as a list, and the key it used.
