@@ -124,8 +124,7 @@ impl Screen {
                     let Some(n) = target.as_ref().and_then(|id| {
                         self.root
                             .as_ref()?
-                            .clone()
-                            .find_mut(id)
+                            .find(id)
                             .map(|n| (n.uid, n.children.len()))
                     }) else {
                         self.problems
@@ -154,7 +153,7 @@ impl Screen {
                     // height per page.
                     if let Some(uid) = target
                         .as_ref()
-                        .and_then(|id| self.root.as_ref()?.clone().find_mut(id).map(|n| n.uid))
+                        .and_then(|id| self.root.as_ref()?.find(id).map(|n| n.uid))
                     {
                         let cur = self.live.scroll.get(&uid).copied().unwrap_or(0.0);
                         let v = match o.get("type").and_then(Value::as_str) {

@@ -171,6 +171,16 @@ fn lex(src: &str) -> Result<Vec<Tok>, String> {
 struct Parser {
     toks: Vec<Tok>,
     at: usize,
+    /// How deep the expression nests (parentheses, operands, literals) so far.
+    depth: usize,
+}
+
+/// Expressions nest at most this deep (a hostile document must not exhaust the stack).
+const MAX_NESTING: usize = 64;
+
+thread_local! {
+    /// Strings with bindings inside bindings: how deep parsing is now.
+    static PARSING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 fn binding_power(op: &str) -> Option<(u8, u8)> {
@@ -212,6 +222,16 @@ impl Parser {
     }
 
     fn expr(&mut self, min: u8) -> Result<Expr, String> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(format!("the expression nests deeper than {MAX_NESTING}"));
+        }
+        let e = self.expr_inner(min);
+        self.depth -= 1;
+        e
+    }
+
+    fn expr_inner(&mut self, min: u8) -> Result<Expr, String> {
         let mut lhs = self.prefix()?;
         while let Some(Tok::Op(op)) = self.peek() {
             let op = *op;
@@ -332,9 +352,21 @@ impl Parser {
 
 /// Parses one expression (the text between `${` and `}`).
 pub fn parse(src: &str) -> Result<Expr, String> {
+    let level = PARSING.with(|d| d.get());
+    if level > MAX_NESTING {
+        return Err(format!("bindings nest deeper than {MAX_NESTING}"));
+    }
+    PARSING.with(|d| d.set(level + 1));
+    let out = parse_tokens(src);
+    PARSING.with(|d| d.set(level));
+    out
+}
+
+fn parse_tokens(src: &str) -> Result<Expr, String> {
     let mut p = Parser {
         toks: lex(src)?,
         at: 0,
+        depth: 0,
     };
     let e = p.expr(0)?;
     if p.at < p.toks.len() {

@@ -106,3 +106,18 @@ fn bad_input_is_an_error_not_a_panic() {
     assert_eq!(errs, vec!["unknown function frobnicate".to_string()]);
     assert_eq!(ev("${1 / 0}"), Value::Null);
 }
+
+#[test]
+fn hostile_nesting_is_refused_not_a_stack_overflow() {
+    let deep = format!("${{{}1{}}}", "(".repeat(10_000), ")".repeat(10_000));
+    assert!(template(&deep).is_err());
+    let unary = format!("${{{}1}}", "-".repeat(10_000));
+    assert!(template(&unary).is_err());
+    let mut nested = "1".to_string();
+    for _ in 0..200 {
+        nested = format!("'${{{nested}}}'");
+    }
+    assert!(template(&format!("${{{nested}}}")).is_err());
+    // Ordinary nesting still parses.
+    assert_eq!(ev("${((((1 + 2))))}"), json!(3));
+}

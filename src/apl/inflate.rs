@@ -100,6 +100,12 @@ impl Node {
         self.prop(name).map(truthy)
     }
     /// Depth-first search by id.
+    pub fn find(&self, id: &str) -> Option<&Node> {
+        if self.id.as_deref() == Some(id) {
+            return Some(self);
+        }
+        self.children.iter().find_map(|c| c.find(id))
+    }
     pub fn find_mut(&mut self, id: &str) -> Option<&mut Node> {
         if self.id.as_deref() == Some(id) {
             return Some(self);
@@ -162,6 +168,9 @@ pub struct Inflater<'a> {
     /// Commands by component uid: onPress etc. as written (evaluated when they run).
     pub handlers: HashMap<(usize, &'static str), Value>,
 }
+
+/// A list draws at most this many rows.
+const MAX_ROWS: usize = 1000;
 
 /// How deep layouts may nest before inflation gives up.
 const MAX_DEPTH: usize = 64;
@@ -395,8 +404,16 @@ impl<'a> Inflater<'a> {
             out.push(n);
         }
         match data {
-            Some(Value::Array(rows)) => {
+            Some(Value::Array(mut rows)) => {
                 let len = rows.len();
+                if len > MAX_ROWS {
+                    // A device inflates lists lazily; this one draws the first rows only.
+                    self.problems.push(Problem::error(
+                        format!("{path}.data"),
+                        format!("{len} rows: the first {MAX_ROWS} are drawn"),
+                    ));
+                    rows.truncate(MAX_ROWS);
+                }
                 for (index, row) in rows.into_iter().enumerate() {
                     let c = ctx.child(HashMap::from([
                         ("data".to_owned(), row),

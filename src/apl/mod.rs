@@ -429,8 +429,7 @@ impl Screen {
 
     /// The value of a component's property (for `SendEvent`'s `components` and tests).
     pub fn value_of(&self, id: &str, prop: &str) -> Option<Value> {
-        let mut root = self.root.clone()?;
-        root.find_mut(id).and_then(|n| n.props.get(prop).cloned())
+        self.root.as_ref()?.find(id)?.props.get(prop).cloned()
     }
 }
 

@@ -334,3 +334,17 @@ fn vector_graphics_become_svg_with_their_parameters_bound() {
         ]
     );
 }
+
+#[test]
+fn a_huge_list_draws_its_first_thousand_rows_and_says_so() {
+    let rows: Vec<u32> = (0..50_000).collect();
+    let mut s = screen(
+        json!({"type": "APL", "version": "1.9", "mainTemplate": {"parameters": ["payload"], "items": [
+            {"type": "Sequence", "data": "${payload.rows}", "items": [{"type": "Text", "text": "${data}", "fontSize": 10}]}]}}),
+        json!({"rows": rows}),
+    );
+    let prims = s.draw(&mut Mono);
+    assert_eq!(texts(&prims).len(), 1000);
+    let p = s.take_problems();
+    assert!(p[0].message.starts_with("50000 rows"), "{p:?}");
+}
