@@ -15,6 +15,7 @@ pub mod expr;
 mod functions;
 pub mod inflate;
 pub mod layout;
+mod lex;
 mod packages;
 pub mod scope;
 mod style;
