@@ -253,7 +253,10 @@ impl Screen {
     /// The remote or keyboard moves the focus to the next (`+1`) or previous (`-1`) touch
     /// target, in document order; the first move focuses the first.
     pub fn move_focus(&mut self, by: i32) {
-        let targets = self.snapshot().targets();
+        let mut targets = vec![];
+        if let Some(r) = &self.root {
+            targets_of(r, &mut targets);
+        }
         if targets.is_empty() {
             return;
         }
