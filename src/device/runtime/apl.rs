@@ -36,27 +36,32 @@ impl Runtime {
         let ds = crate::apl::doc::directives(all, &|src| linked(dir.as_deref(), src));
         self.apl_log(ds.problems);
         if let Some(r) = ds.render {
-            let mut screen = crate::apl::Screen::new(&r, self.apl_viewport());
-            let mounted = screen.mount();
-            let p = screen.take_problems();
-            self.apl = Some(screen);
-            self.apl_log(p);
-            self.apl_outcomes(mounted);
+            self.apl = Some(crate::apl::Screen::new(&r, self.apl_viewport()));
+            self.apl_act(crate::apl::Screen::mount);
         }
-        self.apl_fetch_images();
         for ex in ds.execute {
-            let Some(screen) = self.apl.as_mut() else {
+            if self.apl.is_none() {
                 self.setup.log.log(LogEvent::AplError {
                     path: "$.response.directives".into(),
                     message: "ExecuteCommands without a document on screen: ignored".into(),
                 });
                 continue;
-            };
-            let out = screen.execute(&ex);
-            let p = screen.take_problems();
-            self.apl_log(p);
-            self.apl_outcomes(out);
+            }
+            self.apl_act(|s| s.execute(&ex));
         }
+    }
+
+    /// Does something to the screen, then what follows every change: its problems logged,
+    /// what its commands ask of the device done, the images it now shows fetched.
+    fn apl_act(&mut self, act: impl FnOnce(&mut crate::apl::Screen) -> Vec<crate::apl::Outcome>) {
+        let Some(screen) = self.apl.as_mut() else {
+            return;
+        };
+        let out = act(screen);
+        let p = screen.take_problems();
+        self.apl_log(p);
+        self.apl_outcomes(out);
+        self.apl_fetch_images();
     }
 
     /// The device as the skill's APL sees it.
@@ -115,14 +120,7 @@ impl Runtime {
         if self.flow.scene() != Scene::SkillResponse {
             return;
         }
-        let Some(screen) = self.apl.as_mut() else {
-            return;
-        };
-        let out = screen.press(uid);
-        let p = screen.take_problems();
-        self.apl_log(p);
-        self.apl_outcomes(out);
-        self.apl_fetch_images();
+        self.apl_act(|s| s.press(uid));
     }
 
     /// The remote or keyboard: the focus moves, or Enter presses what it is on.
@@ -130,23 +128,17 @@ impl Runtime {
         if self.flow.scene() != Scene::SkillResponse {
             return;
         }
-        let Some(screen) = self.apl.as_mut() else {
-            return;
-        };
-        let out = match key {
+        self.apl_act(|s| match key {
             "next" => {
-                screen.move_focus(1);
+                s.move_focus(1);
                 vec![]
             }
             "prev" => {
-                screen.move_focus(-1);
+                s.move_focus(-1);
                 vec![]
             }
-            _ => screen.press_focused(),
-        };
-        let p = screen.take_problems();
-        self.apl_log(p);
-        self.apl_outcomes(out);
+            _ => s.press_focused(),
+        });
     }
 
     pub(super) fn apl_log(&self, problems: Vec<crate::apl::Problem>) {
