@@ -16,7 +16,7 @@ impl Screen {
         &mut self,
         cmds: &Value,
         scope: &Rc<Ctx>,
-        source: Option<usize>,
+        source: Option<(usize, &'static str)>,
         path: &str,
         out: &mut Vec<Outcome>,
         depth: usize,
@@ -37,11 +37,15 @@ impl Screen {
             Value::Object(_) => vec![cmds.clone()],
             _ => return,
         };
-        let src_node = source.and_then(|u| self.root.as_ref()?.find_uid(u));
+        let src_node = source.and_then(|(u, _)| self.root.as_ref()?.find_uid(u));
         let event = json!({
             "source": src_node.map(|n| json!({
-                "type": n.type_name, "handler": "Press", "id": n.id, "uid": n.uid.to_string(),
-                "value": n.props.get("checked").cloned().unwrap_or(json!(false)),
+                "type": n.type_name,
+                "handler": source.map(|(_, h)| h).unwrap_or("Press"),
+                "id": n.id,
+                "uid": n.uid.to_string(),
+                "value": self.value(n),
+                "position": self.position(n.uid),
             })),
         });
         let scope = scope.child(HashMap::from([("event".to_owned(), event.clone())]));
@@ -96,12 +100,10 @@ impl Screen {
                     let value = arg("value", self);
                     let node = match &target {
                         Some(id) => self.root.as_mut().and_then(|r| r.find_mut(id)),
-                        None => source.and_then(|u| self.root.as_mut()?.find_uid_mut(u)),
+                        None => source.and_then(|(u, _)| self.root.as_mut()?.find_uid_mut(u)),
                     };
                     match (node, prop.as_str()) {
-                        (Some(n), Some(pn)) => {
-                            n.props.insert(pn.to_owned(), value);
-                        }
+                        (Some(n), Some(pn)) => n.set_own(pn, value),
                         _ => self.problems.push(Problem::error(
                             &p,
                             format!("SetValue: no component {:?}", target.unwrap_or_default()),
@@ -110,16 +112,46 @@ impl Screen {
                 }
                 "SetState" => {
                     let state = arg("state", self);
-                    let value = arg("value", self);
-                    if let (Some(n), Some(s)) = (
-                        target
-                            .as_ref()
-                            .and_then(|id| self.root.as_mut()?.find_mut(id)),
-                        state.as_str(),
-                    ) {
-                        n.props.insert(s.to_owned(), value);
+                    let on = expr::truthy(&arg("value", self));
+                    let node = match &target {
+                        Some(id) => self.root.as_mut().and_then(|r| r.find_mut(id)),
+                        None => source.and_then(|(u, _)| self.root.as_mut()?.find_uid_mut(u)),
+                    };
+                    match (node, state.as_str()) {
+                        (Some(n), Some(s @ ("checked" | "disabled"))) => n.set_own(s, json!(on)),
+                        (Some(n), Some("focused")) => {
+                            let uid = n.uid;
+                            if on {
+                                self.live.focus = Some(uid);
+                            } else if self.live.focus == Some(uid) {
+                                self.live.focus = None;
+                            }
+                        }
+                        (Some(_), s) => self.problems.push(Problem::error(
+                            format!("{p}.state"),
+                            format!(
+                                "SetState: {s:?} is not a state a command sets (checked, disabled, focused)"
+                            ),
+                        )),
+                        (None, _) => self.problems.push(Problem::error(
+                            &p,
+                            format!("SetState: no component {:?}", target.unwrap_or_default()),
+                        )),
                     }
                 }
+                "SetFocus" => {
+                    match target
+                        .as_ref()
+                        .and_then(|id| self.root.as_ref()?.find(id).map(|n| n.uid))
+                    {
+                        Some(uid) => self.live.focus = Some(uid),
+                        None => self.problems.push(Problem::error(
+                            &p,
+                            format!("SetFocus: no component {:?}", target.unwrap_or_default()),
+                        )),
+                    }
+                }
+                "ClearFocus" => self.live.focus = None,
                 "SetPage" | "AutoPage" => {
                     let Some(n) = target.as_ref().and_then(|id| {
                         self.root
@@ -144,9 +176,8 @@ impl Screen {
                     } else {
                         v
                     };
-                    self.live
-                        .page
-                        .insert(uid, next.clamp(0, count.saturating_sub(1) as i64) as usize);
+                    let next = next.clamp(0, count.saturating_sub(1) as i64) as usize;
+                    self.show_page(uid, next, out, depth + 1);
                 }
                 "Scroll" | "ScrollToIndex" | "ScrollToComponent" => {
                     // Scroll positions are set when drawn; a scroll by pages moves a viewport's
@@ -201,24 +232,36 @@ impl Screen {
                     }
                 }
                 "SpeakItem" | "SpeakList" => {
-                    let text = target
-                        .as_ref()
-                        .and_then(|id| {
-                            self.value_of(id, "speech")
-                                .filter(|v| !v.is_null())
-                                .or_else(|| self.value_of(id, "text"))
+                    // The words: the component's text (a device shows them highlighted, in
+                    // the `karaoke` state, while it speaks its `speech`).
+                    let node = target.as_ref().and_then(|id| self.root.as_ref()?.find(id));
+                    let text = node
+                        .and_then(|n| {
+                            n.text("text")
+                                .or_else(|| Some(texts_in(n)).filter(|t| !t.is_empty()))
                         })
-                        .map(|v| draw::markup(&expr::as_text(&v)))
+                        .map(|t| draw::markup(&t))
                         .unwrap_or_default();
+                    if let Some(uid) = node.map(|n| n.uid) {
+                        self.live.karaoke = Some(uid);
+                        self.live.caption = Some(text.clone()).filter(|t| !t.is_empty());
+                    }
                     if !text.is_empty() {
                         out.push(Outcome::Speak(text));
+                    } else {
+                        self.problems.push(Problem::error(
+                            &p,
+                            format!(
+                                "SpeakItem: nothing to say in {:?}",
+                                target.unwrap_or_default()
+                            ),
+                        ));
                     }
                 }
                 "OpenURL" => out.push(Outcome::OpenUrl(expr::as_text(&arg("source", self)))),
                 "Finish" => out.push(Outcome::Finish),
-                // Nothing to show without animation or focus rings: accepted, no effect.
-                "Idle" | "AnimateItem" | "SetFocus" | "ClearFocus" | "ControlMedia"
-                | "PlayMedia" | "Reinflate" => {}
+                // Nothing to show without animation or media: accepted, no effect.
+                "Idle" | "AnimateItem" | "ControlMedia" | "PlayMedia" | "Reinflate" => {}
                 other => self.problems.push(Problem::unsupported(
                     format!("{p}.type"),
                     format!("command {other:?} is not supported"),
@@ -226,4 +269,70 @@ impl Screen {
             }
         }
     }
+
+    /// A Pager shows another page: its `onPageChanged` commands run (true when they did).
+    pub(super) fn show_page(
+        &mut self,
+        uid: usize,
+        page: usize,
+        out: &mut Vec<Outcome>,
+        depth: usize,
+    ) -> bool {
+        let before = self.live.page.insert(uid, page);
+        self.serial = next_serial();
+        before.unwrap_or(0) != page && self.handle(uid, "onPageChanged", "Page", out, depth)
+    }
+
+    /// Runs a component's handler (`onPress`, `onScroll`…) in the bindings where it was
+    /// inflated, `event.source` naming the component and the handler (`Press`, `Scroll`…).
+    /// False when it has none (nothing ran).
+    pub(super) fn handle(
+        &mut self,
+        uid: usize,
+        on: &'static str,
+        name: &'static str,
+        out: &mut Vec<Outcome>,
+        depth: usize,
+    ) -> bool {
+        let Some(cmds) = self.handlers.get(&(uid, on)).cloned() else {
+            return false;
+        };
+        let Some(n) = self.root.as_ref().and_then(|r| r.find_uid(uid)) else {
+            return false;
+        };
+        let (scope, path) = (n.scope.clone(), format!("{}.{on}", n.path));
+        self.run(&cmds, &scope, Some((uid, name)), &path, out, depth);
+        true
+    }
+
+    /// How far a scrolling component is scrolled, in the lengths of it that show (0 at the
+    /// start; 0 when it does not scroll).
+    fn position(&self, uid: usize) -> f32 {
+        let offset = self.live.scroll.get(&uid).copied().unwrap_or(0.0);
+        match self.extents.get(&uid) {
+            Some(e) if *e > 0.0 => offset / e,
+            _ => 0.0,
+        }
+    }
+
+    /// A component's `event.source.value`: a Pager's page, an EditText's text, whether a
+    /// touch target is checked.
+    fn value(&self, n: &super::Node) -> Value {
+        match n.kind {
+            super::Kind::Pager => json!(self.live.page.get(&n.uid).copied().unwrap_or(0)),
+            super::Kind::EditText => json!(n.text("text").unwrap_or_default()),
+            super::Kind::ScrollView | super::Kind::Sequence | super::Kind::GridSequence => {
+                json!(self.position(n.uid))
+            }
+            _ => json!(n.flag("checked").unwrap_or(false)),
+        }
+    }
+}
+
+/// The texts inside a component, one after another (what SpeakItem says of a row, what a
+/// script's `tap` finds a touch target by).
+pub(super) fn texts_in(n: &super::Node) -> String {
+    let mut out = vec![];
+    super::texts_of(n, &mut out);
+    out.join(" ")
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use taffy::prelude::*;
 
 use super::inflate::{Kind, Node, Viewport};
-use super::layout::{Leaf, LiveState, Paint, Prim, Rgba, TextStyle, dp};
+use super::layout::{Leaf, LiveState, Measure, Paint, Prim, Rgba, TextStyle, dp};
 
 /// APL's text markup reduced to what one text style can show: `<br>` breaks the line, other
 /// tags are dropped, entities decoded.
@@ -130,6 +130,7 @@ pub(super) fn draw(
     live: &LiveState,
     vp: &Viewport,
     out: &mut Vec<Prim>,
+    measure: &mut dyn Measure,
 ) {
     let Some(&id) = ids.get(&n.uid) else {
         return;
@@ -216,13 +217,10 @@ pub(super) fn draw(
                     (!disabled).then_some(n.uid),
                 ));
             }
-            let text = if n.kind == Kind::Text {
-                markup(&n.text("text").unwrap_or_default())
+            let (text, hint) = if n.kind == Kind::Text {
+                (markup(&n.text("text").unwrap_or_default()), false)
             } else {
-                n.text("text")
-                    .filter(|t| !t.is_empty())
-                    .or(n.text("hint"))
-                    .unwrap_or_default()
+                super::edit::shown(n, live.editing == Some(n.uid))
             };
             let align = match (n.str("textAlign").unwrap_or("auto"), vp.rtl) {
                 ("center", _) => "center",
@@ -238,6 +236,51 @@ pub(super) fn draw(
             };
             let pad_l = l.padding.left;
             let pad_t = l.padding.top;
+            if let Some(Leaf::Rich {
+                words,
+                style,
+                line_height,
+                max_lines,
+            }) = tree.get_node_context(id)
+            {
+                let color = colour(n.prop("color")).unwrap_or(default);
+                let inner = [
+                    x + pad_l,
+                    y + pad_t,
+                    (w - pad_l - l.padding.right).max(0.0),
+                    (h - pad_t - l.padding.bottom).max(0.0),
+                ];
+                let rich = super::rich::Set {
+                    words,
+                    style,
+                    line_height: *line_height,
+                    max_lines: *max_lines,
+                    align: (align, valign),
+                    rtl: vp.rtl,
+                };
+                for (px, py, pw, ph, text, st) in rich.pieces(inner, measure) {
+                    out.push(Prim {
+                        x: px,
+                        y: py,
+                        w: pw,
+                        h: ph,
+                        clip,
+                        opacity,
+                        paint: Paint::Text {
+                            text,
+                            color,
+                            style: st,
+                            align: "left",
+                            valign: "center",
+                            max_lines: 1,
+                        },
+                        touch: None,
+                        uid: n.uid,
+                        scroller,
+                    });
+                }
+                return;
+            }
             out.push(Prim {
                 x: x + pad_l,
                 y: y + pad_t,
@@ -247,15 +290,8 @@ pub(super) fn draw(
                 opacity,
                 paint: Paint::Text {
                     text,
-                    color: colour(n.prop(
-                        if n.kind == Kind::EditText && n.text("text").unwrap_or_default().is_empty()
-                        {
-                            "hintColor"
-                        } else {
-                            "color"
-                        },
-                    ))
-                    .unwrap_or(default),
+                    color: colour(n.prop(if hint { "hintColor" } else { "color" }))
+                        .unwrap_or(default),
                     style: text_style(n, vp),
                     align,
                     valign,
@@ -276,8 +312,10 @@ pub(super) fn draw(
                 Paint::Image {
                     source,
                     scale: n.str("scale").unwrap_or("best-fit").to_owned(),
+                    align: image_align(n.str("align").unwrap_or("center")),
                     radius: dp(n, "borderRadius", vp).unwrap_or(0.0),
                     overlay: colour(n.prop("overlayColor")).unwrap_or([0, 0, 0, 0]),
+                    overlay_gradient: n.prop("overlayGradient").and_then(gradient),
                 },
                 None,
             ));
@@ -332,10 +370,12 @@ pub(super) fn draw(
             live,
             vp,
             out,
+            measure,
         );
     }
-    // The remote's focus: a ring around the focused touch target, over what it holds.
-    if n.kind == Kind::TouchWrapper && live.focus == Some(n.uid) {
+    // The remote's focus: a ring around the focused touch target, over what it holds — unless
+    // the document styles its own focused look.
+    if n.kind == Kind::TouchWrapper && live.focus == Some(n.uid) && !styles_its_state(n) {
         out.push(Prim {
             x: x - 2.0,
             y: y - 2.0,
@@ -354,6 +394,117 @@ pub(super) fn draw(
             scroller,
         });
     }
+}
+
+/// A gradient over an image (`overlayGradient`): colours at positions 0…1, along an angle
+/// (degrees, 0 pointing up, as in CSS) or from the centre out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gradient {
+    pub radial: bool,
+    pub angle: f32,
+    pub stops: Vec<(Rgba, f32)>,
+}
+
+/// An `overlayGradient`: `colorRange` spread evenly unless `inputRange` places them.
+fn gradient(v: &Value) -> Option<Gradient> {
+    let colours: Vec<Rgba> = v
+        .get("colorRange")?
+        .as_array()?
+        .iter()
+        .filter_map(|c| colour(Some(c)))
+        .collect();
+    if colours.len() < 2 {
+        return None;
+    }
+    let at: Vec<f32> = match v.get("inputRange").and_then(Value::as_array) {
+        Some(r) if r.len() == colours.len() => r
+            .iter()
+            .map(|x| x.as_f64().unwrap_or(0.0).clamp(0.0, 1.0) as f32)
+            .collect(),
+        _ => (0..colours.len())
+            .map(|i| i as f32 / (colours.len() - 1) as f32)
+            .collect(),
+    };
+    Some(Gradient {
+        radial: v.get("type").and_then(Value::as_str) == Some("radial"),
+        angle: v.get("angle").and_then(Value::as_f64).unwrap_or(0.0) as f32,
+        stops: colours.into_iter().zip(at).collect(),
+    })
+}
+
+/// An Image's `align` ("top-left", "bottom", "center"…) as (horizontal, vertical).
+fn image_align(a: &str) -> (u8, u8) {
+    let h = if a.contains("left") {
+        0
+    } else if a.contains("right") {
+        2
+    } else {
+        1
+    };
+    let v = if a.starts_with("top") {
+        0
+    } else if a.starts_with("bottom") {
+        2
+    } else {
+        1
+    };
+    (h, v)
+}
+
+/// Whether a component, or what inherits its state, has a style (that may show the state).
+fn styles_its_state(n: &Node) -> bool {
+    n.styling.is_some()
+        || n.children
+            .iter()
+            .any(|c| c.flag("inheritParentState") == Some(true) && styles_its_state(c))
+}
+
+/// What SpeakItem says, captioned over the bottom of the screen while it is said (as a
+/// device with captions on shows it).
+pub(super) fn caption(text: &str, vp: &Viewport, measure: &mut dyn Measure, out: &mut Vec<Prim>) {
+    let (sw, sh) = (vp.width_dp(), vp.height_dp());
+    let style = TextStyle {
+        size: (sh * 0.04).clamp(14.0, 28.0),
+        weight: 400,
+        italic: false,
+    };
+    let pad = style.size * 0.6;
+    let w = sw * if vp.round { 0.7 } else { 0.8 };
+    let (_, th) = measure.text(text, &style, Some(w - 2.0 * pad));
+    let line = measure.text("X", &style, None).1;
+    let h = th.min(line * 2.0) + 2.0 * pad;
+    let (x, y) = ((sw - w) / 2.0, sh * if vp.round { 0.8 } else { 0.93 } - h);
+    let at = |paint| Prim {
+        x,
+        y,
+        w,
+        h,
+        clip: [0.0, 0.0, sw, sh],
+        opacity: 1.0,
+        paint,
+        touch: None,
+        uid: 0,
+        scroller: None,
+    };
+    out.push(at(Paint::Box {
+        background: [0, 0, 0, 0xd8],
+        border: [0, 0, 0, 0],
+        border_width: 0.0,
+        radius: pad,
+    }));
+    let mut text_prim = at(Paint::Text {
+        text: text.to_owned(),
+        color: [0xff, 0xff, 0xff, 0xff],
+        style,
+        align: "center",
+        valign: "center",
+        max_lines: 2,
+    });
+    text_prim.x += pad;
+    text_prim.w -= 2.0 * pad;
+    text_prim.y += pad;
+    text_prim.h -= 2.0 * pad;
+    out.push(text_prim);
 }
 
 /// The focus ring's colour (the device's own focus colour, `Theme.focus`).

@@ -80,6 +80,8 @@ pub struct Node {
     pub scope: Rc<Ctx>,
     /// Where in the document it came from.
     pub path: String,
+    /// Its style, if it has one (restyled when its state changes).
+    pub styling: Option<Box<super::style::Styling>>,
 }
 
 impl Node {
@@ -280,13 +282,22 @@ impl<'a> Inflater<'a> {
             return Some(self.placeholder(type_name, o, ctx, path));
         };
         let ctx = self.bind(def, ctx, path);
-        let mut props = self.style_values(o.get("style"), &ctx, path);
+        let mut own = Map::new();
         for (k, v) in o {
             if !STRUCTURAL.contains(&k.as_str()) {
                 let val = eval_value(v, &ctx, &format!("{path}.{k}"), &mut self.problems);
-                props.insert(k.clone(), val);
+                own.insert(k.clone(), val);
             }
         }
+        let style = o.get("style").map(|s| {
+            expr::as_text(&eval_value(
+                s,
+                &ctx,
+                &format!("{path}.style"),
+                &mut self.problems,
+            ))
+        });
+        let (mut props, styling) = self.styled(style, own, &ctx, path);
         if kind == Kind::VectorGraphic {
             self.vector(&mut props, &ctx, path);
         }
@@ -300,6 +311,7 @@ impl<'a> Inflater<'a> {
             "onTextChange",
             "onSubmit",
             "onPageChanged",
+            "onScroll",
         ] {
             if let Some(cmds) = o.get(ev) {
                 self.handlers.insert((uid, ev_key(ev)), cmds.clone());
@@ -321,6 +333,7 @@ impl<'a> Inflater<'a> {
             children,
             scope: ctx,
             path: path.to_owned(),
+            styling,
         })
     }
 
@@ -386,6 +399,7 @@ impl<'a> Inflater<'a> {
             children: vec![],
             scope: ctx.clone(),
             path: path.to_owned(),
+            styling: None,
         }
     }
 
@@ -522,7 +536,7 @@ impl<'a> Inflater<'a> {
         for (k, v) in inst {
             if !STRUCTURAL.contains(&k.as_str()) && !names.contains(k) {
                 let val = eval_value(v, ctx, &format!("{path}.{k}"), &mut self.problems);
-                node.props.insert(k.clone(), val);
+                node.set_own(k, val);
             }
         }
         if let Some(id) = inst.get("id") {
@@ -547,6 +561,7 @@ fn ev_key(ev: &str) -> &'static str {
         "onMount" => "onMount",
         "onTextChange" => "onTextChange",
         "onSubmit" => "onSubmit",
+        "onScroll" => "onScroll",
         _ => "onPageChanged",
     }
 }

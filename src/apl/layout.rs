@@ -52,8 +52,11 @@ pub enum Paint {
     Image {
         source: String,
         scale: String,
+        /// Where in its box: (horizontal, vertical), each 0 start, 1 centre, 2 end.
+        align: (u8, u8),
         radius: f32,
         overlay: Rgba,
+        overlay_gradient: Option<super::draw::Gradient>,
     },
     /// An Alexa Vector Graphic, as SVG.
     Vector { svg: String, scale: String },
@@ -87,12 +90,27 @@ pub struct LiveState {
     pub page: HashMap<usize, usize>,
     /// The touch target the remote's or keyboard's focus is on (uid).
     pub focus: Option<usize>,
+    /// The touch target under a finger that is down (uid).
+    pub pressed: Option<usize>,
+    /// The EditText the keyboard types into (uid).
+    pub editing: Option<usize>,
+    /// The component being spoken by `SpeakItem` (uid), and its words as a caption.
+    pub karaoke: Option<usize>,
+    pub caption: Option<String>,
 }
 
 pub(super) enum Leaf {
     Text {
         text: String,
         style: TextStyle,
+        max_lines: u32,
+    },
+    /// A text set a word at a time ([`super::rich`]): inline styles or a `lineHeight`.
+    Rich {
+        words: Vec<super::rich::Word>,
+        style: TextStyle,
+        /// Times the font size.
+        line_height: f32,
         max_lines: u32,
     },
     None,
@@ -129,34 +147,51 @@ pub fn layout(
             width: AvailableSpace::Definite(vp.width_dp()),
             height: AvailableSpace::Definite(vp.height_dp()),
         },
-        |known, avail, _id, ctx, _style| match ctx {
-            Some(Leaf::Text {
-                text,
-                style,
-                max_lines,
-            }) => {
-                let max_w = known.width.or(match avail.width {
-                    AvailableSpace::Definite(w) => Some(w),
-                    AvailableSpace::MinContent => Some(0.0),
-                    AvailableSpace::MaxContent => None,
-                });
-                let (w, mut h) = measure.text(text, style, max_w);
-                if *max_lines > 0 {
-                    let key = ((style.size * 100.0) as u32, style.weight);
-                    let line = *line_cache
-                        .entry(key)
-                        .or_insert_with(|| measure.text("X", style, None).1);
-                    h = h.min(line * *max_lines as f32);
+        |known, avail, _id, ctx, _style| {
+            // A text wraps at the width it is given, or at none when asked its widest.
+            let max_w = known.width.or(match avail.width {
+                AvailableSpace::Definite(w) => Some(w),
+                AvailableSpace::MinContent => Some(0.0),
+                AvailableSpace::MaxContent => None,
+            });
+            match ctx {
+                Some(Leaf::Text {
+                    text,
+                    style,
+                    max_lines,
+                }) => {
+                    let (w, mut h) = measure.text(text, style, max_w);
+                    if *max_lines > 0 {
+                        let key = ((style.size * 100.0) as u32, style.weight);
+                        let line = *line_cache
+                            .entry(key)
+                            .or_insert_with(|| measure.text("X", style, None).1);
+                        h = h.min(line * *max_lines as f32);
+                    }
+                    Size {
+                        width: known.width.unwrap_or(match max_w {
+                            Some(m) => w.min(m.max(0.0)),
+                            None => w,
+                        }),
+                        height: known.height.unwrap_or(h),
+                    }
                 }
-                Size {
-                    width: known.width.unwrap_or(match max_w {
-                        Some(m) => w.min(m.max(0.0)),
-                        None => w,
-                    }),
-                    height: known.height.unwrap_or(h),
+                Some(Leaf::Rich {
+                    words,
+                    style,
+                    line_height,
+                    max_lines,
+                }) => {
+                    let lines = super::rich::flow(words, style, max_w, *max_lines, measure);
+                    let w = lines.iter().map(|l| l.w).fold(0.0, f32::max);
+                    let h = lines.len() as f32 * style.size * *line_height;
+                    Size {
+                        width: known.width.unwrap_or(w),
+                        height: known.height.unwrap_or(h),
+                    }
                 }
+                _ => Size::ZERO,
             }
-            _ => Size::ZERO,
         },
     );
     if let Err(e) = result {
@@ -175,7 +210,11 @@ pub fn layout(
         live,
         vp,
         &mut out,
+        measure,
     );
+    if let Some(c) = &live.caption {
+        super::draw::caption(c, vp, measure, &mut out);
+    }
     out
 }
 
@@ -432,12 +471,7 @@ fn build(
             let text = if n.kind == Kind::Text {
                 markup(&n.text("text").unwrap_or_default())
             } else {
-                let t = n.text("text").unwrap_or_default();
-                if t.is_empty() {
-                    n.text("hint").unwrap_or_default()
-                } else {
-                    t
-                }
+                super::edit::shown(n, live.editing == Some(n.uid)).0
             };
             let style = text_style(n, vp);
             let max_lines = if n.kind == Kind::EditText {
@@ -445,14 +479,20 @@ fn build(
             } else {
                 n.num("maxLines").unwrap_or(0.0).max(0.0) as u32
             };
-            tree.new_leaf_with_context(
-                st,
-                Leaf::Text {
+            let leaf = match super::rich::line_height(n) {
+                Some(line_height) if n.kind == Kind::Text => Leaf::Rich {
+                    words: super::rich::words(&n.text("text").unwrap_or_default()),
+                    style,
+                    line_height,
+                    max_lines,
+                },
+                _ => Leaf::Text {
                     text: if text.is_empty() { " ".into() } else { text },
                     style,
                     max_lines,
                 },
-            )
+            };
+            tree.new_leaf_with_context(st, leaf)
         }
         Kind::Image | Kind::VectorGraphic | Kind::Placeholder => {
             tree.new_leaf_with_context(st, Leaf::None)

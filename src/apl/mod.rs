@@ -11,13 +11,17 @@ mod avg;
 mod commands;
 pub mod doc;
 pub mod draw;
+pub mod edit;
 pub mod expr;
 mod functions;
 pub mod inflate;
 pub mod layout;
 mod lex;
 mod packages;
+mod rich;
 pub mod scope;
+#[cfg(test)]
+mod state_tests;
 mod style;
 #[cfg(test)]
 mod tests;
@@ -94,6 +98,8 @@ pub type Images = std::collections::BTreeMap<String, ImageState>;
 pub struct Screen {
     pub token: String,
     pub version: String,
+    /// The document (its styles are chosen anew when a component's state changes).
+    doc: Option<Rc<doc::Document>>,
     root: Option<Node>,
     handlers: HashMap<(usize, &'static str), Value>,
     on_mount: Value,
@@ -104,6 +110,8 @@ pub struct Screen {
     /// Changes with every change of what is drawn (see [`Snapshot`]).
     serial: u64,
     images: Images,
+    /// How much of each scrolling component shows (dp), as the view last said.
+    extents: HashMap<usize, f32>,
 }
 
 /// What the view needs to draw a screen, as it is now: the component tree, its live state
@@ -139,6 +147,29 @@ impl Snapshot {
         let mut out = vec![];
         if let Some(r) = &self.root {
             texts_of(r, &mut out);
+        }
+        out
+    }
+
+    /// The EditText the keyboard types into: what it shows (with a caret) and its hint.
+    pub fn field(&self) -> Option<(String, String)> {
+        let n = self.root.as_ref()?.find_uid(self.live.editing?)?;
+        Some((edit::shown(n, true).0, n.text("hint").unwrap_or_default()))
+    }
+
+    /// The text fields (EditText) that take the keyboard: uid, hint (else id), text.
+    pub fn fields(&self) -> Vec<(usize, String, String)> {
+        fn walk(n: &Node, out: &mut Vec<(usize, String, String)>) {
+            if n.kind == Kind::EditText && n.flag("disabled") != Some(true) {
+                let hint = n.text("hint").filter(|h| !h.is_empty());
+                let text = n.text("text").unwrap_or_default();
+                out.push((n.uid, hint.or(n.id.clone()).unwrap_or_default(), text));
+            }
+            n.children.iter().for_each(|c| walk(c, out));
+        }
+        let mut out = vec![];
+        if let Some(r) = &self.root {
+            walk(r, &mut out);
         }
         out
     }
@@ -179,7 +210,7 @@ fn sources_of(n: &Node, out: &mut Vec<String>) {
     }
 }
 
-fn texts_of(n: &Node, out: &mut Vec<String>) {
+pub(crate) fn texts_of(n: &Node, out: &mut Vec<String>) {
     if n.str("display") == Some("none") {
         return;
     }
@@ -194,10 +225,17 @@ fn texts_of(n: &Node, out: &mut Vec<String>) {
 }
 
 fn targets_of(n: &Node, out: &mut Vec<(usize, String)>) {
-    if n.kind == Kind::TouchWrapper && n.flag("disabled") != Some(true) {
-        let mut t = vec![];
-        texts_of(n, &mut t);
-        out.push((n.uid, t.join(" ")));
+    if n.str("display") == Some("none") {
+        return;
+    }
+    let enabled = n.flag("disabled") != Some(true);
+    if n.kind == Kind::TouchWrapper && enabled {
+        out.push((n.uid, commands::texts_in(n)));
+    }
+    // A field is known by its hint (what it asks for), else its text.
+    if n.kind == Kind::EditText && enabled {
+        let hint = n.text("hint").filter(|h| !h.is_empty());
+        out.push((n.uid, hint.or_else(|| n.text("text")).unwrap_or_default()));
     }
     for c in &n.children {
         targets_of(c, out);
@@ -217,18 +255,21 @@ impl Screen {
     /// all gives a screen with a labelled placeholder and the reason among the problems.
     pub fn new(render: &RenderDocument, vp: Viewport) -> Screen {
         let mut problems = vec![];
-        let (root, handlers, on_mount, version) = match doc::parse(&render.document) {
+        let (doc, root, handlers, on_mount, version) = match doc::parse(&render.document) {
             Ok(d) => {
                 problems.extend(d.problems.iter().cloned());
                 let globals = inflate::globals(&d, &vp, &mut problems);
                 let mut inf = Inflater::new(&d);
                 let root = inf.main(&render.datasources, &Ctx::root(globals));
                 problems.append(&mut inf.problems);
-                (root, inf.handlers, d.on_mount.clone(), d.version.clone())
+                let (handlers, on_mount, version) =
+                    (inf.handlers, d.on_mount.clone(), d.version.clone());
+                (Some(Rc::new(d)), root, handlers, on_mount, version)
             }
             Err(e) => {
                 problems.push(Problem::error("$.document", e.clone()));
                 (
+                    None,
                     Some(unreadable(&e, &vp)),
                     HashMap::new(),
                     Value::Null,
@@ -236,9 +277,10 @@ impl Screen {
                 )
             }
         };
-        Screen {
+        let mut screen = Screen {
             token: render.token.clone(),
             version,
+            doc,
             root,
             handlers,
             on_mount,
@@ -247,6 +289,41 @@ impl Screen {
             vp,
             serial: next_serial(),
             images: Images::new(),
+            extents: HashMap::new(),
+        };
+        screen.restyle();
+        screen
+    }
+
+    /// Every styled component takes its style's values for the state it is in now.
+    fn restyle(&mut self) {
+        let (Some(doc), Some(root)) = (self.doc.clone(), self.root.as_mut()) else {
+            return;
+        };
+        let mut inf = Inflater::new(&doc);
+        if style::restyle(&mut inf, root, &self.live, style::States::default()) {
+            self.serial = next_serial();
+        }
+        self.problems.append(&mut inf.problems);
+    }
+
+    /// A finger went down on a touch target (`Some(uid)`) or came up (`None`): the target is
+    /// drawn pressed meanwhile, if its style says how.
+    pub fn set_pressed(&mut self, uid: Option<usize>) {
+        if self.live.pressed != uid {
+            self.live.pressed = uid;
+            self.serial = next_serial();
+            self.restyle();
+        }
+    }
+
+    /// The spoken item's words are done: its karaoke highlight and caption go.
+    pub fn end_karaoke(&mut self) {
+        if self.live.karaoke.is_some() || self.live.caption.is_some() {
+            self.live.karaoke = None;
+            self.live.caption = None;
+            self.serial = next_serial();
+            self.restyle();
         }
     }
 
@@ -270,6 +347,7 @@ impl Screen {
         };
         self.live.focus = Some(targets[next].0);
         self.serial = next_serial();
+        self.restyle();
     }
 
     /// Enter (or the remote's select) on the focused touch target.
@@ -280,28 +358,43 @@ impl Screen {
         }
     }
 
-    /// A Pager turned by a swipe: the next (+1) or previous (-1) page, within its pages.
-    pub fn turn_page(&mut self, uid: usize, by: i32) {
+    /// A Pager turned by a swipe: the next (+1) or previous (-1) page, within its pages (its
+    /// `onPageChanged` commands run).
+    pub fn turn_page(&mut self, uid: usize, by: i32) -> Vec<Outcome> {
         let Some(n) = self.root.as_ref().and_then(|r| r.find_uid(uid)) else {
-            return;
+            return vec![];
         };
         if n.kind != Kind::Pager || n.children.is_empty() {
-            return;
+            return vec![];
         }
         let start = n.num("initialPage").unwrap_or(0.0).max(0.0) as i64;
         let now = self.live.page.get(&uid).map(|p| *p as i64).unwrap_or(start);
         let next = (now + by as i64).clamp(0, n.children.len() as i64 - 1) as usize;
-        self.live.page.insert(uid, next);
-        self.serial = next_serial();
+        let mut out = vec![];
+        if self.show_page(uid, next, &mut out, 0) {
+            self.restyle();
+        }
+        out
     }
 
-    /// A scrolling component moved (by touch, or to bring the focus into view).
-    pub fn set_scroll(&mut self, uid: usize, offset: f32) {
+    /// A scrolling component moved (by touch, or to bring the focus into view) to `offset`
+    /// with `extent` of it showing (dp): its `onScroll` commands run, `event.source.position`
+    /// the offset in extents.
+    pub fn set_scroll(&mut self, uid: usize, offset: f32, extent: f32) -> Vec<Outcome> {
         let offset = offset.max(0.0);
+        if extent > 0.0 {
+            self.extents.insert(uid, extent);
+        }
+        let mut out = vec![];
         if self.live.scroll.get(&uid) != Some(&offset) {
             self.live.scroll.insert(uid, offset);
             self.serial = next_serial();
+            // A scroll alone changes no component's state; its commands may.
+            if self.handle(uid, "onScroll", "Scroll", &mut out, 0) {
+                self.restyle();
+            }
         }
+        out
     }
 
     /// The sources of the images the screen shows now.
@@ -373,20 +466,24 @@ impl Screen {
         let scope = root.scope.clone();
         let mut out = vec![];
         self.run(&cmds, &scope, None, "$.document.onMount", &mut out, 0);
+        self.restyle();
         out
     }
 
-    /// A touch on a component (its uid): its `onPress` commands.
+    /// A touch on a component (its uid): its `onPress` commands; an EditText takes the
+    /// keyboard. A touch anywhere else puts the keyboard away.
     pub fn press(&mut self, uid: usize) -> Vec<Outcome> {
-        let Some(cmds) = self.handlers.get(&(uid, "onPress")).cloned() else {
+        if let Some(n) = self.root.as_ref().and_then(|r| r.find_uid(uid))
+            && n.kind == Kind::EditText
+        {
+            self.start_editing(uid);
             return vec![];
-        };
-        let Some(node) = self.root.as_ref().and_then(|r| r.find_uid(uid)) else {
-            return vec![];
-        };
-        let (scope, path) = (node.scope.clone(), format!("{}.onPress", node.path));
+        }
+        self.stop_editing();
         let mut out = vec![];
-        self.run(&cmds, &scope, Some(uid), &path, &mut out, 0);
+        if self.handle(uid, "onPress", "Press", &mut out, 0) {
+            self.restyle();
+        }
         out
     }
 
@@ -408,6 +505,7 @@ impl Screen {
         let scope = root.scope.clone();
         let mut out = vec![];
         self.run(&cmds.commands, &scope, None, "$.commands", &mut out, 0);
+        self.restyle();
         out
     }
 
@@ -465,5 +563,6 @@ fn unreadable(why: &str, vp: &Viewport) -> Node {
         children: vec![],
         scope: Ctx::root(g),
         path: "$.document".into(),
+        styling: None,
     }
 }

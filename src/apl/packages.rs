@@ -86,7 +86,15 @@ const PACKAGES: &str = r##"{
     "textStyleCallout": {"values": [{"fontSize": "@fontSizeLarge", "color": "@colorText"}]},
     "textStyleHint": {"values": [{"fontSize": "@fontSizeSmall", "fontStyle": "italic", "color": "@colorTextSecondary"}]},
     "textStyleMetadata": {"values": [{"fontSize": "@fontSizeSmall", "color": "@colorTextSecondary"}]},
-    "textStyleDetails": {"values": [{"fontSize": "@fontSizeSmall", "color": "@colorTextSecondary"}]}
+    "textStyleDetails": {"values": [{"fontSize": "@fontSizeSmall", "color": "@colorTextSecondary"}]},
+    "alexaButtonFrame": {"values": [
+      {"backgroundColor": "${disabled ? @colorComponent : buttonStyle == 'outlined' || buttonStyle == 'ingress' ? 'transparent' : @colorAccent}",
+       "borderColor": "${buttonStyle == 'outlined' ? @colorAccent : 'transparent'}", "borderWidth": "${buttonStyle == 'outlined' ? 2 : 0}"},
+      {"when": "${state.focused}", "borderColor": "@colorText", "borderWidth": 3},
+      {"when": "${state.pressed}", "opacity": 0.6}]},
+    "alexaListItemFrame": {"values": [
+      {"backgroundColor": "transparent"},
+      {"when": "${state.focused || state.pressed}", "backgroundColor": "@colorComponent"}]}
   }
 },
 "alexa-layouts": {
@@ -134,14 +142,14 @@ const PACKAGES: &str = r##"{
       "item": {"type": "TouchWrapper", "onPress": "${primaryAction}", "disabled": "${disabled}",
         "item": {"type": "Frame", "borderRadius": "@radiusSmall", "paddingLeft": "@spacingMedium", "paddingRight": "@spacingMedium",
           "paddingTop": "@spacingSmall", "paddingBottom": "@spacingSmall", "minWidth": 120,
-          "backgroundColor": "${disabled ? @colorComponent : buttonStyle == 'outlined' || buttonStyle == 'ingress' ? 'transparent' : @colorAccent}",
-          "borderColor": "${buttonStyle == 'outlined' ? @colorAccent : 'transparent'}", "borderWidth": "${buttonStyle == 'outlined' ? 2 : 0}",
+          "inheritParentState": true, "style": "alexaButtonFrame",
           "item": {"type": "Text", "text": "${buttonText}", "fontSize": "@fontSizeMedium", "fontWeight": "700", "textAlign": "center", "maxLines": 1,
             "color": "${buttonStyle == 'outlined' || buttonStyle == 'ingress' ? @colorAccent : @colorTextReversed}"}}}
     },
     "AlexaTextListItem": {
       "parameters": ["primaryText", "secondaryText", "tertiaryText", "ordinal", "hideOrdinal", "primaryAction", "hideDivider"],
       "item": {"type": "TouchWrapper", "onPress": "${primaryAction}", "width": "100%",
+        "item": {"type": "Frame", "width": "100%", "inheritParentState": true, "style": "alexaListItemFrame",
         "item": {"type": "Container", "width": "100%", "items": [
           {"type": "Container", "direction": "row", "alignItems": "center", "paddingTop": "@spacingSmall", "paddingBottom": "@spacingSmall",
            "paddingLeft": "@marginHorizontal", "paddingRight": "@marginHorizontal", "items": [
@@ -154,7 +162,7 @@ const PACKAGES: &str = r##"{
           ]},
           {"when": "${!hideDivider}", "type": "Frame", "height": 1, "backgroundColor": "@colorDivider",
            "position": "relative", "left": "@marginHorizontal", "width": "${viewport.width - 2 * @marginHorizontal}"}
-        ]}}
+        ]}}}
     },
     "AlexaTextList": {
       "parameters": ["headerTitle", "headerSubtitle", "headerAttributionImage", "headerBackButton", "headerDivider", "backgroundColor",

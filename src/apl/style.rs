@@ -1,5 +1,6 @@
 //! Styles: a component's `style` gives it the values of a named style (and the styles it
-//! `extend`s), in the default state — not pressed, disabled, checked or focused.
+//! `extend`s) for the state it is in — pressed, disabled, checked, focused, karaoke — and gives
+//! them anew when that state changes ([`restyle`]).
 
 use std::collections::HashMap;
 
@@ -7,30 +8,107 @@ use serde_json::{Map, Value, json};
 
 use super::Problem;
 use super::expr::truthy;
-use super::inflate::{Ctx, Inflater, eval_value};
+use super::inflate::{Ctx, Inflater, Node, eval_value};
+use super::layout::LiveState;
 use std::sync::Arc as Rc;
 
+/// A component's state, as a style's `when` reads it (`${state.pressed}`…).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct States {
+    pub pressed: bool,
+    pub disabled: bool,
+    pub checked: bool,
+    pub focused: bool,
+    pub karaoke: bool,
+}
+
+impl States {
+    /// The state a component's own properties give it (`checked`, `disabled`).
+    pub fn of_props(props: &Map<String, Value>) -> States {
+        let flag = |k: &str| props.get(k).is_some_and(truthy);
+        States {
+            checked: flag("checked"),
+            disabled: flag("disabled"),
+            ..States::default()
+        }
+    }
+
+    /// A component's state on the screen now: its properties, the finger, the focus and
+    /// what is being spoken.
+    fn of(n: &Node, live: &LiveState) -> States {
+        States {
+            pressed: live.pressed == Some(n.uid),
+            focused: live.focus == Some(n.uid),
+            karaoke: live.karaoke == Some(n.uid),
+            ..States::of_props(&n.props)
+        }
+    }
+
+    fn json(self) -> Value {
+        json!({
+            "pressed": self.pressed, "disabled": self.disabled, "checked": self.checked,
+            "focused": self.focused, "karaoke": self.karaoke,
+        })
+    }
+}
+
+/// Where a component's style values came from: the style, the keys it set (those the component
+/// does not set itself) and the state they were chosen for.
+#[derive(Debug, Clone)]
+pub struct Styling {
+    pub name: String,
+    pub keys: Vec<String>,
+    pub state: States,
+}
+
 impl Inflater<'_> {
-    /// A style's values for the default state (not pressed, not disabled, not checked), with
-    /// the styles it extends first.
-    pub(super) fn style_values(
+    /// A component's properties: its style's values for its state, then its own over them.
+    pub(super) fn styled(
         &mut self,
-        style: Option<&Value>,
+        style: Option<String>,
+        own: Map<String, Value>,
         ctx: &Rc<Ctx>,
         path: &str,
+    ) -> (Map<String, Value>, Option<Box<Styling>>) {
+        let Some(name) = style.filter(|s| !s.is_empty()) else {
+            return (own, None);
+        };
+        if !self.doc.styles.contains_key(&name) {
+            self.problems.push(Problem::error(
+                format!("{path}.style"),
+                format!("no style {name:?}"),
+            ));
+            return (own, None);
+        }
+        let state = States::of_props(&own);
+        let mut props = self.style_values(&name, ctx, path, state);
+        let keys = props
+            .keys()
+            .filter(|k| !own.contains_key(*k))
+            .cloned()
+            .collect();
+        props.extend(own);
+        (props, Some(Box::new(Styling { name, keys, state })))
+    }
+
+    /// A style's values for a state, with the styles it extends first.
+    fn style_values(
+        &mut self,
+        name: &str,
+        ctx: &Rc<Ctx>,
+        path: &str,
+        state: States,
     ) -> Map<String, Value> {
         let mut out = Map::new();
-        let Some(name) = style.and_then(Value::as_str) else {
-            return out;
-        };
-        self.style_into(name, ctx, path, &mut out, 0);
+        let scope = ctx.child(HashMap::from([("state".to_owned(), state.json())]));
+        self.style_into(name, &scope, path, &mut out, 0);
         out
     }
 
     fn style_into(
         &mut self,
         name: &str,
-        ctx: &Rc<Ctx>,
+        scope: &Rc<Ctx>,
         path: &str,
         out: &mut Map<String, Value>,
         depth: usize,
@@ -58,12 +136,8 @@ impl Inflater<'_> {
             _ => vec![],
         };
         for p in parents {
-            self.style_into(&p, ctx, path, out, depth + 1);
+            self.style_into(&p, scope, path, out, depth + 1);
         }
-        let state = ctx.child(HashMap::from([(
-            "state".to_owned(),
-            json!({"pressed": false, "disabled": false, "checked": false, "focused": false, "karaoke": false}),
-        )]));
         let values = match style.get("values") {
             Some(Value::Array(a)) => a.clone(),
             Some(v @ Value::Object(_)) => vec![v.clone()],
@@ -74,7 +148,7 @@ impl Inflater<'_> {
             if let Some(w) = v.get("when")
                 && !truthy(&eval_value(
                     w,
-                    &state,
+                    scope,
                     &format!("{vpath}.when"),
                     &mut self.problems,
                 ))
@@ -84,12 +158,53 @@ impl Inflater<'_> {
             if let Some(o) = v.as_object() {
                 for (k, x) in o {
                     if k != "when" {
-                        let val =
-                            eval_value(x, &state, &format!("{vpath}.{k}"), &mut self.problems);
+                        let val = eval_value(x, scope, &format!("{vpath}.{k}"), &mut self.problems);
                         out.insert(k.clone(), val);
                     }
                 }
             }
         }
+    }
+}
+
+/// Gives every styled component the values of its style for the state it is in now (a child
+/// with `inheritParentState` takes its parent's). True when anything changed.
+pub fn restyle(inf: &mut Inflater, n: &mut Node, live: &LiveState, parent: States) -> bool {
+    let state = if n.flag("inheritParentState") == Some(true) {
+        parent
+    } else {
+        States::of(n, live)
+    };
+    let mut changed = false;
+    if let Some(mut st) = n.styling.take() {
+        if st.state != state {
+            let values = inf.style_values(&st.name, &n.scope, &n.path, state);
+            for k in st.keys.drain(..) {
+                n.props.remove(&k);
+            }
+            for (k, v) in values {
+                if !n.props.contains_key(&k) {
+                    st.keys.push(k.clone());
+                    n.props.insert(k, v);
+                }
+            }
+            st.state = state;
+            changed = true;
+        }
+        n.styling = Some(st);
+    }
+    for c in &mut n.children {
+        changed |= restyle(inf, c, live, state);
+    }
+    changed
+}
+
+impl Node {
+    /// Sets a property as the component's own (a style no longer sets it).
+    pub fn set_own(&mut self, key: &str, value: Value) {
+        if let Some(st) = self.styling.as_mut() {
+            st.keys.retain(|k| k != key);
+        }
+        self.props.insert(key.to_owned(), value);
     }
 }

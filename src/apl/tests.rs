@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-struct Mono;
+pub(super) struct Mono;
 impl Measure for Mono {
     fn text(&mut self, text: &str, s: &TextStyle, max_width: Option<f32>) -> (f32, f32) {
         let adv = s.size * 0.5;
@@ -40,7 +40,7 @@ fn vp() -> Viewport {
     }
 }
 
-fn screen(doc: Value, ds: Value) -> Screen {
+pub(super) fn screen(doc: Value, ds: Value) -> Screen {
     Screen::new(
         &RenderDocument {
             token: "tok".into(),
@@ -347,4 +347,103 @@ fn a_huge_list_draws_its_first_thousand_rows_and_says_so() {
     assert_eq!(texts(&prims).len(), 1000);
     let p = s.take_problems();
     assert!(p[0].message.starts_with("50000 rows"), "{p:?}");
+}
+
+#[test]
+fn an_image_keeps_its_alignment_and_overlay_gradient() {
+    let doc = json!({"type": "APL", "version": "2024.3", "mainTemplate": {"items": [{"type": "Container", "items": [
+        {"type": "Image", "source": "a.png", "width": 100, "height": 100, "align": "bottom-right",
+         "overlayGradient": {"colorRange": ["#000000", "#00000000", "#ffffff"], "angle": 90}},
+        {"type": "Image", "source": "b.png", "width": 100, "height": 100, "align": "top",
+         "overlayGradient": {"type": "radial", "colorRange": ["red", "blue"], "inputRange": [0.2, 0.8]}},
+        {"type": "Image", "source": "c.png", "width": 100, "height": 100,
+         "overlayGradient": {"colorRange": ["#000000"]}}
+    ]}]}});
+    let mut s = screen(doc, json!({}));
+    let images: Vec<_> = s
+        .draw(&mut Mono)
+        .into_iter()
+        .filter_map(|p| match p.paint {
+            Paint::Image {
+                align,
+                overlay_gradient,
+                ..
+            } => Some((align, overlay_gradient)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(images.len(), 3);
+    let (align, g) = &images[0];
+    assert_eq!(*align, (2, 2));
+    let g = g.as_ref().expect("a gradient");
+    assert!(!g.radial);
+    assert_eq!(g.angle, 90.0);
+    assert_eq!(
+        g.stops.iter().map(|s| s.1).collect::<Vec<_>>(),
+        vec![0.0, 0.5, 1.0],
+        "colours spread evenly without an inputRange"
+    );
+    let (align, g) = &images[1];
+    assert_eq!(*align, (1, 0));
+    let g = g.as_ref().expect("a gradient");
+    assert!(g.radial);
+    assert_eq!(g.stops[0], ([0xff, 0, 0, 0xff], 0.2));
+    assert_eq!(g.stops[1].1, 0.8);
+    // One colour is no gradient; the image is drawn centred without one.
+    assert_eq!(images[2], ((1, 1), None));
+}
+
+#[test]
+fn inline_styles_and_line_height_set_a_text_word_by_word() {
+    let w = rich::words("Go <b>now</b>, <i>to</i>day<br>then &amp; <strong>stop</strong>");
+    let shown: Vec<(&str, bool, bool, bool, bool)> = w
+        .iter()
+        .map(|w| (w.text.as_str(), w.bold, w.italic, w.space, w.br))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            ("Go", false, false, true, false),
+            ("now", true, false, false, false),
+            (",", false, false, true, false),
+            ("to", false, true, false, false),
+            ("day", false, false, false, true),
+            ("then", false, false, true, false),
+            ("&", false, false, true, false),
+            ("stop", true, false, false, false),
+        ]
+    );
+    let doc = json!({"type": "APL", "version": "2024.3", "mainTemplate": {"items": [{"type": "Container", "items": [
+        {"type": "Text", "width": 200, "fontSize": 20, "text": "Go <b>now</b>, then wait"},
+        {"type": "Text", "width": 200, "fontSize": 20, "lineHeight": 2, "text": "aaaa bbbb cccc dddd eeee"},
+        {"type": "Text", "width": 145, "fontSize": 20, "lineHeight": "150%", "maxLines": 1, "text": "aaaa bbbb cccc dddd eeee"}
+    ]}]}});
+    let mut s = screen(doc, json!({}));
+    let t = texts(&s.draw(&mut Mono));
+    let styles: Vec<(String, i32)> = s
+        .draw(&mut Mono)
+        .iter()
+        .filter_map(|p| match &p.paint {
+            Paint::Text { text, style, .. } => Some((text.clone(), style.weight)),
+            _ => None,
+        })
+        .collect();
+    // One text per run of a style: the bold word is its own piece, at the width of "Go ".
+    assert_eq!(styles[0], ("Go".into(), 400));
+    assert_eq!(styles[1], ("now".into(), 700));
+    assert_eq!(styles[2], (", then wait".into(), 400));
+    assert_eq!(
+        t[1].1,
+        t[0].1 + 30.0,
+        "\"now\" starts after \"Go \" (3 × 10 dp)"
+    );
+    assert_eq!(t[1].2, t[0].2, "on the same line");
+    // 200 dp holds 20 characters of 10 dp: two words a line, lines 2 × 20 dp apart.
+    let lines: Vec<&(String, f32, f32, f32, f32)> = t[3..6].iter().collect();
+    assert_eq!(lines[0].0, "aaaa bbbb cccc dddd");
+    assert_eq!(lines[1].0, "eeee");
+    assert_eq!(lines[1].2 - lines[0].2, 40.0);
+    // maxLines 1: the line ends in an ellipsis, with the words that fit beside it ("cccc…"
+    // would need 150 dp of 145).
+    assert_eq!(lines[2].0, "aaaa bbbb…");
 }

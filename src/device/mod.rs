@@ -115,10 +115,14 @@ enum Input {
     AplPress(usize),
     /// The remote or keyboard on the APL screen: `next`, `prev`, `press`.
     AplKey(String),
-    /// A scrolling component of the APL screen moved (uid, dp).
-    AplScroll(usize, f32),
+    /// A scrolling component of the APL screen moved (uid, offset and how much shows, dp).
+    AplScroll(usize, f32, f32),
     /// A swipe turned a Pager's page (uid, +1 or -1).
     AplPage(usize, i32),
+    /// A finger went down on a touch target of the APL screen (its uid), or came up (None).
+    AplPressing(Option<usize>),
+    /// A key typed into the APL screen's text field: text, backspace, enter or escape.
+    AplType(String),
 }
 
 /// Handle to send input to a running device.
@@ -149,13 +153,24 @@ impl DeviceInput {
     }
 
     /// A scrolling component of the skill's APL screen moved (uid, offset in dp).
-    pub fn apl_scroll(&self, uid: usize, offset: f32) {
-        self.put(Input::AplScroll(uid, offset));
+    pub fn apl_scroll(&self, uid: usize, offset: f32, extent: f32) {
+        self.put(Input::AplScroll(uid, offset, extent));
     }
 
     /// A swipe turned a Pager's page on the skill's APL screen (uid, +1 or -1).
     pub fn apl_page(&self, uid: usize, by: i32) {
         self.put(Input::AplPage(uid, by));
+    }
+
+    /// A finger down on a touch target of the skill's APL screen (uid), or up (None).
+    pub fn apl_pressing(&self, uid: Option<usize>) {
+        self.put(Input::AplPressing(uid));
+    }
+
+    /// A key typed into the skill's APL text field that has the keyboard (text, `\u{8}`
+    /// backspace, `\n` submit, `\u{1b}` away).
+    pub fn apl_type(&self, key: &str) {
+        self.put(Input::AplType(key.to_owned()));
     }
 
     /// Input for the device's own browser (the login, terms and consent scenes).
@@ -227,11 +242,17 @@ impl crate::view::port::Controls for DeviceInput {
     fn apl_key(&self, key: &str) {
         DeviceInput::apl_key(self, key)
     }
-    fn apl_scroll(&self, uid: usize, offset: f32) {
-        DeviceInput::apl_scroll(self, uid, offset)
+    fn apl_scroll(&self, uid: usize, offset: f32, extent: f32) {
+        DeviceInput::apl_scroll(self, uid, offset, extent)
     }
     fn apl_page(&self, uid: usize, by: i32) {
         DeviceInput::apl_page(self, uid, by)
+    }
+    fn apl_pressing(&self, uid: Option<usize>) {
+        DeviceInput::apl_pressing(self, uid)
+    }
+    fn apl_type(&self, key: &str) {
+        DeviceInput::apl_type(self, key)
     }
 }
 

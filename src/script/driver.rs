@@ -273,6 +273,11 @@ impl Driver {
         self.current.as_ref().and_then(|f| f.model.page.as_ref())
     }
 
+    /// The skill's APL screen on the device now, if it shows one.
+    pub(crate) fn apl(&self) -> Option<&crate::apl::Snapshot> {
+        self.current.as_ref().and_then(|f| f.model.apl.as_deref())
+    }
+
     /// The item of `kinds` labelled (or named, or typed) `what`: exact match first, then a
     /// case-insensitive substring.
     pub(crate) fn find_item(&self, what: &str, kinds: &[&str]) -> Option<usize> {

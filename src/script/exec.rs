@@ -224,6 +224,39 @@ pub(crate) fn run_script(
                         }
                     }
                 }
+                Action::Fill(field, text) if d.apl().is_some() => {
+                    // The skill's APL screen: touch the text field (known by its hint), type
+                    // the text a key at a time (each change runs its onTextChange).
+                    let targets = d.apl().map(|a| a.fields()).unwrap_or_default();
+                    let Some((uid, _, old)) = targets.iter().find(|(_, h, _)| h == field) else {
+                        let all: Vec<&str> = targets.iter().map(|(_, t, _)| t.as_str()).collect();
+                        return Err(step_fail(
+                            d,
+                            format!(
+                                "no text field {field:?} on the skill's screen (fields: {all:?})"
+                            ),
+                        ));
+                    };
+                    input.apl_press(*uid);
+                    // What the field held goes first, as `fill` does on a sign-in page.
+                    for _ in old.chars() {
+                        input.apl_type(crate::apl::edit::BACKSPACE);
+                    }
+                    for c in text.chars() {
+                        input.apl_type(&c.to_string());
+                    }
+                }
+                Action::Submit(None) if d.apl().is_some() => {
+                    // Enter on the skill's keyboard: the field that has it runs its onSubmit.
+                    if d.apl().and_then(|a| a.field()).is_none() {
+                        return Err(step_fail(
+                            d,
+                            "no text field of the skill's screen has the keyboard (`fill` one first)"
+                                .into(),
+                        ));
+                    }
+                    input.apl_type(crate::apl::edit::ENTER);
+                }
                 Action::Fill(field, text) => {
                     if d.page().is_none() {
                         return Err(step_fail(
@@ -379,17 +412,15 @@ pub(crate) fn run_script(
                     }
                 }
                 Action::Fault(f, on) => input.fault(*f, *on),
-                Action::Remote(key) => {
-                    match d.current.as_ref().and_then(|f| f.model.apl.as_ref()) {
-                        Some(_) => input.apl_key(key),
-                        None => {
-                            return Err(step_fail(
+                Action::Remote(key) => match d.apl() {
+                    Some(_) => input.apl_key(key),
+                    None => {
+                        return Err(step_fail(
                             d,
                             "the remote moves the focus on the skill's APL screen; elsewhere use `tap`".into(),
                         ));
-                        }
                     }
-                }
+                },
             }
             Ok(())
         })();

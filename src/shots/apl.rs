@@ -41,8 +41,8 @@ pub fn load(paths: &[PathBuf]) -> Result<&'static [AplSubject], String> {
             files.sort();
             let before = found.len();
             for f in files {
-                if let Ok(Some(s)) = read(&f) {
-                    found.push(s);
+                if let Ok(s) = read(&f) {
+                    found.extend(s);
                 }
             }
             if found.len() == before {
@@ -53,13 +53,13 @@ pub fn load(paths: &[PathBuf]) -> Result<&'static [AplSubject], String> {
             }
         } else {
             match read(p) {
-                Ok(Some(s)) => found.push(s),
-                Ok(None) => {
+                Ok(s) if s.is_empty() => {
                     return Err(format!(
-                        "--apl {}: not an APL document (\"type\" must be \"APL\") nor a RenderDocument directive",
+                        "--apl {}: not an APL document (\"type\" must be \"APL\"), a RenderDocument directive nor a list of subjects",
                         p.display()
                     ));
                 }
+                Ok(s) => found.extend(s),
                 Err(e) => return Err(format!("--apl {}: {e}", p.display())),
             }
         }
@@ -95,10 +95,67 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// A file as a subject: an APL document (its datasources beside it) or a directive.
-fn read(path: &Path) -> Result<Option<AplSubject>, String> {
+/// A file as subjects: an APL document (its datasources beside it), a directive, or a list of
+/// subjects (none: the file is none of these).
+fn read(path: &Path) -> Result<Vec<AplSubject>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let v: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+    if let Some(list) = v.get("subjects").and_then(Value::as_array) {
+        return list
+            .iter()
+            .enumerate()
+            .map(|(i, s)| listed(path, i, s))
+            .collect();
+    }
+    Ok(one(path, v).into_iter().collect())
+}
+
+/// One subject of a list file (`{"subjects": [{"name", "document", "datasources"}…]}`): the
+/// document and datasources inline, or paths relative to the list file.
+fn listed(list: &Path, i: usize, s: &Value) -> Result<AplSubject, String> {
+    let at = |field: &str, why: String| format!("subjects[{i}].{field}: {why}");
+    let name = s
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| at("name", "missing (each subject names its shot)".into()))?;
+    let dir = list.parent().unwrap_or(Path::new("."));
+    let load = |field: &str| -> Result<Option<Value>, String> {
+        match s.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(rel)) => {
+                let p = dir.join(rel);
+                let t = std::fs::read_to_string(&p)
+                    .map_err(|e| at(field, format!("{}: {e}", p.display())))?;
+                serde_json::from_str(&t)
+                    .map(Some)
+                    .map_err(|e| at(field, format!("{}: not JSON: {e}", p.display())))
+            }
+            Some(v) => Ok(Some(v.clone())),
+        }
+    };
+    let doc = load("document")?.ok_or_else(|| at("document", "missing".into()))?;
+    // The document may be a directive (with its datasources) or a bare document.
+    let (document, mut datasources) = match doc.get("document") {
+        Some(d) => (d.clone(), doc.get("datasources").cloned()),
+        None => (doc, None),
+    };
+    if document.get("type").and_then(Value::as_str) != Some("APL") {
+        return Err(at(
+            "document",
+            "not an APL document (\"type\" must be \"APL\")".into(),
+        ));
+    }
+    if let Some(d) = load("datasources")? {
+        datasources = Some(d);
+    }
+    let mut subject = subject(list, document, datasources.unwrap_or(Value::Null));
+    subject.id = Box::leak(format!("apl-{}", slug(name)).into_boxed_str());
+    Ok(subject)
+}
+
+/// A file that is one document or directive.
+fn one(path: &Path, v: Value) -> Option<AplSubject> {
     let (document, datasources) = if v.get("type").and_then(Value::as_str) == Some("APL") {
         (v, datasources_beside(path))
     } else if v
@@ -112,8 +169,12 @@ fn read(path: &Path) -> Result<Option<AplSubject>, String> {
             v.get("datasources").cloned().unwrap_or(Value::Null),
         )
     } else {
-        return Ok(None);
+        return None;
     };
+    Some(subject(path, document, datasources))
+}
+
+fn subject(path: &Path, document: Value, datasources: Value) -> AplSubject {
     let token = document
         .get("token")
         .or(Some(&Value::Null))
@@ -121,7 +182,7 @@ fn read(path: &Path) -> Result<Option<AplSubject>, String> {
         .unwrap_or("linkscreen-shot")
         .to_owned();
     let id: &'static str = Box::leak(format!("apl-{}", name_of(path)).into_boxed_str());
-    Ok(Some(AplSubject {
+    AplSubject {
         id,
         render: RenderDocument {
             token,
@@ -129,7 +190,7 @@ fn read(path: &Path) -> Result<Option<AplSubject>, String> {
             datasources,
         },
         source: path.to_owned(),
-    }))
+    }
 }
 
 /// A document's name: its file's stem, or its folder's for `document.json` (an ASK
@@ -147,6 +208,11 @@ fn name_of(path: &Path) -> String {
     } else {
         stem
     };
+    slug(&name)
+}
+
+/// A name as a file name: lower-case letters, digits and dashes.
+fn slug(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' {
@@ -270,7 +336,7 @@ pub fn lint(
 ) -> Vec<String> {
     let cut = not_scrolled(hl.clipped_texts(), &crate::view::apl::scrolled_boxes());
     warnings.extend(super::lint::texts(&cut, locale));
-    warnings.extend(outside_round(&crate::view::apl::text_ink(), p));
+    warnings.extend(outside_round(&crate::view::apl::text_ink(&hl.app), p));
     warnings
 }
 

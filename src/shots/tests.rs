@@ -292,7 +292,7 @@ fn on_a_drawn_screen_codes_stay_left_to_right_and_the_lint_sees_clipped_text() {
         labelled(hl, "Episode 20: short").map(|e| e.absolute_position().y + e.size().height)
     };
     assert!(bottom(&hl).is_none_or(|b| b > p.height as f32));
-    screen.set_scroll(uid, far);
+    screen.set_scroll(uid, far, 100.0);
     show_scene(&mut hl, p, "en-US", PROMPT, |m| {
         m.scene = "skill-response";
         m.apl = Some(std::sync::Arc::new(screen.snapshot()));

@@ -8,8 +8,9 @@ use std::collections::HashMap;
 
 use slint::{ComponentHandle, Model};
 
+use super::apl_items::{item, shows, update_items};
 use super::ui::{Apl, AplItem, AppWindow};
-use crate::apl::{ImageState, Images, Measure, Paint, Prim, Snapshot, TextStyle};
+use crate::apl::{Measure, Paint, Prim, Snapshot, TextStyle};
 
 /// Measures with the hidden probe text of the window, in dp (`k` pixels per dp).
 struct Probe<'a> {
@@ -25,13 +26,8 @@ thread_local! {
     static MEASURED: RefCell<HashMap<Key, (f32, f32)>> = RefCell::new(HashMap::new());
     /// The snapshot (serial) and scale the items on screen were made for.
     static SHOWN: RefCell<Option<(u64, u32)>> = const { RefCell::new(None) };
-    /// Where the ink of each text on screen is (pixels), for `shoot`'s lint.
-    static INK: RefCell<Vec<(String, [f32; 4])>> = const { RefCell::new(Vec::new()) };
-    /// Boxes (pixels) that reach past the scrolling component or pager they are in: cut by
-    /// it on purpose, they scroll into view.
-    static SCROLLED: RefCell<Vec<[f32; 4]>> = const { RefCell::new(Vec::new()) };
     /// The screen as last laid out (dp), its scale and scroll offsets: drags and the focus
-    /// find their scroller here.
+    /// find their scroller here, `shoot`'s lint its texts' ink and the boxes a scroller cuts.
     static LAID: RefCell<Option<Laid>> = const { RefCell::new(None) };
     /// A drag in progress: its scroller, where it started, and whether it runs across.
     static DRAG: RefCell<Option<(usize, f32, bool)>> = const { RefCell::new(None) };
@@ -50,6 +46,16 @@ struct Laid {
 
 impl Laid {
     /// How far a scroller can scroll (dp): its content past its box, at the current offset.
+    /// How much of a scroller shows (its height, or width across), dp.
+    fn extent(&self, scroller: usize) -> f32 {
+        let across = self.horizontal.contains(&scroller);
+        self.prims
+            .iter()
+            .find(|p| p.scroller == Some(scroller))
+            .map(|p| if across { p.clip[2] } else { p.clip[3] })
+            .unwrap_or(0.0)
+    }
+
     fn max_offset(&self, scroller: usize, horizontal: bool) -> f32 {
         let now = self.scroll.get(&scroller).copied().unwrap_or(0.0);
         let mine = self.prims.iter().filter(|p| p.scroller == Some(scroller));
@@ -147,10 +153,21 @@ fn focus_scroll(l: &Laid, focus: usize) -> Option<(usize, f32)> {
     Some((s, to.clamp(0.0, l.max_offset(s, horizontal))))
 }
 
+/// How much of a scrolling component shows (dp): its `onScroll` position is the offset in
+/// these.
+pub fn extent(scroller: usize) -> f32 {
+    LAID.with(|l| l.borrow().as_ref().map_or(0.0, |l| l.extent(scroller)))
+}
+
 /// The boxes of the APL screen now showing that their scroller cuts (x0, y0, x1, y1 in logical
 /// pixels).
 pub fn scrolled_boxes() -> Vec<[f32; 4]> {
-    SCROLLED.with(|s| s.borrow().clone())
+    LAID.with(|l| {
+        l.borrow()
+            .as_ref()
+            .map(|l| scrolled_of(&l.prims, l.k))
+            .unwrap_or_default()
+    })
 }
 
 fn scrolled_of(prims: &[Prim], k: f32) -> Vec<[f32; 4]> {
@@ -174,8 +191,15 @@ pub fn forget_measurements() {
 
 /// The texts of the APL screen now showing and where their ink is (x0, y0, x1, y1 in logical
 /// pixels): a one-line text's measured width placed by its alignment, a wrapped one its box.
-pub fn text_ink() -> Vec<(String, [f32; 4])> {
-    INK.with(|i| i.borrow().clone())
+/// Worked out when asked (`shoot`'s lint), not on every frame.
+pub fn text_ink(app: &AppWindow) -> Vec<(String, [f32; 4])> {
+    LAID.with(|l| {
+        let l = l.borrow();
+        let Some(l) = l.as_ref() else {
+            return vec![];
+        };
+        ink_of(&mut Probe { app, k: l.k }, &l.prims, l.k)
+    })
 }
 
 fn ink_of(probe: &mut Probe, prims: &[Prim], k: f32) -> Vec<(String, [f32; 4])> {
@@ -237,7 +261,7 @@ impl Measure for Probe<'_> {
         a.set_probe_text(text.into());
         a.set_probe_size(s.size * k);
         a.set_probe_weight(s.weight);
-        a.set_probe_italic(s.italic);
+        a.set_probe_italic(s.italic && super::italic::covers(text));
         a.set_probe_wrap(false);
         let one_line = (
             self.app.get_apl_probe_width(),
@@ -263,180 +287,6 @@ impl Measure for Probe<'_> {
     }
 }
 
-thread_local! {
-    /// Decoded images by source (and the bytes' length, so new bytes decode again).
-    static DECODED: RefCell<HashMap<String, (usize, slint::Image)>> = RefCell::new(HashMap::new());
-}
-
-/// An image's bytes as a Slint image (decoded once per source).
-fn decoded(source: &str, bytes: &[u8]) -> Option<slint::Image> {
-    if let Some(img) = DECODED.with(|d| {
-        d.borrow()
-            .get(source)
-            .filter(|(n, _)| *n == bytes.len())
-            .map(|(_, i)| i.clone())
-    }) {
-        return Some(img);
-    }
-    let rgba = image::load_from_memory(bytes).ok()?.to_rgba8();
-    let buf = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
-        rgba.as_raw(),
-        rgba.width(),
-        rgba.height(),
-    );
-    let img = slint::Image::from_rgba8(buf);
-    DECODED.with(|d| {
-        let mut d = d.borrow_mut();
-        if d.len() > 64 {
-            d.clear();
-        }
-        d.insert(source.to_owned(), (bytes.len(), img.clone()));
-    });
-    Some(img)
-}
-
-thread_local! {
-    /// Vector graphics by their SVG.
-    static VECTORS: RefCell<HashMap<String, slint::Image>> = RefCell::new(HashMap::new());
-}
-
-/// A graphic's SVG as a Slint image (Slint's own SVG renderer; parsed once).
-fn vector(svg: &str) -> Option<slint::Image> {
-    if let Some(i) = VECTORS.with(|v| v.borrow().get(svg).cloned()) {
-        return Some(i);
-    }
-    let img = slint::Image::load_from_svg_data(svg.as_bytes()).ok()?;
-    VECTORS.with(|v| {
-        let mut v = v.borrow_mut();
-        if v.len() > 64 {
-            v.clear();
-        }
-        v.insert(svg.to_owned(), img.clone());
-    });
-    Some(img)
-}
-
-fn colour(c: [u8; 4]) -> slint::Color {
-    slint::Color::from_argb_u8(c[3], c[0], c[1], c[2])
-}
-
-/// One drawn thing as the screen's item, in pixels.
-fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
-    let mut it = AplItem {
-        kind: 0,
-        x: p.x * k,
-        y: p.y * k,
-        width: p.w * k,
-        height: p.h * k,
-        cx: p.clip[0] * k,
-        cy: p.clip[1] * k,
-        cw: p.clip[2] * k,
-        ch: p.clip[3] * k,
-        opacity: p.opacity,
-        touch: p.touch.map(|t| t as i32).unwrap_or(-1),
-        ..Default::default()
-    };
-    match &p.paint {
-        Paint::Box {
-            background,
-            border,
-            border_width,
-            radius,
-        } => {
-            it.background = colour(*background);
-            it.border_color = colour(*border);
-            it.border_width = border_width * k;
-            it.radius = radius * k;
-        }
-        Paint::Text {
-            text,
-            color,
-            style,
-            align,
-            valign,
-            ..
-        } => {
-            it.kind = 1;
-            it.text = text.as_str().into();
-            it.color = colour(*color);
-            it.font_size = style.size * k;
-            it.font_weight = style.weight;
-            it.italic = style.italic;
-            it.halign = match *align {
-                "center" => 1,
-                "right" => 2,
-                _ => 0,
-            };
-            it.valign = match *valign {
-                "center" => 1,
-                "bottom" => 2,
-                _ => 0,
-            };
-        }
-        Paint::Image {
-            source,
-            radius,
-            scale,
-            overlay,
-        } => {
-            it.radius = radius * k;
-            let name = source.rsplit('/').next().unwrap_or(source);
-            match images.get(source) {
-                Some(ImageState::Loaded(bytes)) => match decoded(source, bytes) {
-                    Some(img) => {
-                        it.kind = 2;
-                        it.image = img;
-                        it.background = colour(*overlay);
-                        it.fit = match scale.as_str() {
-                            "best-fill" => 1,
-                            "fill" => 2,
-                            "none" => 3,
-                            _ => 0,
-                        };
-                    }
-                    None => {
-                        it.kind = 3;
-                        it.text = format!("{name}: not a PNG or JPEG").into();
-                    }
-                },
-                // Where the image goes, what it is and why it is not there.
-                Some(ImageState::Loading) => {
-                    it.kind = 3;
-                    it.text = format!("Loading {name}…").into();
-                }
-                Some(ImageState::Failed(why)) => {
-                    it.kind = 3;
-                    it.text = format!("{name}: {why}").into();
-                }
-                None => {
-                    it.kind = 3;
-                    it.text = format!("Image {name}").into();
-                }
-            }
-        }
-        Paint::Vector { svg, scale } => match vector(svg) {
-            Some(img) => {
-                it.kind = 2;
-                it.image = img;
-                it.fit = match scale.as_str() {
-                    "best-fit" | "best-fit-down" => 0,
-                    "best-fill" => 1,
-                    _ => 2,
-                };
-            }
-            None => {
-                it.kind = 3;
-                it.text = "VectorGraphic (not drawable SVG)".into();
-            }
-        },
-        Paint::Placeholder { label } => {
-            it.kind = 3;
-            it.text = label.as_str().into();
-        }
-    }
-    it
-}
-
 /// Shows `snap` (or nothing) on the APL screen, at `scale` logical pixels per device pixel.
 pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
     let a = app.global::<Apl>();
@@ -445,8 +295,7 @@ pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
             a.set_items(slint::ModelRc::default());
         }
         SHOWN.with(|c| *c.borrow_mut() = None);
-        INK.with(|i| i.borrow_mut().clear());
-        SCROLLED.with(|i| i.borrow_mut().clear());
+        LAID.with(|l| *l.borrow_mut() = None);
         return;
     };
     let key = (s.serial, (scale * 1000.0) as u32);
@@ -456,9 +305,6 @@ pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
     let k = scale * s.vp.dpi / 160.0;
     let mut probe = Probe { app, k };
     let (prims, _) = s.draw(&mut probe);
-    let ink = ink_of(&mut probe, &prims, k);
-    INK.with(|i| *i.borrow_mut() = ink);
-    SCROLLED.with(|i| *i.borrow_mut() = scrolled_of(&prims, k));
     let light = s
         .root
         .as_ref()
@@ -471,7 +317,12 @@ pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
     } else {
         slint::Color::from_rgb_u8(0, 0, 0)
     });
-    let items: Vec<AplItem> = prims.iter().map(|p| item(p, k, &s.images)).collect();
+    // What its clip hides entirely (the rows of a list past its end) is not drawn at all.
+    let items: Vec<AplItem> = prims
+        .iter()
+        .filter(|p| shows(p))
+        .map(|p| item(p, k, &s.images))
+        .collect();
     update_items(&a, items);
     let laid = Laid {
         prims,
@@ -491,6 +342,25 @@ pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
     }
     LAID.with(|l| *l.borrow_mut() = Some(laid));
     SHOWN.with(|c| *c.borrow_mut() = Some(key));
+    keyboard(&a, s);
+}
+
+/// The on-screen keyboard while an EditText has it: the field's text and hint above the keys,
+/// in the device's language (Arabic devices start on Arabic letters and can switch).
+fn keyboard(a: &Apl, s: &Snapshot) {
+    let field = s.field();
+    if field.is_some() != a.get_editing() {
+        let arabic = crate::locale::writes_arabic(&s.vp.locale);
+        a.set_kb_can_switch(arabic);
+        a.set_kb_latin(!arabic);
+        let t = |k: &str| crate::locale::tr(k, &s.vp.locale, &[]).into();
+        a.set_kb_go(t("device.kb_go"));
+        a.set_kb_space(t("device.kb_space"));
+    }
+    a.set_editing(field.is_some());
+    let (value, hint) = field.unwrap_or_default();
+    a.set_edit_value(value.into());
+    a.set_edit_hint(hint.into());
 }
 
 /// The components of these kinds (only those scrolling across, with `across`).
@@ -508,28 +378,4 @@ fn of_kind(s: &Snapshot, kinds: &[crate::apl::Kind], across: bool) -> Vec<usize>
         walk(r, kinds, across, &mut out);
     }
     out
-}
-/// Puts the items on screen, changing only the rows that changed: a new model would make
-/// Slint build every element of the screen again, a row set in place only redraws it.
-fn update_items(a: &Apl, items: Vec<AplItem>) {
-    let current = a.get_items();
-    let Some(vec) = current.as_any().downcast_ref::<slint::VecModel<AplItem>>() else {
-        a.set_items(slint::ModelRc::new(slint::VecModel::from(items)));
-        return;
-    };
-    let old = vec.row_count();
-    for (n, it) in items.iter().enumerate().take(old) {
-        if vec.row_data(n).as_ref() != Some(it) {
-            vec.set_row_data(n, it.clone());
-        }
-    }
-    if items.len() < old {
-        for n in (items.len()..old).rev() {
-            vec.remove(n);
-        }
-    } else {
-        for it in items.into_iter().skip(old) {
-            vec.push(it);
-        }
-    }
 }

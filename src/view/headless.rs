@@ -45,6 +45,9 @@ pub struct Headless {
     /// costs more in page faults and zeroing than drawing into it does); the renderer draws
     /// straight into this image's bytes, so a frame is never copied.
     img: std::cell::RefCell<RgbaImage>,
+    /// Partial redraws (as the window does): the renderer's own premultiplied buffer, kept
+    /// between frames so only what changed is drawn again; a frame is its copy.
+    partial: Option<std::cell::RefCell<Vec<PremultipliedRgbaColor>>>,
 }
 
 /// Why headless rendering could not start.
@@ -57,9 +60,24 @@ pub enum HeadlessError {
 }
 
 impl Headless {
-    /// Installs the software-renderer platform and creates the UI at `w`x`h`.
+    /// Installs the software-renderer platform and creates the UI at `w`x`h`; every frame is
+    /// drawn whole (what shots need).
     pub fn new(w: u32, h: u32) -> Result<Headless, HeadlessError> {
-        let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+        Self::with_buffer(w, h, false)
+    }
+
+    /// Like [`Headless::new`], but a frame redraws only what changed since the last, as the
+    /// window's renderer does (benchmarks of the frames after the first).
+    pub fn redrawing_changes(w: u32, h: u32) -> Result<Headless, HeadlessError> {
+        Self::with_buffer(w, h, true)
+    }
+
+    fn with_buffer(w: u32, h: u32, partial: bool) -> Result<Headless, HeadlessError> {
+        let window = MinimalSoftwareWindow::new(if partial {
+            RepaintBufferType::ReusedBuffer
+        } else {
+            RepaintBufferType::NewBuffer
+        });
         slint::platform::set_platform(Box::new(HeadlessPlatform {
             window: window.clone(),
             start: std::time::Instant::now(),
@@ -71,6 +89,7 @@ impl Headless {
             app,
             size: (w, h),
             img: std::cell::RefCell::new(RgbaImage::new(0, 0)),
+            partial: partial.then(Default::default),
         };
         me.resize(w, h);
         me.app
@@ -151,10 +170,22 @@ impl Headless {
             // The renderer's pixels are RGBA bytes (`repr(C)`, Pod): it draws into the image.
             // Every pixel is drawn (`NewBuffer`): the old contents need no clearing.
             let bytes: &mut [u8] = &mut img;
-            let px: &mut [PremultipliedRgbaColor] = bytemuck::cast_slice_mut(bytes);
-            self.window.draw_if_needed(|r| {
-                r.render(px, w as usize);
-            });
+            match &self.partial {
+                None => {
+                    let px: &mut [PremultipliedRgbaColor] = bytemuck::cast_slice_mut(bytes);
+                    self.window.draw_if_needed(|r| {
+                        r.render(px, w as usize);
+                    });
+                }
+                Some(kept) => {
+                    let mut kept = kept.borrow_mut();
+                    kept.resize((w * h) as usize, PremultipliedRgbaColor::default());
+                    self.window.draw_if_needed(|r| {
+                        r.render(&mut kept, w as usize);
+                    });
+                    bytes.copy_from_slice(bytemuck::cast_slice(&kept));
+                }
+            }
             unpremultiply(&mut img);
         }
         self.img.borrow()

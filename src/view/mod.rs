@@ -5,9 +5,11 @@
 //! Must not import: `backend`, `device`, `shots`, `script`, `app`, `cli` (it is given models and port traits).
 
 pub mod apl;
+mod apl_items;
 pub mod emulator;
 pub mod fixtures;
 pub mod headless;
+mod italic;
 pub mod kiosk;
 pub mod model;
 pub mod port;

@@ -40,9 +40,13 @@ pub trait Controls {
     /// The remote or keyboard on the APL screen: `next`, `prev` or `press`.
     fn apl_key(&self, key: &str);
     /// A scrolling component of the APL screen moved (uid, offset in dp).
-    fn apl_scroll(&self, uid: usize, offset: f32);
+    fn apl_scroll(&self, uid: usize, offset: f32, extent: f32);
     /// A swipe turned a Pager's page (uid, +1 next, -1 before).
     fn apl_page(&self, uid: usize, by: i32);
+    /// A finger down on a touch target of the APL screen (uid), or up (None): drawn pressed.
+    fn apl_pressing(&self, uid: Option<usize>);
+    /// A key typed into the APL screen's text field that has the keyboard.
+    fn apl_type(&self, key: &str);
 }
 
 /// What the emulator panel asks of the embedded services.

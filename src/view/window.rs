@@ -214,15 +214,22 @@ impl Window {
                 // Logical pixels at the window's scale back to dp.
                 if let (Some(_), true) = (weak.upgrade(), uid >= 0) {
                     let k = super::apl::scale_now();
-                    c3.apl_scroll(uid as usize, px / k);
+                    let uid = uid as usize;
+                    c3.apl_scroll(uid, px / k, super::apl::extent(uid));
                 }
             });
             let c4 = controls.clone();
             app.global::<super::ui::Apl>().on_drag(move |x, y, dx, dy| {
                 if let Some((uid, to)) = super::apl::drag(x, y, dx, dy) {
-                    c4.apl_scroll(uid, to);
+                    c4.apl_scroll(uid, to, super::apl::extent(uid));
                 }
             });
+            let c7 = controls.clone();
+            app.global::<super::ui::Apl>()
+                .on_type(move |k| c7.apl_type(&k));
+            let c6 = controls.clone();
+            app.global::<super::ui::Apl>()
+                .on_pressing(move |uid| c6.apl_pressing(usize::try_from(uid).ok()));
             let c5 = controls.clone();
             app.global::<super::ui::Apl>().on_drag_end(move || {
                 if let Some((uid, by)) = super::apl::drag_end() {

@@ -1009,7 +1009,7 @@ fn a_third_party_skills_apl_screen_is_drawn_and_touched() {
     assert!(
         unsupported.iter().any(
             |e| e["message"].as_str().unwrap_or("").contains("Sparkles3D")
-                && e["path"] == "$.document.mainTemplate.item.items[3].type"
+                && e["path"] == "$.document.mainTemplate.item.items[4].type"
         ),
         "{unsupported:#?}"
     );
@@ -1017,7 +1017,7 @@ fn a_third_party_skills_apl_screen_is_drawn_and_touched() {
     assert!(
         errors
             .iter()
-            .any(|e| e["path"] == "$.document.mainTemplate.item.items[6].text"),
+            .any(|e| e["path"] == "$.document.mainTemplate.item.items[7].text"),
         "{errors:#?}"
     );
     // The screen was drawn: the light theme's background, not the speech screen's.
@@ -1128,11 +1128,20 @@ fn the_remote_drives_an_apl_screen_on_fire_tv() {
         touches[0]["body"]["request"]["arguments"],
         serde_json::json!(["greet", "Bonjour", 1])
     );
-    // The focus ring (the device's focus colour) is drawn.
+    // The focused row is drawn in the document's focused style (not the device's own ring,
+    // which is for targets without a style).
     let shot = image::open(tmp.path().join("frames/focused.png"))
         .unwrap()
         .to_rgba8();
-    assert!(shot.pixels().any(|p| p.0 == [0xff, 0xd2, 0x7a, 0xff]));
+    assert!(shot.pixels().any(|p| p.0 == [0x0a, 0x7d, 0x32, 0xff]));
+    assert!(!shot.pixels().any(|p| p.0 == [0xff, 0xd2, 0x7a, 0xff]));
+    // The skill's answer speaks the status line (no audio here: logged, captioned).
+    let spoken: Vec<_> = of_type(&ev, "apl_command")
+        .into_iter()
+        .filter(|e| e["command"] == "SpeakItem")
+        .collect();
+    assert_eq!(spoken.len(), 1, "{ev:#?}");
+    assert_eq!(spoken[0]["detail"], "greet Bonjour #1 on helloToken");
     // Elsewhere the remote step says what to do instead.
     std::fs::write(tmp.path().join("home.script"), "remote down\n").unwrap();
     let out = linkscreen_in(
@@ -1158,4 +1167,66 @@ fn the_remote_drives_an_apl_screen_on_fire_tv() {
         "{}",
         stderr(&out)
     );
+}
+
+/// A text field of a third-party skill's screen: a touch brings the keyboard up, typing
+/// stops at its maxLength, Enter sends its onSubmit to the skill, whose answer changes the
+/// screen; filling it again replaces what it held.
+#[test]
+fn a_skills_text_field_takes_the_keyboard_and_submits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = copy_project("apl-hello-node", tmp.path());
+    std::fs::write(
+        tmp.path().join("name.script"),
+        "say Alexa, open hello world\nwait skill-response 30\n\
+         tap Your name\nshot keyboard\n\
+         fill \"Your name\" Ada Lovelace King\nsubmit\nexpect Nice to meet you, Ada Lovelace\n\
+         shot submitted\n\
+         fill \"Your name\" Grace\nsubmit\nexpect Nice to meet you, Grace\n",
+    )
+    .unwrap();
+    let out = linkscreen_in(
+        &work,
+        &[
+            "run",
+            "--headless",
+            "--skill-dir",
+            ".",
+            "--script",
+            "../name.script",
+            "--events",
+            "../events.jsonl",
+            "--db",
+            "../ls.db",
+            "--frames",
+            "../frames",
+        ],
+    );
+    let ev = events(&tmp.path().join("events.jsonl"));
+    assert_eq!(out.status.code(), Some(0), "{}\n{ev:#?}", stderr(&out));
+    let names: Vec<&serde_json::Value> = of_type(&ev, "skill_request")
+        .into_iter()
+        .map(|r| &r["body"]["request"])
+        .filter(|r| r["type"] == "Alexa.Presentation.APL.UserEvent")
+        .collect();
+    assert_eq!(names.len(), 2, "{ev:#?}");
+    // maxLength 12: "Ada Lovelace King" stops at "Ada Lovelace".
+    assert_eq!(
+        names[0]["arguments"],
+        serde_json::json!(["name", "Ada Lovelace"])
+    );
+    assert_eq!(names[0]["source"]["type"], "EditText");
+    assert_eq!(names[0]["source"]["handler"], "Submit");
+    assert_eq!(names[1]["arguments"], serde_json::json!(["name", "Grace"]));
+    // The keyboard is up after the touch (its keys' colour), and gone after Enter.
+    let keys = |name: &str| {
+        image::open(tmp.path().join(format!("frames/{name}.png")))
+            .unwrap()
+            .to_rgba8()
+            .pixels()
+            .filter(|p| p.0 == [0x3a, 0x4f, 0x6b, 0xff])
+            .count()
+    };
+    assert!(keys("keyboard") > 1000, "the keyboard shows");
+    assert_eq!(keys("submitted"), 0, "the keyboard went away");
 }

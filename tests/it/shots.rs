@@ -894,7 +894,7 @@ fn apl_documents_match_their_goldens_on_every_device() {
     assert_eq!(code, Some(0), "{said}");
     assert!(!update, "APL goldens rewritten in {}", g.display());
     let shots = m["shots"].as_array().unwrap();
-    assert_eq!(shots.len(), 16 * 6, "{said}");
+    assert_eq!(shots.len(), 18 * 6, "{said}");
     assert!(statuses(&m).iter().all(|s| s == "pass"), "{said}");
     let warnings = |device: &str, scene: &str| -> Vec<String> {
         shots
@@ -937,5 +937,86 @@ fn apl_documents_match_their_goldens_on_every_device() {
         warnings("echo-show-8", "apl-scroll-sequence").is_empty(),
         "{:#?}",
         warnings("echo-show-8", "apl-scroll-sequence")
+    );
+}
+
+/// A list of subjects (`{"subjects": [...]}`) shoots one document with several datasources —
+/// an empty list, a long one — each its own named shot; the paths are the list file's, run
+/// from another folder; a subject without a name is refused naming where.
+#[test]
+fn a_subjects_file_shoots_one_document_with_several_datasources() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("screens");
+    std::fs::create_dir_all(&dir).unwrap();
+    let doc = serde_json::json!({
+        "type": "APL", "version": "2024.3",
+        "mainTemplate": {"parameters": ["payload"], "items": [{"type": "Container", "items": [
+            {"type": "Text", "text": "${payload.list.title}", "fontSize": 32},
+            {"type": "Text", "when": "${payload.list.items.length == 0}", "text": "Nothing yet", "fontSize": 24},
+            {"type": "Sequence", "data": "${payload.list.items}", "height": "80vh",
+             "items": [{"type": "Text", "text": "${data}", "fontSize": 24}]}
+        ]}]}
+    });
+    std::fs::write(dir.join("list.json"), doc.to_string()).unwrap();
+    std::fs::write(
+        dir.join("long.json"),
+        serde_json::json!({"list": {"title": "Many", "items": (1..=40).map(|i| format!("Row {i}")).collect::<Vec<_>>()}}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("subjects.json"),
+        serde_json::json!({"subjects": [
+            {"name": "empty list", "document": "list.json", "datasources": {"list": {"title": "None", "items": []}}},
+            {"name": "long-list", "document": "list.json", "datasources": "long.json"}
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let (code, said, m) = shoot_in(
+        &out,
+        &[
+            "--apl",
+            dir.join("subjects.json").to_str().unwrap(),
+            "--scenes",
+            "apl",
+            "--devices",
+            "echo-show-8",
+        ],
+    );
+    assert_eq!(code, Some(0), "{said}");
+    let ids: Vec<&str> = m["shots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["scene"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(ids, vec!["apl-empty-list", "apl-long-list"], "{m:#}");
+    for id in &ids {
+        assert!(out.join(format!("echo-show-8/en-US/{id}.png")).is_file());
+    }
+    // Differently bound, differently drawn.
+    let a = std::fs::read(out.join("echo-show-8/en-US/apl-empty-list.png")).unwrap();
+    let b = std::fs::read(out.join("echo-show-8/en-US/apl-long-list.png")).unwrap();
+    assert_ne!(a, b);
+    // A subject without a name: exit 2, the file and the subject named.
+    std::fs::write(
+        dir.join("bad.json"),
+        serde_json::json!({"subjects": [{"document": "list.json"}]}).to_string(),
+    )
+    .unwrap();
+    let (code, said, _) = shoot_in(
+        &tmp.path().join("out2"),
+        &[
+            "--apl",
+            dir.join("bad.json").to_str().unwrap(),
+            "--scenes",
+            "apl",
+        ],
+    );
+    assert_eq!(code, Some(2), "{said}");
+    assert!(
+        said.contains("bad.json") && said.contains("subjects[0].name"),
+        "{said}"
     );
 }

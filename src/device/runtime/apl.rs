@@ -6,6 +6,20 @@ use super::effects::speak;
 use super::{Event, LogEvent, Runtime, Scene, redacted, skill};
 use crate::apl::ImageState;
 
+/// What the APL screen's own tasks report to the device.
+pub(super) enum AplMsg {
+    /// An image arrived, or failed (its source, what became of it).
+    Image(String, ImageState),
+    /// The words of SpeakItem number N have been said: its highlight ends.
+    Spoken(u64),
+}
+
+/// How long a device takes to say these words (no audio here: about 150 words a minute).
+fn speaking_time(text: &str) -> std::time::Duration {
+    let words = text.split_whitespace().count() as u64;
+    std::time::Duration::from_millis((words * 400).max(1500))
+}
+
 /// An URL for the log, its query (where tokens travel) redacted.
 fn redacted_url(url: &str) -> String {
     match url::Url::parse(url) {
@@ -53,7 +67,10 @@ impl Runtime {
 
     /// Does something to the screen, then what follows every change: its problems logged,
     /// what its commands ask of the device done, the images it now shows fetched.
-    fn apl_act(&mut self, act: impl FnOnce(&mut crate::apl::Screen) -> Vec<crate::apl::Outcome>) {
+    pub(super) fn apl_act(
+        &mut self,
+        act: impl FnOnce(&mut crate::apl::Screen) -> Vec<crate::apl::Outcome>,
+    ) {
         let Some(screen) = self.apl.as_mut() else {
             return;
         };
@@ -87,7 +104,7 @@ impl Runtime {
             screen.set_image(&src, ImageState::Loading);
             let (images, tx, log) = (
                 self.setup.images.clone(),
-                self.images_tx.clone(),
+                self.apl_tx.clone(),
                 self.setup.log.clone(),
             );
             tokio::spawn(async move {
@@ -101,17 +118,25 @@ impl Runtime {
                         ImageState::Failed(e.to_string())
                     }
                 };
-                let _ = tx.send((src, state));
+                let _ = tx.send(AplMsg::Image(src, state));
             });
         }
     }
 
-    /// An image arrived (or failed): the screen draws it if it still shows it.
-    pub(super) fn apl_image(&mut self, src: &str, state: ImageState) {
-        if let Some(screen) = self.apl.as_mut()
-            && screen.image(src).is_some()
-        {
-            screen.set_image(src, state);
+    /// An image arrived (or failed): the screen draws it if it still shows it. Or a spoken
+    /// item is done.
+    pub(super) fn apl_msg(&mut self, m: AplMsg) {
+        let Some(screen) = self.apl.as_mut() else {
+            return;
+        };
+        match m {
+            AplMsg::Image(src, state) => {
+                if screen.image(&src).is_some() {
+                    screen.set_image(&src, state);
+                }
+            }
+            AplMsg::Spoken(n) if n == self.karaoke_seq => screen.end_karaoke(),
+            AplMsg::Spoken(_) => {}
         }
     }
 
@@ -121,6 +146,22 @@ impl Runtime {
             return;
         }
         self.apl_act(|s| s.press(uid));
+    }
+
+    /// A key typed into the text field that has the keyboard.
+    pub(super) fn apl_type(&mut self, key: &str) {
+        if self.flow.scene() != Scene::SkillResponse {
+            return;
+        }
+        self.apl_act(|s| s.type_key(key));
+    }
+
+    /// A swipe turned a Pager's page.
+    pub(super) fn apl_page(&mut self, uid: usize, by: i32) {
+        if self.flow.scene() != Scene::SkillResponse {
+            return;
+        }
+        self.apl_act(|s| s.turn_page(uid, by));
     }
 
     /// The remote or keyboard: the focus moves, or Enter presses what it is on.
@@ -200,6 +241,14 @@ impl Runtime {
                     if self.setup.speak {
                         speak(&text, &self.setup.locale, &self.setup.log);
                     }
+                    // The item stays highlighted, its words captioned, while they are said.
+                    self.karaoke_seq += 1;
+                    let (tx, n, wait) =
+                        (self.apl_tx.clone(), self.karaoke_seq, speaking_time(&text));
+                    tokio::spawn(async move {
+                        tokio::time::sleep(wait).await;
+                        let _ = tx.send(AplMsg::Spoken(n));
+                    });
                 }
                 Outcome::Finish => {
                     self.setup.log.log(LogEvent::AplCommand {

@@ -57,9 +57,11 @@ pub(super) struct Runtime {
     /// The skill's APL screen, and the last snapshot of it the view was given.
     apl: Option<crate::apl::Screen>,
     apl_shown: Option<std::sync::Arc<crate::apl::Snapshot>>,
-    /// Images of the APL screen arriving (source, what became of it).
-    images_tx: mpsc::UnboundedSender<(String, crate::apl::ImageState)>,
-    images_rx: Option<mpsc::UnboundedReceiver<(String, crate::apl::ImageState)>>,
+    /// What the APL screen's own tasks report: images arriving, a spoken item done.
+    apl_tx: mpsc::UnboundedSender<apl::AplMsg>,
+    apl_rx: Option<mpsc::UnboundedReceiver<apl::AplMsg>>,
+    /// Counts SpeakItems: a highlight ends only if no later one began.
+    karaoke_seq: u64,
 }
 
 /// What the `nlu` event says of an intent Alexa understood, and the event it makes (`Asked`
@@ -103,7 +105,7 @@ impl Runtime {
         flow: Flow,
         publish: Box<dyn Fn(Frame) + Send + Sync>,
     ) -> Runtime {
-        let (images_tx, images_rx) = mpsc::unbounded_channel();
+        let (apl_tx, apl_rx) = mpsc::unbounded_channel();
         Runtime {
             conv: Default::default(),
             heard: String::new(),
@@ -113,8 +115,9 @@ impl Runtime {
             present: None,
             apl: None,
             apl_shown: None,
-            images_tx,
-            images_rx: Some(images_rx),
+            apl_tx,
+            apl_rx: Some(apl_rx),
+            karaoke_seq: 0,
             setup,
             tx,
             btx,
@@ -142,7 +145,7 @@ impl Runtime {
         mut xrx: mpsc::UnboundedReceiver<Input>,
     ) {
         self.emit_frame();
-        let mut images = self.images_rx.take().expect("run once");
+        let mut apl_rx = self.apl_rx.take().expect("run once");
         loop {
             tokio::select! {
                 x = xrx.recv() => match x {
@@ -153,14 +156,15 @@ impl Runtime {
                     Some(Input::Say(text)) => { self.acked += 1; self.flow.touched(self.now()); self.say(&text) }
                     Some(Input::AplPress(uid)) => { self.acked += 1; self.flow.touched(self.now()); self.apl_press(uid) }
                     Some(Input::AplKey(k)) => { self.acked += 1; self.flow.touched(self.now()); self.apl_key(&k) }
-                    Some(Input::AplPage(uid, by)) => {
+                    Some(Input::AplPage(uid, by)) => { self.acked += 1; self.apl_page(uid, by) }
+                    Some(Input::AplType(k)) => { self.acked += 1; self.flow.touched(self.now()); self.apl_type(&k) }
+                    Some(Input::AplPressing(uid)) => {
                         self.acked += 1;
-                        if let Some(s) = self.apl.as_mut() { s.turn_page(uid, by) }
+                        // Through the same step as every change: a style's `when` that fails
+                        // in the pressed state is logged.
+                        self.apl_act(|s| { s.set_pressed(uid); vec![] })
                     }
-                    Some(Input::AplScroll(uid, to)) => {
-                        self.acked += 1;
-                        if let Some(s) = self.apl.as_mut() { s.set_scroll(uid, to) }
-                    }
+                    Some(Input::AplScroll(uid, to, extent)) => { self.acked += 1; self.apl_act(|s| s.set_scroll(uid, to, extent)) }
                     Some(Input::Stop(done)) => {
                         self.switch_off();
                         let _ = done.send(());
@@ -178,7 +182,7 @@ impl Runtime {
                 },
                 Some(ev) = rx.recv() => self.event(ev),
                 Some(m) = brx.recv() => self.browse(m),
-                Some((src, state)) = images.recv() => self.apl_image(&src, state),
+                Some(m) = apl_rx.recv() => self.apl_msg(m),
             }
             self.emit_frame();
         }

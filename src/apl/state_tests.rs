@@ -1,0 +1,279 @@
+//! Component states: styles that change when a component is pressed, focused, checked,
+//! disabled or spoken; handlers that run when a Pager's page changes; focus commands.
+
+use serde_json::{Value, json};
+
+use super::tests::{Mono, screen};
+use super::*;
+
+/// A toggle button: its frame's colour shows its state; its label inherits the state.
+fn toggle() -> Value {
+    json!({
+        "type": "APL", "version": "2024.3",
+        "styles": {
+            "frame": {"values": [
+                {"backgroundColor": "#111111"},
+                {"when": "${state.checked}", "backgroundColor": "#00aa00"},
+                {"when": "${state.focused}", "borderColor": "#ffffff", "borderWidth": 4},
+                {"when": "${state.pressed}", "backgroundColor": "#333333"},
+                {"when": "${state.disabled}", "backgroundColor": "#555555"}
+            ]},
+            "label": {"values": [
+                {"color": "#cccccc"},
+                {"when": "${state.pressed}", "color": "#ff0000"},
+                {"when": "${state.karaoke}", "color": "#ffff00"}
+            ]}
+        },
+        "mainTemplate": {"items": [{"type": "Container", "items": [
+            {"type": "TouchWrapper", "id": "toggle", "style": "frame",
+             "onPress": {"type": "SetValue", "property": "checked", "value": "${!event.source.value}"},
+             "item": {"type": "Frame", "inheritParentState": true, "style": "frame", "width": 200, "height": 60,
+                      "item": {"type": "Text", "id": "label", "inheritParentState": true, "style": "label", "text": "Dark mode"}}},
+            {"type": "Text", "id": "own", "style": "label", "text": "Plain"}
+        ]}]}
+    })
+}
+
+fn frame_colour(s: &mut Screen) -> layout::Rgba {
+    let prims = s.draw(&mut Mono);
+    prims
+        .iter()
+        .find_map(|p| match p.paint {
+            Paint::Box { background, .. } if p.w == 200.0 => Some(background),
+            _ => None,
+        })
+        .expect("the frame is drawn")
+}
+
+fn text_colour(s: &mut Screen, text: &str) -> layout::Rgba {
+    let prims = s.draw(&mut Mono);
+    prims
+        .iter()
+        .find_map(|p| match &p.paint {
+            Paint::Text { text: t, color, .. } if t == text => Some(*color),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{text:?} is drawn"))
+}
+
+fn uid_of(s: &Screen, id: &str) -> usize {
+    s.root().and_then(|r| r.find(id)).expect(id).uid
+}
+
+#[test]
+fn a_style_follows_the_pressed_checked_and_disabled_states() {
+    let mut s = screen(toggle(), json!({}));
+    assert_eq!(frame_colour(&mut s), [0x11, 0x11, 0x11, 0xff]);
+    let t = uid_of(&s, "toggle");
+    // A finger down: the target and what inherits its state are drawn pressed.
+    s.set_pressed(Some(t));
+    assert_eq!(frame_colour(&mut s), [0x33, 0x33, 0x33, 0xff]);
+    assert_eq!(text_colour(&mut s, "Dark mode"), [0xff, 0, 0, 0xff]);
+    // A text that does not inherit keeps its look.
+    assert_eq!(text_colour(&mut s, "Plain"), [0xcc, 0xcc, 0xcc, 0xff]);
+    s.set_pressed(None);
+    assert_eq!(text_colour(&mut s, "Dark mode"), [0xcc, 0xcc, 0xcc, 0xff]);
+    // The touch checks it (onPress sets `checked`), a second touch unchecks it.
+    s.press(t);
+    assert_eq!(s.value_of("toggle", "checked"), Some(json!(true)));
+    assert_eq!(frame_colour(&mut s), [0x00, 0xaa, 0x00, 0xff]);
+    s.press(t);
+    assert_eq!(frame_colour(&mut s), [0x11, 0x11, 0x11, 0xff]);
+    // Disabled: drawn so, and no longer a touch target.
+    s.execute(&ExecuteCommands {
+        token: "tok".into(),
+        commands: json!({"type": "SetState", "componentId": "toggle", "state": "disabled", "value": true}),
+    });
+    assert_eq!(frame_colour(&mut s), [0x55, 0x55, 0x55, 0xff]);
+    assert!(s.snapshot().targets().is_empty());
+    assert!(s.take_problems().is_empty());
+}
+
+#[test]
+fn a_value_set_by_a_command_is_the_components_own_whatever_its_state() {
+    let mut s = screen(toggle(), json!({}));
+    s.execute(&ExecuteCommands {
+        token: "tok".into(),
+        commands: json!({"type": "SetValue", "componentId": "label", "property": "color", "value": "#0000ff"}),
+    });
+    s.set_pressed(Some(uid_of(&s, "toggle")));
+    assert_eq!(text_colour(&mut s, "Dark mode"), [0, 0, 0xff, 0xff]);
+}
+
+#[test]
+fn focus_comes_from_the_remote_and_from_commands_and_styles_the_target() {
+    let mut s = screen(toggle(), json!({}));
+    let border = |s: &mut Screen| {
+        s.draw(&mut Mono).iter().find_map(|p| match p.paint {
+            Paint::Box { border_width, .. } if p.w == 200.0 => Some(border_width),
+            _ => None,
+        })
+    };
+    assert_eq!(border(&mut s), Some(0.0));
+    s.move_focus(1);
+    assert_eq!(border(&mut s), Some(4.0), "the document's focused look");
+    let rings = s
+        .draw(&mut Mono)
+        .iter()
+        .filter(|p| matches!(p.paint, Paint::Box { border_width, .. } if border_width == 3.0))
+        .count();
+    assert_eq!(rings, 0, "no device ring over a target styled for focus");
+    s.execute(&ExecuteCommands {
+        token: "tok".into(),
+        commands: json!({"type": "ClearFocus"}),
+    });
+    assert_eq!(border(&mut s), Some(0.0));
+    s.execute(&ExecuteCommands {
+        token: "tok".into(),
+        commands: json!({"type": "SetFocus", "componentId": "toggle"}),
+    });
+    assert_eq!(border(&mut s), Some(4.0));
+    s.execute(&ExecuteCommands {
+        token: "tok".into(),
+        commands: json!({"type": "SetFocus", "componentId": "nowhere"}),
+    });
+    let p = s.take_problems();
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].message.contains("nowhere"));
+}
+
+#[test]
+fn a_spoken_item_is_highlighted_and_captioned_until_its_words_are_said() {
+    let mut s = screen(toggle(), json!({}));
+    let out = s.execute(&ExecuteCommands {
+        token: "tok".into(),
+        commands: json!({"type": "SpeakItem", "componentId": "own"}),
+    });
+    assert_eq!(out, vec![Outcome::Speak("Plain".into())]);
+    assert_eq!(text_colour(&mut s, "Plain"), [0xff, 0xff, 0, 0xff]);
+    let captions = |s: &mut Screen| {
+        s.draw(&mut Mono)
+            .iter()
+            .filter(|p| matches!(&p.paint, Paint::Text { text, .. } if text == "Plain"))
+            .count()
+    };
+    assert_eq!(captions(&mut s), 2, "the text and its caption");
+    s.end_karaoke();
+    assert_eq!(text_colour(&mut s, "Plain"), [0xcc, 0xcc, 0xcc, 0xff]);
+    assert_eq!(captions(&mut s), 1);
+}
+
+#[test]
+fn a_page_turned_runs_on_page_changed_with_the_new_page() {
+    let doc = json!({
+        "type": "APL", "version": "2024.3",
+        "mainTemplate": {"items": [{"type": "Pager", "id": "p", "width": "100vw", "height": "100vh",
+            "onPageChanged": {"type": "SendEvent", "arguments": ["page", "${event.source.value}"]},
+            "items": [{"type": "Text", "text": "one"}, {"type": "Text", "text": "two"}, {"type": "Text", "text": "three"}]}]}
+    });
+    let mut s = screen(doc, json!({}));
+    let p = uid_of(&s, "p");
+    let out = s.turn_page(p, 1);
+    match out.as_slice() {
+        [
+            Outcome::UserEvent {
+                arguments, source, ..
+            },
+        ] => {
+            assert_eq!(arguments, &vec![json!("page"), json!(1)]);
+            assert_eq!(source["handler"], "Page");
+        }
+        o => panic!("{o:?}"),
+    }
+    // Already on the last page when turned twice more: no change the second time, no event.
+    assert_eq!(s.turn_page(p, 1).len(), 1);
+    assert!(s.turn_page(p, 1).is_empty());
+    // A command turns it too.
+    let out = s.execute(&ExecuteCommands {
+        token: "tok".into(),
+        commands: json!({"type": "SetPage", "componentId": "p", "value": 0}),
+    });
+    assert_eq!(out.len(), 1);
+}
+
+#[test]
+fn a_text_field_types_within_its_limits_and_submits() {
+    let doc = json!({
+        "type": "APL", "version": "2024.3",
+        "mainTemplate": {"items": [{"type": "Container", "items": [
+            {"type": "EditText", "id": "pin", "hint": "PIN", "maxLength": 4, "validCharacters": "0-9",
+             "secureInput": true,
+             "onTextChange": {"type": "SetValue", "componentId": "count", "property": "text", "value": "${event.source.value}"},
+             "onSubmit": {"type": "SendEvent", "arguments": ["pin", "${event.source.value}"]}},
+            {"type": "Text", "id": "count", "text": ""}
+        ]}]}
+    });
+    let mut s = screen(doc, json!({}));
+    let pin = uid_of(&s, "pin");
+    assert!(s.type_key("1").is_empty(), "no field has the keyboard yet");
+    assert!(
+        s.snapshot()
+            .targets()
+            .iter()
+            .any(|(u, t)| *u == pin && t == "PIN")
+    );
+    s.press(pin);
+    assert_eq!(s.snapshot().field(), Some(("|".into(), "PIN".into())));
+    // Letters are not valid characters; a fifth digit is past maxLength.
+    for k in ["1", "a", "2", "3", "45", "\u{f700}"] {
+        s.type_key(k);
+    }
+    assert_eq!(s.value_of("pin", "text"), Some(json!("1234")));
+    assert_eq!(
+        s.value_of("count", "text"),
+        Some(json!("1234")),
+        "onTextChange ran"
+    );
+    assert_eq!(s.snapshot().field(), Some(("••••|".into(), "PIN".into())));
+    s.type_key(edit::BACKSPACE);
+    s.type_key("9");
+    let out = s.type_key(edit::ENTER);
+    match out.as_slice() {
+        [
+            Outcome::UserEvent {
+                arguments, source, ..
+            },
+        ] => {
+            assert_eq!(arguments, &vec![json!("pin"), json!("1239")]);
+            assert_eq!(source["type"], "EditText");
+            assert_eq!(source["handler"], "Submit");
+        }
+        o => panic!("{o:?}"),
+    }
+    assert_eq!(s.snapshot().field(), None, "Enter puts the keyboard away");
+    // Escape too, and a touch elsewhere.
+    s.press(pin);
+    s.type_key(edit::ESCAPE);
+    assert_eq!(s.snapshot().field(), None);
+    assert!(s.take_problems().is_empty());
+}
+
+#[test]
+fn scrolling_runs_on_scroll_with_the_position_in_heights() {
+    let doc = json!({
+        "type": "APL", "version": "2024.3",
+        "mainTemplate": {"items": [{"type": "Container", "items": [
+            {"type": "Text", "id": "where", "text": "top"},
+            {"type": "ScrollView", "id": "sv", "height": 300,
+             "onScroll": {"type": "SetValue", "componentId": "where", "property": "text",
+                          "value": "${event.source.position >= 1 ? 'past the first screen' : event.source.position}"},
+             "item": {"type": "Container", "height": 1200}}
+        ]}]}
+    });
+    let mut s = screen(doc, json!({}));
+    let sv = uid_of(&s, "sv");
+    s.set_scroll(sv, 150.0, 300.0);
+    assert_eq!(s.value_of("where", "text"), Some(json!(0.5)));
+    s.set_scroll(sv, 450.0, 300.0);
+    assert_eq!(
+        s.value_of("where", "text"),
+        Some(json!("past the first screen"))
+    );
+    // Where it already is: no scroll, no commands.
+    s.execute(&ExecuteCommands {
+        token: "tok".into(),
+        commands: json!({"type": "SetValue", "componentId": "where", "property": "text", "value": "x"}),
+    });
+    s.set_scroll(sv, 450.0, 300.0);
+    assert_eq!(s.value_of("where", "text"), Some(json!("x")));
+}

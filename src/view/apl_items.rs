@@ -1,0 +1,273 @@
+//! The APL screen's rows: each drawn thing of a laid-out document as a row of the `Apl`
+//! global's item list (its images decoded, its vector graphics rasterised once), and the list
+//! changed in place, only where a row differs.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use slint::Model;
+
+use super::ui::{Apl, AplItem};
+use crate::apl::{ImageState, Images, Paint, Prim};
+
+thread_local! {
+    /// Decoded images by source (and the bytes' length, so new bytes decode again).
+    static DECODED: RefCell<HashMap<String, (usize, slint::Image)>> = RefCell::new(HashMap::new());
+}
+
+/// An image's bytes as a Slint image (decoded once per source).
+fn decoded(source: &str, bytes: &[u8]) -> Option<slint::Image> {
+    if let Some(img) = DECODED.with(|d| {
+        d.borrow()
+            .get(source)
+            .filter(|(n, _)| *n == bytes.len())
+            .map(|(_, i)| i.clone())
+    }) {
+        return Some(img);
+    }
+    let rgba = image::load_from_memory(bytes).ok()?.to_rgba8();
+    let buf = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
+        rgba.as_raw(),
+        rgba.width(),
+        rgba.height(),
+    );
+    let img = slint::Image::from_rgba8(buf);
+    DECODED.with(|d| {
+        let mut d = d.borrow_mut();
+        if d.len() > 64 {
+            d.clear();
+        }
+        d.insert(source.to_owned(), (bytes.len(), img.clone()));
+    });
+    Some(img)
+}
+
+thread_local! {
+    /// Vector graphics by their SVG.
+    static VECTORS: RefCell<HashMap<String, slint::Image>> = RefCell::new(HashMap::new());
+}
+
+/// A graphic's SVG as a Slint image (Slint's own SVG renderer; parsed once).
+fn vector(svg: &str) -> Option<slint::Image> {
+    if let Some(i) = VECTORS.with(|v| v.borrow().get(svg).cloned()) {
+        return Some(i);
+    }
+    let img = slint::Image::load_from_svg_data(svg.as_bytes()).ok()?;
+    VECTORS.with(|v| {
+        let mut v = v.borrow_mut();
+        if v.len() > 64 {
+            v.clear();
+        }
+        v.insert(svg.to_owned(), img.clone());
+    });
+    Some(img)
+}
+
+pub(super) fn colour(c: [u8; 4]) -> slint::Color {
+    slint::Color::from_argb_u8(c[3], c[0], c[1], c[2])
+}
+
+/// One drawn thing as the screen's item, in pixels.
+/// An APL gradient as a Slint brush.
+fn brush(g: &crate::apl::draw::Gradient) -> slint::Brush {
+    use i_slint_core::graphics::{GradientStop, LinearGradientBrush, RadialGradientBrush};
+    let stops = g.stops.iter().map(|(c, at)| GradientStop {
+        color: colour(*c),
+        position: *at,
+    });
+    if g.radial {
+        slint::Brush::RadialGradient(RadialGradientBrush::new_circle(stops))
+    } else {
+        slint::Brush::LinearGradient(LinearGradientBrush::new(g.angle, stops))
+    }
+}
+
+pub(super) fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
+    let mut it = AplItem {
+        kind: 0,
+        x: p.x * k,
+        y: p.y * k,
+        width: p.w * k,
+        height: p.h * k,
+        cx: p.clip[0] * k,
+        cy: p.clip[1] * k,
+        cw: p.clip[2] * k,
+        ch: p.clip[3] * k,
+        opacity: p.opacity,
+        touch: p.touch.map(|t| t as i32).unwrap_or(-1),
+        ..Default::default()
+    };
+    match &p.paint {
+        Paint::Box {
+            background,
+            border,
+            border_width,
+            radius,
+        } => {
+            it.background = colour(*background);
+            it.border_color = colour(*border);
+            it.border_width = border_width * k;
+            it.radius = radius * k;
+        }
+        Paint::Text {
+            text,
+            color,
+            style,
+            align,
+            valign,
+            ..
+        } => {
+            it.kind = 1;
+            it.text = text.as_str().into();
+            it.color = colour(*color);
+            it.font_size = style.size * k;
+            it.font_weight = style.weight;
+            // Italic where the bundled italic face has every character (else upright).
+            it.italic = style.italic && super::italic::covers(text);
+            it.halign = match *align {
+                "center" => 1,
+                "right" => 2,
+                _ => 0,
+            };
+            it.valign = match *valign {
+                "center" => 1,
+                "bottom" => 2,
+                _ => 0,
+            };
+        }
+        Paint::Image {
+            source,
+            radius,
+            scale,
+            align,
+            overlay,
+            overlay_gradient,
+        } => {
+            it.radius = radius * k;
+            let name = source.rsplit('/').next().unwrap_or(source);
+            match images.get(source) {
+                Some(ImageState::Loaded(bytes)) => match decoded(source, bytes) {
+                    Some(img) => {
+                        it.kind = 2;
+                        let size = img.size();
+                        // best-fit-down: shrinks to fit, never grows.
+                        let fits = size.width as f32 <= it.width && size.height as f32 <= it.height;
+                        it.image = img;
+                        it.background = colour(*overlay);
+                        it.gradient = overlay_gradient.as_ref().map(brush).unwrap_or_default();
+                        (it.halign, it.valign) = (align.0 as i32, align.1 as i32);
+                        it.fit = match scale.as_str() {
+                            "best-fill" => 1,
+                            "fill" => 2,
+                            "none" => 3,
+                            "best-fit-down" if fits => 3,
+                            _ => 0,
+                        };
+                    }
+                    None => {
+                        it.kind = 3;
+                        it.text = format!("{name}: not a PNG or JPEG").into();
+                    }
+                },
+                // Where the image goes, what it is and why it is not there.
+                Some(ImageState::Loading) => {
+                    it.kind = 3;
+                    it.text = format!("Loading {name}…").into();
+                }
+                Some(ImageState::Failed(why)) => {
+                    it.kind = 3;
+                    it.text = format!("{name}: {why}").into();
+                }
+                None => {
+                    it.kind = 3;
+                    it.text = format!("Image {name}").into();
+                }
+            }
+        }
+        Paint::Vector { svg, scale } => match vector(svg) {
+            Some(img) => {
+                it.kind = 2;
+                it.image = img;
+                it.fit = match scale.as_str() {
+                    "best-fit" | "best-fit-down" => 0,
+                    "best-fill" => 1,
+                    _ => 2,
+                };
+            }
+            None => {
+                it.kind = 3;
+                it.text = "VectorGraphic (not drawable SVG)".into();
+            }
+        },
+        Paint::Placeholder { label } => {
+            it.kind = 3;
+            it.text = label.as_str().into();
+        }
+    }
+    // The row is drawn inside what shows of it: its box (for a text, with room for glyphs that
+    // reach past it) within its clip. A row as large as its clip — often the whole screen —
+    // would have the renderer draw that whole clip again whenever the row changed.
+    let room = match it.kind {
+        1 => it.font_size,
+        _ => 2.0,
+    };
+    let x0 = (it.x - room).max(it.cx);
+    let y0 = (it.y - room).max(it.cy);
+    let x1 = (it.x + it.width + room).min(it.cx + it.cw);
+    let y1 = (it.y + it.height + room).min(it.cy + it.ch);
+    (it.cx, it.cy, it.cw, it.ch) = (x0, y0, (x1 - x0).max(0.0), (y1 - y0).max(0.0));
+    it
+}
+
+/// Puts the items on screen, changing only the rows that changed: a new model would make
+/// Slint build every element of the screen again, a row set in place only redraws it.
+/// Whether two rows draw the same. (Slint's images are never equal when both are empty, so a
+/// plain `==` would call every row without an image changed, and the whole screen would be
+/// drawn again on every frame.)
+fn same(a: &AplItem, b: &AplItem) -> bool {
+    thread_local! {
+        /// Stands in for both rows' images while the rest is compared.
+        static ONE: slint::Image = slint::Image::from_rgba8(
+            slint::SharedPixelBuffer::<slint::Rgba8Pixel>::new(1, 1),
+        );
+    }
+    let no_image = |i: &AplItem| i.image.size().width == 0;
+    let images = (no_image(a) && no_image(b)) || a.image == b.image;
+    images
+        && ONE.with(|one| {
+            let without = |i: &AplItem| AplItem {
+                image: one.clone(),
+                ..i.clone()
+            };
+            without(a) == without(b)
+        })
+}
+
+pub(super) fn update_items(a: &Apl, items: Vec<AplItem>) {
+    let current = a.get_items();
+    let Some(vec) = current.as_any().downcast_ref::<slint::VecModel<AplItem>>() else {
+        a.set_items(slint::ModelRc::new(slint::VecModel::from(items)));
+        return;
+    };
+    let old = vec.row_count();
+    for (n, it) in items.iter().enumerate().take(old) {
+        if !vec.row_data(n).is_some_and(|was| same(&was, it)) {
+            vec.set_row_data(n, it.clone());
+        }
+    }
+    if items.len() < old {
+        for n in (items.len()..old).rev() {
+            vec.remove(n);
+        }
+    } else {
+        for it in items.into_iter().skip(old) {
+            vec.push(it);
+        }
+    }
+}
+
+/// Whether any of a drawn thing is inside its clip (a focus ring reaches 2 dp outside its box).
+pub(super) fn shows(p: &Prim) -> bool {
+    let [cx, cy, cw, ch] = p.clip;
+    p.x - 4.0 < cx + cw && p.x + p.w + 4.0 > cx && p.y - 4.0 < cy + ch && p.y + p.h + 4.0 > cy
+}
