@@ -97,6 +97,9 @@ pub struct Frame {
     pub acked: u64,
     /// The last utterance, when Alexa did not understand it (scripts' `say` fails on it).
     pub misheard: Option<String>,
+    /// A touch on the skill's APL screen sent the skill a UserEvent whose answer is not in
+    /// yet (the screen still shows what was touched; scripts wait for the answer).
+    pub apl_waiting: bool,
 }
 
 /// Input from outside the device: the user (screen, keys, scripts) and the emulator's panel.

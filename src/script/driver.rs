@@ -360,7 +360,8 @@ impl Driver {
     }
 
     /// Takes every frame already published, then waits until the device has taken in every
-    /// input sent so far, so a step never looks at a screen older than the previous step.
+    /// input sent so far — and until the skill has answered what a touch on its APL screen
+    /// sent it — so a step never looks at a screen older than the previous step.
     pub(crate) fn sync(&mut self, sent: u64) -> Result<(), String> {
         while self.pump(Instant::now())? {}
         let deadline = Instant::now() + Duration::from_secs(EXPECT_SECS);
@@ -368,6 +369,13 @@ impl Driver {
             if !self.pump(deadline)? && Instant::now() >= deadline {
                 return Err(format!(
                     "the device did not take in input {sent} within {EXPECT_SECS} s"
+                ));
+            }
+        }
+        while self.current.as_ref().is_some_and(|f| f.apl_waiting) {
+            if !self.pump(deadline)? && Instant::now() >= deadline {
+                return Err(format!(
+                    "the skill did not answer the screen's UserEvent within {EXPECT_SECS} s"
                 ));
             }
         }

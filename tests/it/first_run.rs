@@ -940,7 +940,7 @@ fn a_third_party_skills_apl_screen_is_drawn_and_touched() {
     std::fs::write(
         tmp.path().join("apl.script"),
         "say Alexa, open hello world\nwait skill-response 30\nexpect Hello, screens\n\
-         shot greetings\ntap Bonjour\nexpect greet Bonjour #1 on helloToken\n\
+         shot greetings\ntap Bonjour\nshot touched\nexpect greet Bonjour #1 on helloToken\n\
          tap Hallo (de)\nexpect greet Hallo #2 on helloToken\n\
          say hello\nexpect Goodbye, screens\nexpect from a linked document\n",
     )
@@ -1000,6 +1000,20 @@ fn a_third_party_skills_apl_screen_is_drawn_and_touched() {
         t["session"]["new"], false,
         "the launch kept the session open"
     );
+    // The shot right after the touch waited for the skill's answer (the skill takes half a
+    // second): it shows the new status, not the screen that was touched.
+    let at = |pred: &dyn Fn(&serde_json::Value) -> bool| ev.iter().position(pred).unwrap();
+    let answered = at(&|e| {
+        e["type"] == "skill_response" && e["body"].to_string().contains("greet Bonjour #1")
+    });
+    let shot = at(&|e| e["type"] == "shot" && e["name"] == "touched");
+    assert!(answered < shot, "{ev:#?}");
+    let png = |n: &str| {
+        image::open(tmp.path().join(format!("frames/{n}.png")))
+            .unwrap()
+            .to_rgba8()
+    };
+    assert_ne!(png("greetings"), png("touched"));
     // The second touch sees the text the first one's ExecuteCommands set.
     assert_eq!(
         touches[1]["request"]["components"]["status"],

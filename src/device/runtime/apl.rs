@@ -12,6 +12,8 @@ pub(super) enum AplMsg {
     Image(String, ImageState),
     /// The words of SpeakItem number N have been said: its highlight ends.
     Spoken(u64),
+    /// The skill's answer to a UserEvent the screen sent.
+    Answered(Box<Event>),
 }
 
 /// How long a device takes to say these words (no audio here: about 150 words a minute).
@@ -126,6 +128,11 @@ impl Runtime {
     /// An image arrived (or failed): the screen draws it if it still shows it. Or a spoken
     /// item is done.
     pub(super) fn apl_msg(&mut self, m: AplMsg) {
+        if let AplMsg::Answered(ev) = m {
+            self.apl_asking = self.apl_asking.saturating_sub(1);
+            self.event(*ev);
+            return;
+        }
         let Some(screen) = self.apl.as_mut() else {
             return;
         };
@@ -136,7 +143,7 @@ impl Runtime {
                 }
             }
             AplMsg::Spoken(n) if n == self.karaoke_seq => screen.end_karaoke(),
-            AplMsg::Spoken(_) => {}
+            AplMsg::Spoken(_) | AplMsg::Answered(_) => {}
         }
     }
 
@@ -219,15 +226,12 @@ impl Runtime {
                         .as_ref()
                         .map(|s| s.token.clone())
                         .unwrap_or_default();
-                    self.ask(
-                        None,
-                        skill::Ask::UserEvent {
-                            token,
-                            arguments,
-                            source,
-                            components,
-                        },
-                    );
+                    self.ask_for_apl(skill::Ask::UserEvent {
+                        token,
+                        arguments,
+                        source,
+                        components,
+                    });
                 }
                 Outcome::OpenUrl(url) => self.setup.log.log(LogEvent::AplCommand {
                     command: "OpenURL".into(),

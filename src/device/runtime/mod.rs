@@ -62,6 +62,10 @@ pub(super) struct Runtime {
     apl_rx: Option<mpsc::UnboundedReceiver<apl::AplMsg>>,
     /// Counts SpeakItems: a highlight ends only if no later one began.
     karaoke_seq: u64,
+    /// The screen's UserEvents sent whose answers are not in yet, and whether the last frame
+    /// said any were.
+    apl_asking: u32,
+    apl_was_waiting: bool,
 }
 
 /// What the `nlu` event says of an intent Alexa understood, and the event it makes (`Asked`
@@ -118,6 +122,8 @@ impl Runtime {
             apl_tx,
             apl_rx: Some(apl_rx),
             karaoke_seq: 0,
+            apl_asking: 0,
+            apl_was_waiting: false,
             setup,
             tx,
             btx,
@@ -247,7 +253,12 @@ impl Runtime {
             // code still expires on time.
             m.countdown = last.countdown.clone();
         }
-        if self.last.as_ref() != Some(&m) || self.acked != self.last_acked {
+        let waiting = self.apl_asking > 0;
+        if self.last.as_ref() != Some(&m)
+            || self.acked != self.last_acked
+            || waiting != self.apl_was_waiting
+        {
+            self.apl_was_waiting = waiting;
             if self.last_scene != Some(scene) {
                 s.log.log(LogEvent::Scene {
                     scene: scene.id().into(),
@@ -262,6 +273,7 @@ impl Runtime {
                 profile: s.profile,
                 acked: self.acked,
                 misheard: self.misheard.clone(),
+                apl_waiting: waiting,
             });
         }
     }
@@ -516,6 +528,17 @@ impl Runtime {
         let (s, tx, conv) = (self.for_request(), self.tx.clone(), self.conv.clone());
         tokio::spawn(async move {
             let _ = tx.send(effects::ask(&s, token.as_deref(), &what, &conv).await);
+        });
+    }
+
+    /// Sends the skill a request the APL screen made (a UserEvent): its answer comes back
+    /// through the screen's own channel, so the device knows when it is in.
+    pub(super) fn ask_for_apl(&mut self, what: skill::Ask) {
+        let (s, tx, conv) = (self.for_request(), self.apl_tx.clone(), self.conv.clone());
+        self.apl_asking += 1;
+        tokio::spawn(async move {
+            let answer = effects::ask(&s, None, &what, &conv).await;
+            let _ = tx.send(apl::AplMsg::Answered(Box::new(answer)));
         });
     }
 }
