@@ -103,7 +103,15 @@ impl Screen {
                         None => source.and_then(|(u, _)| self.root.as_mut()?.find_uid_mut(u)),
                     };
                     match (node, prop.as_str()) {
-                        (Some(n), Some(pn)) => n.set_own(pn, value),
+                        (Some(n), Some(pn)) => {
+                            let uid = n.uid;
+                            if !self.rebind(uid, pn, value.clone())
+                                && let Some(n) =
+                                    self.root.as_mut().and_then(|r| r.find_uid_mut(uid))
+                            {
+                                n.set_own(pn, value);
+                            }
+                        }
                         _ => self.problems.push(Problem::error(
                             &p,
                             format!("SetValue: no component {:?}", target.unwrap_or_default()),

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::Problem;
 use super::doc::Document;
-use super::expr::{self, Scope, truthy};
+use super::expr::{self, truthy};
 pub use super::scope::{Ctx, Globals, Viewport, eval_value, globals};
 
 /// The kinds of component linkscreen draws.
@@ -82,6 +82,8 @@ pub struct Node {
     pub path: String,
     /// Its style, if it has one (restyled when its state changes).
     pub styling: Option<Box<super::style::Styling>>,
+    /// Its own `bind` (a SetValue of a bound value makes it again).
+    pub binding: Option<Rc<super::rebind::Binding>>,
 }
 
 impl Node {
@@ -129,7 +131,7 @@ impl Node {
 }
 
 /// Keys of a component that are not evaluated as properties.
-const STRUCTURAL: &[&str] = &[
+pub(super) const STRUCTURAL: &[&str] = &[
     "type",
     "when",
     "item",
@@ -164,9 +166,11 @@ const STRUCTURAL: &[&str] = &[
 pub struct Inflater<'a> {
     pub doc: &'a Document,
     pub problems: Vec<Problem>,
-    next_uid: usize,
+    pub(super) next_uid: usize,
     /// Layouts being expanded (a cycle is refused).
-    stack: Vec<String>,
+    pub(super) stack: Vec<String>,
+    /// Bound values set by SetValue, for the next component's own `bind` (see `rebind`).
+    pub(super) pending: Option<HashMap<String, Value>>,
     /// Commands by component uid: onPress etc. as written (evaluated when they run).
     pub handlers: HashMap<(usize, &'static str), Value>,
 }
@@ -175,7 +179,7 @@ pub struct Inflater<'a> {
 const MAX_ROWS: usize = 1000;
 
 /// How deep layouts may nest before inflation gives up.
-const MAX_DEPTH: usize = 64;
+pub(super) const MAX_DEPTH: usize = 64;
 
 impl<'a> Inflater<'a> {
     pub fn new(doc: &'a Document) -> Self {
@@ -184,6 +188,7 @@ impl<'a> Inflater<'a> {
             problems: vec![],
             next_uid: 1,
             stack: vec![],
+            pending: None,
             handlers: HashMap::new(),
         }
     }
@@ -215,7 +220,7 @@ impl<'a> Inflater<'a> {
     }
 
     /// The first of `def`'s `item`/`items` whose `when` holds.
-    fn first_of(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> Option<Node> {
+    pub(super) fn first_of(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> Option<Node> {
         let (items, key) = items_of(def);
         for (i, it) in items.iter().enumerate() {
             let p = item_path(path, key, i, items.len());
@@ -227,7 +232,18 @@ impl<'a> Inflater<'a> {
     }
 
     /// `bind` entries evaluated in order into a new scope.
-    fn bind(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> Rc<Ctx> {
+    pub(super) fn bind(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> Rc<Ctx> {
+        self.bind_set(def, ctx, path, &HashMap::new())
+    }
+
+    /// `bind` entries, those named in `set` taking the value set instead.
+    fn bind_set(
+        &mut self,
+        def: &Value,
+        ctx: &Rc<Ctx>,
+        path: &str,
+        set: &HashMap<String, Value>,
+    ) -> Rc<Ctx> {
         let Some(Value::Array(binds)) = def.get("bind") else {
             return ctx.clone();
         };
@@ -236,12 +252,14 @@ impl<'a> Inflater<'a> {
             let Some(name) = b.get("name").and_then(Value::as_str) else {
                 continue;
             };
-            let v = eval_value(
-                b.get("value").unwrap_or(&Value::Null),
-                &c,
-                &format!("{path}.bind[{i}]"),
-                &mut self.problems,
-            );
+            let v = set.get(name).cloned().unwrap_or_else(|| {
+                eval_value(
+                    b.get("value").unwrap_or(&Value::Null),
+                    &c,
+                    &format!("{path}.bind[{i}]"),
+                    &mut self.problems,
+                )
+            });
             c = c.child(HashMap::from([(name.to_owned(), v)]));
         }
         c
@@ -249,6 +267,7 @@ impl<'a> Inflater<'a> {
 
     /// One component definition in a scope (None when its `when` is false).
     pub fn component(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> Option<Node> {
+        let set = self.pending.take().unwrap_or_default();
         let Some(o) = def.as_object() else {
             self.problems
                 .push(Problem::error(path, "a component must be a JSON object"));
@@ -281,7 +300,14 @@ impl<'a> Inflater<'a> {
             ));
             return Some(self.placeholder(type_name, o, ctx, path));
         };
-        let ctx = self.bind(def, ctx, path);
+        let binding = o.contains_key("bind").then(|| {
+            Rc::new(super::rebind::Binding {
+                def: def.clone(),
+                outer: ctx.clone(),
+                set: set.clone(),
+            })
+        });
+        let ctx = self.bind_set(def, ctx, path, &set);
         let mut own = Map::new();
         for (k, v) in o {
             if !STRUCTURAL.contains(&k.as_str()) {
@@ -334,6 +360,7 @@ impl<'a> Inflater<'a> {
             scope: ctx,
             path: path.to_owned(),
             styling,
+            binding,
         })
     }
 
@@ -365,7 +392,7 @@ impl<'a> Inflater<'a> {
         }
     }
 
-    fn uid(&mut self) -> usize {
+    pub(super) fn uid(&mut self) -> usize {
         self.next_uid += 1;
         self.next_uid - 1
     }
@@ -400,6 +427,7 @@ impl<'a> Inflater<'a> {
             scope: ctx.clone(),
             path: path.to_owned(),
             styling: None,
+            binding: None,
         }
     }
 
@@ -476,82 +504,6 @@ impl<'a> Inflater<'a> {
             out.push(n);
         }
         out
-    }
-
-    /// A user-defined layout: its parameters bound from the instance, its item inflated, and
-    /// the instance's other properties applied to that item.
-    fn layout(
-        &mut self,
-        name: &str,
-        layout: &Value,
-        inst: &Map<String, Value>,
-        ctx: &Rc<Ctx>,
-        path: &str,
-    ) -> Option<Node> {
-        if self.stack.iter().any(|s| s == name) || self.stack.len() >= MAX_DEPTH {
-            self.problems.push(Problem::error(
-                path,
-                format!(
-                    "layout {name:?} contains itself ({} → {name}); not expanded",
-                    self.stack.join(" → ")
-                ),
-            ));
-            return None;
-        }
-        let mut vars = HashMap::new();
-        let mut names = vec![];
-        for p in layout
-            .get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let pname = param_name(p).to_owned();
-            let v = match inst.get(&pname) {
-                Some(v) => eval_value(v, ctx, &format!("{path}.{pname}"), &mut self.problems),
-                None => eval_value(
-                    p.get("default").unwrap_or(&Value::Null),
-                    ctx,
-                    &format!("$.document.layouts.{name}.parameters.{pname}"),
-                    &mut self.problems,
-                ),
-            };
-            vars.insert(pname.clone(), v);
-            names.push(pname);
-        }
-        // A layout's item sees its parameters but not the caller's own bindings beyond the
-        // globals (APL: layouts are lexically scoped), except `data`/`index` of a list.
-        let mut base = HashMap::new();
-        for k in ["data", "index", "ordinal", "length"] {
-            if let Some(v) = ctx.var(k) {
-                base.insert(k.to_owned(), v);
-            }
-        }
-        let lctx = Ctx::root(ctx.globals.clone()).child(base).child(vars);
-        let lctx = self.bind(layout, &lctx, &format!("$.document.layouts.{name}"));
-        self.stack.push(name.to_owned());
-        let node = self.first_of(layout, &lctx, &format!("$.document.layouts.{name}"));
-        self.stack.pop();
-        let mut node = node?;
-        for (k, v) in inst {
-            if !STRUCTURAL.contains(&k.as_str()) && !names.contains(k) {
-                let val = eval_value(v, ctx, &format!("{path}.{k}"), &mut self.problems);
-                node.set_own(k, val);
-            }
-        }
-        if let Some(id) = inst.get("id") {
-            node.id = Some(expr::as_text(&eval_value(
-                id,
-                ctx,
-                path,
-                &mut self.problems,
-            )));
-        }
-        if let Some(cmds) = inst.get("onPress") {
-            self.handlers.insert((node.uid, "onPress"), cmds.clone());
-            node.scope = ctx.clone();
-        }
-        Some(node)
     }
 }
 

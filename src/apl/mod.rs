@@ -12,12 +12,14 @@ mod commands;
 pub mod doc;
 pub mod draw;
 pub mod edit;
+mod expand;
 pub mod expr;
 mod functions;
 pub mod inflate;
 pub mod layout;
 mod lex;
 mod packages;
+mod rebind;
 mod rich;
 pub mod scope;
 #[cfg(test)]
@@ -531,7 +533,12 @@ impl Screen {
 
     /// The value of a component's property (for `SendEvent`'s `components` and tests).
     pub fn value_of(&self, id: &str, prop: &str) -> Option<Value> {
-        self.root.as_ref()?.find(id)?.props.get(prop).cloned()
+        let n = self.root.as_ref()?.find(id)?;
+        n.props.get(prop).cloned().or_else(|| {
+            use expr::Scope;
+            n.binding.as_ref().filter(|b| b.binds(prop))?;
+            n.scope.var(prop)
+        })
     }
 }
 
@@ -564,5 +571,6 @@ fn unreadable(why: &str, vp: &Viewport) -> Node {
         scope: Ctx::root(g),
         path: "$.document".into(),
         styling: None,
+        binding: None,
     }
 }

@@ -277,3 +277,77 @@ fn scrolling_runs_on_scroll_with_the_position_in_heights() {
     s.set_scroll(sv, 450.0, 300.0);
     assert_eq!(s.value_of("where", "text"), Some(json!("x")));
 }
+
+/// A counter held in a `bind`: SetValue of the bound value (from a press, and from the skill)
+/// makes every property bound to it follow — a text, a `when` — and the focus stays on the
+/// button that was pressed.
+#[test]
+fn set_value_of_a_bound_value_updates_what_is_bound_to_it() {
+    let doc = json!({
+        "type": "APL", "version": "2024.3",
+        "mainTemplate": {"items": [{"type": "Container", "id": "counter",
+            "bind": [{"name": "count", "value": 1}, {"name": "twice", "value": "${count * 2}"}],
+            "items": [
+                {"type": "Text", "id": "label", "text": "Count ${count}, twice ${twice}"},
+                {"type": "Text", "when": "${count > 2}", "text": "Many"},
+                {"type": "TouchWrapper", "id": "plus",
+                 "onPress": {"type": "SetValue", "componentId": "counter", "property": "count", "value": "${count + 1}"},
+                 "item": {"type": "Text", "text": "Add one"}}
+            ]}]}
+    });
+    let mut s = screen(doc, json!({}));
+    let texts = |s: &Screen| s.snapshot().texts();
+    assert!(texts(&s).contains(&"Count 1, twice 2".to_owned()));
+    assert!(!texts(&s).contains(&"Many".to_owned()));
+    s.move_focus(1);
+    s.press_focused();
+    assert!(
+        texts(&s).contains(&"Count 2, twice 4".to_owned()),
+        "{:?}",
+        texts(&s)
+    );
+    s.press_focused();
+    assert!(
+        texts(&s).contains(&"Count 3, twice 6".to_owned()),
+        "{:?}",
+        texts(&s)
+    );
+    assert!(texts(&s).contains(&"Many".to_owned()));
+    // The focus is still on the button (made again with the rest).
+    let focus = s.live.focus.expect("focused");
+    assert_eq!(focus, uid_of(&s, "plus"));
+    // The skill sets it too; SendEvent's components see the bound value.
+    s.execute(&ExecuteCommands {
+        token: "tok".into(),
+        commands: json!([{"type": "SetValue", "componentId": "counter", "property": "count", "value": 10}]),
+    });
+    assert!(texts(&s).contains(&"Count 10, twice 20".to_owned()));
+    assert_eq!(s.value_of("counter", "count"), Some(json!(10)));
+    // A property that is not bound is still set as before.
+    s.execute(&ExecuteCommands {
+        token: "tok".into(),
+        commands: json!([{"type": "SetValue", "componentId": "label", "property": "text", "value": "Set"}]),
+    });
+    assert!(texts(&s).contains(&"Set".to_owned()));
+    assert!(s.take_problems().is_empty());
+}
+
+/// Pressed many times, a rebound component's commands are not kept once per press.
+#[test]
+fn a_rebound_component_leaves_no_stale_commands() {
+    let doc = json!({
+        "type": "APL", "version": "2024.3",
+        "mainTemplate": {"items": [{"type": "Container", "id": "c", "bind": [{"name": "n", "value": 0}],
+            "items": [{"type": "TouchWrapper", "id": "b",
+                "onPress": {"type": "SetValue", "componentId": "c", "property": "n", "value": "${n + 1}"},
+                "item": {"type": "Text", "text": "n = ${n}"}}]}]}
+    });
+    let mut s = screen(doc, json!({}));
+    let before = s.handlers.len();
+    for _ in 0..50 {
+        let b = uid_of(&s, "b");
+        s.press(b);
+    }
+    assert!(s.snapshot().texts().contains(&"n = 50".to_owned()));
+    assert_eq!(s.handlers.len(), before);
+}

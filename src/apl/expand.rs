@@ -1,0 +1,89 @@
+//! Layouts (user-defined components): an instance becomes the layout's item inflated with
+//! the instance's parameters (or their defaults), lexically scoped, a cycle refused.
+
+use std::collections::HashMap;
+use std::sync::Arc as Rc;
+
+use serde_json::{Map, Value};
+
+use super::Problem;
+use super::expr::{self, Scope};
+use super::inflate::{Ctx, Inflater, MAX_DEPTH, Node, STRUCTURAL, eval_value, param_name};
+
+impl Inflater<'_> {
+    /// A user-defined layout: its parameters bound from the instance, its item inflated, and
+    /// the instance's other properties applied to that item.
+    pub(super) fn layout(
+        &mut self,
+        name: &str,
+        layout: &Value,
+        inst: &Map<String, Value>,
+        ctx: &Rc<Ctx>,
+        path: &str,
+    ) -> Option<Node> {
+        if self.stack.iter().any(|s| s == name) || self.stack.len() >= MAX_DEPTH {
+            self.problems.push(Problem::error(
+                path,
+                format!(
+                    "layout {name:?} contains itself ({} → {name}); not expanded",
+                    self.stack.join(" → ")
+                ),
+            ));
+            return None;
+        }
+        let mut vars = HashMap::new();
+        let mut names = vec![];
+        for p in layout
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let pname = param_name(p).to_owned();
+            let v = match inst.get(&pname) {
+                Some(v) => eval_value(v, ctx, &format!("{path}.{pname}"), &mut self.problems),
+                None => eval_value(
+                    p.get("default").unwrap_or(&Value::Null),
+                    ctx,
+                    &format!("$.document.layouts.{name}.parameters.{pname}"),
+                    &mut self.problems,
+                ),
+            };
+            vars.insert(pname.clone(), v);
+            names.push(pname);
+        }
+        // A layout's item sees its parameters but not the caller's own bindings beyond the
+        // globals (APL: layouts are lexically scoped), except `data`/`index` of a list.
+        let mut base = HashMap::new();
+        for k in ["data", "index", "ordinal", "length"] {
+            if let Some(v) = ctx.var(k) {
+                base.insert(k.to_owned(), v);
+            }
+        }
+        let lctx = Ctx::root(ctx.globals.clone()).child(base).child(vars);
+        let lctx = self.bind(layout, &lctx, &format!("$.document.layouts.{name}"));
+        self.stack.push(name.to_owned());
+        let node = self.first_of(layout, &lctx, &format!("$.document.layouts.{name}"));
+        self.stack.pop();
+        let mut node = node?;
+        for (k, v) in inst {
+            if !STRUCTURAL.contains(&k.as_str()) && !names.contains(k) {
+                let val = eval_value(v, ctx, &format!("{path}.{k}"), &mut self.problems);
+                node.set_own(k, val);
+            }
+        }
+        if let Some(id) = inst.get("id") {
+            node.id = Some(expr::as_text(&eval_value(
+                id,
+                ctx,
+                path,
+                &mut self.problems,
+            )));
+        }
+        if let Some(cmds) = inst.get("onPress") {
+            self.handlers.insert((node.uid, "onPress"), cmds.clone());
+            node.scope = ctx.clone();
+        }
+        Some(node)
+    }
+}

@@ -1,0 +1,129 @@
+//! SetValue of a component's bound value (APL: "property — the name of the property or
+//! bound value to set"): the component's `bind` takes the value set, and the component and
+//! what it holds are inflated again in that scope, so every property bound to the value
+//! follows it. The focus, the keyboard, a scroll position or a page inside it stay with the
+//! component made in the same place.
+
+use std::collections::HashMap;
+use std::sync::Arc as Rc;
+
+use serde_json::Value;
+
+use super::inflate::{Ctx, Inflater, Node};
+use super::{LiveState, Screen};
+
+/// What a component with its own `bind` was made from: its definition, the scope around it,
+/// and the bound values SetValue has set so far.
+#[derive(Debug)]
+pub struct Binding {
+    pub def: Value,
+    pub outer: Rc<Ctx>,
+    pub set: HashMap<String, Value>,
+}
+
+impl Binding {
+    /// Whether its `bind` names this value.
+    pub fn binds(&self, name: &str) -> bool {
+        self.def
+            .get("bind")
+            .and_then(Value::as_array)
+            .is_some_and(|b| {
+                b.iter()
+                    .any(|e| e.get("name").and_then(Value::as_str) == Some(name))
+            })
+    }
+}
+
+fn max_uid(n: &Node) -> usize {
+    n.children.iter().map(max_uid).max().unwrap_or(0).max(n.uid)
+}
+
+/// The components of a tree in order, each as its uid and its place: where in the document it
+/// came from and how many before it came from there (the rows of a list share a place).
+fn places(n: &Node) -> Vec<(usize, (String, usize))> {
+    fn walk(n: &Node, seen: &mut HashMap<String, usize>, out: &mut Vec<(usize, (String, usize))>) {
+        let k = seen.entry(n.path.clone()).or_default();
+        out.push((n.uid, (n.path.clone(), *k)));
+        *k += 1;
+        for c in &n.children {
+            walk(c, seen, out);
+        }
+    }
+    let mut out = vec![];
+    walk(n, &mut HashMap::new(), &mut out);
+    out
+}
+
+/// The live state's references into the old component, moved to the one made in its place
+/// (or let go when nothing was).
+fn carry(live: &mut LiveState, old: &Node, new: &Node) {
+    let (old, new) = (places(old), places(new));
+    let to = |u: usize| match old.iter().find(|(o, _)| *o == u) {
+        Some((_, place)) => new.iter().find(|(_, p)| p == place).map(|(n, _)| *n),
+        None => Some(u),
+    };
+    for slot in [
+        &mut live.focus,
+        &mut live.pressed,
+        &mut live.editing,
+        &mut live.karaoke,
+    ] {
+        *slot = slot.and_then(to);
+    }
+    live.scroll = live
+        .scroll
+        .drain()
+        .filter_map(|(u, v)| Some((to(u)?, v)))
+        .collect();
+    live.page = live
+        .page
+        .drain()
+        .filter_map(|(u, v)| Some((to(u)?, v)))
+        .collect();
+}
+
+impl Screen {
+    /// Sets bound value `name` of component `uid`, if its `bind` has one by that name (else
+    /// false: the caller sets a property).
+    pub(super) fn rebind(&mut self, uid: usize, name: &str, value: Value) -> bool {
+        let (Some(doc), Some(root)) = (self.doc.clone(), self.root.as_mut()) else {
+            return false;
+        };
+        let next = max_uid(root) + 1;
+        let Some(node) = root.find_uid_mut(uid) else {
+            return false;
+        };
+        let Some(b) = node.binding.clone().filter(|b| b.binds(name)) else {
+            return false;
+        };
+        let mut set = b.set.clone();
+        set.insert(name.to_owned(), value);
+        let mut inf = Inflater::new(&doc);
+        inf.next_uid = next;
+        inf.pending = Some(set);
+        let made = inf.component(&b.def, &b.outer, &node.path);
+        self.problems.append(&mut inf.problems);
+        let Some(mut made) = made else {
+            // Its `when` no longer holds: it is gone from the screen.
+            node.set_own("display", Value::String("none".into()));
+            return true;
+        };
+        // What a layout's instance gave it (an id, a press) stays with it.
+        made.id = made.id.or_else(|| node.id.clone());
+        for ev in ["onPress", "onMount", "onTextChange", "onSubmit"] {
+            if let Some(cmds) = self.handlers.get(&(uid, ev)).cloned() {
+                inf.handlers.entry((made.uid, ev)).or_insert(cmds);
+            }
+        }
+        carry(&mut self.live, node, &made);
+        // The old components' commands go with them (a button pressed a thousand times does
+        // not leave a thousand copies).
+        let gone: std::collections::HashSet<usize> =
+            places(node).into_iter().map(|(u, _)| u).collect();
+        self.handlers.retain(|(u, _), _| !gone.contains(u));
+        *node = made;
+        self.handlers.extend(inf.handlers);
+        self.restyle();
+        true
+    }
+}
