@@ -240,12 +240,19 @@ impl Screen {
                     }
                 }
                 "SpeakItem" | "SpeakList" => {
-                    // The words: the component's text (a device shows them highlighted, in
-                    // the `karaoke` state, while it speaks its `speech`).
+                    // The words: the component's `speech` where a data source's transformer
+                    // made it, else its text (a device shows it highlighted, in the `karaoke`
+                    // state, while it speaks).
                     let node = target.as_ref().and_then(|id| self.root.as_ref()?.find(id));
+                    let speech = |n: &super::Node| {
+                        n.text("speech")?
+                            .strip_prefix(super::transform::SPEECH)
+                            .map(str::to_owned)
+                    };
                     let text = node
                         .and_then(|n| {
-                            n.text("text")
+                            speech(n)
+                                .or_else(|| n.text("text"))
                                 .or_else(|| Some(texts_in(n)).filter(|t| !t.is_empty()))
                         })
                         .map(|t| draw::markup(&t))

@@ -27,6 +27,7 @@ mod state_tests;
 mod style;
 #[cfg(test)]
 mod tests;
+pub mod transform;
 
 use std::collections::HashMap;
 use std::sync::Arc as Rc;
@@ -262,7 +263,8 @@ impl Screen {
                 problems.extend(d.problems.iter().cloned());
                 let globals = inflate::globals(&d, &vp, &mut problems);
                 let mut inf = Inflater::new(&d);
-                let root = inf.main(&render.datasources, &Ctx::root(globals));
+                let datasources = transform::apply(&render.datasources, &mut problems);
+                let root = inf.main(&datasources, &Ctx::root(globals));
                 problems.append(&mut inf.problems);
                 let (handlers, on_mount, version) =
                     (inf.handlers, d.on_mount.clone(), d.version.clone());

@@ -351,3 +351,42 @@ fn a_rebound_component_leaves_no_stale_commands() {
     assert!(s.snapshot().texts().contains(&"n = 50".to_owned()));
     assert_eq!(s.handlers.len(), before);
 }
+
+/// A data source's transformers as a skill built on Amazon's samples sends them: a hint
+/// with the wake word on screen, and SpeakItem saying the words of the fact's `speech`
+/// while its title is highlighted.
+#[test]
+fn transformers_give_the_screen_its_hint_and_speech() {
+    let doc = json!({
+        "type": "APL", "version": "2024.3",
+        "mainTemplate": {"parameters": ["payload"], "items": [{"type": "Container", "items": [
+            {"type": "Text", "id": "fact", "text": "${payload.facts.properties.title}",
+             "speech": "${payload.facts.properties.speech}"},
+            {"type": "Text", "text": "${payload.facts.properties.hintText}"}
+        ]}]}
+    });
+    let ds = json!({"facts": {"type": "object", "properties": {
+        "title": "Cats sleep a lot",
+        "ssml": "<speak>Cats sleep <emphasis>sixteen</emphasis> hours a day.</speak>",
+        "hint": "tell me a cat fact"},
+    "transformers": [
+        {"inputPath": "ssml", "outputName": "speech", "transformer": "ssmlToSpeech"},
+        {"inputPath": "hint", "outputName": "hintText", "transformer": "textToHint"}
+    ]}});
+    let mut s = screen(doc, ds);
+    assert!(s.take_problems().is_empty());
+    let texts = s.snapshot().texts();
+    assert!(
+        texts.contains(&"Try \"Alexa, tell me a cat fact\"".to_owned()),
+        "{texts:?}"
+    );
+    let out = s.execute(&ExecuteCommands {
+        token: "tok".into(),
+        commands: json!([{"type": "SpeakItem", "componentId": "fact"}]),
+    });
+    assert!(
+        matches!(&out[..], [Outcome::Speak(t)] if t == "Cats sleep sixteen hours a day."),
+        "{out:?}"
+    );
+    assert_eq!(s.live.karaoke, Some(uid_of(&s, "fact")));
+}
