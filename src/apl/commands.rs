@@ -1,7 +1,7 @@
 //! APL commands: what a touch, `onMount` or the skill's `ExecuteCommands` run — on the screen
 //! (SetValue, SetState, SetPage, AutoPage, Scroll…, Sequential, Parallel, Select) or out of it
 //! (SendEvent, SpeakItem, OpenURL, Finish, as [`Outcome`]s). There is no animation: commands
-//! run at once, in order.
+//! run at once, in order, and AnimateItem sets the values it would end on.
 
 use std::collections::HashMap;
 use std::sync::Arc as Rc;
@@ -275,8 +275,42 @@ impl Screen {
                 }
                 "OpenURL" => out.push(Outcome::OpenUrl(expr::as_text(&arg("source", self)))),
                 "Finish" => out.push(Outcome::Finish),
-                // Nothing to show without animation or media: accepted, no effect.
-                "Idle" | "AnimateItem" | "ControlMedia" | "PlayMedia" | "Reinflate" => {}
+                // No animation: the item takes the values it would end on at once (a fade
+                // in from opacity 0 still shows its content).
+                "AnimateItem" => {
+                    let values = match arg("value", self) {
+                        Value::Array(a) => a,
+                        v @ Value::Object(_) => vec![v],
+                        _ => vec![],
+                    };
+                    let node = match &target {
+                        Some(id) => self.root.as_mut().and_then(|r| r.find_mut(id)),
+                        None => source.and_then(|(u, _)| self.root.as_mut()?.find_uid_mut(u)),
+                    };
+                    let Some(n) = node else {
+                        self.problems.push(Problem::error(
+                            &p,
+                            format!("AnimateItem: no component {:?}", target.unwrap_or_default()),
+                        ));
+                        continue;
+                    };
+                    let mut unsupported = vec![];
+                    for v in &values {
+                        match (v.get("property").and_then(Value::as_str), v.get("to")) {
+                            (Some("opacity"), Some(to)) => n.set_own("opacity", to.clone()),
+                            (Some(other), _) => unsupported.push(other.to_owned()),
+                            _ => {}
+                        }
+                    }
+                    for prop in unsupported {
+                        self.problems.push(Problem::unsupported(
+                            format!("{p}.value"),
+                            format!("AnimateItem of {prop:?} is not drawn (opacity is)"),
+                        ));
+                    }
+                }
+                // Nothing to show without media: accepted, no effect.
+                "Idle" | "ControlMedia" | "PlayMedia" | "Reinflate" => {}
                 other => self.problems.push(Problem::unsupported(
                     format!("{p}.type"),
                     format!("command {other:?} is not supported"),

@@ -320,19 +320,25 @@ pub(super) fn draw(
                 None,
             ));
         }
-        Kind::VectorGraphic if n.str("_svg").is_some() => out.push(prim(
-            Paint::Vector {
-                svg: n.str("_svg").unwrap_or_default().to_owned(),
-                scale: n.str("scale").unwrap_or("none").to_owned(),
-            },
-            None,
-        )),
-        Kind::VectorGraphic | Kind::Placeholder => out.push(prim(
-            Paint::Placeholder {
-                label: n.type_name.clone(),
-            },
-            None,
-        )),
+        Kind::VectorGraphic | Kind::Placeholder => {
+            // A graphic with an `onPress` is a button (APL: a touchable component).
+            let touch = (n.flag("_touchable") == Some(true) && !disabled).then_some(n.uid);
+            out.push(prim(
+                match n.str("_svg") {
+                    Some(svg) if n.kind == Kind::VectorGraphic => Paint::Vector {
+                        svg: svg.to_owned(),
+                        scale: n.str("scale").unwrap_or("none").to_owned(),
+                    },
+                    _ => Paint::Placeholder {
+                        label: n.type_name.clone(),
+                    },
+                },
+                touch,
+            ));
+            if touch.is_some() && live.focus == Some(n.uid) && !styles_its_state(n) {
+                out.push(ring([x, y, w, h], clip, n.uid, scroller));
+            }
+        }
         _ => {}
     }
     if n.kind.leaf_like() {
@@ -376,23 +382,7 @@ pub(super) fn draw(
     // The remote's focus: a ring around the focused touch target, over what it holds — unless
     // the document styles its own focused look.
     if n.kind == Kind::TouchWrapper && live.focus == Some(n.uid) && !styles_its_state(n) {
-        out.push(Prim {
-            x: x - 2.0,
-            y: y - 2.0,
-            w: w + 4.0,
-            h: h + 4.0,
-            clip,
-            opacity: 1.0,
-            paint: Paint::Box {
-                background: [0, 0, 0, 0],
-                border: FOCUS,
-                border_width: 3.0,
-                radius: 8.0,
-            },
-            touch: None,
-            uid: n.uid,
-            scroller,
-        });
+        out.push(ring([x, y, w, h], clip, n.uid, scroller));
     }
 }
 
@@ -516,5 +506,26 @@ impl Kind {
             self,
             Kind::Text | Kind::EditText | Kind::Image | Kind::VectorGraphic | Kind::Placeholder
         )
+    }
+}
+
+/// The remote's focus ring around a touch target's box.
+fn ring(b: [f32; 4], clip: [f32; 4], uid: usize, scroller: Option<usize>) -> Prim {
+    Prim {
+        x: b[0] - 2.0,
+        y: b[1] - 2.0,
+        w: b[2] + 4.0,
+        h: b[3] + 4.0,
+        clip,
+        opacity: 1.0,
+        paint: Paint::Box {
+            background: [0, 0, 0, 0],
+            border: FOCUS,
+            border_width: 3.0,
+            radius: 8.0,
+        },
+        touch: None,
+        uid,
+        scroller,
     }
 }

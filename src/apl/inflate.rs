@@ -326,6 +326,9 @@ impl<'a> Inflater<'a> {
         let (mut props, styling) = self.styled(style, own, &ctx, path);
         if kind == Kind::VectorGraphic {
             self.vector(&mut props, &ctx, path);
+            if o.contains_key("onPress") {
+                props.insert("_touchable".into(), Value::Bool(true));
+            }
         }
         let id = o
             .get("id")

@@ -232,8 +232,14 @@ fn targets_of(n: &Node, out: &mut Vec<(usize, String)>) {
         return;
     }
     let enabled = n.flag("disabled") != Some(true);
-    if n.kind == Kind::TouchWrapper && enabled {
-        out.push((n.uid, commands::texts_in(n)));
+    let touchable = n.kind == Kind::TouchWrapper || n.flag("_touchable") == Some(true);
+    if touchable && enabled {
+        // Known by its words, else (an icon) by its accessibility label or id.
+        let words = Some(commands::texts_in(n)).filter(|t| !t.is_empty());
+        let label = words
+            .or_else(|| n.text("accessibilityLabel"))
+            .or_else(|| n.id.clone());
+        out.push((n.uid, label.unwrap_or_default()));
     }
     // A field is known by its hint (what it asks for), else its text.
     if n.kind == Kind::EditText && enabled {

@@ -390,3 +390,76 @@ fn transformers_give_the_screen_its_hint_and_speech() {
     );
     assert_eq!(s.live.karaoke, Some(uid_of(&s, "fact")));
 }
+
+/// A fade-in on mount (opacity 0 → 1), as Amazon's samples do: without animation the item
+/// takes its end value and shows; a property that is not drawn is reported, not dropped.
+#[test]
+fn animate_item_ends_where_the_animation_would() {
+    let doc = json!({
+        "type": "APL", "version": "2024.3",
+        "onMount": [{"type": "AnimateItem", "componentId": "title", "duration": 1000,
+            "value": [{"property": "opacity", "from": 0, "to": 1},
+                      {"property": "transform", "from": [{"translateX": 200}], "to": [{"translateX": 0}]}]}],
+        "mainTemplate": {"items": [{"type": "Container", "items": [
+            {"type": "Text", "id": "title", "opacity": 0, "text": "Welcome"}]}]}
+    });
+    let mut s = screen(doc, json!({}));
+    let opacity = |s: &mut Screen| {
+        s.draw(&mut Mono)
+            .iter()
+            .find(|p| matches!(&p.paint, Paint::Text { text, .. } if text == "Welcome"))
+            .map(|p| p.opacity)
+    };
+    assert!(
+        opacity(&mut s).is_none_or(|o| o == 0.0),
+        "hidden before mount"
+    );
+    s.mount();
+    assert_eq!(opacity(&mut s), Some(1.0));
+    let problems = s.take_problems();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.kind == "apl_unsupported" && p.message.contains("transform")),
+        "{problems:?}"
+    );
+}
+
+/// An icon button: a VectorGraphic with an `onPress` takes touches, the remote's focus (with
+/// its ring) and a script's `tap` by its accessibility label; a decorative one does not.
+#[test]
+fn a_vector_graphic_with_on_press_is_a_button() {
+    let doc = json!({
+        "type": "APL", "version": "2024.3",
+        "graphics": {"play": {"type": "AVG", "version": "1.2", "width": 24, "height": 24,
+            "items": [{"type": "path", "pathData": "M4,2 L20,12 L4,22z", "fill": "white"}]}},
+        "mainTemplate": {"items": [{"type": "Container", "items": [
+            {"type": "VectorGraphic", "id": "deco", "source": "play", "width": 48, "height": 48},
+            {"type": "VectorGraphic", "id": "playButton", "source": "play", "width": 48, "height": 48,
+             "accessibilityLabel": "Play",
+             "onPress": {"type": "SendEvent", "arguments": ["play"]}}
+        ]}]}
+    });
+    let mut s = screen(doc, json!({}));
+    let button = uid_of(&s, "playButton");
+    assert_eq!(s.snapshot().targets(), vec![(button, "Play".to_owned())]);
+    let prims = s.draw(&mut Mono);
+    let touches: Vec<usize> = prims.iter().filter_map(|p| p.touch).collect();
+    assert_eq!(touches, vec![button]);
+    s.move_focus(1);
+    assert_eq!(s.live.focus, Some(button));
+    let rings = s
+        .draw(&mut Mono)
+        .iter()
+        .filter(|p| {
+            p.uid == button
+                && matches!(p.paint, Paint::Box { border_width, .. } if border_width == 3.0)
+        })
+        .count();
+    assert_eq!(rings, 1, "the focus ring is drawn around the icon");
+    let out = s.press_focused();
+    assert!(
+        matches!(&out[..], [Outcome::UserEvent { arguments, .. }] if arguments == &vec![json!("play")]),
+        "{out:?}"
+    );
+}
