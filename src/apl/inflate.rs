@@ -162,6 +162,30 @@ pub(super) const STRUCTURAL: &[&str] = &[
     "id",
 ];
 
+/// What a component may have that linkscreen does not do yet: said once a document (as an
+/// `apl_unsupported` event), so a document that relies on it is not silently wrong.
+const NOT_DONE: &[(&str, &str)] = &[
+    (
+        "transform",
+        "is not drawn (the component is, untransformed)",
+    ),
+    ("filters", "are not applied (the image is drawn unfiltered)"),
+    ("shadowColor", "is not drawn"),
+    (
+        "gestures",
+        "are not recognised (a press still runs onPress)",
+    ),
+    ("onFocus", "is not run"),
+    ("onBlur", "is not run"),
+    ("onDown", "is not run"),
+    ("onUp", "is not run"),
+    ("onMove", "is not run"),
+    ("onLoad", "is not run"),
+    ("onFail", "is not run"),
+    ("handleKeyDown", "is not run"),
+    ("handleKeyUp", "is not run"),
+];
+
 /// Inflates documents: holds the document, the problems met and the next uid.
 pub struct Inflater<'a> {
     pub doc: &'a Document,
@@ -171,6 +195,8 @@ pub struct Inflater<'a> {
     pub(super) stack: Vec<String>,
     /// Bound values set by SetValue, for the next component's own `bind` (see `rebind`).
     pub(super) pending: Option<HashMap<String, Value>>,
+    /// The things of [`NOT_DONE`] already reported.
+    told: Vec<&'static str>,
     /// Commands by component uid: onPress etc. as written (evaluated when they run).
     pub handlers: HashMap<(usize, &'static str), Value>,
 }
@@ -189,6 +215,7 @@ impl<'a> Inflater<'a> {
             next_uid: 1,
             stack: vec![],
             pending: None,
+            told: vec![],
             handlers: HashMap::new(),
         }
     }
@@ -308,6 +335,15 @@ impl<'a> Inflater<'a> {
             })
         });
         let ctx = self.bind_set(def, ctx, path, &set);
+        for (key, what) in NOT_DONE {
+            if o.contains_key(*key) && !self.told.contains(key) {
+                self.told.push(key);
+                self.problems.push(Problem::unsupported(
+                    format!("{path}.{key}"),
+                    format!("{key} {what}"),
+                ));
+            }
+        }
         let mut own = Map::new();
         for (k, v) in o {
             if !STRUCTURAL.contains(&k.as_str()) {

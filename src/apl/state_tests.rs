@@ -463,3 +463,30 @@ fn a_vector_graphic_with_on_press_is_a_button() {
         "{out:?}"
     );
 }
+
+/// What a document asks that is not done yet is said once, by path — not once per list row.
+#[test]
+fn properties_and_handlers_not_done_yet_are_reported_once() {
+    let doc = json!({
+        "type": "APL", "version": "2024.3",
+        "mainTemplate": {"items": [{"type": "Sequence", "data": [1, 2, 3], "items": [
+            {"type": "Image", "source": "a.png", "filters": [{"type": "Blur", "radius": 10}],
+             "transform": [{"rotate": 45}], "onFocus": []}]}]}
+    });
+    let mut s = screen(doc, json!({}));
+    let mut told: Vec<String> = s
+        .take_problems()
+        .into_iter()
+        .filter(|p| p.kind == "apl_unsupported")
+        .map(|p| p.path)
+        .collect();
+    told.sort();
+    assert_eq!(
+        told,
+        [
+            "$.document.mainTemplate.items[0].items[0].filters",
+            "$.document.mainTemplate.items[0].items[0].onFocus",
+            "$.document.mainTemplate.items[0].items[0].transform",
+        ]
+    );
+}
