@@ -219,30 +219,68 @@ pub(super) fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
     it
 }
 
-/// Puts the items on screen, changing only the rows that changed: a new model would make
-/// Slint build every element of the screen again, a row set in place only redraws it.
-/// Whether two rows draw the same. (Slint's images are never equal when both are empty, so a
-/// plain `==` would call every row without an image changed, and the whole screen would be
-/// drawn again on every frame.)
+/// Whether two rows draw the same, field by field (the pattern names every field, so a new
+/// one cannot be forgotten). Slint's images are never equal when both are empty — not even
+/// to a clone — so a plain `==` would call every row without an image changed and the whole
+/// screen would be drawn again on every frame.
 fn same(a: &AplItem, b: &AplItem) -> bool {
-    thread_local! {
-        /// Stands in for both rows' images while the rest is compared.
-        static ONE: slint::Image = slint::Image::from_rgba8(
-            slint::SharedPixelBuffer::<slint::Rgba8Pixel>::new(1, 1),
-        );
-    }
-    let no_image = |i: &AplItem| i.image.size().width == 0;
-    let images = (no_image(a) && no_image(b)) || a.image == b.image;
-    images
-        && ONE.with(|one| {
-            let without = |i: &AplItem| AplItem {
-                image: one.clone(),
-                ..i.clone()
-            };
-            without(a) == without(b)
-        })
+    let AplItem {
+        kind,
+        x,
+        y,
+        width,
+        height,
+        cx,
+        cy,
+        cw,
+        ch,
+        opacity,
+        background,
+        border_color,
+        border_width,
+        radius,
+        text,
+        color,
+        font_size,
+        font_weight,
+        italic,
+        halign,
+        valign,
+        image,
+        fit,
+        gradient,
+        touch,
+    } = a;
+    let empty = |i: &slint::Image| i.size().width == 0;
+    *kind == b.kind
+        && *x == b.x
+        && *y == b.y
+        && *width == b.width
+        && *height == b.height
+        && *cx == b.cx
+        && *cy == b.cy
+        && *cw == b.cw
+        && *ch == b.ch
+        && *opacity == b.opacity
+        && *background == b.background
+        && *border_color == b.border_color
+        && *border_width == b.border_width
+        && *radius == b.radius
+        && *text == b.text
+        && *color == b.color
+        && *font_size == b.font_size
+        && *font_weight == b.font_weight
+        && *italic == b.italic
+        && *halign == b.halign
+        && *valign == b.valign
+        && ((empty(image) && empty(&b.image)) || *image == b.image)
+        && *fit == b.fit
+        && *gradient == b.gradient
+        && *touch == b.touch
 }
 
+/// Puts the items on screen, changing only the rows that changed: a new model would make
+/// Slint build every element of the screen again, a row set in place only redraws it.
 pub(super) fn update_items(a: &Apl, items: Vec<AplItem>) {
     let current = a.get_items();
     let Some(vec) = current.as_any().downcast_ref::<slint::VecModel<AplItem>>() else {
@@ -270,4 +308,33 @@ pub(super) fn update_items(a: &Apl, items: Vec<AplItem>) {
 pub(super) fn shows(p: &Prim) -> bool {
     let [cx, cy, cw, ch] = p.clip;
     p.x - 4.0 < cx + cw && p.x + p.w + 4.0 > cx && p.y - 4.0 < cy + ch && p.y + p.h + 4.0 > cy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows without images compare by what they draw; any field that differs is a change.
+    #[test]
+    fn rows_are_the_same_when_they_draw_the_same() {
+        let a = AplItem::default();
+        assert!(same(&a, &AplItem::default()));
+        let moved = AplItem {
+            x: 3.0,
+            ..Default::default()
+        };
+        assert!(!same(&a, &moved));
+        let worded = AplItem {
+            text: "Hi".into(),
+            ..Default::default()
+        };
+        assert!(!same(&a, &worded));
+        let pixel = slint::Image::from_rgba8(slint::SharedPixelBuffer::new(1, 1));
+        let pictured = AplItem {
+            image: pixel.clone(),
+            ..Default::default()
+        };
+        assert!(!same(&a, &pictured));
+        assert!(same(&pictured, &pictured.clone()));
+    }
 }
