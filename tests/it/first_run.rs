@@ -33,6 +33,43 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs a script headless in a copy of the third-party `apl-hello-node` project, from the
+/// project's own folder (`--skill-dir .`), its events, database and frames one folder up.
+fn hello_script(
+    script: &str,
+    extra: &[&str],
+) -> (tempfile::TempDir, Output, Vec<serde_json::Value>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = copy_project("apl-hello-node", tmp.path());
+    std::fs::write(tmp.path().join("apl.script"), script).unwrap();
+    let mut args = vec!["run", "--headless"];
+    args.extend_from_slice(extra);
+    args.extend([
+        "--skill-dir",
+        ".",
+        "--script",
+        "../apl.script",
+        "--events",
+        "../events.jsonl",
+        "--db",
+        "../ls.db",
+        "--frames",
+        "../frames",
+    ]);
+    let out = linkscreen_in(&work, &args);
+    let ev = events(&tmp.path().join("events.jsonl"));
+    (tmp, out, ev)
+}
+
+/// The bodies of the UserEvent requests the skill was sent.
+fn user_events(ev: &[serde_json::Value]) -> Vec<&serde_json::Value> {
+    of_type(ev, "skill_request")
+        .into_iter()
+        .map(|r| &r["body"])
+        .filter(|b| b["request"]["type"] == "Alexa.Presentation.APL.UserEvent")
+        .collect()
+}
+
 /// The lines of `text` that contain `what`.
 fn lines_with<'a>(text: &'a str, what: &str) -> Vec<&'a str> {
     text.lines().filter(|l| l.contains(what)).collect()
@@ -1104,42 +1141,16 @@ fn image_server() -> String {
 /// select presses the focused one — the same UserEvent a touch sends.
 #[test]
 fn the_remote_drives_an_apl_screen_on_fire_tv() {
-    let tmp = tempfile::tempdir().unwrap();
-    let work = copy_project("apl-hello-node", tmp.path());
-    std::fs::write(
-        tmp.path().join("tv.script"),
+    let (tmp, out, ev) = hello_script(
         "say Alexa, open hello world\nwait skill-response 30\nexpect Hello, screens\n\
          remote down\nremote down\nshot focused\nremote select\nexpect greet Bonjour #1 on helloToken\n",
-    )
-    .unwrap();
-    let out = linkscreen_in(
-        &work,
-        &[
-            "run",
-            "--headless",
-            "--device",
-            "fire-tv",
-            "--skill-dir",
-            ".",
-            "--script",
-            "../tv.script",
-            "--events",
-            "../events.jsonl",
-            "--db",
-            "../ls.db",
-            "--frames",
-            "../frames",
-        ],
+        &["--device", "fire-tv"],
     );
-    let ev = events(&tmp.path().join("events.jsonl"));
     assert_eq!(out.status.code(), Some(0), "{}\n{ev:#?}", stderr(&out));
-    let touches: Vec<&serde_json::Value> = of_type(&ev, "skill_request")
-        .into_iter()
-        .filter(|r| r["body"]["request"]["type"] == "Alexa.Presentation.APL.UserEvent")
-        .collect();
+    let touches = user_events(&ev);
     assert_eq!(touches.len(), 1, "{ev:#?}");
     assert_eq!(
-        touches[0]["body"]["request"]["arguments"],
+        touches[0]["request"]["arguments"],
         serde_json::json!(["greet", "Bonjour", 1])
     );
     // The focused row is drawn in the document's focused style (not the device's own ring,
@@ -1159,7 +1170,7 @@ fn the_remote_drives_an_apl_screen_on_fire_tv() {
     // Elsewhere the remote step says what to do instead.
     std::fs::write(tmp.path().join("home.script"), "remote down\n").unwrap();
     let out = linkscreen_in(
-        &work,
+        &tmp.path().join("apl-hello-node"),
         &[
             "run",
             "--headless",
@@ -1188,40 +1199,18 @@ fn the_remote_drives_an_apl_screen_on_fire_tv() {
 /// screen; filling it again replaces what it held.
 #[test]
 fn a_skills_text_field_takes_the_keyboard_and_submits() {
-    let tmp = tempfile::tempdir().unwrap();
-    let work = copy_project("apl-hello-node", tmp.path());
-    std::fs::write(
-        tmp.path().join("name.script"),
+    let (tmp, out, ev) = hello_script(
         "say Alexa, open hello world\nwait skill-response 30\n\
          tap Your name\nshot keyboard\n\
          fill \"Your name\" Ada Lovelace King\nsubmit\nexpect Nice to meet you, Ada Lovelace\n\
          shot submitted\n\
          fill \"Your name\" Grace\nsubmit\nexpect Nice to meet you, Grace\n",
-    )
-    .unwrap();
-    let out = linkscreen_in(
-        &work,
-        &[
-            "run",
-            "--headless",
-            "--skill-dir",
-            ".",
-            "--script",
-            "../name.script",
-            "--events",
-            "../events.jsonl",
-            "--db",
-            "../ls.db",
-            "--frames",
-            "../frames",
-        ],
+        &[],
     );
-    let ev = events(&tmp.path().join("events.jsonl"));
     assert_eq!(out.status.code(), Some(0), "{}\n{ev:#?}", stderr(&out));
-    let names: Vec<&serde_json::Value> = of_type(&ev, "skill_request")
+    let names: Vec<&serde_json::Value> = user_events(&ev)
         .into_iter()
-        .map(|r| &r["body"]["request"])
-        .filter(|r| r["type"] == "Alexa.Presentation.APL.UserEvent")
+        .map(|b| &b["request"])
         .collect();
     assert_eq!(names.len(), 2, "{ev:#?}");
     // maxLength 12: "Ada Lovelace King" stops at "Ada Lovelace".
