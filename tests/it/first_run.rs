@@ -39,6 +39,15 @@ fn hello_script(
     script: &str,
     extra: &[&str],
 ) -> (tempfile::TempDir, Output, Vec<serde_json::Value>) {
+    hello_script_with(script, extra, &[])
+}
+
+/// [`hello_script`] with environment variables for the skill.
+fn hello_script_with(
+    script: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (tempfile::TempDir, Output, Vec<serde_json::Value>) {
     let tmp = tempfile::tempdir().unwrap();
     let work = copy_project("apl-hello-node", tmp.path());
     std::fs::write(tmp.path().join("apl.script"), script).unwrap();
@@ -56,7 +65,13 @@ fn hello_script(
         "--frames",
         "../frames",
     ]);
-    let out = linkscreen_in(&work, &args);
+    let out = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .current_dir(&work)
+        .args(&args)
+        .env("LINKSCREEN_LOG", "warn")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
     let ev = events(&tmp.path().join("events.jsonl"));
     (tmp, out, ev)
 }
@@ -972,39 +987,16 @@ fn with_your_own_server_on_the_lan_start_up_names_the_redirect_uri_to_register()
 /// ExecuteCommands changes the screen. Twice in a row, from the project's own folder.
 #[test]
 fn a_third_party_skills_apl_screen_is_drawn_and_touched() {
-    let tmp = tempfile::tempdir().unwrap();
-    let work = copy_project("apl-hello-node", tmp.path());
-    std::fs::write(
-        tmp.path().join("apl.script"),
+    // The skill's images, served on loopback: one there, one gone.
+    let images = image_server();
+    let (tmp, out, ev) = hello_script_with(
         "say Alexa, open hello world\nwait skill-response 30\nexpect Hello, screens\n\
          shot greetings\ntap Bonjour\nshot touched\nexpect greet Bonjour #1 on helloToken\n\
          tap Hallo (de)\nexpect greet Hallo #2 on helloToken\n\
          say hello\nexpect Goodbye, screens\nexpect from a linked document\n",
-    )
-    .unwrap();
-    // The skill's images, served on loopback: one there, one gone.
-    let images = image_server();
-    let out = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
-        .current_dir(&work)
-        .args([
-            "run",
-            "--headless",
-            "--skill-dir",
-            ".",
-            "--script",
-            "../apl.script",
-            "--events",
-            "../events.jsonl",
-            "--db",
-            "../ls.db",
-            "--frames",
-            "../frames",
-        ])
-        .env("LINKSCREEN_LOG", "warn")
-        .env("APL_IMAGE_BASE", &images)
-        .output()
-        .unwrap();
-    let ev = events(&tmp.path().join("events.jsonl"));
+        &[],
+        &[("APL_IMAGE_BASE", &images)],
+    );
     assert_eq!(out.status.code(), Some(0), "{}\n{ev:#?}", stderr(&out));
     let requests = of_type(&ev, "skill_request");
     let launch = &requests[0]["body"];
@@ -1013,11 +1005,7 @@ fn a_third_party_skills_apl_screen_is_drawn_and_touched() {
             .is_string(),
         "{launch}"
     );
-    let touches: Vec<&serde_json::Value> = requests
-        .iter()
-        .map(|r| &r["body"])
-        .filter(|b| b["request"]["type"] == "Alexa.Presentation.APL.UserEvent")
-        .collect();
+    let touches = user_events(&ev);
     assert_eq!(touches.len(), 2, "{ev:#?}");
     let t = &touches[0];
     assert_eq!(t["request"]["token"], "helloToken");
