@@ -3,6 +3,8 @@
 //! linkscreen's own copies (`packages`), since the CDN that serves them is not reachable from
 //! the device; an import nobody has is a problem reported, not a failure.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use super::Problem;
@@ -37,6 +39,34 @@ pub struct Document {
 
 /// Reads `doc` (an APL document object). Errs only when it is not an APL document at all.
 pub fn parse(doc: &Value) -> Result<Document, String> {
+    parse_with(doc, &HashMap::new())
+}
+
+/// The packages a document imports from an address of their own (`source`) that linkscreen
+/// does not hold: each import's index, name and address. A device fetches them before it
+/// shows the document.
+pub fn remote_imports(doc: &Value) -> Vec<(usize, String, String)> {
+    imports(doc)
+        .filter_map(|(n, imp)| {
+            let name = imp.get("name").and_then(Value::as_str)?;
+            let source = imp.get("source").and_then(Value::as_str)?;
+            packages::get(name)
+                .is_none()
+                .then(|| (n, name.to_owned(), source.to_owned()))
+        })
+        .collect()
+}
+
+fn imports(doc: &Value) -> impl Iterator<Item = (usize, &Value)> {
+    doc.get("import")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+}
+
+/// [`parse`], with the packages fetched for it by name.
+pub fn parse_with(doc: &Value, fetched: &HashMap<String, Value>) -> Result<Document, String> {
     let o = doc.as_object().ok_or("the document is not a JSON object")?;
     match o.get("type").and_then(Value::as_str) {
         Some("APL") => {}
@@ -65,16 +95,19 @@ pub fn parse(doc: &Value) -> Result<Document, String> {
             ),
         ));
     }
-    for (n, imp) in o
-        .get("import")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (n, imp) in imports(doc) {
         let name = imp.get("name").and_then(Value::as_str).unwrap_or_default();
-        match packages::get(name) {
-            Some(pkg) => merge(&mut d, &pkg),
+        match packages::get(name).or_else(|| fetched.get(name).cloned()) {
+            Some(pkg) => {
+                // A fetched package's own imports: those linkscreen holds come first.
+                for (_, inner) in imports(&pkg) {
+                    let inner = inner.get("name").and_then(Value::as_str).unwrap_or_default();
+                    if let Some(p) = packages::get(inner) {
+                        merge(&mut d, &p);
+                    }
+                }
+                merge(&mut d, &pkg)
+            }
             None => d.problems.push(Problem::unsupported(
                 format!("$.document.import[{n}]"),
                 format!("package {name:?} is not available offline; its layouts and resources are missing"),

@@ -263,30 +263,41 @@ impl Screen {
     /// Parses and inflates a RenderDocument for a device. A document that cannot be read at
     /// all gives a screen with a labelled placeholder and the reason among the problems.
     pub fn new(render: &RenderDocument, vp: Viewport) -> Screen {
+        Screen::with_packages(render, vp, &HashMap::new())
+    }
+
+    /// [`Screen::new`], with the packages the document imports from their own addresses,
+    /// fetched (see [`doc::remote_imports`]).
+    pub fn with_packages(
+        render: &RenderDocument,
+        vp: Viewport,
+        packages: &HashMap<String, Value>,
+    ) -> Screen {
         let mut problems = vec![];
-        let (doc, root, handlers, on_mount, version) = match doc::parse(&render.document) {
-            Ok(d) => {
-                problems.extend(d.problems.iter().cloned());
-                let globals = inflate::globals(&d, &vp, &mut problems);
-                let mut inf = Inflater::new(&d);
-                let datasources = transform::apply(&render.datasources, &mut problems);
-                let root = inf.main(&datasources, &Ctx::root(globals));
-                problems.append(&mut inf.problems);
-                let (handlers, on_mount, version) =
-                    (inf.handlers, d.on_mount.clone(), d.version.clone());
-                (Some(Rc::new(d)), root, handlers, on_mount, version)
-            }
-            Err(e) => {
-                problems.push(Problem::error("$.document", e.clone()));
-                (
-                    None,
-                    Some(unreadable(&e, &vp)),
-                    HashMap::new(),
-                    Value::Null,
-                    String::new(),
-                )
-            }
-        };
+        let (doc, root, handlers, on_mount, version) =
+            match doc::parse_with(&render.document, packages) {
+                Ok(d) => {
+                    problems.extend(d.problems.iter().cloned());
+                    let globals = inflate::globals(&d, &vp, &mut problems);
+                    let mut inf = Inflater::new(&d);
+                    let datasources = transform::apply(&render.datasources, &mut problems);
+                    let root = inf.main(&datasources, &Ctx::root(globals));
+                    problems.append(&mut inf.problems);
+                    let (handlers, on_mount, version) =
+                        (inf.handlers, d.on_mount.clone(), d.version.clone());
+                    (Some(Rc::new(d)), root, handlers, on_mount, version)
+                }
+                Err(e) => {
+                    problems.push(Problem::error("$.document", e.clone()));
+                    (
+                        None,
+                        Some(unreadable(&e, &vp)),
+                        HashMap::new(),
+                        Value::Null,
+                        String::new(),
+                    )
+                }
+            };
         let mut screen = Screen {
             token: render.token.clone(),
             version,

@@ -993,6 +993,7 @@ fn a_third_party_skills_apl_screen_is_drawn_and_touched() {
         "say Alexa, open hello world\nwait skill-response 30\nexpect Hello, screens\n\
          shot greetings\ntap Bonjour\nshot touched\nexpect greet Bonjour #1 on helloToken\n\
          tap Hallo (de)\nexpect greet Hallo #2 on helloToken\n\
+         expect Made from a package\n\
          say hello\nexpect Goodbye, screens\nexpect from a linked document\n",
         &[],
         &[("APL_IMAGE_BASE", &images)],
@@ -1059,6 +1060,15 @@ fn a_third_party_skills_apl_screen_is_drawn_and_touched() {
             .any(|e| e["path"] == "$.document.mainTemplate.item.items[7].text"),
         "{errors:#?}"
     );
+    // The skill's own package came from its address (its layout drew "Made from a package",
+    // above); the one whose address is gone is named with why, and the rest still shows.
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["path"] == "$.document.import[2].source"
+                && e["message"].as_str().unwrap_or("").contains("HTTP 404")),
+        "{errors:#?}"
+    );
     // The screen was drawn: the light theme's background, not the speech screen's.
     let shot = image::open(tmp.path().join("frames/greetings.png"))
         .unwrap()
@@ -1111,13 +1121,22 @@ fn image_server() -> String {
             .build()
             .unwrap();
         rt.block_on(async move {
-            let app = axum::Router::new().route(
-                "/photo.png",
-                axum::routing::get(move || {
-                    let png = png.clone();
-                    async move { ([(axum::http::header::CONTENT_TYPE, "image/png")], png) }
-                }),
-            );
+            let package = serde_json::json!({"type": "APL", "version": "2023.3",
+                "import": [{"name": "alexa-layouts", "version": "1.7.0"}],
+                "layouts": {"HelloBadge": {"parameters": ["label"],
+                    "item": {"type": "Text", "text": "Made ${label}", "fontSize": 20}}}});
+            let app = axum::Router::new()
+                .route(
+                    "/photo.png",
+                    axum::routing::get(move || {
+                        let png = png.clone();
+                        async move { ([(axum::http::header::CONTENT_TYPE, "image/png")], png) }
+                    }),
+                )
+                .route(
+                    "/hello-package.json",
+                    axum::routing::get(move || async move { axum::Json(package) }),
+                );
             let l = tokio::net::TcpListener::from_std(listener).unwrap();
             axum::serve(l, app).await.unwrap();
         });

@@ -14,6 +14,36 @@ pub(super) enum AplMsg {
     Spoken(u64),
     /// The skill's answer to a UserEvent the screen sent.
     Answered(Box<Event>),
+    /// The packages a document imports from their own addresses arrived (or failed): the
+    /// document (number N) can be shown, and its response's commands run.
+    Imported(Box<Imported>),
+}
+
+pub(super) struct Imported {
+    seq: u64,
+    render: crate::apl::RenderDocument,
+    execute: Vec<crate::apl::ExecuteCommands>,
+    packages: std::collections::HashMap<String, serde_json::Value>,
+    problems: Vec<crate::apl::Problem>,
+}
+
+/// A package fetched as a device would: over HTTP(S), at most 1 MB, a JSON object.
+async fn package(
+    images: &std::sync::Arc<dyn crate::clients::api::ImageLoader>,
+    url: &str,
+) -> Result<serde_json::Value, String> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err("only http(s) packages are fetched".into());
+    }
+    let bytes = images.load(url).await.map_err(|e| e.to_string())?;
+    if bytes.len() > crate::apl::doc::MAX_DIRECTIVE_BYTES {
+        return Err("larger than 1 MB".into());
+    }
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(v @ serde_json::Value::Object(_)) => Ok(v),
+        Ok(_) => Err("not a JSON object".into()),
+        Err(e) => Err(format!("not JSON: {e}")),
+    }
 }
 
 /// How long a device takes to say these words (no audio here: about 150 words a minute).
@@ -51,11 +81,66 @@ impl Runtime {
         let dir = self.setup.apl_documents.clone();
         let ds = crate::apl::doc::directives(all, &|src| linked(dir.as_deref(), src));
         self.apl_log(ds.problems);
-        if let Some(r) = ds.render {
-            self.apl = Some(crate::apl::Screen::new(&r, self.apl_viewport()));
-            self.apl_act(crate::apl::Screen::mount);
+        let Some(r) = ds.render else {
+            self.apl_execute(ds.execute);
+            return;
+        };
+        let wanted = crate::apl::doc::remote_imports(&r.document);
+        self.apl_imports_seq += 1;
+        if wanted.is_empty() {
+            self.apl_show(&r, &Default::default());
+            self.apl_execute(ds.execute);
+            return;
         }
-        for ex in ds.execute {
+        // The document waits for its packages (scripts wait with it); the response's
+        // commands run once it shows.
+        self.apl_asking += 1;
+        let (images, tx, seq) = (
+            self.setup.images.clone(),
+            self.apl_tx.clone(),
+            self.apl_imports_seq,
+        );
+        let execute = ds.execute;
+        tokio::spawn(async move {
+            let (mut packages, mut problems) = (std::collections::HashMap::new(), vec![]);
+            for (n, name, url) in wanted {
+                match package(&images, &url).await {
+                    Ok(p) => {
+                        packages.insert(name, p);
+                    }
+                    Err(why) => problems.push(crate::apl::Problem::error(
+                        format!("$.document.import[{n}].source"),
+                        format!("package {name:?} from {}: {why}", redacted_url(&url)),
+                    )),
+                }
+            }
+            let _ = tx.send(AplMsg::Imported(Box::new(Imported {
+                seq,
+                render: r,
+                execute,
+                packages,
+                problems,
+            })));
+        });
+    }
+
+    /// A document on the screen, its onMount run.
+    fn apl_show(
+        &mut self,
+        r: &crate::apl::RenderDocument,
+        packages: &std::collections::HashMap<String, serde_json::Value>,
+    ) {
+        self.apl = Some(crate::apl::Screen::with_packages(
+            r,
+            self.apl_viewport(),
+            packages,
+        ));
+        self.apl_act(crate::apl::Screen::mount);
+    }
+
+    /// The response's ExecuteCommands, on the document showing.
+    fn apl_execute(&mut self, execute: Vec<crate::apl::ExecuteCommands>) {
+        for ex in execute {
             if self.apl.is_none() {
                 self.setup.log.log(LogEvent::AplError {
                     path: "$.response.directives".into(),
@@ -128,11 +213,24 @@ impl Runtime {
     /// An image arrived (or failed): the screen draws it if it still shows it. Or a spoken
     /// item is done.
     pub(super) fn apl_msg(&mut self, m: AplMsg) {
-        if let AplMsg::Answered(ev) = m {
-            self.apl_asking = self.apl_asking.saturating_sub(1);
-            self.event(*ev);
-            return;
-        }
+        let m = match m {
+            AplMsg::Answered(ev) => {
+                self.apl_asking = self.apl_asking.saturating_sub(1);
+                self.event(*ev);
+                return;
+            }
+            AplMsg::Imported(i) => {
+                self.apl_asking = self.apl_asking.saturating_sub(1);
+                // A later document took its place meanwhile: this one is not shown.
+                if i.seq == self.apl_imports_seq {
+                    self.apl_log(i.problems);
+                    self.apl_show(&i.render, &i.packages);
+                    self.apl_execute(i.execute);
+                }
+                return;
+            }
+            m => m,
+        };
         let Some(screen) = self.apl.as_mut() else {
             return;
         };
@@ -143,7 +241,7 @@ impl Runtime {
                 }
             }
             AplMsg::Spoken(n) if n == self.karaoke_seq => screen.end_karaoke(),
-            AplMsg::Spoken(_) | AplMsg::Answered(_) => {}
+            AplMsg::Spoken(_) | AplMsg::Answered(_) | AplMsg::Imported(_) => {}
         }
     }
 

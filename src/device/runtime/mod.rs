@@ -66,6 +66,8 @@ pub(super) struct Runtime {
     /// said any were.
     apl_asking: u32,
     apl_was_waiting: bool,
+    /// Counts documents: one whose packages arrive after a later one came is not shown.
+    apl_imports_seq: u64,
 }
 
 /// What the `nlu` event says of an intent Alexa understood, and the event it makes (`Asked`
@@ -124,6 +126,7 @@ impl Runtime {
             karaoke_seq: 0,
             apl_asking: 0,
             apl_was_waiting: false,
+            apl_imports_seq: 0,
             setup,
             tx,
             btx,
