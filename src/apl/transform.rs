@@ -4,6 +4,8 @@
 //! `outputName` (or over it). The input path may run through arrays (`items[*].text`,
 //! `items[0].text`) and every key of an object (`*`).
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::Problem;
@@ -12,11 +14,18 @@ use super::Problem;
 /// the synthesised audio; linkscreen keeps the words, which SpeakItem says and captions.
 pub const SPEECH: &str = "linkscreen:speech:";
 
-/// The datasources with every object data source's transformers applied.
-pub fn apply(datasources: &Value, problems: &mut Vec<Problem>) -> Value {
+/// The datasources with every object data source's transformers applied (borrowed as they
+/// are when none has any: no copy).
+pub fn apply<'a>(datasources: &'a Value, problems: &mut Vec<Problem>) -> Cow<'a, Value> {
+    let wanted = datasources
+        .as_object()
+        .is_some_and(|all| all.values().any(|ds| ds.get("transformers").is_some()));
+    if !wanted {
+        return Cow::Borrowed(datasources);
+    }
     let mut out = datasources.clone();
     let Some(all) = out.as_object_mut() else {
-        return out;
+        return Cow::Owned(out);
     };
     for (name, ds) in all.iter_mut() {
         let Some(list) = ds.get("transformers").cloned() else {
@@ -41,7 +50,7 @@ pub fn apply(datasources: &Value, problems: &mut Vec<Problem>) -> Value {
             transform(props, t, &format!("{path}.transformers[{i}]"), problems);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// One step of an input path.
