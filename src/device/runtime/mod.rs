@@ -381,8 +381,10 @@ impl Runtime {
             self.present = None;
         }
         if matches!(ev, Event::Invoked | Event::Asked(_) | Event::TapHome) {
-            // A new session starts on a clean screen.
+            // A new session starts on a clean screen (a document still waiting for its
+            // packages is not shown either).
             self.apl = None;
+            self.apl_imports_seq += 1;
         }
         if let Event::SkillAnswered(a) = &ev
             && !a.apl.is_empty()
