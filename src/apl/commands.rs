@@ -12,6 +12,19 @@ use super::inflate::{Ctx, eval_value};
 use super::{MAX_COMMAND_DEPTH, Outcome, Problem, Screen, draw, expr, next_serial};
 
 impl Screen {
+    /// The component a command names (`componentId`), else the one whose handler runs it.
+    fn target_mut(
+        &mut self,
+        id: Option<&str>,
+        source: Option<(usize, &'static str)>,
+    ) -> Option<&mut super::Node> {
+        let root = self.root.as_mut()?;
+        match id {
+            Some(id) => root.find_mut(id),
+            None => root.find_uid_mut(source?.0),
+        }
+    }
+
     pub(super) fn run(
         &mut self,
         cmds: &Value,
@@ -98,10 +111,7 @@ impl Screen {
                 "SetValue" => {
                     let prop = arg("property", self);
                     let value = arg("value", self);
-                    let node = match &target {
-                        Some(id) => self.root.as_mut().and_then(|r| r.find_mut(id)),
-                        None => source.and_then(|(u, _)| self.root.as_mut()?.find_uid_mut(u)),
-                    };
+                    let node = self.target_mut(target.as_deref(), source);
                     match (node, prop.as_str()) {
                         (Some(n), Some(pn)) => {
                             let uid = n.uid;
@@ -121,10 +131,7 @@ impl Screen {
                 "SetState" => {
                     let state = arg("state", self);
                     let on = expr::truthy(&arg("value", self));
-                    let node = match &target {
-                        Some(id) => self.root.as_mut().and_then(|r| r.find_mut(id)),
-                        None => source.and_then(|(u, _)| self.root.as_mut()?.find_uid_mut(u)),
-                    };
+                    let node = self.target_mut(target.as_deref(), source);
                     match (node, state.as_str()) {
                         (Some(n), Some(s @ ("checked" | "disabled"))) => n.set_own(s, json!(on)),
                         (Some(n), Some("focused")) => {
@@ -283,10 +290,7 @@ impl Screen {
                         v @ Value::Object(_) => vec![v],
                         _ => vec![],
                     };
-                    let node = match &target {
-                        Some(id) => self.root.as_mut().and_then(|r| r.find_mut(id)),
-                        None => source.and_then(|(u, _)| self.root.as_mut()?.find_uid_mut(u)),
-                    };
+                    let node = self.target_mut(target.as_deref(), source);
                     let Some(n) = node else {
                         self.problems.push(Problem::error(
                             &p,
