@@ -56,8 +56,8 @@ fn places(n: &Node) -> Vec<(usize, (String, usize))> {
 
 /// The live state's references into the old component, moved to the one made in its place
 /// (or let go when nothing was).
-fn carry(live: &mut LiveState, old: &Node, new: &Node) {
-    let (old, new) = (places(old), places(new));
+fn carry(live: &mut LiveState, old: &[(usize, (String, usize))], new: &Node) {
+    let new = places(new);
     let to = |u: usize| match old.iter().find(|(o, _)| *o == u) {
         Some((_, place)) => new.iter().find(|(_, p)| p == place).map(|(n, _)| *n),
         None => Some(u),
@@ -108,18 +108,20 @@ impl Screen {
             node.set_own("display", Value::String("none".into()));
             return true;
         };
-        // What a layout's instance gave it (an id, a press) stays with it.
+        // What a layout's instance gave it (an id, its handlers) stays with it.
         made.id = made.id.or_else(|| node.id.clone());
-        for ev in ["onPress", "onMount", "onTextChange", "onSubmit"] {
-            if let Some(cmds) = self.handlers.get(&(uid, ev)).cloned() {
-                inf.handlers.entry((made.uid, ev)).or_insert(cmds);
+        for ((u, ev), cmds) in &self.handlers {
+            if *u == uid {
+                inf.handlers
+                    .entry((made.uid, ev))
+                    .or_insert_with(|| cmds.clone());
             }
         }
-        carry(&mut self.live, node, &made);
+        let old = places(node);
+        carry(&mut self.live, &old, &made);
         // The old components' commands go with them (a button pressed a thousand times does
         // not leave a thousand copies).
-        let gone: std::collections::HashSet<usize> =
-            places(node).into_iter().map(|(u, _)| u).collect();
+        let gone: std::collections::HashSet<usize> = old.iter().map(|(u, _)| *u).collect();
         self.handlers.retain(|(u, _), _| !gone.contains(u));
         *node = made;
         self.handlers.extend(inf.handlers);
