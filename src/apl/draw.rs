@@ -2,13 +2,11 @@
 //! with the clip it is drawn in (scrolling components and pagers clip their children and
 //! move them by their scroll).
 
-use std::collections::HashMap;
-
 use serde_json::Value;
-use taffy::prelude::*;
 
 use super::inflate::{Kind, Node, Viewport};
 use super::layout::{Leaf, LiveState, Measure, Paint, Prim, Rgba, TextStyle, dp};
+use super::tree::Kept;
 
 /// APL's text markup reduced to what one text style can show: `<br>` breaks the line, other
 /// tags are dropped, entities decoded.
@@ -121,9 +119,8 @@ fn inter(a: [f32; 4], b: [f32; 4]) -> [f32; 4] {
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn draw(
-    tree: &TaffyTree<Leaf>,
+    kept: &Kept,
     n: &Node,
-    ids: &HashMap<usize, NodeId>,
     origin: (f32, f32),
     (clip, scroller): ([f32; 4], Option<usize>),
     opacity: f32,
@@ -132,9 +129,10 @@ pub(super) fn draw(
     out: &mut Vec<Prim>,
     measure: &mut dyn Measure,
 ) {
-    let Some(&id) = ids.get(&n.uid) else {
+    let Some(id) = kept.id(n.uid) else {
         return;
     };
+    let tree = &kept.tree;
     let Ok(l) = tree.layout(id) else {
         return;
     };
@@ -367,9 +365,8 @@ pub(super) fn draw(
     let inner = if scrolls { Some(n.uid) } else { scroller };
     for c in &n.children {
         draw(
-            tree,
+            kept,
             c,
-            ids,
             (cx, cy),
             (child_clip, inner),
             opacity,

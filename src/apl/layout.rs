@@ -7,11 +7,10 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 use taffy::prelude::*;
-use taffy::{Overflow, Point};
 
 use super::Problem;
-use super::draw::{markup, text_style};
-use super::inflate::{Kind, Node, Viewport};
+use super::inflate::{Node, Viewport};
+use super::tree::Kept;
 
 /// How a text is set, for measuring and drawing.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +98,7 @@ pub struct LiveState {
     pub caption: Option<String>,
 }
 
+#[derive(Debug, PartialEq)]
 pub(super) enum Leaf {
     Text {
         text: String,
@@ -116,32 +116,21 @@ pub(super) enum Leaf {
     None,
 }
 
-/// Lays out `root` on the viewport and returns what to draw.
+/// Lays out `root` on the viewport and returns what to draw; `kept` is the tree of the last
+/// layout (of this screen or another: what differs is built again).
 pub fn layout(
     root: &Node,
     vp: &Viewport,
     live: &LiveState,
     measure: &mut dyn Measure,
     problems: &mut Vec<Problem>,
+    kept: &mut Kept,
 ) -> Vec<Prim> {
-    let mut tree: TaffyTree<Leaf> = TaffyTree::new();
-    // Fractional positions: the screen scales dp to pixels (×2 on a TV), and a box rounded
-    // down in dp is a pixel too narrow for the text measured into it.
-    tree.disable_rounding();
-    let mut ids = HashMap::new();
-    let Some(top) = build(&mut tree, root, vp, live, &mut ids, problems, true) else {
+    let Some(top) = kept.build(root, vp, live, problems) else {
         return vec![];
     };
-    // The top component fills the viewport.
-    if let Ok(mut st) = tree.style(top).cloned() {
-        st.size = Size {
-            width: length(vp.width_dp()),
-            height: length(vp.height_dp()),
-        };
-        let _ = tree.set_style(top, st);
-    }
     let line_cache: &mut HashMap<(u32, i32), f32> = &mut HashMap::new();
-    let result = tree.compute_layout_with_measure(
+    let result = kept.tree.compute_layout_with_measure(
         top,
         Size {
             width: AvailableSpace::Definite(vp.width_dp()),
@@ -201,9 +190,8 @@ pub fn layout(
     let mut out = vec![];
     let screen = [0.0, 0.0, vp.width_dp(), vp.height_dp()];
     super::draw::draw(
-        &tree,
+        kept,
         root,
-        &ids,
         (0.0, 0.0),
         (screen, None),
         1.0,
@@ -216,10 +204,6 @@ pub fn layout(
         super::draw::caption(c, vp, measure, &mut out);
     }
     out
-}
-
-fn length(v: f32) -> Dimension {
-    Dimension::length(v)
 }
 
 /// A dimension property: numbers are dp; strings may carry dp, px, vw, vh or %; `auto`.
@@ -267,7 +251,7 @@ pub(super) fn dp(node: &Node, name: &str, vp: &Viewport) -> Option<f32> {
     }
 }
 
-fn lpa(v: Option<&Value>, vp: &Viewport) -> LengthPercentageAuto {
+pub(super) fn lpa(v: Option<&Value>, vp: &Viewport) -> LengthPercentageAuto {
     match dimension(v, vp) {
         Some(d) if d == Dimension::auto() => LengthPercentageAuto::auto(),
         Some(d) => {
@@ -282,308 +266,4 @@ fn lpa(v: Option<&Value>, vp: &Viewport) -> LengthPercentageAuto {
         }
         None => LengthPercentageAuto::auto(),
     }
-}
-
-/// Builds the taffy node of a component and its children (None: `display: none`).
-fn build(
-    tree: &mut TaffyTree<Leaf>,
-    n: &Node,
-    vp: &Viewport,
-    live: &LiveState,
-    ids: &mut HashMap<usize, NodeId>,
-    problems: &mut Vec<Problem>,
-    top: bool,
-) -> Option<NodeId> {
-    if n.str("display") == Some("none") {
-        return None;
-    }
-    let mut st = Style {
-        display: Display::Flex,
-        flex_direction: FlexDirection::Column,
-        flex_shrink: n.num("shrink").unwrap_or(0.0) as f32,
-        flex_grow: n.num("grow").unwrap_or(0.0) as f32,
-        ..Default::default()
-    };
-    let size = |k: &str| dimension(n.prop(k), vp);
-    let default_size = match n.kind {
-        Kind::Image | Kind::VectorGraphic => Some(Dimension::length(100.0)),
-        Kind::Pager => Some(Dimension::percent(1.0)),
-        _ => None,
-    };
-    st.size = Size {
-        width: size("width").or(default_size).unwrap_or(Dimension::auto()),
-        height: size("height").or(default_size).unwrap_or(Dimension::auto()),
-    };
-    if n.kind == Kind::Placeholder {
-        st.size.width = size("width").unwrap_or(Dimension::percent(1.0));
-        st.size.height = size("height").unwrap_or(Dimension::length(48.0));
-    }
-    st.min_size = Size {
-        width: size("minWidth").unwrap_or(Dimension::auto()),
-        height: size("minHeight").unwrap_or(Dimension::auto()),
-    };
-    st.max_size = Size {
-        width: size("maxWidth").unwrap_or(Dimension::auto()),
-        height: size("maxHeight").unwrap_or(Dimension::auto()),
-    };
-    // Padding: `padding` (one value or [left, top, right, bottom]), then the sides.
-    let mut pad = [0.0f32; 4];
-    match n.prop("padding") {
-        Some(Value::Array(a)) => {
-            for (i, v) in a.iter().take(4).enumerate() {
-                pad[i] = v
-                    .as_f64()
-                    .map(|f| f as f32)
-                    .or_else(|| v.as_str().and_then(|s| abs_dp(s, vp)))
-                    .unwrap_or(0.0);
-            }
-        }
-        Some(v) => {
-            let p = v
-                .as_f64()
-                .map(|f| f as f32)
-                .or_else(|| v.as_str().and_then(|s| abs_dp(s, vp)))
-                .unwrap_or(0.0);
-            pad = [p; 4];
-        }
-        None => {}
-    }
-    let (start, end) = if vp.rtl { (2, 0) } else { (0, 2) };
-    for (k, i) in [
-        ("paddingLeft", 0),
-        ("paddingTop", 1),
-        ("paddingRight", 2),
-        ("paddingBottom", 3),
-        ("paddingStart", start),
-        ("paddingEnd", end),
-    ] {
-        if let Some(v) = dp(n, k, vp) {
-            pad[i] = v;
-        }
-    }
-    if n.kind == Kind::Frame {
-        let b = dp(n, "borderWidth", vp).unwrap_or(0.0);
-        for p in &mut pad {
-            *p += b;
-        }
-    }
-    st.padding = Rect {
-        left: LengthPercentage::length(pad[0]),
-        top: LengthPercentage::length(pad[1]),
-        right: LengthPercentage::length(pad[2]),
-        bottom: LengthPercentage::length(pad[3]),
-    };
-    if !top && n.str("position") == Some("absolute") {
-        st.position = Position::Absolute;
-        st.inset = Rect {
-            left: lpa(n.prop("left"), vp),
-            top: lpa(n.prop("top"), vp),
-            right: lpa(n.prop("right"), vp),
-            bottom: lpa(n.prop("bottom"), vp),
-        };
-    } else if n.str("position") != Some("absolute") {
-        // Relative offsets move the component after layout (see `draw`).
-    }
-    st.align_self = n.str("alignSelf").and_then(|a| match a {
-        "start" => Some(AlignSelf::FlexStart),
-        "end" => Some(AlignSelf::FlexEnd),
-        "center" => Some(AlignSelf::Center),
-        "stretch" => Some(AlignSelf::Stretch),
-        "baseline" => Some(AlignSelf::Baseline),
-        _ => None,
-    });
-    let scroll_row = n.str("scrollDirection") == Some("horizontal");
-    match n.kind {
-        Kind::Container => {
-            st.flex_direction = match n.str("direction") {
-                Some("row") => FlexDirection::Row,
-                Some("rowReverse") => FlexDirection::RowReverse,
-                Some("columnReverse") => FlexDirection::ColumnReverse,
-                _ => FlexDirection::Column,
-            };
-            if vp.rtl && n.str("layoutDirection") != Some("LTR") {
-                st.flex_direction = match st.flex_direction {
-                    FlexDirection::Row => FlexDirection::RowReverse,
-                    FlexDirection::RowReverse => FlexDirection::Row,
-                    d => d,
-                };
-            }
-            st.flex_wrap = match n.str("wrap") {
-                Some("wrap") => FlexWrap::Wrap,
-                Some("wrapReverse") => FlexWrap::WrapReverse,
-                _ => FlexWrap::NoWrap,
-            };
-            st.align_items = Some(match n.str("alignItems") {
-                Some("start") => AlignItems::FlexStart,
-                Some("end") => AlignItems::FlexEnd,
-                Some("center") => AlignItems::Center,
-                Some("baseline") => AlignItems::Baseline,
-                _ => AlignItems::Stretch,
-            });
-            st.justify_content = Some(match n.str("justifyContent") {
-                Some("end") => JustifyContent::FlexEnd,
-                Some("center") => JustifyContent::Center,
-                Some("spaceBetween") => JustifyContent::SpaceBetween,
-                Some("spaceAround") => JustifyContent::SpaceAround,
-                Some("spaceEvenly") => JustifyContent::SpaceEvenly,
-                _ => JustifyContent::FlexStart,
-            });
-        }
-        Kind::Sequence | Kind::ScrollView => {
-            st.flex_direction = if scroll_row && n.kind == Kind::Sequence {
-                if vp.rtl {
-                    FlexDirection::RowReverse
-                } else {
-                    FlexDirection::Row
-                }
-            } else {
-                FlexDirection::Column
-            };
-            st.overflow = Point {
-                x: Overflow::Scroll,
-                y: Overflow::Scroll,
-            };
-            st.align_items = Some(AlignItems::Stretch);
-        }
-        Kind::GridSequence => {
-            st.flex_direction = if scroll_row {
-                FlexDirection::Column
-            } else {
-                FlexDirection::Row
-            };
-            st.flex_wrap = FlexWrap::Wrap;
-            st.overflow = Point {
-                x: Overflow::Scroll,
-                y: Overflow::Scroll,
-            };
-            st.align_content = Some(AlignContent::FlexStart);
-        }
-        Kind::Pager => {
-            st.overflow = Point {
-                x: Overflow::Hidden,
-                y: Overflow::Hidden,
-            };
-        }
-        _ => {}
-    }
-    let node = match n.kind {
-        Kind::Text | Kind::EditText => {
-            let text = if n.kind == Kind::Text {
-                markup(&n.text("text").unwrap_or_default())
-            } else {
-                super::edit::shown(n, live.editing == Some(n.uid)).0
-            };
-            let style = text_style(n, vp);
-            let max_lines = if n.kind == Kind::EditText {
-                1
-            } else {
-                n.num("maxLines").unwrap_or(0.0).max(0.0) as u32
-            };
-            let leaf = match super::rich::line_height(n) {
-                Some(line_height) if n.kind == Kind::Text => Leaf::Rich {
-                    words: super::rich::words(&n.text("text").unwrap_or_default()),
-                    style,
-                    line_height,
-                    max_lines,
-                },
-                _ => Leaf::Text {
-                    text: if text.is_empty() { " ".into() } else { text },
-                    style,
-                    max_lines,
-                },
-            };
-            tree.new_leaf_with_context(st, leaf)
-        }
-        Kind::Image | Kind::VectorGraphic | Kind::Placeholder => {
-            tree.new_leaf_with_context(st, Leaf::None)
-        }
-        _ => {
-            let mut kids = vec![];
-            let children: Vec<&Node> = if n.kind == Kind::Pager {
-                let page = live
-                    .page
-                    .get(&n.uid)
-                    .copied()
-                    .or_else(|| n.num("initialPage").map(|p| p.max(0.0) as usize))
-                    .unwrap_or(0);
-                n.children
-                    .get(page.min(n.children.len().saturating_sub(1)))
-                    .into_iter()
-                    .collect()
-            } else {
-                n.children.iter().collect()
-            };
-            let main_row = matches!(
-                st.flex_direction,
-                FlexDirection::Row | FlexDirection::RowReverse
-            );
-            let grid = (n.kind == Kind::GridSequence).then(|| grid_sizes(n, vp));
-            let mut first = true;
-            for c in children {
-                let Some(id) = build(tree, c, vp, live, ids, problems, false) else {
-                    continue;
-                };
-                let mut cs = tree.style(id).cloned().unwrap_or_default();
-                if n.kind == Kind::Pager {
-                    cs.size = Size {
-                        width: Dimension::percent(1.0),
-                        height: Dimension::percent(1.0),
-                    };
-                    cs.flex_shrink = 0.0;
-                }
-                if let Some((w, h)) = grid {
-                    cs.size = Size {
-                        width: w,
-                        height: h,
-                    };
-                }
-                // `spacing`: room before every child but the first, along the main axis.
-                if !first
-                    && cs.position != Position::Absolute
-                    && let Some(s) = dp(c, "spacing", vp)
-                {
-                    if main_row {
-                        let side = if st.flex_direction == FlexDirection::RowReverse {
-                            &mut cs.margin.right
-                        } else {
-                            &mut cs.margin.left
-                        };
-                        *side = LengthPercentageAuto::length(s);
-                    } else if st.flex_direction == FlexDirection::ColumnReverse {
-                        cs.margin.bottom = LengthPercentageAuto::length(s);
-                    } else {
-                        cs.margin.top = LengthPercentageAuto::length(s);
-                    }
-                }
-                if cs.position != Position::Absolute {
-                    first = false;
-                }
-                let _ = tree.set_style(id, cs);
-                kids.push(id);
-            }
-            tree.new_with_children(st, &kids)
-        }
-    };
-    match node {
-        Ok(id) => {
-            ids.insert(n.uid, id);
-            Some(id)
-        }
-        Err(e) => {
-            problems.push(Problem::error(&n.path, format!("layout: {e}")));
-            None
-        }
-    }
-}
-
-/// A GridSequence's child size: `childWidth`/`childHeight` (the first of a list).
-fn grid_sizes(n: &Node, vp: &Viewport) -> (Dimension, Dimension) {
-    let one = |k: &str| {
-        let v = n.prop(k).map(|v| match v {
-            Value::Array(a) => a.first().cloned().unwrap_or(Value::Null),
-            v => v.clone(),
-        });
-        dimension(v.as_ref(), vp).unwrap_or(Dimension::length(100.0))
-    };
-    (one("childWidth"), one("childHeight"))
 }

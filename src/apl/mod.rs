@@ -22,12 +22,14 @@ mod packages;
 mod rebind;
 mod rich;
 pub mod scope;
+mod snapshot;
 #[cfg(test)]
 mod state_tests;
 mod style;
 #[cfg(test)]
 mod tests;
 pub mod transform;
+mod tree;
 
 use std::collections::HashMap;
 use std::sync::Arc as Rc;
@@ -38,6 +40,10 @@ use serde_json::{Value, json};
 pub use doc::{APL_VERSION, Directives, ExecuteCommands, RenderDocument};
 pub use inflate::{Kind, Node, Viewport};
 pub use layout::{LiveState, Measure, Paint, Prim, TextStyle};
+pub(crate) use snapshot::texts_of;
+pub use snapshot::{Snapshot, image_source};
+use snapshot::{sources_of, targets_of};
+pub use tree::Kept;
 
 use inflate::{Ctx, Inflater};
 
@@ -115,140 +121,6 @@ pub struct Screen {
     images: Images,
     /// How much of each scrolling component shows (dp), as the view last said.
     extents: HashMap<usize, f32>,
-}
-
-/// What the view needs to draw a screen, as it is now: the component tree, its live state
-/// and the device. Two snapshots with the same serial draw the same.
-#[derive(Debug, Clone)]
-pub struct Snapshot {
-    pub root: Option<Node>,
-    pub live: LiveState,
-    pub vp: Viewport,
-    pub serial: u64,
-    pub images: std::sync::Arc<Images>,
-}
-
-impl PartialEq for Snapshot {
-    fn eq(&self, o: &Snapshot) -> bool {
-        self.serial == o.serial
-    }
-}
-
-impl Snapshot {
-    /// Lays the screen out and returns what to draw and what went wrong doing so.
-    pub fn draw(&self, measure: &mut dyn Measure) -> (Vec<Prim>, Vec<Problem>) {
-        let mut problems = vec![];
-        let prims = match &self.root {
-            Some(r) => layout::layout(r, &self.vp, &self.live, measure, &mut problems),
-            None => vec![],
-        };
-        (prims, problems)
-    }
-
-    /// Every text on the screen, in document order (scripts' `expect`).
-    pub fn texts(&self) -> Vec<String> {
-        let mut out = vec![];
-        if let Some(r) = &self.root {
-            texts_of(r, &mut out);
-        }
-        out
-    }
-
-    /// The EditText the keyboard types into: what it shows (with a caret) and its hint.
-    pub fn field(&self) -> Option<(String, String)> {
-        let n = self.root.as_ref()?.find_uid(self.live.editing?)?;
-        Some((edit::shown(n, true).0, n.text("hint").unwrap_or_default()))
-    }
-
-    /// The text fields (EditText) that take the keyboard: uid, hint (else id), text.
-    pub fn fields(&self) -> Vec<(usize, String, String)> {
-        fn walk(n: &Node, out: &mut Vec<(usize, String, String)>) {
-            if n.kind == Kind::EditText && n.flag("disabled") != Some(true) {
-                let hint = n.text("hint").filter(|h| !h.is_empty());
-                let text = n.text("text").unwrap_or_default();
-                out.push((n.uid, hint.or(n.id.clone()).unwrap_or_default(), text));
-            }
-            n.children.iter().for_each(|c| walk(c, out));
-        }
-        let mut out = vec![];
-        if let Some(r) = &self.root {
-            walk(r, &mut out);
-        }
-        out
-    }
-
-    /// The components that take touches, with the text inside each (scripts' `tap`).
-    pub fn targets(&self) -> Vec<(usize, String)> {
-        let mut out = vec![];
-        if let Some(r) = &self.root {
-            targets_of(r, &mut out);
-        }
-        out
-    }
-}
-
-/// An Image's source: `source`, or the first of `sources` (a URL or `{url}`).
-pub fn image_source(n: &Node) -> Option<String> {
-    n.str("source")
-        .map(str::to_owned)
-        .or_else(|| match n.prop("sources") {
-            Some(Value::Array(a)) => a
-                .first()
-                .and_then(|s| s.get("url").and_then(Value::as_str).or(s.as_str()))
-                .map(str::to_owned),
-            Some(Value::String(s)) => Some(s.clone()),
-            _ => None,
-        })
-}
-
-fn sources_of(n: &Node, out: &mut Vec<String>) {
-    if n.kind == Kind::Image
-        && n.str("display") != Some("none")
-        && let Some(s) = image_source(n).filter(|s| !s.is_empty())
-    {
-        out.push(s);
-    }
-    for c in &n.children {
-        sources_of(c, out);
-    }
-}
-
-pub(crate) fn texts_of(n: &Node, out: &mut Vec<String>) {
-    if n.str("display") == Some("none") {
-        return;
-    }
-    if matches!(n.kind, Kind::Text | Kind::EditText)
-        && let Some(t) = n.text("text")
-    {
-        out.push(draw::markup(&t));
-    }
-    for c in &n.children {
-        texts_of(c, out);
-    }
-}
-
-fn targets_of(n: &Node, out: &mut Vec<(usize, String)>) {
-    if n.str("display") == Some("none") {
-        return;
-    }
-    let enabled = n.flag("disabled") != Some(true);
-    let touchable = n.kind == Kind::TouchWrapper || n.flag("_touchable") == Some(true);
-    if touchable && enabled {
-        // Known by its words, else (an icon) by its accessibility label or id.
-        let words = Some(commands::texts_in(n)).filter(|t| !t.is_empty());
-        let label = words
-            .or_else(|| n.text("accessibilityLabel"))
-            .or_else(|| n.id.clone());
-        out.push((n.uid, label.unwrap_or_default()));
-    }
-    // A field is known by its hint (what it asks for), else its text.
-    if n.kind == Kind::EditText && enabled {
-        let hint = n.text("hint").filter(|h| !h.is_empty());
-        out.push((n.uid, hint.or_else(|| n.text("text")).unwrap_or_default()));
-    }
-    for c in &n.children {
-        targets_of(c, out);
-    }
 }
 
 fn next_serial() -> u64 {
@@ -473,7 +345,14 @@ impl Screen {
     /// Lays the screen out and returns what to draw.
     pub fn draw(&mut self, measure: &mut dyn Measure) -> Vec<Prim> {
         match &self.root {
-            Some(r) => layout::layout(r, &self.vp, &self.live, measure, &mut self.problems),
+            Some(r) => layout::layout(
+                r,
+                &self.vp,
+                &self.live,
+                measure,
+                &mut self.problems,
+                &mut Kept::default(),
+            ),
             None => vec![],
         }
     }

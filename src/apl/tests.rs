@@ -447,3 +447,67 @@ fn inline_styles_and_line_height_set_a_text_word_by_word() {
     // would need 150 dp of 145).
     assert_eq!(lines[2].0, "aaaa bbbb…");
 }
+
+/// The layout tree kept from the last frame lays a changed screen out exactly as a new tree
+/// does: a text that grows and wraps, a component hidden and shown again, a page turned, a
+/// text that shrinks, and then another document on the same tree.
+#[test]
+fn a_kept_layout_tree_lays_out_every_change_as_a_new_one() {
+    let doc = json!({"type": "APL", "version": "1.9", "mainTemplate": {"items": [{
+    "type": "Container", "direction": "row", "wrap": "wrap", "width": 600, "items": [
+        {"type": "Text", "id": "a", "text": "Short", "fontSize": 20},
+        {"type": "Text", "text": "Next to it", "fontSize": 20, "spacing": 12},
+        {"type": "Frame", "id": "box", "width": 100, "height": 50, "backgroundColor": "red"},
+        {"type": "Pager", "id": "pg", "height": 100, "width": 300, "items": [
+            {"type": "Text", "text": "Page one"},
+            {"type": "Container", "items": [{"type": "Text", "text": "Page two"}, {"type": "Text", "text": "more"}]}]}
+    ]}]}});
+    let mut s = screen(doc, json!({}));
+    let mut kept = Kept::default();
+    let mut check = |s: &Screen, what: &str| {
+        let snap = s.snapshot();
+        let (again, _) = snap.draw_kept(&mut Mono, &mut kept);
+        assert_eq!(again, snap.draw(&mut Mono).0, "{what}");
+        again
+    };
+    let mut before = check(&s, "the first layout");
+    for (what, command) in [
+        (
+            "a text that grows",
+            json!({"type": "SetValue", "componentId": "a", "property": "text",
+            "value": "A much longer text that wraps onto more lines than before and moves the rest"}),
+        ),
+        (
+            "a component hidden",
+            json!({"type": "SetValue", "componentId": "box", "property": "display", "value": "none"}),
+        ),
+        (
+            "shown again",
+            json!({"type": "SetValue", "componentId": "box", "property": "display", "value": "normal"}),
+        ),
+        (
+            "a page turned",
+            json!({"type": "SetPage", "componentId": "pg", "value": 1}),
+        ),
+        (
+            "a text that shrinks",
+            json!({"type": "SetValue", "componentId": "a", "property": "text", "value": "S"}),
+        ),
+    ] {
+        s.execute(&ExecuteCommands {
+            token: "tok".into(),
+            commands: json!([command]),
+        });
+        let now = check(&s, what);
+        assert_ne!(now, before, "{what} changes the screen");
+        before = now;
+    }
+    // Other documents on the same tree, back and forth (their components share uids and move
+    // between parents; old nodes pile up until the tree starts anew).
+    let (doc, ds) = rides();
+    let other = screen(doc, ds);
+    for round in 0..40 {
+        check(&other, &format!("another document, round {round}"));
+        check(&s, &format!("the first document again, round {round}"));
+    }
+}

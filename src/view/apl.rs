@@ -10,7 +10,7 @@ use slint::{ComponentHandle, Model};
 
 use super::apl_items::{item, shows, update_items};
 use super::ui::{Apl, AplItem, AppWindow};
-use crate::apl::{Measure, Paint, Prim, Snapshot, TextStyle};
+use crate::apl::{Kept, Measure, Paint, Prim, Snapshot, TextStyle};
 
 /// Measures with the hidden probe text of the window, in dp (`k` pixels per dp).
 struct Probe<'a> {
@@ -18,12 +18,20 @@ struct Probe<'a> {
     k: f32,
 }
 
-type Key = (String, u32, i32, bool, Option<u32>);
+/// How a text is measured: size and wrapping width (1/64 px), weight, italic.
+type Key = (u32, i32, bool, Option<u32>);
+
+/// A text's measurements: each way it was measured and its (width, height) in dp.
+type Ways = Vec<(Key, (f32, f32))>;
 
 thread_local! {
-    /// Measurements by text, size, weight, style and width: a document is laid out again at
-    /// every change of its screen, with mostly the same texts.
-    static MEASURED: RefCell<HashMap<Key, (f32, f32)>> = RefCell::new(HashMap::new());
+    /// Measurements by text, then by size, weight, style and width: a document is laid out
+    /// again at every change of its screen, with mostly the same texts (looked up by `&str`,
+    /// so a hit allocates nothing).
+    static MEASURED: RefCell<HashMap<String, Ways>> = RefCell::new(HashMap::new());
+    /// The layout tree of the screen last laid out, and the scale (pixels per dp, ×1000) its
+    /// texts were measured at: the next snapshot measures and lays out only what changed.
+    static KEPT: RefCell<(u32, Kept)> = RefCell::new((0, Kept::default()));
     /// The snapshot (serial) and scale the items on screen were made for.
     static SHOWN: RefCell<Option<(u64, u32)>> = const { RefCell::new(None) };
     /// The screen as last laid out (dp), its scale and scroll offsets: drags and the focus
@@ -186,6 +194,7 @@ fn scrolled_of(prims: &[Prim], k: f32) -> Vec<[f32; 4]> {
 /// Forgets the texts measured so far (a benchmark's cold start).
 pub fn forget_measurements() {
     MEASURED.with(|m| m.borrow_mut().clear());
+    KEPT.with(|t| *t.borrow_mut() = (0, Kept::default()));
     SHOWN.with(|c| *c.borrow_mut() = None);
 }
 
@@ -248,13 +257,20 @@ impl Measure for Probe<'_> {
     fn text(&mut self, text: &str, s: &TextStyle, max_width: Option<f32>) -> (f32, f32) {
         let k = self.k;
         let key: Key = (
-            text.to_owned(),
             (s.size * k * 64.0) as u32,
             s.weight,
             s.italic,
             max_width.map(|w| (w * k * 64.0) as u32),
         );
-        if let Some(v) = MEASURED.with(|m| m.borrow().get(&key).copied()) {
+        let one_line_key: Key = (key.0, key.1, key.2, None);
+        let known = MEASURED.with(|m| {
+            let m = m.borrow();
+            let ways = m.get(text)?;
+            let of = |key: &Key| ways.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
+            // A text that fits on one line at this width is as wide as on one line.
+            of(&key).or_else(|| of(&one_line_key).filter(|v| v.0 <= max_width.unwrap_or(0.0)))
+        });
+        if let Some(v) = known {
             return v;
         }
         let a = self.app.global::<Apl>();
@@ -281,7 +297,11 @@ impl Measure for Probe<'_> {
             if m.len() > 20_000 {
                 m.clear();
             }
-            m.insert(key, v);
+            let ways = m.entry(text.to_owned()).or_default();
+            ways.push((key, v));
+            if key.3.is_some() && !ways.iter().any(|(k, _)| *k == one_line_key) {
+                ways.push((one_line_key, (one_line.0 / k, one_line.1 / k)));
+            }
         });
         v
     }
@@ -304,7 +324,14 @@ pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
     }
     let k = scale * s.vp.dpi / 160.0;
     let mut probe = Probe { app, k };
-    let (prims, _) = s.draw(&mut probe);
+    let (prims, _) = KEPT.with(|t| {
+        let mut t = t.borrow_mut();
+        let scale = (k * 1000.0) as u32;
+        if t.0 != scale {
+            *t = (scale, Kept::default());
+        }
+        s.draw_kept(&mut probe, &mut t.1)
+    });
     let light = s
         .root
         .as_ref()

@@ -159,36 +159,43 @@ impl Headless {
     /// Renders the current UI state and lends the window's own image (no copy): the renderer
     /// draws into its bytes, and only pixels that are not opaque are un-premultiplied.
     pub fn frame(&self) -> std::cell::Ref<'_, RgbaImage> {
+        self.draw();
+        if let Some(kept) = &self.partial {
+            let bytes: &mut [u8] = &mut self.img.borrow_mut();
+            bytes.copy_from_slice(bytemuck::cast_slice(&kept.borrow()));
+        }
+        unpremultiply(&mut self.img.borrow_mut());
+        self.img.borrow()
+    }
+
+    /// Draws the current UI state into the renderer's buffer and stops there, as the window
+    /// does: with partial redraws, only what changed; no image is made of it (benchmarks).
+    pub fn draw(&self) {
         let (w, h) = self.size;
         slint::platform::update_timers_and_animations();
         self.window.request_redraw();
-        {
-            let mut img = self.img.borrow_mut();
-            if img.dimensions() != (w, h) {
-                *img = RgbaImage::new(w, h);
-            }
+        let mut img = self.img.borrow_mut();
+        if img.dimensions() != (w, h) {
+            *img = RgbaImage::new(w, h);
+        }
+        match &self.partial {
             // The renderer's pixels are RGBA bytes (`repr(C)`, Pod): it draws into the image.
             // Every pixel is drawn (`NewBuffer`): the old contents need no clearing.
-            let bytes: &mut [u8] = &mut img;
-            match &self.partial {
-                None => {
-                    let px: &mut [PremultipliedRgbaColor] = bytemuck::cast_slice_mut(bytes);
-                    self.window.draw_if_needed(|r| {
-                        r.render(px, w as usize);
-                    });
-                }
-                Some(kept) => {
-                    let mut kept = kept.borrow_mut();
-                    kept.resize((w * h) as usize, PremultipliedRgbaColor::default());
-                    self.window.draw_if_needed(|r| {
-                        r.render(&mut kept, w as usize);
-                    });
-                    bytes.copy_from_slice(bytemuck::cast_slice(&kept));
-                }
+            None => {
+                let bytes: &mut [u8] = &mut img;
+                let px: &mut [PremultipliedRgbaColor] = bytemuck::cast_slice_mut(bytes);
+                self.window.draw_if_needed(|r| {
+                    r.render(px, w as usize);
+                });
             }
-            unpremultiply(&mut img);
+            Some(kept) => {
+                let mut kept = kept.borrow_mut();
+                kept.resize((w * h) as usize, PremultipliedRgbaColor::default());
+                self.window.draw_if_needed(|r| {
+                    r.render(&mut kept, w as usize);
+                });
+            }
         }
-        self.img.borrow()
     }
 }
 

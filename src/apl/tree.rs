@@ -1,0 +1,466 @@
+//! The flexbox tree of a screen: each component that shows as a taffy node with its style,
+//! its text or its children. The tree is kept between layouts ([`Kept`]): a node whose style,
+//! text and children are as they were keeps the sizes taffy measured for it, so a change to
+//! one text measures that text again and lays out only the boxes it can move.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+use taffy::prelude::*;
+use taffy::{Overflow, Point};
+
+use super::Problem;
+use super::draw::{markup, text_style};
+use super::inflate::{Kind, Node, Viewport};
+use super::layout::{Leaf, LiveState, abs_dp, dimension, dp, lpa};
+
+/// The flexbox tree last laid out, kept for the next layout.
+///
+/// Nodes are never removed one by one (taffy's `remove` trusts every parent link, and a node
+/// whose component moved may still be listed by its old parent): a component that stops
+/// showing keeps its node, which a later pass may use again (a page turned back, a component
+/// shown again), until the tree holds four times the nodes that show and starts anew.
+pub struct Kept {
+    pub(super) tree: TaffyTree<Leaf>,
+    /// Each component's node, by uid, and the pass that last built it.
+    ids: HashMap<usize, (NodeId, u64)>,
+    pass: u64,
+    /// How many nodes the last pass built.
+    shown: usize,
+}
+
+impl Default for Kept {
+    fn default() -> Kept {
+        let mut tree = TaffyTree::new();
+        // Fractional positions: the screen scales dp to pixels (×2 on a TV), and a box
+        // rounded down in dp is a pixel too narrow for the text measured into it.
+        tree.disable_rounding();
+        Kept {
+            tree,
+            ids: HashMap::new(),
+            pass: 0,
+            shown: 0,
+        }
+    }
+}
+
+impl Kept {
+    /// Brings the tree up to date with `root` filling the viewport; its top node (None when
+    /// nothing shows).
+    pub(super) fn build(
+        &mut self,
+        root: &Node,
+        vp: &Viewport,
+        live: &LiveState,
+        problems: &mut Vec<Problem>,
+    ) -> Option<NodeId> {
+        if self.tree.total_node_count() > 4 * self.shown + 256 {
+            *self = Kept::default();
+        }
+        self.pass += 1;
+        let top = style_of(root, vp, true).and_then(|mut st| {
+            st.size = Size {
+                width: Dimension::length(vp.width_dp()),
+                height: Dimension::length(vp.height_dp()),
+            };
+            self.node(root, st, vp, live, problems)
+        });
+        self.shown = self.ids.values().filter(|(_, p)| *p == self.pass).count();
+        if let Some(top) = top {
+            self.relink(top);
+        }
+        top
+    }
+
+    /// Makes every child's link to its parent right, from `id` down: a child that moved here
+    /// from a parent built later in the pass (or one that was given up) can have lost it, and
+    /// a change marks its parents for layout through that link.
+    fn relink(&mut self, id: NodeId) {
+        let kids = self.tree.children(id).unwrap_or_default();
+        if kids.iter().any(|k| self.tree.parent(*k) != Some(id)) {
+            let _ = self.tree.set_children(id, &kids);
+        }
+        for k in kids {
+            self.relink(k);
+        }
+    }
+
+    /// The node of a component built in the last pass.
+    pub(super) fn id(&self, uid: usize) -> Option<NodeId> {
+        self.ids
+            .get(&uid)
+            .filter(|(_, built)| *built == self.pass)
+            .map(|(id, _)| *id)
+    }
+
+    /// The node of a component and its children, styled `st`.
+    fn node(
+        &mut self,
+        n: &Node,
+        st: Style,
+        vp: &Viewport,
+        live: &LiveState,
+        problems: &mut Vec<Problem>,
+    ) -> Option<NodeId> {
+        let made = match n.kind {
+            Kind::Text | Kind::EditText => self.leaf(n.uid, st, text_leaf(n, vp, live)),
+            Kind::Image | Kind::VectorGraphic | Kind::Placeholder => {
+                self.leaf(n.uid, st, Leaf::None)
+            }
+            _ => {
+                let kids = self.children(n, &st, vp, live, problems);
+                self.parent(n.uid, st, &kids)
+            }
+        };
+        made.map_err(|e| problems.push(Problem::error(&n.path, format!("layout: {e}"))))
+            .ok()
+    }
+
+    /// The nodes of the children that show (a Pager's current page), styled as their parent
+    /// places them.
+    fn children(
+        &mut self,
+        n: &Node,
+        st: &Style,
+        vp: &Viewport,
+        live: &LiveState,
+        problems: &mut Vec<Problem>,
+    ) -> Vec<NodeId> {
+        let children: Vec<&Node> = if n.kind == Kind::Pager {
+            let page = live
+                .page
+                .get(&n.uid)
+                .copied()
+                .or_else(|| n.num("initialPage").map(|p| p.max(0.0) as usize))
+                .unwrap_or(0);
+            n.children
+                .get(page.min(n.children.len().saturating_sub(1)))
+                .into_iter()
+                .collect()
+        } else {
+            n.children.iter().collect()
+        };
+        let main_row = matches!(
+            st.flex_direction,
+            FlexDirection::Row | FlexDirection::RowReverse
+        );
+        let grid = (n.kind == Kind::GridSequence).then(|| grid_sizes(n, vp));
+        let mut first = true;
+        let mut kids = vec![];
+        for c in children {
+            let Some(mut cs) = style_of(c, vp, false) else {
+                continue;
+            };
+            if n.kind == Kind::Pager {
+                cs.size = Size {
+                    width: Dimension::percent(1.0),
+                    height: Dimension::percent(1.0),
+                };
+                cs.flex_shrink = 0.0;
+            }
+            if let Some((w, h)) = grid {
+                cs.size = Size {
+                    width: w,
+                    height: h,
+                };
+            }
+            // `spacing`: room before every child but the first, along the main axis.
+            if !first
+                && cs.position != Position::Absolute
+                && let Some(s) = dp(c, "spacing", vp)
+            {
+                if main_row {
+                    let side = if st.flex_direction == FlexDirection::RowReverse {
+                        &mut cs.margin.right
+                    } else {
+                        &mut cs.margin.left
+                    };
+                    *side = LengthPercentageAuto::length(s);
+                } else if st.flex_direction == FlexDirection::ColumnReverse {
+                    cs.margin.bottom = LengthPercentageAuto::length(s);
+                } else {
+                    cs.margin.top = LengthPercentageAuto::length(s);
+                }
+            }
+            if cs.position != Position::Absolute {
+                first = false;
+            }
+            if let Some(id) = self.node(c, cs, vp, live, problems) {
+                kids.push(id);
+            }
+        }
+        kids
+    }
+
+    /// The node a component had in the last pass, if it was of the same sort (a leaf or a
+    /// parent), now built in this one.
+    fn reuse(&mut self, uid: usize, leaf: bool) -> Option<NodeId> {
+        let pass = self.pass;
+        let (id, built) = self.ids.get_mut(&uid)?;
+        if *built == pass || self.tree.get_node_context(*id).is_some() != leaf {
+            return None;
+        }
+        *built = pass;
+        Some(*id)
+    }
+
+    /// A leaf: its style and what it measures, changed only where they differ.
+    fn leaf(&mut self, uid: usize, st: Style, leaf: Leaf) -> taffy::TaffyResult<NodeId> {
+        let Some(id) = self.reuse(uid, true) else {
+            let id = self.tree.new_leaf_with_context(st, leaf)?;
+            self.made(uid, id);
+            return Ok(id);
+        };
+        if self.tree.style(id)? != &st {
+            self.tree.set_style(id, st)?;
+        }
+        if self.tree.get_node_context(id) != Some(&leaf) {
+            self.tree.set_node_context(id, Some(leaf))?;
+        }
+        Ok(id)
+    }
+
+    /// A parent: its style and children, changed only where they differ.
+    fn parent(&mut self, uid: usize, st: Style, kids: &[NodeId]) -> taffy::TaffyResult<NodeId> {
+        let Some(id) = self.reuse(uid, false) else {
+            let id = self.tree.new_with_children(st, kids)?;
+            self.made(uid, id);
+            return Ok(id);
+        };
+        if self.tree.style(id)? != &st {
+            self.tree.set_style(id, st)?;
+        }
+        let same = self.tree.child_count(id) == kids.len()
+            && kids
+                .iter()
+                .enumerate()
+                .all(|(i, k)| self.tree.child_at_index(id, i).ok() == Some(*k));
+        if !same {
+            self.tree.set_children(id, kids)?;
+        }
+        Ok(id)
+    }
+
+    /// A new node for a component (in place of one of another sort, if it had one).
+    fn made(&mut self, uid: usize, id: NodeId) {
+        self.ids.insert(uid, (id, self.pass));
+    }
+}
+
+/// What a Text or EditText measures: its words, set plainly or a word at a time.
+fn text_leaf(n: &Node, vp: &Viewport, live: &LiveState) -> Leaf {
+    let text = if n.kind == Kind::Text {
+        markup(&n.text("text").unwrap_or_default())
+    } else {
+        super::edit::shown(n, live.editing == Some(n.uid)).0
+    };
+    let style = text_style(n, vp);
+    let max_lines = if n.kind == Kind::EditText {
+        1
+    } else {
+        n.num("maxLines").unwrap_or(0.0).max(0.0) as u32
+    };
+    match super::rich::line_height(n) {
+        Some(line_height) if n.kind == Kind::Text => Leaf::Rich {
+            words: super::rich::words(&n.text("text").unwrap_or_default()),
+            style,
+            line_height,
+            max_lines,
+        },
+        _ => Leaf::Text {
+            text: if text.is_empty() { " ".into() } else { text },
+            style,
+            max_lines,
+        },
+    }
+}
+
+/// A component's flexbox style as its own properties ask (None: `display: none`); `top`: the
+/// screen's top component, which is never positioned absolutely.
+fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
+    if n.str("display") == Some("none") {
+        return None;
+    }
+    let mut st = Style {
+        display: Display::Flex,
+        flex_direction: FlexDirection::Column,
+        flex_shrink: n.num("shrink").unwrap_or(0.0) as f32,
+        flex_grow: n.num("grow").unwrap_or(0.0) as f32,
+        ..Default::default()
+    };
+    let size = |k: &str| dimension(n.prop(k), vp);
+    let default_size = match n.kind {
+        Kind::Image | Kind::VectorGraphic => Some(Dimension::length(100.0)),
+        Kind::Pager => Some(Dimension::percent(1.0)),
+        _ => None,
+    };
+    st.size = Size {
+        width: size("width").or(default_size).unwrap_or(Dimension::auto()),
+        height: size("height").or(default_size).unwrap_or(Dimension::auto()),
+    };
+    if n.kind == Kind::Placeholder {
+        st.size.width = size("width").unwrap_or(Dimension::percent(1.0));
+        st.size.height = size("height").unwrap_or(Dimension::length(48.0));
+    }
+    st.min_size = Size {
+        width: size("minWidth").unwrap_or(Dimension::auto()),
+        height: size("minHeight").unwrap_or(Dimension::auto()),
+    };
+    st.max_size = Size {
+        width: size("maxWidth").unwrap_or(Dimension::auto()),
+        height: size("maxHeight").unwrap_or(Dimension::auto()),
+    };
+    // Padding: `padding` (one value or [left, top, right, bottom]), then the sides.
+    let mut pad = [0.0f32; 4];
+    match n.prop("padding") {
+        Some(Value::Array(a)) => {
+            for (i, v) in a.iter().take(4).enumerate() {
+                pad[i] = v
+                    .as_f64()
+                    .map(|f| f as f32)
+                    .or_else(|| v.as_str().and_then(|s| abs_dp(s, vp)))
+                    .unwrap_or(0.0);
+            }
+        }
+        Some(v) => {
+            let p = v
+                .as_f64()
+                .map(|f| f as f32)
+                .or_else(|| v.as_str().and_then(|s| abs_dp(s, vp)))
+                .unwrap_or(0.0);
+            pad = [p; 4];
+        }
+        None => {}
+    }
+    let (start, end) = if vp.rtl { (2, 0) } else { (0, 2) };
+    for (k, i) in [
+        ("paddingLeft", 0),
+        ("paddingTop", 1),
+        ("paddingRight", 2),
+        ("paddingBottom", 3),
+        ("paddingStart", start),
+        ("paddingEnd", end),
+    ] {
+        if let Some(v) = dp(n, k, vp) {
+            pad[i] = v;
+        }
+    }
+    if n.kind == Kind::Frame {
+        let b = dp(n, "borderWidth", vp).unwrap_or(0.0);
+        for p in &mut pad {
+            *p += b;
+        }
+    }
+    st.padding = Rect {
+        left: LengthPercentage::length(pad[0]),
+        top: LengthPercentage::length(pad[1]),
+        right: LengthPercentage::length(pad[2]),
+        bottom: LengthPercentage::length(pad[3]),
+    };
+    if !top && n.str("position") == Some("absolute") {
+        st.position = Position::Absolute;
+        st.inset = Rect {
+            left: lpa(n.prop("left"), vp),
+            top: lpa(n.prop("top"), vp),
+            right: lpa(n.prop("right"), vp),
+            bottom: lpa(n.prop("bottom"), vp),
+        };
+    } else if n.str("position") != Some("absolute") {
+        // Relative offsets move the component after layout (see `draw`).
+    }
+    st.align_self = n.str("alignSelf").and_then(|a| match a {
+        "start" => Some(AlignSelf::FlexStart),
+        "end" => Some(AlignSelf::FlexEnd),
+        "center" => Some(AlignSelf::Center),
+        "stretch" => Some(AlignSelf::Stretch),
+        "baseline" => Some(AlignSelf::Baseline),
+        _ => None,
+    });
+    let scroll_row = n.str("scrollDirection") == Some("horizontal");
+    match n.kind {
+        Kind::Container => {
+            st.flex_direction = match n.str("direction") {
+                Some("row") => FlexDirection::Row,
+                Some("rowReverse") => FlexDirection::RowReverse,
+                Some("columnReverse") => FlexDirection::ColumnReverse,
+                _ => FlexDirection::Column,
+            };
+            if vp.rtl && n.str("layoutDirection") != Some("LTR") {
+                st.flex_direction = match st.flex_direction {
+                    FlexDirection::Row => FlexDirection::RowReverse,
+                    FlexDirection::RowReverse => FlexDirection::Row,
+                    d => d,
+                };
+            }
+            st.flex_wrap = match n.str("wrap") {
+                Some("wrap") => FlexWrap::Wrap,
+                Some("wrapReverse") => FlexWrap::WrapReverse,
+                _ => FlexWrap::NoWrap,
+            };
+            st.align_items = Some(match n.str("alignItems") {
+                Some("start") => AlignItems::FlexStart,
+                Some("end") => AlignItems::FlexEnd,
+                Some("center") => AlignItems::Center,
+                Some("baseline") => AlignItems::Baseline,
+                _ => AlignItems::Stretch,
+            });
+            st.justify_content = Some(match n.str("justifyContent") {
+                Some("end") => JustifyContent::FlexEnd,
+                Some("center") => JustifyContent::Center,
+                Some("spaceBetween") => JustifyContent::SpaceBetween,
+                Some("spaceAround") => JustifyContent::SpaceAround,
+                Some("spaceEvenly") => JustifyContent::SpaceEvenly,
+                _ => JustifyContent::FlexStart,
+            });
+        }
+        Kind::Sequence | Kind::ScrollView => {
+            st.flex_direction = if scroll_row && n.kind == Kind::Sequence {
+                if vp.rtl {
+                    FlexDirection::RowReverse
+                } else {
+                    FlexDirection::Row
+                }
+            } else {
+                FlexDirection::Column
+            };
+            st.overflow = Point {
+                x: Overflow::Scroll,
+                y: Overflow::Scroll,
+            };
+            st.align_items = Some(AlignItems::Stretch);
+        }
+        Kind::GridSequence => {
+            st.flex_direction = if scroll_row {
+                FlexDirection::Column
+            } else {
+                FlexDirection::Row
+            };
+            st.flex_wrap = FlexWrap::Wrap;
+            st.overflow = Point {
+                x: Overflow::Scroll,
+                y: Overflow::Scroll,
+            };
+            st.align_content = Some(AlignContent::FlexStart);
+        }
+        Kind::Pager => {
+            st.overflow = Point {
+                x: Overflow::Hidden,
+                y: Overflow::Hidden,
+            };
+        }
+        _ => {}
+    }
+    Some(st)
+}
+
+/// A GridSequence's child size: `childWidth`/`childHeight` (the first of a list).
+fn grid_sizes(n: &Node, vp: &Viewport) -> (Dimension, Dimension) {
+    let one = |k: &str| {
+        let v = n.prop(k).map(|v| match v {
+            Value::Array(a) => a.first().cloned().unwrap_or(Value::Null),
+            v => v.clone(),
+        });
+        dimension(v.as_ref(), vp).unwrap_or(Dimension::length(100.0))
+    };
+    (one("childWidth"), one("childHeight"))
+}
