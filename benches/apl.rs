@@ -1,9 +1,10 @@
 //! APL rendering next to a built-in scene, in one process (headless, echo-show-8): ten APL
 //! documents (the corpus of `tests/fixtures/apl` and the sample skill's own) against the
 //! skill-response scene. First frame: for APL, parse + bind + inflate + layout (text measured
-//! by Slint) + draw; for the scene, switching to it and drawing. Later frames: a change that
-//! lays the screen out again (an APL SetValue; the scene's next text) and a redraw. Medians of
-//! many runs; the RSS growth of rendering every document.
+//! by Slint) + draw; for the scene, switching to it and drawing. Later frames: the same change
+//! on both sides, a text of the screen with a counter added to it, laid out again and redrawn
+//! (for APL a SetValue of the document's first Text; for the scene, the skill's words it
+//! shows). Medians of many runs; the RSS growth of rendering every document.
 //!
 //! Also next to the device browser's consent page, a built-in scene with about as much on it.
 //!
@@ -195,7 +196,8 @@ fn main() {
     let rss0 = rss_kb();
     let mut worst = Worst::default();
     for ((name, doc), changes) in docs.iter().zip(&changes) {
-        let (mut first, mut next, mut drawn, mut parts) = (vec![], vec![], vec![], vec![]);
+        let (mut first, mut next, mut drawn) = (vec![], vec![], vec![]);
+        let (mut parts, mut first_parts) = (vec![], vec![]);
         for i in 0..RUNS {
             view::apply(&hl.app, p, 1.0, &home);
             drop(hl.frame());
@@ -205,20 +207,23 @@ fn main() {
             let mut screen = Screen::new(doc, Viewport::of(p, "en-US", 1_767_268_800_000.0));
             let mut m = answer.clone();
             m.apl = Some(Arc::new(screen.snapshot()));
+            let t_model = ms(t);
             view::apply(&hl.app, p, 1.0, &m);
+            let t_apply = ms(t);
             drop(hl.frame());
             first.push(ms(t));
-            // A change the skill makes: a new text on the screen, laid out again; to an
-            // image, then (another text) drawn only.
-            let id = screen
+            first_parts.push((t_model, t_apply - t_model, ms(t) - t_apply));
+            // A change the skill makes: its first text with a counter added, laid out again;
+            // to an image, then (another counter) drawn only.
+            let (id, text) = screen
                 .root()
-                .and_then(first_text_id)
-                .unwrap_or_else(|| "bench-text".into());
+                .and_then(first_text)
+                .unwrap_or_else(|| ("bench-text".into(), String::new()));
             for (n, times) in [(0, &mut next), (1, &mut drawn)] {
                 let t = Instant::now();
                 screen.execute(&ExecuteCommands {
                     token: "bench".into(),
-                    commands: serde_json::json!([{"type": "SetValue", "componentId": id, "property": "text", "value": format!("Changed {i}.{n}")}]),
+                    commands: serde_json::json!([{"type": "SetValue", "componentId": id, "property": "text", "value": format!("{text} ({i}.{n})")}]),
                 });
                 m.apl = Some(Arc::new(screen.snapshot()));
                 let t_model = ms(t);
@@ -233,8 +238,8 @@ fn main() {
                 times.push(ms(t));
             }
         }
-        parts.sort_by(|a, b| (a.0 + a.1 + a.2).partial_cmp(&(b.0 + b.1 + b.2)).unwrap());
-        let (pm, pa, pr) = parts[parts.len() / 2];
+        let (pm, pa, pr) = median_parts(&mut parts);
+        let (fm, fa, fr) = median_parts(&mut first_parts);
         let f = common::pct(&mut first, 0.5);
         let n = common::pct(&mut next, 0.5);
         let d = common::pct(&mut drawn, 0.5);
@@ -249,7 +254,9 @@ fn main() {
         } else {
             format!("{name} (no text to change)")
         };
-        println!("{name}");
+        println!(
+            "{name}\n    first frame: parse, bind and inflate {fm:.2} ms, layout (texts measured) and items {fa:.2} ms, drawing {fr:.2} ms"
+        );
         println!(
             "    first frame {f:5.2} ms ({:4.1}× the scene); next frame {n:5.2} ms to an image ({:4.1}×), {d:5.3} ms drawn only ({:4.1}×: commands+snapshot {pm:.3}, layout+items {pa:.3}, drawing {pr:.3})",
             f / scene_first,
@@ -279,20 +286,26 @@ struct Worst {
     cdrawn: f64,
 }
 
+/// The parts of the run whose total is the median.
+fn median_parts(parts: &mut [(f64, f64, f64)]) -> (f64, f64, f64) {
+    parts.sort_by(|a, b| (a.0 + a.1 + a.2).total_cmp(&(b.0 + b.1 + b.2)));
+    parts[parts.len() / 2]
+}
+
 /// Milliseconds since `t`.
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
 
-/// The id of the first Text on the screen (the bench names one `bench-text` in each document:
-/// the change is a text that shows).
-fn first_text_id(n: &linkscreen::apl::Node) -> Option<String> {
+/// The id and text of the first Text on the screen with an id (the bench names one
+/// `bench-text` in each document: the change is a text that shows).
+fn first_text(n: &linkscreen::apl::Node) -> Option<(String, String)> {
     if n.kind == linkscreen::apl::Kind::Text
         && let Some(id) = &n.id
     {
-        return Some(id.clone());
+        return Some((id.clone(), n.text("text").unwrap_or_default()));
     }
-    n.children.iter().find_map(first_text_id)
+    n.children.iter().find_map(first_text)
 }
 
 /// Names the document's first Text component with a written text `bench-text` (unless it has

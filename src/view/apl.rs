@@ -263,12 +263,16 @@ impl Measure for Probe<'_> {
             max_width.map(|w| (w * k * 64.0) as u32),
         );
         let one_line_key: Key = (key.0, key.1, key.2, None);
-        let known = MEASURED.with(|m| {
+        let (known, one_line) = MEASURED.with(|m| {
             let m = m.borrow();
-            let ways = m.get(text)?;
+            let Some(ways) = m.get(text) else {
+                return (None, None);
+            };
             let of = |key: &Key| ways.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
+            let one_line = of(&one_line_key);
             // A text that fits on one line at this width is as wide as on one line.
-            of(&key).or_else(|| of(&one_line_key).filter(|v| v.0 <= max_width.unwrap_or(0.0)))
+            let fits = one_line.filter(|v| v.0 <= max_width.unwrap_or(0.0));
+            (of(&key).or(fits), one_line)
         });
         if let Some(v) = known {
             return v;
@@ -278,11 +282,17 @@ impl Measure for Probe<'_> {
         a.set_probe_size(s.size * k);
         a.set_probe_weight(s.weight);
         a.set_probe_italic(s.italic && super::italic::covers(text));
-        a.set_probe_wrap(false);
-        let one_line = (
-            self.app.get_apl_probe_width(),
-            self.app.get_apl_probe_height(),
-        );
+        // Wrapped at a width: its one line, if measured already, says whether it wraps.
+        let one_line = match one_line {
+            Some((w, h)) => (w * k, h * k),
+            None => {
+                a.set_probe_wrap(false);
+                (
+                    self.app.get_apl_probe_width(),
+                    self.app.get_apl_probe_height(),
+                )
+            }
+        };
         let (w, h) = match max_width {
             Some(max) if one_line.0 > max * k => {
                 a.set_probe_wrap(true);
