@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use slint::{ComponentHandle, Model};
 
-use super::apl_items::{item, shows, update_items};
-use super::ui::{Apl, AplItem, AppWindow};
+use super::apl_items::{groups, update_groups};
+use super::ui::{Apl, AppWindow};
 use crate::apl::{Kept, Measure, Paint, Prim, Snapshot, TextStyle};
 
 /// Measures with the hidden probe text of the window, in dp (`k` pixels per dp).
@@ -321,8 +321,8 @@ impl Measure for Probe<'_> {
 pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
     let a = app.global::<Apl>();
     let Some(s) = snap else {
-        if a.get_items().row_count() > 0 {
-            a.set_items(slint::ModelRc::default());
+        if a.get_groups().row_count() > 0 {
+            a.set_groups(slint::ModelRc::default());
         }
         SHOWN.with(|c| *c.borrow_mut() = None);
         LAID.with(|l| *l.borrow_mut() = None);
@@ -355,12 +355,7 @@ pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
         slint::Color::from_rgb_u8(0, 0, 0)
     });
     // What its clip hides entirely (the rows of a list past its end) is not drawn at all.
-    let items: Vec<AplItem> = prims
-        .iter()
-        .filter(|p| shows(p))
-        .map(|p| item(p, k, &s.images))
-        .collect();
-    update_items(&a, items);
+    update_groups(&a, groups(&prims, k, &s.images));
     let laid = Laid {
         prims,
         k,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use slint::Model;
 
-use super::ui::{Apl, AplItem};
+use super::ui::{Apl, AplGroup, AplItem};
 use crate::apl::{ImageState, Images, Paint, Prim};
 
 thread_local! {
@@ -89,11 +89,6 @@ pub(super) fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
         y: p.y * k,
         width: p.w * k,
         height: p.h * k,
-        cx: p.clip[0] * k,
-        cy: p.clip[1] * k,
-        cw: p.clip[2] * k,
-        ch: p.clip[3] * k,
-        opacity: p.opacity,
         touch: p.touch.map(|t| t as i32).unwrap_or(-1),
         ..Default::default()
     };
@@ -204,18 +199,6 @@ pub(super) fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
             it.text = label.as_str().into();
         }
     }
-    // The row is drawn inside what shows of it: its box (for a text, with room for glyphs that
-    // reach past it) within its clip. A row as large as its clip — often the whole screen —
-    // would have the renderer draw that whole clip again whenever the row changed.
-    let room = match it.kind {
-        1 => it.font_size,
-        _ => 2.0,
-    };
-    let x0 = (it.x - room).max(it.cx);
-    let y0 = (it.y - room).max(it.cy);
-    let x1 = (it.x + it.width + room).min(it.cx + it.cw);
-    let y1 = (it.y + it.height + room).min(it.cy + it.ch);
-    (it.cx, it.cy, it.cw, it.ch) = (x0, y0, (x1 - x0).max(0.0), (y1 - y0).max(0.0));
     it
 }
 
@@ -230,11 +213,6 @@ fn same(a: &AplItem, b: &AplItem) -> bool {
         y,
         width,
         height,
-        cx,
-        cy,
-        cw,
-        ch,
-        opacity,
         background,
         border_color,
         border_width,
@@ -257,11 +235,6 @@ fn same(a: &AplItem, b: &AplItem) -> bool {
         && *y == b.y
         && *width == b.width
         && *height == b.height
-        && *cx == b.cx
-        && *cy == b.cy
-        && *cw == b.cw
-        && *ch == b.ch
-        && *opacity == b.opacity
         && *background == b.background
         && *border_color == b.border_color
         && *border_width == b.border_width
@@ -279,13 +252,76 @@ fn same(a: &AplItem, b: &AplItem) -> bool {
         && *touch == b.touch
 }
 
-/// Puts the items on screen, changing only the rows that changed: a new model would make
-/// Slint build every element of the screen again, a row set in place only redraws it.
-pub(super) fn update_items(a: &Apl, items: Vec<AplItem>) {
-    let current = a.get_items();
-    let Some(vec) = current.as_any().downcast_ref::<slint::VecModel<AplItem>>() else {
-        a.set_items(slint::ModelRc::new(slint::VecModel::from(items)));
+/// Items drawn in one clip (x, y, width, height in pixels) at one opacity.
+pub(super) struct Group {
+    pub clip: [f32; 4],
+    pub opacity: f32,
+    pub items: Vec<AplItem>,
+}
+
+/// The drawn things of a screen in drawing order, each run of them that shares a clip as one
+/// group. A thing drawn less than opaque is a group of its own: each component is faded on
+/// its own, as before, not together with its neighbours.
+pub(super) fn groups(prims: &[Prim], k: f32, images: &Images) -> Vec<Group> {
+    let mut out: Vec<Group> = vec![];
+    for p in prims.iter().filter(|p| shows(p)) {
+        let clip = p.clip.map(|v| v * k);
+        let it = item(p, k, images);
+        match out.last_mut() {
+            Some(g) if g.clip == clip && g.opacity == 1.0 && p.opacity == 1.0 => g.items.push(it),
+            _ => out.push(Group {
+                clip,
+                opacity: p.opacity,
+                items: vec![it],
+            }),
+        }
+    }
+    out
+}
+
+/// Puts the groups on screen, changing only the rows that changed: a new model would make
+/// Slint build every element of the screen again, a row set in place only redraws it. A
+/// group whose clip or opacity changed is made again.
+pub(super) fn update_groups(a: &Apl, groups: Vec<Group>) {
+    let current = a.get_groups();
+    let Some(vec) = current.as_any().downcast_ref::<slint::VecModel<AplGroup>>() else {
+        let made: Vec<AplGroup> = groups.into_iter().map(group).collect();
+        a.set_groups(slint::ModelRc::new(slint::VecModel::from(made)));
         return;
+    };
+    let (old, new) = (vec.row_count(), groups.len());
+    for (n, g) in groups.into_iter().enumerate() {
+        let was = (n < old).then(|| vec.row_data(n)).flatten();
+        match was {
+            Some(w)
+                if [w.cx, w.cy, w.cw, w.ch] == g.clip
+                    && w.opacity == g.opacity
+                    && update_items(&w.items, &g.items) => {}
+            Some(_) => vec.set_row_data(n, group(g)),
+            None => vec.push(group(g)),
+        }
+    }
+    for n in (new..old).rev() {
+        vec.remove(n);
+    }
+}
+
+fn group(g: Group) -> AplGroup {
+    AplGroup {
+        cx: g.clip[0],
+        cy: g.clip[1],
+        cw: g.clip[2],
+        ch: g.clip[3],
+        opacity: g.opacity,
+        items: slint::ModelRc::new(slint::VecModel::from(g.items)),
+    }
+}
+
+/// Changes a group's rows in place to `items`, only where a row differs (false: the rows are
+/// not a list that can be changed in place).
+fn update_items(rows: &slint::ModelRc<AplItem>, items: &[AplItem]) -> bool {
+    let Some(vec) = rows.as_any().downcast_ref::<slint::VecModel<AplItem>>() else {
+        return false;
     };
     let old = vec.row_count();
     for (n, it) in items.iter().enumerate().take(old) {
@@ -298,10 +334,11 @@ pub(super) fn update_items(a: &Apl, items: Vec<AplItem>) {
             vec.remove(n);
         }
     } else {
-        for it in items.into_iter().skip(old) {
-            vec.push(it);
+        for it in &items[old..] {
+            vec.push(it.clone());
         }
     }
+    true
 }
 
 /// Whether any of a drawn thing is inside its clip (a focus ring reaches 2 dp outside its box).
