@@ -66,11 +66,18 @@ impl Inflater<'_> {
         let node = self.first_of(layout, &lctx, &format!("$.document.layouts.{name}"));
         self.stack.pop();
         let mut node = node?;
+        let mut given = vec![];
         for (k, v) in inst {
             if !STRUCTURAL.contains(&k.as_str()) && !names.contains(k) {
                 let val = eval_value(v, ctx, &format!("{path}.{k}"), &mut self.problems);
-                node.set_own(k, val);
+                node.set_own(k, val.clone());
+                given.push((k.clone(), val));
             }
+        }
+        // A top component with its own `bind` is made again when a bound value is set: it
+        // keeps what the instance gave it.
+        if let Some(b) = node.binding.as_mut().filter(|_| !given.is_empty()) {
+            *b = b.given(given);
         }
         if let Some(id) = inst.get("id") {
             node.id = Some(expr::as_text(&eval_value(

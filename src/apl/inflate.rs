@@ -332,6 +332,7 @@ impl<'a> Inflater<'a> {
                 def: def.clone(),
                 outer: ctx.clone(),
                 set: set.clone(),
+                instance: vec![],
             })
         });
         let ctx = self.bind_set(def, ctx, path, &set);

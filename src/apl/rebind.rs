@@ -19,9 +19,23 @@ pub struct Binding {
     pub def: Value,
     pub outer: Rc<Ctx>,
     pub set: HashMap<String, Value>,
+    /// What a layout's instance gave the component, if it is a layout's top component (the
+    /// instance's own properties, evaluated where the instance was written): a component made
+    /// again from `def` gets them too.
+    pub instance: Vec<(String, Value)>,
 }
 
 impl Binding {
+    /// The same binding, with what a layout's instance gave its component.
+    pub fn given(&self, instance: Vec<(String, Value)>) -> Rc<Binding> {
+        Rc::new(Binding {
+            def: self.def.clone(),
+            outer: self.outer.clone(),
+            set: self.set.clone(),
+            instance,
+        })
+    }
+
     /// Whether its `bind` names this value.
     pub fn binds(&self, name: &str) -> bool {
         self.def
@@ -108,8 +122,14 @@ impl Screen {
             node.set_own("display", Value::String("none".into()));
             return true;
         };
-        // What a layout's instance gave it (an id, its handlers) stays with it.
+        // What a layout's instance gave it (an id, its properties, its handlers) stays with it.
         made.id = made.id.or_else(|| node.id.clone());
+        for (k, v) in &b.instance {
+            made.set_own(k, v.clone());
+        }
+        if let Some(mb) = made.binding.as_mut().filter(|_| !b.instance.is_empty()) {
+            *mb = mb.given(b.instance.clone());
+        }
         for ((u, ev), cmds) in &self.handlers {
             if *u == uid {
                 inf.handlers

@@ -490,3 +490,32 @@ fn properties_and_handlers_not_done_yet_are_reported_once() {
         ]
     );
 }
+
+/// A layout's top component with its own `bind`, made again when a bound value is set, keeps
+/// what the layout's instance gave it: its id and its properties (a colour, a padding).
+#[test]
+fn a_rebound_layout_keeps_what_its_instance_gave_it() {
+    let doc = json!({
+        "type": "APL", "version": "2024.3",
+        "layouts": {"Counter": {"parameters": ["label"], "item": {
+            "type": "Text", "bind": [{"name": "n", "value": 0}], "text": "${label} ${n}"}}},
+        "mainTemplate": {"items": [{"type": "Counter", "id": "c", "label": "Seen",
+            "color": "#ff0000", "paddingLeft": 40}]}
+    });
+    let mut s = screen(doc, json!({}));
+    for n in [5, 6] {
+        s.execute(&ExecuteCommands {
+            token: "tok".into(),
+            commands: json!([{"type": "SetValue", "componentId": "c", "property": "n", "value": n}]),
+        });
+        assert_eq!(s.snapshot().texts(), vec![format!("Seen {n}")]);
+        assert_eq!(
+            s.value_of("c", "color"),
+            Some(json!("#ff0000")),
+            "after {n}"
+        );
+        assert_eq!(s.value_of("c", "paddingLeft"), Some(json!(40)), "after {n}");
+    }
+    assert_eq!(text_colour(&mut s, "Seen 6"), [255, 0, 0, 255]);
+    assert!(s.take_problems().is_empty());
+}
