@@ -88,10 +88,12 @@ impl Runtime {
         let wanted = crate::apl::doc::remote_imports(&r.document);
         self.apl_imports_seq += 1;
         if wanted.is_empty() {
+            self.apl_waiting = None;
             self.apl_show(&r, &Default::default());
             self.apl_execute(ds.execute);
             return;
         }
+        self.apl_waiting = Some((self.apl_imports_seq, r.token.clone(), vec![]));
         // The document waits for its packages (scripts wait with it); the response's
         // commands run once it shows.
         self.apl_asking += 1;
@@ -138,9 +140,17 @@ impl Runtime {
         self.apl_act(crate::apl::Screen::mount);
     }
 
-    /// The response's ExecuteCommands, on the document showing.
+    /// The response's ExecuteCommands, on the document showing (or, for the document still
+    /// waiting for its packages, once it shows: a device runs directives in order).
     fn apl_execute(&mut self, execute: Vec<crate::apl::ExecuteCommands>) {
         for ex in execute {
+            if let Some((seq, token, later)) = self.apl_waiting.as_mut()
+                && *seq == self.apl_imports_seq
+                && *token == ex.token
+            {
+                later.push(ex);
+                continue;
+            }
             if self.apl.is_none() {
                 self.setup.log.log(LogEvent::AplError {
                     path: "$.response.directives".into(),
@@ -223,9 +233,11 @@ impl Runtime {
                 self.apl_asking = self.apl_asking.saturating_sub(1);
                 // A later document took its place meanwhile: this one is not shown.
                 if i.seq == self.apl_imports_seq {
+                    let later = self.apl_waiting.take().map(|w| w.2).unwrap_or_default();
                     self.apl_log(i.problems);
                     self.apl_show(&i.render, &i.packages);
                     self.apl_execute(i.execute);
+                    self.apl_execute(later);
                 }
                 return;
             }

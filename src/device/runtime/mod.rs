@@ -68,6 +68,9 @@ pub(super) struct Runtime {
     apl_was_waiting: bool,
     /// Counts documents: one whose packages arrive after a later one came is not shown.
     apl_imports_seq: u64,
+    /// The document waiting for its packages (its number and token) and the ExecuteCommands
+    /// for it that later responses brought meanwhile: they run once it shows.
+    apl_waiting: Option<(u64, String, Vec<crate::apl::ExecuteCommands>)>,
 }
 
 /// What the `nlu` event says of an intent Alexa understood, and the event it makes (`Asked`
@@ -127,6 +130,7 @@ impl Runtime {
             apl_asking: 0,
             apl_was_waiting: false,
             apl_imports_seq: 0,
+            apl_waiting: None,
             setup,
             tx,
             btx,

@@ -91,10 +91,12 @@ impl LinkingApi for FakeLinking {
     }
 }
 
-/// A skill that records each envelope and answers with speech.
+/// A skill that records each envelope and answers with its `answers` in turn, then with
+/// speech.
 #[derive(Default)]
 struct FakeSkill {
     seen: Mutex<Vec<Value>>,
+    answers: Mutex<Vec<Value>>,
 }
 
 #[async_trait]
@@ -104,7 +106,11 @@ impl SkillApi for FakeSkill {
             .lock()
             .unwrap()
             .push(serde_json::to_value(env).unwrap());
-        let raw = json!({"version": "1.0", "response": {"outputSpeech": {"type": "PlainText", "text": "Where to?"}, "shouldEndSession": true}});
+        let next = {
+            let mut a = self.answers.lock().unwrap();
+            (!a.is_empty()).then(|| a.remove(0))
+        };
+        let raw = next.unwrap_or_else(|| json!({"version": "1.0", "response": {"outputSpeech": {"type": "PlainText", "text": "Where to?"}, "shouldEndSession": true}}));
         crate::clients::skill::validate(raw)
     }
 }
@@ -166,16 +172,27 @@ fn start(s: DeviceSetup) -> (DeviceInput, mpsc::UnboundedReceiver<Frame>) {
 
 /// The first frame that shows `scene`, within `deadline` of the device's (paused) clock.
 async fn until(rx: &mut mpsc::UnboundedReceiver<Frame>, scene: Scene, deadline: u64) -> Frame {
+    frame_where(rx, deadline, &format!("{scene:?}"), |f| f.scene == scene).await
+}
+
+/// The first frame that `ok` accepts (`what`, for the failure), within `deadline` of the
+/// device's clock.
+async fn frame_where(
+    rx: &mut mpsc::UnboundedReceiver<Frame>,
+    deadline: u64,
+    what: &str,
+    ok: impl Fn(&Frame) -> bool,
+) -> Frame {
     tokio::time::timeout(Duration::from_secs(deadline), async {
         loop {
             let f = rx.recv().await.expect("the device runs");
-            if f.scene == scene {
+            if ok(&f) {
                 return f;
             }
         }
     })
     .await
-    .unwrap_or_else(|_| panic!("no {scene:?} within {deadline} s"))
+    .unwrap_or_else(|_| panic!("no {what} within {deadline} s"))
 }
 
 #[tokio::test(start_paused = true)]
@@ -298,4 +315,62 @@ async fn with_a_still_clock_the_prompt_keeps_its_countdown_until_the_code_expire
     let running = frames_of(false).await;
     assert!(running.len() >= 29, "{running:?}");
     assert!(running.iter().any(|c| c.contains("0:01")), "{running:?}");
+}
+
+/// Packages that arrive only when the test lets them.
+struct HeldPackages {
+    gate: tokio::sync::Notify,
+}
+
+#[async_trait]
+impl crate::clients::api::ImageLoader for HeldPackages {
+    async fn load(&self, _: &str) -> Result<Vec<u8>, PeerError> {
+        self.gate.notified().await;
+        Ok(br#"{"type": "APL", "version": "1.9"}"#.to_vec())
+    }
+}
+
+/// A document still fetching its own packages when the skill's next response brings commands
+/// for it: they run once it shows, as a device runs directives in order (before, they found
+/// no document on screen and were dropped).
+#[tokio::test(start_paused = true)]
+async fn commands_for_a_document_still_loading_its_packages_run_once_it_shows() {
+    let skill = Arc::new(FakeSkill::default());
+    *skill.answers.lock().unwrap() = vec![
+        json!({"version": "1.0", "response": {"shouldEndSession": false,
+            "outputSpeech": {"type": "PlainText", "text": "Welcome."},
+            "directives": [{"type": "Alexa.Presentation.APL.RenderDocument", "token": "doc",
+                "document": {"type": "APL", "version": "1.9",
+                    "import": [{"name": "mine", "version": "1.0", "source": "http://127.0.0.1:9/mine.json"}],
+                    "mainTemplate": {"items": [{"type": "Text", "id": "t", "text": "Before"}]}}}]}}),
+        json!({"version": "1.0", "response": {"shouldEndSession": false,
+            "outputSpeech": {"type": "PlainText", "text": "Noted."},
+            "directives": [{"type": "Alexa.Presentation.APL.ExecuteCommands", "token": "doc",
+                "commands": [{"type": "SetValue", "componentId": "t", "property": "text", "value": "After"}]}]}}),
+    ];
+    let packages = Arc::new(HeldPackages {
+        gate: tokio::sync::Notify::new(),
+    });
+    let mut s = setup(Arc::new(FakeLinking::default()), skill.clone());
+    s.account_linking = false;
+    s.linking_required = false;
+    s.images = packages.clone();
+    let (input, mut rx) = start(s);
+    input.send(Event::Invoked);
+    frame_where(&mut rx, 30, "the welcome", |f| f.model.body == "Welcome.").await;
+    // The user says something in the session: an intent the skill answers with commands.
+    input.send(Event::Heard(crate::flow::IntentCall {
+        name: "AMAZON.HelpIntent".into(),
+        slots: vec![],
+    }));
+    let noted = frame_where(&mut rx, 30, "the second answer", |f| {
+        f.model.body == "Noted."
+    })
+    .await;
+    assert!(noted.model.apl.is_none(), "the document is still loading");
+    packages.gate.notify_one();
+    let shown = frame_where(&mut rx, 30, "the document", |f| f.model.apl.is_some()).await;
+    let texts = shown.model.apl.as_ref().unwrap().texts();
+    assert_eq!(texts, vec!["After".to_owned()]);
+    assert_eq!(skill.seen.lock().unwrap().len(), 2);
 }
