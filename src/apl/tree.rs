@@ -27,6 +27,8 @@ pub struct Kept {
     pass: u64,
     /// How many nodes the last pass built.
     shown: usize,
+    /// Whether this pass gave a parent children: only then can a parent link be wrong.
+    relinked: bool,
 }
 
 impl Default for Kept {
@@ -40,6 +42,7 @@ impl Default for Kept {
             ids: HashMap::new(),
             pass: 0,
             shown: 0,
+            relinked: false,
         }
     }
 }
@@ -58,6 +61,7 @@ impl Kept {
             *self = Kept::default();
         }
         self.pass += 1;
+        self.relinked = false;
         let top = style_of(root, vp, true).and_then(|mut st| {
             st.size = Size {
                 width: Dimension::length(vp.width_dp()),
@@ -66,7 +70,7 @@ impl Kept {
             self.node(root, st, vp, live, problems)
         });
         self.shown = self.ids.values().filter(|(_, p)| *p == self.pass).count();
-        if let Some(top) = top {
+        if let Some(top) = top.filter(|_| self.relinked) {
             self.relink(top);
         }
         top
@@ -225,6 +229,7 @@ impl Kept {
         let Some(id) = self.reuse(uid, false) else {
             let id = self.tree.new_with_children(st, kids)?;
             self.made(uid, id);
+            self.relinked = true;
             return Ok(id);
         };
         if self.tree.style(id)? != &st {
@@ -237,6 +242,7 @@ impl Kept {
                 .all(|(i, k)| self.tree.child_at_index(id, i).ok() == Some(*k));
         if !same {
             self.tree.set_children(id, kids)?;
+            self.relinked = true;
         }
         Ok(id)
     }

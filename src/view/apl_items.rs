@@ -82,7 +82,7 @@ fn brush(g: &crate::apl::draw::Gradient) -> slint::Brush {
     }
 }
 
-pub(super) fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
+fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
     let mut it = AplItem {
         kind: 0,
         x: p.x * k,
@@ -254,9 +254,9 @@ fn same(a: &AplItem, b: &AplItem) -> bool {
 
 /// Items drawn in one clip (x, y, width, height in pixels) at one opacity.
 pub(super) struct Group {
-    pub clip: [f32; 4],
-    pub opacity: f32,
-    pub items: Vec<AplItem>,
+    clip: [f32; 4],
+    opacity: f32,
+    items: Vec<AplItem>,
 }
 
 /// The drawn things of a screen in drawing order, each run of them that shares a clip as one
@@ -342,7 +342,7 @@ fn update_items(rows: &slint::ModelRc<AplItem>, items: &[AplItem]) -> bool {
 }
 
 /// Whether any of a drawn thing is inside its clip (a focus ring reaches 2 dp outside its box).
-pub(super) fn shows(p: &Prim) -> bool {
+fn shows(p: &Prim) -> bool {
     let [cx, cy, cw, ch] = p.clip;
     p.x - 4.0 < cx + cw && p.x + p.w + 4.0 > cx && p.y - 4.0 < cy + ch && p.y + p.h + 4.0 > cy
 }
