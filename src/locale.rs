@@ -91,6 +91,25 @@ pub fn tr(key: &str, locale: &str, args: &[(&str, &str)]) -> String {
     s
 }
 
+/// [`tr`] for a web page: in a right-to-left locale each value is a bidi isolate (FSI … PDI),
+/// so a Latin name, an email address or a URL keeps its own order inside an Arabic sentence
+/// ("Ride Hailer Inc." does not become ".Ride Hailer Inc").
+pub fn tr_page(key: &str, locale: &str, args: &[(&str, &str)]) -> String {
+    if !is_rtl(locale) {
+        return tr(key, locale, args);
+    }
+    let isolated: Vec<String> = args
+        .iter()
+        .map(|(_, v)| format!("\u{2068}{v}\u{2069}"))
+        .collect();
+    let pairs: Vec<(&str, &str)> = args
+        .iter()
+        .zip(&isolated)
+        .map(|((k, _), v)| (*k, v.as_str()))
+        .collect();
+    tr(key, locale, &pairs)
+}
+
 /// The pseudo-locales' transforms. en-XA leaves `%{name}` placeholders untouched, so what a
 /// caller puts in (a skill's name) stays as it is — only linkscreen's own strings change.
 mod pseudo {

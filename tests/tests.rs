@@ -53,3 +53,15 @@ mod layout;
 
 #[path = "it/handlers.rs"]
 mod handlers;
+
+#[path = "it/browser.rs"]
+mod browser;
+
+#[path = "it/phone_browser.rs"]
+mod phone_browser;
+
+#[path = "it/phone_refusals.rs"]
+mod phone_refusals;
+
+#[path = "it/phone_pages.rs"]
+mod phone_pages;

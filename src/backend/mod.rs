@@ -159,6 +159,9 @@ pub fn router(shared: Arc<Shared>, parts: Parts) -> Router {
     if parts.skill {
         r = r.merge(skill::router());
     }
+    if parts.phone || parts.auth_server {
+        r = r.merge(crate::backend::infra::html::fonts_router());
+    }
     r.layer(axum::middleware::from_fn_with_state(
         shared.clone(),
         rate_limit,

@@ -75,8 +75,8 @@ async fn skill_detail(State(s): S, headers: HeaderMap) -> Result<Markup, PageErr
         &skill.name,
         html! {
             div.card {
-                h1 { (skill.name) }
-                p.muted { (skill.vendor_name) }
+                h1 { bdi { (skill.name) } }
+                p.muted { bdi { (skill.vendor_name) } }
                 form method="post" action="/skill/link" {
                     (session.field())
                     button type="submit" { (t(if is_linked { "launch" } else { "enable" }, &[])) }
@@ -189,7 +189,7 @@ async fn cards(State(s): S, headers: HeaderMap) -> Result<Markup, PageError> {
                         @if let Some(sp) = speech { p.muted { (sp) } }
                         form method="post" action="/skill/link" { (session.field()) button type="submit" { (t("link_skill_account", &skill_name)) } }
                     } @else {
-                        h2 { (skill.name) }
+                        h2 { bdi { (skill.name) } }
                         @if let Some(sp) = speech { p { (sp) } }
                     }
                 }

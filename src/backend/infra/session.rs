@@ -91,10 +91,18 @@ fn no_session(s: &Shared) -> PageError {
 }
 
 /// Where a request says it came from, when it says so: another site is refused.
+///
+/// A browser's own word comes first: `Sec-Fetch-Site` (Fetch Metadata) is set by the browser
+/// and cannot be forged by a page. Every page here carries `referrer=no-referrer`, under which
+/// Chromium sends `Origin: null` with `Sec-Fetch-Site: same-origin` on the phone's own form
+/// post, so `null` is trusted only beside `same-origin` (or `none`, a navigation the person
+/// started). Without Fetch Metadata, an `Origin` or `Referer` must name this host; `null` alone
+/// is refused (a sandboxed frame or a redirect from another site sends it).
 fn cross_site(headers: &HeaderMap) -> Option<String> {
     let get = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
-    if let Some(site) = get("sec-fetch-site")
-        && matches!(site, "cross-site" | "same-site")
+    let fetch_site = get("sec-fetch-site");
+    if let Some(site) = fetch_site
+        && !matches!(site, "same-origin" | "none")
     {
         return Some(format!("Sec-Fetch-Site: {site}"));
     }
@@ -104,6 +112,7 @@ fn cross_site(headers: &HeaderMap) -> Option<String> {
         return match url::Url::parse(v) {
             Ok(u) if urls::host_and_port(&u).eq_ignore_ascii_case(host) => None,
             Ok(u) => Some(format!("{name}: {}", urls::without_query(&u))),
+            Err(_) if name == "Origin" && v == "null" && fetch_site.is_some() => None,
             Err(_) => Some(format!("{name}: not a URL")),
         };
     }
@@ -203,6 +212,35 @@ mod tests {
         assert!(cross_site(&h(&[host, ("referer", "http://192.168.1.5:8686/skill")])).is_none());
         assert!(cross_site(&h(&[host, ("sec-fetch-site", "cross-site")])).is_some());
         assert!(cross_site(&h(&[host, ("sec-fetch-site", "same-origin")])).is_none());
+    }
+
+    /// What a real Chromium sends on the phone's own form post from a `no-referrer` page
+    /// (measured: `Origin: null`, `Sec-Fetch-Site: same-origin`, no `Referer`) is the phone's
+    /// own; `null` with anything else, or with no Fetch Metadata, is not.
+    #[test]
+    fn a_browsers_null_origin_counts_only_beside_its_fetch_metadata() {
+        let host = ("host", "192.168.1.5:8686");
+        let null = ("origin", "null");
+        for site in ["same-origin", "none"] {
+            let ok = h(&[host, null, ("sec-fetch-site", site)]);
+            assert!(cross_site(&ok).is_none(), "{site}");
+        }
+        for site in ["cross-site", "same-site", "bogus"] {
+            let bad = h(&[host, null, ("sec-fetch-site", site)]);
+            assert!(cross_site(&bad).is_some(), "{site}");
+        }
+        // A browser that says same-origin but names another origin is not believed.
+        let other = ("origin", "https://evil.example");
+        assert!(cross_site(&h(&[host, other, ("sec-fetch-site", "same-origin")])).is_some());
+        assert!(cross_site(&h(&[host, null])).is_some());
+        assert!(
+            cross_site(&h(&[
+                host,
+                ("origin", "garbage"),
+                ("sec-fetch-site", "same-origin")
+            ]))
+            .is_some()
+        );
     }
 
     #[test]

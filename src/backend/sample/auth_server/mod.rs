@@ -98,7 +98,7 @@ fn rh_page(locale: &str, title: &str, body: Markup) -> Markup {
 fn say(key: &str, locale: &str, args: &[(&str, &str)]) -> String {
     let mut all = vec![("skill_name", "Ride Hailer")];
     all.extend_from_slice(args);
-    crate::locale::tr(&format!("page.{key}"), locale, &all)
+    crate::locale::tr_page(&format!("page.{key}"), locale, &all)
 }
 
 /// Redirect URIs this server accepts for its Alexa client: Alexa's three, and this emulator's.
