@@ -2,7 +2,9 @@
 //! on a fresh database, four writers posting junk as fast as they can for JUNK_SECS (default
 //! 60) to every endpoint a caller without credentials can reach — device authorization (valid
 //! and with a 60 KB scope), the sample server's authorize and login, Alexa's redirect URL with
-//! forged states, the verification page with wrong codes — each from its own loopback address,
+//! forged states, the verification page with wrong codes, and the same write routes by `HEAD`
+//! (which axum answers with the GET handler) and by every other method (PUT, PATCH, DELETE,
+//! OPTIONS, and HEAD with a 30 KB state) — each from its own loopback address,
 //! while a device polls its code once a second. Prints the database size at the end (file, WAL
 //! and shared memory), the server's peak RSS, what the writers were answered, and every status
 //! the legitimate polls got. Target: database < 5 MB, no 5xx for the polls.
@@ -87,7 +89,20 @@ fn main() {
                 while Instant::now() < end {
                     i += 1;
                     let junk = format!("junk{w}-{i}");
-                    let req = match i % 6 {
+                    let big_state = "s".repeat(30 * 1024);
+                    let authorize = format!(
+                        "{base}/ridehailer/oauth/authorize?response_type=code&client_id=alexa-ride-hailer&redirect_uri=x&state="
+                    );
+                    let other = [
+                        reqwest::Method::PUT,
+                        reqwest::Method::PATCH,
+                        reqwest::Method::DELETE,
+                        reqwest::Method::OPTIONS,
+                    ];
+                    let req = match i % 9 {
+                        6 => client.head(format!("{authorize}{big_state}{junk}")),
+                        7 => client.head(format!("{base}/api/skill/link/M2LSEMU0000001?state={junk}&code=x")),
+                        8 => client.request(other[(i / 9 % 4) as usize].clone(), format!("{authorize}{junk}")),
                         0 => client
                             .post(format!("{base}/oauth/device_authorization"))
                             .form(&[("client_id", "linkscreen-device"), ("scope", &big_scope)]),

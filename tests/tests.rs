@@ -65,3 +65,6 @@ mod phone_refusals;
 
 #[path = "it/phone_pages.rs"]
 mod phone_pages;
+
+#[path = "it/hardening.rs"]
+mod hardening;

@@ -76,10 +76,12 @@ impl Env {
         &self.running.as_ref().unwrap().shared
     }
 
+    /// A code the device asks for (with its key), as `run` does: the one its screen shows.
     pub async fn device_code(&self) -> DeviceAuthorization {
         let r = self
             .http
             .post(self.meta.device_authorization_endpoint.as_ref().unwrap())
+            .bearer_auth(&self.shared().device_key)
             .form(&[("client_id", backend::DEVICE_CLIENT_ID)])
             .send()
             .await

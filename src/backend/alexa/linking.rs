@@ -111,6 +111,8 @@ async fn device_authorization(
             p.to_owned()
         }
     };
+    // The device asks with its key; a code another client asked for links only that client.
+    let household = check_device_key(&s, &headers).is_ok();
     let device_code = crypto::random_token("device_code", 32);
     let now = s.now_ms();
     let cfg = &s.config.linking;
@@ -126,9 +128,9 @@ async fn device_authorization(
             tries += 1;
             if !taken || tries > 20 {
                 c.execute(
-                    "INSERT INTO device_codes (device_code_hash, user_code, client_id, scope, person_id, created_at, expires_at, interval_s, status)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending')",
-                    params![crypto::sha256_hex(&device_code), code, client_id, scope, person, now, now + cfg.expires_in as i64 * 1000, cfg.interval as i64],
+                    "INSERT INTO device_codes (device_code_hash, user_code, client_id, scope, person_id, created_at, expires_at, interval_s, status, household)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9)",
+                    params![crypto::sha256_hex(&device_code), code, client_id, scope, person, now, now + cfg.expires_in as i64 * 1000, cfg.interval as i64, household],
                 )?;
                 break code;
             }
@@ -143,6 +145,15 @@ async fn device_authorization(
         expires_in: cfg.expires_in,
         interval: Some(cfg.interval),
     })))
+}
+
+/// Where the link of a code a public client asked for (not the device) is kept: a row of its
+/// own that only that client's polls read, never the household's.
+pub fn requester_person(device_code_hash: &str) -> String {
+    format!(
+        "requester:{}",
+        &device_code_hash[..16.min(device_code_hash.len())]
+    )
 }
 
 /// Whose link a linking by this person makes: their own with personal linking, else the

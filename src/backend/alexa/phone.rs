@@ -61,6 +61,8 @@ struct PendingCode {
     hash: String,
     user_code: String,
     person_id: String,
+    /// The device asked for it with its key (see [`session`]).
+    household: bool,
 }
 
 fn find_pending(s: &Shared, user_code: &str) -> Result<Option<PendingCode>, PageError> {
@@ -69,10 +71,10 @@ fn find_pending(s: &Shared, user_code: &str) -> Result<Option<PendingCode>, Page
         .store
         .conn()
         .query_row(
-            "SELECT device_code_hash, user_code, person_id FROM device_codes WHERE user_code = ?1 AND status = 'pending' AND expires_at > ?2
+            "SELECT device_code_hash, user_code, person_id, household FROM device_codes WHERE user_code = ?1 AND status = 'pending' AND expires_at > ?2
              ORDER BY created_at DESC LIMIT 1",
             params![user_code, now],
-            |r| Ok(PendingCode { hash: r.get(0)?, user_code: r.get(1)?, person_id: r.get(2)? }),
+            |r| Ok(PendingCode { hash: r.get(0)?, user_code: r.get(1)?, person_id: r.get(2)?, household: r.get(3)? }),
         )
         .optional()?;
     Ok(row)
@@ -137,8 +139,14 @@ async fn verify_page(
             return Ok((StatusCode::NOT_FOUND, entry_form(Some(&msg), &input)).into_response());
         }
     };
-    // The right code makes this browser the household's phone.
-    let (session, jar) = session::grant(&s, &headers);
+    // The device's own code makes this browser the household's phone; a public client's code
+    // only lets it approve that code (its forms carry a token bound to the code).
+    let (field, jar) = if pending.household {
+        let (session, jar) = session::grant(&s, &headers);
+        (session.field(), Some(jar))
+    } else {
+        (session::code_field(&s, &pending.hash), None)
+    };
     let skill = &s.config.skill;
     let title = t("link_title", &[("skill_name", &skill.name)]);
     let body = html! {
@@ -150,12 +158,12 @@ async fn verify_page(
             p.code dir="ltr" { (pending.user_code) }
             form method="post" action="/device/link" {
                 input type="hidden" name="user_code" value=(pending.user_code);
-                (session.field())
+                (field)
                 button type="submit" { (t("link_account", &[])) }
             }
             form method="post" action="/device/cancel" {
                 input type="hidden" name="user_code" value=(pending.user_code);
-                (session.field())
+                (field)
                 button.secondary type="submit" { (t("cancel", &[])) }
             }
         }
@@ -163,8 +171,9 @@ async fn verify_page(
     Ok((jar, alexa_page(&title, body)).into_response())
 }
 
-/// The code a verification page's form posted, from the household's phone (session and CSRF
-/// token checked), looked up like a typed one.
+/// The code a verification page's form posted, looked up like a typed one: the device's own
+/// code from the household's phone (session and CSRF token checked), a public client's code
+/// with the token bound to it.
 fn posted_code(
     s: &Shared,
     peer: SocketAddr,
@@ -172,8 +181,17 @@ fn posted_code(
     body: &Bytes,
 ) -> Result<Result<PendingCode, String>, PageError> {
     let f = form_of(headers, body)?;
-    session::check(s, headers, &f)?;
-    lookup_code(s, peer.ip(), f.get("user_code").unwrap_or(""))
+    session::same_site(headers)?;
+    let found = lookup_code(s, peer.ip(), f.get("user_code").unwrap_or(""))?;
+    if let Ok(p) = &found {
+        if p.household {
+            session::check(s, headers, &f)?;
+        } else {
+            let given = f.get(session::CSRF_FIELD).unwrap_or("");
+            session::token_matches(given, &session::code_token(s, &p.hash))?;
+        }
+    }
+    Ok(found)
 }
 
 async fn device_link(
@@ -218,6 +236,19 @@ async fn device_cancel(
         html! { div.card { h1 { (t("cancelled_heading", &[])) } p { (t("cancelled_body", &[])) } } },
     )
     .into_response())
+}
+
+/// Whether the device asked for this code with its key.
+fn household_code(s: &Shared, hash: &str) -> Result<bool, PageError> {
+    Ok(s.store
+        .conn()
+        .query_row(
+            "SELECT household FROM device_codes WHERE device_code_hash = ?1",
+            [hash],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(false))
 }
 
 fn deny(s: &Shared, hash: &str) -> Result<(), PageError> {
@@ -383,8 +414,13 @@ async fn redirect_handler(
     .await
     {
         Ok(tokens) => {
-            // The same rule as every link: a person's only with personal linking.
-            let link_id = linking::store_link(&s, &linking::link_person(&s, &person_id), &tokens)?;
+            // The same rule as every link: a person's only with personal linking; a public
+            // client's code links that client alone, never the household.
+            let person = match &device_hash {
+                Some(h) if !household_code(&s, h)? => linking::requester_person(h),
+                _ => linking::link_person(&s, &person_id),
+            };
+            let link_id = linking::store_link(&s, &person, &tokens)?;
             if let Some(h) = &device_hash {
                 s.store.conn().execute("UPDATE device_codes SET status = 'approved', link_id = ?2 WHERE device_code_hash = ?1 AND status = 'pending'", params![h, link_id])?;
                 s.waiters.wake(h);

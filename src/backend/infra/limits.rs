@@ -1,13 +1,17 @@
 //! Per-address rate limits (governor's GCRA) on every endpoint a caller without credentials
 //! can make write a row: device authorization requests, sign-in starts, sign-in transactions,
-//! logins, consent requests. Requests with the device key are the device's own and pass.
-//! Polls, token endpoints (client-authenticated) and plain pages are not limited here.
+//! logins, consent requests, Alexa's redirect URL (whose forged states are logged). Requests
+//! with the device key are the device's own and pass. Polls, token endpoints
+//! (client-authenticated) and plain pages are not limited here.
+//!
+//! A route is limited whatever the method: axum answers `HEAD` with the `GET` handler (which
+//! writes its row all the same), and any other method costs a request too.
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 
 use axum::extract::{ConnectInfo, Request};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use std::collections::HashMap;
@@ -19,17 +23,24 @@ use super::crypto;
 pub const PER_SECOND: u32 = 5;
 pub const BURST: u32 = 20;
 
-/// Endpoints that write a row for a caller without credentials.
-const WRITERS: &[(Method, &str)] = &[
-    (Method::POST, "/oauth/device_authorization"),
-    (Method::POST, "/device/link"),
-    (Method::POST, "/skill/link"),
-    (Method::GET, "/ridehailer/oauth/authorize"),
-    (Method::POST, "/ridehailer/login"),
-    (Method::POST, "/ridehailer/app/link"),
-    (Method::GET, "/lwa/ap/oa"),
-    (Method::GET, "/alexa/app/link"),
+/// Routes that write a row for a caller without credentials (by any method).
+const WRITERS: &[&str] = &[
+    "/oauth/device_authorization",
+    "/device/link",
+    "/skill/link",
+    "/ridehailer/oauth/authorize",
+    "/ridehailer/login",
+    "/ridehailer/app/link",
+    "/lwa/ap/oa",
+    "/alexa/app/link",
 ];
+/// Route prefixes limited the same way: Alexa's redirect URL (`/api/skill/link/<VendorId>`).
+const WRITER_PREFIXES: &[&str] = &["/api/skill/link/"];
+
+/// Whether a request to `path` (by any method) is limited.
+fn limited(path: &str) -> bool {
+    WRITERS.contains(&path) || WRITER_PREFIXES.iter().any(|p| path.starts_with(p))
+}
 
 /// The limiter: one bucket per client address.
 pub struct Limits(DefaultKeyedRateLimiter<IpAddr>);
@@ -62,10 +73,7 @@ impl Limits {
     /// The answer for a request over its address's limit (429 with `Retry-After`), or None to
     /// let it through. Requests with the device's key always pass.
     pub fn refuse(&self, req: &Request, device_key: &str) -> Option<Response> {
-        let limited = WRITERS
-            .iter()
-            .any(|(m, p)| req.method() == m && req.uri().path() == *p);
-        if !limited || has_device_key(device_key, req) {
+        if !limited(req.uri().path()) || has_device_key(device_key, req) {
             return None;
         }
         let ip = req

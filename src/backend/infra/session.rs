@@ -1,6 +1,7 @@
 //! The phone session: which browser is "the household's phone". A phone becomes it by opening
-//! the device's QR link (or the verification page with a code that is pending), or a one-time
-//! pairing link the device hands out (the emulator's "Open on phone"). The session lives in a
+//! the device's QR link (or the verification page with a code the device itself asked for, with
+//! its key, and is showing now), or a one-time pairing link the device hands out (the
+//! emulator's "Open on phone"). A code a public RFC 8628 client asked for grants no session. The session lives in a
 //! signed cookie (HttpOnly, SameSite=Strict); every form that changes something carries the
 //! session's CSRF token (an HMAC of the session id), and a request whose `Origin`, `Referer` or
 //! `Sec-Fetch-Site` says it came from another site is refused. Pages that show codes or link
@@ -124,27 +125,55 @@ pub fn require(s: &Shared, headers: &HeaderMap) -> Result<Session, PageError> {
     current(s, headers).ok_or_else(|| no_session(s))
 }
 
-/// For a request that changes something: same origin, a session, and its CSRF token in the
-/// form. Anything else is refused with 403 (and logged without its query).
-pub fn check(s: &Shared, headers: &HeaderMap, form: &Form) -> Result<Session, PageError> {
-    if let Some(from) = cross_site(headers) {
-        tracing::warn!("refused a cross-site request to a phone page ({from})");
-        return Err(page(
-            StatusCode::FORBIDDEN,
-            &t("not_allowed_title", &[]),
-            t("not_allowed_body", &[]),
-        ));
+/// For a request that changes something: it came from this site's own page, or 403 (logged
+/// without its query).
+pub fn same_site(headers: &HeaderMap) -> Result<(), PageError> {
+    match cross_site(headers) {
+        None => Ok(()),
+        Some(from) => {
+            tracing::warn!("refused a cross-site request to a phone page ({from})");
+            Err(page(
+                StatusCode::FORBIDDEN,
+                &t("not_allowed_title", &[]),
+                t("not_allowed_body", &[]),
+            ))
+        }
     }
-    let session = require(s, headers)?;
-    let given = form.get(CSRF_FIELD).unwrap_or("");
-    if !crypto::secret_eq(given, &session.csrf) {
-        return Err(page(
+}
+
+/// 403 "page expired" unless `given` is `expected` (a form's token), compared in constant time.
+pub fn token_matches(given: &str, expected: &str) -> Result<(), PageError> {
+    if crypto::secret_eq(given, expected) {
+        Ok(())
+    } else {
+        Err(page(
             StatusCode::FORBIDDEN,
             &t("page_expired_title", &[]),
             t("page_expired_body", &[]),
-        ));
+        ))
     }
+}
+
+/// For a request that changes something: same origin, a session, and its CSRF token in the
+/// form. Anything else is refused with 403.
+pub fn check(s: &Shared, headers: &HeaderMap, form: &Form) -> Result<Session, PageError> {
+    same_site(headers)?;
+    let session = require(s, headers)?;
+    token_matches(form.get(CSRF_FIELD).unwrap_or(""), &session.csrf)?;
     Ok(session)
+}
+
+/// The token a verification page's forms carry for a code a public client asked for: bound to
+/// that code, so the page works in any browser without making it the household's phone.
+pub fn code_token(s: &Shared, device_code_hash: &str) -> String {
+    s.store
+        .vault()
+        .mac(&format!("code form {device_code_hash}"))
+}
+
+/// The hidden field of [`code_token`].
+pub fn code_field(s: &Shared, device_code_hash: &str) -> Markup {
+    html! { input type="hidden" name=(CSRF_FIELD) value=(code_token(s, device_code_hash)); }
 }
 
 /// A one-time link (valid [`PAIRING_MS`]) that makes the browser opening it the household's

@@ -145,6 +145,9 @@ CREATE TABLE rh_app_links (
     created_at INTEGER NOT NULL
 );
 "#,
+    // Whether the device asked for a code with its key (the household's code, whose page makes
+    // a browser the household's phone) or a public RFC 8628 client did (it links only itself).
+    "ALTER TABLE device_codes ADD COLUMN household INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Sets `path`'s mode (Unix).

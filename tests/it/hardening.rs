@@ -1,0 +1,181 @@
+//! Hardening, round two: each attack the way it was found, over real loopback HTTP (strangers
+//! on 127.0.0.3 and up) or with the real binary.
+
+use linkscreen::backend;
+
+use crate::util::{Env, Phone};
+
+/// A phone browser on another address of the network (a loopback address standing in for it).
+fn stranger(ip: [u8; 4]) -> Phone {
+    Phone {
+        http: reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from(ip))
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        seen: Default::default(),
+    }
+}
+
+/// A stranger asks for a code with the public device client and opens its verification page:
+/// no session (so no household codes, settings or Unlink); its own code links only itself, and
+/// the household's link stays what it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_a_stranger_made_grants_no_session_and_links_only_the_stranger() {
+    let env = Env::start().await;
+    let base = env.base();
+    // The household linked through the code its device shows.
+    let d = env.device_code().await;
+    let done = Phone::new()
+        .link(&base, d.verification_uri_complete.as_ref().unwrap())
+        .await;
+    assert!(done.body.contains("successfully linked"), "{}", done.body);
+    let (_, before) = env.device_link("").await;
+    let household_token = before["access_token"].as_str().unwrap().to_owned();
+    // A voice code waits on the household's Activity page.
+    let r = env
+        .http
+        .post(format!("{base}/api/device/voice-link/code"))
+        .bearer_auth(&env.shared().device_key)
+        .json(&serde_json::json!({"person_id": "p-annie", "name": "Annie", "scope": "profile"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+
+    let eve = stranger([127, 0, 0, 3]);
+    let own: serde_json::Value = eve
+        .http
+        .post(format!("{base}/oauth/device_authorization"))
+        .form(&[("client_id", backend::DEVICE_CLIENT_ID)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let page = eve
+        .http
+        .get(own["verification_uri_complete"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers().get("set-cookie").is_none(),
+        "no session from a code the stranger made: {:?}",
+        page.headers()
+    );
+    for path in ["/cards", "/skill/settings", "/skill"] {
+        let p = eve.get(&format!("{base}{path}")).await;
+        assert_eq!(p.status, 403, "{path}: {}", p.body);
+        assert!(!p.body.contains("is your code"), "{}", p.body);
+    }
+    let unlink = eve
+        .post(&format!("{base}/skill/unlink"), &[("csrf", "x")], None)
+        .await;
+    assert_eq!(unlink.status, 403);
+
+    // The stranger's own code still works for the stranger: its page's forms carry a token
+    // bound to the code, and its polls get its own token.
+    let consent = eve
+        .to_consent(
+            &base,
+            own["verification_uri_complete"].as_str().unwrap(),
+            backend::auth_server::DEMO_PASSWORD,
+        )
+        .await;
+    let csrf = consent.hidden("csrf").unwrap();
+    let linked = eve
+        .post(
+            &format!("{base}/ridehailer/consent"),
+            &[("csrf", &csrf), ("decision", "allow")],
+            None,
+        )
+        .await;
+    assert!(
+        linked.body.contains("successfully linked"),
+        "{}",
+        linked.body
+    );
+    env.pass_interval();
+    let (status, token) = env.poll(own["device_code"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{token}");
+    let theirs = token["access_token"].as_str().unwrap();
+    assert_ne!(theirs, household_token);
+    // Still no session, and the household's link is the one it had.
+    assert_eq!(eve.get(&format!("{base}/cards")).await.status, 403);
+    let (status, after) = env.device_link("").await;
+    assert_eq!(status, 200);
+    assert_eq!(after["access_token"], household_token.as_str());
+}
+
+/// `HEAD` on a route that writes a row (axum answers it with the GET handler) is limited like
+/// `GET`, and so is every other method: a flood of 30 KB states from one address is cut off
+/// after the burst, and the rows it could write are bounded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_and_every_other_method_count_against_the_write_limit() {
+    let env = Env::start().await;
+    let base = env.base();
+    let flood = stranger([127, 0, 0, 4]);
+    let state = "s".repeat(30 * 1024);
+    let url = format!(
+        "{base}/ridehailer/oauth/authorize?response_type=code&client_id=alexa-ride-hailer\
+         &redirect_uri=x&state={state}"
+    );
+    let mut limited = 0;
+    for _ in 0..60 {
+        let r = flood.http.head(&url).send().await.unwrap();
+        if r.status() == 429 {
+            assert!(r.headers().contains_key("retry-after"));
+            limited += 1;
+        }
+    }
+    assert!(limited >= 30, "only {limited} of 60 HEADs limited");
+    let rows: i64 = env
+        .shared()
+        .store
+        .conn()
+        .query_row("SELECT COUNT(*) FROM rh_txns", [], |r| r.get(0))
+        .unwrap();
+    assert!(rows <= 30, "{rows} sign-in transactions written");
+
+    // Every other method on a limited route counts too (from a fresh address).
+    let other = stranger([127, 0, 0, 5]);
+    let mut statuses = vec![];
+    for m in ["PUT", "PATCH", "DELETE", "OPTIONS"]
+        .iter()
+        .cycle()
+        .take(40)
+    {
+        let method = reqwest::Method::from_bytes(m.as_bytes()).unwrap();
+        let r = other
+            .http
+            .request(method, format!("{base}/oauth/device_authorization"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+
+    // Forged states at Alexa's redirect URL: limited, so the events they write are bounded.
+    let forger = stranger([127, 0, 0, 6]);
+    let mut limited = 0;
+    for i in 0..60 {
+        let r = forger
+            .http
+            .get(format!(
+                "{base}/api/skill/link/M2LSEMU0000001?state=forged{i}&code=x"
+            ))
+            .send()
+            .await
+            .unwrap();
+        limited += usize::from(r.status() == 429);
+    }
+    assert!(
+        limited >= 30,
+        "only {limited} of 60 forged redirects limited"
+    );
+}
