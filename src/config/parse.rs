@@ -15,9 +15,13 @@ impl Config {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             // The field's dotted path: from the message ("unknown field `x`"), else from where
             // in the text the error is ("backend.port" for a bad value of `port` in [backend]).
-            let field = toml_error_field(&e)
-                .or_else(|| e.span().and_then(|s| key_path_at(text, s.start)))
-                .unwrap_or_else(|| "(toml)".into());
+            // An unknown field is named with its table ("backend.nope", not "nope").
+            let at_span = e.span().and_then(|s| key_path_at(text, s.start));
+            let field = match (toml_error_field(&e), at_span) {
+                (Some(n), Some(p)) if p == n || p.ends_with(&format!(".{n}")) => p,
+                (Some(n), _) => n,
+                (None, p) => p.unwrap_or_else(|| "(toml)".into()),
+            };
             let at = e
                 .span()
                 .map(|s| line_col(text, s.start))

@@ -65,3 +65,13 @@ fn account_linking_file_errors_name_that_file() {
     assert!(e.file.ends_with("al.json"));
     assert_eq!(e.field, "accountLinkingRequest.accessTokenScheme");
 }
+
+/// An unknown field is named by its full path, table and all.
+#[test]
+fn an_unknown_field_is_named_with_its_table() {
+    let e = Config::parse("[backend]\nport = 8686\nnope = 1\n", Path::new("ls.toml")).unwrap_err();
+    assert_eq!(e.field, "backend.nope", "{e}");
+    assert!(e.reason.contains("unknown field"), "{e}");
+    let e = Config::parse("nope = 1\n", Path::new("ls.toml")).unwrap_err();
+    assert_eq!(e.field, "nope", "{e}");
+}

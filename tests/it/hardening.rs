@@ -179,3 +179,81 @@ async fn head_and_every_other_method_count_against_the_write_limit() {
         "only {limited} of 60 forged redirects limited"
     );
 }
+
+/// A pairing link whose `next` hides another site behind a tab, a newline or a backslash is
+/// refused with 400, and the one-time link still works with a `next` of this server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pairing_links_next_with_control_characters_is_400_and_the_link_survives() {
+    let env = Env::start().await;
+    for bad in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\nSet-Cookie: a=b",
+        "/\\evil.example",
+    ] {
+        let link = backend::session::pairing_url(env.shared(), bad);
+        let phone = Phone::new();
+        let r = phone.http.get(&link).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{bad:?}");
+        assert!(r.headers().get("location").is_none());
+        // The same one-time link, with a path of this server as `next`: it works.
+        let mut u = url::Url::parse(&link).unwrap();
+        let pair: String = u
+            .query_pairs()
+            .find(|(k, _)| k == "pair")
+            .unwrap()
+            .1
+            .into_owned();
+        u.query_pairs_mut()
+            .clear()
+            .append_pair("pair", &pair)
+            .append_pair("next", "/cards");
+        let page = phone.get(u.as_str()).await;
+        assert_eq!(page.status, 200, "{bad:?}: {}", page.body);
+        assert!(page.url.ends_with("/cards"), "{}", page.url);
+    }
+}
+
+/// `linkscreen unlink` with another database's key file beside the database: refused with the
+/// key file named (exit 2), and nothing deleted — with its own key back, the link is there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unlink_with_another_databases_key_refuses_and_deletes_nothing() {
+    let mut env = Env::start().await;
+    let d = env.device_code().await;
+    let done = Phone::new()
+        .link(&env.base(), d.verification_uri_complete.as_ref().unwrap())
+        .await;
+    assert!(done.body.contains("successfully linked"), "{}", done.body);
+    env.stop().await;
+    let db = env.dir.path().join("linkscreen.db");
+    let key = backend::vault::key_path(&db);
+    let mut other = Env::start().await;
+    other.stop().await;
+    let own = std::fs::read(&key).unwrap();
+    std::fs::copy(
+        backend::vault::key_path(&other.dir.path().join("linkscreen.db")),
+        &key,
+    )
+    .unwrap();
+
+    let cwd = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args(["unlink", "--db"])
+        .arg(&db)
+        .current_dir(cwd.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&key.display().to_string()), "{stderr}");
+    assert!(stderr.contains("another key"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("revoked"));
+
+    std::fs::write(&key, own).unwrap();
+    let store = backend::store::Store::open(&db).unwrap();
+    let links: i64 = store
+        .conn()
+        .query_row("SELECT COUNT(*) FROM links", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(links, 1, "the link is still there");
+}

@@ -43,6 +43,16 @@ struct Pairing {
 /// A pairing link the device handed out: this browser becomes the household's phone, then
 /// sees `next`. A used, expired or made-up link is refused like any request without a session.
 async fn pair(State(s): S, headers: HeaderMap, Query(q): Query<Pairing>) -> Response {
+    // A `next` a browser would read as another site (a tab or a backslash it drops) or that
+    // cannot go in a header: refused before the one-time link is used, so it still works.
+    if q.next.as_deref().is_some_and(session::unsafe_next) {
+        return page(
+            StatusCode::BAD_REQUEST,
+            &t("went_wrong_title", &[]),
+            "This link's next page is not a path on this server.".to_owned(),
+        )
+        .into_response();
+    }
     if !q.pair.as_deref().is_some_and(|t| session::redeem(&s, t)) {
         return page(
             StatusCode::FORBIDDEN,

@@ -206,6 +206,12 @@ pub fn redeem(s: &Shared, token: &str) -> bool {
     matches!(m.remove(&crypto::sha256_hex(token)), Some(exp) if exp > now)
 }
 
+/// A `next` no pairing link may carry: control characters (browsers drop a tab or a newline,
+/// so `/\t/evil.example` is `//evil.example` to them) and backslashes (read as slashes).
+pub fn unsafe_next(next: &str) -> bool {
+    next.chars().any(|c| c.is_control() || c == '\\')
+}
+
 /// A pairing link's `next`: a path on this server (never another site).
 pub fn local_path(next: Option<&str>) -> &str {
     match next {
@@ -284,5 +290,14 @@ mod tests {
             assert_eq!(local_path(Some(bad)), "/cards");
         }
         assert_eq!(local_path(None), "/cards");
+        for bad in [
+            "/\t/evil.example",
+            "/\n/x",
+            "/a\r\nSet-Cookie: x",
+            "/\\evil",
+        ] {
+            assert!(unsafe_next(bad), "{bad:?}");
+        }
+        assert!(!unsafe_next("/skill/settings?x=1"));
     }
 }

@@ -307,8 +307,17 @@ impl Store {
         // before sealing): otherwise a lost key file would silently orphan every token.
         let sealed_any =
             Self::holds_sealed(&conn).map_err(|e| unusable(format!("cannot be used ({e})")))?;
-        let vault = Vault::load(&vault::key_path(path), !sealed_any)
-            .map_err(|e| unusable(e.to_string()))?;
+        let key_file = vault::key_path(path);
+        let vault = Vault::load(&key_file, !sealed_any).map_err(|e| unusable(e.to_string()))?;
+        // Another database's key file loads as well as this one's, and would go on to "revoke"
+        // nothing and seal new secrets no one can open with the old: checked on a sealed value.
+        if !Self::key_fits(&conn, &vault).map_err(|e| unusable(format!("cannot be used ({e})")))? {
+            return Err(unusable(format!(
+                "was sealed with another key: {} cannot open its secrets (restore the key file made with this \
+                 database, or delete both files to start over)",
+                key_file.display()
+            )));
+        }
         let sealed_now = Self::seal_plaintext(&conn, &vault)
             .map_err(|e| unusable(format!("cannot be upgraded ({e})")))?;
         if sealed_now > 0 {
@@ -331,6 +340,18 @@ impl Store {
             conn: Mutex::new(conn),
             vault: Vault::ephemeral(),
         })
+    }
+
+    /// Whether the vault opens the database's first sealed secret (true when none is sealed).
+    fn key_fits(conn: &Connection, vault: &Vault) -> Result<bool, rusqlite::Error> {
+        let first: Option<(String, String)> = conn
+            .query_row(
+                "SELECT key, value FROM meta WHERE value LIKE 'enc1:%' ORDER BY key LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(first.is_none_or(|(k, v)| vault.open(&format!("meta.{k}"), &v).is_ok()))
     }
 
     /// Whether any secret in the database is sealed already.
