@@ -176,6 +176,11 @@ pub struct KioskArgs {
     /// The PIN that leaves the kiosk after Ctrl+Shift+Q (without one, the key combination alone).
     #[arg(long, value_name = "DIGITS")]
     pub exit_pin: Option<String>,
+    /// Keep stored links across starts (a private demo). By default a kiosk forgets every link
+    /// in its database when it starts and when it stops, so a visitor's link never reaches the
+    /// next visitor, even after a crash or `kill -9` in the answer window.
+    #[arg(long)]
+    pub keep_links: bool,
 }
 
 #[derive(Args, Debug, Clone)]

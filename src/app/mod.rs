@@ -108,7 +108,38 @@ pub fn kiosk(a: KioskArgs) -> Outcome {
         },
         exit_pin: a.exit_pin,
     };
-    launch(crate::plan::build(a.run, Some(kiosk))?)
+    let plan = crate::plan::build(a.run, Some(kiosk))?;
+    let db = plan.config.backend.db.clone();
+    if a.keep_links {
+        return launch(plan);
+    }
+    forget_links(&db, "starts")?;
+    let out = launch(plan);
+    // A stop the kiosk sees (its exit, SIGINT, SIGTERM); after a kill -9 the next start does it.
+    if let Err(e) = forget_links(&db, "stops") {
+        tracing::error!("{e:?}");
+    }
+    out
+}
+
+/// A public kiosk forgets every link when it starts and when it stops (`--keep-links` keeps
+/// them): what one visitor linked never reaches the next.
+fn forget_links(db: &std::path::Path, when: &str) -> Result<(), AppError> {
+    if !db.exists() {
+        return Ok(());
+    }
+    let store =
+        crate::backend::store::Store::open(db).map_err(|e| AppError::said(ErrorKind::Usage, e))?;
+    let gone = crate::backend::linking::unlink_all(&store)
+        .map_err(|e| AppError::said(ErrorKind::Usage, format!("{}: {e}", db.display())))?;
+    let n: usize = gone.iter().map(|(_, n)| n).sum();
+    if n > 0 {
+        tracing::warn!(
+            "kiosk {when}: forgot {n} stored link(s) in {} (--keep-links keeps them)",
+            db.display()
+        );
+    }
+    Ok(())
 }
 
 /// A planned run: headless (the script module drives it) or in a window.

@@ -141,6 +141,9 @@ pub fn router(shared: Arc<Shared>, parts: Parts) -> Router {
         r.layer(axum::middleware::from_fn(
             crate::backend::infra::html::negotiate_locale,
         ))
+        .layer(axum::middleware::map_response(
+            crate::backend::infra::html::page_headers,
+        ))
     };
     let mut r = Router::new();
     if parts.linking {

@@ -36,15 +36,14 @@ fn form(uri: &str, fields: &str) -> Request<Body> {
 
 #[tokio::test]
 async fn a_code_issued_opens_the_verification_page_and_grants_the_phone_a_session() {
-    let (app, _) = app();
-    let r = app
-        .clone()
-        .oneshot(form(
-            "/oauth/device_authorization",
-            "client_id=linkscreen-device",
-        ))
-        .await
-        .unwrap();
+    let (app, shared) = app();
+    // The device asks with its key: its code's page makes the browser the household's phone.
+    let mut req = form("/oauth/device_authorization", "client_id=linkscreen-device");
+    req.headers_mut().insert(
+        header::AUTHORIZATION,
+        format!("Bearer {}", shared.device_key).parse().unwrap(),
+    );
+    let r = app.clone().oneshot(req).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let d: serde_json::Value = serde_json::from_str(&body(r).await).unwrap();
     let code = d["user_code"].as_str().unwrap();

@@ -257,3 +257,60 @@ async fn unlink_with_another_databases_key_refuses_and_deletes_nothing() {
         .unwrap();
     assert_eq!(links, 1, "the link is still there");
 }
+
+/// A headless kiosk on `db` running `script` (the real binary, its own folder).
+fn kiosk_on(db: &std::path::Path, script: &str, extra: &[&str]) -> crate::journey::Device {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("k.script");
+    std::fs::write(&s, script).unwrap();
+    let events = dir.path().join("events.jsonl");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args(["kiosk", "--headless", "--script"])
+        .arg(&s)
+        .arg("--events")
+        .arg(&events)
+        .arg("--db")
+        .arg(db)
+        .args(extra)
+        .current_dir(dir.path())
+        .env("LINKSCREEN_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    crate::journey::Device { dir, child }
+}
+
+/// Visitor A links at a public kiosk, which is then killed (`kill -9`) in the answer window.
+/// Restarted on the same database, the next visitor gets the link prompt, not A's account;
+/// `--keep-links` (a private demo) keeps a link across a restart.
+#[test]
+fn a_kiosk_killed_in_the_answer_window_forgets_the_link_when_it_starts_again() {
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("kiosk.db");
+    let visitor_a = "say Alexa, open Ride Hailer\nwait link-prompt 30\nphone link\n\
+                     wait skill-response 30\nexpect Where would you like to go?\nwait home 120\n";
+    let mut a = kiosk_on(&db, visitor_a, &["--answer-secs", "100"]);
+    a.wait_event("the skill's answer to A", |e| e["type"] == "skill_response");
+    a.child.kill().unwrap(); // SIGKILL: nothing runs at stop
+    a.child.wait().unwrap();
+
+    let next = "say Alexa, open Ride Hailer\nwait link-prompt 30\n\
+                expect To use Ride Hailer, you need to link your account.\n";
+    let mut b = kiosk_on(&db, next, &[]);
+    assert_eq!(b.wait_exit(), 0, "{:#?}", b.events());
+    assert!(
+        !b.events().iter().any(|e| e["type"] == "skill_request"
+            && e["body"]["context"]["System"]["user"]["accessToken"].is_string()),
+        "no token of A's reached the skill"
+    );
+
+    // A private demo keeps its link across a restart.
+    let mut c = kiosk_on(&db, visitor_a, &["--answer-secs", "100", "--keep-links"]);
+    c.wait_event("the skill's answer", |e| e["type"] == "skill_response");
+    c.child.kill().unwrap();
+    c.child.wait().unwrap();
+    let linked =
+        "say Alexa, open Ride Hailer\nwait skill-response 30\nexpect Where would you like to go?\n";
+    let mut d = kiosk_on(&db, linked, &["--keep-links"]);
+    assert_eq!(d.wait_exit(), 0, "{:#?}", d.events());
+}

@@ -111,7 +111,14 @@ async fn another_sites_forms_frames_and_links_get_nothing_from_the_phones_sessio
         .unwrap()
         .to_owned();
 
-    // Framed by another site, the page gets no cookie: it asks to scan, and shows no code.
+    // No page of ours may be framed by another site; and were one framed, it would get no
+    // cookie. Either way the frame shows no code.
+    let r = env.http.get(format!("{base}/cards")).send().await.unwrap();
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+    assert_eq!(
+        r.headers()["content-security-policy"],
+        "frame-ancestors 'none'"
+    );
     let evil = site_at(
         "127.0.0.3",
         format!("<!doctype html><iframe src=\"{base}/cards\" width=400 height=800></iframe>"),
@@ -119,8 +126,12 @@ async fn another_sites_forms_frames_and_links_get_nothing_from_the_phones_sessio
     .await;
     b.goto(&evil).await;
     b.client.enter_frame(0).await.unwrap();
-    let framed = b.wait_text(&say("app.scan_title", "en-US")).await;
+    let framed = b.text().await;
     assert!(!framed.contains(&otp), "{framed}");
+    assert!(
+        !framed.contains(&say("app.message_from_amazon", "en-US")),
+        "{framed}"
+    );
     b.client.enter_parent_frame().await.unwrap();
 
     // A link on another site opens the page without the cookie too.

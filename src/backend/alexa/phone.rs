@@ -183,12 +183,14 @@ fn posted_code(
     let f = form_of(headers, body)?;
     session::same_site(headers)?;
     let found = lookup_code(s, peer.ip(), f.get("user_code").unwrap_or(""))?;
-    if let Ok(p) = &found {
-        if p.household {
-            session::check(s, headers, &f)?;
-        } else {
+    match &found {
+        Ok(p) if !p.household => {
             let given = f.get(session::CSRF_FIELD).unwrap_or("");
             session::token_matches(given, &session::code_token(s, &p.hash))?;
+        }
+        // The device's code, or none pending: the household's phone alone may ask.
+        _ => {
+            session::check(s, headers, &f)?;
         }
     }
     Ok(found)

@@ -83,6 +83,23 @@ pub fn fonts_router<S: Clone + Send + Sync + 'static>() -> axum::Router<S> {
         )
 }
 
+/// Headers every page carries: no other site may frame it (a page of ours in a stranger's
+/// iframe could be pressed through an overlay), and no browser guesses another content type.
+pub async fn page_headers(mut resp: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let h = resp.headers_mut();
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    resp
+}
+
 tokio::task_local! {
     /// The locale the request being answered asked for (its `Accept-Language`).
     static PAGE_LOCALE: &'static str;
