@@ -263,6 +263,11 @@ pub struct ShootArgs {
     /// skill-package or lambda). Subjects are named `apl-<file>`; `--scenes apl` shoots only them.
     #[arg(long, value_name = "PATH")]
     pub apl: Vec<PathBuf>,
+    /// A folder an APL document's local images may also come from (repeatable). Without it a
+    /// document's images (relative paths or `file://`) are read from its own folder and below,
+    /// never from elsewhere on the machine.
+    #[arg(long, value_name = "DIR")]
+    pub apl_images: Vec<PathBuf>,
     /// Internal: a render worker's part (`K/N`, K from 0) of its parent's work.
     #[arg(long, hide = true)]
     pub worker: Option<String>,

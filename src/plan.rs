@@ -220,6 +220,7 @@ impl From<crate::cli::ShootArgs> for crate::shots::ShootPlan {
             merge: a.merge,
             mask_regions: a.mask_region,
             apl: a.apl,
+            apl_images: a.apl_images,
         }
     }
 }

@@ -313,8 +313,15 @@ pub fn stage(
     };
     let mut screen =
         crate::apl::Screen::new(&doc.render, crate::apl::Viewport::of(p, locale, APL_NOW));
+    let mut refused = vec![];
     for src in screen.image_sources() {
         let state = local_image(&doc.source, &src);
+        // A refused file is the shot's warning (offline and missing images show as such).
+        if let crate::apl::ImageState::Failed(why) = &state
+            && why.starts_with(OUTSIDE)
+        {
+            refused.push(format!("image {src:?}: {why}"));
+        }
         screen.set_image(&src, state);
     }
     m.apl = Some(std::sync::Arc::new(screen.snapshot()));
@@ -322,6 +329,7 @@ pub fn stage(
         .take_problems()
         .into_iter()
         .map(|pr| format!("{} at {}: {}", pr.kind, pr.path, pr.message))
+        .chain(refused)
         .collect()
 }
 
@@ -340,17 +348,42 @@ pub fn lint(
     warnings
 }
 
-/// A shot's image: a file beside the document (a relative path or `file://`); images on the
-/// network are not fetched, so a shot never depends on it.
+/// Why a local image was not read.
+const OUTSIDE: &str = "outside the document's folder (shoot --apl-images DIR allows another)";
+
+/// Folders besides a document's own that its local images may come from (`--apl-images`).
+static IMAGE_ROOTS: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
+
+/// Sets the folders of `--apl-images` (once a process).
+pub fn allow_images_from(dirs: &[PathBuf]) {
+    let _ = IMAGE_ROOTS.set(dirs.iter().filter_map(|d| d.canonicalize().ok()).collect());
+}
+
+/// A shot's image: a file in the document's folder or below (a relative path or `file://`),
+/// or under a folder of `--apl-images`; anything else on the machine is refused (a document
+/// from elsewhere must not read `../../secret.png` into a shot). Images on the network are
+/// not fetched, so a shot never depends on it.
 fn local_image(document: &Path, src: &str) -> crate::apl::ImageState {
     use crate::apl::ImageState;
+    let folder = document.parent().unwrap_or(Path::new("."));
     let path = match url::Url::parse(src) {
         Ok(u) if u.scheme() == "file" => u.to_file_path().ok(),
         Ok(_) => return ImageState::Failed("offline (shoot fetches no images)".into()),
-        Err(_) => Some(document.parent().unwrap_or(Path::new(".")).join(src)),
+        Err(_) => Some(folder.join(src)),
     };
-    match path.map(std::fs::read) {
-        Some(Ok(b)) => ImageState::Loaded(std::sync::Arc::new(b)),
-        _ => ImageState::Failed("no such file".into()),
+    let Some(path) = path.and_then(|p| p.canonicalize().ok()) else {
+        return ImageState::Failed("no such file".into());
+    };
+    let own = folder.canonicalize().ok();
+    let allowed = own
+        .iter()
+        .chain(IMAGE_ROOTS.get().into_iter().flatten())
+        .any(|root| path.starts_with(root));
+    if !allowed {
+        return ImageState::Failed(OUTSIDE.into());
+    }
+    match std::fs::read(&path) {
+        Ok(b) => ImageState::Loaded(std::sync::Arc::new(b)),
+        Err(_) => ImageState::Failed("no such file".into()),
     }
 }

@@ -8,10 +8,36 @@ use super::report::Manifest;
 use super::{ShootPlan, Shot, fail, finish};
 use crate::error::Outcome;
 
-/// Copies `rel` from `from` to the same place under `to`.
+/// Whether a manifest's path stays inside its folder: relative, and only plain names (no
+/// `..`, no root, no drive).
+fn stays_inside(rel: &str) -> bool {
+    use std::path::Component;
+    let p = Path::new(rel);
+    !rel.is_empty()
+        && !rel.contains('\\')
+        && p.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+/// Whether two paths name one file (a shard merged into itself).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Copies `rel` from `from` to the same place under `to`; a path that leaves its folder is
+/// refused (a manifest naming `../x` would write outside `--out`).
 fn copy(from: &Path, to: &Path, rel: &str) -> Result<(), String> {
+    if !stays_inside(rel) {
+        return Err(format!(
+            "--merge {}: manifest.json names {rel:?}, a path that leaves its folder; nothing of it is copied",
+            from.display()
+        ));
+    }
     let (src, dst) = (from.join(rel), to.join(rel));
-    if src == dst {
+    if src == dst || same_file(&src, &dst) {
         return Ok(());
     }
     if let Some(d) = dst.parent() {
@@ -55,7 +81,8 @@ pub fn merge(a: &ShootPlan) -> Outcome {
                     copy(dir, &a.out, p).map_err(fail)?;
                 }
                 if let Some(e) = &c.expected {
-                    // The failure's actual image sits beside its expected one.
+                    // The failure's actual image sits beside its expected one (which passed
+                    // the check above).
                     let actual = e.replace(".expected.png", ".actual.png");
                     let _ = copy(dir, &a.out, &actual);
                 }
@@ -69,4 +96,18 @@ pub fn merge(a: &ShootPlan) -> Outcome {
         ..a.clone()
     };
     finish(&plan, shots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_that_leaves_its_folder_is_refused() {
+        for bad in ["../x.png", "a/../../x.png", "/etc/passwd", "", "a\\..\\x"] {
+            assert!(!stays_inside(bad), "{bad:?}");
+        }
+        assert!(stays_inside("echo-show-8/en-US/home.png"));
+        assert!(stays_inside("./failures/a.diff.png"));
+    }
 }

@@ -211,6 +211,8 @@ pub struct ShootPlan {
     pub mask_regions: Vec<compare::Region>,
     /// APL documents (files or folders) shot as subjects.
     pub apl: Vec<PathBuf>,
+    /// Folders an APL document's local images may come from besides its own.
+    pub apl_images: Vec<PathBuf>,
 }
 
 type Work = (DeviceProfile, &'static str, Subject);
@@ -391,6 +393,9 @@ fn child_args(a: &ShootPlan, k: usize, n: usize) -> Vec<String> {
     for p in &a.apl {
         v.extend(["--apl".into(), p.display().to_string()]);
     }
+    for p in &a.apl_images {
+        v.extend(["--apl-images".into(), p.display().to_string()]);
+    }
     v
 }
 
@@ -429,6 +434,7 @@ pub fn shoot(a: ShootPlan) -> Outcome {
     if !a.merge.is_empty() {
         return merge::merge(&a);
     }
+    apl::allow_images_from(&a.apl_images);
     // The scenes, then the APL documents of `--apl` (`--scenes apl`: only those).
     let mut all = subjects();
     let docs = if a.apl.is_empty() {

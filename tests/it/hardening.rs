@@ -314,3 +314,107 @@ fn a_kiosk_killed_in_the_answer_window_forgets_the_link_when_it_starts_again() {
     let mut d = kiosk_on(&db, linked, &["--keep-links"]);
     assert_eq!(d.wait_exit(), 0, "{:#?}", d.events());
 }
+
+/// `shoot --merge` of a shard whose manifest names a path that leaves its folder: refused,
+/// nothing written outside `--out`, and the shard's own files untouched.
+#[test]
+fn merging_a_shard_whose_manifest_leaves_its_folder_writes_nothing_outside() {
+    let root = tempfile::tempdir().unwrap();
+    let (shard, out) = (root.path().join("shard"), root.path().join("out"));
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+            .args(args)
+            .current_dir(root.path())
+            .output()
+            .unwrap()
+    };
+    let o = run(&[
+        "shoot",
+        "--scenes",
+        "home",
+        "--devices",
+        "echo-show-5",
+        "--out",
+        "shard",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let file = shard.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let own = m["shots"][0]["path"].as_str().unwrap().to_owned();
+    let size = std::fs::metadata(shard.join(&own)).unwrap().len();
+    for bad in ["../escape.png", "../shard/manifest.json", "/tmp/escape.png"] {
+        m["shots"][0]["path"] = bad.into();
+        std::fs::write(&file, serde_json::to_vec(&m).unwrap()).unwrap();
+        let o = run(&["shoot", "--out", "out", "--merge", "shard"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{bad}: {err}");
+        assert!(err.contains("leaves its folder"), "{err}");
+        assert!(!root.path().join("escape.png").exists());
+        assert!(
+            std::fs::metadata(&file).unwrap().len() > 0,
+            "the manifest is intact"
+        );
+    }
+    assert_eq!(std::fs::metadata(shard.join(&own)).unwrap().len(), size);
+    assert!(!out.join("manifest.json").exists());
+}
+
+/// An APL document's images in `shoot`: from its own folder, yes; `../outside.png` or a
+/// `file://` path elsewhere, no (the shot says why) — unless `--apl-images` names that folder.
+#[test]
+fn an_apl_documents_images_stay_in_its_folder_unless_allowed() {
+    let root = tempfile::tempdir().unwrap();
+    let doc = root.path().join("skill");
+    std::fs::create_dir(&doc).unwrap();
+    let px = image::RgbaImage::from_pixel(8, 8, image::Rgba([200, 30, 30, 255]));
+    px.save(doc.join("inside.png")).unwrap();
+    px.save(root.path().join("outside.png")).unwrap();
+    let abs = url::Url::from_file_path(root.path().join("outside.png")).unwrap();
+    let image =
+        |src: &str| serde_json::json!({"type": "Image", "source": src, "width": 80, "height": 80});
+    let document = serde_json::json!({
+        "type": "APL", "version": "2023.3",
+        "mainTemplate": {"items": [{"type": "Container", "items": [
+            image("inside.png"), image("../outside.png"), image(abs.as_str())
+        ]}]}
+    });
+    std::fs::write(doc.join("screen.json"), document.to_string()).unwrap();
+    let shoot = |extra: &[&str]| {
+        let out = tempfile::tempdir().unwrap();
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+            .args([
+                "shoot",
+                "--scenes",
+                "apl",
+                "--devices",
+                "echo-show-5",
+                "--apl",
+                "skill",
+            ])
+            .args(extra)
+            .arg("--out")
+            .arg(out.path())
+            .current_dir(root.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.path().join("manifest.json")).unwrap())
+                .unwrap();
+        m["shots"][0]["warnings"].to_string()
+    };
+    let warned = shoot(&[]);
+    assert_eq!(
+        warned
+            .matches("outside the document's folder (shoot --apl-images DIR allows another)\"")
+            .count(),
+        2,
+        "{warned}"
+    );
+    assert!(!warned.contains("inside.png"), "{warned}");
+    let allowed = shoot(&["--apl-images", "."]);
+    assert!(
+        !allowed.contains("outside the document's folder"),
+        "{allowed}"
+    );
+}
