@@ -38,8 +38,15 @@ pub fn markup(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// The largest font size drawn, in dp.
+pub const MAX_FONT_DP: f32 = 2_000.0;
+
 pub(super) fn text_style(n: &Node, vp: &Viewport) -> TextStyle {
-    let size = dp(n, "fontSize", vp).unwrap_or(40.0);
+    // A glyph as large as a few screens at most: a larger one draws nothing more, and only
+    // costs memory to rasterize.
+    let size = dp(n, "fontSize", vp)
+        .unwrap_or(40.0)
+        .clamp(0.0, MAX_FONT_DP);
     let weight = match n.prop("fontWeight") {
         Some(Value::String(s)) => match s.as_str() {
             "normal" => 400,

@@ -206,22 +206,35 @@ pub fn layout(
     out
 }
 
+/// The largest length a document may give, in dp either way: far past any screen, and small
+/// enough that layout and drawing stay finite (a `fontSize` of 1e308 panicked the renderer).
+pub const MAX_DP: f32 = 100_000.0;
+
+/// A length in dp, clamped to ±[`MAX_DP`]; not a number is none.
+fn finite_dp(n: f64) -> Option<f32> {
+    n.is_finite()
+        .then(|| (n.clamp(-(MAX_DP as f64), MAX_DP as f64)) as f32)
+}
+
+/// A percentage as a fraction, clamped to ±100 times the whole.
+fn fraction(p: &str) -> Option<f32> {
+    let p: f64 = p.trim().parse().ok()?;
+    p.is_finite()
+        .then(|| (p / 100.0).clamp(-100.0, 100.0) as f32)
+}
+
 /// A dimension property: numbers are dp; strings may carry dp, px, vw, vh or %; `auto`.
 pub fn dimension(v: Option<&Value>, vp: &Viewport) -> Option<Dimension> {
     let v = v?;
     if let Some(n) = v.as_f64() {
-        return Some(Dimension::length(n as f32));
+        return finite_dp(n).map(Dimension::length);
     }
     let s = v.as_str()?.trim();
     if s == "auto" || s.is_empty() {
         return Some(Dimension::auto());
     }
     if let Some(p) = s.strip_suffix('%') {
-        return p
-            .trim()
-            .parse::<f32>()
-            .ok()
-            .map(|p| Dimension::percent(p / 100.0));
+        return fraction(p).map(Dimension::percent);
     }
     abs_dp(s, vp).map(Dimension::length)
 }
@@ -233,19 +246,20 @@ pub fn abs_dp(s: &str, vp: &Viewport) -> Option<f32> {
         Some(i) => (&s[..i], &s[i..]),
         None => (s, "dp"),
     };
-    let n: f32 = num.trim().parse().ok()?;
-    Some(match unit {
+    let n: f64 = num.trim().parse().ok()?;
+    let n = finite_dp(n)?;
+    finite_dp(match unit {
         "dp" => n,
         "px" => n * vp.dp_per_px(),
         "vw" => n * vp.width_dp() / 100.0,
         "vh" => n * vp.height_dp() / 100.0,
         _ => return None,
-    })
+    } as f64)
 }
 
 pub(super) fn dp(node: &Node, name: &str, vp: &Viewport) -> Option<f32> {
     match node.prop(name)? {
-        Value::Number(n) => n.as_f64().map(|f| f as f32),
+        Value::Number(n) => n.as_f64().and_then(finite_dp),
         Value::String(s) => abs_dp(s, vp),
         _ => None,
     }
@@ -259,7 +273,7 @@ pub(super) fn lpa(v: Option<&Value>, vp: &Viewport) -> LengthPercentageAuto {
                 .and_then(Value::as_str)
                 .and_then(|s| s.trim().strip_suffix('%'))
             {
-                LengthPercentageAuto::percent(p.trim().parse::<f32>().unwrap_or(0.0) / 100.0)
+                LengthPercentageAuto::percent(fraction(p).unwrap_or(0.0))
             } else {
                 LengthPercentageAuto::length(d.value())
             }

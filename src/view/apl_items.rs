@@ -82,13 +82,38 @@ fn brush(g: &crate::apl::draw::Gradient) -> slint::Brush {
     }
 }
 
+/// How far from the origin, in pixels, anything handed to Slint may reach: the software
+/// renderer keeps coordinates in 16 bits and panics past them (a skill's Text 1e6 dp wide did).
+/// Every screen is far inside this, so a cut box draws the same on screen.
+const REACH_PX: f32 = 8_192.0;
+
+/// A span (start, length) in pixels cut to ±[`REACH_PX`]; not finite is nothing.
+fn within(start: f32, len: f32) -> (f32, f32) {
+    if !(start.is_finite() && len.is_finite()) {
+        return (0.0, 0.0);
+    }
+    let a = start.clamp(-REACH_PX, REACH_PX);
+    let b = (start + len.max(0.0)).clamp(-REACH_PX, REACH_PX);
+    (a, b - a)
+}
+
+/// A length (a border, a radius, a font size) in pixels, within reach.
+fn reach(v: f32) -> f32 {
+    if v.is_finite() {
+        v.clamp(0.0, REACH_PX)
+    } else {
+        0.0
+    }
+}
+
 fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
+    let ((x, width), (y, height)) = (within(p.x * k, p.w * k), within(p.y * k, p.h * k));
     let mut it = AplItem {
         kind: 0,
-        x: p.x * k,
-        y: p.y * k,
-        width: p.w * k,
-        height: p.h * k,
+        x,
+        y,
+        width,
+        height,
         touch: p.touch.map(|t| t as i32).unwrap_or(-1),
         ..Default::default()
     };
@@ -101,8 +126,8 @@ fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
         } => {
             it.background = colour(*background);
             it.border_color = colour(*border);
-            it.border_width = border_width * k;
-            it.radius = radius * k;
+            it.border_width = reach(border_width * k);
+            it.radius = reach(radius * k);
         }
         Paint::Text {
             text,
@@ -115,7 +140,7 @@ fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
             it.kind = 1;
             it.text = text.as_str().into();
             it.color = colour(*color);
-            it.font_size = style.size * k;
+            it.font_size = reach(style.size * k);
             it.font_weight = style.weight;
             // Italic where the bundled italic face has every character (else upright).
             it.italic = style.italic && super::italic::covers(text);
@@ -138,7 +163,7 @@ fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
             overlay,
             overlay_gradient,
         } => {
-            it.radius = radius * k;
+            it.radius = reach(radius * k);
             let name = source.rsplit('/').next().unwrap_or(source);
             match images.get(source) {
                 Some(ImageState::Loaded(bytes)) => match decoded(source, bytes) {
@@ -265,7 +290,9 @@ pub(super) struct Group {
 pub(super) fn groups(prims: &[Prim], k: f32, images: &Images) -> Vec<Group> {
     let mut out: Vec<Group> = vec![];
     for p in prims.iter().filter(|p| shows(p)) {
-        let clip = p.clip.map(|v| v * k);
+        let [cx, cy, cw, ch] = p.clip.map(|v| v * k);
+        let ((cx, cw), (cy, ch)) = (within(cx, cw), within(cy, ch));
+        let clip = [cx, cy, cw, ch];
         let it = item(p, k, images);
         match out.last_mut() {
             Some(g) if g.clip == clip && g.opacity == 1.0 && p.opacity == 1.0 => g.items.push(it),

@@ -418,3 +418,89 @@ fn an_apl_documents_images_stay_in_its_folder_unless_allowed() {
         "{allowed}"
     );
 }
+
+/// A skill whose every answer is this APL document (a real server on loopback); its address.
+async fn skill_answering_with(document: serde_json::Value) -> std::net::SocketAddr {
+    let answer = serde_json::json!({
+        "version": "1.0",
+        "response": {
+            "outputSpeech": {"type": "PlainText", "text": "Here is a hostile screen."},
+            "directives": [{"type": "Alexa.Presentation.APL.RenderDocument", "token": "evil",
+                            "document": document, "datasources": {}}],
+            "shouldEndSession": false
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(axum::routing::post(move || {
+        let answer = answer.clone();
+        async move { axum::Json(answer) }
+    }));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+/// A kiosk whose skill answers with hostile APL (a Text with fontSize 1e308; layouts ten wide
+/// and nine deep): it shows the screen with what it could draw, reports the error, and stays
+/// up for the next visitor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_survives_a_skill_answering_with_hostile_apl() {
+    let mut layouts = serde_json::Map::new();
+    layouts.insert(
+        "L0".into(),
+        serde_json::json!({"item": {"type": "Text", "text": "x"}}),
+    );
+    for d in 1..=9 {
+        let items: Vec<_> = (0..10)
+            .map(|_| serde_json::json!({"type": format!("L{}", d - 1)}))
+            .collect();
+        layouts.insert(
+            format!("L{d}"),
+            serde_json::json!({"item": {"type": "Container", "items": items}}),
+        );
+    }
+    let document = serde_json::json!({
+        "type": "APL", "version": "2023.3", "layouts": layouts,
+        "mainTemplate": {"items": [{"type": "Container", "items": [
+            {"type": "Text", "text": "Huge", "fontSize": 1e308, "width": 1e308},
+            {"type": "L9"}
+        ]}]}
+    });
+    let addr = skill_answering_with(document).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ls.toml");
+    std::fs::write(
+        &cfg,
+        format!("[skill]\nendpoint = \"http://{addr}/\"\n[account_linking]\nrequired = false\n"),
+    )
+    .unwrap();
+    let cfg = cfg.display().to_string();
+    let visitors = "say Alexa, open Ride Hailer\nwait skill-response 30\n\
+                    expect Here is a hostile screen.\nsay Alexa, go home\nwait home 10\n\
+                    say Alexa, open Ride Hailer\nwait skill-response 30\n";
+    let db = dir.path().join("k.db");
+    let mut k = tokio::task::block_in_place(|| {
+        let mut k = kiosk_on(&db, visitors, &["--config", &cfg, "--frames", "frames"]);
+        let code = k.wait_exit();
+        assert_eq!(code, 0, "{:#?}", k.events());
+        k
+    });
+    let events = k.events();
+    assert!(
+        events.iter().any(|e| e["type"] == "apl_error"
+            && e["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("more than 20000 components")),
+        "{events:#?}"
+    );
+    let shown = events
+        .iter()
+        .filter(|e| e["type"] == "frame" && e["scene"] == "skill-response")
+        .count();
+    assert!(
+        shown >= 2,
+        "both visitors saw the skill's screen: {events:#?}"
+    );
+    let _ = k.child.kill();
+}
