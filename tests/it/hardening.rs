@@ -504,3 +504,41 @@ async fn a_kiosk_survives_a_skill_answering_with_hostile_apl() {
     );
     let _ = k.child.kill();
 }
+
+/// The sample server's sign-in transaction: its id (the cookie) and its CSRF token (the form)
+/// are not in the database, only the id's hash.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sample_servers_sign_in_transaction_is_stored_hashed() {
+    let env = Env::start().await;
+    let mut u = url::Url::parse(&format!("{}/ridehailer/oauth/authorize", env.base())).unwrap();
+    u.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", backend::SAMPLE_CLIENT_ID)
+        .append_pair("redirect_uri", &env.shared().redirect_uri())
+        .append_pair("state", "s1")
+        .append_pair("scope", "profile");
+    let r = env.http.get(u.as_str()).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let id = cookie
+        .strip_prefix("rh_txn=")
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
+    let page = crate::util::Page {
+        status: 200,
+        url: u.to_string(),
+        body: r.text().await.unwrap(),
+    };
+    let csrf = page.csrf();
+    let (stored_id, stored_csrf): (String, String) = env
+        .shared()
+        .store
+        .conn()
+        .query_row("SELECT id, csrf FROM rh_txns", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(stored_id, backend::crypto::sha256_hex(&id));
+    assert!(!stored_id.contains(&id) && !stored_csrf.contains(&csrf));
+}

@@ -176,10 +176,12 @@ async fn authorize(State(s): S, Query(q): Query<AuthorizeQuery>) -> Result<Respo
         _ => return Ok(fail("invalid_request")),
     }
     let id = crypto::random_token("login_session", 24);
-    let csrf = crypto::random_token("login_csrf", 24);
+    // Compare-only values are stored as hashes: the row holds the id's hash, and the form's
+    // CSRF token is derived from the id (the database holds neither).
+    let csrf = txn_csrf(&s, &id);
     s.store.conn().execute(
         "INSERT INTO rh_txns (id, csrf, client_id, redirect_uri, state, scope, code_challenge, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![id, csrf, SAMPLE_CLIENT_ID, redirect_uri, state, scope, q.code_challenge, s.now_ms() + TXN_LIFETIME_MS],
+        params![crypto::sha256_hex(&id), crypto::sha256_hex(&csrf), SAMPLE_CLIENT_ID, redirect_uri, state, scope, q.code_challenge, s.now_ms() + TXN_LIFETIME_MS],
     )?;
     let mut r = login_form(crate::backend::infra::html::locale(), &csrf, None, "").into_response();
     let cookie = format!("{COOKIE}={id}; Path=/ridehailer; HttpOnly; SameSite=Lax");
@@ -212,8 +214,14 @@ pub(crate) fn login_form(l: &str, csrf: &str, error: Option<&str>, username: &st
     )
 }
 
+/// A sign-in transaction's CSRF token: a MAC of its id under the database's key.
+fn txn_csrf(s: &Shared, id: &str) -> String {
+    s.store.vault().mac(&format!("rh_txn csrf {id}"))
+}
+
 /// An authorization in progress, found by the cookie and checked against the form's CSRF token.
 struct Txn {
+    /// The row's key: the hash of the cookie's id.
     id: String,
     csrf: String,
     redirect_uri: String,
@@ -237,22 +245,23 @@ fn load_txn(s: &Shared, headers: &HeaderMap, form_csrf: Option<&str>) -> Result<
         )
     };
     let id = cookie_txn_id(headers).ok_or_else(expired)?;
+    let csrf = txn_csrf(s, &id);
     let t = s
         .store
         .conn()
         .query_row(
-            "SELECT id, csrf, redirect_uri, state, scope, code_challenge, user_id, terms_accepted FROM rh_txns WHERE id = ?1 AND expires_at > ?2",
-            params![id, s.now_ms()],
+            "SELECT id, redirect_uri, state, scope, code_challenge, user_id, terms_accepted FROM rh_txns WHERE id = ?1 AND expires_at > ?2",
+            params![crypto::sha256_hex(&id), s.now_ms()],
             |r| {
                 Ok(Txn {
                     id: r.get(0)?,
-                    csrf: r.get(1)?,
-                    redirect_uri: r.get(2)?,
-                    state: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                    scope: r.get(4)?,
-                    code_challenge: r.get(5)?,
-                    user_id: r.get(6)?,
-                    terms_accepted: r.get::<_, i64>(7)? != 0,
+                    csrf: csrf.clone(),
+                    redirect_uri: r.get(1)?,
+                    state: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    scope: r.get(3)?,
+                    code_challenge: r.get(4)?,
+                    user_id: r.get(5)?,
+                    terms_accepted: r.get::<_, i64>(6)? != 0,
                 })
             },
         )
