@@ -94,3 +94,26 @@ impl Inflater<'_> {
         Some(node)
     }
 }
+
+/// How many components one inflation may consider (every definition tried counts, drawn or
+/// not): a hostile document (layouts ten wide and nine deep, lists nested in lists) stops
+/// here with an `apl_error`, and what was inflated before is drawn. Amazon's own documents
+/// stay far below it (a list of 1,000 rows of ten components is 10,000).
+pub const MAX_COMPONENTS: usize = 20_000;
+
+impl Inflater<'_> {
+    /// Counts one more component against [`MAX_COMPONENTS`]: true once past it (the first
+    /// time, with an `apl_error` at `path`).
+    pub(super) fn over_budget(&mut self, path: &str) -> bool {
+        self.work += 1;
+        if self.work == MAX_COMPONENTS + 1 {
+            self.problems.push(super::Problem::error(
+                path,
+                format!(
+                    "the document inflates more than {MAX_COMPONENTS} components: this one and the rest are not drawn"
+                ),
+            ));
+        }
+        self.work > MAX_COMPONENTS
+    }
+}

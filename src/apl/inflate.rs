@@ -203,8 +203,8 @@ pub struct Inflater<'a> {
     told: Vec<&'static str>,
     /// Commands by component uid: onPress etc. as written (evaluated when they run).
     pub handlers: HashMap<(usize, &'static str), Value>,
-    /// Components considered so far (see [`MAX_COMPONENTS`]).
-    work: usize,
+    /// Components considered so far (see [`super::expand::MAX_COMPONENTS`]).
+    pub(super) work: usize,
 }
 
 /// A list draws at most this many rows.
@@ -212,12 +212,6 @@ const MAX_ROWS: usize = 1000;
 
 /// How deep layouts may nest before inflation gives up.
 pub(super) const MAX_DEPTH: usize = 64;
-
-/// How many components one inflation may consider (every definition tried counts, drawn or
-/// not): a hostile document (layouts ten wide and nine deep, lists nested in lists) stops
-/// here with an `apl_error`, and what was inflated before is drawn. Amazon's own documents
-/// stay far below it (a list of 1,000 rows of ten components is 10,000).
-pub const MAX_COMPONENTS: usize = 20_000;
 
 impl<'a> Inflater<'a> {
     pub fn new(doc: &'a Document) -> Self {
@@ -307,16 +301,7 @@ impl<'a> Inflater<'a> {
 
     /// One component definition in a scope (None when its `when` is false).
     pub fn component(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> Option<Node> {
-        self.work += 1;
-        if self.work > MAX_COMPONENTS {
-            if self.work == MAX_COMPONENTS + 1 {
-                self.problems.push(Problem::error(
-                    path,
-                    format!(
-                        "the document inflates more than {MAX_COMPONENTS} components: this one and the rest are not drawn"
-                    ),
-                ));
-            }
+        if self.over_budget(path) {
             return None;
         }
         let set = self.pending.take().unwrap_or_default();

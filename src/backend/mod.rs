@@ -16,7 +16,7 @@ pub use alexa::conformance::TOKEN_ENDPOINT_TIMEOUT;
 pub use alexa::linking::DEVICE_CLIENT_ID;
 pub use alexa::{authorize, conformance, enablement, exchange, linking, lwa, phone};
 pub use infra::state::{Clock, Observer, Shared};
-pub use infra::{crypto, error, form, html, limits, session, store, vault, waiters};
+pub use infra::{crypto, error, form, html, limits, serve, session, store, vault, waiters};
 pub use sample::auth_server::SAMPLE_CLIENT_ID;
 pub use sample::sample_account_linking;
 pub use sample::{auth_server, rh_app, skill};
@@ -388,15 +388,7 @@ async fn supervise(
                 }
             },
         };
-        let mut signal = stopped.clone();
-        let app = app.clone();
-        let server = tokio::spawn(async move {
-            axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async move {
-                    let _ = signal.wait_for(|s| *s).await;
-                })
-                .await
-        });
+        let server = tokio::spawn(infra::serve::serve(l, app.clone(), stopped.clone()));
         servers
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -542,3 +542,52 @@ async fn the_sample_servers_sign_in_transaction_is_stored_hashed() {
     assert_eq!(stored_id, backend::crypto::sha256_hex(&id));
     assert!(!stored_id.contains(&id) && !stored_csrf.contains(&csrf));
 }
+
+/// 2,000 half-open connections from one address (each sent half a request head and waits):
+/// the device's poll still answers, and the server closes a half-open connection once its
+/// header-read timeout passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_open_connections_do_not_starve_a_poll_and_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let env = Env::start().await;
+    let d = env.device_code().await;
+    let addr: std::net::SocketAddr = env.base().trim_start_matches("http://").parse().unwrap();
+    let mut held = vec![];
+    for _ in 0..2000 {
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.bind("127.0.0.7:0".parse().unwrap()).unwrap();
+        let mut s = sock.connect(addr).await.unwrap();
+        s.write_all(b"POST /oauth/token HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        held.push(s);
+    }
+    env.pass_interval();
+    let poll = env
+        .http
+        .post(&env.meta.token_endpoint)
+        .timeout(std::time::Duration::from_secs(5))
+        .form(&[
+            ("grant_type", linkscreen::protocol::oauth::DEVICE_CODE_GRANT),
+            ("device_code", d.device_code.as_str()),
+            ("client_id", backend::DEVICE_CLIENT_ID),
+        ])
+        .send()
+        .await
+        .expect("the poll answers beside 2,000 half-open connections");
+    assert_eq!(poll.status(), 400);
+    // The first of them is closed by the server (EOF) after the header-read timeout.
+    let mut first = held.swap_remove(0);
+    let mut buf = [0u8; 1024];
+    let deadline = backend::serve::HEADER_TIMEOUT + std::time::Duration::from_secs(20);
+    let closed = tokio::time::timeout(deadline, async {
+        loop {
+            match first.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {} // a 408 or an error page first, then the close
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "a half-open connection was never closed");
+}

@@ -10,6 +10,7 @@ pub mod form;
 pub mod html;
 pub mod limits;
 pub mod pace;
+pub mod serve;
 pub mod session;
 pub mod state;
 pub mod store;
