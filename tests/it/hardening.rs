@@ -34,15 +34,7 @@ async fn a_code_a_stranger_made_grants_no_session_and_links_only_the_stranger() 
     let (_, before) = env.device_link("").await;
     let household_token = before["access_token"].as_str().unwrap().to_owned();
     // A voice code waits on the household's Activity page.
-    let r = env
-        .http
-        .post(format!("{base}/api/device/voice-link/code"))
-        .bearer_auth(&env.shared().device_key)
-        .json(&serde_json::json!({"person_id": "p-annie", "name": "Annie", "scope": "profile"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    env.send_voice_code().await;
 
     let eve = stranger([127, 0, 0, 3]);
     let own: serde_json::Value = eve

@@ -275,15 +275,7 @@ async fn voice_forwards_one_time_code_on_the_phone() {
     let env = Env::start().await;
     let key = env.shared().device_key.clone();
     let api = |path: &str| format!("{}/api/device/voice-link/{path}", env.base());
-    let r = env
-        .http
-        .post(api("code"))
-        .bearer_auth(&key)
-        .json(&serde_json::json!({"person_id": "p-annie", "name": "Annie", "scope": "profile"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    env.send_voice_code().await;
     b.goto(&backend::session::pairing_url(env.shared(), "/cards"))
         .await;
     b.wait_text(&say("app.message_from_amazon", "en-US")).await;

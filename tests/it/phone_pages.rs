@@ -281,15 +281,7 @@ async fn tour(lang: &'static str) {
     t.open(&evil, &s("app.not_allowed_title"), "not-allowed")
         .await;
     // Voice-forward's one-time code on the Activity page.
-    let r = env
-        .http
-        .post(format!("{base}/api/device/voice-link/code"))
-        .bearer_auth(&env.shared().device_key)
-        .json(&serde_json::json!({"person_id": "p-annie", "name": "Annie", "scope": "profile"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    env.send_voice_code().await;
     t.open(
         &format!("{base}/cards"),
         &s("app.message_from_amazon"),

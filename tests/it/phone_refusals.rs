@@ -94,15 +94,7 @@ async fn another_sites_forms_frames_and_links_get_nothing_from_the_phones_sessio
     );
 
     // The household's one-time voice code is on its Activity page.
-    let r = env
-        .http
-        .post(format!("{base}/api/device/voice-link/code"))
-        .bearer_auth(&env.shared().device_key)
-        .json(&serde_json::json!({"person_id": "p-annie", "name": "Annie", "scope": "profile"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    env.send_voice_code().await;
     b.goto(&format!("{base}/cards")).await;
     let otp = b
         .js("return document.querySelector('strong.otp').innerText")

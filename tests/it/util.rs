@@ -141,6 +141,20 @@ impl Env {
         (r.status().as_u16(), r.json().await.unwrap())
     }
 
+    /// The device sends Annie a voice-forward one-time code (it shows on the household's
+    /// phone's Activity page).
+    pub async fn send_voice_code(&self) {
+        let r = self
+            .http
+            .post(format!("{}/api/device/voice-link/code", self.base()))
+            .bearer_auth(&self.shared().device_key)
+            .json(&serde_json::json!({"person_id": "p-annie", "name": "Annie", "scope": "profile"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+
     /// Sends an ASK LaunchRequest to the sample skill.
     pub async fn launch(&self, token: Option<&str>, locale: &str) -> serde_json::Value {
         let mut user = serde_json::json!({"userId": "amzn1.ask.account.TEST"});
