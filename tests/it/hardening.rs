@@ -583,3 +583,75 @@ async fn half_open_connections_do_not_starve_a_poll_and_are_closed() {
     .await;
     assert!(closed.is_ok(), "a half-open connection was never closed");
 }
+
+/// `linkscreen serve` at the common limit of 1,024 open files (soft and hard): 1,100 half-open
+/// connections from a stranger, then a new poll — served at once (the oldest silent
+/// connection makes room), not starved by `EMFILE`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_1024_open_files_half_open_connections_make_room_for_a_poll() {
+    use std::os::unix::process::CommandExt;
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let port = crate::journey::free_port();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"));
+    cmd.args(["serve", "--port", &port.to_string(), "--db", "ls.db"])
+        .current_dir(dir.path())
+        .env("LINKSCREEN_LOG", "warn")
+        .stdout(std::process::Stdio::null());
+    // SAFETY: setrlimit only, between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let l = libc::rlimit {
+                rlim_cur: 1024,
+                rlim_max: 1024,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &l) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let d: serde_json::Value = loop {
+        if let Ok(r) = http
+            .post(format!("{base}/oauth/device_authorization"))
+            .form(&[("client_id", backend::DEVICE_CLIENT_ID)])
+            .send()
+            .await
+        {
+            break r.json().await.unwrap();
+        }
+        assert!(std::time::Instant::now() < deadline, "serve did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let mut held = vec![];
+    for _ in 0..1100 {
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.bind("127.0.0.8:0".parse().unwrap()).unwrap();
+        let Ok(mut s) = sock.connect(([127, 0, 0, 1], port).into()).await else {
+            continue;
+        };
+        let _ = s
+            .write_all(b"POST /oauth/token HTTP/1.1\r\nHost: x\r\n")
+            .await;
+        held.push(s);
+    }
+    let poll = reqwest::Client::new()
+        .post(format!("{base}/oauth/token"))
+        .timeout(std::time::Duration::from_secs(5))
+        .form(&[
+            ("grant_type", linkscreen::protocol::oauth::DEVICE_CODE_GRANT),
+            ("device_code", d["device_code"].as_str().unwrap()),
+            ("client_id", backend::DEVICE_CLIENT_ID),
+        ])
+        .send()
+        .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let poll = poll.expect("the poll is served beside 1,100 half-open connections");
+    assert_eq!(poll.status(), 400, "authorization_pending");
+}
