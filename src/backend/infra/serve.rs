@@ -27,33 +27,28 @@ pub const MAX_CONNECTIONS: usize = 4096;
 /// Files kept free for everything else (the database, the device's own client, logs).
 const SPARE_FILES: u64 = 128;
 
-/// Raises the soft open-file limit to the hard one (once a process; a common default of 1,024
-/// is less than the cap) and gives the connections the cap leaves room for.
-fn connection_cap() -> usize {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let mut l = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: getrlimit/setrlimit with a valid pointer to an rlimit.
-        unsafe {
-            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 && l.rlim_cur < l.rlim_max {
-                l.rlim_cur = l.rlim_max;
-                let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &l);
-            }
-        }
-    });
+/// The process's open-file limit (soft, hard).
+fn open_files() -> Option<libc::rlimit> {
     let mut l = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
     // SAFETY: getrlimit with a valid pointer to an rlimit.
-    let files = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) } == 0 {
-        l.rlim_cur
-    } else {
-        1024
-    };
+    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) } == 0).then_some(l)
+}
+
+/// Raises the soft open-file limit to the hard one (once a process; a common default of 1,024
+/// is less than the cap) and gives the connections the cap leaves room for.
+fn connection_cap() -> usize {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if let Some(mut l) = open_files().filter(|l| l.rlim_cur < l.rlim_max) {
+            l.rlim_cur = l.rlim_max;
+            // SAFETY: setrlimit with a valid pointer to an rlimit.
+            let _ = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &l) };
+        }
+    });
+    let files = open_files().map_or(1024, |l| l.rlim_cur);
     (files.saturating_sub(SPARE_FILES) as usize).clamp(64, MAX_CONNECTIONS)
 }
 

@@ -1,10 +1,10 @@
 //! The phone session: which browser is "the household's phone". A phone becomes it by opening
 //! the device's QR link (or the verification page with a code the device itself asked for, with
 //! its key, and is showing now), or a one-time pairing link the device hands out (the
-//! emulator's "Open on phone"). A code a public RFC 8628 client asked for grants no session. The session lives in a
-//! signed cookie (HttpOnly, SameSite=Strict); every form that changes something carries the
-//! session's CSRF token (an HMAC of the session id), and a request whose `Origin`, `Referer` or
-//! `Sec-Fetch-Site` says it came from another site is refused. Pages that show codes or link
+//! emulator's "Open on phone"). A code a public RFC 8628 client asked for grants no session.
+//! The session lives in a signed cookie (HttpOnly, SameSite=Strict); every form that changes
+//! something carries the session's CSRF token (an HMAC of the session id), and a request whose
+//! `Sec-Fetch-Site`, `Origin` or `Referer` says it came from another site is refused. Pages that show codes or link
 //! state need the session too. Without it: 403 and a page that says how to get one.
 
 use axum::http::{HeaderMap, StatusCode, header};
