@@ -74,6 +74,10 @@ pub struct RunArgs {
     /// `--lan` on this address of this machine (when it has several interfaces).
     #[arg(long, value_name = "ADDR")]
     pub lan_address: Option<std::net::IpAddr>,
+    /// The port the phone pages and the linking service listen on (default `[backend] port`,
+    /// else one the system picks each start): fix it for a firewall rule on a LAN.
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
     /// No window: render each new screen to --frames DIR with the software renderer.
     #[arg(long)]
     pub headless: bool,

@@ -345,6 +345,21 @@ impl EventLog {
             .and_then(|e| e[field].as_str().map(str::to_owned))
     }
 
+    /// The remembered events of `kind` newer than the newest event of `after` (all of them
+    /// when there is none), oldest first.
+    pub fn since(&self, kind: &str, after: &str) -> Vec<Value> {
+        let m = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        let from = m
+            .iter()
+            .rposition(|e| e["type"] == after)
+            .map_or(0, |i| i + 1);
+        m.iter()
+            .skip(from)
+            .filter(|e| e["type"] == kind)
+            .cloned()
+            .collect()
+    }
+
     /// Ends the run's log: from now on only [`EventLog::log_final`] writes.
     pub fn close(&self) {
         self.closed.store(true, std::sync::atomic::Ordering::SeqCst);

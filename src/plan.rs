@@ -48,6 +48,8 @@ pub struct RunPlan {
     /// `--seed N`: reproducible codes, ids and a clock that stands still on screen.
     pub seed: Option<u64>,
     pub kiosk: Option<KioskOptions>,
+    /// What to tell the user when the port is taken (how it was chosen and how to change it).
+    pub bind_hint: Option<String>,
     /// `--fresh`: the throw-away database's folder, removed when the plan is dropped.
     pub fresh: Option<tempfile::TempDir>,
 }
@@ -142,11 +144,17 @@ pub fn build(a: RunArgs, kiosk: Option<KioskOptions>) -> Result<RunPlan, AppErro
     }
     let profile = *profile_and_locale(&a.device, &a.locale)?;
     speaker_id(&cfg, a.speaker.as_deref()).map_err(usage)?;
-    if a.headless && a.frames.is_none() && a.events.is_none() && a.script.is_none() {
-        return Err(usage(
-            "--headless shows nothing by itself: add --frames DIR (a PNG each time the screen changes), --events FILE (one JSON line per event) or --script FILE (steps to drive the device)",
-        ));
+    if let Some(p) = a.port {
+        cfg.backend.port = p;
     }
+    let mut bind_hint = if cfg.backend.port == 0 {
+        None
+    } else {
+        Some(format!(
+            "another program (perhaps another linkscreen) listens on port {}: pick another with --port N, or [backend] port in the config",
+            cfg.backend.port
+        ))
+    };
     if let Some(n) = a.seed {
         if kiosk.is_some() {
             return Err(usage(
@@ -156,6 +164,10 @@ pub fn build(a: RunArgs, kiosk: Option<KioskOptions>) -> Result<RunPlan, AppErro
         if cfg.backend.port == 0 {
             // The URL and the QR code carry the port: a seeded run picks it from the seed.
             cfg.backend.port = seeded_port(n);
+            bind_hint = Some(format!(
+                "--seed {n} fixes the port ({}) so that its URLs and QR codes repeat: two runs with one seed cannot run at once. Give each run its own --seed, or its own --port N",
+                cfg.backend.port
+            ));
         }
     }
     let lan = match (a.lan_address, a.lan) {
@@ -192,6 +204,7 @@ pub fn build(a: RunArgs, kiosk: Option<KioskOptions>) -> Result<RunPlan, AppErro
         seed: a.seed,
         kiosk,
         fresh,
+        bind_hint,
     })
 }
 

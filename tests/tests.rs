@@ -68,3 +68,7 @@ mod phone_pages;
 
 #[path = "it/hardening.rs"]
 mod hardening;
+#[path = "it/own_server.rs"]
+mod own_server;
+#[path = "it/ports.rs"]
+mod ports;

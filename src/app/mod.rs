@@ -63,16 +63,24 @@ pub fn serve(a: ServeArgs) -> Outcome {
             "  your phone    {}  (once, within 10 min: makes it the household's phone)",
             crate::backend::session::pairing_url(&running.shared, "/skill")
         );
-        println!(
-            "  sample server {p}/ridehailer/oauth/authorize  (demo user {} / {})",
-            crate::backend::auth_server::DEMO_USERNAME,
-            crate::backend::auth_server::DEMO_PASSWORD
-        );
-        println!(
-            "  sample client {} / {}  (the client Alexa uses at the sample server)",
-            crate::backend::SAMPLE_CLIENT_ID,
-            running.shared.sample_client_secret
-        );
+        let cfg = &running.shared.config;
+        if cfg.uses_sample_server() {
+            println!(
+                "  sample server {p}/ridehailer/oauth/authorize  (demo user {} / {})",
+                crate::backend::auth_server::DEMO_USERNAME,
+                crate::backend::auth_server::DEMO_PASSWORD
+            );
+            println!(
+                "  sample client {} / {}  (the client Alexa uses at the sample server)",
+                crate::backend::SAMPLE_CLIENT_ID,
+                running.shared.sample_client_secret
+            );
+        } else if let Some(r) = &cfg.account_linking.request {
+            println!(
+                "  sign-in       {}  (your authorization server)",
+                r.authorization_url
+            );
+        }
         println!("  sample skill  {b}/ridehailer/skill");
         println!("  redirect URI  {}", running.shared.redirect_uri());
         let _ = tokio::signal::ctrl_c().await;
@@ -132,7 +140,7 @@ fn forget_links(db: &std::path::Path, when: &str) -> Result<(), AppError> {
         crate::backend::store::Store::open(db).map_err(|e| AppError::said(ErrorKind::Usage, e))?;
     let gone = crate::backend::linking::unlink_all(&store)
         .map_err(|e| AppError::said(ErrorKind::Usage, format!("{}: {e}", db.display())))?;
-    let n: usize = gone.iter().map(|(_, n)| n).sum();
+    let n: usize = gone.iter().map(|u| u.deleted).sum();
     if n > 0 {
         tracing::warn!(
             "kiosk {when}: forgot {n} stored link(s) in {} (--keep-links keeps them)",
@@ -161,6 +169,31 @@ pub fn shoot(a: ShootArgs) -> Outcome {
     crate::shots::shoot(a.into())
 }
 
+/// What `unlink` says of one skill: what was deleted, and what could not be revoked.
+fn unlinked_line(u: &crate::backend::linking::Unlinked, db: &std::path::Path) -> String {
+    let kept = u.deleted - u.revoked;
+    let mut line = format!(
+        "unlinked {}: {} link(s) deleted from {}",
+        u.skill_id,
+        u.deleted,
+        db.display()
+    );
+    if u.revoked > 0 {
+        line.push_str(&format!(
+            "; {} revoked (tokens this machine issued)",
+            u.revoked
+        ));
+    }
+    if kept > 0 {
+        line.push_str(&format!(
+            "; {kept} not revoked: their tokens came from your authorization server, which \
+             Alexa cannot revoke (account linking has no revocation call): they stay valid \
+             there until they expire or you revoke them"
+        ));
+    }
+    line
+}
+
 /// `linkscreen unlink`: revokes and deletes every stored link in the database.
 pub fn unlink(a: UnlinkArgs) -> Outcome {
     let mut cfg = load_config(a.common.config.as_deref())?;
@@ -180,11 +213,8 @@ pub fn unlink(a: UnlinkArgs) -> Outcome {
             Ok(())
         }
         Ok(gone) => {
-            for (skill, n) in gone {
-                println!(
-                    "unlinked {skill}: {n} link(s) revoked and deleted from {}",
-                    db.display()
-                );
+            for u in gone {
+                println!("{}", unlinked_line(&u, db));
             }
             Ok(())
         }

@@ -50,8 +50,10 @@ pub struct Skill {
     pub name: String,
     #[serde(default)]
     pub invocation_name: Option<String>,
-    #[serde(default = "default_vendor_name")]
-    pub vendor_name: String,
+    /// The developer shown under the skill's name ("by …"); the sample's is Ride Hailer Inc.,
+    /// any other skill shows none unless it is set ([`Skill::vendor`]).
+    #[serde(default)]
+    pub vendor_name: Option<String>,
     /// `"embedded"` or an http(s) URL.
     #[serde(default = "default_endpoint")]
     pub endpoint: String,
@@ -71,9 +73,6 @@ pub struct Skill {
 pub(crate) fn default_skill_name() -> String {
     "Ride Hailer".into()
 }
-fn default_vendor_name() -> String {
-    "Ride Hailer Inc.".into()
-}
 fn default_endpoint() -> String {
     "embedded".into()
 }
@@ -86,7 +85,7 @@ impl Default for Skill {
         Skill {
             name: default_skill_name(),
             invocation_name: None,
-            vendor_name: default_vendor_name(),
+            vendor_name: None,
             endpoint: default_endpoint(),
             locales: vec![],
             skill_id: default_skill_id(),
@@ -102,6 +101,21 @@ impl Skill {
         self.invocation_name
             .clone()
             .unwrap_or_else(|| self.name.to_lowercase())
+    }
+    /// The developer's name shown under the skill's: the configured one, Ride Hailer Inc. for
+    /// the embedded sample, else none (a skill of your own never says "by Ride Hailer Inc.").
+    pub fn vendor(&self) -> Option<&str> {
+        match &self.vendor_name {
+            Some(v) if !v.trim().is_empty() => Some(v),
+            Some(_) => None,
+            None if self.is_embedded()
+                && self.dir.is_none()
+                && self.name == default_skill_name() =>
+            {
+                Some("Ride Hailer Inc.")
+            }
+            None => None,
+        }
     }
     /// True when the embedded sample skill answers.
     pub fn is_embedded(&self) -> bool {

@@ -35,6 +35,8 @@ pub struct Prepare {
     pub speak: bool,
     /// `--seed`: countdowns stand still on screen.
     pub still_clock: bool,
+    /// Said after "cannot listen on …: Address already in use" (see [`RunPlan::bind_hint`]).
+    pub bind_hint: Option<String>,
 }
 
 impl Prepare {
@@ -49,6 +51,7 @@ impl Prepare {
             faults: a.faults.clone(),
             speak: a.speak,
             still_clock: a.seed.is_some(),
+            bind_hint: a.bind_hint.clone(),
         }
     }
 }
@@ -68,8 +71,29 @@ pub async fn prepare(
         } else {
             ErrorKind::Peer
         };
-        fail(code, e)
+        match (&e, &opts.bind_hint) {
+            (backend::StartError::Bind { source, .. }, Some(hint))
+                if source.kind() == std::io::ErrorKind::AddrInUse =>
+            {
+                fail(code, format!("{e}\n  {hint}"))
+            }
+            _ => fail(code, e),
+        }
     })?;
+    if opts.lan.is_some() {
+        // Phones on the LAN open this address (the QR code carries it); a firewall must let
+        // them in.
+        let fixed = if cfg.backend.port == 0 {
+            "; it changes each start: fix it with --port N or [backend] port"
+        } else {
+            ""
+        };
+        eprintln!(
+            "linkscreen: phones on the LAN reach this device at {} (TCP port {}{fixed})",
+            running.shared.public_url,
+            running.addr.port()
+        );
+    }
     let shared = running.shared.clone();
     if cfg.account_linking.request.is_some() && matches!(cfg.linking.mode, LinkingMode::Alexa) {
         // The one thing a developer must set on their own server for this to work.

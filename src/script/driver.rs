@@ -42,6 +42,51 @@ pub(crate) enum Ending {
     TimedOut(Option<Scene>),
     /// A peer stayed unreachable.
     GaveUp,
+    /// The screen reached a scene it cannot leave without a step (a skill error, a failed
+    /// or refused link, an expired code) while the run waits for another one.
+    DeadEnd(Scene),
+}
+
+/// Scenes the device rests on until someone acts: waiting there for any other scene cannot
+/// end well, so a run stops at once instead of waiting out its timeout.
+pub(crate) const DEAD_ENDS: &[Scene] = &[
+    Scene::SkillError,
+    Scene::LinkFailed,
+    Scene::AccessDenied,
+    Scene::CodeExpired,
+];
+
+/// Why the device sits on `scene`, from the run's events: the skill's or the token exchange's
+/// error, and the APL errors of the skill's answer since the step that led there.
+pub(crate) fn dead_end_reason(log: &EventLog, scene: Scene) -> String {
+    let mut why = match scene {
+        Scene::SkillError => log
+            .latest("skill_error", "reason")
+            .unwrap_or_else(|| "the skill's answer was not usable".into()),
+        Scene::LinkFailed => log
+            .latest("token_exchange", "reason")
+            .or_else(|| log.latest("error", "reason"))
+            .unwrap_or_else(|| "the token exchange failed".into()),
+        Scene::AccessDenied => "the user chose Deny on the consent page".into(),
+        Scene::CodeExpired => "the code expired before anyone signed in".into(),
+        Scene::ServerUnreachable => log.latest("error", "reason").unwrap_or_default(),
+        _ => String::new(),
+    };
+    let apl = log.since("apl_error", "script_step");
+    for e in apl.iter().take(3) {
+        why.push_str(&format!(
+            "; APL error at {}: {}",
+            e["path"].as_str().unwrap_or("?"),
+            e["message"].as_str().unwrap_or("?")
+        ));
+    }
+    if apl.len() > 3 {
+        why.push_str(&format!(
+            "; and {} more APL errors (--events)",
+            apl.len() - 3
+        ));
+    }
+    why
 }
 
 /// The headless screen: applies frames, writes a PNG per visible change, and runs script steps.
@@ -71,6 +116,13 @@ pub(crate) struct Driver {
     /// What `--check` leaves out of the compared image.
     pub(crate) mask: Vec<crate::view::model::Masked>,
     pub(crate) mask_regions: Vec<crate::shots::compare::Region>,
+    /// Nothing else shows the run (no --frames, --events or --script): each new screen is a
+    /// line on stdout, with what it says.
+    pub(crate) print_scenes: bool,
+    /// The embedded sample server signs people in (its demo user is worth a hint).
+    pub(crate) sample_server: bool,
+    /// `--give-up`: how long a peer may stay unreachable before a wait stops.
+    pub(crate) give_up: Duration,
 }
 
 /// One script step's outcome: a failure (its error, or the golden check it failed), or
@@ -147,6 +199,14 @@ impl Driver {
                 self.n += 1;
             }
         }
+        if changed && self.print_scenes {
+            let said: Vec<String> = self
+                .shown_text()
+                .into_iter()
+                .filter(|t| !t.trim().is_empty())
+                .collect();
+            println!("{}: {}", scene.id(), said.join(" | "));
+        }
         if changed && self.announce && scene == Scene::LinkPrompt {
             self.announce_prompt();
         }
@@ -166,14 +226,21 @@ impl Driver {
             .log
             .latest("prompt", "verification_uri")
             .unwrap_or_default();
+        let who = if self.sample_server {
+            format!(
+                "sign in as the sample server's demo user {} / {}",
+                crate::backend::auth_server::DEMO_USERNAME,
+                crate::backend::auth_server::DEMO_PASSWORD
+            )
+        } else {
+            "sign in to your authorization server".into()
+        };
         eprintln!(
             "linkscreen: the device shows the link prompt and waits for a phone to link.\n  \
              code {code} at {uri}\n  QR code: {qr}\n  \
-             To finish from this machine, open the QR code's URL in a browser and sign in \
-             (the sample server's demo user is {} / {}), or drive the device with a script \
-             whose `phone link` step plays the phone (e.g. --script tests/journeys/qr.script).",
-            crate::backend::auth_server::DEMO_USERNAME,
-            crate::backend::auth_server::DEMO_PASSWORD
+             To finish from this machine, open the QR code's URL in a browser and {who}, \
+             or drive the device with a script whose `phone link USER PASSWORD` step plays \
+             the phone."
         );
     }
 
@@ -399,8 +466,12 @@ impl Driver {
     ) -> Result<Ending, String> {
         let deadline = far(Duration::from_secs(secs));
         loop {
-            if self.scene().is_some_and(|s| scenes.contains(&s)) {
-                return Ok(Ending::Reached);
+            match self.scene() {
+                Some(s) if scenes.contains(&s) => return Ok(Ending::Reached),
+                Some(s) if DEAD_ENDS.contains(&s) && !scenes.is_empty() => {
+                    return Ok(Ending::DeadEnd(s));
+                }
+                _ => {}
             }
             if self.unreachable_since.is_some() && self.unreachable_for() >= give_up {
                 return Ok(Ending::GaveUp);
@@ -416,17 +487,9 @@ impl Driver {
         }
     }
 
-    /// Pumps frames until one of `scenes` shows; `Ok(Err(seen))` on timeout.
-    pub(crate) fn wait_for(
-        &mut self,
-        scenes: &[Scene],
-        secs: u64,
-    ) -> Result<Result<(), Option<Scene>>, String> {
-        // A script's wait never gives up early on a peer: it has its own deadline.
-        Ok(match self.run_until(scenes, secs, Duration::MAX)? {
-            Ending::Reached => Ok(()),
-            Ending::TimedOut(seen) => Err(seen),
-            Ending::GaveUp => Err(self.scene()),
-        })
+    /// Pumps frames until one of `scenes` shows; how else it ended otherwise (a timeout, a
+    /// dead end, or a peer unreachable for the run's `--give-up`).
+    pub(crate) fn wait_for(&mut self, scenes: &[Scene], secs: u64) -> Result<Ending, String> {
+        self.run_until(scenes, secs, self.give_up)
     }
 }

@@ -18,6 +18,13 @@ fn shown_step(step: &super::parse::Step) -> String {
         super::parse::Action::Fill(field, text) => {
             format!("fill {field} [redacted, {} chars]", text.chars().count())
         }
+        super::parse::Action::Phone(_, Some(login)) => {
+            let verb = step.text.split_whitespace().take(2).collect::<Vec<_>>();
+            match &login.user {
+                Some(u) => format!("{} {u} [password redacted]", verb.join(" ")),
+                None => format!("{} [password redacted]", verb.join(" ")),
+            }
+        }
         _ => step.text.clone(),
     }
 }
@@ -48,8 +55,10 @@ pub(crate) fn run_script(
 ) -> Outcome {
     use super::parse::{Action, PhoneAction};
     // Let the first frame (home) arrive before acting.
-    if let Err(e) = d.wait_for(&[Scene::Home], 10) {
-        return Err(fail(ErrorKind::Usage, e));
+    match d.wait_for(&[Scene::Home], 10) {
+        Ok(Ending::Reached) => {}
+        Ok(_) => return Err(fail(ErrorKind::Usage, "the device did not start")),
+        Err(e) => return Err(fail(ErrorKind::Usage, e)),
     }
     for (i, step) in steps.iter().enumerate() {
         let mismatches_before = d.mismatches.len();
@@ -311,8 +320,29 @@ pub(crate) fn run_script(
                     }
                 }
                 Action::Wait(scene, secs) => match d.wait_for(&[*scene], *secs) {
-                    Ok(Ok(())) => {}
-                    Ok(Err(_)) => {
+                    Ok(Ending::Reached) => {}
+                    Ok(Ending::DeadEnd(at)) => {
+                        return Err(step_fail(
+                            d,
+                            format!(
+                                "the device stopped on {} and cannot reach {} without another step: {}",
+                                at.id(),
+                                scene.id(),
+                                dead_end_reason(log, at)
+                            ),
+                        ));
+                    }
+                    Ok(Ending::GaveUp) => {
+                        return Err(step_fail(
+                            d,
+                            format!(
+                                "the server has been unreachable for {} s (--give-up): {}",
+                                d.give_up.as_secs(),
+                                dead_end_reason(log, Scene::ServerUnreachable)
+                            ),
+                        ));
+                    }
+                    Ok(Ending::TimedOut(_)) => {
                         let hint = match log.latest("stored_link", "db") {
                             Some(db)
                                 if matches!(scene, Scene::LinkPrompt | Scene::ProfilePicker) =>
@@ -374,15 +404,27 @@ pub(crate) fn run_script(
                         }
                     }
                 }
-                Action::Phone(what, password) => {
+                Action::Phone(what, login) => {
                     let Some(qr) = log.latest("prompt", "qr_url") else {
                         return Err(step_fail(d, "no QR code has been shown yet".into()));
                     };
+                    // Without an account the phone signs in as the sample server's demo
+                    // user; at your own server it has none to type.
+                    let user = login.as_ref().and_then(|l| l.user.clone());
+                    let no_account = user.is_none() && !d.sample_server;
+                    let (demo_user, demo_password) = if d.sample_server {
+                        (
+                            crate::backend::auth_server::DEMO_USERNAME,
+                            crate::backend::auth_server::DEMO_PASSWORD,
+                        )
+                    } else {
+                        ("", "")
+                    };
                     let intent = crate::clients::phone::Intent {
-                        username: crate::backend::auth_server::DEMO_USERNAME.into(),
-                        password: password
-                            .clone()
-                            .unwrap_or_else(|| crate::backend::auth_server::DEMO_PASSWORD.into()),
+                        username: user.unwrap_or_else(|| demo_user.into()),
+                        password: login
+                            .as_ref()
+                            .map_or_else(|| demo_password.into(), |l| l.password.clone()),
                         allow: *what == PhoneAction::Link,
                     };
                     let browser = crate::clients::phone::Browser::new();
@@ -397,8 +439,13 @@ pub(crate) fn run_script(
                                 return Err(step_fail(
                                     d,
                                     format!(
-                                        "the phone stopped at {} ({text})",
-                                        crate::device::redacted(&page.url)
+                                        "the phone stopped at {} ({text}){}",
+                                        crate::device::redacted(&page.url),
+                                        if no_account {
+                                            "; your authorization server signs people in, not the sample's demo user: write `phone link USER PASSWORD` (a word may be $ENV_VAR)"
+                                        } else {
+                                            ""
+                                        }
                                     ),
                                 ));
                             }

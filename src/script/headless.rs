@@ -58,6 +58,7 @@ pub fn headless(a: RunPlan, log: EventLog, rt: &tokio::runtime::Runtime) -> Outc
         None => None,
     };
     let household = cfg.household.clone();
+    let sample_server = cfg.uses_sample_server();
     let (setup, running) = rt.block_on(prepare(
         cfg,
         profile,
@@ -102,6 +103,14 @@ pub fn headless(a: RunPlan, log: EventLog, rt: &tokio::runtime::Runtime) -> Outc
         steps: vec![],
         mask: a.mask.clone(),
         mask_regions: a.mask_regions.clone(),
+        sample_server,
+        print_scenes: a.frames.is_none() && a.events.is_none() && a.script.is_none(),
+        // A kiosk keeps retrying for its next visitor.
+        give_up: if kiosk.is_some() {
+            Duration::MAX
+        } else {
+            Duration::from_secs(a.give_up)
+        },
     };
     let code = match steps {
         Some(steps) => {
@@ -134,13 +143,7 @@ pub fn headless(a: RunPlan, log: EventLog, rt: &tokio::runtime::Runtime) -> Outc
             if kiosk.is_none() || a.say.is_some() {
                 input.say(&utterance);
             }
-            // A kiosk keeps retrying for its next visitor.
-            let give_up = if kiosk.is_some() {
-                Duration::MAX
-            } else {
-                Duration::from_secs(a.give_up)
-            };
-            match d.run_until(&until, a.timeout.unwrap_or(900), give_up) {
+            match d.run_until(&until, a.timeout.unwrap_or(900), d.give_up) {
                 Ok(Ending::Reached) => Ok(()),
                 Ok(Ending::GaveUp) => {
                     let step = log.latest("error", "step").unwrap_or_default();
@@ -163,6 +166,15 @@ pub fn headless(a: RunPlan, log: EventLog, rt: &tokio::runtime::Runtime) -> Outc
                         ),
                     ))
                 }
+                Ok(Ending::DeadEnd(s)) => Err(fail(
+                    ErrorKind::Peer,
+                    format!(
+                        "the device stopped on {} while waiting for {}: {}",
+                        s.id(),
+                        until.iter().map(|s| s.id()).collect::<Vec<_>>().join("|"),
+                        dead_end_reason(&log, s)
+                    ),
+                )),
                 Ok(Ending::TimedOut(_)) if until.is_empty() => Ok(()),
                 Ok(Ending::TimedOut(seen)) => Err(fail(
                     ErrorKind::Peer,

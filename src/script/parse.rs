@@ -1,8 +1,9 @@
 //! `--script FILE`: drives the device like a person, one step a line
 //! (DESIGN.md): `say TEXT`, `tap LABEL`, `pick PROFILE`, `fill FIELD TEXT`,
 //! `submit [BUTTON]`, `wait SCENE [SECS]`, `shot NAME`, `expect TEXT`, plus
-//! `phone link|deny|open [PASSWORD]`, which plays the user's phone: it opens
-//! the QR code's URL with a cookie jar and follows the forms; `phone app|app-lwa` links from
+//! `phone link|deny [[USER] PASSWORD]`, which plays the user's phone: it opens
+//! the QR code's URL with a cookie jar, signs in (as USER, by default the sample server's demo
+//! user; a word may be `"quoted"` or `$ENV_VAR`) and follows the forms; `phone app|app-lwa` links from
 //! the sample Ride Hailer app (app-to-app, through the Alexa app or Login with Amazon);
 //! and `fault NAME on|off`.
 //! In `say`, `{code}` is the one-time code voice-forward linking last sent to the phone.
@@ -28,12 +29,55 @@ pub enum Action {
     Wait(Scene, u64),
     Shot(String),
     Expect(String),
-    Phone(PhoneAction, Option<String>),
+    /// `phone link|deny [[USER] PASSWORD]`: the account to sign in with, when given.
+    Phone(PhoneAction, Option<Login>),
     /// `fault NAME on|off`: switches a fault (the emulator panel's toggles).
     Fault(crate::faults::Fault, bool),
     /// `remote up|down|left|right|select`: the remote (or keyboard) on the skill's APL screen
     /// (`prev`, `next` or `press` of its focus).
     Remote(&'static str),
+}
+
+/// The account `phone link USER PASSWORD` signs in with (`user` None: the sample's demo user).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Login {
+    pub user: Option<String>,
+    pub password: String,
+}
+
+/// Splits `rest` into words: whitespace-separated, a `"quoted phrase"` one word, and a word
+/// `$NAME` or `${NAME}` read from the environment (a CI secret stays out of the script).
+fn words(rest: &str, line: usize) -> Result<Vec<String>, String> {
+    let mut out = vec![];
+    let mut r = rest.trim_start();
+    while !r.is_empty() {
+        let (w, tail) = match r.strip_prefix('"') {
+            Some(q) => {
+                let (w, tail) = q
+                    .split_once('"')
+                    .ok_or_else(|| format!("line {line}: a quote is not closed"))?;
+                (w.to_owned(), tail)
+            }
+            None => {
+                let end = r.find(char::is_whitespace).unwrap_or(r.len());
+                let w = &r[..end];
+                let var = w
+                    .strip_prefix("${")
+                    .and_then(|v| v.strip_suffix('}'))
+                    .or_else(|| w.strip_prefix('$'))
+                    .filter(|v| !v.is_empty());
+                let w = match var {
+                    Some(v) => std::env::var(v)
+                        .map_err(|_| format!("line {line}: ${v} is not set in the environment"))?,
+                    None => w.to_owned(),
+                };
+                (w, &r[end..])
+            }
+        };
+        out.push(w);
+        r = tail.trim_start();
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,8 +181,8 @@ pub fn parse(text: &str) -> Result<Vec<Step>, String> {
                 }
             }),
             "phone" => {
-                let mut it = rest.split_whitespace();
-                let a = match it.next() {
+                let w = words(rest, line)?;
+                let a = match w.first().map(String::as_str) {
                     Some("link") => PhoneAction::Link,
                     Some("deny") => PhoneAction::Deny,
                     Some("app") => PhoneAction::App,
@@ -149,7 +193,30 @@ pub fn parse(text: &str) -> Result<Vec<Step>, String> {
                         ));
                     }
                 };
-                Action::Phone(a, it.next().map(str::to_owned))
+                let login = match &w[1..] {
+                    [] => None,
+                    _ if matches!(a, PhoneAction::App | PhoneAction::AppLwa) => {
+                        return Err(format!(
+                            "line {line}: `phone {}` signs in to the sample Ride Hailer app and takes no account",
+                            w[0]
+                        ));
+                    }
+                    [password] => Some(Login {
+                        user: None,
+                        password: password.clone(),
+                    }),
+                    [user, password] => Some(Login {
+                        user: Some(user.clone()),
+                        password: password.clone(),
+                    }),
+                    _ => {
+                        return Err(format!(
+                            "line {line}: `phone {}` takes USER and PASSWORD (quote a word with spaces)",
+                            w[0]
+                        ));
+                    }
+                };
+                Action::Phone(a, login)
             }
             "fault" => {
                 use crate::faults::Fault;
@@ -207,6 +274,57 @@ mod tests {
             parse("\n\njump")
                 .unwrap_err()
                 .starts_with("line 3: unknown step")
+        );
+    }
+
+    #[test]
+    fn phone_link_takes_an_account_quoted_or_from_the_environment() {
+        let login = |text: &str| match parse(text).unwrap()[0].action.clone() {
+            Action::Phone(_, l) => l,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(login("phone link"), None);
+        assert_eq!(
+            login("phone link s3cret"),
+            Some(Login {
+                user: None,
+                password: "s3cret".into()
+            })
+        );
+        assert_eq!(
+            login("phone deny alice@example.org \"two words\""),
+            Some(Login {
+                user: Some("alice@example.org".into()),
+                password: "two words".into()
+            })
+        );
+        // SAFETY: no other test reads this variable.
+        unsafe { std::env::set_var("LINKSCREEN_TEST_PW_7", "from-env") };
+        assert_eq!(
+            login("phone link bob ${LINKSCREEN_TEST_PW_7}"),
+            Some(Login {
+                user: Some("bob".into()),
+                password: "from-env".into()
+            })
+        );
+        assert_eq!(
+            parse("phone link bob $LINKSCREEN_TEST_UNSET_7").unwrap_err(),
+            "line 1: $LINKSCREEN_TEST_UNSET_7 is not set in the environment"
+        );
+        assert!(
+            parse("phone link a b c")
+                .unwrap_err()
+                .contains("USER and PASSWORD")
+        );
+        assert!(
+            parse("phone app bob pw")
+                .unwrap_err()
+                .contains("takes no account")
+        );
+        assert!(
+            parse("phone link \"open")
+                .unwrap_err()
+                .contains("not closed")
         );
     }
 }

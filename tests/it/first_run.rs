@@ -266,16 +266,35 @@ fn relative_paths_in_a_config_file_resolve_against_its_folder() {
 }
 
 #[test]
-fn headless_with_nothing_to_show_is_refused() {
+fn headless_with_nothing_else_prints_each_screen() {
+    // The README's first example had exited 2 ("--headless shows nothing by itself"): now each
+    // new screen is a line on stdout, with what it says.
     let tmp = tempfile::tempdir().unwrap();
-    let out = linkscreen_in(tmp.path(), &["run", "--headless"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
-    assert!(err.contains("--headless shows nothing by itself"), "{err}");
-    assert!(
-        err.contains("--frames") && err.contains("--events") && err.contains("--script"),
-        "{err}"
+    let out = linkscreen_in(
+        tmp.path(),
+        &[
+            "run",
+            "--headless",
+            "--fresh",
+            "--say",
+            "Alexa, open Ride Hailer",
+            "--until",
+            "link-prompt",
+        ],
     );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = said.lines().collect();
+    assert!(
+        lines.first().is_some_and(|l| l.starts_with("home: ")),
+        "{said}"
+    );
+    let prompt = lines
+        .iter()
+        .find(|l| l.starts_with("link-prompt: "))
+        .expect(&said);
+    assert!(prompt.contains("/device"), "{said}");
+    assert!(!tmp.path().join("frames").exists());
 }
 
 #[test]
@@ -372,7 +391,12 @@ fn a_headless_run_says_how_to_finish_the_link_and_a_second_run_says_why_it_skips
     let out = linkscreen_in(dir, &["unlink", "--db", "ls.db"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(said.contains("1 link(s) revoked and deleted"), "{said}");
+    assert!(
+        said.contains("1 link(s) deleted")
+            && said.contains("1 revoked (tokens this machine issued)"),
+        "{said}"
+    );
+    assert!(!said.contains("not revoked"), "{said}");
     let out = run_qr();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = linkscreen_in(dir, &["unlink", "--db", "ls.db"]);

@@ -21,6 +21,11 @@ impl Device {
     }
 
     pub fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Device {
+        Self::start_env(dir, extra, &[])
+    }
+
+    /// Starts a device with `envs` set; its stderr goes to `stderr.txt` in its directory.
+    pub fn start_env(dir: tempfile::TempDir, extra: &[&str], envs: &[(&str, &str)]) -> Device {
         let frames = dir.path().join("frames");
         let events = dir.path().join("events.jsonl");
         let db = dir.path().join("ls.db");
@@ -44,11 +49,13 @@ impl Device {
             db.display().to_string(),
         ]);
         args.extend(extra.iter().map(|s| s.to_string()));
+        let err = std::fs::File::create(dir.path().join("stderr.txt")).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
             .args(&args)
             .env("LINKSCREEN_LOG", "warn")
+            .envs(envs.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(err)
             .spawn()
             .unwrap();
         Device { dir, child }
@@ -68,6 +75,16 @@ impl Device {
     /// Runs `script` on a device with `toml` as its config (both written into its own temp dir)
     /// and `extra` arguments; returns the device and its exit code.
     pub fn run_script(toml: &str, script: &str, extra: &[&str]) -> (Device, i32) {
+        Self::run_script_env(toml, script, extra, &[])
+    }
+
+    /// [`Device::run_script`] with `envs` set.
+    pub fn run_script_env(
+        toml: &str,
+        script: &str,
+        extra: &[&str],
+        envs: &[(&str, &str)],
+    ) -> (Device, i32) {
         let dir = tempfile::tempdir().unwrap();
         let (cfg, path) = (dir.path().join("ls.toml"), dir.path().join("s.script"));
         std::fs::write(&cfg, toml).unwrap();
@@ -75,9 +92,14 @@ impl Device {
         let (cfg, path) = (cfg.display().to_string(), path.display().to_string());
         let mut args = vec!["--config", cfg.as_str(), "--script", path.as_str()];
         args.extend_from_slice(extra);
-        let mut dev = Self::start_in(dir, &args);
+        let mut dev = Self::start_env(dir, &args, envs);
         let code = dev.wait_exit();
         (dev, code)
+    }
+
+    /// What the device printed on stderr so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("stderr.txt")).unwrap_or_default()
     }
 
     pub fn events_path(&self) -> PathBuf {

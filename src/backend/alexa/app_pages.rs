@@ -86,7 +86,9 @@ async fn skill_detail(State(s): S, headers: HeaderMap) -> Result<Markup, PageErr
         html! {
             div.card {
                 h1 { bdi { (skill.name) } }
-                p.muted { bdi { (skill.vendor_name) } }
+                @if let Some(vendor) = skill.vendor() {
+                    p.muted { bdi { (vendor) } }
+                }
                 form method="post" action="/skill/link" {
                     (session.field())
                     button type="submit" { (t(if is_linked { "launch" } else { "enable" }, &[])) }

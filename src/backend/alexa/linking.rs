@@ -344,10 +344,22 @@ pub fn fail_interrupted_exchanges(store: &Store) -> Result<usize, rusqlite::Erro
     )
 }
 
+/// What `linkscreen unlink` did to one skill's links.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unlinked {
+    pub skill_id: String,
+    /// Links deleted.
+    pub deleted: usize,
+    /// Of those, links whose tokens this machine issued (the sample server's, Login with
+    /// Amazon's) and revoked. The others' tokens came from the skill's own authorization
+    /// server: Alexa has no call to revoke them there (account linking has no revocation
+    /// endpoint), so they stay valid until they expire or that server revokes them.
+    pub revoked: usize,
+}
+
 /// `linkscreen unlink`: deletes every stored link (of every skill and person) and revokes the
-/// tokens they held where this machine issued them (the sample server's, Login with Amazon's).
-/// Returns how many links each skill had.
-pub fn unlink_all(store: &Store) -> Result<Vec<(String, usize)>, rusqlite::Error> {
+/// tokens they held where this machine issued them. Says per skill what it did.
+pub fn unlink_all(store: &Store) -> Result<Vec<Unlinked>, rusqlite::Error> {
     let mut conn = store.conn();
     let tx = conn.transaction()?;
     let rows: Vec<(String, String, Option<String>)> = {
@@ -355,28 +367,38 @@ pub fn unlink_all(store: &Store) -> Result<Vec<(String, usize)>, rusqlite::Error
         st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?
     };
-    let mut per_skill: Vec<(String, usize)> = vec![];
+    let mut per_skill: Vec<Unlinked> = vec![];
     for (skill, access, refresh) in &rows {
         let tokens = [
             ("links.access_token", Some(access)),
             ("links.refresh_token", refresh.as_ref()),
         ];
         // A token that does not open is nobody's to revoke here; its link goes all the same.
+        let mut revoked = false;
         for t in tokens
             .iter()
             .filter_map(|(what, t)| store.vault().open(what, (*t)?).ok())
         {
             let h = crypto::sha256_hex(&t);
-            tx.execute(
+            revoked |= tx.execute(
                 "UPDATE rh_tokens SET revoked = 1 WHERE token_hash = ?1",
                 [&h],
-            )?;
-            tx.execute("DELETE FROM lwa_tokens WHERE token_hash = ?1", [&h])?;
+            )? > 0;
+            revoked |= tx.execute("DELETE FROM lwa_tokens WHERE token_hash = ?1", [&h])? > 0;
         }
-        match per_skill.iter_mut().find(|(s, _)| s == skill) {
-            Some((_, n)) => *n += 1,
-            None => per_skill.push((skill.clone(), 1)),
-        }
+        let i = match per_skill.iter().position(|u| &u.skill_id == skill) {
+            Some(i) => i,
+            None => {
+                per_skill.push(Unlinked {
+                    skill_id: skill.clone(),
+                    deleted: 0,
+                    revoked: 0,
+                });
+                per_skill.len() - 1
+            }
+        };
+        per_skill[i].deleted += 1;
+        per_skill[i].revoked += usize::from(revoked);
     }
     tx.execute("DELETE FROM links", [])?;
     tx.commit()?;

@@ -153,7 +153,9 @@ async fn verify_page(
         div.card {
             span.badge { (linking_badge(&s)) }
             h1 { (title) }
-            p.muted { (t("by_vendor", &[("vendor", &skill.vendor_name)])) }
+            @if let Some(vendor) = skill.vendor() {
+                p.muted { (t("by_vendor", &[("vendor", vendor)])) }
+            }
             p { (t("check_code", &[])) }
             p.code dir="ltr" { (pending.user_code) }
             form method="post" action="/device/link" {
