@@ -66,6 +66,8 @@ mod phone_refusals;
 #[path = "it/phone_pages.rs"]
 mod phone_pages;
 
+#[path = "it/ci_messages.rs"]
+mod ci_messages;
 #[path = "it/hardening.rs"]
 mod hardening;
 #[path = "it/own_server.rs"]

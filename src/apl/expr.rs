@@ -286,7 +286,7 @@ pub fn template(s: &str) -> Result<Expr, String> {
                 j += 1;
             }
             if depth > 0 {
-                return Err(format!("\"${{\" is not closed in {s:?}"));
+                return Err("\"${\" is not closed".into());
             }
             if !text.is_empty() {
                 parts.push(Part::Text(std::mem::take(&mut text)));

@@ -192,6 +192,7 @@ fn bad_documents_show_what_they_can_and_say_where() {
                    {"type": "Text", "text": "ok ${rides == null}"},
                    {"type": "Text", "text": "${1 +}"},
                    {"type": "Carousel3D"},
+                   {"type": "Text", "text": "Hi ${name"},
                    {"type": "Loop"}]}]}}),
         json!({}),
     );
@@ -230,6 +231,17 @@ fn bad_documents_show_what_they_can_and_say_where() {
             .iter()
             .any(|p| p.message.contains("contains itself")),
         "{paths:?}"
+    );
+    // A broken binding's error quotes its text once.
+    let unclosed = problems
+        .iter()
+        .find(|p| p.message.contains("is not closed"))
+        .expect("the unclosed binding is reported");
+    assert_eq!(
+        unclosed.message.matches("Hi ${name").count(),
+        1,
+        "{}",
+        unclosed.message
     );
 }
 

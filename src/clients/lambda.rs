@@ -259,12 +259,25 @@ impl LambdaRunner {
         let line = json!({"id": id, "event": event, "timeoutMs": self.timeout.as_millis() as u64});
         let mut bytes = serde_json::to_vec(&line).expect("serializes");
         bytes.push(b'\n');
-        let died = |p: &Proc| {
+        // How the process ended (its exit code or signal), then its last line on stderr.
+        let died = |p: &Proc, status: Option<std::process::ExitStatus>| {
             let t = p.stderr_tail.lock().unwrap_or_else(|p| p.into_inner());
-            LambdaError::Died(t.last().cloned().unwrap_or_else(|| "no output".into()))
+            let last = t.last().cloned().unwrap_or_else(|| "no output".into());
+            LambdaError::Died(match status {
+                Some(st) => match (
+                    st.code(),
+                    std::os::unix::process::ExitStatusExt::signal(&st),
+                ) {
+                    (Some(c), _) => format!("it exited with code {c}: {last}"),
+                    (None, Some(sig)) => format!("it was killed by signal {sig}: {last}"),
+                    _ => last,
+                },
+                None => last,
+            })
         };
         if p.stdin.write_all(&bytes).await.is_err() || p.stdin.flush().await.is_err() {
-            let e = died(p);
+            let status = p.child.wait().await.ok();
+            let e = died(p, status);
             *g = None;
             return Err(e);
         }
@@ -285,8 +298,8 @@ impl LambdaRunner {
                     return Err(LambdaError::Timeout(self.timeout.as_secs()));
                 }
                 Ok(None) => {
-                    let _ = p.child.wait().await;
-                    let e = died(p);
+                    let status = p.child.wait().await.ok();
+                    let e = died(p, status);
                     *g = None;
                     return Err(e);
                 }

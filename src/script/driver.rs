@@ -285,6 +285,15 @@ impl Driver {
                     let (c, diff) = crate::shots::compare::compare(&img, &expected);
                     if c.passes(tolerance) {
                         None
+                    } else if c.size_mismatch {
+                        Some(format!(
+                            "shot {name}: {} ({})",
+                            crate::shots::compare::size_note(
+                                expected.dimensions(),
+                                img.dimensions()
+                            ),
+                            golden.display()
+                        ))
                     } else {
                         let dp = self.dir.join(format!("{name}.diff.png"));
                         diff.save(&dp)

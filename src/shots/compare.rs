@@ -83,6 +83,22 @@ pub fn compare(actual: &RgbaImage, expected: &RgbaImage) -> (Comparison, RgbaIma
     compare_with(actual, expected, CHANNEL_THRESHOLD)
 }
 
+/// Says that a golden and a shot differ in size, and which device the golden's size is
+/// ("960×480 golden vs 1280×800 shot; did you mean --device echo-show-5?").
+pub fn size_note(golden: (u32, u32), shot: (u32, u32)) -> String {
+    let mut note = format!(
+        "{}×{} golden vs {}×{} shot",
+        golden.0, golden.1, shot.0, shot.1
+    );
+    if let Some(p) = crate::protocol::viewport::PROFILES
+        .iter()
+        .find(|p| (p.width, p.height) == golden)
+    {
+        note.push_str(&format!("; did you mean --device {}?", p.id));
+    }
+    note
+}
+
 /// Compares two images and returns the comparison and a diff image
 /// (the expected image dimmed, differing pixels in red); a pixel differs when a channel moves
 /// by more than `threshold`.

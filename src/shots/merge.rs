@@ -53,6 +53,7 @@ pub fn merge(a: &ShootPlan) -> Outcome {
     let mut shots: Vec<Shot> = vec![];
     let mut seen = std::collections::HashSet::new();
     let mut checked = false;
+    let mut masks: Vec<super::compare::Region> = vec![];
     for dir in &a.merge {
         let file = dir.join("manifest.json");
         let text = std::fs::read(&file).map_err(|e| {
@@ -68,6 +69,14 @@ pub fn merge(a: &ShootPlan) -> Outcome {
             ))
         })?;
         checked |= m.summary.tolerance.is_some();
+        for r in &m.summary.mask_regions {
+            let r: super::compare::Region = r
+                .parse()
+                .map_err(|e| fail(format!("--merge {}: mask_regions: {e}", file.display())))?;
+            if !masks.contains(&r) {
+                masks.push(r);
+            }
+        }
         for s in m.shots {
             if !seen.insert((s.device.clone(), s.locale.clone(), s.scene.clone())) {
                 return Err(fail(format!(
@@ -93,6 +102,7 @@ pub fn merge(a: &ShootPlan) -> Outcome {
     let plan = ShootPlan {
         check: checked.then(|| a.out.clone()),
         merge: vec![],
+        mask_regions: masks,
         ..a.clone()
     };
     finish(&plan, shots)

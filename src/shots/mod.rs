@@ -33,12 +33,16 @@ use crate::view::{self, headless::Headless, model};
 /// What `--check` found for one shot.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CheckResult {
-    /// `pass`, `fail`, `missing` (no golden), `new` (a golden written where none was) or
-    /// `updated` (a golden rewritten).
+    /// `pass`, `fail`, `missing` (no golden), `new` (a golden written where none was),
+    /// `updated` (a golden rewritten) or `unchanged` (`--update all` found it identical).
     pub status: String,
     pub share: f64,
     pub expected: Option<String>,
     pub diff: Option<String>,
+    /// Why the comparison could not count pixels (a golden of another size, and the device
+    /// that size belongs to).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One rendered shot, as listed in `manifest.json`.
@@ -301,11 +305,30 @@ fn check_one(
             share: 0.0,
             expected: None,
             diff: None,
+            note: None,
         })
     };
     let exists = golden.exists();
     match a.update {
-        Some(UpdateMode::All) => return write("updated"),
+        // A bare --update rewrites every golden, but one that is already these pixels stays
+        // as it is and is not counted as updated.
+        Some(UpdateMode::All) => {
+            let same = image::open(&golden).is_ok_and(|g| {
+                let g = g.to_rgba8();
+                g.dimensions() == img.dimensions() && g.as_raw() == img.as_raw()
+            });
+            return if same {
+                Ok(CheckResult {
+                    status: "unchanged".into(),
+                    share: 0.0,
+                    expected: None,
+                    diff: None,
+                    note: None,
+                })
+            } else {
+                write(if exists { "updated" } else { "new" })
+            };
+        }
         Some(UpdateMode::Missing | UpdateMode::Changed) if !exists => return write("new"),
         _ => {}
     }
@@ -317,6 +340,7 @@ fn check_one(
                 share: 1.0,
                 expected: None,
                 diff: None,
+                note: None,
             });
         }
     };
@@ -337,6 +361,7 @@ fn check_one(
             share: c.share(),
             expected: None,
             diff: None,
+            note: None,
         });
     }
     if a.update == Some(UpdateMode::Changed) {
@@ -357,6 +382,9 @@ fn check_one(
         share: c.share(),
         expected: Some(rel(&a.out, &ep)),
         diff: Some(rel(&a.out, &dp)),
+        note: c
+            .size_mismatch
+            .then(|| compare::size_note(expected.dimensions(), img.dimensions())),
     })
 }
 

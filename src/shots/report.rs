@@ -20,12 +20,18 @@ pub struct Summary {
     pub new: usize,
     /// Goldens rewritten (`--update changed` for a failing shot, or `--update all`).
     pub updated: usize,
+    /// Goldens `--update all` left as they were: already these pixels.
+    #[serde(default)]
+    pub unchanged: usize,
     /// Layout warnings.
     pub warnings: usize,
     /// Share of pixels allowed to differ, and the per-channel distance that makes a pixel
     /// differ (absent without `--check`).
     pub tolerance: Option<f64>,
     pub pixel_threshold: Option<u8>,
+    /// `--mask-region` rectangles (X,Y,W,H) painted over both images before comparing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mask_regions: Vec<String>,
 }
 
 /// `manifest.json`.
@@ -36,7 +42,11 @@ pub struct Manifest {
 }
 
 impl Summary {
-    pub fn of(shots: &[Shot], thresholds: Option<(f64, u8)>) -> Summary {
+    pub fn of(
+        shots: &[Shot],
+        thresholds: Option<(f64, u8)>,
+        masks: &[crate::shots::compare::Region],
+    ) -> Summary {
         let count = |st: &str| {
             shots
                 .iter()
@@ -49,9 +59,14 @@ impl Summary {
             failed: count("fail") + count("missing"),
             new: count("new"),
             updated: count("updated"),
+            unchanged: count("unchanged"),
             warnings: shots.iter().map(|s| s.warnings.len()).sum(),
             tolerance: thresholds.map(|t| t.0),
             pixel_threshold: thresholds.map(|t| t.1),
+            mask_regions: masks
+                .iter()
+                .map(|r| format!("{},{},{},{}", r.x, r.y, r.w, r.h))
+                .collect(),
         }
     }
 }
@@ -77,7 +92,10 @@ pub fn write_junit(path: &Path, shots: &[Shot], strict: bool) -> Result<(), Stri
                     let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     let msg = match c.status.as_str() {
                         "missing" => "no golden image".to_owned(),
-                        _ => format!("{:.3}% of pixels differ", c.share * 100.0),
+                        _ => match &c.note {
+                            Some(n) => n.clone(),
+                            None => format!("{:.3}% of pixels differ", c.share * 100.0),
+                        },
                     };
                     st.set_message(msg);
                     st.set_type(c.status.clone());
@@ -122,7 +140,7 @@ pub(super) fn finish(a: &ShootPlan, mut shots: Vec<Shot>) -> Outcome {
     shots.sort_by_key(order);
     let thresholds = a.check.as_ref().map(|_| (a.tolerance, a.pixel_threshold));
     let manifest = Manifest {
-        summary: Summary::of(&shots, thresholds),
+        summary: Summary::of(&shots, thresholds, &a.mask_regions),
         shots,
     };
     let (summary, shots) = (&manifest.summary, &manifest.shots);
@@ -151,21 +169,40 @@ pub(super) fn finish(a: &ShootPlan, mut shots: Vec<Shot>) -> Outcome {
         .collect();
     for s in &failed {
         let c = s.check.as_ref().expect("checked");
+        let why = match (c.status.as_str(), &c.note) {
+            ("missing", _) => "no golden image; --update missing writes it".to_owned(),
+            (_, Some(note)) => note.clone(),
+            _ => format!("{:.3}% of pixels differ", c.share * 100.0),
+        };
+        let diff = c
+            .diff
+            .as_ref()
+            .map(|d| format!("; diff: {}", a.out.join(d).display()))
+            .unwrap_or_default();
         eprintln!(
-            "{}: {}/{}/{} ({:.3}% of pixels differ)",
-            c.status,
-            s.device,
-            s.locale,
-            s.scene,
-            c.share * 100.0
+            "{}: {}/{}/{} ({why}{diff})",
+            c.status, s.device, s.locale, s.scene
+        );
+    }
+    if a.strict && summary.warnings > 0 {
+        let (s, w) = shots
+            .iter()
+            .find_map(|s| s.warnings.first().map(|w| (s, w)))
+            .expect("a warning");
+        eprintln!(
+            "--strict: {} layout warning(s) fail this run, the first {}/{}/{}: {w}",
+            summary.warnings, s.device, s.locale, s.scene
         );
     }
     let mut written = String::new();
-    if summary.new + summary.updated > 0 {
+    if summary.new + summary.updated + summary.unchanged > 0 {
         written = format!(
             ", {} new and {} updated goldens",
             summary.new, summary.updated
         );
+        if summary.unchanged > 0 {
+            written.push_str(&format!(", {} unchanged", summary.unchanged));
+        }
     }
     println!(
         "{} shots, {} warnings{}{} -> {}",

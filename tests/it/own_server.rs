@@ -297,3 +297,23 @@ fn serve_with_your_own_server_offers_no_demo_user() {
         "{said}"
     );
 }
+
+#[test]
+fn a_handler_that_exits_is_reported_with_its_exit_code() {
+    let (dev, code) = Device::run_script(
+        "[account_linking]\nsample = true\nrequired = false\n",
+        "say Alexa, ask city rides to quit the process\nwait skill-response 60\n",
+        &[
+            "--skill-dir",
+            &crate::project::fixture("city-rides-node")
+                .display()
+                .to_string(),
+        ],
+    );
+    assert_eq!(code, 5);
+    let err = dev.stderr();
+    assert!(
+        err.contains("it exited with code 3: fatal: out of connections"),
+        "{err}"
+    );
+}
