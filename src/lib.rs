@@ -10,6 +10,7 @@ pub mod backend;
 pub mod cli;
 pub mod clients;
 pub mod config;
+pub mod desktop;
 pub mod device;
 pub mod entropy;
 pub mod error;

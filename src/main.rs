@@ -33,7 +33,15 @@ fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("LINKSCREEN_LOG")
-                .unwrap_or_else(|_| "linkscreen=info,warn".into())
+                // The window's libraries (winit, its Wayland and X glue, the accessibility
+                // bridge over D-Bus) warn on every start about a desktop they cannot fully
+                // use (no a11y bus, no IME): errors only, by default.
+                .unwrap_or_else(|_| {
+                    "linkscreen=info,warn,winit=error,sctk=error,calloop=error,zbus=error,\
+                     accesskit_unix=error,atspi=error,i_slint_backend_winit=error,\
+                     i_slint_core=error,i_slint_renderer_skia=error,i_slint_renderer_femtovg=error"
+                        .into()
+                })
                 // The phone's cookie jar logs every Set-Cookie whole (sessions, states) at
                 // debug: never below warn, whatever LINKSCREEN_LOG asks for.
                 .add_directive("cookie_store=warn".parse().expect("a valid directive")),
@@ -41,6 +49,18 @@ fn main() {
         .with_writer(std::io::stderr)
         .with_ansi(ansi)
         .init();
+    // Slint's live preview needs the `.slint` sources and an interpreter at run time: a build
+    // without the `live-preview` feature has its screens compiled in, and says so.
+    if !cfg!(feature = "live-preview")
+        && matches!(cli.command, Command::Run(_) | Command::Kiosk(_))
+        && std::env::var_os("SLINT_LIVE_PREVIEW").is_some_and(|v| !v.is_empty() && v != "0")
+    {
+        eprintln!(
+            "linkscreen: SLINT_LIVE_PREVIEW is ignored: this build has its screens compiled in. \
+             For live preview, run from the source tree: \
+             SLINT_LIVE_PREVIEW=1 cargo run --features live-preview -- run"
+        );
+    }
     let ended = match cli.command {
         Command::Devices => {
             for p in linkscreen::protocol::viewport::PROFILES {

@@ -41,6 +41,8 @@ pub struct DeviceSetup {
     pub locale: String,
     pub skill_name: String,
     pub invocation: String,
+    /// The skill's name and what is understood, in each locale the emulator can switch to.
+    pub by_locale: std::collections::HashMap<String, (String, crate::project::nlu::Nlu)>,
     pub skill_endpoint: String,
     pub identity: Identity,
     pub linking: Arc<dyn LinkingApi>,

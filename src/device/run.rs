@@ -179,16 +179,9 @@ pub async fn prepare(
         person_id: speaker_id.clone(),
     };
     // An ASK CLI project: its name, invocation name and model in this locale, and its handler.
-    let mut skill_name = cfg.skill.name.clone();
-    let mut nlu = crate::project::nlu::Nlu {
-        invocation: cfg.skill.invocation(),
-        model: None,
-    };
+    let (skill_name, nlu) = skill_in(&cfg, locale);
     let mut lambda = None;
     let mut skill_endpoint = if cfg.skill.is_embedded() {
-        // The sample skill's own interaction model: what is understood inside its session.
-        nlu.invocation = crate::backend::skill::sample_invocation(&cfg.skill, locale);
-        nlu.model = Some(crate::backend::skill::sample_model(&nlu.invocation, locale));
         format!("{}/ridehailer/skill", running.base_url)
     } else {
         cfg.skill.endpoint.clone()
@@ -202,11 +195,6 @@ pub async fn prepare(
                     p.locales().join(", ")
                 ),
             ));
-        }
-        skill_name = p.name_for(locale).to_owned();
-        if let Some(m) = p.model_for(locale) {
-            nlu.invocation = m.invocation_name.clone();
-            nlu.model = Some(m.clone());
         }
         if let crate::project::Endpoint::Lambda { handler, .. } = &p.endpoint {
             let runner = crate::clients::lambda::LambdaRunner::new(
@@ -262,6 +250,20 @@ pub async fn prepare(
             locale: locale.to_owned(),
             skill_name,
             invocation: nlu.invocation.clone(),
+            // The emulator's locale switch: the skill's name and invocation in each locale.
+            by_locale: match cfg.project.as_ref().map(|p| p.locales()) {
+                Some(l) => l,
+                None => crate::locale::SUPPORTED
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            }
+            .into_iter()
+            .map(|l| {
+                let of = skill_in(&cfg, &l);
+                (l, of)
+            })
+            .collect(),
             skill_endpoint: skill_endpoint.clone(),
             identity,
             linking: std::sync::Arc::new(linking),
@@ -348,6 +350,30 @@ pub fn log_and_runtime(a: &RunPlan) -> Result<(EventLog, tokio::runtime::Runtime
         .build()
         .expect("tokio runtime starts");
     Ok((log, rt))
+}
+
+/// The skill as the device knows it in `locale`: its name, and what is understood (its
+/// invocation name and interaction model: the project's in that locale, or the sample's).
+fn skill_in(cfg: &Config, locale: &str) -> (String, crate::project::nlu::Nlu) {
+    let mut name = cfg.skill.name.clone();
+    let mut nlu = crate::project::nlu::Nlu {
+        invocation: cfg.skill.invocation(),
+        model: None,
+    };
+    if cfg.skill.is_embedded() {
+        nlu.invocation = crate::backend::skill::sample_invocation(&cfg.skill, locale);
+        nlu.model = Some(crate::backend::skill::sample_model(&nlu.invocation, locale));
+    }
+    if let Some(p) = &cfg.project
+        && p.names.contains_key(locale)
+    {
+        name = p.name_for(locale).to_owned();
+        if let Some(m) = p.model_for(locale) {
+            nlu.invocation = m.invocation_name.clone();
+            nlu.model = Some(m.clone());
+        }
+    }
+    (name, nlu)
 }
 
 pub fn first_utterance(a: &RunPlan, invocation: &str) -> String {

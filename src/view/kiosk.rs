@@ -80,16 +80,21 @@ pub fn lock(app: &AppWindow, pin: Option<String>, log: &EventLog) {
             ("exit", None) => leave(&log),
             ("exit", Some(_)) => {
                 t.clear();
+                k.set_pin_error("".into());
                 k.set_pin_prompt(true);
             }
             ("\n", Some(p)) => {
                 // Constant time: the PIN is a secret.
                 let ok: bool = t.as_bytes().ct_eq(p.as_bytes()).into();
                 t.clear();
-                k.set_pin_prompt(false);
                 if ok {
+                    k.set_pin_prompt(false);
                     leave(&log);
                 } else {
+                    // The prompt stays, says so, and takes the next try (Escape closes it).
+                    k.set_pin_error(
+                        crate::locale::tr("device.kiosk_pin_wrong", "en-US", &[]).into(),
+                    );
                     log.log(LogEvent::KioskExit {
                         refused: Some("wrong PIN".into()),
                     });
@@ -98,6 +103,7 @@ pub fn lock(app: &AppWindow, pin: Option<String>, log: &EventLog) {
             ("\u{1b}", _) => {
                 t.clear();
                 k.set_pin_prompt(false);
+                k.set_pin_error("".into());
             }
             ("\u{8}", _) => {
                 t.pop();

@@ -1264,3 +1264,22 @@ fn a_skills_text_field_takes_the_keyboard_and_submits() {
     assert!(keys("keyboard") > 1000, "the keyboard shows");
     assert_eq!(keys("submitted"), 0, "the keyboard went away");
 }
+
+#[test]
+fn slint_live_preview_on_a_build_without_it_says_how_to_get_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .current_dir(tmp.path())
+        .args(["run", "--headless", "--fresh", "--until", "home"])
+        .env("SLINT_LIVE_PREVIEW", "1")
+        .env("LINKSCREEN_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("SLINT_LIVE_PREVIEW is ignored")
+            && err.contains("cargo run --features live-preview -- run"),
+        "{err}"
+    );
+}

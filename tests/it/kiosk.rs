@@ -290,3 +290,101 @@ fn the_kiosk_fills_a_display_that_has_no_window_manager() {
         assert!(!is_screen(&img, cx, cy), "letterbox at ({cx},{cy})");
     }
 }
+
+/// A pixel of the PIN box's border after a wrong PIN (Theme.danger, #ff7a6b).
+fn is_danger(p: &image::Rgba<u8>) -> bool {
+    let want = [0xff, 0x7a, 0x6b];
+    (0..3).all(|c| p.0[c].abs_diff(want[c]) <= 8)
+}
+
+#[test]
+fn the_kiosks_pin_prompt_says_a_wrong_pin_and_takes_the_right_one() {
+    if !on_path("Xvfb") || !on_path("import") || !on_path("xdotool") {
+        eprintln!(
+            "skipped: needs Xvfb, ImageMagick's import and xdotool (apt-get install xvfb imagemagick xdotool)"
+        );
+        return;
+    }
+    let x = Xvfb::start("1280x800");
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("ev.jsonl");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args([
+            "kiosk",
+            "--device",
+            "echo-show-8",
+            "--exit-pin",
+            "2468",
+            "--db",
+        ])
+        .arg(dir.path().join("k.db"))
+        .arg("--events")
+        .arg(&events)
+        .env("DISPLAY", &x.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("LINKSCREEN_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let keys = |args: &[&str]| {
+        let ok = std::process::Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &x.display)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "xdotool {args:?}");
+    };
+    let shot = dir.path().join("root.png");
+    let until = |what: &str, ok: &dyn Fn(&image::RgbaImage) -> bool| -> image::RgbaImage {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(img) = x.shot(&shot)
+                && ok(&img)
+            {
+                return img;
+            }
+            assert!(Instant::now() < deadline, "never saw {what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    until("the home screen", &|img| is_screen(img, 640, 400));
+    // Ctrl+Shift+Q, a wrong PIN: the prompt stays, its box turns red, the refusal is logged.
+    let focus = |keys: &dyn Fn(&[&str])| {
+        keys(&[
+            "search",
+            "--sync",
+            "--name",
+            "linkscreen",
+            "windowfocus",
+            "--sync",
+        ]);
+    };
+    focus(&keys);
+    keys(&["key", "ctrl+shift+q"]);
+    keys(&["type", "1111"]);
+    keys(&["key", "Return"]);
+    let img = until("the wrong PIN said", &|img| img.pixels().any(is_danger));
+    assert!(img.pixels().filter(|p| is_danger(p)).count() > 50);
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "a wrong PIN must not leave the kiosk"
+    );
+    let ev = std::fs::read_to_string(&events).unwrap_or_default();
+    assert!(ev.contains("\"refused\":\"wrong PIN\""), "{ev}");
+    // The right PIN, typed into the prompt that stayed: the kiosk leaves.
+    keys(&["type", "2468"]);
+    keys(&["key", "Return"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the right PIN did not leave the kiosk"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+}

@@ -302,6 +302,12 @@ impl Runtime {
             s.profile = p;
         }
         if let Some(l) = c.locale {
+            // The skill is invoked by its name in the new locale (「アレクサ、ライドヘイラーを開いて」).
+            if let Some((name, nlu)) = s.by_locale.get(&l) {
+                s.skill_name = name.clone();
+                s.invocation = nlu.invocation.clone();
+                s.nlu = nlu.clone();
+            }
             s.locale = l;
         }
         let speaker = c.speaker.map(|p| {
@@ -475,10 +481,13 @@ impl Runtime {
                         .log
                         .log(LogEvent::OpenExternal { url: redacted(&u) });
                 }
-                if self.setup.open_browser
-                    && let Err(e) = webbrowser::open(&url)
-                {
-                    self.setup.log.error("open_external", e.to_string());
+                if self.setup.open_browser {
+                    let log = self.setup.log.clone();
+                    std::thread::spawn(move || {
+                        if let Err(e) = crate::desktop::open(&url) {
+                            log.error("open_external", e);
+                        }
+                    });
                 }
             }
         }

@@ -133,6 +133,7 @@ fn setup(linking: Arc<FakeLinking>, skill: Arc<FakeSkill>) -> DeviceSetup {
         locale: "en-US".into(),
         skill_name: "Ride Hailer".into(),
         invocation: "ride hailer".into(),
+        by_locale: Default::default(),
         skill_endpoint: "https://skill.example/".into(),
         identity: Identity {
             skill_id: "amzn1.ask.skill.test".into(),
@@ -373,4 +374,38 @@ async fn commands_for_a_document_still_loading_its_packages_run_once_it_shows() 
     let texts = shown.model.apl.as_ref().unwrap().texts();
     assert_eq!(texts, vec!["After".to_owned()]);
     assert_eq!(skill.seen.lock().unwrap().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn switching_the_locale_invokes_the_skill_by_its_name_in_that_locale() {
+    let linking = Arc::new(FakeLinking::default());
+    let skill = Arc::new(FakeSkill::default());
+    let mut s = setup(linking, skill);
+    s.by_locale.insert(
+        "ja-JP".into(),
+        (
+            "ライドヘイラー".into(),
+            crate::project::nlu::Nlu {
+                invocation: "ライドヘイラー".into(),
+                model: None,
+            },
+        ),
+    );
+    let (input, mut rx) = start(s);
+    input.configure(crate::view::port::Settings {
+        locale: Some("ja-JP".into()),
+        ..Default::default()
+    });
+    let home = frame_where(
+        &mut rx,
+        10,
+        "a home screen naming ライドヘイラー",
+        |f| f.scene == Scene::Home && format!("{:?}", f.model).contains("ライドヘイラー"),
+    )
+    .await;
+    assert!(
+        !format!("{:?}", home.model).contains("ride hailer"),
+        "{:?}",
+        home.model
+    );
 }

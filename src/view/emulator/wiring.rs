@@ -201,10 +201,21 @@ fn act(app: &AppWindow, w: &Wired, what: PanelAction) {
                 .map(|u| crate::protocol::urls::without_query(&u))
                 .unwrap_or_default();
             w.log.log(LogEvent::OpenPhone { url: shown });
-            match webbrowser::open(&url) {
-                Ok(()) => note(app, w, "Opened the phone page in your browser"),
-                Err(e) => note(app, w, &format!("Cannot open a browser: {e}")),
-            }
+            note(app, w, "Opening the phone page in your browser…");
+            // The opener is waited for off the UI thread; its failure is shown with the URL
+            // to open by hand.
+            let weak = app.as_weak();
+            std::thread::spawn(move || {
+                let said = match crate::desktop::open(&url) {
+                    Ok(()) => "Opened the phone page in your browser".to_owned(),
+                    Err(e) => format!("Cannot open a browser ({e}): open {url} yourself"),
+                };
+                let _ = slint::invoke_from_event_loop(move || {
+                    if let (Some(app), Some(w)) = (weak.upgrade(), wired()) {
+                        note(&app, &w, &said);
+                    }
+                });
+            });
         }
     }
 }
