@@ -1,4 +1,4 @@
-//! Command-line interface (DESIGN.md "CLI"), parsed with clap, and the one
+//! Command-line interface (docs/cli.md, docs/usage.md), parsed with clap, and the one
 //! place where errors become exit codes.
 //!
 //! Must not import: anything that runs: it parses, `plan` and `app` act.
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-/// Exit codes (DESIGN.md): 0 ok, 2 usage/config, 3 peer, 4 check differences, 5 script step.
+/// Exit codes (docs/usage.md): 0 ok, 2 usage/config, 3 peer, 4 check differences, 5 script step.
 pub mod exit {
     pub const OK: i32 = 0;
     pub const USAGE: i32 = 2;
@@ -99,7 +99,7 @@ pub struct RunArgs {
     /// Use a throw-away database: nothing stored by earlier runs (no link), nothing kept.
     #[arg(long, conflicts_with = "db")]
     pub fresh: bool,
-    /// The recognized speaker: a household profile name (personal linking, PROTOCOL.md §5).
+    /// The recognized speaker: a household profile name (personal account linking).
     #[arg(long, value_name = "NAME")]
     pub speaker: Option<String>,
     /// An ASK CLI skill project: the device uses its name, invocation name, locales and
@@ -112,8 +112,8 @@ pub struct RunArgs {
     /// Give up after this many seconds (headless runs; 1 to 86400).
     #[arg(long, value_name = "SECS", value_parser = day_secs)]
     pub timeout: Option<u64>,
-    /// A headless run without a script ends (exit 3) once the skill or the linking service has
-    /// been unreachable this many seconds in a row.
+    /// A headless run ends (exit 3), and a script's `wait` fails, once the skill or the linking
+    /// service has been unreachable this many seconds in a row.
     #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = hour_secs)]
     pub give_up: u64,
     /// Compare each script `shot NAME` with GOLDEN_DIR/NAME.png (exit 4 on a difference).

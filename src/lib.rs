@@ -1,5 +1,5 @@
 //! linkscreen: an Alexa device-with-a-screen emulator for the account-linking
-//! journey of a custom skill. See DESIGN.md in the repository for the shape:
+//! journey of a custom skill. See docs/design.md for the shape:
 //! `flow` decides, `device` runs effects, `view` renders, `backend` serves.
 
 rust_i18n::i18n!("locales", fallback = "en");

@@ -1,4 +1,4 @@
-//! Locales linkscreen ships (DESIGN.md "Locales") and translation lookup.
+//! Locales linkscreen ships (docs/designer.md "Locales") and translation lookup.
 //! Strings live in `locales/*.yml` (rust-i18n); a locale such as `en-GB`
 //! falls back to its language file (`en`), then to English.
 //!

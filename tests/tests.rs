@@ -68,6 +68,8 @@ mod phone_pages;
 
 #[path = "it/ci_messages.rs"]
 mod ci_messages;
+#[path = "it/docs.rs"]
+mod docs;
 #[path = "it/hardening.rs"]
 mod hardening;
 #[path = "it/own_server.rs"]

@@ -22,7 +22,7 @@ pub struct Identity {
     pub person_id: Option<String>,
 }
 
-/// Builds a LaunchRequest envelope (PROTOCOL.md §1).
+/// Builds a LaunchRequest envelope (docs/design.md "Wire formats" §1).
 pub fn launch_envelope(
     id: &Identity,
     profile: &DeviceProfile,
@@ -280,7 +280,7 @@ pub fn validate(
         )));
     }
     if parsed.start_connection().is_some() {
-        // PROTOCOL.md §4: no AudioPlayer or video directives beside a StartConnection.
+        // docs/design.md "Wire formats" §4: no AudioPlayer or video directives beside a StartConnection.
         if let Some(bad) = parsed.response.directives.iter().find_map(|d| {
             let t = d.get("type").and_then(serde_json::Value::as_str)?;
             (t.starts_with("AudioPlayer.") || t.starts_with("VideoApp.")).then_some(t)

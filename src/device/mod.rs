@@ -56,7 +56,7 @@ pub struct DeviceSetup {
     pub linking_required: bool,
     pub personal_linking: bool,
     pub household: Vec<crate::config::Profile>,
-    /// The recognized speaker's person id (PROTOCOL.md §5); None: not recognized.
+    /// The recognized speaker's person id (docs/design.md "Wire formats" §5); None: not recognized.
     pub speaker: Option<String>,
     /// Open pages that need JavaScript in the desktop browser (windowed runs).
     pub open_browser: bool,

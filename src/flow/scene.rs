@@ -1,4 +1,4 @@
-//! The scenes a device shows (DESIGN.md "Screens").
+//! The scenes a device shows (docs/design.md "Scenes").
 
 /// One screen of the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

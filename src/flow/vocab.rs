@@ -69,7 +69,7 @@ pub struct SkillAnswer {
     /// `shouldEndSession: false`: the session stays open and the device listens for an answer.
     pub keeps_session: bool,
     /// The skill asked Alexa to link by voice (`Connections.StartConnection` to
-    /// `connection://AMAZON.AskForAccountLinking/1`, PROTOCOL.md §4).
+    /// `connection://AMAZON.AskForAccountLinking/1`, docs/design.md "Wire formats" §4).
     pub link_request: Option<LinkRequest>,
     /// The response's APL directives as sent (`Alexa.Presentation.APL.*`): the device's
     /// screen runs them, the flow only sees that the skill answered.
@@ -275,7 +275,7 @@ pub enum State {
     SkillError {
         reason: String,
     },
-    /// Alexa's own voice-forward account-linking dialog (PROTOCOL.md §4).
+    /// Alexa's own voice-forward account-linking dialog (docs/design.md "Wire formats" §4).
     VoiceLink {
         link: LinkRequest,
         step: VoiceStep,

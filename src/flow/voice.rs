@@ -1,4 +1,4 @@
-//! Voice-forward account linking (PROTOCOL.md §4): Alexa's own dialog after a skill answers
+//! Voice-forward account linking (docs/design.md "Wire formats" §4): Alexa's own dialog after a skill answers
 //! with `Connections.StartConnection` to `connection://AMAZON.AskForAccountLinking/1` —
 //! permission for the scopes, a one-time code sent to the phone and spoken back (three
 //! tries), then a SessionResumedRequest (or, with `SEND_ERRORS_ONLY`, an exception for a

@@ -1,4 +1,4 @@
-//! The SMAPI `accountLinkingRequest` (PROTOCOL.md §2), as `ask smapi` takes it,
+//! The SMAPI `accountLinkingRequest` (docs/design.md "Wire formats" §2), as `ask smapi` takes it,
 //! and its consistency checks.
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -190,7 +190,7 @@ impl AccountLinkingRequest {
         Ok(())
     }
 
-    /// `voiceForwardAccountLinking: "ENABLED"` (PROTOCOL.md §4).
+    /// `voiceForwardAccountLinking: "ENABLED"` (docs/design.md "Wire formats" §4).
     pub fn voice_forward_enabled(&self) -> bool {
         self.voice_forward_account_linking.as_deref() == Some("ENABLED")
     }

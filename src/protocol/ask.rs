@@ -1,5 +1,5 @@
 //! The ASK request envelope the device sends and the response envelope a skill
-//! answers with (PROTOCOL.md §1), following Amazon's generated `ask-sdk-model`.
+//! answers with (docs/design.md "Wire formats" §1), following Amazon's generated `ask-sdk-model`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -87,7 +87,7 @@ pub struct Device {
 
 impl RequestEnvelope {
     /// The token a skill should use: the recognized person's if present, else the account's
-    /// (PROTOCOL.md §5).
+    /// (docs/design.md "Wire formats" §5).
     pub fn access_token(&self) -> Option<&str> {
         self.context
             .system
@@ -253,7 +253,7 @@ impl ResponseEnvelope {
         matches!(self.response.card, Some(Card::LinkAccount))
     }
 
-    /// The skill's `Connections.StartConnection` directive, if any (PROTOCOL.md §4).
+    /// The skill's `Connections.StartConnection` directive, if any (docs/design.md "Wire formats" §4).
     pub fn start_connection(&self) -> Option<StartConnection> {
         self.response
             .directives

@@ -1,4 +1,4 @@
-//! Device profiles and the `context.Viewport` each one reports (PROTOCOL.md §6).
+//! Device profiles and the `context.Viewport` each one reports (docs/design.md "Wire formats" §6).
 
 use serde::Serialize;
 

@@ -1,5 +1,5 @@
 //! `--script FILE`: drives the device like a person, one step a line
-//! (DESIGN.md): `say TEXT`, `tap LABEL`, `pick PROFILE`, `fill FIELD TEXT`,
+//! (docs/ci.md "Scripts"): `say TEXT`, `tap LABEL`, `pick PROFILE`, `fill FIELD TEXT`,
 //! `submit [BUTTON]`, `wait SCENE [SECS]`, `shot NAME`, `expect TEXT`, plus
 //! `phone link|deny [[USER] PASSWORD]`, which plays the user's phone: it opens
 //! the QR code's URL with a cookie jar, signs in (as USER, by default the sample server's demo

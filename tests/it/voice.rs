@@ -1,4 +1,4 @@
-//! Voice-forward account linking (PROTOCOL.md §4), headless, over real loopback HTTP: the
+//! Voice-forward account linking (docs/design.md "Wire formats" §4), headless, over real loopback HTTP: the
 //! sample skill offers linking and sends `Connections.StartConnection`; Alexa asks permission,
 //! sends a one-time code to the phone, checks the spoken one, and resumes the skill's session.
 //! After each journey the next LaunchRequest carries the LWA token, or does not.

@@ -1,5 +1,5 @@
 //! The conformance report: while a journey runs, the emulated Alexa cloud notes what real
-//! Alexa would reject or warn about in the account-linking set-up it talks to (PROTOCOL.md
+//! Alexa would reject or warn about in the account-linking set-up it talks to (docs/design.md "Wire formats"
 //! §2 and Amazon's account-linking requirements), each with the evidence it saw.
 //!
 //! The checks are pure functions over what was observed; [`Report`] keeps the findings (one
@@ -15,7 +15,7 @@ use crate::protocol::account_linking::AccountLinkingRequest;
 use crate::protocol::account_linking::GrantType;
 pub use findings::{Finding, Level, Report};
 
-/// Alexa gives up on a token endpoint after 4.5 s (PROTOCOL.md §2).
+/// Alexa gives up on a token endpoint after 4.5 s (docs/design.md "Wire formats" §2).
 pub const TOKEN_ENDPOINT_TIMEOUT: Duration = Duration::from_millis(4500);
 /// Alexa's limit for the token endpoint.
 pub const TOKEN_LIMIT: Duration = TOKEN_ENDPOINT_TIMEOUT;
@@ -45,7 +45,7 @@ fn is_loopback(u: &url::Url) -> bool {
 /// The configured URLs: Alexa needs HTTPS on port 443 for the login page and the token
 /// endpoint. Loopback URLs work here and are only warned about.
 /// Voice-forward account linking works only with Login with Amazon as the OAuth provider
-/// (PROTOCOL.md §4): an ENABLED configuration whose `authorizationUrl` is not LWA's `/ap/oa`.
+/// (docs/design.md "Wire formats" §4): an ENABLED configuration whose `authorizationUrl` is not LWA's `/ap/oa`.
 pub fn check_voice_forward(al: &AccountLinkingRequest) -> Option<Finding> {
     if !al.voice_forward_enabled() {
         return None;

@@ -2,7 +2,7 @@
 //! a skill built on the ASK SDK would. Without a valid access token it says
 //! the seed's localized prompt with a `LinkAccount` card and ends the session —
 //! or, with voice-forward linking enabled, offers to link by voice and answers
-//! "link my account" with `Connections.StartConnection` (PROTOCOL.md §4). With
+//! "link my account" with `Connections.StartConnection` (docs/design.md "Wire formats" §4). With
 //! a token (checked at the authorization server's userinfo endpoint, or LWA's
 //! profile API for an `Atza|` token) it greets the user by name and books rides.
 
@@ -219,7 +219,7 @@ fn answer(
         .and_then(|n| n.as_str())
         .unwrap_or("");
     match (env.request_type(), name) {
-        // Voice-forward linking is over (PROTOCOL.md §4).
+        // Voice-forward linking is over (docs/design.md "Wire formats" §4).
         ("SessionResumedRequest", _) => {
             let status = env
                 .request

@@ -254,7 +254,7 @@ pub(super) async fn ask(
     conv: &std::sync::Mutex<Option<skill::OpenSession>>,
 ) -> Event {
     let now_iso = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    // With a link endpoint the stored tokens fill both slots (PROTOCOL.md §5); without one
+    // With a link endpoint the stored tokens fill both slots (docs/design.md "Wire formats" §5); without one
     // (device-grant mode) the token just granted is the account's.
     let (account, person) = if s.linking.stores_links() {
         match fetch_tokens(s).await {
