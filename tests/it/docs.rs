@@ -132,7 +132,8 @@ fn linkscreen(dir: &Path, args: &[String]) -> Command {
         // The user data directory (the default database) is the block's own.
         .env("HOME", dir)
         .env("XDG_DATA_HOME", dir.join(".local/share"))
-        .env("LINKSCREEN_LOG", "warn")
+        // The log as a user gets it, with its default filter.
+        .env_remove("LINKSCREEN_LOG")
         .env_remove("WAYLAND_DISPLAY");
     c
 }
@@ -250,12 +251,17 @@ fn comes_up(dir: &Path, args: &[String]) -> Result<(), String> {
     };
     let _ = child.kill();
     let _ = child.wait();
-    up.map_err(|e| {
-        format!(
-            "{e}: {}",
-            std::fs::read_to_string(&said).unwrap_or_default()
-        )
-    })
+    let text = std::fs::read_to_string(&said).unwrap_or_default();
+    up.map_err(|e| format!("{e}: {text}"))?;
+    // A window starts quietly: the libraries under it (winit, D-Bus, the accessibility bridge)
+    // print nothing a user must read past.
+    match text
+        .lines()
+        .find(|l| l.contains("WARN") || l.contains("ERROR") || l.to_lowercase().contains("error"))
+    {
+        Some(l) if windowed => Err(format!("the window's start printed: {l}")),
+        _ => Ok(()),
+    }
 }
 
 #[test]
