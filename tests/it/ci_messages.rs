@@ -4,16 +4,9 @@
 //! run from another working directory.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn linkscreen_in(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_linkscreen"))
-        .current_dir(cwd)
-        .args(args)
-        .env("LINKSCREEN_LOG", "warn")
-        .output()
-        .unwrap()
-}
+use crate::first_run::linkscreen_in;
 
 fn said(o: &Output) -> String {
     format!(

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use crate::project::copy_project;
 
 /// Runs `linkscreen ARGS` in `cwd` (the process's working directory) and waits for it.
-fn linkscreen_in(cwd: &Path, args: &[&str]) -> Output {
+pub fn linkscreen_in(cwd: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_linkscreen"))
         .current_dir(cwd)
         .args(args)

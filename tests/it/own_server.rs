@@ -201,13 +201,12 @@ async fn phone_link_signs_in_to_your_own_server_with_your_account() {
     );
 }
 
-#[test]
-fn a_wait_on_a_dead_end_fails_at_once_with_the_reason() {
-    // The handler throws: the screen shows skill-error and nothing a script waits for can
-    // follow without another step. The wait allows 20 minutes; the step fails with the reason.
+/// Runs `script` on the city-rides-node project (its handler throws, hangs or exits on
+/// request); the step must fail (exit 5): what the device said on stderr.
+fn city_rides_fails(script: &str) -> String {
     let (dev, code) = Device::run_script(
         "[account_linking]\nsample = true\nrequired = false\n",
-        "say Alexa, ask city rides to crash\nwait skill-response 1200\n",
+        script,
         &[
             "--skill-dir",
             &crate::project::fixture("city-rides-node")
@@ -215,8 +214,15 @@ fn a_wait_on_a_dead_end_fails_at_once_with_the_reason() {
                 .to_string(),
         ],
     );
-    assert_eq!(code, 5);
-    let err = dev.stderr();
+    assert_eq!(code, 5, "{}", dev.stderr());
+    dev.stderr()
+}
+
+#[test]
+fn a_wait_on_a_dead_end_fails_at_once_with_the_reason() {
+    // The handler throws: the screen shows skill-error and nothing a script waits for can
+    // follow without another step. The wait allows 20 minutes; the step fails with the reason.
+    let err = city_rides_fails("say Alexa, ask city rides to crash\nwait skill-response 1200\n");
     assert!(
         err.contains("line 2: `wait skill-response 1200`: the device stopped on skill-error")
             && err.contains("boom: the database is down"),
@@ -300,18 +306,8 @@ fn serve_with_your_own_server_offers_no_demo_user() {
 
 #[test]
 fn a_handler_that_exits_is_reported_with_its_exit_code() {
-    let (dev, code) = Device::run_script(
-        "[account_linking]\nsample = true\nrequired = false\n",
-        "say Alexa, ask city rides to quit the process\nwait skill-response 60\n",
-        &[
-            "--skill-dir",
-            &crate::project::fixture("city-rides-node")
-                .display()
-                .to_string(),
-        ],
-    );
-    assert_eq!(code, 5);
-    let err = dev.stderr();
+    let err =
+        city_rides_fails("say Alexa, ask city rides to quit the process\nwait skill-response 60\n");
     assert!(
         err.contains("it exited with code 3: fatal: out of connections"),
         "{err}"
