@@ -215,11 +215,16 @@ pub struct UnlinkArgs {
 pub struct ShootArgs {
     #[command(flatten)]
     pub common: Common,
-    /// `all` or a comma-separated list.
+    /// `all` or a comma-separated list: the scenes (`linkscreen scenes`), and `keyboard` (the
+    /// login page with the on-screen keyboard up), `emulator` and `emulator-report` (the whole
+    /// emulator window), and `apl` (the documents of --apl).
     #[arg(long, default_value = "all")]
     pub scenes: String,
+    /// `all` (the 17 real locales) or a comma-separated list (`linkscreen locales`; the
+    /// pseudo-locales en-XA and ar-XB only by name).
     #[arg(long, default_value = "en-US")]
     pub locales: String,
+    /// `all` or a comma-separated list (`linkscreen devices`).
     #[arg(long, default_value = "all")]
     pub devices: String,
     /// Output directory.

@@ -155,17 +155,23 @@ pub fn build(a: RunArgs, kiosk: Option<KioskOptions>) -> Result<RunPlan, AppErro
             cfg.backend.port
         ))
     };
+    if kiosk.is_some() && a.headless && a.until.is_some() && a.say.is_none() && a.script.is_none() {
+        return Err(usage(
+            "--until: a kiosk waits for its visitors and says nothing itself, so the scene would never come: add --say \"Alexa, open …\" or --script FILE",
+        ));
+    }
     if let Some(n) = a.seed {
         if kiosk.is_some() {
             return Err(usage(
                 "--seed makes codes predictable: a kiosk's visitors need codes nobody can guess",
             ));
         }
-        if cfg.backend.port == 0 {
-            // The URL and the QR code carry the port: a seeded run picks it from the seed.
+        if cfg.backend.port == 0 && a.port.is_none() {
+            // The URL and the QR code carry the port: a seeded run picks it from the seed
+            // (an explicit --port, 0 included, is kept).
             cfg.backend.port = seeded_port(n);
             bind_hint = Some(format!(
-                "--seed {n} fixes the port ({}) so that its URLs and QR codes repeat: two runs with one seed cannot run at once. Give each run its own --seed, or its own --port N",
+                "--seed {n} picks port {} (20000 + seed mod 40000) so that its URLs and QR codes repeat: another run has it, perhaps one with the same seed (or one 40000 apart). Give this run --port N (its URLs then repeat on N), or another --seed",
                 cfg.backend.port
             ));
         }

@@ -81,7 +81,11 @@ pub fn serve(a: ServeArgs) -> Outcome {
                 r.authorization_url
             );
         }
-        println!("  sample skill  {b}/ridehailer/skill");
+        if cfg.skill.is_embedded() && cfg.project.is_none() {
+            println!("  sample skill  {b}/ridehailer/skill");
+        } else {
+            println!("  skill         {}  (your skill)", cfg.skill.endpoint);
+        }
         println!("  redirect URI  {}", running.shared.redirect_uri());
         let _ = tokio::signal::ctrl_c().await;
         running.stop().await;
@@ -170,11 +174,14 @@ pub fn shoot(a: ShootArgs) -> Outcome {
 }
 
 /// What `unlink` says of one skill: what was deleted, and what could not be revoked.
-fn unlinked_line(u: &crate::backend::linking::Unlinked, db: &std::path::Path) -> String {
+fn unlinked_line(
+    skill: &str,
+    u: &crate::backend::linking::Unlinked,
+    db: &std::path::Path,
+) -> String {
     let kept = u.deleted - u.revoked;
     let mut line = format!(
-        "unlinked {}: {} link(s) deleted from {}",
-        u.skill_id,
+        "unlinked {skill}: {} link(s) deleted from {}",
         u.deleted,
         db.display()
     );
@@ -214,7 +221,13 @@ pub fn unlink(a: UnlinkArgs) -> Outcome {
         }
         Ok(gone) => {
             for u in gone {
-                println!("{}", unlinked_line(&u, db));
+                // The configured skill by its name; any other by its id.
+                let name = if u.skill_id == cfg.skill.skill_id {
+                    cfg.skill.name.clone()
+                } else {
+                    u.skill_id.clone()
+                };
+                println!("{}", unlinked_line(&name, &u, db));
             }
             Ok(())
         }

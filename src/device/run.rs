@@ -98,7 +98,7 @@ pub async fn prepare(
     if cfg.account_linking.request.is_some() && matches!(cfg.linking.mode, LinkingMode::Alexa) {
         // The one thing a developer must set on their own server for this to work.
         let fixed = if cfg.backend.port == 0 {
-            " (the port changes each run: set [backend] port to keep it)"
+            " (the port changes each run: fix it with --port N or [backend] port)"
         } else {
             ""
         };

@@ -342,7 +342,7 @@ pub(crate) fn run_script(
                             ),
                         ));
                     }
-                    Ok(Ending::TimedOut(_)) => {
+                    Ok(Ending::TimedOut(seen)) => {
                         let hint = match log.latest("stored_link", "db") {
                             Some(db)
                                 if matches!(scene, Scene::LinkPrompt | Scene::ProfilePicker) =>
@@ -351,6 +351,8 @@ pub(crate) fn run_script(
                                     "; likely because a link stored in {db} skipped the prompt: run with --fresh, or `linkscreen unlink --db {db}` first"
                                 )
                             }
+                            // The skill needs a link first: the prompt waits for a phone.
+                            _ if seen == Some(Scene::LinkPrompt) => "; the device waits on the link prompt for a phone to link (the skill is not asked before): add a `phone link` step before this wait".to_owned(),
                             _ => String::new(),
                         };
                         return Err(step_fail(d, format!("timed out after {secs} s{hint}")));

@@ -74,6 +74,7 @@ pub fn lock(app: &AppWindow, pin: Option<String>, log: &EventLog) {
         let mut t = typed.borrow_mut();
         let leave = |log: &EventLog| {
             log.log(LogEvent::KioskExit { refused: None });
+            eprintln!("linkscreen: left kiosk mode (Ctrl+Shift+Q)");
             let _ = slint::quit_event_loop();
         };
         match (key.as_str(), &pin) {

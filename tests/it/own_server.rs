@@ -313,3 +313,21 @@ fn a_handler_that_exits_is_reported_with_its_exit_code() {
         "{err}"
     );
 }
+
+#[test]
+fn a_wait_past_the_link_prompt_says_the_prompt_waits_for_a_phone() {
+    // The skill needs a link: the device stays on the prompt, and the skill is never asked.
+    let (dev, code) = Device::run_script(
+        "",
+        "say Alexa, open Ride Hailer\nwait skill-response 2\n",
+        &[],
+    );
+    assert_eq!(code, 5);
+    let err = dev.stderr();
+    assert!(
+        err.contains("timed out after 2 s")
+            && err.contains("the device waits on the link prompt for a phone to link")
+            && err.contains("add a `phone link` step"),
+        "{err}"
+    );
+}

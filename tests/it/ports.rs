@@ -119,10 +119,65 @@ fn two_runs_with_one_seed_at_once_say_the_seed_fixes_the_port() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("Address already in use"), "{err}");
     assert!(
-        err.contains("--seed 41 fixes the port")
-            && err.contains("its own --seed")
-            && err.contains("--port N"),
+        err.contains("--seed 41 picks port 20041")
+            && err.contains("the same seed")
+            && err.contains("Give this run --port N"),
         "{err}"
     );
     drop(holder);
+}
+
+#[test]
+fn an_explicit_port_beats_the_seeds_and_a_kiosk_that_can_never_reach_until_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port().to_string();
+    let out = linkscreen(
+        tmp.path(),
+        &[
+            "run",
+            "--headless",
+            "--seed",
+            "9",
+            "--port",
+            &port,
+            "--say",
+            "Alexa, open Ride Hailer",
+            "--until",
+            "link-prompt",
+            "--events",
+            "ev.jsonl",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ev = std::fs::read_to_string(tmp.path().join("ev.jsonl")).unwrap();
+    assert!(ev.contains(&format!("127.0.0.1:{port}/")), "{ev}");
+    assert!(!ev.contains("127.0.0.1:20009/"), "{ev}");
+
+    // A headless kiosk says nothing itself: --until without --say or --script would wait forever.
+    let out = linkscreen(
+        tmp.path(),
+        &[
+            "kiosk",
+            "--headless",
+            "--db",
+            "k.db",
+            "--until",
+            "link-prompt",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("a kiosk waits for its visitors"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

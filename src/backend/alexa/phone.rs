@@ -429,7 +429,11 @@ async fn redirect_handler(
                 s.store.conn().execute("UPDATE device_codes SET status = 'approved', link_id = ?2 WHERE device_code_hash = ?1 AND status = 'pending'", params![h, link_id])?;
                 s.waiters.wake(h);
             }
-            tracing::info!("linked {} (person {:?})", skill.name, person_id);
+            if person_id.is_empty() {
+                tracing::info!("linked {}", skill.name);
+            } else {
+                tracing::info!("linked {} (person {person_id:?})", skill.name);
+            }
             Ok(alexa_page(
                 &t("linked_title", &[]),
                 html! { div.card { h1 { (t("linked_heading", &[("skill_name", &skill.name)])) } p.ok { (t("linked_body", &[])) } } },

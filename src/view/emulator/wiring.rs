@@ -204,11 +204,19 @@ fn act(app: &AppWindow, w: &Wired, what: PanelAction) {
             note(app, w, "Opening the phone page in your browser…");
             // The opener is waited for off the UI thread; its failure is shown with the URL
             // to open by hand.
-            let weak = app.as_weak();
+            let (weak, log) = (app.as_weak(), w.log.clone());
             std::thread::spawn(move || {
                 let said = match crate::desktop::open(&url) {
                     Ok(()) => "Opened the phone page in your browser".to_owned(),
-                    Err(e) => format!("Cannot open a browser ({e}): open {url} yourself"),
+                    Err(e) => {
+                        // The status line is short: the whole URL (a one-time pairing link)
+                        // goes to the terminal, the reason to the event log.
+                        eprintln!(
+                            "linkscreen: cannot open a browser ({e}); open this yourself: {url}"
+                        );
+                        log.error("open_phone", &e);
+                        "No browser opened: the phone page's URL is on the terminal".to_owned()
+                    }
                 };
                 let _ = slint::invoke_from_event_loop(move || {
                     if let (Some(app), Some(w)) = (weak.upgrade(), wired()) {
