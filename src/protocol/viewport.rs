@@ -53,7 +53,9 @@ pub const PROFILES: &[DeviceProfile] = &[
         name: "Echo Show 8",
         width: 1280,
         height: 800,
-        dpi: 160,
+        // Amazon's authoring tool lists Echo Show 8 as 960×600 dp at 213 dpi (1280×800 px,
+        // hubLandscapeMedium); the Echo Show 10 is 1280×800 dp at 160.
+        dpi: 213,
         shape: Shape::Rectangle,
         mode: "HUB",
         touch: true,

@@ -247,6 +247,9 @@ fn on_a_drawn_screen_codes_stay_left_to_right_and_the_lint_sees_clipped_text() {
         "line two is {ink} px of ink: the full stop alone (a kana is {em} px)"
     );
 
+    // APL on the same 1280×800 pixels at 160 dpi (Echo Show 10: a dp a pixel, so the drags
+    // below read in dp; Echo Show 8 is 213 dpi).
+    let p = viewport::profile("echo-show-10").unwrap();
     // APL: text measured by Slint fits the boxes the layout gives it, and a drag scrolls the
     // list under the finger within its content (not past its end, not before its start).
     let doc: serde_json::Value = serde_json::from_str(

@@ -194,18 +194,29 @@ impl Xvfb {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        let x = Xvfb(child, format!(":{n}"));
+        // Up when it answers a client, not merely when its socket exists.
         let deadline = Instant::now() + Duration::from_secs(20);
-        while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-            assert!(Instant::now() < deadline, "Xvfb did not start");
+        while !Command::new("xdotool")
+            .arg("getdisplaygeometry")
+            .env("DISPLAY", &x.1)
+            .stderr(Stdio::null())
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            assert!(Instant::now() < deadline, "Xvfb {} did not start", x.1);
             std::thread::sleep(Duration::from_millis(20));
         }
-        Xvfb(child, format!(":{n}"))
+        x
     }
 }
 
 impl Drop for Xvfb {
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        // SIGTERM: the server removes its socket and lock file (SIGKILL would leave them, and
+        // the display numbers would run out over many runs).
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
         let _ = self.0.wait();
     }
 }

@@ -272,3 +272,54 @@ fn no_source_file_is_over_600_lines() {
         .collect();
     assert!(long.is_empty(), "over 600 lines: {long:?}");
 }
+
+/// Every device profile's APL viewport (dp size and density) is the one Amazon's authoring tool
+/// lists for that device (`../shared/apl-packages/authoring-tool-viewports/`, read at test time).
+#[test]
+fn device_profiles_match_amazons_authoring_tool() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/apl-packages/authoring-tool-viewports");
+    let mut listed = std::collections::HashMap::new();
+    for e in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = e.unwrap().path();
+        if path.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for d in v["exampleDevices"].as_array().into_iter().flatten() {
+            listed.insert(
+                d["id"].as_str().unwrap().to_owned(),
+                (
+                    d["width"].as_u64().unwrap(),
+                    d["height"].as_u64().unwrap(),
+                    d["dpi"].as_u64().unwrap(),
+                ),
+            );
+        }
+    }
+    // Ours, and the authoring tool's id for the same device (Echo Show 10 is listed as the
+    // Echo Show 2's class: 1280×800 dp at 160).
+    for (ours, theirs) in [
+        ("echo-spot", "echoSpot"),
+        ("echo-show-5", "echoShow5"),
+        ("echo-show-8", "echoShow8"),
+        ("echo-show-10", "echoShow2"),
+        ("echo-show-15", "hoyaLandscape"),
+        ("fire-tv", "fireTvFullscreen"),
+    ] {
+        let p = linkscreen::protocol::viewport::profile(ours).unwrap();
+        let (w, h, dpi) = listed[theirs];
+        assert_eq!(u64::from(p.dpi), dpi, "{ours}: dpi");
+        // 1280 px at 213 dpi is 961.5 dp: the tool rounds to 960, so within 2 dp.
+        let dp = |px: u32| f64::from(px) * 160.0 / f64::from(p.dpi);
+        assert!(
+            (dp(p.width) - w as f64).abs() <= 2.0 && (dp(p.height) - h as f64).abs() <= 2.0,
+            "{ours}: {}×{} dp, Amazon's {w}×{h}",
+            dp(p.width),
+            dp(p.height)
+        );
+        // The request's `context.Viewport` says the same density.
+        assert_eq!(p.viewport_json()["dpi"], dpi, "{ours}: context.Viewport");
+    }
+}
