@@ -1020,3 +1020,52 @@ fn a_subjects_file_shoots_one_document_with_several_datasources() {
         "{said}"
     );
 }
+
+#[test]
+fn apl_on_a_round_screen_is_masked_to_the_circle() {
+    // A document that paints its whole rectangle white: on the Echo Spot only the circle shows.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("white.json"),
+        r##"{"type": "APL", "version": "2023.3", "mainTemplate": {"items": [
+            {"type": "Frame", "width": "100vw", "height": "100vh", "backgroundColor": "white"}]}}"##,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = linkscreen(&[
+        "shoot",
+        "--apl",
+        dir.path().join("white.json").to_str().unwrap(),
+        "--scenes",
+        "apl",
+        "--devices",
+        "echo-spot,echo-show-5",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let spot = image::open(out.join("echo-spot/en-US/apl-white.png"))
+        .unwrap()
+        .to_rgba8();
+    let white = |p: &image::Rgba<u8>| p.0[..3].iter().all(|c| *c > 240);
+    assert!(
+        white(spot.get_pixel(240, 240)),
+        "the circle shows the document"
+    );
+    for (x, y) in [(2, 2), (477, 2), (2, 477), (477, 477), (30, 30)] {
+        assert!(
+            !white(spot.get_pixel(x, y)),
+            "({x},{y}) is outside the round glass"
+        );
+    }
+    // A rectangular screen shows the whole rectangle.
+    let show = image::open(out.join("echo-show-5/en-US/apl-white.png"))
+        .unwrap()
+        .to_rgba8();
+    assert!(white(show.get_pixel(2, 2)) && white(show.get_pixel(957, 477)));
+}
