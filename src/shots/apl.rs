@@ -28,8 +28,10 @@ pub fn subjects() -> &'static [AplSubject] {
     LOADED.get().map(Vec::as_slice).unwrap_or(&[])
 }
 
-/// Loads the documents under `paths` once for the process.
-pub fn load(paths: &[PathBuf]) -> Result<&'static [AplSubject], String> {
+/// Loads the documents under `paths` once for the process. Files in a folder that could not be
+/// read (not JSON, unreadable, a broken datasources file beside a document) are skipped and
+/// named in `skipped` (the parent process says them once).
+pub fn load(paths: &[PathBuf], skipped: &mut Vec<String>) -> Result<&'static [AplSubject], String> {
     if let Some(s) = LOADED.get() {
         return Ok(s);
     }
@@ -37,12 +39,13 @@ pub fn load(paths: &[PathBuf]) -> Result<&'static [AplSubject], String> {
     for p in paths {
         if p.is_dir() {
             let mut files = vec![];
-            walk(p, &mut files);
+            walk(p, &mut files, skipped);
             files.sort();
             let before = found.len();
             for f in files {
-                if let Ok(s) = read(&f) {
-                    found.extend(s);
+                match read(&f) {
+                    Ok(s) => found.extend(s),
+                    Err(e) => skipped.push(format!("{}: {e}", f.display())),
                 }
             }
             if found.len() == before {
@@ -77,9 +80,13 @@ pub fn load(paths: &[PathBuf]) -> Result<&'static [AplSubject], String> {
     Ok(LOADED.get_or_init(|| found))
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, skipped: &mut Vec<String>) {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            skipped.push(format!("{}: {e}", dir.display()));
+            return;
+        }
     };
     for e in rd.flatten() {
         let p = e.path();
@@ -88,7 +95,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             continue;
         }
         if p.is_dir() {
-            walk(&p, out);
+            walk(&p, out, skipped);
         } else if p.extension().is_some_and(|x| x == "json") {
             out.push(p);
         }
@@ -107,7 +114,7 @@ fn read(path: &Path) -> Result<Vec<AplSubject>, String> {
             .map(|(i, s)| listed(path, i, s))
             .collect();
     }
-    Ok(one(path, v).into_iter().collect())
+    Ok(one(path, v)?.into_iter().collect())
 }
 
 /// One subject of a list file (`{"subjects": [{"name", "document", "datasources"}…]}`): the
@@ -155,9 +162,9 @@ fn listed(list: &Path, i: usize, s: &Value) -> Result<AplSubject, String> {
 }
 
 /// A file that is one document or directive.
-fn one(path: &Path, v: Value) -> Option<AplSubject> {
+fn one(path: &Path, v: Value) -> Result<Option<AplSubject>, String> {
     let (document, datasources) = if v.get("type").and_then(Value::as_str) == Some("APL") {
-        (v, datasources_beside(path))
+        (v, datasources_beside(path)?)
     } else if v
         .get("document")
         .and_then(|d| d.get("type"))
@@ -169,9 +176,9 @@ fn one(path: &Path, v: Value) -> Option<AplSubject> {
             v.get("datasources").cloned().unwrap_or(Value::Null),
         )
     } else {
-        return None;
+        return Ok(None);
     };
-    Some(subject(path, document, datasources))
+    Ok(Some(subject(path, document, datasources)))
 }
 
 fn subject(path: &Path, document: Value, datasources: Value) -> AplSubject {
@@ -226,7 +233,7 @@ fn slug(name: &str) -> String {
 
 /// The datasources of a document: `<stem>.datasources.json`, `datasources.json` or
 /// `data.json` beside it, or (ASK projects) `datasources/default.json` in its folder.
-fn datasources_beside(path: &Path) -> Value {
+fn datasources_beside(path: &Path) -> Result<Value, String> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let stem = path
         .file_stem()
@@ -238,14 +245,13 @@ fn datasources_beside(path: &Path) -> Value {
         dir.join("data.json"),
         dir.join("datasources").join("default.json"),
     ] {
-        if let Some(v) = std::fs::read_to_string(&c)
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-        {
-            return v;
+        // One that is there but broken is said, not passed over for the next.
+        if let Ok(t) = std::fs::read_to_string(&c) {
+            return serde_json::from_str(&t)
+                .map_err(|e| format!("its datasources {}: not JSON: {e}", c.display()));
         }
     }
-    Value::Null
+    Ok(Value::Null)
 }
 
 /// Texts of a round screen whose ink reaches outside its circle (`ink`: x0, y0, x1, y1 in

@@ -364,7 +364,15 @@ pub fn shoot(a: ShootPlan) -> Outcome {
     let docs = if a.apl.is_empty() {
         &[][..]
     } else {
-        apl::load(&a.apl).map_err(fail)?
+        let mut skipped = vec![];
+        let docs = apl::load(&a.apl, &mut skipped).map_err(fail)?;
+        // Said once, by the process the user started (its workers load the same files).
+        if a.worker.is_none() {
+            for s in &skipped {
+                eprintln!("warning: --apl: skipped {s}");
+            }
+        }
+        docs
     };
     for (i, d) in docs.iter().enumerate() {
         all.push(Subject {

@@ -1069,3 +1069,52 @@ fn apl_on_a_round_screen_is_masked_to_the_circle() {
         .to_rgba8();
     assert!(white(show.get_pixel(2, 2)) && white(show.get_pixel(957, 477)));
 }
+
+#[test]
+fn shoot_apl_names_every_file_of_a_folder_it_could_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    let doc = r#"{"type": "APL", "version": "2023.3", "mainTemplate": {"items": [{"type": "Text", "text": "hi"}]}}"#;
+    std::fs::write(docs.join("good.json"), doc).unwrap();
+    std::fs::write(docs.join("broken.json"), "{\"type\": \"APL\", ").unwrap();
+    std::fs::write(docs.join("cards.json"), doc).unwrap();
+    std::fs::write(docs.join("cards.datasources.json"), "{oops").unwrap();
+    let out = dir.path().join("out");
+    let o = linkscreen(&[
+        "shoot",
+        "--apl",
+        docs.to_str().unwrap(),
+        "--scenes",
+        "apl",
+        "--devices",
+        "echo-show-5",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(out.join("echo-show-5/en-US/apl-good.png").is_file());
+    let skipped: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("--apl: skipped"))
+        .collect();
+    // broken.json, the broken datasources file itself, and the document it belongs to.
+    assert_eq!(skipped.len(), 3, "{err}");
+    assert!(
+        skipped
+            .iter()
+            .any(|l| l.contains("cards.datasources.json: not JSON")),
+        "{err}"
+    );
+    assert!(
+        skipped.iter().any(|l| l.contains("broken.json: not JSON")),
+        "{err}"
+    );
+    assert!(
+        skipped
+            .iter()
+            .any(|l| l.contains("cards.json: its datasources") && l.contains("not JSON")),
+        "{err}"
+    );
+}
