@@ -320,6 +320,7 @@ impl Measure for Probe<'_> {
 /// Shows `snap` (or nothing) on the APL screen, at `scale` logical pixels per device pixel.
 pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
     let a = app.global::<Apl>();
+    a.set_shown(snap.is_some());
     let Some(s) = snap else {
         if a.get_groups().row_count() > 0 {
             a.set_groups(slint::ModelRc::default());

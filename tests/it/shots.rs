@@ -1118,3 +1118,38 @@ fn shoot_apl_names_every_file_of_a_folder_it_could_not_read() {
         "{err}"
     );
 }
+
+#[test]
+fn a_document_that_inflates_to_nothing_is_an_empty_screen_and_an_apl_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("nothing.json"),
+        r#"{"type": "APL", "version": "2023.3", "mainTemplate": {"items": [
+            {"type": "Text", "when": "${viewport.width < 0}", "text": "never"}]}}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = linkscreen(&[
+        "shoot",
+        "--apl",
+        dir.path().join("nothing.json").to_str().unwrap(),
+        "--scenes",
+        "apl",
+        "--devices",
+        "echo-show-5",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("apl_error at $.document.mainTemplate: the document inflates to no component"),
+        "{err}"
+    );
+    // One colour edge to edge: nothing of the built-in screen shows through.
+    let img = image::open(out.join("echo-show-5/en-US/apl-nothing.png"))
+        .unwrap()
+        .to_rgba8();
+    let first = *img.get_pixel(0, 0);
+    assert!(img.pixels().all(|p| *p == first), "the screen is not empty");
+}
