@@ -1021,6 +1021,21 @@ fn a_subjects_file_shoots_one_document_with_several_datasources() {
     );
 }
 
+/// `shoot --apl PATH --scenes apl --devices DEVICES --out OUT`.
+fn shoot_apl(path: &Path, devices: &str, out: &Path) -> std::process::Output {
+    linkscreen(&[
+        "shoot",
+        "--apl",
+        path.to_str().unwrap(),
+        "--scenes",
+        "apl",
+        "--devices",
+        devices,
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
 #[test]
 fn apl_on_a_round_screen_is_masked_to_the_circle() {
     // A document that paints its whole rectangle white: on the Echo Spot only the circle shows.
@@ -1032,17 +1047,11 @@ fn apl_on_a_round_screen_is_masked_to_the_circle() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let o = linkscreen(&[
-        "shoot",
-        "--apl",
-        dir.path().join("white.json").to_str().unwrap(),
-        "--scenes",
-        "apl",
-        "--devices",
+    let o = shoot_apl(
+        &dir.path().join("white.json"),
         "echo-spot,echo-show-5",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+        &out,
+    );
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -1081,17 +1090,7 @@ fn shoot_apl_names_every_file_of_a_folder_it_could_not_read() {
     std::fs::write(docs.join("cards.json"), doc).unwrap();
     std::fs::write(docs.join("cards.datasources.json"), "{oops").unwrap();
     let out = dir.path().join("out");
-    let o = linkscreen(&[
-        "shoot",
-        "--apl",
-        docs.to_str().unwrap(),
-        "--scenes",
-        "apl",
-        "--devices",
-        "echo-show-5",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = shoot_apl(&docs, "echo-show-5", &out);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(out.join("echo-show-5/en-US/apl-good.png").is_file());
@@ -1129,17 +1128,7 @@ fn a_document_that_inflates_to_nothing_is_an_empty_screen_and_an_apl_error() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let o = linkscreen(&[
-        "shoot",
-        "--apl",
-        dir.path().join("nothing.json").to_str().unwrap(),
-        "--scenes",
-        "apl",
-        "--devices",
-        "echo-show-5",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = shoot_apl(&dir.path().join("nothing.json"), "echo-show-5", &out);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(
