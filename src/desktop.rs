@@ -50,6 +50,11 @@ pub fn open(url: &str) -> Result<(), String> {
     }
 }
 
+/// [`open`] on a thread of its own (it may take seconds): `then` gets how it went.
+pub fn open_in_background(url: String, then: impl FnOnce(Result<(), String>) + Send + 'static) {
+    std::thread::spawn(move || then(open(&url)));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

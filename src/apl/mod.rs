@@ -131,6 +131,10 @@ fn next_serial() -> u64 {
 /// Commands may nest (Sequential in Sequential…) at most this deep.
 const MAX_COMMAND_DEPTH: usize = 32;
 
+/// A document whose main template inflates to no component.
+const NOTHING_INFLATED: &str = "the document inflates to no component: the screen is empty \
+                                (check mainTemplate's items and their `when`)";
+
 impl Screen {
     /// Parses and inflates a RenderDocument for a device. A document that cannot be read at
     /// all gives a screen with a labelled placeholder and the reason among the problems.
@@ -146,39 +150,34 @@ impl Screen {
         packages: &HashMap<String, Value>,
     ) -> Screen {
         let mut problems = vec![];
-        let (doc, root, handlers, on_mount, version) = match doc::parse_with(
-            &render.document,
-            packages,
-        ) {
-            Ok(d) => {
-                problems.extend(d.problems.iter().cloned());
-                let globals = inflate::globals(&d, &vp, &mut problems);
-                let mut inf = Inflater::new(&d);
-                let datasources = transform::apply(&render.datasources, &mut problems);
-                let root = inf.main(&datasources, &Ctx::root(globals));
-                problems.append(&mut inf.problems);
-                if root.is_none() {
-                    // A device shows an empty screen then, not what was there before.
-                    problems.push(Problem::error(
-                            "$.document.mainTemplate",
-                            "the document inflates to no component: the screen is empty (check mainTemplate's items and their `when`)",
-                        ));
+        let (doc, root, handlers, on_mount, version) =
+            match doc::parse_with(&render.document, packages) {
+                Ok(d) => {
+                    problems.extend(d.problems.iter().cloned());
+                    let globals = inflate::globals(&d, &vp, &mut problems);
+                    let mut inf = Inflater::new(&d);
+                    let datasources = transform::apply(&render.datasources, &mut problems);
+                    let root = inf.main(&datasources, &Ctx::root(globals));
+                    problems.append(&mut inf.problems);
+                    if root.is_none() {
+                        // A device shows an empty screen then, not what was there before.
+                        problems.push(Problem::error("$.document.mainTemplate", NOTHING_INFLATED));
+                    }
+                    let (handlers, on_mount, version) =
+                        (inf.handlers, d.on_mount.clone(), d.version.clone());
+                    (Some(Rc::new(d)), root, handlers, on_mount, version)
                 }
-                let (handlers, on_mount, version) =
-                    (inf.handlers, d.on_mount.clone(), d.version.clone());
-                (Some(Rc::new(d)), root, handlers, on_mount, version)
-            }
-            Err(e) => {
-                problems.push(Problem::error("$.document", e.clone()));
-                (
-                    None,
-                    Some(unreadable(&e, &vp)),
-                    HashMap::new(),
-                    Value::Null,
-                    String::new(),
-                )
-            }
-        };
+                Err(e) => {
+                    problems.push(Problem::error("$.document", e.clone()));
+                    (
+                        None,
+                        Some(unreadable(&e, &vp)),
+                        HashMap::new(),
+                        Value::Null,
+                        String::new(),
+                    )
+                }
+            };
         let mut screen = Screen {
             token: render.token.clone(),
             version,

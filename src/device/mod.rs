@@ -27,6 +27,9 @@ use crate::protocol::viewport::DeviceProfile;
 use crate::view::model::UiModel;
 use crate::view::signin;
 
+/// The skill's name and what is understood in a locale (see [`DeviceSetup::skill_in`]).
+pub type SkillIn = Arc<dyn Fn(&str) -> Option<(String, crate::project::nlu::Nlu)> + Send + Sync>;
+
 /// Everything the runtime needs to talk to the world.
 #[derive(Clone)]
 pub struct DeviceSetup {
@@ -41,8 +44,10 @@ pub struct DeviceSetup {
     pub locale: String,
     pub skill_name: String,
     pub invocation: String,
-    /// The skill's name and what is understood, in each locale the emulator can switch to.
-    pub by_locale: std::collections::HashMap<String, (String, crate::project::nlu::Nlu)>,
+    /// The skill's name and what is understood in a locale the emulator switches to (None: the
+    /// skill is not published there). Worked out on a switch: nothing at start, and a request's
+    /// copy of the set-up shares it.
+    pub skill_in: SkillIn,
     pub skill_endpoint: String,
     pub identity: Identity,
     pub linking: Arc<dyn LinkingApi>,

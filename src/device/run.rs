@@ -80,28 +80,23 @@ pub async fn prepare(
             _ => fail(code, e),
         }
     })?;
+    // A port the system picked changes each start: both hints below say how to keep it.
+    let changes = (cfg.backend.port == 0)
+        .then_some("the port changes each start: fix it with --port N or [backend] port");
     if opts.lan.is_some() {
         // Phones on the LAN open this address (the QR code carries it); a firewall must let
         // them in.
-        let fixed = if cfg.backend.port == 0 {
-            "; it changes each start: fix it with --port N or [backend] port"
-        } else {
-            ""
-        };
         eprintln!(
-            "linkscreen: phones on the LAN reach this device at {} (TCP port {}{fixed})",
+            "linkscreen: phones on the LAN reach this device at {} (TCP port {}{})",
             running.shared.public_url,
-            running.addr.port()
+            running.addr.port(),
+            changes.map(|c| format!("; {c}")).unwrap_or_default()
         );
     }
     let shared = running.shared.clone();
     if cfg.account_linking.request.is_some() && matches!(cfg.linking.mode, LinkingMode::Alexa) {
         // The one thing a developer must set on their own server for this to work.
-        let fixed = if cfg.backend.port == 0 {
-            " (the port changes each run: fix it with --port N or [backend] port)"
-        } else {
-            ""
-        };
+        let fixed = changes.map(|c| format!(" ({c})")).unwrap_or_default();
         eprintln!(
             "linkscreen: register this redirect URI with your authorization server: {}{fixed}",
             shared.redirect_uri()
@@ -250,20 +245,16 @@ pub async fn prepare(
             locale: locale.to_owned(),
             skill_name,
             invocation: nlu.invocation.clone(),
-            // The emulator's locale switch: the skill's name and invocation in each locale.
-            by_locale: match cfg.project.as_ref().map(|p| p.locales()) {
-                Some(l) => l,
-                None => crate::locale::SUPPORTED
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-            }
-            .into_iter()
-            .map(|l| {
-                let of = skill_in(&cfg, &l);
-                (l, of)
-            })
-            .collect(),
+            // The emulator's locale switch: the skill's name and invocation in that locale.
+            skill_in: {
+                let cfg = cfg.clone();
+                std::sync::Arc::new(move |l: &str| {
+                    cfg.project
+                        .as_ref()
+                        .is_none_or(|p| p.names.contains_key(l))
+                        .then(|| skill_in(&cfg, l))
+                })
+            },
             skill_endpoint: skill_endpoint.clone(),
             identity,
             linking: std::sync::Arc::new(linking),

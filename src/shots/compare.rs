@@ -22,6 +22,13 @@ pub struct Region {
 /// The colour masked regions are painted in, in both images, before comparing.
 pub const MASK_COLOUR: Rgba<u8> = Rgba([255, 0, 255, 255]);
 
+/// `X,Y,W,H`, as `--mask-region` takes it (and the manifest keeps it).
+impl std::fmt::Display for Region {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{},{},{},{}", self.x, self.y, self.w, self.h)
+    }
+}
+
 impl std::str::FromStr for Region {
     type Err = String;
     fn from_str(s: &str) -> Result<Region, String> {

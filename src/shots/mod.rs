@@ -312,7 +312,7 @@ fn child_args(a: &ShootPlan, k: usize, n: usize) -> Vec<String> {
         v.push(format!("--update={}", u.arg()));
     }
     for r in &a.mask_regions {
-        v.push(format!("--mask-region={},{},{},{}", r.x, r.y, r.w, r.h));
+        v.push(format!("--mask-region={r}"));
     }
     for p in &a.apl {
         v.extend(["--apl".into(), p.display().to_string()]);

@@ -63,10 +63,7 @@ impl Summary {
             warnings: shots.iter().map(|s| s.warnings.len()).sum(),
             tolerance: thresholds.map(|t| t.0),
             pixel_threshold: thresholds.map(|t| t.1),
-            mask_regions: masks
-                .iter()
-                .map(|r| format!("{},{},{},{}", r.x, r.y, r.w, r.h))
-                .collect(),
+            mask_regions: masks.iter().map(ToString::to_string).collect(),
         }
     }
 }

@@ -303,10 +303,10 @@ impl Runtime {
         }
         if let Some(l) = c.locale {
             // The skill is invoked by its name in the new locale (「アレクサ、ライドヘイラーを開いて」).
-            if let Some((name, nlu)) = s.by_locale.get(&l) {
-                s.skill_name = name.clone();
+            if let Some((name, nlu)) = (s.skill_in)(&l) {
+                s.skill_name = name;
                 s.invocation = nlu.invocation.clone();
-                s.nlu = nlu.clone();
+                s.nlu = nlu;
             }
             s.locale = l;
         }
@@ -483,8 +483,8 @@ impl Runtime {
                 }
                 if self.setup.open_browser {
                     let log = self.setup.log.clone();
-                    std::thread::spawn(move || {
-                        if let Err(e) = crate::desktop::open(&url) {
+                    crate::desktop::open_in_background(url, move |r| {
+                        if let Err(e) = r {
                             log.error("open_external", e);
                         }
                     });

@@ -133,7 +133,7 @@ fn setup(linking: Arc<FakeLinking>, skill: Arc<FakeSkill>) -> DeviceSetup {
         locale: "en-US".into(),
         skill_name: "Ride Hailer".into(),
         invocation: "ride hailer".into(),
-        by_locale: Default::default(),
+        skill_in: Arc::new(|_: &str| None),
         skill_endpoint: "https://skill.example/".into(),
         identity: Identity {
             skill_id: "amzn1.ask.skill.test".into(),
@@ -381,16 +381,17 @@ async fn switching_the_locale_invokes_the_skill_by_its_name_in_that_locale() {
     let linking = Arc::new(FakeLinking::default());
     let skill = Arc::new(FakeSkill::default());
     let mut s = setup(linking, skill);
-    s.by_locale.insert(
-        "ja-JP".into(),
-        (
-            "ライドヘイラー".into(),
-            crate::project::nlu::Nlu {
-                invocation: "ライドヘイラー".into(),
-                model: None,
-            },
-        ),
-    );
+    s.skill_in = Arc::new(|l: &str| {
+        (l == "ja-JP").then(|| {
+            (
+                "ライドヘイラー".into(),
+                crate::project::nlu::Nlu {
+                    invocation: "ライドヘイラー".into(),
+                    model: None,
+                },
+            )
+        })
+    });
     let (input, mut rx) = start(s);
     input.configure(crate::view::port::Settings {
         locale: Some("ja-JP".into()),

@@ -204,9 +204,10 @@ fn act(app: &AppWindow, w: &Wired, what: PanelAction) {
             note(app, w, "Opening the phone page in your browser…");
             // The opener is waited for off the UI thread; its failure is shown with the URL
             // to open by hand.
-            let (weak, log) = (app.as_weak(), w.log.clone());
-            std::thread::spawn(move || {
-                let said = match crate::desktop::open(&url) {
+            let (weak, log, shown) = (app.as_weak(), w.log.clone(), url.clone());
+            crate::desktop::open_in_background(url, move |r| {
+                let url = shown;
+                let said = match r {
                     Ok(()) => "Opened the phone page in your browser".to_owned(),
                     Err(e) => {
                         // The status line is short: the whole URL (a one-time pairing link)
