@@ -23,6 +23,8 @@ mod project;
 
 #[path = "it/kiosk.rs"]
 mod kiosk;
+#[path = "it/xvfb.rs"]
+mod xvfb;
 
 #[path = "it/emulator.rs"]
 mod emulator;

@@ -12,7 +12,9 @@
 //! `linkscreen`); comments start with `#`. `LINKSCREEN_UPDATE_DOCS=1` rewrites docs/cli.md.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+use crate::xvfb::{Xvfb, on_path};
 use std::time::{Duration, Instant};
 
 fn root() -> PathBuf {
@@ -165,72 +167,16 @@ fn run_to_end(dir: &Path, args: &[String]) -> (Option<i32>, String) {
     )
 }
 
-fn on_path(name: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
-}
-
-/// An X server of its own for a windowed command, stopped on drop.
-struct Xvfb(std::process::Child, String);
-
-impl Xvfb {
-    fn start() -> Xvfb {
-        let n = (300..400)
-            .find(|n| {
-                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                    && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            })
-            .expect("a free X display");
-        let child = Command::new("Xvfb")
-            .args([
-                &format!(":{n}"),
-                "-screen",
-                "0",
-                "1920x1080x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let x = Xvfb(child, format!(":{n}"));
-        // Up when it answers a client, not merely when its socket exists.
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !Command::new("xdotool")
-            .arg("getdisplaygeometry")
-            .env("DISPLAY", &x.1)
-            .stderr(Stdio::null())
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            assert!(Instant::now() < deadline, "Xvfb {} did not start", x.1);
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        x
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        // SIGTERM: the server removes its socket and lock file (SIGKILL would leave them, and
-        // the display numbers would run out over many runs).
-        // SAFETY: kill(2) on our own child's pid.
-        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts a long-running command and waits until it is up: a window on its own X server, or
 /// `serve`'s URLs on stdout. Then stops it. Err says what went wrong.
 fn comes_up(dir: &Path, args: &[String]) -> Result<(), String> {
     let said = dir.join(".said");
     let out = std::fs::File::create(&said).unwrap();
     let windowed = !args.iter().any(|a| a == "--headless") && args[0] != "serve";
-    let x = windowed.then(Xvfb::start);
+    let x = windowed.then(|| Xvfb::start("1920x1080"));
     let mut cmd = linkscreen(dir, args);
     if let Some(x) = &x {
-        cmd.env("DISPLAY", &x.1);
+        cmd.env("DISPLAY", &x.display);
     }
     let mut child = cmd
         .stdout(out.try_clone().unwrap())
@@ -245,7 +191,7 @@ fn comes_up(dir: &Path, args: &[String]) -> Result<(), String> {
         let ready = match &x {
             Some(x) => Command::new("xdotool")
                 .args(["search", "--onlyvisible", "--name", "linkscreen"])
-                .env("DISPLAY", &x.1)
+                .env("DISPLAY", &x.display)
                 .output()
                 .is_ok_and(|o| o.status.success() && !o.stdout.is_empty()),
             None => std::fs::read_to_string(&said)

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::journey::Device;
 use crate::util::Env;
+use crate::xvfb::{Xvfb, on_path};
 
 /// A headless kiosk running `script`, with kiosk options.
 fn kiosk(script: &str, extra: &[&str]) -> (Device, i32) {
@@ -147,80 +148,6 @@ async fn a_dropped_backend_is_not_restarted_and_frees_its_port() {
     drop(listener);
 }
 
-fn on_path(name: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
-}
-
-/// An X server of its own (Xvfb, no window manager) at `WxH`, stopped on drop.
-struct Xvfb {
-    child: std::process::Child,
-    display: String,
-}
-
-impl Xvfb {
-    fn start(size: &str) -> Xvfb {
-        // A display number nobody uses: tests running at once take different numbers (a
-        // counter), and another process's server is skipped (its socket or lock).
-        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(90);
-        let n = std::iter::repeat_with(|| NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
-            .take_while(|n| *n < 400)
-            .find(|n| {
-                !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                    && !std::path::Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            })
-            .expect("a free X display number");
-        let child = std::process::Command::new("Xvfb")
-            .args([
-                &format!(":{n}"),
-                "-screen",
-                "0",
-                &format!("{size}x24"),
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let mut x = Xvfb {
-            child,
-            display: format!(":{n}"),
-        };
-        while !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-            assert!(Instant::now() < deadline, "Xvfb did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        // The socket may be another server's, started at the same moment: ours must be alive.
-        assert!(
-            x.child.try_wait().unwrap().is_none(),
-            "Xvfb :{n} exited (display taken)"
-        );
-        x
-    }
-
-    /// A screenshot of the root window.
-    fn shot(&self, to: &std::path::Path) -> Option<image::RgbaImage> {
-        let ok = std::process::Command::new("import")
-            .args(["-display", &self.display, "-window", "root"])
-            .arg(format!("png:{}", to.display()))
-            .status()
-            .ok()?
-            .success();
-        ok.then(|| image::open(to).ok().map(|i| i.to_rgba8()))?
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        // SIGTERM: the server removes its socket and lock file (SIGKILL would leave them).
-        // SAFETY: kill(2) on our own child's pid.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let _ = self.child.wait();
-    }
-}
-
 /// The device's home screen background (Theme.background).
 const SCREEN: [u8; 3] = [0x0e, 0x1b, 0x2c];
 
@@ -229,36 +156,31 @@ fn is_screen(img: &image::RgbaImage, x: u32, y: u32) -> bool {
     (0..3).all(|c| p[c].abs_diff(SCREEN[c]) <= 6)
 }
 
-/// Starts `kiosk --device DEVICE` on `x` and waits until the root window shows `ready`.
-fn kiosk_on(x: &Xvfb, device: &str, ready: impl Fn(&image::RgbaImage) -> bool) -> image::RgbaImage {
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
-        .args(["kiosk", "--device", device, "--db"])
-        .arg(dir.path().join("k.db"))
+/// Starts `kiosk` with `args` on `x`, its database in `dir`.
+fn kiosk_window(x: &Xvfb, dir: &std::path::Path, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .arg("kiosk")
+        .args(args)
+        .arg("--db")
+        .arg(dir.join("k.db"))
         .env("DISPLAY", &x.display)
         .env_remove("WAYLAND_DISPLAY")
         .env("LINKSCREEN_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let shot = dir.path().join("root.png");
-    let img = loop {
-        if let Some(img) = x.shot(&shot)
-            && ready(&img)
-        {
-            break img;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the kiosk exited before filling the display"
-        );
-        assert!(
-            Instant::now() < deadline,
-            "the kiosk never filled the display"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+        .unwrap()
+}
+
+/// Starts `kiosk --device DEVICE` on `x` and waits until the root window shows `ready`.
+fn kiosk_on(x: &Xvfb, device: &str, ready: impl Fn(&image::RgbaImage) -> bool) -> image::RgbaImage {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = kiosk_window(x, dir.path(), &["--device", device]);
+    let img = x.shot_until(
+        &dir.path().join("root.png"),
+        "the kiosk filling the display",
+        &mut child,
+        ready,
+    );
     let _ = child.kill();
     let _ = child.wait();
     img
@@ -310,24 +232,19 @@ fn the_kiosks_pin_prompt_says_a_wrong_pin_and_takes_the_right_one() {
     let x = Xvfb::start("1280x800");
     let dir = tempfile::tempdir().unwrap();
     let events = dir.path().join("ev.jsonl");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
-        .args([
-            "kiosk",
+    let ev = events.to_str().unwrap();
+    let mut child = kiosk_window(
+        &x,
+        dir.path(),
+        &[
             "--device",
             "echo-show-8",
             "--exit-pin",
             "2468",
-            "--db",
-        ])
-        .arg(dir.path().join("k.db"))
-        .arg("--events")
-        .arg(&events)
-        .env("DISPLAY", &x.display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("LINKSCREEN_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+            "--events",
+            ev,
+        ],
+    );
     let keys = |args: &[&str]| {
         let ok = std::process::Command::new("xdotool")
             .args(args)
@@ -338,35 +255,24 @@ fn the_kiosks_pin_prompt_says_a_wrong_pin_and_takes_the_right_one() {
         assert!(ok, "xdotool {args:?}");
     };
     let shot = dir.path().join("root.png");
-    let until = |what: &str, ok: &dyn Fn(&image::RgbaImage) -> bool| -> image::RgbaImage {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(img) = x.shot(&shot)
-                && ok(&img)
-            {
-                return img;
-            }
-            assert!(Instant::now() < deadline, "never saw {what}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    };
-    until("the home screen", &|img| is_screen(img, 640, 400));
+    x.shot_until(&shot, "the home screen", &mut child, |img| {
+        is_screen(img, 640, 400)
+    });
     // Ctrl+Shift+Q, a wrong PIN: the prompt stays, its box turns red, the refusal is logged.
-    let focus = |keys: &dyn Fn(&[&str])| {
-        keys(&[
-            "search",
-            "--sync",
-            "--name",
-            "linkscreen",
-            "windowfocus",
-            "--sync",
-        ]);
-    };
-    focus(&keys);
+    keys(&[
+        "search",
+        "--sync",
+        "--name",
+        "linkscreen",
+        "windowfocus",
+        "--sync",
+    ]);
     keys(&["key", "ctrl+shift+q"]);
     keys(&["type", "1111"]);
     keys(&["key", "Return"]);
-    let img = until("the wrong PIN said", &|img| img.pixels().any(is_danger));
+    let img = x.shot_until(&shot, "the wrong PIN said", &mut child, |img| {
+        img.pixels().any(is_danger)
+    });
     assert!(img.pixels().filter(|p| is_danger(p)).count() > 50);
     assert!(
         child.try_wait().unwrap().is_none(),
