@@ -277,6 +277,15 @@ pub struct ShootArgs {
     /// never from elsewhere on the machine.
     #[arg(long, value_name = "DIR")]
     pub apl_images: Vec<PathBuf>,
+    /// Also write each APL shot's component tree, with every component's uid, type, id and
+    /// bounds in dp and pixels, beside its image (`<scene>.layout.json`).
+    #[arg(long)]
+    pub layout: bool,
+    /// A folder of APL package files (`alexa-layouts-1.0.json`, `alexa-styles.json`, …) used
+    /// in place of linkscreen's own definitions: Amazon's own packages, saved from its CDN,
+    /// draw exactly what a device draws.
+    #[arg(long, value_name = "DIR")]
+    pub apl_packages: Option<PathBuf>,
     /// Internal: a render worker's part (`K/N`, K from 0) of its parent's work.
     #[arg(long, hide = true)]
     pub worker: Option<String>,

@@ -240,6 +240,8 @@ impl From<crate::cli::ShootArgs> for crate::shots::ShootPlan {
             mask_regions: a.mask_region,
             apl: a.apl,
             apl_images: a.apl_images,
+            layout: a.layout,
+            apl_packages: a.apl_packages,
         }
     }
 }

@@ -95,23 +95,14 @@ pub fn parse_with(doc: &Value, fetched: &HashMap<String, Value>) -> Result<Docum
             ),
         ));
     }
+    let mut merged = vec![];
     for (n, imp) in imports(doc) {
         let name = imp.get("name").and_then(Value::as_str).unwrap_or_default();
-        match packages::get(name).or_else(|| fetched.get(name).cloned()) {
-            Some(pkg) => {
-                // A fetched package's own imports: those linkscreen holds come first.
-                for (_, inner) in imports(&pkg) {
-                    let inner = inner.get("name").and_then(Value::as_str).unwrap_or_default();
-                    if let Some(p) = packages::get(inner) {
-                        merge(&mut d, &p);
-                    }
-                }
-                merge(&mut d, &pkg)
-            }
-            None => d.problems.push(Problem::unsupported(
+        if !import(&mut d, name, fetched, &mut merged, 0) {
+            d.problems.push(Problem::unsupported(
                 format!("$.document.import[{n}]"),
                 format!("package {name:?} is not available offline; its layouts and resources are missing"),
-            )),
+            ));
         }
     }
     merge(&mut d, doc);
@@ -124,6 +115,37 @@ pub fn parse_with(doc: &Value, fetched: &HashMap<String, Value>) -> Result<Docum
     }
     d.on_mount = o.get("onMount").cloned().unwrap_or(Value::Null);
     Ok(d)
+}
+
+/// Merges the package `name` into `d`, each of its own imports first (as a device does: a
+/// package's dependencies are loaded before it), each package once. False when it is not
+/// available.
+fn import(
+    d: &mut Document,
+    name: &str,
+    fetched: &HashMap<String, Value>,
+    merged: &mut Vec<String>,
+    depth: usize,
+) -> bool {
+    if merged.iter().any(|m| m == name) {
+        return true;
+    }
+    let Some(pkg) = packages::get(name).or_else(|| fetched.get(name).cloned()) else {
+        return false;
+    };
+    merged.push(name.to_owned());
+    // Packages import each other at most a few levels deep; a loop stops here.
+    if depth < 8 {
+        for (_, inner) in imports(&pkg) {
+            let inner = inner
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            import(d, inner, fetched, merged, depth + 1);
+        }
+    }
+    merge(d, &pkg);
+    true
 }
 
 /// Adds a document's or package's resources, styles and layouts (later definitions win).

@@ -136,27 +136,15 @@ pub(super) fn draw(
     out: &mut Vec<Prim>,
     measure: &mut dyn Measure,
 ) {
-    let Some(id) = kept.id(n.uid) else {
+    let Some((_, [x, y, w, h])) = super::bounds::of(kept, n, origin, vp) else {
         return;
     };
-    let tree = &kept.tree;
+    let (tree, Some(id)) = (&kept.tree, kept.id(n.uid)) else {
+        return;
+    };
     let Ok(l) = tree.layout(id) else {
         return;
     };
-    let mut x = origin.0 + l.location.x;
-    let mut y = origin.1 + l.location.y;
-    if n.str("position") != Some("absolute") {
-        // `position: relative` (the default) moves the component by left/top after layout.
-        x += dp(n, "left", vp).unwrap_or(0.0)
-            - dp(n, "right", vp)
-                .filter(|_| n.prop("left").is_none())
-                .unwrap_or(0.0);
-        y += dp(n, "top", vp).unwrap_or(0.0)
-            - dp(n, "bottom", vp)
-                .filter(|_| n.prop("top").is_none())
-                .unwrap_or(0.0);
-    }
-    let (w, h) = (l.size.width, l.size.height);
     let opacity = opacity * n.num("opacity").unwrap_or(1.0).clamp(0.0, 1.0) as f32;
     if n.str("display") == Some("invisible") || opacity <= 0.0 {
         return;
@@ -241,12 +229,37 @@ pub(super) fn draw(
             };
             let pad_l = l.padding.left;
             let pad_t = l.padding.top;
+            let inner_w = (w - pad_l - l.padding.right).max(0.0);
+            let inner_h = (h - pad_t - l.padding.bottom).max(0.0);
+            // A plain text of several lines is set a word at a time too, its lines 1.25 × its
+            // font size apart as APL sets them (the font's own spacing is wider); a text with
+            // no spaces to break at (Chinese, Japanese) is left to the text engine.
+            let plain;
+            let context = match tree.get_node_context(id) {
+                Some(Leaf::Text {
+                    text,
+                    style,
+                    max_lines,
+                }) if text.contains(char::is_whitespace)
+                    && measure.text(text, style, Some(inner_w)).1
+                        > 1.5 * measure.text("X", style, None).1 =>
+                {
+                    plain = Leaf::Rich {
+                        words: super::rich::words(&n.text("text").unwrap_or_default()),
+                        style: style.clone(),
+                        line_height: super::layout::APL_LINE_HEIGHT,
+                        max_lines: *max_lines,
+                    };
+                    Some(&plain)
+                }
+                c => c,
+            };
             if let Some(Leaf::Rich {
                 words,
                 style,
                 line_height,
                 max_lines,
-            }) = tree.get_node_context(id)
+            }) = context
             {
                 let color = colour(n.prop("color")).unwrap_or(default);
                 let inner = [
@@ -286,25 +299,39 @@ pub(super) fn draw(
                 }
                 return;
             }
+            // The font's lines are a little taller than APL's: the text may reach past its
+            // box (down, up or both, as it is aligned) rather than be cut.
+            let style = text_style(n, vp);
+            let max_lines = match n.kind {
+                Kind::EditText => 1,
+                _ => n.num("maxLines").unwrap_or(0.0).max(0.0) as u32,
+            };
+            let need = if max_lines == 1 {
+                measure.text("X", &style, None).1
+            } else {
+                measure.text(&text, &style, Some(inner_w)).1
+            };
+            let grow = (need - inner_h).max(0.0);
+            let up = match valign {
+                "center" => grow / 2.0,
+                "bottom" => grow,
+                _ => 0.0,
+            };
             out.push(Prim {
                 x: x + pad_l,
-                y: y + pad_t,
-                w: (w - pad_l - l.padding.right).max(0.0),
-                h: (h - pad_t - l.padding.bottom).max(0.0),
+                y: y + pad_t - up,
+                w: inner_w,
+                h: inner_h + grow,
                 clip,
                 opacity,
                 paint: Paint::Text {
                     text,
                     color: colour(n.prop(if hint { "hintColor" } else { "color" }))
                         .unwrap_or(default),
-                    style: text_style(n, vp),
+                    style,
                     align,
                     valign,
-                    max_lines: if n.kind == Kind::EditText {
-                        1
-                    } else {
-                        n.num("maxLines").unwrap_or(0.0).max(0.0) as u32
-                    },
+                    max_lines,
                 },
                 touch: None,
                 uid: n.uid,
@@ -350,20 +377,13 @@ pub(super) fn draw(
         return;
     }
     // Scrolling components and pagers clip their children and move them by the scroll.
-    let (mut cx, mut cy, mut child_clip) = (x, y, clip);
+    let (cx, cy) = super::bounds::content_origin(n, [x, y, w, h], live);
+    let mut child_clip = clip;
     if matches!(
         n.kind,
         Kind::Sequence | Kind::ScrollView | Kind::GridSequence | Kind::Pager
     ) {
         child_clip = inter(clip, [x, y, w, h]);
-        let off = live.scroll.get(&n.uid).copied().unwrap_or(0.0);
-        let horizontal =
-            n.str("scrollDirection") == Some("horizontal") && n.kind != Kind::ScrollView;
-        if horizontal {
-            cx -= off;
-        } else {
-            cy -= off;
-        }
     }
     let scrolls = matches!(
         n.kind,

@@ -442,7 +442,9 @@ fn member(b: &Value, m: &str) -> Value {
 }
 
 fn binary(op: &str, l: &Value, r: &Value) -> Value {
-    let nums = || Some((as_num(l)?, as_num(r)?));
+    // In arithmetic null (a missing value or resource) counts as 0, as in apl-core.
+    let n = |v: &Value| if v.is_null() { Some(0.0) } else { as_num(v) };
+    let nums = || Some((n(l)?, n(r)?));
     match op {
         "+" => {
             if l.is_string() || r.is_string() {

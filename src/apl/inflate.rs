@@ -320,7 +320,15 @@ impl<'a> Inflater<'a> {
         {
             return None;
         }
-        let type_name = o.get("type").and_then(Value::as_str).unwrap_or_default();
+        // A computed type (`"${cond ? 'Container' : 'ScrollView'}"`) is evaluated first.
+        let computed;
+        let type_name = match o.get("type") {
+            Some(Value::String(t)) if t.contains("${") => {
+                computed = eval_value(&json!(t), ctx, &format!("{path}.type"), &mut self.problems);
+                computed.as_str().unwrap_or_default()
+            }
+            t => t.and_then(Value::as_str).unwrap_or_default(),
+        };
         if let Some(layout) = self.doc.layouts.get(type_name).cloned() {
             return self.layout(type_name, &layout, o, ctx, path);
         }
@@ -331,11 +339,12 @@ impl<'a> Inflater<'a> {
                     "a component without a type".to_owned()
                 } else {
                     format!(
-                        "component {type_name:?} is not supported (or a layout that is not defined)"
+                        "component {type_name:?} is not a component nor a layout the document \
+                         defines: it inflates to nothing, as on a device"
                     )
                 },
             ));
-            return Some(self.placeholder(type_name, o, ctx, path));
+            return None;
         };
         let binding = o.contains_key("bind").then(|| {
             Rc::new(super::rebind::Binding {
@@ -445,40 +454,6 @@ impl<'a> Inflater<'a> {
     pub(super) fn uid(&mut self) -> usize {
         self.next_uid += 1;
         self.next_uid - 1
-    }
-
-    fn placeholder(
-        &mut self,
-        type_name: &str,
-        o: &Map<String, Value>,
-        ctx: &Rc<Ctx>,
-        path: &str,
-    ) -> Node {
-        let mut props = Map::new();
-        for k in [
-            "width", "height", "grow", "shrink", "spacing", "position", "left", "top", "right",
-            "bottom",
-        ] {
-            if let Some(v) = o.get(k) {
-                props.insert(k.into(), eval_value(v, ctx, path, &mut self.problems));
-            }
-        }
-        Node {
-            kind: Kind::Placeholder,
-            type_name: if type_name.is_empty() {
-                "(no type)".into()
-            } else {
-                type_name.into()
-            },
-            id: None,
-            uid: self.uid(),
-            props,
-            children: vec![],
-            scope: ctx.clone(),
-            path: path.to_owned(),
-            styling: None,
-            binding: None,
-        }
     }
 
     /// A multi-child component's children: `data` repeats its items; otherwise each item whose

@@ -137,33 +137,44 @@ pub fn layout(
             height: AvailableSpace::Definite(vp.height_dp()),
         },
         |known, avail, _id, ctx, _style| {
-            // A text wraps at the width it is given, or at none when asked its widest.
-            let max_w = known.width.or(match avail.width {
+            // A text wraps at the width of its content box (taffy gives the box less its
+            // padding as the available width; `known` is the whole box), or at none when
+            // asked its widest.
+            let max_w = match avail.width {
                 AvailableSpace::Definite(w) => Some(w),
                 AvailableSpace::MinContent => Some(0.0),
                 AvailableSpace::MaxContent => None,
-            });
+            };
             match ctx {
                 Some(Leaf::Text {
                     text,
                     style,
                     max_lines,
                 }) => {
-                    let (w, mut h) = measure.text(text, style, max_w);
+                    let (w, h) = measure.text(text, style, max_w);
+                    // APL sets lines `lineHeight` × the font size apart (1.25 by default),
+                    // whatever the font's own spacing: the box holds that many lines.
+                    let key = ((style.size * 100.0) as u32, style.weight);
+                    let line = *line_cache
+                        .entry(key)
+                        .or_insert_with(|| measure.text("X", style, None).1);
+                    let mut lines = if line > 0.0 {
+                        (h / line).round().max(1.0) as u32
+                    } else {
+                        1
+                    };
                     if *max_lines > 0 {
-                        let key = ((style.size * 100.0) as u32, style.weight);
-                        let line = *line_cache
-                            .entry(key)
-                            .or_insert_with(|| measure.text("X", style, None).1);
-                        h = h.min(line * *max_lines as f32);
+                        lines = lines.min(*max_lines);
                     }
+                    let h = lines as f32 * style.size * APL_LINE_HEIGHT;
                     Size {
-                        width: known.width.unwrap_or(match max_w {
+                        width: match max_w {
                             Some(m) => w.min(m.max(0.0)),
                             None => w,
-                        }),
-                        height: known.height.unwrap_or(h),
+                        },
+                        height: h,
                     }
+                    .zip_known(known)
                 }
                 Some(Leaf::Rich {
                     words,
@@ -175,9 +186,10 @@ pub fn layout(
                     let w = lines.iter().map(|l| l.w).fold(0.0, f32::max);
                     let h = lines.len() as f32 * style.size * *line_height;
                     Size {
-                        width: known.width.unwrap_or(w),
-                        height: known.height.unwrap_or(h),
+                        width: w,
+                        height: h,
                     }
+                    .zip_known(known)
                 }
                 _ => Size::ZERO,
             }
@@ -206,6 +218,25 @@ pub fn layout(
     out
 }
 
+/// APL's default `lineHeight`: lines are 1.25 × the font size apart.
+pub const APL_LINE_HEIGHT: f32 = 1.25;
+
+/// A measured content size, where taffy already knows a side of the box.
+trait ZipKnown {
+    fn zip_known(self, known: Size<Option<f32>>) -> Size<f32>;
+}
+
+impl ZipKnown for Size<f32> {
+    fn zip_known(self, known: Size<Option<f32>>) -> Size<f32> {
+        // taffy uses what it knew for those sides; the content size matters only where it
+        // did not.
+        Size {
+            width: known.width.unwrap_or(self.width),
+            height: known.height.unwrap_or(self.height),
+        }
+    }
+}
+
 /// The largest length a document may give, in dp either way: far past any screen, and small
 /// enough that layout and drawing stay finite (a `fontSize` of 1e308 panicked the renderer).
 pub const MAX_DP: f32 = 100_000.0;
@@ -223,20 +254,25 @@ fn fraction(p: &str) -> Option<f32> {
         .then(|| (p / 100.0).clamp(-100.0, 100.0) as f32)
 }
 
-/// A dimension property: numbers are dp; strings may carry dp, px, vw, vh or %; `auto`.
+/// A dimension property: numbers are dp; strings may carry dp, px, vw, vh or %; `auto`. A
+/// property that is there but is no dimension (null, `"textSizeSecondary"`) is 0, as apl-core
+/// reads it; None only when it is not there.
 pub fn dimension(v: Option<&Value>, vp: &Viewport) -> Option<Dimension> {
     let v = v?;
+    let zero = Dimension::length(0.0);
     if let Some(n) = v.as_f64() {
-        return finite_dp(n).map(Dimension::length);
+        return Some(finite_dp(n).map_or(zero, Dimension::length));
     }
-    let s = v.as_str()?.trim();
+    let Some(s) = v.as_str().map(str::trim) else {
+        return Some(zero);
+    };
     if s == "auto" || s.is_empty() {
         return Some(Dimension::auto());
     }
     if let Some(p) = s.strip_suffix('%') {
-        return fraction(p).map(Dimension::percent);
+        return Some(fraction(p).map_or(zero, Dimension::percent));
     }
-    abs_dp(s, vp).map(Dimension::length)
+    Some(abs_dp(s, vp).map_or(zero, Dimension::length))
 }
 
 /// A dimension string in dp ("12dp", "12px", "10vw", "12").

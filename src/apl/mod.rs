@@ -8,6 +8,7 @@
 //! Must not import: `view`, `device`, `backend`, `clients`, `shots`, `app`, `cli`.
 
 mod avg;
+pub mod bounds;
 mod commands;
 pub mod doc;
 pub mod draw;
@@ -18,7 +19,7 @@ mod functions;
 pub mod inflate;
 pub mod layout;
 mod lex;
-mod packages;
+pub mod packages;
 mod rebind;
 mod rich;
 pub mod scope;

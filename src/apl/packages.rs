@@ -4,12 +4,79 @@
 //! (developer.amazon.com "Responsive Components" pages), written in APL and inflated like a
 //! skill's own layouts — close in shape, not pixel copies of Amazon's.
 
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
-/// The package named `name`, if linkscreen has one.
+/// Package files a user saved (Amazon's own, from its CDN), by name: they replace
+/// linkscreen's definitions for this run (see [`use_folder`]).
+static SAVED: OnceLock<HashMap<String, Value>> = OnceLock::new();
+
+/// Reads every package file in `dir` (`<name>.json` or `<name>-<version>.json`; of two
+/// versions of one package the later wins) to use in place of linkscreen's own for the rest of
+/// the run. Returns the names and versions read; a file that is not an APL package is an
+/// error naming it.
+pub fn use_folder(dir: &Path) -> Result<Vec<String>, String> {
+    let mut found: HashMap<String, (Vec<u32>, Value)> = HashMap::new();
+    let rd = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut paths: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        let Some(stem) = path
+            .file_name()
+            .and_then(|f| f.to_str())
+            .and_then(|f| f.strip_suffix(".json"))
+        else {
+            continue;
+        };
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let pkg: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
+        if pkg.get("type").and_then(Value::as_str) != Some("APL") {
+            return Err(format!(
+                "{}: not an APL package (\"type\" must be \"APL\")",
+                path.display()
+            ));
+        }
+        // `alexa-layouts-1.0` → name `alexa-layouts`, version 1.0 (else the file's own).
+        let (name, version) = match stem.rsplit_once('-') {
+            Some((n, v)) if v.starts_with(|c: char| c.is_ascii_digit()) => (n, v.to_owned()),
+            _ => (
+                stem,
+                pkg.get("version")
+                    .and_then(Value::as_str)
+                    .unwrap_or("0")
+                    .to_owned(),
+            ),
+        };
+        let rank: Vec<u32> = version.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+        if found.get(name).is_none_or(|(r, _)| *r < rank) {
+            found.insert(name.to_owned(), (rank, pkg));
+        }
+    }
+    let mut names: Vec<String> = found
+        .iter()
+        .map(|(n, (r, _))| {
+            let v: Vec<String> = r.iter().map(u32::to_string).collect();
+            format!("{n} {}", v.join("."))
+        })
+        .collect();
+    names.sort();
+    let saved = found.into_iter().map(|(n, (_, p))| (n, p)).collect();
+    SAVED
+        .set(saved)
+        .map_err(|_| "APL packages were already chosen for this run".to_owned())?;
+    Ok(names)
+}
+
+/// The package named `name`: the user's saved file, else linkscreen's own, if either.
 pub fn get(name: &str) -> Option<Value> {
+    if let Some(p) = SAVED.get().and_then(|s| s.get(name)) {
+        return Some(p.clone());
+    }
     static ALL: OnceLock<Value> = OnceLock::new();
     let all = ALL.get_or_init(|| {
         serde_json::from_str(PACKAGES).expect("the built-in APL packages are valid JSON")

@@ -119,22 +119,81 @@ impl Scope for Ctx {
     }
 }
 
+/// A shared scope is that scope.
+impl Scope for Rc<Ctx> {
+    fn var(&self, name: &str) -> Option<Value> {
+        (**self).var(name)
+    }
+    fn resource(&self, name: &str) -> Option<Value> {
+        (**self).resource(name)
+    }
+    fn dp(&self, n: f64, unit: &str) -> f64 {
+        (**self).dp(n, unit)
+    }
+    fn now_ms(&self) -> f64 {
+        (**self).now_ms()
+    }
+}
+
+/// The globals as they are while a document's resources are read: each resource sees those
+/// defined before it.
+struct Reading<'a>(&'a Globals);
+
+impl Scope for Reading<'_> {
+    fn var(&self, name: &str) -> Option<Value> {
+        self.0.vars.get(name).cloned()
+    }
+    fn resource(&self, name: &str) -> Option<Value> {
+        self.0.resources.get(name).cloned()
+    }
+    fn dp(&self, n: f64, unit: &str) -> f64 {
+        let v = &self.0.viewport;
+        match unit {
+            "px" => n * v.dp_per_px() as f64,
+            "vw" => n * v.width_dp() as f64 / 100.0,
+            "vh" => n * v.height_dp() as f64 / 100.0,
+            _ => n,
+        }
+    }
+    fn now_ms(&self) -> f64 {
+        self.0.viewport.now_ms
+    }
+}
+
+/// The kinds of resource a resource block may hold.
+const RESOURCE_GROUPS: [&str; 13] = [
+    "colors",
+    "color",
+    "dimensions",
+    "dimension",
+    "strings",
+    "string",
+    "numbers",
+    "number",
+    "booleans",
+    "boolean",
+    "gradients",
+    "gradient",
+    "easings",
+];
+
+/// `@name`: a resource's name.
+fn is_resource_name(s: &str) -> bool {
+    s.len() > 1
+        && s.starts_with('@')
+        && s[1..]
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
 /// Evaluates a JSON value: strings with `${…}` are bound, arrays and maps element by element.
-pub fn eval_value(v: &Value, ctx: &Ctx, path: &str, problems: &mut Vec<Problem>) -> Value {
+pub fn eval_value<S: Scope>(v: &Value, ctx: &S, path: &str, problems: &mut Vec<Problem>) -> Value {
     match v {
         // A property that is a resource's name ("@colorText") is that resource.
-        Value::String(s)
-            if s.len() > 1
-                && s.starts_with('@')
-                && s[1..]
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-') =>
-        {
-            ctx.resource(&s[1..]).unwrap_or_else(|| {
-                problems.push(Problem::error(path, format!("no resource {s}")));
-                Value::Null
-            })
-        }
+        Value::String(s) if is_resource_name(s) => ctx.resource(&s[1..]).unwrap_or_else(|| {
+            problems.push(Problem::error(path, format!("no resource {s}")));
+            Value::Null
+        }),
         Value::String(s) if s.contains("${") => match expr::template(s) {
             Ok(e) => {
                 let mut errs = vec![];
@@ -142,7 +201,12 @@ pub fn eval_value(v: &Value, ctx: &Ctx, path: &str, problems: &mut Vec<Problem>)
                 for e in errs {
                     problems.push(Problem::error(path, format!("{e} in {s:?}")));
                 }
-                out
+                // A binding that comes out as a resource's name (`${c ? '0' : '@spacer'}`)
+                // is that resource, as apl-core has it.
+                match &out {
+                    Value::String(r) if is_resource_name(r) => ctx.resource(&r[1..]).unwrap_or(out),
+                    _ => out,
+                }
             }
             Err(e) => {
                 // As on a device: a string whose binding does not parse is shown as written.
@@ -210,38 +274,36 @@ pub fn globals(doc: &Document, vp: &Viewport, problems: &mut Vec<Problem>) -> Rc
     for (n, block) in doc.resources.iter().enumerate() {
         let path = format!("$.document.resources[{n}]");
         // A block's `when` sees the resources defined before it.
-        let snapshot = Rc::new(Globals {
-            resources: g.resources.clone(),
-            viewport: g.viewport.clone(),
-            vars: g.vars.clone(),
-        });
-        let ctx = Ctx::root(snapshot);
         if let Some(w) = block.get("when")
-            && !truthy(&eval_value(w, &ctx, &format!("{path}.when"), problems))
+            && !truthy(&eval_value(
+                w,
+                &Reading(&g),
+                &format!("{path}.when"),
+                problems,
+            ))
         {
             continue;
         }
-        for group in [
-            "colors",
-            "color",
-            "dimensions",
-            "dimension",
-            "strings",
-            "string",
-            "numbers",
-            "number",
-            "booleans",
-            "boolean",
-            "gradients",
-            "gradient",
-            "easings",
-        ] {
+        // Each value sees those before it, in this block too; one that names a resource
+        // defined later in its block (JSON maps are read in key order here) is read again
+        // once the block is in.
+        let mut again = vec![];
+        for group in RESOURCE_GROUPS {
             if let Some(Value::Object(m)) = block.get(group) {
                 for (k, v) in m {
-                    let val = eval_value(v, &ctx, &format!("{path}.{group}.{k}"), problems);
+                    let mut found = vec![];
+                    let at = format!("{path}.{group}.{k}");
+                    let val = eval_value(v, &Reading(&g), &at, &mut found);
+                    if !found.is_empty() {
+                        again.push((k, v, at));
+                    }
                     g.resources.insert(k.clone(), val);
                 }
             }
+        }
+        for (k, v, at) in again {
+            let val = eval_value(v, &Reading(&g), &at, problems);
+            g.resources.insert(k.clone(), val);
         }
     }
     Rc::new(g)

@@ -47,6 +47,19 @@ impl Snapshot {
         (prims, problems)
     }
 
+    /// The component tree as `kept` laid it out (by [`Snapshot::draw_kept`]): see
+    /// [`super::bounds::tree`].
+    pub fn layout_tree(&self, kept: &Kept) -> Option<Value> {
+        let r = self.root.as_ref()?;
+        Some(super::bounds::tree(
+            kept,
+            r,
+            (0.0, 0.0),
+            &self.live,
+            &self.vp,
+        ))
+    }
+
     /// Every text on the screen, in document order (scripts' `expect`).
     pub fn texts(&self) -> Vec<String> {
         let mut out = vec![];

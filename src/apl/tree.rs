@@ -294,7 +294,8 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
         flex_grow: n.num("grow").unwrap_or(0.0) as f32,
         ..Default::default()
     };
-    let size = |k: &str| dimension(n.prop(k), vp);
+    // Given as null counts (as 0), unlike not given.
+    let size = |k: &str| dimension(n.props.get(k), vp);
     let default_size = match n.kind {
         Kind::Image | Kind::VectorGraphic => Some(Dimension::length(100.0)),
         Kind::Pager => Some(Dimension::percent(1.0)),
@@ -366,10 +367,10 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
     if !top && n.str("position") == Some("absolute") {
         st.position = Position::Absolute;
         st.inset = Rect {
-            left: lpa(n.prop("left"), vp),
-            top: lpa(n.prop("top"), vp),
-            right: lpa(n.prop("right"), vp),
-            bottom: lpa(n.prop("bottom"), vp),
+            left: lpa(n.props.get("left"), vp),
+            top: lpa(n.props.get("top"), vp),
+            right: lpa(n.props.get("right"), vp),
+            bottom: lpa(n.props.get("bottom"), vp),
         };
     } else if n.str("position") != Some("absolute") {
         // Relative offsets move the component after layout (see `draw`).
@@ -448,6 +449,8 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
             };
             st.align_content = Some(AlignContent::FlexStart);
         }
+        // apl-core lays a Frame's child out at its own size, not stretched across the Frame.
+        Kind::Frame => st.align_items = Some(AlignItems::FlexStart),
         Kind::Pager => {
             st.overflow = Point {
                 x: Overflow::Hidden,

@@ -103,7 +103,13 @@ pub fn render_subject(
 }
 
 /// Puts one shot subject on the headless window, ready to draw.
-fn stage(hl: &mut Headless, p: &DeviceProfile, locale: &str, subject: Subject) -> Vec<String> {
+/// The APL document's problems come back, with its snapshot (for `--layout`).
+fn stage(
+    hl: &mut Headless,
+    p: &DeviceProfile,
+    locale: &str,
+    subject: Subject,
+) -> (Vec<String>, Option<std::sync::Arc<crate::apl::Snapshot>>) {
     use crate::view::emulator;
     let scale = match subject.panel {
         Some(tab) => {
@@ -132,7 +138,7 @@ fn stage(hl: &mut Headless, p: &DeviceProfile, locale: &str, subject: Subject) -
     );
     let warnings = apl::stage(subject.apl, p, locale, &mut m);
     view::apply(&hl.app, p, scale, &m);
-    warnings
+    (warnings, m.apl.clone())
 }
 
 fn pick<T: Copy>(
@@ -218,6 +224,10 @@ pub struct ShootPlan {
     pub apl: Vec<PathBuf>,
     /// Folders an APL document's local images may come from besides its own.
     pub apl_images: Vec<PathBuf>,
+    /// Write each APL shot's component tree with its bounds (`<scene>.layout.json`).
+    pub layout: bool,
+    /// A folder of Amazon's own APL package files, used in place of linkscreen's.
+    pub apl_packages: Option<PathBuf>,
 }
 
 type Work = (DeviceProfile, &'static str, Subject);
@@ -232,8 +242,13 @@ fn run_shard(a: &ShootPlan, work: &[Work], done: &dyn Fn()) -> Result<Vec<Shot>,
     let mut hl = Headless::new(first.0.width, first.0.height).map_err(|e| e.to_string())?;
     let mut shots = vec![];
     for (p, l, s) in work {
-        let apl_warnings = stage(&mut hl, p, l, *s);
+        let (apl_warnings, snapshot) = stage(&mut hl, p, l, *s);
         let img = hl.frame();
+        if a.layout
+            && let Some(tree) = snapshot.as_deref().and_then(crate::view::apl::layout_tree)
+        {
+            write_layout(a, p, l, *s, tree)?;
+        }
         // The emulator shots are a whole window, not a screen: the lint is for screens.
         let warnings = match s.panel {
             // An APL document paints its own backgrounds: its lint is structural (its
@@ -251,6 +266,31 @@ fn run_shard(a: &ShootPlan, work: &[Work], done: &dyn Fn()) -> Result<Vec<Shot>,
         done();
     }
     Ok(shots)
+}
+
+/// Writes an APL shot's laid-out component tree beside its image (`<scene>.layout.json`).
+fn write_layout(
+    a: &ShootPlan,
+    p: &DeviceProfile,
+    l: &str,
+    s: Subject,
+    tree: serde_json::Value,
+) -> Result<(), String> {
+    let dir = a.out.join(p.id).join(l);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join(format!("{}.layout.json", s.id));
+    let vp = crate::apl::Viewport::of(p, l, 0.0);
+    let doc = serde_json::json!({
+        "scene": s.id,
+        "profile": p.id,
+        "viewport": {
+            "pixelWidth": p.width, "pixelHeight": p.height, "dpi": p.dpi,
+            "widthDp": vp.width_dp(), "heightDp": vp.height_dp(),
+        },
+        "root": tree,
+    });
+    let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Encodes, checks, hashes, lints and writes one rendered shot.
@@ -320,6 +360,12 @@ fn child_args(a: &ShootPlan, k: usize, n: usize) -> Vec<String> {
     for p in &a.apl_images {
         v.extend(["--apl-images".into(), p.display().to_string()]);
     }
+    if a.layout {
+        v.push("--layout".into());
+    }
+    if let Some(p) = &a.apl_packages {
+        v.extend(["--apl-packages".into(), p.display().to_string()]);
+    }
     v
 }
 
@@ -359,6 +405,13 @@ pub fn shoot(a: ShootPlan) -> Outcome {
         return merge::merge(&a);
     }
     apl::allow_images_from(&a.apl_images);
+    if let Some(dir) = &a.apl_packages {
+        let read = crate::apl::packages::use_folder(dir)
+            .map_err(|e| fail(format!("--apl-packages {e}")))?;
+        if a.worker.is_none() {
+            eprintln!("APL packages from {}: {}", dir.display(), read.join(", "));
+        }
+    }
     // The scenes, then the APL documents of `--apl` (`--scenes apl`: only those).
     let mut all = subjects();
     let docs = if a.apl.is_empty() {

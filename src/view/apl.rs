@@ -412,3 +412,9 @@ fn of_kind(s: &Snapshot, kinds: &[crate::apl::Kind], across: bool) -> Vec<usize>
     }
     out
 }
+
+/// The component tree of the APL screen last shown, with each component's bounds as it was
+/// laid out for the window (`shoot --apl --layout`).
+pub fn layout_tree(s: &Snapshot) -> Option<serde_json::Value> {
+    KEPT.with(|t| s.layout_tree(&t.borrow().1))
+}
