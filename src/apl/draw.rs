@@ -60,6 +60,9 @@ pub(super) fn text_style(n: &Node, vp: &Viewport) -> TextStyle {
         size,
         weight,
         italic: n.str("fontStyle") == Some("italic"),
+        letter_spacing: dp(n, "letterSpacing", vp)
+            .unwrap_or(0.0)
+            .clamp(-MAX_FONT_DP, MAX_FONT_DP),
     }
 }
 
@@ -481,6 +484,7 @@ pub(super) fn caption(text: &str, vp: &Viewport, measure: &mut dyn Measure, out:
         size: (sh * 0.04).clamp(14.0, 28.0),
         weight: 400,
         italic: false,
+        letter_spacing: 0.0,
     };
     let pad = style.size * 0.6;
     let w = sw * if vp.round { 0.7 } else { 0.8 };

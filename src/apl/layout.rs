@@ -19,6 +19,8 @@ pub struct TextStyle {
     pub size: f32,
     pub weight: i32,
     pub italic: bool,
+    /// Added after each character (`letterSpacing`), dp.
+    pub letter_spacing: f32,
 }
 
 /// Measures text with the screen's fonts: (width, height) in dp of `text` set in `style`,

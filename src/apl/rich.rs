@@ -126,6 +126,7 @@ fn style_of(w: &Word, base: &TextStyle) -> TextStyle {
             base.weight
         },
         italic: base.italic || w.italic,
+        letter_spacing: base.letter_spacing,
     }
 }
 

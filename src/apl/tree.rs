@@ -67,7 +67,17 @@ impl Kept {
                 width: Dimension::length(vp.width_dp()),
                 height: Dimension::length(vp.height_dp()),
             };
-            self.node(root, st, vp, live, problems)
+            self.node(
+                root,
+                st,
+                vp,
+                live,
+                problems,
+                Size {
+                    width: true,
+                    height: true,
+                },
+            )
         });
         self.shown = self.ids.values().filter(|(_, p)| *p == self.pass).count();
         if let Some(top) = top.filter(|_| self.relinked) {
@@ -97,7 +107,8 @@ impl Kept {
             .map(|(id, _)| *id)
     }
 
-    /// The node of a component and its children, styled `st`.
+    /// The node of a component and its children, styled `st`; `definite`: whether its width
+    /// and height are known before its content is (given, or set by its parent).
     fn node(
         &mut self,
         n: &Node,
@@ -105,6 +116,7 @@ impl Kept {
         vp: &Viewport,
         live: &LiveState,
         problems: &mut Vec<Problem>,
+        definite: Size<bool>,
     ) -> Option<NodeId> {
         let made = match n.kind {
             Kind::Text | Kind::EditText => self.leaf(n.uid, st, text_leaf(n, vp, live)),
@@ -112,7 +124,7 @@ impl Kept {
                 self.leaf(n.uid, st, Leaf::None)
             }
             _ => {
-                let kids = self.children(n, &st, vp, live, problems);
+                let kids = self.children(n, &st, vp, live, problems, definite);
                 self.parent(n.uid, st, &kids)
             }
         };
@@ -129,6 +141,7 @@ impl Kept {
         vp: &Viewport,
         live: &LiveState,
         problems: &mut Vec<Problem>,
+        definite: Size<bool>,
     ) -> Vec<NodeId> {
         let children: Vec<&Node> = if n.kind == Kind::Pager {
             let page = live
@@ -189,7 +202,38 @@ impl Kept {
             if cs.position != Position::Absolute {
                 first = false;
             }
-            if let Some(id) = self.node(c, cs, vp, live, problems) {
+            let scrolls = matches!(n.kind, Kind::Sequence | Kind::ScrollView);
+            // A child grows into room its parent has only when the parent's length is known
+            // first (as in Yoga); in a parent as long as its content it keeps its own length.
+            let main_definite = !scrolls
+                && if main_row {
+                    definite.width
+                } else {
+                    definite.height
+                };
+            if !main_definite {
+                cs.flex_grow = 0.0;
+            }
+            let given = |d: Dimension| d != Dimension::auto();
+            let stretched = cs.position != Position::Absolute
+                && matches!(cs.align_self, None | Some(AlignSelf::Stretch))
+                && matches!(st.align_items, None | Some(AlignItems::Stretch));
+            let grows = cs.flex_grow > 0.0;
+            let child_definite = Size {
+                width: given(cs.size.width)
+                    || if main_row {
+                        grows
+                    } else {
+                        stretched && definite.width
+                    },
+                height: given(cs.size.height)
+                    || if main_row {
+                        stretched && definite.height
+                    } else {
+                        grows
+                    },
+            };
+            if let Some(id) = self.node(c, cs, vp, live, problems, child_definite) {
                 kids.push(id);
             }
         }

@@ -18,8 +18,9 @@ struct Probe<'a> {
     k: f32,
 }
 
-/// How a text is measured: size and wrapping width (1/64 px), weight, italic.
-type Key = (u32, i32, bool, Option<u32>);
+/// How a text is measured: size and wrapping width (1/64 px), weight, italic, letter
+/// spacing (1/64 px).
+type Key = (u32, i32, bool, Option<u32>, i32);
 
 /// A text's measurements: each way it was measured and its (width, height) in dp.
 type Ways = Vec<(Key, (f32, f32))>;
@@ -261,8 +262,9 @@ impl Measure for Probe<'_> {
             s.weight,
             s.italic,
             max_width.map(|w| (w * k * 64.0) as u32),
+            (s.letter_spacing * k * 64.0) as i32,
         );
-        let one_line_key: Key = (key.0, key.1, key.2, None);
+        let one_line_key: Key = (key.0, key.1, key.2, None, key.4);
         let (known, one_line) = MEASURED.with(|m| {
             let m = m.borrow();
             let Some(ways) = m.get(text) else {
@@ -282,6 +284,7 @@ impl Measure for Probe<'_> {
         a.set_probe_size(s.size * k);
         a.set_probe_weight(s.weight);
         a.set_probe_italic(s.italic && super::italic::covers(text));
+        a.set_probe_letter_spacing(s.letter_spacing * k);
         // Wrapped at a width: its one line, if measured already, says whether it wraps.
         let one_line = match one_line {
             Some((w, h)) => (w * k, h * k),

@@ -142,6 +142,7 @@ fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
             it.color = colour(*color);
             it.font_size = reach(style.size * k);
             it.font_weight = style.weight;
+            it.letter_spacing = style.letter_spacing * k;
             // Italic where the bundled italic face has every character (else upright).
             it.italic = style.italic && super::italic::covers(text);
             it.halign = match *align {
@@ -247,6 +248,7 @@ fn same(a: &AplItem, b: &AplItem) -> bool {
         font_size,
         font_weight,
         italic,
+        letter_spacing,
         halign,
         valign,
         image,
@@ -269,6 +271,7 @@ fn same(a: &AplItem, b: &AplItem) -> bool {
         && *font_size == b.font_size
         && *font_weight == b.font_weight
         && *italic == b.italic
+        && *letter_spacing == b.letter_spacing
         && *halign == b.halign
         && *valign == b.valign
         && ((empty(image) && empty(&b.image)) || *image == b.image)
