@@ -68,6 +68,8 @@ mod phone_refusals;
 #[path = "it/phone_pages.rs"]
 mod phone_pages;
 
+#[path = "it/apl_oracle.rs"]
+mod apl_oracle;
 #[path = "it/ci_messages.rs"]
 mod ci_messages;
 #[path = "it/docs.rs"]

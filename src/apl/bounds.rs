@@ -41,7 +41,7 @@ pub fn content_origin(n: &Node, global: Rect, live: &LiveState) -> (f32, f32) {
     let (x, y) = (global[0], global[1]);
     if !matches!(
         n.kind,
-        Kind::Sequence | Kind::ScrollView | Kind::GridSequence | Kind::Pager
+        Kind::Sequence | Kind::ScrollView | Kind::GridSequence | Kind::FlexSequence | Kind::Pager
     ) {
         return (x, y);
     }

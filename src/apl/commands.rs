@@ -374,7 +374,10 @@ impl Screen {
         match n.kind {
             super::Kind::Pager => json!(self.live.page.get(&n.uid).copied().unwrap_or(0)),
             super::Kind::EditText => json!(n.text("text").unwrap_or_default()),
-            super::Kind::ScrollView | super::Kind::Sequence | super::Kind::GridSequence => {
+            super::Kind::ScrollView
+            | super::Kind::Sequence
+            | super::Kind::GridSequence
+            | super::Kind::FlexSequence => {
                 json!(self.position(n.uid))
             }
             _ => json!(n.flag("checked").unwrap_or(false)),

@@ -236,14 +236,16 @@ pub(super) fn draw(
             let inner_h = (h - pad_t - l.padding.bottom).max(0.0);
             // A plain text of several lines is set a word at a time too, its lines 1.25 × its
             // font size apart as APL sets them (the font's own spacing is wider); a text with
-            // no spaces to break at (Chinese, Japanese) is left to the text engine.
+            // no spaces to break at (Chinese, Japanese), or cut at `maxLines` (the text engine
+            // elides it), is left to the text engine.
             let plain;
             let context = match tree.get_node_context(id) {
                 Some(Leaf::Text {
                     text,
                     style,
                     max_lines,
-                }) if text.contains(char::is_whitespace)
+                }) if *max_lines == 0
+                    && text.contains(char::is_whitespace)
                     && measure.text(text, style, Some(inner_w)).1
                         > 1.5 * measure.text("X", style, None).1 =>
                 {
@@ -309,11 +311,11 @@ pub(super) fn draw(
                 Kind::EditText => 1,
                 _ => n.num("maxLines").unwrap_or(0.0).max(0.0) as u32,
             };
-            let need = if max_lines == 1 {
-                measure.text("X", &style, None).1
-            } else {
-                measure.text(&text, &style, Some(inner_w)).1
-            };
+            let line = measure.text("X", &style, None).1;
+            let mut need = measure.text(&text, &style, Some(inner_w)).1;
+            if max_lines > 0 {
+                need = need.min(line * max_lines as f32);
+            }
             let grow = (need - inner_h).max(0.0);
             let up = match valign {
                 "center" => grow / 2.0,
@@ -341,6 +343,16 @@ pub(super) fn draw(
                 scroller,
             });
         }
+        // Offline a video never plays: a device shows its box black until it does.
+        Kind::Video => out.push(prim(
+            Paint::Box {
+                background: [0, 0, 0, 255],
+                border: [0, 0, 0, 0],
+                border_width: 0.0,
+                radius: 0.0,
+            },
+            None,
+        )),
         Kind::Image => {
             let source = super::image_source(n).unwrap_or_default();
             out.push(prim(
@@ -384,13 +396,13 @@ pub(super) fn draw(
     let mut child_clip = clip;
     if matches!(
         n.kind,
-        Kind::Sequence | Kind::ScrollView | Kind::GridSequence | Kind::Pager
+        Kind::Sequence | Kind::ScrollView | Kind::GridSequence | Kind::FlexSequence | Kind::Pager
     ) {
         child_clip = inter(clip, [x, y, w, h]);
     }
     let scrolls = matches!(
         n.kind,
-        Kind::Sequence | Kind::ScrollView | Kind::GridSequence | Kind::Pager
+        Kind::Sequence | Kind::ScrollView | Kind::GridSequence | Kind::FlexSequence | Kind::Pager
     );
     let inner = if scrolls { Some(n.uid) } else { scroller };
     for c in &n.children {
@@ -532,7 +544,12 @@ impl Kind {
     fn leaf_like(self) -> bool {
         matches!(
             self,
-            Kind::Text | Kind::EditText | Kind::Image | Kind::VectorGraphic | Kind::Placeholder
+            Kind::Text
+                | Kind::EditText
+                | Kind::Image
+                | Kind::VectorGraphic
+                | Kind::Video
+                | Kind::Placeholder
         )
     }
 }

@@ -24,10 +24,14 @@ pub enum Kind {
     TouchWrapper,
     Sequence,
     GridSequence,
+    /// A scrolling list whose children wrap into lines, each child its own size.
+    FlexSequence,
     ScrollView,
     Pager,
     VectorGraphic,
     EditText,
+    /// A video: offline, what a device shows before it plays (a black box).
+    Video,
     /// Something that cannot be drawn: a labelled box.
     Placeholder,
 }
@@ -42,6 +46,8 @@ impl Kind {
             "TouchWrapper" => Kind::TouchWrapper,
             "Sequence" => Kind::Sequence,
             "GridSequence" => Kind::GridSequence,
+            "FlexSequence" => Kind::FlexSequence,
+            "Video" => Kind::Video,
             "ScrollView" => Kind::ScrollView,
             "Pager" => Kind::Pager,
             "VectorGraphic" => Kind::VectorGraphic,
@@ -53,13 +59,22 @@ impl Kind {
     fn multi(self) -> bool {
         matches!(
             self,
-            Kind::Container | Kind::Sequence | Kind::GridSequence | Kind::Pager
+            Kind::Container
+                | Kind::Sequence
+                | Kind::GridSequence
+                | Kind::FlexSequence
+                | Kind::Pager
         )
     }
     fn leaf(self) -> bool {
         matches!(
             self,
-            Kind::Text | Kind::Image | Kind::VectorGraphic | Kind::EditText | Kind::Placeholder
+            Kind::Text
+                | Kind::Image
+                | Kind::VectorGraphic
+                | Kind::EditText
+                | Kind::Video
+                | Kind::Placeholder
         )
     }
 }
@@ -265,6 +280,16 @@ impl<'a> Inflater<'a> {
         None
     }
 
+    /// A component, or of a list of them the first that inflates (`firstItem`, `lastItem`).
+    fn one_of(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> Option<Node> {
+        let Value::Array(list) = def else {
+            return self.component(def, ctx, path);
+        };
+        list.iter()
+            .enumerate()
+            .find_map(|(i, c)| self.component(c, ctx, &format!("{path}[{i}]")))
+    }
+
     /// `bind` entries evaluated in order into a new scope.
     pub(super) fn bind(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> Rc<Ctx> {
         self.bind_set(def, ctx, path, &HashMap::new())
@@ -466,7 +491,7 @@ impl<'a> Inflater<'a> {
             .get("data")
             .map(|d| eval_value(d, ctx, &format!("{path}.data"), &mut self.problems));
         if let Some(first) = o.get("firstItem")
-            && let Some(n) = self.component(first, ctx, &format!("{path}.firstItem"))
+            && let Some(n) = self.one_of(first, ctx, &format!("{path}.firstItem"))
         {
             out.push(n);
         }
@@ -524,7 +549,7 @@ impl<'a> Inflater<'a> {
             }
         }
         if let Some(last) = o.get("lastItem")
-            && let Some(n) = self.component(last, ctx, &format!("{path}.lastItem"))
+            && let Some(n) = self.one_of(last, ctx, &format!("{path}.lastItem"))
         {
             out.push(n);
         }

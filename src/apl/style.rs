@@ -127,7 +127,8 @@ impl Inflater<'_> {
             ));
             return;
         }
-        let parents: Vec<String> = match style.get("extend") {
+        // `extend` (the reference) or `extends` (which apl-core takes too).
+        let parents: Vec<String> = match style.get("extend").or_else(|| style.get("extends")) {
             Some(Value::String(s)) => vec![s.clone()],
             Some(Value::Array(a)) => a
                 .iter()

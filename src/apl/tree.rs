@@ -120,7 +120,7 @@ impl Kept {
     ) -> Option<NodeId> {
         let made = match n.kind {
             Kind::Text | Kind::EditText => self.leaf(n.uid, st, text_leaf(n, vp, live)),
-            Kind::Image | Kind::VectorGraphic | Kind::Placeholder => {
+            Kind::Image | Kind::VectorGraphic | Kind::Video | Kind::Placeholder => {
                 self.leaf(n.uid, st, Leaf::None)
             }
             _ => {
@@ -168,6 +168,17 @@ impl Kept {
             let Some(mut cs) = style_of(c, vp, false) else {
                 continue;
             };
+            // A TouchWrapper is as large as its one child, wherever that child is placed
+            // (apl-core sizes it so): the child is laid out in its flow.
+            if n.kind == Kind::TouchWrapper && cs.position == Position::Absolute {
+                cs.position = Position::Relative;
+                cs.inset = Rect {
+                    left: LengthPercentageAuto::auto(),
+                    right: LengthPercentageAuto::auto(),
+                    top: LengthPercentageAuto::auto(),
+                    bottom: LengthPercentageAuto::auto(),
+                };
+            }
             if n.kind == Kind::Pager {
                 cs.size = Size {
                     width: Dimension::percent(1.0),
@@ -341,7 +352,7 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
     // Given as null counts (as 0), unlike not given.
     let size = |k: &str| dimension(n.props.get(k), vp);
     let default_size = match n.kind {
-        Kind::Image | Kind::VectorGraphic => Some(Dimension::length(100.0)),
+        Kind::Image | Kind::VectorGraphic | Kind::Video => Some(Dimension::length(100.0)),
         Kind::Pager => Some(Dimension::percent(1.0)),
         _ => None,
     };
@@ -492,6 +503,26 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
                 y: Overflow::Scroll,
             };
             st.align_content = Some(AlignContent::FlexStart);
+        }
+        // Children in lines across the scroll (rows down a vertical one), each its own size.
+        Kind::FlexSequence => {
+            st.flex_direction = if scroll_row {
+                FlexDirection::Column
+            } else {
+                FlexDirection::Row
+            };
+            st.flex_wrap = FlexWrap::Wrap;
+            st.overflow = Point {
+                x: Overflow::Scroll,
+                y: Overflow::Scroll,
+            };
+            st.align_content = Some(AlignContent::FlexStart);
+            st.align_items = Some(match n.str("alignItems") {
+                Some("start") => AlignItems::FlexStart,
+                Some("end") => AlignItems::FlexEnd,
+                Some("center") => AlignItems::Center,
+                _ => AlignItems::Stretch,
+            });
         }
         // apl-core lays a Frame's child out at its own size, not stretched across the Frame.
         Kind::Frame => st.align_items = Some(AlignItems::FlexStart),

@@ -366,7 +366,11 @@ pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
         scroll: s.live.scroll.clone(),
         horizontal: of_kind(
             s,
-            &[crate::apl::Kind::Sequence, crate::apl::Kind::GridSequence],
+            &[
+                crate::apl::Kind::Sequence,
+                crate::apl::Kind::GridSequence,
+                crate::apl::Kind::FlexSequence,
+            ],
             true,
         ),
         pagers: of_kind(s, &[crate::apl::Kind::Pager], false),

@@ -913,7 +913,7 @@ fn apl_documents_match_their_goldens_on_every_device() {
     for expected in [
         "apl_unsupported at $.document.import[0]",
         "apl_unsupported at $.document.mainTemplate.items[0].items[1].items[0].source: VectorGraphic from a URL",
-        "apl_unsupported at $.document.mainTemplate.items[0].items[1].items[1].type: component \"Video\"",
+        "apl_unsupported at $.document.mainTemplate.items[0].items[1].items[2].type: component \"CompanyCarousel\"",
         "apl_error at $.document.mainTemplate.items[0].items[2].text",
     ] {
         assert!(
