@@ -526,3 +526,49 @@ fn a_kept_layout_tree_lays_out_every_change_as_a_new_one() {
         check(&s, &format!("the first document again, round {round}"));
     }
 }
+
+/// The viewport profiles as Amazon's documents test them: `@viewportProfile` compared with a
+/// profile's name, and its category, group and shape, on every device linkscreen emulates.
+#[test]
+fn viewport_profiles_are_strings_compared_as_amazons_documents_do() {
+    let doc = json!({"type": "APL", "version": "2024.3",
+        "import": [{"name": "alexa-viewport-profiles", "version": "1.6.0"}],
+        "mainTemplate": {"items": [{"type": "Text", "text":
+            "${@viewportProfile == @hubRoundSmall ? 'hubRoundSmall' : @viewportProfile == @hubLandscapeSmall ? 'hubLandscapeSmall' : @viewportProfile == @hubLandscapeMedium ? 'hubLandscapeMedium' : @viewportProfile == @hubLandscapeLarge ? 'hubLandscapeLarge' : @viewportProfile == @hubLandscapeXLarge ? 'hubLandscapeXLarge' : @viewportProfile == @tvLandscapeXLarge ? 'tvLandscapeXLarge' : 'none'} ${@viewportProfileCategory == @hubRound ? 'hubRound' : @viewportProfileCategory == @hubLandscape ? 'hubLandscape' : @viewportProfileCategory == @tvFullscreen ? 'tvFullscreen' : 'none'} ${@viewportProfileGroup == @hub ? 'hub' : @viewportProfileGroup == @tv ? 'tv' : 'none'} ${@viewportShape == @viewportShapeRound ? 'round' : 'rectangle'}"}]}});
+    let want = [
+        ("echo-spot", "hubRoundSmall hubRound hub round"),
+        (
+            "echo-show-5",
+            "hubLandscapeSmall hubLandscape hub rectangle",
+        ),
+        (
+            "echo-show-8",
+            "hubLandscapeMedium hubLandscape hub rectangle",
+        ),
+        (
+            "echo-show-10",
+            "hubLandscapeLarge hubLandscape hub rectangle",
+        ),
+        (
+            "echo-show-15",
+            "hubLandscapeXLarge hubLandscape hub rectangle",
+        ),
+        ("fire-tv", "tvLandscapeXLarge tvFullscreen tv rectangle"),
+    ];
+    for (id, expected) in want {
+        let p = crate::protocol::viewport::PROFILES
+            .iter()
+            .find(|p| p.id == id)
+            .unwrap();
+        let render = RenderDocument {
+            token: "t".into(),
+            document: doc.clone(),
+            datasources: json!({}),
+        };
+        let mut s = Screen::new(&render, Viewport::of(p, "en-US", 0.0));
+        // The words as drawn (a text of several lines is set a word at a time).
+        let words: Vec<String> = texts(&s.draw(&mut Mono)).into_iter().map(|t| t.0).collect();
+        assert_eq!(words.join(" "), expected, "{id}");
+        assert!(s.take_problems().is_empty(), "{id}");
+    }
+}
