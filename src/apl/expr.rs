@@ -208,7 +208,11 @@ impl Parser {
             } else if matches!(self.peek(), Some(Tok::Op("("))) {
                 let name = match &e {
                     Expr::Var(v) => v.clone(),
-                    _ => return Err("only built-in functions can be called".into()),
+                    // An easing curve called on a number (`@ease(frame / 10)`).
+                    Expr::Resource(r) => format!("@{r}"),
+                    _ => {
+                        return Err("only built-in functions and easing curves can be called".into());
+                    }
                 };
                 self.at += 1;
                 e = Expr::Call(name, self.args(")")?);

@@ -9,7 +9,11 @@ impl Scope for S {
         self.0.get(n).cloned()
     }
     fn resource(&self, n: &str) -> Option<Value> {
-        (n == "brand").then(|| json!("#ff9900"))
+        match n {
+            "brand" => Some(json!("#ff9900")),
+            "bounce" => Some(json!("path(0.5, 1)")),
+            _ => None,
+        }
     }
     fn dp(&self, n: f64, unit: &str) -> f64 {
         match unit {
@@ -120,4 +124,18 @@ fn hostile_nesting_is_refused_not_a_stack_overflow() {
     assert!(template(&format!("${{{nested}}}")).is_err());
     // Ordinary nesting still parses.
     assert_eq!(ev("${((((1 + 2))))}"), json!(3));
+}
+
+/// APL 2024.x: `String.indexOf`, `lastIndexOf` and `includes` (in characters); an easing
+/// resource called on a number.
+#[test]
+fn string_search_and_easing_calls() {
+    assert_eq!(ev("${String.indexOf('héllo hello', 'llo')}"), json!(2));
+    assert_eq!(ev("${String.lastIndexOf('héllo hello', 'llo')}"), json!(8));
+    assert_eq!(ev("${String.indexOf('abc', 'z')}"), json!(-1));
+    assert_eq!(ev("${String.includes('abc', 'bc')}"), json!(true));
+    assert_eq!(ev("${String.includes('abc', 'cb')}"), json!(false));
+    assert_eq!(ev("${@bounce(0.25)}"), json!(0.5));
+    assert_eq!(ev("${@bounce(0.75)}"), json!(1));
+    assert_eq!(ev("${@brand(0.5)}"), Value::Null);
 }

@@ -71,12 +71,40 @@ pub(super) fn call(name: &str, a: &[Value], s: &dyn Scope, errors: &mut Vec<Stri
         "Time.seconds" => n(0).map(|ms| num(((ms / 1000.0).floor()).rem_euclid(60.0))),
         "Time.format" => n(1).map(|ms| Value::String(time_format(&t(0), ms))),
         "JSON.stringify" => a.first().map(|v| Value::String(v.to_string())),
+        "String.indexOf" => Some(json!(char_index(&t(0), &t(1), false))),
+        "String.lastIndexOf" => Some(json!(char_index(&t(0), &t(1), true))),
+        "String.includes" => Some(Value::Bool(t(0).contains(&t(1)))),
+        // An easing curve resource called on a number.
+        r if r.starts_with('@') => {
+            let curve = s.resource(&r[1..]);
+            match curve
+                .as_ref()
+                .and_then(Value::as_str)
+                .and_then(super::easing::Easing::parse)
+            {
+                Some(e) => n(0).map(|x| num(e.at(x))),
+                None => {
+                    errors.push(format!("{r} is not an easing curve"));
+                    return Value::Null;
+                }
+            }
+        }
         _ => {
             errors.push(format!("unknown function {name}"));
             return Value::Null;
         }
     };
     v.unwrap_or(Value::Null)
+}
+
+/// Where `needle` first (or last) starts in `hay`, in characters; -1 when it is not there.
+fn char_index(hay: &str, needle: &str, last: bool) -> i64 {
+    let at = if last {
+        hay.rfind(needle)
+    } else {
+        hay.find(needle)
+    };
+    at.map_or(-1, |b| hay[..b].chars().count() as i64)
 }
 
 fn slice_range(len: usize, from: Option<f64>, to: Option<f64>) -> (usize, usize) {

@@ -12,6 +12,7 @@ pub mod bounds;
 mod commands;
 pub mod doc;
 pub mod draw;
+pub mod easing;
 pub mod edit;
 mod expand;
 pub mod expr;

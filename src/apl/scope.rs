@@ -161,7 +161,7 @@ impl Scope for Reading<'_> {
 }
 
 /// The kinds of resource a resource block may hold.
-const RESOURCE_GROUPS: [&str; 13] = [
+const RESOURCE_GROUPS: [&str; 14] = [
     "colors",
     "color",
     "dimensions",
@@ -175,6 +175,7 @@ const RESOURCE_GROUPS: [&str; 13] = [
     "gradients",
     "gradient",
     "easings",
+    "easing",
 ];
 
 /// `@name`: a resource's name.
