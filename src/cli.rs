@@ -286,6 +286,12 @@ pub struct ShootArgs {
     /// draw exactly what a device draws.
     #[arg(long, value_name = "DIR")]
     pub apl_packages: Option<PathBuf>,
+    /// A folder of web images for APL shots, which fetch nothing: an image's address finds the
+    /// file named as its last part, or the file `DIR/images.json` maps it to
+    /// (`{"https://…/logo.png": "logo.png"}`). Images found nowhere are drawn as plain
+    /// placeholders and listed in the manifest (`offline_images`).
+    #[arg(long, value_name = "DIR")]
+    pub images: Option<PathBuf>,
     /// Internal: a render worker's part (`K/N`, K from 0) of its parent's work.
     #[arg(long, hide = true)]
     pub worker: Option<String>,

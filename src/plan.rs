@@ -242,6 +242,7 @@ impl From<crate::cli::ShootArgs> for crate::shots::ShootPlan {
             apl_images: a.apl_images,
             layout: a.layout,
             apl_packages: a.apl_packages,
+            images: a.images,
         }
     }
 }

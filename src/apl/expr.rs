@@ -211,7 +211,9 @@ impl Parser {
                     // An easing curve called on a number (`@ease(frame / 10)`).
                     Expr::Resource(r) => format!("@{r}"),
                     _ => {
-                        return Err("only built-in functions and easing curves can be called".into());
+                        return Err(
+                            "only built-in functions and easing curves can be called".into()
+                        );
                     }
                 };
                 self.at += 1;

@@ -100,6 +100,8 @@ pub enum ImageState {
     Loading,
     Loaded(std::sync::Arc<Vec<u8>>),
     Failed(String),
+    /// Not fetched on purpose (`shoot` is offline): a plain placeholder where it goes.
+    Offline,
 }
 
 /// Images by source, as the screen has them.

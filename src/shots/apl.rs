@@ -306,37 +306,52 @@ pub fn not_scrolled(
 /// draw the same every run.
 const APL_NOW: f64 = 1_767_268_800_000.0;
 
-/// Puts the document of an APL subject (its index) on the screen model; its problems are the
-/// shot's first warnings.
+/// What staging an APL subject gives: the document's problems (the shot's first warnings)
+/// and the web images it drew as placeholders (offline, not under `--images`).
+#[derive(Default)]
+pub struct Staged {
+    pub warnings: Vec<String>,
+    pub offline_images: Vec<String>,
+}
+
+/// Puts the document of an APL subject (its index) on the screen model.
 pub fn stage(
     apl: Option<u16>,
     p: &DeviceProfile,
     locale: &str,
     m: &mut crate::view::UiModel,
-) -> Vec<String> {
+) -> Staged {
     let Some(doc) = apl.and_then(|i| subjects().get(i as usize)) else {
-        return vec![];
+        return Staged::default();
     };
     let mut screen =
         crate::apl::Screen::new(&doc.render, crate::apl::Viewport::of(p, locale, APL_NOW));
     let mut refused = vec![];
+    let mut offline_images = vec![];
     for src in screen.image_sources() {
         let state = local_image(&doc.source, &src);
-        // A refused file is the shot's warning (offline and missing images show as such).
-        if let crate::apl::ImageState::Failed(why) = &state
-            && why.starts_with(OUTSIDE)
-        {
-            refused.push(format!("image {src:?}: {why}"));
+        // A refused file is the shot's warning (missing images show as such); a web image
+        // not fetched is listed in the manifest.
+        match &state {
+            crate::apl::ImageState::Failed(why) if why.starts_with(OUTSIDE) => {
+                refused.push(format!("image {src:?}: {why}"))
+            }
+            crate::apl::ImageState::Offline => offline_images.push(src.clone()),
+            _ => {}
         }
         screen.set_image(&src, state);
     }
     m.apl = Some(std::sync::Arc::new(screen.snapshot()));
-    screen
+    let warnings = screen
         .take_problems()
         .into_iter()
         .map(|pr| format!("{} at {}: {}", pr.kind, pr.path, pr.message))
         .chain(refused)
-        .collect()
+        .collect();
+    Staged {
+        warnings,
+        offline_images,
+    }
 }
 
 /// An APL shot's lint: a document paints its own backgrounds, so the lint is structural — the
@@ -360,6 +375,47 @@ const OUTSIDE: &str = "outside the document's folder (shoot --apl-images DIR all
 /// Folders besides a document's own that its local images may come from (`--apl-images`).
 static IMAGE_ROOTS: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
 
+/// Where a shot's web images are found offline (`--images DIR`), with `DIR/images.json`'s
+/// map of address to file, if there is one.
+static WEB_IMAGES: std::sync::OnceLock<(PathBuf, std::collections::HashMap<String, String>)> =
+    std::sync::OnceLock::new();
+
+/// Sets the folder of `--images` (once a process); a broken `images.json` is an error naming
+/// it.
+pub fn web_images_from(dir: &Path) -> Result<(), String> {
+    let map_file = dir.join("images.json");
+    let map = match std::fs::read_to_string(&map_file) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{}: {e} (expected a map of image address to file name)",
+                map_file.display()
+            )
+        })?,
+        Err(_) => std::collections::HashMap::new(),
+    };
+    if !dir.is_dir() {
+        return Err(format!("{}: no such folder", dir.display()));
+    }
+    let _ = WEB_IMAGES.set((dir.to_path_buf(), map));
+    Ok(())
+}
+
+/// A web image's file under `--images DIR`: the one `images.json` names for its address, else
+/// the file named as the address's last part.
+fn web_image(src: &str, u: &url::Url) -> Option<crate::apl::ImageState> {
+    let (dir, map) = WEB_IMAGES.get()?;
+    let name = match map.get(src) {
+        Some(f) => f.clone(),
+        None => u.path_segments()?.next_back()?.to_owned(),
+    };
+    // A name, not a path: nothing outside the folder.
+    if name.is_empty() || name.contains(['/', '\\']) || name == ".." {
+        return None;
+    }
+    let bytes = std::fs::read(dir.join(name)).ok()?;
+    Some(crate::apl::ImageState::Loaded(std::sync::Arc::new(bytes)))
+}
+
 /// Sets the folders of `--apl-images` (once a process).
 pub fn allow_images_from(dirs: &[PathBuf]) {
     let _ = IMAGE_ROOTS.set(dirs.iter().filter_map(|d| d.canonicalize().ok()).collect());
@@ -374,7 +430,7 @@ fn local_image(document: &Path, src: &str) -> crate::apl::ImageState {
     let folder = document.parent().unwrap_or(Path::new("."));
     let path = match url::Url::parse(src) {
         Ok(u) if u.scheme() == "file" => u.to_file_path().ok(),
-        Ok(_) => return ImageState::Failed("offline (shoot fetches no images)".into()),
+        Ok(u) => return web_image(src, &u).unwrap_or(ImageState::Offline),
         Err(_) => Some(folder.join(src)),
     };
     let Some(path) = path.and_then(|p| p.canonicalize().ok()) else {

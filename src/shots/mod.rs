@@ -57,6 +57,9 @@ pub struct Shot {
     pub path: String,
     pub sha256: String,
     pub warnings: Vec<String>,
+    /// Web images an APL shot drew as plain placeholders (offline; `--images DIR` draws them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offline_images: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<CheckResult>,
 }
@@ -103,13 +106,14 @@ pub fn render_subject(
 }
 
 /// Puts one shot subject on the headless window, ready to draw.
-/// The APL document's problems come back, with its snapshot (for `--layout`).
+/// The APL document's problems and offline images come back, with its snapshot (for
+/// `--layout`).
 fn stage(
     hl: &mut Headless,
     p: &DeviceProfile,
     locale: &str,
     subject: Subject,
-) -> (Vec<String>, Option<std::sync::Arc<crate::apl::Snapshot>>) {
+) -> (apl::Staged, Option<std::sync::Arc<crate::apl::Snapshot>>) {
     use crate::view::emulator;
     let scale = match subject.panel {
         Some(tab) => {
@@ -136,9 +140,9 @@ fn stage(
         &crate::config::default_household(),
         sign_in_html(subject.scene, locale),
     );
-    let warnings = apl::stage(subject.apl, p, locale, &mut m);
+    let staged = apl::stage(subject.apl, p, locale, &mut m);
     view::apply(&hl.app, p, scale, &m);
-    (warnings, m.apl.clone())
+    (staged, m.apl.clone())
 }
 
 fn pick<T: Copy>(
@@ -228,6 +232,8 @@ pub struct ShootPlan {
     pub layout: bool,
     /// A folder of Amazon's own APL package files, used in place of linkscreen's.
     pub apl_packages: Option<PathBuf>,
+    /// Where web images are found offline (`--images DIR`).
+    pub images: Option<PathBuf>,
 }
 
 type Work = (DeviceProfile, &'static str, Subject);
@@ -242,7 +248,7 @@ fn run_shard(a: &ShootPlan, work: &[Work], done: &dyn Fn()) -> Result<Vec<Shot>,
     let mut hl = Headless::new(first.0.width, first.0.height).map_err(|e| e.to_string())?;
     let mut shots = vec![];
     for (p, l, s) in work {
-        let (apl_warnings, snapshot) = stage(&mut hl, p, l, *s);
+        let (staged, snapshot) = stage(&mut hl, p, l, *s);
         let img = hl.frame();
         if a.layout
             && let Some(tree) = snapshot.as_deref().and_then(crate::view::apl::layout_tree)
@@ -253,7 +259,7 @@ fn run_shard(a: &ShootPlan, work: &[Work], done: &dyn Fn()) -> Result<Vec<Shot>,
         let warnings = match s.panel {
             // An APL document paints its own backgrounds: its lint is structural (its
             // problems, texts that do not fit, texts outside a round screen).
-            None if s.apl.is_some() => apl::lint(apl_warnings, &hl, p, l),
+            None if s.apl.is_some() => apl::lint(staged.warnings, &hl, p, l),
             None => {
                 let mut w = lint::lint(&img, p);
                 w.extend(lint::texts(&hl.clipped_texts(), l));
@@ -261,7 +267,9 @@ fn run_shard(a: &ShootPlan, work: &[Work], done: &dyn Fn()) -> Result<Vec<Shot>,
             }
             Some(_) => vec![],
         };
-        shots.push(finish_shot(a, &img, p, l, *s, warnings)?);
+        let mut shot = finish_shot(a, &img, p, l, *s, warnings)?;
+        shot.offline_images = staged.offline_images;
+        shots.push(shot);
         drop(img);
         done();
     }
@@ -320,6 +328,7 @@ fn finish_shot(
         path: rel(&a.out, &path),
         sha256: hex::encode(Sha256::digest(&bytes)),
         warnings,
+        offline_images: vec![],
         check,
     })
 }
@@ -366,6 +375,9 @@ fn child_args(a: &ShootPlan, k: usize, n: usize) -> Vec<String> {
     if let Some(p) = &a.apl_packages {
         v.extend(["--apl-packages".into(), p.display().to_string()]);
     }
+    if let Some(p) = &a.images {
+        v.extend(["--images".into(), p.display().to_string()]);
+    }
     v
 }
 
@@ -405,6 +417,9 @@ pub fn shoot(a: ShootPlan) -> Outcome {
         return merge::merge(&a);
     }
     apl::allow_images_from(&a.apl_images);
+    if let Some(dir) = &a.images {
+        apl::web_images_from(dir).map_err(|e| fail(format!("--images {e}")))?;
+    }
     if let Some(dir) = &a.apl_packages {
         let read = crate::apl::packages::use_folder(dir)
             .map_err(|e| fail(format!("--apl-packages {e}")))?;

@@ -1142,3 +1142,137 @@ fn a_document_that_inflates_to_nothing_is_an_empty_screen_and_an_apl_error() {
     let first = *img.get_pixel(0, 0);
     assert!(img.pixels().all(|p| *p == first), "the screen is not empty");
 }
+
+/// A shot fetches nothing: a web image is a plain neutral area with no text over it, listed
+/// in the manifest; `--images DIR` draws the real file, found by the address's last part or
+/// by `DIR/images.json`. The real binary, from another working directory.
+#[test]
+fn web_images_are_plain_offline_and_drawn_from_images_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = r##"{"type": "APL", "version": "2024.3", "mainTemplate": {"items": [
+        {"type": "Container", "width": "100vw", "height": "100vh", "direction": "row", "items": [
+          {"type": "Image", "source": "https://cdn.example.com/img/red.png", "width": "50vw", "height": "100vh", "scale": "fill"},
+          {"type": "Image", "source": "https://cdn.example.com/other/photo?id=7", "width": "50vw", "height": "100vh", "scale": "fill"}]}]}}"##;
+    std::fs::write(dir.path().join("photos.json"), doc).unwrap();
+    let pixel = |out: &Path, x: u32| {
+        let img = image::open(out.join("echo-show-5/en-US/apl-photos.png"))
+            .unwrap()
+            .to_rgba8();
+        *img.get_pixel(x, img.height() / 2)
+    };
+    let manifest = |out: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap()
+    };
+    // Offline: both are placeholders, the same plain grey, listed, and no warning about them.
+    let out = dir.path().join("offline");
+    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .current_dir(dir.path())
+        .args([
+            "shoot",
+            "--apl",
+            "photos.json",
+            "--scenes",
+            "apl",
+            "--devices",
+            "echo-show-5",
+            "--out",
+            "offline",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let m = manifest(&out);
+    let shot = &m["shots"][0];
+    assert_eq!(
+        shot["offline_images"],
+        serde_json::json!([
+            "https://cdn.example.com/img/red.png",
+            "https://cdn.example.com/other/photo?id=7"
+        ])
+    );
+    assert_eq!(shot["warnings"], serde_json::json!([]), "{shot}");
+    let (left, right) = (pixel(&out, 240), pixel(&out, 720));
+    assert_eq!(left, right);
+    let near = |a: u8, b: u8| a.abs_diff(b) <= 4;
+    assert!(
+        left[0] > 20 && near(left[0], left[1]) && near(left[1], left[2]),
+        "a neutral grey: {left:?}"
+    );
+    // Every pixel of the left half is that grey: no label across it.
+    let img = image::open(out.join("echo-show-5/en-US/apl-photos.png"))
+        .unwrap()
+        .to_rgba8();
+    for y in (0..img.height()).step_by(7) {
+        for x in (0..470).step_by(7) {
+            assert_eq!(*img.get_pixel(x, y), left, "at {x},{y}");
+        }
+    }
+    // With --images: red.png by its name, the other by images.json.
+    let images = dir.path().join("images");
+    std::fs::create_dir_all(&images).unwrap();
+    image::RgbaImage::from_pixel(4, 4, image::Rgba([255, 0, 0, 255]))
+        .save(images.join("red.png"))
+        .unwrap();
+    image::RgbaImage::from_pixel(4, 4, image::Rgba([0, 0, 255, 255]))
+        .save(images.join("blue.png"))
+        .unwrap();
+    std::fs::write(
+        images.join("images.json"),
+        r#"{"https://cdn.example.com/other/photo?id=7": "blue.png"}"#,
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .current_dir(dir.path())
+        .args([
+            "shoot",
+            "--apl",
+            "photos.json",
+            "--scenes",
+            "apl",
+            "--devices",
+            "echo-show-5",
+            "--images",
+            "images",
+            "--out",
+            "drawn",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = dir.path().join("drawn");
+    assert_eq!(pixel(&out, 240), image::Rgba([255, 0, 0, 255]));
+    assert_eq!(pixel(&out, 720), image::Rgba([0, 0, 255, 255]));
+    assert!(manifest(&out)["shots"][0].get("offline_images").is_none());
+    // A broken map is an error naming the file.
+    std::fs::write(images.join("images.json"), "{oops").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .current_dir(dir.path())
+        .args([
+            "shoot",
+            "--apl",
+            "photos.json",
+            "--scenes",
+            "apl",
+            "--devices",
+            "echo-show-5",
+            "--images",
+            "images",
+            "--out",
+            "broken",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(err.contains("images.json"), "{err}");
+}
