@@ -62,6 +62,10 @@ impl Report {
             } else {
                 x.rule
             };
+            // The run's APL problems are one finding, whatever addresses they name.
+            if rule == "apl-problems" {
+                return (rule, "");
+            }
             (rule, subject_of(&x.evidence))
         }
         if let Some(old) = all.iter_mut().find(|x| subject(x) == subject(f)) {

@@ -201,6 +201,7 @@ pub(super) fn finish(a: &ShootPlan, mut shots: Vec<Shot>) -> Outcome {
             written.push_str(&format!(", {} unchanged", summary.unchanged));
         }
     }
+    apl_summary(shots);
     println!(
         "{} shots, {} warnings{}{} -> {}",
         shots.len(),
@@ -217,5 +218,40 @@ pub(super) fn finish(a: &ShootPlan, mut shots: Vec<Shot>) -> Outcome {
         Err(AppError::reported(ErrorKind::Check))
     } else {
         Ok(())
+    }
+}
+
+/// The APL problems of a run, on stderr: how many, in how many shots, and the commonest (by
+/// message, their JSON paths aside), so they are seen without opening the manifest.
+fn apl_summary(shots: &[Shot]) {
+    let mut by: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut total = 0;
+    let mut hit = 0;
+    for s in shots {
+        let mut any = false;
+        for w in s.warnings.iter().filter(|w| w.starts_with("apl_")) {
+            total += 1;
+            any = true;
+            // "apl_error at $.path: message" → "apl_error: message".
+            let key = match (w.split_once(" at "), w.split_once(": ")) {
+                (Some((kind, _)), Some((_, msg))) => format!("{kind}: {msg}"),
+                _ => w.clone(),
+            };
+            *by.entry(key).or_default() += 1;
+        }
+        hit += usize::from(any);
+    }
+    if total == 0 {
+        return;
+    }
+    let mut top: Vec<(String, usize)> = by.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    eprintln!(
+        "APL: {total} problem(s) in {hit} of {} shots (each in the manifest with its JSON path); the commonest:",
+        shots.len()
+    );
+    for (msg, n) in top.iter().take(5) {
+        let msg: String = msg.chars().take(160).collect();
+        eprintln!("  {n}× {msg}");
     }
 }

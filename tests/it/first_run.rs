@@ -1084,6 +1084,12 @@ fn a_third_party_skills_apl_screen_is_drawn_and_touched() {
             .any(|e| e["path"] == "$.document.mainTemplate.item.items[7].text"),
         "{errors:#?}"
     );
+    // The run's summary counts them, so they are seen without --events.
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(
+        said.contains("apl-problems: the screen met") && said.contains("the latest: apl_"),
+        "{said}"
+    );
     // The skill's own package came from its address (its layout drew "Made from a package",
     // above); the one whose address is gone is named with why, and the rest still shows.
     assert!(

@@ -909,6 +909,11 @@ fn apl_documents_match_their_goldens_on_every_device() {
             .unwrap_or_default()
     };
     // The document's problems, with their JSON paths.
+    // The run's APL problems are summed up on stderr.
+    assert!(
+        said.contains("APL: ") && said.contains("problem(s) in"),
+        "{said}"
+    );
     let w = warnings("echo-show-8", "apl-unsupported");
     for expected in [
         "apl_unsupported at $.document.import[0]",

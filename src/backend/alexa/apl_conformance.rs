@@ -43,6 +43,20 @@ pub fn apl_problem(path: &str, message: &str) -> Option<Finding> {
     })
 }
 
+/// The run's APL problems that Alexa draws around (a binding that does not evaluate, a
+/// component the device does not know): how many, and the latest.
+pub fn apl_problems(count: usize, latest: &str) -> Finding {
+    Finding {
+        rule: "apl-problems",
+        level: Level::Warn,
+        message: format!(
+            "the screen met {count} APL problem(s): a device draws around them, so parts of \
+             the document may be missing (`--events` lists each with its JSON path)"
+        ),
+        evidence: format!("the latest: {latest}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -299,13 +299,19 @@ impl Runtime {
         });
     }
 
-    pub(super) fn apl_log(&self, problems: Vec<crate::apl::Problem>) {
+    pub(super) fn apl_log(&mut self, problems: Vec<crate::apl::Problem>) {
         for p in problems {
-            // What real Alexa would refuse goes into the conformance report as well.
-            if let Some(f) =
-                crate::backend::alexa::apl_conformance::apl_problem(&p.path, &p.message)
-            {
-                (self.setup.conform)(f);
+            // What real Alexa would refuse goes into the conformance report as well; the rest
+            // are counted there (each is in the event log).
+            match crate::backend::alexa::apl_conformance::apl_problem(&p.path, &p.message) {
+                Some(f) => (self.setup.conform)(f),
+                None => {
+                    self.apl_problems += 1;
+                    (self.setup.conform)(crate::backend::alexa::apl_conformance::apl_problems(
+                        self.apl_problems,
+                        &format!("{} at {}: {}", p.kind, p.path, p.message),
+                    ));
+                }
             }
             self.setup.log.log(if p.kind == "apl_unsupported" {
                 LogEvent::AplUnsupported {

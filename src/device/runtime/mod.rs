@@ -71,6 +71,8 @@ pub(super) struct Runtime {
     /// The document waiting for its packages (its number and token) and the ExecuteCommands
     /// for it that later responses brought meanwhile: they run once it shows.
     apl_waiting: Option<(u64, String, Vec<crate::apl::ExecuteCommands>)>,
+    /// APL problems met this run that Alexa would not refuse (the summary counts them).
+    apl_problems: usize,
 }
 
 /// What the `nlu` event says of an intent Alexa understood, and the event it makes (`Asked`
@@ -130,6 +132,7 @@ impl Runtime {
             apl_asking: 0,
             apl_was_waiting: false,
             apl_imports_seq: 0,
+            apl_problems: 0,
             apl_waiting: None,
             setup,
             tx,
