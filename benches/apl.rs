@@ -273,6 +273,128 @@ fn main() {
         "worst against the consent page: first frame {:.1}× (limit 8×); next frame {:.1}× to an image, {:.1}× drawn only (limit 2×)",
         worst.cfirst, worst.cnext, worst.cdrawn
     );
+    corpus(scene_first);
+}
+
+/// Amazon's own documents (`../shared/apl-corpus`), load + inflate + first layout, beside the
+/// apl-core 2024.3 figures `../shared/apl-corpus/oracle/TIMINGS.md` gives for them (measured
+/// on this kind of machine) and beside the built-in scene drawn in this run: parse the
+/// document and its datasources, inflate with Amazon's alexa-* packages 1.0 (as apl-core had
+/// them), run onMount and lay out with a text measure that waits on no font engine (as both
+/// sides did there). Packages are read once a run, as a device caches them.
+fn corpus(scene_first: f64) {
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    let Ok(timings) = std::fs::read_to_string(shared.join("apl-corpus/oracle/TIMINGS.md")) else {
+        println!("(no ../shared/apl-corpus here: the corpus comparison is skipped)");
+        return;
+    };
+    if let Err(e) = linkscreen::apl::packages::use_folder(&shared.join("apl-packages")) {
+        println!("corpus: {e}");
+        return;
+    }
+    let p = viewport::profile("echo-show-8").unwrap();
+    println!(
+        "\nAmazon's documents on {} ({}×{} px, {} dpi): load + inflate + first layout, median of 100 (ms)",
+        p.id, p.width, p.height, p.dpi
+    );
+    println!(
+        "{:<30} {:>9} {:>9} {:>7} {:>11} {:>6}",
+        "document", "apl-core", "linkscr", "ratio", "÷ scene", "comps"
+    );
+    let (mut ours_total, mut theirs_total, mut slowest) = (0.0, 0.0, (0.0f64, String::new()));
+    for row in timings
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| document"))
+    {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let (name, core) = (cells[1], cells[2]);
+        let Some(core_ms) = core
+            .split('/')
+            .next()
+            .and_then(|x| x.trim().parse::<f64>().ok())
+        else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(shared.join(format!("apl-corpus/{name}.json")))
+        else {
+            continue;
+        };
+        let mut times = vec![];
+        let mut comps = 0;
+        for i in 0..105 {
+            let t = Instant::now();
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let (document, datasources) = match v.get("document") {
+                Some(d) => (d.clone(), v.get("datasources").cloned().unwrap_or_default()),
+                None => (v, serde_json::Value::Null),
+            };
+            let render = RenderDocument {
+                token: "bench".into(),
+                document,
+                datasources,
+            };
+            let mut screen = Screen::new(&render, Viewport::of(p, "en-US", 1_767_268_800_000.0));
+            screen.mount();
+            let prims = screen.draw(&mut Advances);
+            if i >= 5 {
+                times.push(ms(t));
+            }
+            comps = screen.root().map_or(0, count);
+            drop(prims);
+        }
+        let ours = common::pct(&mut times, 0.5);
+        // core-complex-list: apl-core's 250 components against linkscreen's own count.
+        println!(
+            "{name:<30} {core_ms:>9.3} {ours:>9.3} {:>6.2}× {:>10.2}× {comps:>6}",
+            ours / core_ms,
+            ours / scene_first
+        );
+        ours_total += ours;
+        theirs_total += core_ms;
+        if ours / core_ms > slowest.0 {
+            slowest = (ours / core_ms, name.to_owned());
+        }
+    }
+    println!(
+        "in all: apl-core {theirs_total:.2} ms, linkscreen {ours_total:.2} ms ({:.2}×); the slowest against apl-core: {} ({:.2}×); the built-in scene's first frame here: {scene_first:.2} ms",
+        ours_total / theirs_total,
+        slowest.1,
+        slowest.0
+    );
+}
+
+/// Components in a tree.
+fn count(n: &linkscreen::apl::Node) -> usize {
+    1 + n.children.iter().map(count).sum::<usize>()
+}
+
+/// Text measured from fixed advances (0.55 × the size a character, words wrapped greedily,
+/// 1.25 × the size a line): as cheap as the advance-table measure the apl-core figures used.
+struct Advances;
+
+impl linkscreen::apl::Measure for Advances {
+    fn text(
+        &mut self,
+        text: &str,
+        s: &linkscreen::apl::TextStyle,
+        max_width: Option<f32>,
+    ) -> (f32, f32) {
+        let adv = |w: &str| w.chars().count() as f32 * (0.55 * s.size + s.letter_spacing);
+        let space = adv(" ");
+        let (mut widest, mut line, mut lines) = (0.0f32, 0.0f32, 1);
+        for word in text.split_whitespace() {
+            let w = adv(word);
+            if line > 0.0 && max_width.is_some_and(|m| line + space + w > m) {
+                widest = widest.max(line);
+                lines += 1;
+                line = w;
+            } else {
+                line += if line > 0.0 { space + w } else { w };
+            }
+        }
+        widest = widest.max(line);
+        (widest, lines as f32 * 1.25 * s.size)
+    }
 }
 
 /// The worst ratios of the documents against the two built-in scenes.

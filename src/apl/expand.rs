@@ -1,5 +1,5 @@
 //! Layouts (user-defined components): an instance becomes the layout's item inflated with
-//! the instance's parameters (or their defaults), lexically scoped, a cycle refused.
+//! the instance's parameters (or their defaults), in the caller's context, a cycle refused.
 
 use std::collections::HashMap;
 use std::sync::Arc as Rc;
@@ -7,7 +7,7 @@ use std::sync::Arc as Rc;
 use serde_json::{Map, Value};
 
 use super::Problem;
-use super::expr::{self, Scope};
+use super::expr;
 use super::inflate::{Ctx, Inflater, MAX_DEPTH, Node, STRUCTURAL, eval_value, param_name};
 
 impl Inflater<'_> {
@@ -52,15 +52,11 @@ impl Inflater<'_> {
             vars.insert(pname.clone(), v);
             names.push(pname);
         }
-        // A layout's item sees its parameters but not the caller's own bindings beyond the
-        // globals (APL: layouts are lexically scoped), except `data`/`index` of a list.
-        let mut base = HashMap::new();
-        for k in ["data", "index", "ordinal", "length"] {
-            if let Some(v) = ctx.var(k) {
-                base.insert(k.to_owned(), v);
-            }
-        }
-        let lctx = Ctx::root(ctx.globals.clone()).child(base).child(vars);
+        // A layout's item sees its parameters over everything its caller sees (apl-core
+        // expands a layout in the caller's context): the mainTemplate's `payload`, a list's
+        // `data` and `index`, the caller's `bind`s — so components given as a parameter bind
+        // as they would where they were written.
+        let lctx = ctx.child(vars);
         let lctx = self.bind(layout, &lctx, &format!("$.document.layouts.{name}"));
         self.stack.push(name.to_owned());
         let node = self.first_of(layout, &lctx, &format!("$.document.layouts.{name}"));

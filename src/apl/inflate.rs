@@ -223,7 +223,7 @@ pub struct Inflater<'a> {
 }
 
 /// A list draws at most this many rows.
-const MAX_ROWS: usize = 1000;
+pub(super) const MAX_ROWS: usize = 1000;
 
 /// How deep layouts may nest before inflation gives up.
 pub(super) const MAX_DEPTH: usize = 64;
@@ -266,28 +266,6 @@ impl<'a> Inflater<'a> {
         let ctx = root.child(vars);
         let ctx = self.bind(mt, &ctx, "$.document.mainTemplate");
         self.first_of(mt, &ctx, "$.document.mainTemplate")
-    }
-
-    /// The first of `def`'s `item`/`items` whose `when` holds.
-    pub(super) fn first_of(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> Option<Node> {
-        let (items, key) = items_of(def);
-        for (i, it) in items.iter().enumerate() {
-            let p = item_path(path, key, i, items.len());
-            if let Some(n) = self.component(it, ctx, &p) {
-                return Some(n);
-            }
-        }
-        None
-    }
-
-    /// A component, or of a list of them the first that inflates (`firstItem`, `lastItem`).
-    fn one_of(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> Option<Node> {
-        let Value::Array(list) = def else {
-            return self.component(def, ctx, path);
-        };
-        list.iter()
-            .enumerate()
-            .find_map(|(i, c)| self.component(c, ctx, &format!("{path}[{i}]")))
     }
 
     /// `bind` entries evaluated in order into a new scope.
@@ -480,81 +458,6 @@ impl<'a> Inflater<'a> {
         self.next_uid += 1;
         self.next_uid - 1
     }
-
-    /// A multi-child component's children: `data` repeats its items; otherwise each item whose
-    /// `when` holds. `firstItem` and `lastItem` frame them.
-    fn children(&mut self, o: &Map<String, Value>, ctx: &Rc<Ctx>, path: &str) -> Vec<Node> {
-        let def = Value::Object(o.clone());
-        let (items, key) = items_of(&def);
-        let mut out = vec![];
-        let data = o
-            .get("data")
-            .map(|d| eval_value(d, ctx, &format!("{path}.data"), &mut self.problems));
-        if let Some(first) = o.get("firstItem")
-            && let Some(n) = self.one_of(first, ctx, &format!("{path}.firstItem"))
-        {
-            out.push(n);
-        }
-        match data {
-            Some(Value::Array(mut rows)) => {
-                let len = rows.len();
-                if len > MAX_ROWS {
-                    // A device inflates lists lazily; this one draws the first rows only.
-                    self.problems.push(Problem::error(
-                        format!("{path}.data"),
-                        format!("{len} rows: the first {MAX_ROWS} are drawn"),
-                    ));
-                    rows.truncate(MAX_ROWS);
-                }
-                for (index, row) in rows.into_iter().enumerate() {
-                    let c = ctx.child(HashMap::from([
-                        ("data".to_owned(), row),
-                        ("index".to_owned(), json!(index)),
-                        ("ordinal".to_owned(), json!(index + 1)),
-                        ("length".to_owned(), json!(len)),
-                    ]));
-                    for (i, it) in items.iter().enumerate() {
-                        let p = item_path(path, key, i, items.len());
-                        if let Some(n) = self.component(it, &c, &p) {
-                            out.push(n);
-                            break;
-                        }
-                    }
-                }
-            }
-            Some(Value::Null) | None => {
-                for (i, it) in items.iter().enumerate() {
-                    let p = item_path(path, key, i, items.len());
-                    if let Some(n) = self.component(it, ctx, &p) {
-                        out.push(n);
-                    }
-                }
-            }
-            Some(other) => {
-                // `dynamicIndexList` and friends: their first page of items.
-                let list = other.get("items").and_then(Value::as_array).cloned();
-                match list {
-                    Some(rows) => {
-                        let mut o2 = o.clone();
-                        o2.insert("data".into(), Value::Array(rows));
-                        o2.remove("firstItem");
-                        o2.remove("lastItem");
-                        out.extend(self.children(&o2, ctx, path));
-                    }
-                    None => self.problems.push(Problem::error(
-                        format!("{path}.data"),
-                        "data must be an array (or a dynamic list with items)",
-                    )),
-                }
-            }
-        }
-        if let Some(last) = o.get("lastItem")
-            && let Some(n) = self.one_of(last, ctx, &format!("{path}.lastItem"))
-        {
-            out.push(n);
-        }
-        out
-    }
 }
 
 fn ev_key(ev: &str) -> &'static str {
@@ -574,24 +477,4 @@ pub fn param_name(p: &Value) -> &str {
     p.as_str()
         .or_else(|| p.get("name").and_then(Value::as_str))
         .unwrap_or_default()
-}
-
-/// A definition's `items` (or `item`) as a list, and the key it used.
-fn items_of(def: &Value) -> (Vec<Value>, &'static str) {
-    for key in ["items", "item"] {
-        match def.get(key) {
-            Some(Value::Array(a)) => return (a.clone(), key),
-            Some(v @ Value::Object(_)) => return (vec![v.clone()], key),
-            _ => {}
-        }
-    }
-    (vec![], "items")
-}
-
-fn item_path(path: &str, key: &str, i: usize, n: usize) -> String {
-    if n == 1 && key == "item" {
-        format!("{path}.item")
-    } else {
-        format!("{path}.{key}[{i}]")
-    }
 }

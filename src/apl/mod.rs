@@ -9,6 +9,7 @@
 
 mod avg;
 pub mod bounds;
+mod children;
 mod commands;
 pub mod doc;
 pub mod draw;

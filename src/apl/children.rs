@@ -1,0 +1,148 @@
+//! A component's children: `items` (a list, one component, or a binding that gives them),
+//! repeated over `data`, framed by `firstItem` and `lastItem`.
+
+use std::collections::HashMap;
+use std::sync::Arc as Rc;
+
+use serde_json::{Map, Value, json};
+
+use super::Problem;
+use super::inflate::{Ctx, Inflater, MAX_ROWS, Node, eval_value};
+
+impl Inflater<'_> {
+    /// The first of `def`'s `item`/`items` whose `when` holds.
+    pub(super) fn first_of(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> Option<Node> {
+        let (items, key) = self.items_of(def, ctx, path);
+        for (i, it) in items.iter().enumerate() {
+            let p = item_path(path, key, i, items.len());
+            if let Some(n) = self.component(it, ctx, &p) {
+                return Some(n);
+            }
+        }
+        None
+    }
+
+    /// A component, or of a list of them the first that inflates (`firstItem`, `lastItem`).
+    fn one_of(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> Option<Node> {
+        let Value::Array(list) = def else {
+            return self.component(def, ctx, path);
+        };
+        list.iter()
+            .enumerate()
+            .find_map(|(i, c)| self.component(c, ctx, &format!("{path}[{i}]")))
+    }
+
+    /// A multi-child component's children: `data` repeats its items; otherwise each item whose
+    /// `when` holds. `firstItem` and `lastItem` frame them.
+    pub(super) fn children(
+        &mut self,
+        o: &Map<String, Value>,
+        ctx: &Rc<Ctx>,
+        path: &str,
+    ) -> Vec<Node> {
+        let def = Value::Object(o.clone());
+        let (items, key) = self.items_of(&def, ctx, path);
+        let mut out = vec![];
+        let data = o
+            .get("data")
+            .map(|d| eval_value(d, ctx, &format!("{path}.data"), &mut self.problems));
+        if let Some(first) = o.get("firstItem")
+            && let Some(n) = self.one_of(first, ctx, &format!("{path}.firstItem"))
+        {
+            out.push(n);
+        }
+        match data {
+            Some(Value::Array(mut rows)) => {
+                let len = rows.len();
+                if len > MAX_ROWS {
+                    // A device inflates lists lazily; this one draws the first rows only.
+                    self.problems.push(Problem::error(
+                        format!("{path}.data"),
+                        format!("{len} rows: the first {MAX_ROWS} are drawn"),
+                    ));
+                    rows.truncate(MAX_ROWS);
+                }
+                for (index, row) in rows.into_iter().enumerate() {
+                    let c = ctx.child(HashMap::from([
+                        ("data".to_owned(), row),
+                        ("index".to_owned(), json!(index)),
+                        ("ordinal".to_owned(), json!(index + 1)),
+                        ("length".to_owned(), json!(len)),
+                    ]));
+                    for (i, it) in items.iter().enumerate() {
+                        let p = item_path(path, key, i, items.len());
+                        if let Some(n) = self.component(it, &c, &p) {
+                            out.push(n);
+                            break;
+                        }
+                    }
+                }
+            }
+            Some(Value::Null) | None => {
+                for (i, it) in items.iter().enumerate() {
+                    let p = item_path(path, key, i, items.len());
+                    if let Some(n) = self.component(it, ctx, &p) {
+                        out.push(n);
+                    }
+                }
+            }
+            Some(other) => {
+                // `dynamicIndexList` and friends: their first page of items.
+                let list = other.get("items").and_then(Value::as_array).cloned();
+                match list {
+                    Some(rows) => {
+                        let mut o2 = o.clone();
+                        o2.insert("data".into(), Value::Array(rows));
+                        o2.remove("firstItem");
+                        o2.remove("lastItem");
+                        out.extend(self.children(&o2, ctx, path));
+                    }
+                    None => self.problems.push(Problem::error(
+                        format!("{path}.data"),
+                        "data must be an array (or a dynamic list with items)",
+                    )),
+                }
+            }
+        }
+        if let Some(last) = o.get("lastItem")
+            && let Some(n) = self.one_of(last, ctx, &format!("{path}.lastItem"))
+        {
+            out.push(n);
+        }
+        out
+    }
+
+    /// A component's `items` (or `item`): a list, one component, or a binding that gives
+    /// either (`"items": "${item}"`, a layout passing on the components it was given).
+    fn items_of(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> (Vec<Value>, &'static str) {
+        for key in ["items", "item"] {
+            let bound;
+            let v = match def.get(key) {
+                Some(Value::String(s)) if s.contains("${") => {
+                    bound = eval_value(
+                        &Value::String(s.clone()),
+                        ctx,
+                        &format!("{path}.{key}"),
+                        &mut self.problems,
+                    );
+                    Some(&bound)
+                }
+                v => v,
+            };
+            match v {
+                Some(Value::Array(a)) => return (a.clone(), key),
+                Some(v @ Value::Object(_)) => return (vec![v.clone()], key),
+                _ => {}
+            }
+        }
+        (vec![], "items")
+    }
+}
+
+pub(super) fn item_path(path: &str, key: &str, i: usize, n: usize) -> String {
+    if n == 1 && key == "item" {
+        format!("{path}.item")
+    } else {
+        format!("{path}.{key}[{i}]")
+    }
+}
