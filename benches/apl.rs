@@ -13,7 +13,8 @@
 //! buffer, as the window shows it). The copy costs the same on both sides of a ratio.
 //!
 //! `cargo bench --bench apl` (later frames redraw what changed, as the window does);
-//! `--whole` draws every frame whole, as shots do.
+//! `--whole` draws every frame whole, as shots do; `--corpus` times only Amazon's documents
+//! against apl-core.
 
 mod common;
 
@@ -47,6 +48,11 @@ fn rss_kb() -> u64 {
 }
 
 fn main() {
+    // `--corpus`: only Amazon's documents against apl-core.
+    if std::env::args().any(|a| a == "--corpus") {
+        corpus(f64::NAN);
+        return;
+    }
     let p = viewport::profile("echo-show-8").unwrap();
     // `--whole`: every frame drawn whole (as shots are); by default later frames redraw only
     // what changed, as the window's renderer does.
@@ -320,6 +326,7 @@ fn corpus(scene_first: f64) {
             continue;
         };
         let mut times = vec![];
+        let mut split = vec![];
         let mut comps = 0;
         for i in 0..105 {
             let t = Instant::now();
@@ -333,19 +340,30 @@ fn corpus(scene_first: f64) {
                 document,
                 datasources,
             };
+            let t_parse = ms(t);
             let mut screen = Screen::new(&render, Viewport::of(p, "en-US", 1_767_268_800_000.0));
+            let t_inflate = ms(t);
             screen.mount();
+            let t_mount = ms(t);
             let prims = screen.draw(&mut Advances);
             if i >= 5 {
                 times.push(ms(t));
+                split.push((
+                    t_parse,
+                    t_inflate - t_parse,
+                    t_mount - t_inflate,
+                    ms(t) - t_mount,
+                ));
             }
             comps = screen.root().map_or(0, count);
             drop(prims);
         }
         let ours = common::pct(&mut times, 0.5);
+        split.sort_by(|a, b| (a.0 + a.1 + a.2 + a.3).total_cmp(&(b.0 + b.1 + b.2 + b.3)));
+        let (sp, si, sm, sl) = split[split.len() / 2];
         // core-complex-list: apl-core's 250 components against linkscreen's own count.
         println!(
-            "{name:<30} {core_ms:>9.3} {ours:>9.3} {:>6.2}× {:>10.2}× {comps:>6}",
+            "{name:<30} {core_ms:>9.3} {ours:>9.3} {:>6.2}× {:>10.2}× {comps:>6}   parse {sp:.3}, inflate {si:.3}, onMount {sm:.3}, layout {sl:.3}",
             ours / core_ms,
             ours / scene_first
         );

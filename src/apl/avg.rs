@@ -16,14 +16,14 @@ use std::sync::Arc as Rc;
 /// The SVG of graphic `name` for a VectorGraphic in `ctx` (its own properties give the
 /// graphic's parameters), with the graphic's natural size in dp.
 pub fn svg(
-    graphics: &serde_json::Map<String, Value>,
+    graphic: Option<&Value>,
     name: &str,
     props: &serde_json::Map<String, Value>,
     ctx: &Rc<Ctx>,
     path: &str,
     problems: &mut Vec<Problem>,
 ) -> Option<(String, f32, f32)> {
-    let Some(g) = graphics.get(name) else {
+    let Some(g) = graphic else {
         problems.push(Problem::error(
             format!("{path}.source"),
             format!("no graphic {name:?} in the document's graphics"),

@@ -1,10 +1,11 @@
 //! A component's children: `items` (a list, one component, or a binding that gives them),
 //! repeated over `data`, framed by `firstItem` and `lastItem`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc as Rc;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::Problem;
 use super::inflate::{Ctx, Inflater, MAX_ROWS, Node, eval_value};
@@ -34,14 +35,11 @@ impl Inflater<'_> {
 
     /// A multi-child component's children: `data` repeats its items; otherwise each item whose
     /// `when` holds. `firstItem` and `lastItem` frame them.
-    pub(super) fn children(
-        &mut self,
-        o: &Map<String, Value>,
-        ctx: &Rc<Ctx>,
-        path: &str,
-    ) -> Vec<Node> {
-        let def = Value::Object(o.clone());
-        let (items, key) = self.items_of(&def, ctx, path);
+    pub(super) fn children(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> Vec<Node> {
+        let Some(o) = def.as_object() else {
+            return vec![];
+        };
+        let (items, key) = self.items_of(def, ctx, path);
         let mut out = vec![];
         let data = o
             .get("data")
@@ -95,7 +93,7 @@ impl Inflater<'_> {
                         o2.insert("data".into(), Value::Array(rows));
                         o2.remove("firstItem");
                         o2.remove("lastItem");
-                        out.extend(self.children(&o2, ctx, path));
+                        out.extend(self.children(&Value::Object(o2), ctx, path));
                     }
                     None => self.problems.push(Problem::error(
                         format!("{path}.data"),
@@ -114,28 +112,35 @@ impl Inflater<'_> {
 
     /// A component's `items` (or `item`): a list, one component, or a binding that gives
     /// either (`"items": "${item}"`, a layout passing on the components it was given).
-    fn items_of(&mut self, def: &Value, ctx: &Rc<Ctx>, path: &str) -> (Vec<Value>, &'static str) {
+    /// The definitions are borrowed (a component inflated for every row of a list does not
+    /// copy them each time), or made when a binding gives them.
+    fn items_of<'d>(
+        &mut self,
+        def: &'d Value,
+        ctx: &Rc<Ctx>,
+        path: &str,
+    ) -> (Cow<'d, [Value]>, &'static str) {
         for key in ["items", "item"] {
-            let bound;
-            let v = match def.get(key) {
+            match def.get(key) {
                 Some(Value::String(s)) if s.contains("${") => {
-                    bound = eval_value(
+                    let bound = eval_value(
                         &Value::String(s.clone()),
                         ctx,
                         &format!("{path}.{key}"),
                         &mut self.problems,
                     );
-                    Some(&bound)
+                    match bound {
+                        Value::Array(a) => return (Cow::Owned(a), key),
+                        v @ Value::Object(_) => return (Cow::Owned(vec![v]), key),
+                        _ => {}
+                    }
                 }
-                v => v,
-            };
-            match v {
-                Some(Value::Array(a)) => return (a.clone(), key),
-                Some(v @ Value::Object(_)) => return (vec![v.clone()], key),
+                Some(Value::Array(a)) => return (Cow::Borrowed(a), key),
+                Some(v @ Value::Object(_)) => return (Cow::Borrowed(std::slice::from_ref(v)), key),
                 _ => {}
             }
         }
-        (vec![], "items")
+        (Cow::Borrowed(&[]), "items")
     }
 }
 

@@ -4,6 +4,7 @@
 //! the device; an import nobody has is a problem reported, not a failure.
 
 use std::collections::HashMap;
+use std::sync::Arc as Rc;
 
 use serde_json::{Map, Value};
 
@@ -20,21 +21,58 @@ const KNOWN_VERSIONS: &[&str] = &[
 /// Alexa refuses a RenderDocument directive larger than this.
 pub const MAX_DIRECTIVE_BYTES: usize = 1024 * 1024;
 
-/// A parsed document, its imported packages merged in (the document's own definitions win).
+/// The packages a document imports, merged in the order a device loads them (each one's own
+/// imports first). Read once a run for each list of imports and shared by every document that
+/// has it, as a device caches its packages.
+#[derive(Debug, Default)]
+pub struct Packages {
+    /// The packages merged, in order.
+    pub names: Vec<String>,
+    pub resources: Vec<Value>,
+    pub styles: Map<String, Value>,
+    pub layouts: Map<String, Value>,
+    pub graphics: Map<String, Value>,
+    /// The imports none could give (their index and name).
+    missing: Vec<(usize, String)>,
+}
+
+/// A parsed document, with the packages it imports (its own definitions win over theirs).
 #[derive(Debug, Clone, Default)]
 pub struct Document {
     pub version: String,
     pub theme: String,
-    /// Resource blocks in the order they apply (packages first).
+    pub packages: Rc<Packages>,
+    /// The document's own resource blocks, in order (they apply after the packages').
     pub resources: Vec<Value>,
-    pub styles: Map<String, Value>,
-    pub layouts: Map<String, Value>,
+    styles: Map<String, Value>,
+    layouts: Map<String, Value>,
     /// Alexa Vector Graphics by name.
-    pub graphics: Map<String, Value>,
+    graphics: Map<String, Value>,
     pub main_template: Value,
     pub on_mount: Value,
     /// What was wrong or is not supported, with JSON paths.
     pub problems: Vec<Problem>,
+}
+
+impl Document {
+    /// A layout by name: the document's own, else a package's.
+    pub fn layout(&self, name: &str) -> Option<&Value> {
+        self.layouts
+            .get(name)
+            .or_else(|| self.packages.layouts.get(name))
+    }
+    /// A style by name: the document's own, else a package's.
+    pub fn style(&self, name: &str) -> Option<&Value> {
+        self.styles
+            .get(name)
+            .or_else(|| self.packages.styles.get(name))
+    }
+    /// An Alexa Vector Graphic by name: the document's own, else a package's.
+    pub fn graphic(&self, name: &str) -> Option<&Value> {
+        self.graphics
+            .get(name)
+            .or_else(|| self.packages.graphics.get(name))
+    }
 }
 
 /// Reads `doc` (an APL document object). Errs only when it is not an APL document at all.
@@ -95,15 +133,14 @@ pub fn parse_with(doc: &Value, fetched: &HashMap<String, Value>) -> Result<Docum
             ),
         ));
     }
-    let mut merged = vec![];
-    for (n, imp) in imports(doc) {
-        let name = imp.get("name").and_then(Value::as_str).unwrap_or_default();
-        if !import(&mut d, name, fetched, &mut merged, 0) {
-            d.problems.push(Problem::unsupported(
-                format!("$.document.import[{n}]"),
-                format!("package {name:?} is not available offline; its layouts and resources are missing"),
-            ));
-        }
+    d.packages = packages_of(doc, fetched);
+    for (n, name) in &d.packages.missing {
+        d.problems.push(Problem::unsupported(
+            format!("$.document.import[{n}]"),
+            format!(
+                "package {name:?} is not available offline; its layouts and resources are missing"
+            ),
+        ));
     }
     merge(&mut d, doc);
     d.main_template = o.get("mainTemplate").cloned().unwrap_or(Value::Null);
@@ -115,6 +152,52 @@ pub fn parse_with(doc: &Value, fetched: &HashMap<String, Value>) -> Result<Docum
     }
     d.on_mount = o.get("onMount").cloned().unwrap_or(Value::Null);
     Ok(d)
+}
+
+/// The packages `doc` imports, merged: from the cache when another document imported the same
+/// ones (and none was fetched from an address of its own, which may differ per document).
+fn packages_of(doc: &Value, fetched: &HashMap<String, Value>) -> Rc<Packages> {
+    thread_local! {
+        static READ: std::cell::RefCell<HashMap<String, Rc<Packages>>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    let names: Vec<&str> = imports(doc)
+        .map(|(_, i)| i.get("name").and_then(Value::as_str).unwrap_or_default())
+        .collect();
+    if names.is_empty() {
+        return Rc::default();
+    }
+    let key = names.join("\n");
+    let cacheable = fetched.is_empty();
+    if cacheable && let Some(p) = READ.with(|r| r.borrow().get(&key).cloned()) {
+        return p;
+    }
+    let mut into = Document::default();
+    let mut merged = vec![];
+    let mut missing = vec![];
+    for (n, name) in names.iter().enumerate() {
+        if !import(&mut into, name, fetched, &mut merged, 0) {
+            missing.push((n, name.to_string()));
+        }
+    }
+    let p = Rc::new(Packages {
+        names: merged,
+        resources: into.resources,
+        styles: into.styles,
+        layouts: into.layouts,
+        graphics: into.graphics,
+        missing,
+    });
+    if cacheable {
+        READ.with(|r| {
+            let mut r = r.borrow_mut();
+            if r.len() > 64 {
+                r.clear();
+            }
+            r.insert(key, p.clone());
+        });
+    }
+    p
 }
 
 /// Merges the package `name` into `d`, each of its own imports first (as a device does: a

@@ -332,8 +332,9 @@ impl<'a> Inflater<'a> {
             }
             t => t.and_then(Value::as_str).unwrap_or_default(),
         };
-        if let Some(layout) = self.doc.layouts.get(type_name).cloned() {
-            return self.layout(type_name, &layout, o, ctx, path);
+        let doc = self.doc;
+        if let Some(layout) = doc.layout(type_name) {
+            return self.layout(type_name, layout, o, ctx, path);
         }
         let Some(kind) = Kind::of(type_name) else {
             self.problems.push(Problem::unsupported(
@@ -368,9 +369,13 @@ impl<'a> Inflater<'a> {
             }
         }
         let mut own = Map::new();
+        // One buffer for the properties' paths (`path.key`), not one string each.
+        let mut at = format!("{path}.");
         for (k, v) in o {
             if !STRUCTURAL.contains(&k.as_str()) {
-                let val = eval_value(v, &ctx, &format!("{path}.{k}"), &mut self.problems);
+                at.truncate(path.len() + 1);
+                at.push_str(k);
+                let val = eval_value(v, &ctx, &at, &mut self.problems);
                 own.insert(k.clone(), val);
             }
         }
@@ -408,7 +413,7 @@ impl<'a> Inflater<'a> {
         let children = if kind.leaf() {
             vec![]
         } else if kind.multi() {
-            self.children(o, &ctx, path)
+            self.children(def, &ctx, path)
         } else {
             self.first_of(def, &ctx, path).into_iter().collect()
         };
@@ -440,7 +445,7 @@ impl<'a> Inflater<'a> {
             return;
         }
         let drawn = super::avg::svg(
-            &self.doc.graphics,
+            self.doc.graphic(&source),
             &source,
             props,
             ctx,

@@ -466,6 +466,7 @@ fn collect_ids(n: &Node, out: &mut Vec<Value>) {
 fn unreadable(why: &str, vp: &Viewport) -> Node {
     let g = Rc::new(inflate::Globals {
         resources: HashMap::new(),
+        base: Rc::default(),
         viewport: vp.clone(),
         vars: HashMap::new(),
     });

@@ -58,9 +58,22 @@ impl Viewport {
 /// What every binding sees: resources and the viewport.
 #[derive(Debug)]
 pub struct Globals {
+    /// The document's own resources (and those that override a package's).
     pub resources: HashMap<String, Value>,
+    /// The packages' resources on this device, shared by every document that imports them.
+    pub base: Rc<HashMap<String, Value>>,
     pub viewport: Viewport,
     pub vars: HashMap<String, Value>,
+}
+
+impl Globals {
+    /// A resource by name: the document's own, else its packages'.
+    pub fn resource(&self, name: &str) -> Option<Value> {
+        self.resources
+            .get(name)
+            .or_else(|| self.base.get(name))
+            .cloned()
+    }
 }
 
 /// A scope of bindings, linked to its parent.
@@ -103,7 +116,7 @@ impl Scope for Ctx {
         self.globals.vars.get(name).cloned()
     }
     fn resource(&self, name: &str) -> Option<Value> {
-        self.globals.resources.get(name).cloned()
+        self.globals.resource(name)
     }
     fn dp(&self, n: f64, unit: &str) -> f64 {
         let v = &self.globals.viewport;
@@ -144,7 +157,7 @@ impl Scope for Reading<'_> {
         self.0.vars.get(name).cloned()
     }
     fn resource(&self, name: &str) -> Option<Value> {
-        self.0.resources.get(name).cloned()
+        self.0.resource(name)
     }
     fn dp(&self, n: f64, unit: &str) -> f64 {
         let v = &self.0.viewport;
@@ -157,6 +170,47 @@ impl Scope for Reading<'_> {
     }
     fn now_ms(&self) -> f64 {
         self.0.viewport.now_ms
+    }
+}
+
+thread_local! {
+    /// Packages' resources by packages and device: a device caches its packages, and
+    /// resolving Amazon's (some hundred conditional blocks) was most of showing a document.
+    static RESOLVED: std::cell::RefCell<HashMap<String, (Rc<HashMap<String, Value>>, Vec<Problem>)>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// One resource block into the globals: skipped when its `when` is false; each value sees
+/// those before it, in this block too (one that names a resource defined later in its block,
+/// JSON maps being read in key order here, is read again once the block is in).
+fn resource_block(g: &mut Globals, path: &str, block: &Value, problems: &mut Vec<Problem>) {
+    if let Some(w) = block.get("when")
+        && !truthy(&eval_value(
+            w,
+            &Reading(g),
+            &format!("{path}.when"),
+            problems,
+        ))
+    {
+        return;
+    }
+    let mut again = vec![];
+    for group in RESOURCE_GROUPS {
+        if let Some(Value::Object(m)) = block.get(group) {
+            for (k, v) in m {
+                let mut found = vec![];
+                let at = format!("{path}.{group}.{k}");
+                let val = eval_value(v, &Reading(g), &at, &mut found);
+                if !found.is_empty() {
+                    again.push((k, v, at));
+                }
+                g.resources.insert(k.clone(), val);
+            }
+        }
+    }
+    for (k, v, at) in again {
+        let val = eval_value(v, &Reading(g), &at, problems);
+        g.resources.insert(k.clone(), val);
     }
 }
 
@@ -187,6 +241,28 @@ fn is_resource_name(s: &str) -> bool {
             .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
+/// A binding parsed once a thread: documents repeat the same ones (every row of a list, every
+/// document importing the same packages), and parsing is most of evaluating them.
+fn parsed(s: &str) -> Result<std::rc::Rc<expr::Expr>, String> {
+    thread_local! {
+        static PARSED: std::cell::RefCell<HashMap<String, std::rc::Rc<expr::Expr>>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    if let Some(e) = PARSED.with(|p| p.borrow().get(s).cloned()) {
+        return Ok(e);
+    }
+    let e = std::rc::Rc::new(expr::template(s)?);
+    PARSED.with(|p| {
+        let mut p = p.borrow_mut();
+        // Bounded: a document that makes up new bindings without end does not grow it so.
+        if p.len() > 20_000 {
+            p.clear();
+        }
+        p.insert(s.to_owned(), e.clone());
+    });
+    Ok(e)
+}
+
 /// Evaluates a JSON value: strings with `${…}` are bound, arrays and maps element by element.
 pub fn eval_value<S: Scope>(v: &Value, ctx: &S, path: &str, problems: &mut Vec<Problem>) -> Value {
     match v {
@@ -195,7 +271,7 @@ pub fn eval_value<S: Scope>(v: &Value, ctx: &S, path: &str, problems: &mut Vec<P
             problems.push(Problem::error(path, format!("no resource {s}")));
             Value::Null
         }),
-        Value::String(s) if s.contains("${") => match expr::template(s) {
+        Value::String(s) if s.contains("${") => match parsed(s) {
             Ok(e) => {
                 let mut errs = vec![];
                 let out = expr::eval(&e, ctx, &mut errs);
@@ -269,43 +345,55 @@ pub fn globals(doc: &Document, vp: &Viewport, problems: &mut Vec<Problem>) -> Rc
     vars.insert("elapsedTime".into(), json!(0));
     let mut g = Globals {
         resources: HashMap::new(),
+        base: Rc::default(),
         viewport: vp.clone(),
         vars,
     };
-    for (n, block) in doc.resources.iter().enumerate() {
-        let path = format!("$.document.resources[{n}]");
-        // A block's `when` sees the resources defined before it.
-        if let Some(w) = block.get("when")
-            && !truthy(&eval_value(
-                w,
-                &Reading(&g),
-                &format!("{path}.when"),
-                problems,
-            ))
-        {
-            continue;
-        }
-        // Each value sees those before it, in this block too; one that names a resource
-        // defined later in its block (JSON maps are read in key order here) is read again
-        // once the block is in.
-        let mut again = vec![];
-        for group in RESOURCE_GROUPS {
-            if let Some(Value::Object(m)) = block.get(group) {
-                for (k, v) in m {
-                    let mut found = vec![];
-                    let at = format!("{path}.{group}.{k}");
-                    let val = eval_value(v, &Reading(&g), &at, &mut found);
-                    if !found.is_empty() {
-                        again.push((k, v, at));
-                    }
-                    g.resources.insert(k.clone(), val);
+    // The packages' resources on this device (and theme) come from the cache when another
+    // document with the same packages was shown on it, with the problems they had.
+    let pkg = &doc.packages;
+    if !pkg.names.is_empty() {
+        let key = format!(
+            "{:?} {} {} {} {} {} {} {} {}",
+            pkg.names,
+            doc.theme,
+            vp.pixel_width,
+            vp.pixel_height,
+            vp.dpi,
+            vp.round,
+            vp.mode,
+            vp.touch,
+            vp.locale
+        );
+        let (base, found) = match RESOLVED.with(|c| c.borrow().get(&key).cloned()) {
+            Some(hit) => hit,
+            None => {
+                let mut found = vec![];
+                for (n, block) in pkg.resources.iter().enumerate() {
+                    let path = format!("$.document.import…resources[{n}]");
+                    resource_block(&mut g, &path, block, &mut found);
                 }
+                let made = (Rc::new(std::mem::take(&mut g.resources)), found);
+                RESOLVED.with(|c| {
+                    let mut c = c.borrow_mut();
+                    if c.len() > 64 {
+                        c.clear();
+                    }
+                    c.insert(key, made.clone());
+                });
+                made
             }
-        }
-        for (k, v, at) in again {
-            let val = eval_value(v, &Reading(&g), &at, problems);
-            g.resources.insert(k.clone(), val);
-        }
+        };
+        g.base = base;
+        problems.extend(found);
+    }
+    for (n, block) in doc.resources.iter().enumerate() {
+        resource_block(
+            &mut g,
+            &format!("$.document.resources[{n}]"),
+            block,
+            problems,
+        );
     }
     Rc::new(g)
 }

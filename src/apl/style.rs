@@ -73,7 +73,7 @@ impl Inflater<'_> {
         let Some(name) = style.filter(|s| !s.is_empty()) else {
             return (own, None);
         };
-        if !self.doc.styles.contains_key(&name) {
+        if self.doc.style(&name).is_none() {
             self.problems.push(Problem::error(
                 format!("{path}.style"),
                 format!("no style {name:?}"),
@@ -113,7 +113,9 @@ impl Inflater<'_> {
         out: &mut Map<String, Value>,
         depth: usize,
     ) {
-        let Some(style) = self.doc.styles.get(name).cloned() else {
+        // Borrowed from the document, which outlives this inflater: no copy per component.
+        let doc = self.doc;
+        let Some(style) = doc.style(name) else {
             self.problems.push(Problem::error(
                 format!("{path}.style"),
                 format!("no style {name:?}"),
@@ -139,11 +141,12 @@ impl Inflater<'_> {
         for p in parents {
             self.style_into(&p, scope, path, out, depth + 1);
         }
-        let values = match style.get("values") {
-            Some(Value::Array(a)) => a.clone(),
-            Some(v @ Value::Object(_)) => vec![v.clone()],
-            _ => vec![],
+        let values: &[Value] = match style.get("values") {
+            Some(Value::Array(a)) => a,
+            Some(v @ Value::Object(_)) => std::slice::from_ref(v),
+            _ => &[],
         };
+        let mut at = String::new();
         for (i, v) in values.iter().enumerate() {
             let vpath = format!("$.document.styles.{name}.values[{i}]");
             if let Some(w) = v.get("when")
@@ -159,7 +162,11 @@ impl Inflater<'_> {
             if let Some(o) = v.as_object() {
                 for (k, x) in o {
                     if k != "when" {
-                        let val = eval_value(x, scope, &format!("{vpath}.{k}"), &mut self.problems);
+                        at.clear();
+                        at.push_str(&vpath);
+                        at.push('.');
+                        at.push_str(k);
+                        let val = eval_value(x, scope, &at, &mut self.problems);
                         out.insert(k.clone(), val);
                     }
                 }
