@@ -173,10 +173,13 @@ impl Scope for Reading<'_> {
     }
 }
 
+/// Packages' resources on a device, and the problems reading them had.
+type Resolved = (Rc<HashMap<String, Value>>, Vec<Problem>);
+
 thread_local! {
     /// Packages' resources by packages and device: a device caches its packages, and
     /// resolving Amazon's (some hundred conditional blocks) was most of showing a document.
-    static RESOLVED: std::cell::RefCell<HashMap<String, (Rc<HashMap<String, Value>>, Vec<Problem>)>> =
+    static RESOLVED: std::cell::RefCell<HashMap<String, Resolved>> =
         std::cell::RefCell::new(HashMap::new());
 }
 
