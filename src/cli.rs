@@ -292,6 +292,12 @@ pub struct ShootArgs {
     /// placeholders and listed in the manifest (`offline_images`).
     #[arg(long, value_name = "DIR")]
     pub images: Option<PathBuf>,
+    /// A folder of another renderer's pixels of the same APL documents (Amazon's own, say),
+    /// named `<document>.<device>.png` or `<document>.png`: each APL shot is also written side
+    /// by side with its reference (`apl-<document>.vs-reference.png`, linkscreen left), and the
+    /// contact sheet shows the pairs.
+    #[arg(long, value_name = "DIR")]
+    pub reference: Option<PathBuf>,
     /// Internal: a render worker's part (`K/N`, K from 0) of its parent's work.
     #[arg(long, hide = true)]
     pub worker: Option<String>,

@@ -243,6 +243,7 @@ impl From<crate::cli::ShootArgs> for crate::shots::ShootPlan {
             layout: a.layout,
             apl_packages: a.apl_packages,
             images: a.images,
+            reference: a.reference,
         }
     }
 }

@@ -60,6 +60,10 @@ pub struct Shot {
     /// Web images an APL shot drew as plain placeholders (offline; `--images DIR` draws them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offline_images: Vec<String>,
+    /// The shot beside the reference image `--reference DIR` had for it (another renderer's
+    /// pixels of the same document), side by side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<CheckResult>,
 }
@@ -234,6 +238,8 @@ pub struct ShootPlan {
     pub apl_packages: Option<PathBuf>,
     /// Where web images are found offline (`--images DIR`).
     pub images: Option<PathBuf>,
+    /// Another renderer's pixels of the same APL documents, to set beside the shots.
+    pub reference: Option<PathBuf>,
 }
 
 type Work = (DeviceProfile, &'static str, Subject);
@@ -269,6 +275,9 @@ fn run_shard(a: &ShootPlan, work: &[Work], done: &dyn Fn()) -> Result<Vec<Shot>,
         };
         let mut shot = finish_shot(a, &img, p, l, *s, warnings)?;
         shot.offline_images = staged.offline_images;
+        if let Some(dir) = a.reference.as_deref().filter(|_| s.apl.is_some()) {
+            shot.reference = report::beside_reference(a, dir, &img, p, l, s.id)?;
+        }
         shots.push(shot);
         drop(img);
         done();
@@ -329,6 +338,7 @@ fn finish_shot(
         sha256: hex::encode(Sha256::digest(&bytes)),
         warnings,
         offline_images: vec![],
+        reference: None,
         check,
     })
 }
@@ -377,6 +387,9 @@ fn child_args(a: &ShootPlan, k: usize, n: usize) -> Vec<String> {
     }
     if let Some(p) = &a.images {
         v.extend(["--images".into(), p.display().to_string()]);
+    }
+    if let Some(p) = &a.reference {
+        v.extend(["--reference".into(), p.display().to_string()]);
     }
     v
 }

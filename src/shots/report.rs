@@ -255,3 +255,55 @@ fn apl_summary(shots: &[Shot]) {
         eprintln!("  {n}× {msg}");
     }
 }
+
+/// Writes an APL shot beside its reference image from `dir` (`<document>.<device>.png`, else
+/// `<document>.png`), the reference scaled to the shot's height: linkscreen left, the
+/// reference right. The pair's path (relative to the output), or None when `dir` has none.
+pub(super) fn beside_reference(
+    a: &ShootPlan,
+    dir: &Path,
+    img: &image::RgbaImage,
+    p: &viewport::DeviceProfile,
+    l: &str,
+    scene: &str,
+) -> Result<Option<String>, String> {
+    let name = scene.strip_prefix("apl-").unwrap_or(scene);
+    let Some(path) = [format!("{name}.{}.png", p.id), format!("{name}.png")]
+        .into_iter()
+        .map(|f| dir.join(f))
+        .find(|f| f.is_file())
+    else {
+        return Ok(None);
+    };
+    let reference = image::open(&path)
+        .map_err(|e| format!("--reference {}: {e}", path.display()))?
+        .to_rgba8();
+    let (w, h) = img.dimensions();
+    let reference = if reference.height() == h {
+        reference
+    } else {
+        let rw = (reference.width() as u64 * h as u64 / reference.height().max(1) as u64) as u32;
+        image::imageops::resize(
+            &reference,
+            rw.max(1),
+            h,
+            image::imageops::FilterType::Triangle,
+        )
+    };
+    let gap = 8;
+    let mut pair = image::RgbaImage::from_pixel(
+        w + gap + reference.width(),
+        h,
+        image::Rgba([128, 128, 128, 255]),
+    );
+    image::imageops::replace(&mut pair, img, 0, 0);
+    image::imageops::replace(&mut pair, &reference, (w + gap) as i64, 0);
+    let out = a
+        .out
+        .join(p.id)
+        .join(l)
+        .join(format!("{scene}.vs-reference.png"));
+    std::fs::write(&out, crate::view::headless::png(&pair))
+        .map_err(|e| format!("{}: {e}", out.display()))?;
+    Ok(Some(super::rel(&a.out, &out)))
+}

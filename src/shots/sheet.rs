@@ -99,10 +99,16 @@ pub fn render(shots: &[Shot], summary: &Summary) -> String {
                                     }
                                     button.toggle type="button" { "view: all" }
                                 }
-                                _ => { img loading="lazy" src=(s.path) alt=(format!("{} {} {}", s.scene, s.device, s.locale)); }
+                                _ => {
+                                    @match &s.reference {
+                                        Some(r) => { img loading="lazy" src=(r) alt=(format!("{} {} {} beside its reference", s.scene, s.device, s.locale)); }
+                                        None => { img loading="lazy" src=(s.path) alt=(format!("{} {} {}", s.scene, s.device, s.locale)); }
+                                    }
+                                }
                             }
                             figcaption {
                                 (s.scene) " · " (s.device) " · " (s.locale) " · " (s.width) "×" (s.height)
+                                @if s.reference.is_some() { " · linkscreen left, reference right" }
                                 @if let Some(c) = &s.check {
                                     @if c.status != "pass" { br; span.bad { (c.status) ": " (format!("{:.3}% pixels differ", c.share * 100.0)) } }
                                 }

@@ -1281,3 +1281,103 @@ fn web_images_are_plain_offline_and_drawn_from_images_dir() {
     assert_ne!(o.status.code(), Some(0));
     assert!(err.contains("images.json"), "{err}");
 }
+
+/// Amazon's own documents (`../shared/apl-corpus`, read from there at test time, never copied
+/// into the project) on every device against goldens drawn by linkscreen with its own
+/// packages, as a user runs it (`LINKSCREEN_UPDATE_GOLDENS=1` rewrites them). Every document
+/// draws (none is skipped), and no warning is about something linkscreen failed to do
+/// silently: the ones left are the samples' own problems and images shoot does not fetch.
+#[test]
+fn amazons_documents_match_their_goldens_on_every_device() {
+    let g = golden_dir().join("corpus");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/apl-corpus");
+    let update = std::env::var_os("LINKSCREEN_UPDATE_GOLDENS").is_some();
+    let out = tempfile::tempdir().unwrap();
+    let (c, p) = (corpus.to_str().unwrap(), g.to_str().unwrap());
+    let mut args = vec![
+        "--apl",
+        c,
+        "--scenes",
+        "apl",
+        "--devices",
+        "all",
+        "--check",
+        p,
+    ];
+    if update {
+        args.push("--update");
+    }
+    let (code, said, m) = shoot_in(out.path(), &args);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(!update, "corpus goldens rewritten in {}", g.display());
+    let shots = m["shots"].as_array().unwrap();
+    assert_eq!(shots.len(), 30 * 6, "{said}");
+    assert!(!said.contains("skipped"), "{said}");
+    assert!(statuses(&m).iter().all(|s| s == "pass"), "{said}");
+}
+
+/// `--reference DIR` sets each APL shot beside another renderer's pixels of the same document
+/// (`<document>.<device>.png`): linkscreen left, the reference (scaled to the shot's height)
+/// right; the manifest and the contact sheet name the pair. A document without one is shot
+/// as usual.
+#[test]
+fn shots_sit_beside_their_reference_pixels() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = r##"{"type": "APL", "version": "2024.3", "mainTemplate": {"items": [
+        {"type": "Frame", "width": "100vw", "height": "100vh", "backgroundColor": "#00ff00"}]}}"##;
+    std::fs::write(dir.path().join("green.json"), doc).unwrap();
+    std::fs::write(dir.path().join("other.json"), doc).unwrap();
+    let refs = dir.path().join("refs");
+    std::fs::create_dir_all(&refs).unwrap();
+    // Half the shot's size: scaled up to its height.
+    image::RgbaImage::from_pixel(480, 240, image::Rgba([255, 0, 255, 255]))
+        .save(refs.join("green.echo-show-5.png"))
+        .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .current_dir(dir.path())
+        .args([
+            "shoot",
+            "--apl",
+            ".",
+            "--scenes",
+            "apl",
+            "--devices",
+            "echo-show-5",
+            "--reference",
+            "refs",
+            "--out",
+            "out",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = dir.path().join("out");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let shot = |scene: &str| {
+        m["shots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["scene"] == scene)
+            .unwrap()
+            .clone()
+    };
+    let pair_path = shot("apl-green")["reference"].as_str().unwrap().to_owned();
+    assert_eq!(pair_path, "echo-show-5/en-US/apl-green.vs-reference.png");
+    assert!(shot("apl-other").get("reference").is_none());
+    let pair = image::open(out.join(&pair_path)).unwrap().to_rgba8();
+    assert_eq!(pair.dimensions(), (960 + 8 + 960, 480));
+    assert_eq!(*pair.get_pixel(100, 240), image::Rgba([0, 255, 0, 255]));
+    assert_eq!(
+        *pair.get_pixel(968 + 500, 240),
+        image::Rgba([255, 0, 255, 255])
+    );
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(index.contains("apl-green.vs-reference.png"), "{index}");
+}
