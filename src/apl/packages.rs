@@ -98,6 +98,7 @@ pub fn get(name: &str) -> Option<Value> {
             }
         }
         merged["layouts"] = pkg["layouts"].clone();
+        merged["graphics"] = pkg["graphics"].clone();
         return Some(merged);
     }
     Some(pkg)
@@ -207,12 +208,26 @@ const PACKAGES: &str = r##"{
        "borderColor": "${buttonStyle == 'outlined' ? @colorAccent : 'transparent'}", "borderWidth": "${buttonStyle == 'outlined' ? 2 : 0}"},
       {"when": "${state.focused}", "borderColor": "@colorText", "borderWidth": 3},
       {"when": "${state.pressed}", "opacity": 0.6}]},
+    "alexaCheckboxFrame": {"values": [
+      {"borderColor": "@colorText", "backgroundColor": "transparent"},
+      {"when": "${state.checked}", "borderColor": "@colorAccent", "backgroundColor": "@colorAccent"},
+      {"when": "${state.disabled}", "opacity": 0.3},
+      {"when": "${state.focused}", "borderWidth": 4}]},
+    "alexaCheckboxMark": {"values": [{"opacity": 0}, {"when": "${state.checked}", "opacity": 1}]},
     "alexaListItemFrame": {"values": [
       {"backgroundColor": "transparent"},
       {"when": "${state.focused || state.pressed}", "backgroundColor": "@colorComponent"}]}
   }
 },
 "alexa-layouts": {
+  "graphics": {
+    "alexaCheckboxMark": {"type": "AVG", "version": "1.2", "width": 24, "height": 24, "items": [
+      {"type": "path", "pathData": "M5,12.5 L10,17.5 L19.5,7", "stroke": "@colorTextReversed", "strokeWidth": 2.5, "fill": "transparent"}]},
+    "alexaPhotoOverlayScrim": {"type": "AVG", "version": "1.2", "width": 100, "height": 100, "items": [
+      {"type": "path", "pathData": "M0,0 L100,0 L100,100 L0,100 z", "fill": "#00000066"}]},
+    "alexaCheckboxDash": {"type": "AVG", "version": "1.2", "width": 24, "height": 24, "items": [
+      {"type": "path", "pathData": "M6,12 L18,12", "stroke": "@colorTextReversed", "strokeWidth": 2.5, "fill": "transparent"}]}
+  },
   "layouts": {
     "AlexaBackground": {
       "parameters": ["backgroundColor", "backgroundImageSource", "colorOverlay", "backgroundScale"],
@@ -261,6 +276,44 @@ const PACKAGES: &str = r##"{
           "item": {"type": "Text", "text": "${buttonText}", "fontSize": "@fontSizeMedium", "fontWeight": "700", "textAlign": "center", "maxLines": 1,
             "color": "${buttonStyle == 'outlined' || buttonStyle == 'ingress' ? @colorAccent : @colorTextReversed}"}}}
     },
+    "AlexaCheckbox": {
+      "parameters": [{"name": "checkboxHeight", "default": 48}, {"name": "checkboxWidth", "default": 48},
+        {"name": "checked", "default": false}, {"name": "disabled", "default": false},
+        {"name": "isIndeterminate", "default": false}, "primaryAction", "theme", "accessibilityLabel"],
+      "item": {"type": "TouchWrapper", "checked": "${checked}", "disabled": "${disabled}",
+        "onPress": [{"type": "SetState", "state": "checked", "value": "${!event.source.value}"}, "${primaryAction}"],
+        "item": {"type": "Frame", "width": "${checkboxWidth}", "height": "${checkboxHeight}", "inheritParentState": true,
+          "style": "alexaCheckboxFrame", "borderRadius": 6, "borderWidth": 2,
+          "item": {"type": "VectorGraphic", "width": "100%", "height": "100%", "inheritParentState": true,
+            "source": "${isIndeterminate ? 'alexaCheckboxDash' : 'alexaCheckboxMark'}", "scale": "fill", "style": "alexaCheckboxMark"}}}
+    },
+    "AlexaPageCounter": {
+      "parameters": ["currentPageComponentId", {"name": "currentPage", "default": 1}, "totalPages", "theme"],
+      "item": {"type": "Text", "text": "${currentPage} | ${totalPages}", "style": "textStyleMetadata", "maxLines": 1}
+    },
+    "AlexaPhotoCaption": {
+      "parameters": ["primaryText", "secondaryText", "theme"],
+      "item": {"type": "Container", "width": "100%", "paddingLeft": "@marginHorizontal", "paddingRight": "@marginHorizontal",
+        "paddingBottom": "@spacingMedium", "items": [
+          {"type": "Text", "text": "${primaryText}", "style": "textStyleBody", "maxLines": 2},
+          {"when": "${secondaryText}", "type": "Text", "text": "${secondaryText}", "style": "textStyleMetadata", "maxLines": 1}]}
+    },
+    "AlexaFooterActionButton": {
+      "parameters": ["buttonText", "primaryAction", "buttonStyle", "disabled", "theme", "touchForward", "accessibilityLabel"],
+      "item": {"type": "Container", "paddingLeft": "@marginHorizontal", "paddingRight": "@marginHorizontal",
+        "paddingBottom": "@spacingMedium", "items": [
+          {"type": "AlexaButton", "buttonText": "${buttonText}", "primaryAction": "${primaryAction}",
+           "buttonStyle": "${buttonStyle}", "disabled": "${disabled}"}]}
+    },
+    "AlexaSwipeToAction": {
+      "parameters": ["primaryText", "secondaryText", "tertiaryText", "ordinal", "hideOrdinal", "primaryAction", "hideDivider",
+        "direction", "actionIcon", "actionIconType", "actionIconBackground", "actionIconForeground", "button1Text",
+        "button1Command", "button2Text", "button2Command", "onSwipeDone", "onSwipeMove", "onButtonsShown", "onButtonsHidden",
+        "imageThumbnailSource", "theme", "touchForward"],
+      "item": {"type": "AlexaTextListItem", "primaryText": "${primaryText}", "secondaryText": "${secondaryText}",
+        "tertiaryText": "${tertiaryText}", "ordinal": "${ordinal}", "hideOrdinal": "${hideOrdinal}",
+        "primaryAction": "${primaryAction}", "hideDivider": "${hideDivider}"}
+    },
     "AlexaTextListItem": {
       "parameters": ["primaryText", "secondaryText", "tertiaryText", "ordinal", "hideOrdinal", "primaryAction", "hideDivider"],
       "item": {"type": "TouchWrapper", "onPress": "${primaryAction}", "width": "100%",
@@ -268,7 +321,7 @@ const PACKAGES: &str = r##"{
         "item": {"type": "Container", "width": "100%", "items": [
           {"type": "Container", "direction": "row", "alignItems": "center", "paddingTop": "@spacingSmall", "paddingBottom": "@spacingSmall",
            "paddingLeft": "@marginHorizontal", "paddingRight": "@marginHorizontal", "items": [
-            {"when": "${!hideOrdinal}", "type": "Text", "text": "${ordinal}.", "style": "textStyleMetadata", "width": 48},
+            {"when": "${!hideOrdinal && ordinal}", "type": "Text", "text": "${ordinal}.", "style": "textStyleMetadata", "width": 48},
             {"type": "Container", "grow": 1, "shrink": 1, "items": [
               {"type": "Text", "text": "${primaryText}", "style": "textStyleBody", "maxLines": 2},
               {"when": "${secondaryText}", "type": "Text", "text": "${secondaryText}", "style": "textStyleMetadata", "maxLines": 1}
