@@ -259,7 +259,7 @@ fn run_shard(a: &ShootPlan, work: &[Work], done: &dyn Fn()) -> Result<Vec<Shot>,
         if a.layout
             && let Some(tree) = snapshot.as_deref().and_then(crate::view::apl::layout_tree)
         {
-            write_layout(a, p, l, *s, tree)?;
+            report::write_layout(a, p, l, *s, tree)?;
         }
         // The emulator shots are a whole window, not a screen: the lint is for screens.
         let warnings = match s.panel {
@@ -283,31 +283,6 @@ fn run_shard(a: &ShootPlan, work: &[Work], done: &dyn Fn()) -> Result<Vec<Shot>,
         done();
     }
     Ok(shots)
-}
-
-/// Writes an APL shot's laid-out component tree beside its image (`<scene>.layout.json`).
-fn write_layout(
-    a: &ShootPlan,
-    p: &DeviceProfile,
-    l: &str,
-    s: Subject,
-    tree: serde_json::Value,
-) -> Result<(), String> {
-    let dir = a.out.join(p.id).join(l);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let path = dir.join(format!("{}.layout.json", s.id));
-    let vp = crate::apl::Viewport::of(p, l, 0.0);
-    let doc = serde_json::json!({
-        "scene": s.id,
-        "profile": p.id,
-        "viewport": {
-            "pixelWidth": p.width, "pixelHeight": p.height, "dpi": p.dpi,
-            "widthDp": vp.width_dp(), "heightDp": vp.height_dp(),
-        },
-        "root": tree,
-    });
-    let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
-    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Encodes, checks, hashes, lints and writes one rendered shot.

@@ -307,3 +307,28 @@ pub(super) fn beside_reference(
         .map_err(|e| format!("{}: {e}", out.display()))?;
     Ok(Some(super::rel(&a.out, &out)))
 }
+
+/// Writes an APL shot's laid-out component tree beside its image (`<scene>.layout.json`).
+pub(super) fn write_layout(
+    a: &ShootPlan,
+    p: &viewport::DeviceProfile,
+    l: &str,
+    s: crate::view::fixtures::Subject,
+    tree: serde_json::Value,
+) -> Result<(), String> {
+    let dir = a.out.join(p.id).join(l);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join(format!("{}.layout.json", s.id));
+    let vp = crate::apl::Viewport::of(p, l, 0.0);
+    let doc = serde_json::json!({
+        "scene": s.id,
+        "profile": p.id,
+        "viewport": {
+            "pixelWidth": p.width, "pixelHeight": p.height, "dpi": p.dpi,
+            "widthDp": vp.width_dp(), "heightDp": vp.height_dp(),
+        },
+        "root": tree,
+    });
+    let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
