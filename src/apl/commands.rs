@@ -314,7 +314,34 @@ impl Screen {
                     }
                 }
                 // Nothing to show without media: accepted, no effect.
-                "Idle" | "ControlMedia" | "PlayMedia" | "Reinflate" => {}
+                "Idle" => {}
+                // Noted in the event log: nothing plays offline, and the document stays as
+                // it was inflated.
+                kind @ ("Log" | "PlayMedia" | "ControlMedia" | "Reinflate") => {
+                    let detail = match kind {
+                        "Log" => format!(
+                            "{}: {} {}",
+                            expr::as_text(&arg("level", self)),
+                            expr::as_text(&arg("message", self)),
+                            arg("arguments", self)
+                        ),
+                        "PlayMedia" => format!(
+                            "{} on {}",
+                            arg("source", self),
+                            target.clone().unwrap_or_default()
+                        ),
+                        "ControlMedia" => format!(
+                            "{} on {}",
+                            expr::as_text(&arg("command", self)),
+                            target.clone().unwrap_or_default()
+                        ),
+                        _ => "the document stays as it was inflated".to_owned(),
+                    };
+                    out.push(Outcome::Logged {
+                        command: kind.to_owned(),
+                        detail,
+                    });
+                }
                 other => self.problems.push(Problem::unsupported(
                     format!("{p}.type"),
                     format!("command {other:?} is not supported"),

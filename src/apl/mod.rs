@@ -93,6 +93,9 @@ pub enum Outcome {
     Speak(String),
     /// `Finish`: the skill's screen closes.
     Finish,
+    /// A command the device only notes: `Log`, `PlayMedia`, `ControlMedia` (nothing plays
+    /// offline), `Reinflate` (the document stays as inflated).
+    Logged { command: String, detail: String },
 }
 
 /// An image of the screen: on its way, its bytes (as served: PNG or JPEG), or why not.

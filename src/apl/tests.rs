@@ -572,3 +572,51 @@ fn viewport_profiles_are_strings_compared_as_amazons_documents_do() {
         assert!(s.take_problems().is_empty(), "{id}");
     }
 }
+
+/// `Log`, `PlayMedia`, `ControlMedia` and `Reinflate` are noted for the event log (nothing
+/// plays offline); a command linkscreen does not run is an `apl_unsupported` problem.
+#[test]
+fn media_and_log_commands_are_noted() {
+    let mut s = screen(
+        json!({"type": "APL", "version": "2024.3",
+            "onMount": [
+                {"type": "Log", "level": "info", "message": "hello", "arguments": [1]},
+                {"type": "PlayMedia", "componentId": "clip", "source": "https://example.com/a.mp4"},
+                {"type": "ControlMedia", "componentId": "clip", "command": "pause"},
+                {"type": "InsertItem", "componentId": "list", "item": {"type": "Text"}}],
+            "mainTemplate": {"items": [{"type": "Container", "items": [
+                {"type": "Video", "id": "clip", "width": 100, "height": 50}]}]}}),
+        json!({}),
+    );
+    let out = s.mount();
+    let noted: Vec<(String, String)> = out
+        .into_iter()
+        .filter_map(|o| match o {
+            Outcome::Logged { command, detail } => Some((command, detail)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(noted.len(), 3, "{noted:?}");
+    assert_eq!(noted[0].0, "Log");
+    assert!(noted[0].1.contains("info: hello [1]"), "{noted:?}");
+    assert!(
+        noted[1].1.contains("a.mp4") && noted[1].1.contains("clip"),
+        "{noted:?}"
+    );
+    assert!(noted[2].1.starts_with("pause on clip"), "{noted:?}");
+    let p = s.take_problems();
+    assert!(
+        p.iter()
+            .any(|p| p.kind == "apl_unsupported" && p.message.contains("InsertItem")),
+        "{p:?}"
+    );
+    // The video is its box, black.
+    let prims = s.draw(&mut Mono);
+    assert!(prims.iter().any(|p| matches!(
+        p.paint,
+        Paint::Box {
+            background: [0, 0, 0, 255],
+            ..
+        }
+    ) && p.w == 100.0));
+}

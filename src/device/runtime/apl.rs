@@ -370,6 +370,9 @@ impl Runtime {
                         let _ = tx.send(AplMsg::Spoken(n));
                     });
                 }
+                Outcome::Logged { command, detail } => {
+                    self.setup.log.log(LogEvent::AplCommand { command, detail })
+                }
                 Outcome::Finish => {
                     self.setup.log.log(LogEvent::AplCommand {
                         command: "Finish".into(),
