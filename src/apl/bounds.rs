@@ -67,6 +67,9 @@ pub fn tree(
     if let Some(id) = &n.id {
         o["id"] = json!(id);
     }
+    if n.kind == Kind::Text {
+        o["text"] = json!(super::draw::markup(&n.text("text").unwrap_or_default()));
+    }
     let Some((bounds, global)) = of(kept, n, parent_global, vp) else {
         o["laidOut"] = json!(false);
         return o;

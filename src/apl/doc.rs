@@ -134,6 +134,25 @@ pub fn parse_with(doc: &Value, fetched: &HashMap<String, Value>) -> Result<Docum
         ));
     }
     d.packages = packages_of(doc, fetched);
+    // Saved package files stand in whatever version is asked, as a device's cache would not:
+    // said where the versions differ (what only the newer one defines is missing).
+    for (n, imp) in imports(doc) {
+        let name = imp.get("name").and_then(Value::as_str).unwrap_or_default();
+        let asked = imp
+            .get("version")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if let Some(have) = packages::saved_version(name)
+            && !same_version(asked, have)
+        {
+            d.problems.push(Problem::unsupported(
+                format!("$.document.import[{n}].version"),
+                format!(
+                    "asks for {name} {asked}; the package files given (--apl-packages) have {have}, used in its place: what only {asked} defines is missing"
+                ),
+            ));
+        }
+    }
     for (n, name) in &d.packages.missing {
         d.problems.push(Problem::unsupported(
             format!("$.document.import[{n}]"),
@@ -152,6 +171,21 @@ pub fn parse_with(doc: &Value, fetched: &HashMap<String, Value>) -> Result<Docum
     }
     d.on_mount = o.get("onMount").cloned().unwrap_or(Value::Null);
     Ok(d)
+}
+
+/// Whether two versions are the same (`1.0` is `1.0.0`).
+fn same_version(a: &str, b: &str) -> bool {
+    let parts = |v: &str| -> Vec<u32> {
+        let mut p: Vec<u32> = v
+            .split('.')
+            .map(|x| x.trim().parse().unwrap_or(0))
+            .collect();
+        while p.len() > 1 && p.last() == Some(&0) {
+            p.pop();
+        }
+        p
+    };
+    parts(a) == parts(b)
 }
 
 /// The packages `doc` imports, merged: from the cache when another document imported the same

@@ -66,7 +66,8 @@ pub(super) fn text_style(n: &Node, vp: &Viewport) -> TextStyle {
     }
 }
 
-/// A colour: `#rgb`, `#rgba`, `#rrggbb`, `#rrggbbaa`, `rgb()`/`rgba()` or a CSS name.
+/// A colour: `#rgb`, `#rgba`, `#rrggbb`, `#rrggbbaa` (alpha last, as APL has it), or any
+/// other CSS colour: a name, `rgb()`, `rgba()`, `hsl()`, `hsla()`.
 pub fn colour(v: Option<&Value>) -> Option<Rgba> {
     let s = v?.as_str()?.trim();
     if let Some(h) = s.strip_prefix('#') {
@@ -87,36 +88,10 @@ pub fn colour(v: Option<&Value>) -> Option<Rgba> {
             _ => return None,
         });
     }
-    if let Some(inner) = s.strip_prefix("rgba(").or_else(|| s.strip_prefix("rgb(")) {
-        let parts: Vec<f32> = inner
-            .trim_end_matches(')')
-            .split(',')
-            .map(|p| p.trim().trim_end_matches('%').parse().ok())
-            .collect::<Option<_>>()?;
-        let a = parts.get(3).copied().unwrap_or(1.0);
-        return Some([
-            *parts.first()? as u8,
-            *parts.get(1)? as u8,
-            *parts.get(2)? as u8,
-            (a.clamp(0.0, 1.0) * 255.0).round() as u8,
-        ]);
-    }
-    Some(match s.to_ascii_lowercase().as_str() {
-        "transparent" => [0, 0, 0, 0],
-        "black" => [0, 0, 0, 255],
-        "white" => [255, 255, 255, 255],
-        "red" => [255, 0, 0, 255],
-        "green" => [0, 128, 0, 255],
-        "blue" => [0, 0, 255, 255],
-        "yellow" => [255, 255, 0, 255],
-        "orange" => [255, 165, 0, 255],
-        "purple" => [128, 0, 128, 255],
-        "gray" | "grey" => [128, 128, 128, 255],
-        "silver" => [192, 192, 192, 255],
-        "navy" => [0, 0, 128, 255],
-        "teal" => [0, 128, 128, 255],
-        _ => return None,
-    })
+    // Everything else CSS has (the 148 names, `rgb()`/`rgba()` with numbers or percentages,
+    // `hsl()`/`hsla()`, `transparent`): svgtypes, as the vector graphics renderer reads them.
+    let c: svgtypes::Color = s.parse().ok()?;
+    Some([c.red, c.green, c.blue, c.alpha])
 }
 
 fn inter(a: [f32; 4], b: [f32; 4]) -> [f32; 4] {

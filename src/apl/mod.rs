@@ -186,6 +186,9 @@ impl Screen {
                     )
                 }
             };
+        // A problem in a layout is met once for each of its instances: said once.
+        let mut seen = std::collections::HashSet::new();
+        problems.retain(|p| seen.insert((p.path.clone(), p.message.clone())));
         let mut screen = Screen {
             token: render.token.clone(),
             version,

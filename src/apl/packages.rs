@@ -12,7 +12,16 @@ use serde_json::Value;
 
 /// Package files a user saved (Amazon's own, from its CDN), by name: they replace
 /// linkscreen's definitions for this run (see [`use_folder`]).
-static SAVED: OnceLock<HashMap<String, Value>> = OnceLock::new();
+static SAVED: OnceLock<HashMap<String, (String, Value)>> = OnceLock::new();
+
+/// The version of the saved package `name` in use, when the user gave package files.
+pub fn saved_version(name: &str) -> Option<&'static str> {
+    SAVED
+        .get()?
+        .get(name)
+        .map(|(v, _)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
 
 /// Reads every package file in `dir` (`<name>.json` or `<name>-<version>.json`; of two
 /// versions of one package the later wins) to use in place of linkscreen's own for the rest of
@@ -41,18 +50,14 @@ pub fn use_folder(dir: &Path) -> Result<Vec<String>, String> {
                 path.display()
             ));
         }
-        // `alexa-layouts-1.0` → name `alexa-layouts`, version 1.0 (else the file's own).
-        let (name, version) = match stem.rsplit_once('-') {
-            Some((n, v)) if v.starts_with(|c: char| c.is_ascii_digit()) => (n, v.to_owned()),
-            _ => (
-                stem,
-                pkg.get("version")
-                    .and_then(Value::as_str)
-                    .unwrap_or("0")
-                    .to_owned(),
-            ),
+        // `alexa-layouts-1.0` → name `alexa-layouts`, version 1.0; `alexa-layouts.json` has no
+        // version (its "version" is the APL version it is written in).
+        let (name, rank): (&str, Vec<u32>) = match stem.rsplit_once('-') {
+            Some((n, v)) if v.starts_with(|c: char| c.is_ascii_digit()) => {
+                (n, v.split('.').map(|p| p.parse().unwrap_or(0)).collect())
+            }
+            _ => (stem, vec![]),
         };
-        let rank: Vec<u32> = version.split('.').map(|p| p.parse().unwrap_or(0)).collect();
         if found.get(name).is_none_or(|(r, _)| *r < rank) {
             found.insert(name.to_owned(), (rank, pkg));
         }
@@ -61,11 +66,27 @@ pub fn use_folder(dir: &Path) -> Result<Vec<String>, String> {
         .iter()
         .map(|(n, (r, _))| {
             let v: Vec<String> = r.iter().map(u32::to_string).collect();
-            format!("{n} {}", v.join("."))
+            if v.is_empty() {
+                format!("{n} (no version in its file name)")
+            } else {
+                format!("{n} {}", v.join("."))
+            }
         })
         .collect();
     names.sort();
-    let saved = found.into_iter().map(|(n, (_, p))| (n, p)).collect();
+    if names.is_empty() {
+        return Err(format!(
+            "{}: no APL package files here (NAME-VERSION.json or NAME.json, \"type\": \"APL\")",
+            dir.display()
+        ));
+    }
+    let saved = found
+        .into_iter()
+        .map(|(n, (r, p))| {
+            let v: Vec<String> = r.iter().map(u32::to_string).collect();
+            (n, (v.join("."), p))
+        })
+        .collect();
     SAVED
         .set(saved)
         .map_err(|_| "APL packages were already chosen for this run".to_owned())?;
@@ -74,7 +95,7 @@ pub fn use_folder(dir: &Path) -> Result<Vec<String>, String> {
 
 /// The package named `name`: the user's saved file, else linkscreen's own, if either.
 pub fn get(name: &str) -> Option<Value> {
-    if let Some(p) = SAVED.get().and_then(|s| s.get(name)) {
+    if let Some((_, p)) = SAVED.get().and_then(|s| s.get(name)) {
         return Some(p.clone());
     }
     static ALL: OnceLock<Value> = OnceLock::new();

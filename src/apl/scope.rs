@@ -53,6 +53,15 @@ impl Viewport {
     pub fn height_dp(&self) -> f32 {
         self.pixel_height * self.dp_per_px()
     }
+    /// `n` in `unit` (`dp`, `px`, `vw`, `vh`) as dp.
+    pub fn dp(&self, n: f64, unit: &str) -> f64 {
+        match unit {
+            "px" => n * self.dp_per_px() as f64,
+            "vw" => n * self.width_dp() as f64 / 100.0,
+            "vh" => n * self.height_dp() as f64 / 100.0,
+            _ => n,
+        }
+    }
 }
 
 /// What every binding sees: resources and the viewport.
@@ -119,13 +128,7 @@ impl Scope for Ctx {
         self.globals.resource(name)
     }
     fn dp(&self, n: f64, unit: &str) -> f64 {
-        let v = &self.globals.viewport;
-        match unit {
-            "px" => n * v.dp_per_px() as f64,
-            "vw" => n * v.width_dp() as f64 / 100.0,
-            "vh" => n * v.height_dp() as f64 / 100.0,
-            _ => n,
-        }
+        self.globals.viewport.dp(n, unit)
     }
     fn now_ms(&self) -> f64 {
         self.globals.viewport.now_ms
@@ -160,13 +163,7 @@ impl Scope for Reading<'_> {
         self.0.resource(name)
     }
     fn dp(&self, n: f64, unit: &str) -> f64 {
-        let v = &self.0.viewport;
-        match unit {
-            "px" => n * v.dp_per_px() as f64,
-            "vw" => n * v.width_dp() as f64 / 100.0,
-            "vh" => n * v.height_dp() as f64 / 100.0,
-            _ => n,
-        }
+        self.0.viewport.dp(n, unit)
     }
     fn now_ms(&self) -> f64 {
         self.0.viewport.now_ms

@@ -620,3 +620,19 @@ fn media_and_log_commands_are_noted() {
         }
     ) && p.w == 100.0));
 }
+
+/// Colours as APL takes them: hex with alpha last, and every CSS name and function.
+#[test]
+fn colours_are_read_as_css_has_them() {
+    use super::draw::colour;
+    let c = |s: &str| colour(Some(&json!(s)));
+    assert_eq!(c("#00ff0080"), Some([0, 255, 0, 128]));
+    assert_eq!(c("#0f08"), Some([0, 255, 0, 136]));
+    assert_eq!(c("lime"), Some([0, 255, 0, 255]));
+    assert_eq!(c("darkolivegreen"), Some([85, 107, 47, 255]));
+    assert_eq!(c("hsl(120, 100%, 50%)"), Some([0, 255, 0, 255]));
+    assert_eq!(c("rgb(100%, 0%, 0%)"), Some([255, 0, 0, 255]));
+    assert_eq!(c("rgba(0, 0, 255, 0.5)"), Some([0, 0, 255, 128]));
+    assert_eq!(c("transparent"), Some([0, 0, 0, 0]));
+    assert_eq!(c("notacolor"), None);
+}

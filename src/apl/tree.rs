@@ -491,7 +491,9 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
             };
             st.align_items = Some(AlignItems::Stretch);
         }
-        Kind::GridSequence => {
+        // Children in lines across the scroll (rows down a vertical one): a GridSequence's of
+        // one size, a FlexSequence's each its own.
+        Kind::GridSequence | Kind::FlexSequence => {
             st.flex_direction = if scroll_row {
                 FlexDirection::Column
             } else {
@@ -503,26 +505,6 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
                 y: Overflow::Scroll,
             };
             st.align_content = Some(AlignContent::FlexStart);
-        }
-        // Children in lines across the scroll (rows down a vertical one), each its own size.
-        Kind::FlexSequence => {
-            st.flex_direction = if scroll_row {
-                FlexDirection::Column
-            } else {
-                FlexDirection::Row
-            };
-            st.flex_wrap = FlexWrap::Wrap;
-            st.overflow = Point {
-                x: Overflow::Scroll,
-                y: Overflow::Scroll,
-            };
-            st.align_content = Some(AlignContent::FlexStart);
-            st.align_items = Some(match n.str("alignItems") {
-                Some("start") => AlignItems::FlexStart,
-                Some("end") => AlignItems::FlexEnd,
-                Some("center") => AlignItems::Center,
-                _ => AlignItems::Stretch,
-            });
         }
         // apl-core lays a Frame's child out at its own size, not stretched across the Frame.
         Kind::Frame => st.align_items = Some(AlignItems::FlexStart),
@@ -533,6 +515,14 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
             };
         }
         _ => {}
+    }
+    if n.kind == Kind::FlexSequence {
+        st.align_items = Some(match n.str("alignItems") {
+            Some("start") => AlignItems::FlexStart,
+            Some("end") => AlignItems::FlexEnd,
+            Some("center") => AlignItems::Center,
+            _ => AlignItems::Stretch,
+        });
     }
     Some(st)
 }

@@ -330,13 +330,19 @@ pub fn stage(
     let mut offline_images = vec![];
     for src in screen.image_sources() {
         let state = local_image(&doc.source, &src);
-        // A refused file is the shot's warning (missing images show as such); a web image
+        // An image that cannot load is the shot's warning (it shows as such); a web image
         // not fetched is listed in the manifest.
         match &state {
-            crate::apl::ImageState::Failed(why) if why.starts_with(OUTSIDE) => {
-                refused.push(format!("image {src:?}: {why}"))
-            }
+            crate::apl::ImageState::Failed(why) => refused.push(format!("image {src:?}: {why}")),
             crate::apl::ImageState::Offline => offline_images.push(src.clone()),
+            crate::apl::ImageState::Loaded(bytes)
+                if !matches!(
+                    image::guess_format(bytes),
+                    Ok(image::ImageFormat::Png | image::ImageFormat::Jpeg)
+                ) =>
+            {
+                refused.push(format!("image {src:?}: the file is not a PNG or JPEG"))
+            }
             _ => {}
         }
         screen.set_image(&src, state);
@@ -404,16 +410,29 @@ pub fn web_images_from(dir: &Path) -> Result<(), String> {
 /// the file named as the address's last part.
 fn web_image(src: &str, u: &url::Url) -> Option<crate::apl::ImageState> {
     let (dir, map) = WEB_IMAGES.get()?;
-    let name = match map.get(src) {
-        Some(f) => f.clone(),
-        None => u.path_segments()?.next_back()?.to_owned(),
+    let (name, mapped) = match map.get(src) {
+        Some(f) => (f.clone(), true),
+        None => (u.path_segments()?.next_back()?.to_owned(), false),
     };
+    let failed = |why: String| Some(crate::apl::ImageState::Failed(why));
     // A name, not a path: nothing outside the folder.
     if name.is_empty() || name.contains(['/', '\\']) || name == ".." {
-        return None;
+        return if mapped {
+            failed(format!(
+                "images.json maps it to {name:?}: a file name in the folder, not a path, is expected"
+            ))
+        } else {
+            None
+        };
     }
-    let bytes = std::fs::read(dir.join(name)).ok()?;
-    Some(crate::apl::ImageState::Loaded(std::sync::Arc::new(bytes)))
+    match std::fs::read(dir.join(&name)) {
+        Ok(bytes) => Some(crate::apl::ImageState::Loaded(std::sync::Arc::new(bytes))),
+        Err(_) if mapped => failed(format!(
+            "images.json maps it to {name:?}, which is not in {}",
+            dir.display()
+        )),
+        Err(_) => None,
+    }
 }
 
 /// Sets the folders of `--apl-images` (once a process).

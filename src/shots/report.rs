@@ -202,6 +202,22 @@ pub(super) fn finish(a: &ShootPlan, mut shots: Vec<Shot>) -> Outcome {
         }
     }
     apl_summary(shots);
+    if let Some(dir) = &a.reference {
+        let missing: Vec<String> = shots
+            .iter()
+            .filter(|s| s.scene.starts_with("apl-") && s.reference.is_none())
+            .map(|s| format!("{}/{}", s.device, s.scene))
+            .collect();
+        if !missing.is_empty() {
+            eprintln!(
+                "--reference {}: no <document>.<device>.png for {} shot(s), shot alone: {}{}",
+                dir.display(),
+                missing.len(),
+                missing[..missing.len().min(5)].join(", "),
+                if missing.len() > 5 { ", …" } else { "" }
+            );
+        }
+    }
     println!(
         "{} shots, {} warnings{}{} -> {}",
         shots.len(),
@@ -251,8 +267,9 @@ fn apl_summary(shots: &[Shot]) {
         shots.len()
     );
     for (msg, n) in top.iter().take(5) {
+        let cut = msg.chars().count() > 160;
         let msg: String = msg.chars().take(160).collect();
-        eprintln!("  {n}× {msg}");
+        eprintln!("  {n}× {msg}{}", if cut { "…" } else { "" });
     }
 }
 
@@ -327,6 +344,7 @@ pub(super) fn write_layout(
             "pixelWidth": p.width, "pixelHeight": p.height, "dpi": p.dpi,
             "widthDp": vp.width_dp(), "heightDp": vp.height_dp(),
         },
+        "units": {"bounds": "dp, in the parent", "global": "dp, on the screen", "globalPx": "pixels, on the screen"},
         "root": tree,
     });
     let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;

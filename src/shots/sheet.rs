@@ -15,7 +15,7 @@ select{background:#0e1b2c;color:#e8edf2;border:1px solid #3a4a5c;border-radius:6
 figure{margin:0;background:#1b2633;border-radius:8px;padding:8px}
 figure.fail{outline:2px solid #ff7a6b}
 figure img{width:100%;height:auto;display:block;image-rendering:auto;background:#000}
-figcaption{margin-top:6px;color:#aab8c8}
+figcaption{margin-top:6px;color:#aab8c8;overflow-wrap:anywhere}
 .warn{color:#ffd27a}.bad{color:#ff7a6b;font-weight:600}
 .trio{display:grid;grid-template-columns:repeat(3,1fr);gap:6px}
 .trio span{font-size:12px;color:#aab8c8}
@@ -79,7 +79,7 @@ pub fn render(shots: &[Shot], summary: &Summary) -> String {
                         @if summary.failed > 0 { span.bad { (summary.failed) " failed" } } @else { span { "0 failed" } }
                         span.summary { " · " (summary.new) " new · " (summary.updated) " updated" }
                     }
-                    @if summary.warnings > 0 { span.warn { (summary.warnings) " layout warnings" } }
+                    @if summary.warnings > 0 { span.warn { (summary.warnings) " warnings" } }
                     (options("scene", "scene", shots.iter().map(|s| s.scene.to_string()).collect()))
                     (options("device", "device", shots.iter().map(|s| s.device.to_string()).collect()))
                     (options("locale", "locale", shots.iter().map(|s| s.locale.clone()).collect()))

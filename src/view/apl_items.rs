@@ -199,8 +199,10 @@ fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
                     it.kind = 3;
                     it.text = format!("{name}: {why}").into();
                 }
-                // A shot's web image: where it goes, and nothing over the content.
+                // A shot's web image, or an Image without a source: where it goes, and nothing
+                // over the content.
                 Some(ImageState::Offline) => it.kind = 4,
+                None if source.trim().is_empty() => it.kind = 4,
                 None => {
                     it.kind = 3;
                     it.text = format!("Image {name}").into();

@@ -171,6 +171,12 @@ fn amazons_documents_lay_out_as_amazons_engine_lays_them_out() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    // The documents ask for newer packages than the files given: each is told so.
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("the package files given (--apl-packages) have 1.0, used in its place"),
+        "no notice of the package versions"
+    );
     let mut files: Vec<PathBuf> = std::fs::read_dir(&oracle)
         .unwrap()
         .flatten()
