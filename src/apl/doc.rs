@@ -34,6 +34,9 @@ pub struct Packages {
     pub graphics: Map<String, Value>,
     /// The imports none could give (their index and name).
     missing: Vec<(usize, String)>,
+    /// Whether these are the same for every document importing them (none was fetched from
+    /// a document's own address): only then may what they resolve to be shared.
+    pub shared: bool,
 }
 
 /// A parsed document, with the packages it imports (its own definitions win over theirs).
@@ -221,6 +224,7 @@ fn packages_of(doc: &Value, fetched: &HashMap<String, Value>) -> Rc<Packages> {
         layouts: into.layouts,
         graphics: into.graphics,
         missing,
+        shared: cacheable,
     });
     if cacheable {
         READ.with(|r| {

@@ -352,7 +352,13 @@ pub fn globals(doc: &Document, vp: &Viewport, problems: &mut Vec<Problem>) -> Rc
     // The packages' resources on this device (and theme) come from the cache when another
     // document with the same packages was shown on it, with the problems they had.
     let pkg = &doc.packages;
-    if !pkg.names.is_empty() {
+    if !pkg.names.is_empty() && !pkg.shared {
+        // Fetched from a document's own address: resolved for this document alone.
+        for (n, block) in pkg.resources.iter().enumerate() {
+            let path = format!("$.document.import…resources[{n}]");
+            resource_block(&mut g, &path, block, problems);
+        }
+    } else if !pkg.names.is_empty() {
         let key = format!(
             "{:?} {} {} {} {} {} {} {} {}",
             pkg.names,
