@@ -162,6 +162,11 @@ pub struct RunArgs {
     /// predictable: not with --lan or in a kiosk.
     #[arg(long, value_name = "N", conflicts_with_all = ["lan", "lan_address"])]
     pub seed: Option<u64>,
+    /// A script's `shot` of the skill's APL screen waits until its onMount commands and
+    /// animations have settled, but at most this many ms (with --seed the screen's clock
+    /// jumps there at once, so shots are the same every run).
+    #[arg(long, value_name = "MS", default_value_t = crate::apl::SETTLE_MS, value_parser = settle_ms)]
+    pub settle: u64,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -298,6 +303,11 @@ pub struct ShootArgs {
     /// contact sheet shows the pairs.
     #[arg(long, value_name = "DIR")]
     pub reference: Option<PathBuf>,
+    /// An APL shot is taken once its document's onMount commands and animations have
+    /// settled, but at most this many ms after it appeared (an animation that repeats for ever
+    /// is shot there); 0 shoots the document as it is inflated.
+    #[arg(long, value_name = "MS", default_value_t = crate::apl::SETTLE_MS, value_parser = settle_ms)]
+    pub settle: u64,
     /// Internal: a render worker's part (`K/N`, K from 0) of its parent's work.
     #[arg(long, hide = true)]
     pub worker: Option<String>,
@@ -352,6 +362,11 @@ fn scale(s: &str) -> Result<f32, String> {
 /// Worker processes.
 fn pixel_threshold(s: &str) -> Result<u8, String> {
     whole_in(s, 0, 255).map(|n| n as u8)
+}
+
+/// How long an APL screen may take to settle (ms).
+pub fn settle_ms(s: &str) -> Result<u64, String> {
+    whole_in(s, 0, 600_000)
 }
 
 fn jobs(s: &str) -> Result<usize, String> {

@@ -46,6 +46,8 @@ pub struct RunPlan {
     pub no_panel: bool,
     pub speak: bool,
     /// `--seed N`: reproducible codes, ids and a clock that stands still on screen.
+    /// How long (ms) an APL screen may take to settle before a script's shot (`--settle`).
+    pub settle: u64,
     pub seed: Option<u64>,
     pub kiosk: Option<KioskOptions>,
     /// What to tell the user when the port is taken (how it was chosen and how to change it).
@@ -208,6 +210,7 @@ pub fn build(a: RunArgs, kiosk: Option<KioskOptions>) -> Result<RunPlan, AppErro
         no_panel: a.no_panel,
         speak: a.speak,
         seed: a.seed,
+        settle: a.settle,
         kiosk,
         fresh,
         bind_hint,
@@ -244,6 +247,7 @@ impl From<crate::cli::ShootArgs> for crate::shots::ShootPlan {
             apl_packages: a.apl_packages,
             images: a.images,
             reference: a.reference,
+            settle: a.settle,
         }
     }
 }

@@ -80,3 +80,6 @@ mod hardening;
 mod own_server;
 #[path = "it/ports.rs"]
 mod ports;
+
+#[path = "it/apl_time.rs"]
+mod apl_time;

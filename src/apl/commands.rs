@@ -1,14 +1,17 @@
 //! APL commands: what a touch, `onMount` or the skill's `ExecuteCommands` run — on the screen
 //! (SetValue, SetState, SetPage, AutoPage, Scroll…, Sequential, Parallel, Select) or out of it
-//! (SendEvent, SpeakItem, OpenURL, Finish, as [`Outcome`]s). There is no animation: commands
-//! run at once, in order, and AnimateItem sets the values it would end on.
+//! (SendEvent, SpeakItem, OpenURL, Finish, as [`Outcome`]s). Commands take time as on a device
+//! (see [`super::timeline`]): one whose turn or `delay` is later waits on the screen's clock,
+//! and AnimateItem animates over its duration.
 
 use std::collections::HashMap;
 use std::sync::Arc as Rc;
 
 use serde_json::{Value, json};
 
+use super::easing::Easing;
 use super::inflate::{Ctx, eval_value};
+use super::timeline::{Anim, Later};
 use super::{MAX_COMMAND_DEPTH, Outcome, Problem, Screen, draw, expr, next_serial};
 
 impl Screen {
@@ -45,11 +48,15 @@ impl Screen {
             Value::String(_) => &eval_value(cmds, scope, path, &mut self.problems),
             c => c,
         };
-        let list = match cmds {
-            Value::Array(a) => a.clone(),
-            Value::Object(_) => vec![cmds.clone()],
+        // A list runs in turn: each command starts when the one before it ends.
+        let (list, one) = match cmds {
+            Value::Array(a) => (a.clone(), false),
+            Value::Object(_) => (vec![cmds.clone()], true),
             _ => return,
         };
+        if depth == 0 {
+            self.time.cursor = 0.0;
+        }
         let src_node = source.and_then(|(u, _)| self.root.as_ref()?.find_uid(u));
         let event = json!({
             "source": src_node.map(|n| json!({
@@ -63,7 +70,11 @@ impl Screen {
         });
         let scope = scope.child(HashMap::from([("event".to_owned(), event.clone())]));
         for (i, c) in list.iter().enumerate() {
-            let p = format!("{path}[{i}]");
+            let p = if one {
+                path.to_owned()
+            } else {
+                format!("{path}[{i}]")
+            };
             let Some(o) = c.as_object() else { continue };
             if let Some(w) = o.get("when")
                 && !expr::truthy(&eval_value(
@@ -83,9 +94,34 @@ impl Screen {
                     &mut me.problems,
                 )
             };
+            let kind = o.get("type").and_then(Value::as_str).unwrap_or_default();
+            self.time.cursor += expr::as_num(&arg("delay", self)).unwrap_or(0.0).max(0.0);
+            // Its turn is later: it waits on the screen's clock (those that only order time
+            // run now and place their commands).
+            if self.time.cursor > 0.0
+                && !matches!(
+                    kind,
+                    "Sequential" | "Parallel" | "Select" | "AnimateItem" | "AutoPage"
+                )
+            {
+                let mut cmd = o.clone();
+                cmd.remove("delay");
+                cmd.remove("when");
+                let at = self.time.now + self.time.cursor;
+                self.time.later.push((
+                    at,
+                    Later::Commands {
+                        cmd: Value::Object(cmd),
+                        scope: scope.clone(),
+                        source,
+                        path: p,
+                    },
+                ));
+                continue;
+            }
             let target = arg("componentId", self);
             let target = target.as_str().map(str::to_owned);
-            match o.get("type").and_then(Value::as_str).unwrap_or_default() {
+            match kind {
                 "SendEvent" => {
                     let arguments = match arg("arguments", self) {
                         Value::Array(a) => a,
@@ -181,9 +217,25 @@ impl Screen {
                     let (uid, count) = n;
                     let cur = self.live.page.get(&uid).copied().unwrap_or(0) as i64;
                     let v = expr::as_num(&arg("value", self)).unwrap_or(1.0) as i64;
-                    let next = if o.get("type").and_then(Value::as_str) == Some("AutoPage") {
-                        // No animation here: the pager ends on its last page at once.
-                        count as i64 - 1
+                    let next = if kind == "AutoPage" {
+                        // The next `count` pages (all those left by default), one every
+                        // `duration` ms: the first now, the others on the clock.
+                        let last = count.saturating_sub(1) as i64;
+                        let n = expr::as_num(&arg("count", self))
+                            .map(|c| c.max(0.0) as i64)
+                            .unwrap_or(last - cur)
+                            .min(last - cur);
+                        let every = expr::as_num(&arg("duration", self)).unwrap_or(0.0).max(0.0);
+                        for k in 1..n.max(0) {
+                            let at = self.time.now + self.time.cursor + every * k as f64;
+                            let page = (cur + 1 + k) as usize;
+                            self.time.later.push((at, Later::Page { uid, page }));
+                        }
+                        self.time.cursor += every * n.max(0) as f64;
+                        if n <= 0 {
+                            continue;
+                        }
+                        cur + 1
                     } else if arg("position", self).as_str() == Some("relative") {
                         cur + v
                     } else if v < 0 {
@@ -213,7 +265,7 @@ impl Screen {
                         self.live.scroll.insert(uid, v.max(0.0));
                     }
                 }
-                "Sequential" | "Parallel" => {
+                "Sequential" => {
                     let sub = o.get("commands").cloned().unwrap_or(Value::Null);
                     self.run(
                         &sub,
@@ -223,6 +275,32 @@ impl Screen {
                         out,
                         depth + 1,
                     );
+                    if let Some(f) = o.get("finally") {
+                        self.run(f, &scope, source, &format!("{p}.finally"), out, depth + 1);
+                    }
+                }
+                "Parallel" => {
+                    // Its commands start together; it ends with the last of them.
+                    let start = self.time.cursor;
+                    let mut end = start;
+                    let subs = match o.get("commands") {
+                        Some(Value::Array(a)) => a.clone(),
+                        Some(c @ Value::Object(_)) => vec![c.clone()],
+                        _ => vec![],
+                    };
+                    for (j, sub) in subs.iter().enumerate() {
+                        self.time.cursor = start;
+                        self.run(
+                            sub,
+                            &scope,
+                            source,
+                            &format!("{p}.commands[{j}]"),
+                            out,
+                            depth + 1,
+                        );
+                        end = end.max(self.time.cursor);
+                    }
+                    self.time.cursor = end;
                     if let Some(f) = o.get("finally") {
                         self.run(f, &scope, source, &format!("{p}.finally"), out, depth + 1);
                     }
@@ -282,8 +360,7 @@ impl Screen {
                 }
                 "OpenURL" => out.push(Outcome::OpenUrl(expr::as_text(&arg("source", self)))),
                 "Finish" => out.push(Outcome::Finish),
-                // No animation: the item takes the values it would end on at once (a fade
-                // in from opacity 0 still shows its content).
+                // Over its duration on the screen's clock, with its easing.
                 "AnimateItem" => {
                     let values = match arg("value", self) {
                         Value::Array(a) => a,
@@ -298,14 +375,51 @@ impl Screen {
                         ));
                         continue;
                     };
+                    let (uid, opacity) = (n.uid, n.num("opacity").unwrap_or(1.0));
                     let mut unsupported = vec![];
+                    let mut anims = vec![];
                     for v in &values {
                         match (v.get("property").and_then(Value::as_str), v.get("to")) {
-                            (Some("opacity"), Some(to)) => n.set_own("opacity", to.clone()),
+                            (Some("opacity"), Some(to)) => anims.push((
+                                v.get("from").and_then(expr::as_num).unwrap_or(opacity),
+                                expr::as_num(to).unwrap_or(1.0),
+                            )),
                             (Some(other), _) => unsupported.push(other.to_owned()),
                             _ => {}
                         }
                     }
+                    let easing = match arg("easing", self) {
+                        Value::String(e) => Easing::parse(&e).unwrap_or_else(|| {
+                            self.problems.push(Problem::error(
+                                format!("{p}.easing"),
+                                format!("{e:?} is not an easing curve: linear instead"),
+                            ));
+                            Easing::Linear
+                        }),
+                        _ => Easing::Linear,
+                    };
+                    let duration = expr::as_num(&arg("duration", self)).unwrap_or(0.0).max(0.0);
+                    let repeats = expr::as_num(&arg("repeatCount", self)).unwrap_or(0.0) as i64;
+                    let reverse = arg("repeatMode", self).as_str() == Some("reverse");
+                    let start = self.time.now + self.time.cursor;
+                    let mut end = start;
+                    for (from, to) in anims {
+                        let a = Anim {
+                            uid,
+                            prop: "opacity",
+                            from,
+                            to,
+                            start,
+                            duration,
+                            easing: easing.clone(),
+                            repeats,
+                            reverse,
+                        };
+                        end = end.max(a.end());
+                        self.time.anims.push(a);
+                    }
+                    self.time.cursor = end - self.time.now;
+                    self.animate();
                     for prop in unsupported {
                         self.problems.push(Problem::unsupported(
                             format!("{p}.value"),

@@ -31,6 +31,7 @@ mod state_tests;
 mod style;
 #[cfg(test)]
 mod tests;
+mod timeline;
 pub mod transform;
 mod tree;
 
@@ -129,12 +130,19 @@ pub struct Screen {
     images: Images,
     /// How much of each scrolling component shows (dp), as the view last said.
     extents: HashMap<usize, f32>,
+    /// The screen's clock, its animations and the commands waiting their turn.
+    time: timeline::Timeline,
 }
 
 fn next_serial() -> u64 {
     static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
+
+/// How long a shot waits at most for a document's onMount commands and animations to settle
+/// by default (ms): Amazon's samples fade in over 1 to 2 s, and a slide show's pages wait
+/// longer.
+pub const SETTLE_MS: u64 = 5000;
 
 /// Commands may nest (Sequential in Sequential…) at most this deep.
 const MAX_COMMAND_DEPTH: usize = 32;
@@ -202,6 +210,7 @@ impl Screen {
             serial: next_serial(),
             images: Images::new(),
             extents: HashMap::new(),
+            time: timeline::Timeline::default(),
         };
         screen.restyle();
         screen
@@ -376,7 +385,8 @@ impl Screen {
         }
     }
 
-    /// The document's `onMount` commands (run once, when it is first shown).
+    /// The components' `onMount` commands, in document order, then the document's (run once,
+    /// when it is first shown, all starting at time 0 on the screen's clock).
     pub fn mount(&mut self) -> Vec<Outcome> {
         let cmds = std::mem::take(&mut self.on_mount);
         let Some(root) = &self.root else {
@@ -384,6 +394,16 @@ impl Screen {
         };
         let scope = root.scope.clone();
         let mut out = vec![];
+        let mut mounted: Vec<usize> = self
+            .handlers
+            .keys()
+            .filter(|(_, on)| *on == "onMount")
+            .map(|(uid, _)| *uid)
+            .collect();
+        mounted.sort_unstable();
+        for uid in mounted {
+            self.handle(uid, "onMount", "Mount", &mut out, 0);
+        }
         self.run(&cmds, &scope, None, "$.document.onMount", &mut out, 0);
         self.restyle();
         out

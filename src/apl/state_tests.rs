@@ -391,10 +391,10 @@ fn transformers_give_the_screen_its_hint_and_speech() {
     assert_eq!(s.live.karaoke, Some(uid_of(&s, "fact")));
 }
 
-/// A fade-in on mount (opacity 0 → 1), as Amazon's samples do: without animation the item
-/// takes its end value and shows; a property that is not drawn is reported, not dropped.
+/// A fade-in on mount (opacity 0 → 1), as Amazon's samples do: it runs over its duration on
+/// the screen's clock and ends shown; a property that is not drawn is reported, not dropped.
 #[test]
-fn animate_item_ends_where_the_animation_would() {
+fn animate_item_runs_over_its_duration() {
     let doc = json!({
         "type": "APL", "version": "2024.3",
         "onMount": [{"type": "AnimateItem", "componentId": "title", "duration": 1000,
@@ -415,7 +415,16 @@ fn animate_item_ends_where_the_animation_would() {
         "hidden before mount"
     );
     s.mount();
+    assert!(
+        opacity(&mut s).is_none_or(|o| o == 0.0),
+        "it starts from its `from`"
+    );
+    assert!(s.busy());
+    s.advance(250.0);
+    assert_eq!(opacity(&mut s), Some(0.25), "linear by default");
+    s.settle(3000.0);
     assert_eq!(opacity(&mut s), Some(1.0));
+    assert!(!s.busy(), "nothing left once it ended");
     let problems = s.take_problems();
     assert!(
         problems

@@ -87,6 +87,9 @@ pub struct DeviceSetup {
     /// Countdowns stand still on screen (a seeded run, `--seed`): what a prompt first showed
     /// stays, like a browser test's fixed clock; codes still expire on time.
     pub still_clock: bool,
+    /// How long (ms) the APL screen's onMount commands and animations may take to settle
+    /// before a script's shot (`--settle`); with a still clock the screen jumps there at once.
+    pub apl_settle_ms: u64,
 }
 
 /// Adds a conformance finding to the report the run prints at its end.
@@ -107,6 +110,8 @@ pub struct Frame {
     /// A touch on the skill's APL screen sent the skill a UserEvent whose answer is not in
     /// yet (the screen still shows what was touched; scripts wait for the answer).
     pub apl_waiting: bool,
+    /// The skill's APL screen is still animating or has commands waiting their turn.
+    pub apl_busy: bool,
 }
 
 /// Input from outside the device: the user (screen, keys, scripts) and the emulator's panel.

@@ -35,6 +35,8 @@ pub struct Prepare {
     pub speak: bool,
     /// `--seed`: countdowns stand still on screen.
     pub still_clock: bool,
+    /// `--settle`: how long (ms) an APL screen may take to settle.
+    pub settle: u64,
     /// Said after "cannot listen on …: Address already in use" (see [`RunPlan::bind_hint`]).
     pub bind_hint: Option<String>,
 }
@@ -51,6 +53,7 @@ impl Prepare {
             faults: a.faults.clone(),
             speak: a.speak,
             still_clock: a.seed.is_some(),
+            settle: a.settle,
             bind_hint: a.bind_hint.clone(),
         }
     }
@@ -290,6 +293,7 @@ pub async fn prepare(
             },
             stored_in: cfg.backend.db.display().to_string(),
             still_clock: opts.still_clock,
+            apl_settle_ms: opts.settle,
         },
         running,
     ))

@@ -121,6 +121,8 @@ pub(crate) struct Driver {
     pub(crate) print_scenes: bool,
     /// The embedded sample server signs people in (its demo user is worth a hint).
     pub(crate) sample_server: bool,
+    /// How long a shot waits at most for the APL screen to settle (`--settle`).
+    pub(crate) settle: Duration,
     /// `--give-up`: how long a peer may stay unreachable before a wait stops.
     pub(crate) give_up: Duration,
 }
@@ -453,6 +455,18 @@ impl Driver {
                 return Err(format!(
                     "the skill did not answer the screen's UserEvent within {EXPECT_SECS} s"
                 ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits until the skill's APL screen has settled (its onMount commands and animations
+    /// ended), at most `--settle` ms: a shot shows it as a person would see it.
+    pub(crate) fn settle(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + self.settle;
+        while self.current.as_ref().is_some_and(|f| f.apl_busy) {
+            if !self.pump(deadline)? && Instant::now() >= deadline {
+                break;
             }
         }
         Ok(())

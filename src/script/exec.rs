@@ -360,6 +360,9 @@ pub(crate) fn run_script(
                     Err(e) => return Err(fail(ErrorKind::Usage, e)),
                 },
                 Action::Shot(name) => {
+                    if let Err(e) = d.settle() {
+                        return Err(fail(ErrorKind::Usage, e));
+                    }
                     if let Err(e) = d.save(name, false) {
                         return Err(fail(ErrorKind::Usage, e));
                     }

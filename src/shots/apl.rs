@@ -306,6 +306,14 @@ pub fn not_scrolled(
 /// draw the same every run.
 const APL_NOW: f64 = 1_767_268_800_000.0;
 
+/// How long this process's APL shots wait at most for their documents to settle (`--settle`).
+static SETTLE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+
+/// Sets `--settle` (once a process).
+pub fn settle_for(ms: u64) {
+    let _ = SETTLE.set(ms);
+}
+
 /// What staging an APL subject gives: the document's problems (the shot's first warnings)
 /// and the web images it drew as placeholders (offline, not under `--images`).
 #[derive(Default)]
@@ -346,6 +354,15 @@ pub fn stage(
             _ => {}
         }
         screen.set_image(&src, state);
+    }
+    // As a device shows it: its onMount commands run, and the shot waits (on the screen's own
+    // clock, at once) for them and its animations to end, or for `--settle`.
+    let limit = SETTLE.get().copied().unwrap_or(crate::apl::SETTLE_MS);
+    if limit > 0 {
+        screen.mount();
+        screen.settle(limit as f64);
+        // Whatever it said has been said by then: its highlight is gone.
+        screen.end_karaoke();
     }
     m.apl = Some(std::sync::Arc::new(screen.snapshot()));
     let warnings = screen

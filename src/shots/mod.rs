@@ -240,6 +240,8 @@ pub struct ShootPlan {
     pub images: Option<PathBuf>,
     /// Another renderer's pixels of the same APL documents, to set beside the shots.
     pub reference: Option<PathBuf>,
+    /// How long (ms) an APL shot waits at most for its onMount commands and animations.
+    pub settle: u64,
 }
 
 type Work = (DeviceProfile, &'static str, Subject);
@@ -366,6 +368,7 @@ fn child_args(a: &ShootPlan, k: usize, n: usize) -> Vec<String> {
     if let Some(p) = &a.reference {
         v.extend(["--reference".into(), p.display().to_string()]);
     }
+    v.extend(["--settle".into(), a.settle.to_string()]);
     v
 }
 
@@ -405,6 +408,7 @@ pub fn shoot(a: ShootPlan) -> Outcome {
         return merge::merge(&a);
     }
     apl::allow_images_from(&a.apl_images);
+    apl::settle_for(a.settle);
     if let Some(dir) = &a.images {
         apl::web_images_from(dir).map_err(|e| fail(format!("--images {e}")))?;
     }

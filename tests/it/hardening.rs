@@ -412,7 +412,7 @@ fn an_apl_documents_images_stay_in_its_folder_unless_allowed() {
 }
 
 /// A skill whose every answer is this APL document (a real server on loopback); its address.
-async fn skill_answering_with(document: serde_json::Value) -> std::net::SocketAddr {
+pub(crate) async fn skill_answering_with(document: serde_json::Value) -> std::net::SocketAddr {
     let answer = serde_json::json!({
         "version": "1.0",
         "response": {

@@ -137,6 +137,7 @@ impl Runtime {
             self.apl_viewport(),
             packages,
         ));
+        self.apl_mounted = Some(tokio::time::Instant::now());
         self.apl_act(crate::apl::Screen::mount);
     }
 
@@ -171,11 +172,39 @@ impl Runtime {
         let Some(screen) = self.apl.as_mut() else {
             return;
         };
-        let out = act(screen);
+        let mut out = act(screen);
+        // A seeded run's screen does not wait for its clock: it jumps to where its commands
+        // and animations have settled (at most --settle on), so shots are the same every run.
+        if self.setup.still_clock && screen.busy() {
+            let to = screen.clock() + self.setup.apl_settle_ms as f64;
+            out.extend(screen.settle(to));
+        }
         let p = screen.take_problems();
         self.apl_log(p);
         self.apl_outcomes(out);
         self.apl_fetch_images();
+    }
+
+    /// When the APL screen next changes by itself: a frame on (30 a second) while it
+    /// animates, or when its next waiting command is due. None when nothing is timed, the
+    /// screen is not showing, or the run's clock stands still.
+    pub(super) fn apl_tick_at(&self) -> Option<tokio::time::Instant> {
+        const FRAME: std::time::Duration = std::time::Duration::from_millis(33);
+        if self.setup.still_clock || self.flow.scene() != crate::flow::Scene::SkillResponse {
+            return None;
+        }
+        let (due, mounted) = (self.apl.as_ref()?.next_due()?, self.apl_mounted?);
+        let at = mounted + std::time::Duration::from_secs_f64(due.max(0.0) / 1000.0);
+        Some(at.max(tokio::time::Instant::now() + FRAME))
+    }
+
+    /// The APL screen's clock moves on to now.
+    pub(super) fn apl_tick(&mut self) {
+        let Some(mounted) = self.apl_mounted else {
+            return;
+        };
+        let now = mounted.elapsed().as_secs_f64() * 1000.0;
+        self.apl_act(|s| s.advance(now));
     }
 
     /// The device as the skill's APL sees it.

@@ -66,6 +66,10 @@ pub(super) struct Runtime {
     /// said any were.
     apl_asking: u32,
     apl_was_waiting: bool,
+    /// Whether the last frame said the APL screen was still animating.
+    apl_was_busy: bool,
+    /// When the APL screen showing was mounted: its clock runs from there.
+    apl_mounted: Option<tokio::time::Instant>,
     /// Counts documents: one whose packages arrive after a later one came is not shown.
     apl_imports_seq: u64,
     /// The document waiting for its packages (its number and token) and the ExecuteCommands
@@ -134,6 +138,8 @@ impl Runtime {
             apl_imports_seq: 0,
             apl_problems: 0,
             apl_waiting: None,
+            apl_was_busy: false,
+            apl_mounted: None,
             setup,
             tx,
             btx,
@@ -163,6 +169,7 @@ impl Runtime {
         self.emit_frame();
         let mut apl_rx = self.apl_rx.take().expect("run once");
         loop {
+            let tick = self.apl_tick_at();
             tokio::select! {
                 x = xrx.recv() => match x {
                     Some(Input::Event(ev)) => { self.acked += 1; self.flow.touched(self.now()); self.event(ev) }
@@ -199,6 +206,7 @@ impl Runtime {
                 Some(ev) = rx.recv() => self.event(ev),
                 Some(m) = brx.recv() => self.browse(m),
                 Some(m) = apl_rx.recv() => self.apl_msg(m),
+                _ = tokio::time::sleep_until(tick.unwrap_or_else(tokio::time::Instant::now)), if tick.is_some() => self.apl_tick(),
             }
             self.emit_frame();
         }
@@ -264,11 +272,14 @@ impl Runtime {
             m.countdown = last.countdown.clone();
         }
         let waiting = self.apl_asking > 0;
+        let busy = scene == Scene::SkillResponse && self.apl.as_ref().is_some_and(|a| a.busy());
         if self.last.as_ref() != Some(&m)
             || self.acked != self.last_acked
             || waiting != self.apl_was_waiting
+            || busy != self.apl_was_busy
         {
             self.apl_was_waiting = waiting;
+            self.apl_was_busy = busy;
             if self.last_scene != Some(scene) {
                 s.log.log(LogEvent::Scene {
                     scene: scene.id().into(),
@@ -284,6 +295,7 @@ impl Runtime {
                 acked: self.acked,
                 misheard: self.misheard.clone(),
                 apl_waiting: waiting,
+                apl_busy: busy,
             });
         }
     }

@@ -160,6 +160,7 @@ fn setup(linking: Arc<FakeLinking>, skill: Arc<FakeSkill>) -> DeviceSetup {
         conform: Arc::new(|_| {}),
         stored_in: "test.db".into(),
         still_clock: false,
+        apl_settle_ms: crate::apl::SETTLE_MS,
     }
 }
 
