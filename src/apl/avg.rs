@@ -30,7 +30,8 @@ pub fn svg(
         ));
         return None;
     };
-    // Parameters: the component's property of that name, else the default.
+    // Parameters: the component's property of that name (or its `parameters` map's entry),
+    // else the default.
     let mut vars = HashMap::new();
     for p in g
         .get("parameters")
@@ -41,6 +42,7 @@ pub fn svg(
         let pname = param_name(p).to_owned();
         let v = props
             .get(&pname)
+            .or_else(|| props.get("parameters")?.get(&pname))
             .cloned()
             .or_else(|| p.get("default").cloned())
             .unwrap_or(Value::Null);

@@ -7,8 +7,8 @@ use std::sync::Arc as Rc;
 
 use serde_json::{Value, json};
 
-use super::Problem;
 use super::inflate::{Ctx, Inflater, MAX_ROWS, Node, eval_value};
+use super::{Problem, expr};
 
 impl Inflater<'_> {
     /// The first of `def`'s `item`/`items` whose `when` holds.
@@ -60,13 +60,25 @@ impl Inflater<'_> {
                     ));
                     rows.truncate(MAX_ROWS);
                 }
+                // Only the children of a `numbered` component have an ordinal.
+                let numbered = o.get("numbered").is_some_and(|v| {
+                    expr::truthy(&eval_value(
+                        v,
+                        ctx,
+                        &format!("{path}.numbered"),
+                        &mut self.problems,
+                    ))
+                });
                 for (index, row) in rows.into_iter().enumerate() {
-                    let c = ctx.child(HashMap::from([
+                    let mut vars = HashMap::from([
                         ("data".to_owned(), row),
                         ("index".to_owned(), json!(index)),
-                        ("ordinal".to_owned(), json!(index + 1)),
                         ("length".to_owned(), json!(len)),
-                    ]));
+                    ]);
+                    if numbered {
+                        vars.insert("ordinal".to_owned(), json!(index + 1));
+                    }
+                    let c = ctx.child(vars);
                     for (i, it) in items.iter().enumerate() {
                         let p = item_path(path, key, i, items.len());
                         if let Some(n) = self.component(it, &c, &p) {

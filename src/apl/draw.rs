@@ -123,7 +123,12 @@ pub(super) fn draw(
     let Ok(l) = tree.layout(id) else {
         return;
     };
-    let opacity = opacity * n.num("opacity").unwrap_or(1.0).clamp(0.0, 1.0) as f32;
+    // An opacity that is no number (an unresolved `@resource`) is 0, as in Amazon's engine.
+    let own = match n.prop("opacity") {
+        None => 1.0,
+        Some(v) => super::expr::as_num(v).unwrap_or(0.0),
+    };
+    let opacity = opacity * own.clamp(0.0, 1.0) as f32;
     if n.str("display") == Some("invisible") || opacity <= 0.0 {
         return;
     }
@@ -142,7 +147,9 @@ pub(super) fn draw(
     let disabled = n.flag("disabled") == Some(true);
     match n.kind {
         Kind::Frame => {
-            let background = colour(n.prop("backgroundColor")).unwrap_or([0, 0, 0, 0]);
+            // `background` (APL 2023.1) or the older `backgroundColor`.
+            let background =
+                colour(n.prop("background").or(n.prop("backgroundColor"))).unwrap_or([0, 0, 0, 0]);
             let border = colour(n.prop("borderColor")).unwrap_or([0, 0, 0, 0]);
             out.push(prim(
                 Paint::Box {
@@ -155,12 +162,7 @@ pub(super) fn draw(
             ));
         }
         Kind::TouchWrapper => out.push(prim(
-            Paint::Box {
-                background: [0, 0, 0, 0],
-                border: [0, 0, 0, 0],
-                border_width: 0.0,
-                radius: 0.0,
-            },
+            Paint::flat([0, 0, 0, 0]),
             (!disabled).then_some(n.uid),
         )),
         Kind::Text | Kind::EditText => {
@@ -319,15 +321,7 @@ pub(super) fn draw(
             });
         }
         // Offline a video never plays: a device shows its box black until it does.
-        Kind::Video => out.push(prim(
-            Paint::Box {
-                background: [0, 0, 0, 255],
-                border: [0, 0, 0, 0],
-                border_width: 0.0,
-                radius: 0.0,
-            },
-            None,
-        )),
+        Kind::Video => out.push(prim(Paint::flat([0, 0, 0, 255]), None)),
         Kind::Image => {
             let source = super::image_source(n).unwrap_or_default();
             out.push(prim(
@@ -345,18 +339,41 @@ pub(super) fn draw(
         Kind::VectorGraphic | Kind::Placeholder => {
             // A graphic with an `onPress` is a button (APL: a touchable component).
             let touch = (n.flag("_touchable") == Some(true) && !disabled).then_some(n.uid);
-            out.push(prim(
-                match n.str("_svg") {
-                    Some(svg) if n.kind == Kind::VectorGraphic => Paint::Vector {
-                        svg: svg.to_owned(),
-                        scale: n.str("scale").unwrap_or("none").to_owned(),
-                    },
-                    _ => Paint::Placeholder {
+            match (n.kind, n.str("_svg")) {
+                (Kind::VectorGraphic, Some(svg)) => {
+                    // Its whole box takes touches; the graphic is drawn at its scale, placed
+                    // by its `align`.
+                    if touch.is_some() {
+                        out.push(prim(Paint::flat([0, 0, 0, 0]), touch));
+                    }
+                    let scale = n.str("scale").unwrap_or("none");
+                    let [gx, gy, gw, gh] = fitted(n, scale, [x, y, w, h]);
+                    out.push(Prim {
+                        x: gx,
+                        y: gy,
+                        w: gw,
+                        h: gh,
+                        ..prim(
+                            Paint::Vector {
+                                svg: svg.to_owned(),
+                                scale: if scale == "best-fill" { scale } else { "fill" }.to_owned(),
+                            },
+                            None,
+                        )
+                    });
+                }
+                // A graphic the document does not have draws nothing, as on a device (its
+                // problem says so); one from an address linkscreen does not fetch is a
+                // labelled box.
+                (Kind::VectorGraphic, None)
+                    if !n.str("source").is_some_and(|s| s.contains("://")) => {}
+                _ => out.push(prim(
+                    Paint::Placeholder {
                         label: n.type_name.clone(),
                     },
-                },
-                touch,
-            ));
+                    touch,
+                )),
+            }
             if touch.is_some() && live.focus == Some(n.uid) && !styles_its_state(n) {
                 out.push(ring([x, y, w, h], clip, n.uid, scroller));
             }
@@ -437,6 +454,38 @@ fn gradient(v: &Value) -> Option<Gradient> {
 }
 
 /// An Image's `align` ("top-left", "bottom", "center"…) as (horizontal, vertical).
+/// Where a VectorGraphic's graphic goes in its box (x, y, w, h): at its own size (`none`),
+/// grown or shrunk to fit (`best-fit`), only shrunk (`best-fit-down`), or the whole box (`fill`,
+/// and `best-fill`, which the view crops); placed by `align` (centre by default).
+fn fitted(n: &Node, scale: &str, [x, y, w, h]: [f32; 4]) -> [f32; 4] {
+    let natural = n.prop("_gsize").and_then(Value::as_array).and_then(|a| {
+        Some((
+            super::expr::as_num(a.first()?)?,
+            super::expr::as_num(a.get(1)?)?,
+        ))
+    });
+    let Some((gw, gh)) = natural
+        .map(|(a, b)| (a as f32, b as f32))
+        .filter(|(a, b)| *a > 0.0 && *b > 0.0)
+    else {
+        return [x, y, w, h];
+    };
+    let k = match scale {
+        "none" => 1.0,
+        "best-fit" => (w / gw).min(h / gh),
+        "best-fit-down" => (w / gw).min(h / gh).min(1.0),
+        _ => return [x, y, w, h],
+    };
+    let (dw, dh) = (gw * k, gh * k);
+    let (ha, va) = image_align(n.str("align").unwrap_or("center"));
+    let at = |room: f32, size: f32, a: u8| match a {
+        0 => 0.0,
+        2 => room - size,
+        _ => (room - size) / 2.0,
+    };
+    [x + at(w, dw, ha), y + at(h, dh, va), dw, dh]
+}
+
 fn image_align(a: &str) -> (u8, u8) {
     let h = if a.contains("left") {
         0

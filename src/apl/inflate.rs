@@ -454,6 +454,7 @@ impl<'a> Inflater<'a> {
         );
         if let Some((svg, w, h)) = drawn {
             props.insert("_svg".into(), Value::String(svg));
+            props.insert("_gsize".into(), json!([w, h]));
             props.entry("width").or_insert(json!(w));
             props.entry("height").or_insert(json!(h));
         }

@@ -65,6 +65,18 @@ pub enum Paint {
     Placeholder { label: String },
 }
 
+impl Paint {
+    /// A plain box of one colour (transparent: only a touch area), no border, square.
+    pub fn flat(background: Rgba) -> Paint {
+        Paint::Box {
+            background,
+            border: [0, 0, 0, 0],
+            border_width: 0.0,
+            radius: 0.0,
+        }
+    }
+}
+
 /// One drawn thing, in dp from the screen's top left.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prim {

@@ -15,6 +15,8 @@ pub mod doc;
 pub mod draw;
 pub mod easing;
 pub mod edit;
+#[cfg(test)]
+mod engine_tests;
 mod expand;
 pub mod expr;
 mod functions;

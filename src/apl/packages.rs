@@ -106,17 +106,15 @@ pub fn get(name: &str) -> Option<Value> {
     // alexa-layouts brings the styles and viewport profiles with it, as Amazon's does.
     if name == "alexa-layouts" {
         let mut merged = all.get("alexa-styles")?.clone();
-        for key in ["resources"] {
-            if let (Some(Value::Array(a)), Some(Value::Array(b))) = (
-                merged.get_mut(key).map(std::mem::take),
-                all.get("alexa-viewport-profiles")
-                    .and_then(|p| p.get(key))
-                    .cloned(),
-            ) {
-                let mut a = a;
-                a.extend(b);
-                merged[key] = Value::Array(a);
+        // Its own resources come last: they may name the styles' (`@marginHorizontal`).
+        let mut resources = vec![];
+        for from in [all.get("alexa-viewport-profiles"), Some(&pkg)] {
+            if let Some(Value::Array(r)) = from.and_then(|p| p.get("resources")) {
+                resources.extend(r.iter().cloned());
             }
+        }
+        if let Some(Value::Array(a)) = merged.get_mut("resources") {
+            a.extend(resources);
         }
         merged["layouts"] = pkg["layouts"].clone();
         merged["graphics"] = pkg["graphics"].clone();

@@ -110,6 +110,13 @@ pub fn words(s: &str) -> Vec<Word> {
             }
         } else {
             word.push(c);
+            // A line may break after a hyphen inside a word ("non-|developers", UAX #14).
+            if c == '-'
+                && word.len() > 1
+                && rest[1..].chars().next().is_some_and(char::is_alphanumeric)
+            {
+                flush(&mut word, &mut out, bold, italic);
+            }
         }
         rest = &rest[c.len_utf8()..];
     }
@@ -289,5 +296,27 @@ impl Set<'_> {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A line may break after a hyphen inside a word, not after one that starts a word or
+    /// ends it.
+    #[test]
+    fn a_hyphen_inside_a_word_is_a_place_to_break() {
+        let w = super::words("for non-developers -5 well- done");
+        let texts: Vec<(&str, bool)> = w.iter().map(|w| (w.text.as_str(), w.space)).collect();
+        assert_eq!(
+            texts,
+            [
+                ("for", true),
+                ("non-", false),
+                ("developers", true),
+                ("-5", true),
+                ("well-", true),
+                ("done", false)
+            ]
+        );
     }
 }

@@ -204,13 +204,46 @@ fn resource_block(g: &mut Globals, path: &str, block: &Value, problems: &mut Vec
                 if !found.is_empty() {
                     again.push((k, v, at));
                 }
+                let val = absolute(group, val, &g.viewport);
                 g.resources.insert(k.clone(), val);
             }
         }
     }
     for (k, v, at) in again {
         let val = eval_value(v, &Reading(g), &at, problems);
+        let val = absolute(v_group(block, k), val, &g.viewport);
         g.resources.insert(k.clone(), val);
+    }
+}
+
+/// The group of a block that holds `key`.
+fn v_group<'a>(block: &Value, key: &str) -> &'a str {
+    RESOURCE_GROUPS
+        .iter()
+        .find(|g| block.get(**g).and_then(|m| m.get(key)).is_some())
+        .copied()
+        .unwrap_or("")
+}
+
+/// An absolute dimension resource (`"140dp"`, `"24px"`) is its length in dp, as in Amazon's
+/// engine: arithmetic on it (`@gridListMaxDataHeight + 8`) adds lengths, not text. Relative
+/// ones (`"10vw"`, `"50%"`, `"auto"`) stay as they are.
+fn absolute(group: &str, v: Value, vp: &Viewport) -> Value {
+    if !matches!(group, "dimensions" | "dimension") {
+        return v;
+    }
+    let Value::String(s) = &v else { return v };
+    let t = s.trim();
+    let (num, unit) = match t.strip_suffix("dp") {
+        Some(n) => (n, "dp"),
+        None => match t.strip_suffix("px") {
+            Some(n) => (n, "px"),
+            None => (t, "dp"),
+        },
+    };
+    match num.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() => super::expr::num(vp.dp(n, unit)),
+        _ => v,
     }
 }
 
@@ -266,10 +299,12 @@ fn parsed(s: &str) -> Result<std::rc::Rc<expr::Expr>, String> {
 /// Evaluates a JSON value: strings with `${…}` are bound, arrays and maps element by element.
 pub fn eval_value<S: Scope>(v: &Value, ctx: &S, path: &str, problems: &mut Vec<Problem>) -> Value {
     match v {
-        // A property that is a resource's name ("@colorText") is that resource.
+        // A property that is a resource's name ("@colorText") is that resource; a name the
+        // document does not have stays the string it is, as in Amazon's engine (an opacity
+        // or a size that is no number is then 0).
         Value::String(s) if is_resource_name(s) => ctx.resource(&s[1..]).unwrap_or_else(|| {
             problems.push(Problem::error(path, format!("no resource {s}")));
-            Value::Null
+            v.clone()
         }),
         Value::String(s) if s.contains("${") => match parsed(s) {
             Ok(e) => {

@@ -356,9 +356,19 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
         Kind::Pager => Some(Dimension::percent(1.0)),
         _ => None,
     };
+    // A component that scrolls down is 100 dp tall unless told (APL's ScrollView and
+    // Sequence): its content does not size it, and it grows or shrinks from there.
+    let scrolls_down = matches!(
+        n.kind,
+        Kind::ScrollView | Kind::Sequence | Kind::GridSequence | Kind::FlexSequence
+    ) && (n.kind == Kind::ScrollView
+        || n.str("scrollDirection") != Some("horizontal"));
+    let default_height = default_size.or(scrolls_down.then(|| Dimension::length(100.0)));
     st.size = Size {
         width: size("width").or(default_size).unwrap_or(Dimension::auto()),
-        height: size("height").or(default_size).unwrap_or(Dimension::auto()),
+        height: size("height")
+            .or(default_height)
+            .unwrap_or(Dimension::auto()),
     };
     if n.kind == Kind::Placeholder {
         st.size.width = size("width").unwrap_or(Dimension::percent(1.0));

@@ -22,7 +22,7 @@ struct Probe<'a> {
 /// spacing (1/64 px).
 type Key = (u32, i32, bool, Option<u32>, i32);
 
-/// A text's measurements: each way it was measured and its (width, height) in dp.
+/// A text's measurements: each way it was measured and its (width, height) in pixels.
 type Ways = Vec<(Key, (f32, f32))>;
 
 thread_local! {
@@ -273,11 +273,12 @@ impl Measure for Probe<'_> {
             let of = |key: &Key| ways.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
             let one_line = of(&one_line_key);
             // A text that fits on one line at this width is as wide as on one line.
-            let fits = one_line.filter(|v| v.0 <= max_width.unwrap_or(0.0));
+            let fits = one_line.filter(|v| v.0 <= max_width.unwrap_or(0.0) * k);
             (of(&key).or(fits), one_line)
         });
-        if let Some(v) = known {
-            return v;
+        // Kept in pixels, as the key: the same pixels measure the same on any screen.
+        if let Some((w, h)) = known {
+            return (w / k, h / k);
         }
         let a = self.app.global::<Apl>();
         a.set_probe_text(text.into());
@@ -287,7 +288,7 @@ impl Measure for Probe<'_> {
         a.set_probe_letter_spacing(s.letter_spacing * k);
         // Wrapped at a width: its one line, if measured already, says whether it wraps.
         let one_line = match one_line {
-            Some((w, h)) => (w * k, h * k),
+            Some(px) => px,
             None => {
                 a.set_probe_wrap(false);
                 (
@@ -304,19 +305,18 @@ impl Measure for Probe<'_> {
             }
             _ => one_line,
         };
-        let v = (w / k, h / k);
         MEASURED.with(|m| {
             let mut m = m.borrow_mut();
             if m.len() > 20_000 {
                 m.clear();
             }
             let ways = m.entry(text.to_owned()).or_default();
-            ways.push((key, v));
+            ways.push((key, (w, h)));
             if key.3.is_some() && !ways.iter().any(|(k, _)| *k == one_line_key) {
-                ways.push((one_line_key, (one_line.0 / k, one_line.1 / k)));
+                ways.push((one_line_key, one_line));
             }
         });
-        v
+        (w / k, h / k)
     }
 }
 
@@ -346,18 +346,9 @@ pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
         }
         s.draw_kept(&mut probe, &mut t.1)
     });
-    let light = s
-        .root
-        .as_ref()
-        .and_then(|r| r.scope.globals().vars.get("viewport").cloned())
-        .and_then(|v| v.get("theme").and_then(|t| t.as_str().map(str::to_owned)))
-        .as_deref()
-        == Some("light");
-    a.set_background(if light {
-        slint::Color::from_rgb_u8(0xfa, 0xfa, 0xfa)
-    } else {
-        slint::Color::from_rgb_u8(0, 0, 0)
-    });
+    // Behind the document the screen is black, whatever its theme: a theme chooses resources
+    // and paints nothing (as on a device).
+    a.set_background(slint::Color::from_rgb_u8(0, 0, 0));
     // What its clip hides entirely (the rows of a list past its end) is not drawn at all.
     update_groups(&a, groups(&prims, k, &s.images));
     let laid = Laid {

@@ -1099,13 +1099,15 @@ fn a_third_party_skills_apl_screen_is_drawn_and_touched() {
                 && e["message"].as_str().unwrap_or("").contains("HTTP 404")),
         "{errors:#?}"
     );
-    // The screen was drawn: the light theme's background, not the speech screen's.
+    // The screen was drawn: behind a document that paints no background the screen is black,
+    // light theme or not (a theme paints nothing, as on a device), not the speech screen's
+    // navy.
     let shot = image::open(tmp.path().join("frames/greetings.png"))
         .unwrap()
         .to_rgba8();
     assert_eq!(
         shot.get_pixel(shot.width() - 5, shot.height() / 2).0,
-        [0xfa, 0xfa, 0xfa, 0xff]
+        [0, 0, 0, 0xff]
     );
     // The image came over HTTP and is drawn in its box (bottom right); the one that is gone
     // is named with why.

@@ -1405,3 +1405,42 @@ fn shots_sit_beside_their_reference_pixels() {
     let index = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(index.contains("apl-green.vs-reference.png"), "{index}");
 }
+
+/// A shot does not depend on the shots the same process drew before it: a text of the same
+/// pixel size on two devices of different density (Echo Show 10 at 160 dpi, Fire TV at 320) is
+/// measured for each, so Fire TV's shot after Echo Show 10's is the shot it is alone.
+#[test]
+fn a_shot_is_the_same_after_other_devices_shots_in_one_process() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("title.json"),
+        r#"{"type": "APL", "version": "2024.3", "mainTemplate": {"items": [
+            {"type": "Container", "items": [
+                {"type": "Text", "fontSize": "${viewport.dpi > 200 ? 20 : 40}",
+                 "width": "${viewport.dpi > 200 ? 150 : 300}",
+                 "text": "Nurseries and garden centres near you"}]}]}}"#,
+    )
+    .unwrap();
+    let shoot = |devices: &str, out: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+            .args([
+                "shoot",
+                "--apl",
+                "title.json",
+                "--scenes",
+                "apl",
+                "--jobs",
+                "1",
+            ])
+            .args(["--devices", devices, "--out", out])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read(dir.path().join(out).join("fire-tv/en-US/apl-title.png")).unwrap()
+    };
+    assert!(
+        shoot("echo-show-10,fire-tv", "both") == shoot("fire-tv", "alone"),
+        "Fire TV's shot changed after Echo Show 10's"
+    );
+}

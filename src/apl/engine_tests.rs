@@ -1,0 +1,140 @@
+//! What Amazon's engine does that its own documents showed linkscreen doing otherwise: each
+//! case from a corpus document, cut down to the construct.
+
+use serde_json::json;
+
+use super::tests::{Mono, screen};
+use super::{Paint, Screen};
+
+fn prims(s: &mut Screen) -> Vec<super::Prim> {
+    s.draw(&mut Mono)
+}
+
+/// authoring-detail-image: an opacity naming a resource the document lacks is 0 (Amazon's
+/// engine hides the text), not 1.
+#[test]
+fn an_opacity_that_is_no_number_hides_the_component() {
+    let mut s = screen(
+        json!({"type": "APL", "version": "2024.3", "mainTemplate": {"items": [
+            {"type": "Container", "items": [
+                {"type": "Text", "text": "hidden", "opacity": "@opacityNowhere"},
+                {"type": "Text", "text": "shown"}]}]}}),
+        json!({}),
+    );
+    let drawn: Vec<String> = prims(&mut s)
+        .iter()
+        .filter_map(|p| match &p.paint {
+            Paint::Text { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(drawn, ["shown"]);
+}
+
+/// authoring-analog-clock: a Frame's `background` (APL 2023.1) paints it.
+#[test]
+fn a_frames_background_paints_it() {
+    let mut s = screen(
+        json!({"type": "APL", "version": "2024.3", "mainTemplate": {"items": [
+            {"type": "Container", "items": [
+                {"type": "Frame", "width": 50, "height": 50, "background": "white"}]}]}}),
+        json!({}),
+    );
+    assert!(prims(&mut s).iter().any(|p| matches!(
+        p.paint,
+        Paint::Box {
+            background: [255, 255, 255, 255],
+            ..
+        }
+    )),);
+}
+
+/// responsive-avg-animation, authoring-analog-clock, plant-care-widget: a VectorGraphic draws
+/// its graphic at its own size (`scale: none`, the default) or fitted (`best-fit`), placed by
+/// `align`; its `parameters` map sets the graphic's parameters; a graphic the document does
+/// not have draws nothing (its problem says so).
+#[test]
+fn a_vector_graphic_is_drawn_at_its_scale_and_place() {
+    let doc = |scale: &str, align: &str, source: &str| {
+        json!({"type": "APL", "version": "2024.3",
+            "graphics": {"dot": {"type": "AVG", "version": "1.2", "width": 48, "height": 48,
+                "parameters": [{"name": "ink", "default": "red"}],
+                "items": [{"type": "path", "pathData": "M0,0 L48,0 L48,48 Z", "fill": "${ink}"}]}},
+            "mainTemplate": {"items": [{"type": "Container", "items": [
+                {"type": "VectorGraphic", "source": source, "width": 200, "height": 100,
+                 "scale": scale, "align": align, "parameters": {"ink": "blue"}}]}]}})
+    };
+    let vector = |scale: &str, align: &str, source: &str| {
+        let mut s = screen(doc(scale, align, source), json!({}));
+        let found = prims(&mut s).into_iter().find_map(|p| match &p.paint {
+            Paint::Vector { svg, .. } => Some(([p.x, p.y, p.w, p.h], svg.clone())),
+            _ => None,
+        });
+        (found, s.take_problems())
+    };
+    let (none, _) = vector("none", "center", "dot");
+    let (rect, svg) = none.unwrap();
+    assert_eq!(rect, [76.0, 26.0, 48.0, 48.0]);
+    assert!(svg.contains("rgba(0,0,255,"), "the map's ink: {svg}");
+    let (fit, _) = vector("best-fit", "left", "dot");
+    assert_eq!(fit.unwrap().0, [0.0, 0.0, 100.0, 100.0]);
+    let (missing, problems) = vector("none", "center", "nowhere");
+    assert!(missing.is_none());
+    assert!(
+        !prims(&mut screen(doc("none", "center", "nowhere"), json!({})))
+            .iter()
+            .any(|p| matches!(p.paint, Paint::Placeholder { .. })),
+        "no labelled box"
+    );
+    assert!(
+        problems.iter().any(|p| p.message.contains("nowhere")),
+        "{problems:?}"
+    );
+}
+
+/// sauce-boss-launch: `ordinal` is bound only for the children of a `numbered` component.
+#[test]
+fn only_a_numbered_components_children_have_an_ordinal() {
+    let doc = |numbered: bool| {
+        json!({"type": "APL", "version": "2024.3", "mainTemplate": {"items": [
+            {"type": "Container", "numbered": numbered, "data": ["a", "b"], "items": [
+                {"type": "Text", "text": "${ordinal ? ordinal + '.' : ''}${data}"}]}]}})
+    };
+    let texts = |numbered| {
+        let mut s = screen(doc(numbered), json!({}));
+        prims(&mut s)
+            .iter()
+            .filter_map(|p| match &p.paint {
+                Paint::Text { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(texts(true), ["1.a", "2.b"]);
+    assert_eq!(texts(false), ["a", "b"]);
+}
+
+/// authoring-grid-list: an absolute dimension resource is a length in arithmetic
+/// (`@gridListMaxDataHeight + 8` is 148, not "140dp8"); a relative one stays relative.
+#[test]
+fn an_absolute_dimension_resource_adds_as_a_length() {
+    let mut s = screen(
+        json!({"type": "APL", "version": "2024.3",
+            "resources": [{"dimensions": {"data": "140dp", "dot": "32px", "wide": "50vw"}}],
+            "mainTemplate": {"items": [{"type": "Container", "items": [
+                {"type": "Frame", "id": "f", "width": "@wide", "height": "${@data + 8}",
+                 "backgroundColor": "red"},
+                {"type": "Text", "id": "t", "text": "${@dot * 2}"}]}]}}),
+        json!({}),
+    );
+    let frame = prims(&mut s)
+        .into_iter()
+        .find(|p| matches!(p.paint, Paint::Box { .. }))
+        .unwrap();
+    assert_eq!((frame.w, frame.h), (640.0, 148.0));
+    assert_eq!(
+        s.value_of("t", "text"),
+        Some(json!(64)),
+        "32px at 160 dpi, twice"
+    );
+}
