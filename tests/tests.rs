@@ -83,3 +83,6 @@ mod ports;
 
 #[path = "it/apl_time.rs"]
 mod apl_time;
+
+#[path = "it/apl_context.rs"]
+mod apl_context;

@@ -11,6 +11,9 @@ use super::tree::Kept;
 /// A box: x, y, width, height.
 pub type Rect = [f32; 4];
 
+/// Components with an id and where they were laid out on the screen (uid, dp).
+pub type Positions = Vec<(usize, Rect)>;
+
 /// Where a component was laid out: relative to its parent and to the screen's top left
 /// (scroll offsets subtracted, transforms ignored), dp. None when it was not laid out (a
 /// Pager's other pages, a component `display: none`).
@@ -88,6 +91,28 @@ pub fn tree(
         o["children"] = Value::Array(kids);
     }
     o
+}
+
+/// Where every component with an id was laid out on the screen (uid, global bounds in dp), in
+/// document order: what the visual context reports as each one's `position`.
+pub fn of_ids(
+    kept: &Kept,
+    n: &Node,
+    parent_global: (f32, f32),
+    live: &LiveState,
+    vp: &Viewport,
+    out: &mut Vec<(usize, Rect)>,
+) {
+    let Some((_, global)) = of(kept, n, parent_global, vp) else {
+        return;
+    };
+    if n.id.is_some() {
+        out.push((n.uid, global));
+    }
+    let origin = content_origin(n, global, live);
+    for c in &n.children {
+        of_ids(kept, c, origin, live, vp, out);
+    }
 }
 
 fn rect(r: Rect, k: f32) -> Value {

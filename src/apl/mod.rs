@@ -134,6 +134,8 @@ pub struct Screen {
     extents: HashMap<usize, f32>,
     /// The screen's clock, its animations and the commands waiting their turn.
     time: timeline::Timeline,
+    /// Where the view last laid out each component with an id (uid → global bounds, dp).
+    positions: HashMap<usize, bounds::Rect>,
 }
 
 fn next_serial() -> u64 {
@@ -213,6 +215,7 @@ impl Screen {
             images: Images::new(),
             extents: HashMap::new(),
             time: timeline::Timeline::default(),
+            positions: HashMap::new(),
         };
         screen.restyle();
         screen
@@ -450,12 +453,21 @@ impl Screen {
         out
     }
 
-    /// `context.Alexa.Presentation.APL` for requests while this screen shows.
+    /// Where the view laid out the components with an id (uid, global bounds in dp), for
+    /// the visual context's `position`s.
+    pub fn set_positions(&mut self, positions: bounds::Positions) {
+        self.positions = positions.into_iter().collect();
+    }
+
+    /// `context.Alexa.Presentation.APL` for requests while this screen shows: each component
+    /// with an id, and where it is on the screen (`"WxH+X+Y:Z"` in pixels, as devices send it)
+    /// once the view has laid it out.
     pub fn visual_context(&self) -> Value {
-        let (w, h) = (self.vp.width_dp(), self.vp.height_dp());
+        let (w, h) = (self.vp.pixel_width, self.vp.pixel_height);
         let mut children = vec![];
         if let Some(r) = &self.root {
-            collect_ids(r, &mut children);
+            let k = self.vp.dpi / 160.0;
+            collect_ids(r, 1, &self.positions, k, &mut children);
         }
         json!({
             "token": self.token,
@@ -481,12 +493,25 @@ impl Screen {
     }
 }
 
-fn collect_ids(n: &Node, out: &mut Vec<Value>) {
+/// The components with an id from `n` down, each with its position where it was laid out
+/// (`z`: how deep it is).
+fn collect_ids(
+    n: &Node,
+    z: usize,
+    positions: &HashMap<usize, bounds::Rect>,
+    k: f32,
+    out: &mut Vec<Value>,
+) {
     if let Some(id) = &n.id {
-        out.push(json!({"id": id, "uid": n.uid.to_string(), "type": n.type_name.to_lowercase()}));
+        let mut o = json!({"id": id, "uid": n.uid.to_string(), "type": n.type_name.to_lowercase()});
+        if let Some([x, y, w, h]) = positions.get(&n.uid) {
+            let px = |v: f32| (v * k).round() as i64;
+            o["position"] = json!(format!("{}x{}+{}+{}:{z}", px(*w), px(*h), px(*x), px(*y)));
+        }
+        out.push(o);
     }
     for c in &n.children {
-        collect_ids(c, out);
+        collect_ids(c, z + 1, positions, k, out);
     }
 }
 

@@ -60,6 +60,15 @@ impl Snapshot {
         ))
     }
 
+    /// Where each component with an id was laid out by `kept` (uid, global bounds in dp).
+    pub fn positions(&self, kept: &Kept) -> super::bounds::Positions {
+        let mut out = vec![];
+        if let Some(r) = &self.root {
+            super::bounds::of_ids(kept, r, (0.0, 0.0), &self.live, &self.vp, &mut out);
+        }
+        out
+    }
+
     /// Every text on the screen, in document order (scripts' `expect`).
     pub fn texts(&self) -> Vec<String> {
         let mut out = vec![];

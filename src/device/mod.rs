@@ -138,6 +138,9 @@ enum Input {
     AplPressing(Option<usize>),
     /// A key typed into the APL screen's text field: text, backspace, enter or escape.
     AplType(String),
+    /// Where the view laid out the APL screen's components with an id (not the user's input:
+    /// not counted).
+    AplLaidOut(crate::apl::bounds::Positions),
 }
 
 /// Handle to send input to a running device.
@@ -186,6 +189,12 @@ impl DeviceInput {
     /// backspace, `\n` submit, `\u{1b}` away).
     pub fn apl_type(&self, key: &str) {
         self.put(Input::AplType(key.to_owned()));
+    }
+
+    /// Where the view laid out the skill's APL screen's components with an id: the visual
+    /// context of later requests says so. Not a step of the user's: scripts do not wait for it.
+    pub fn apl_laid_out(&self, positions: crate::apl::bounds::Positions) {
+        let _ = self.tx.send(Input::AplLaidOut(positions));
     }
 
     /// Input for the device's own browser (the login, terms and consent scenes).
@@ -268,6 +277,9 @@ impl crate::view::port::Controls for DeviceInput {
     }
     fn apl_type(&self, key: &str) {
         DeviceInput::apl_type(self, key)
+    }
+    fn apl_laid_out(&self, positions: crate::apl::bounds::Positions) {
+        DeviceInput::apl_laid_out(self, positions)
     }
 }
 

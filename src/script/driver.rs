@@ -123,6 +123,8 @@ pub(crate) struct Driver {
     pub(crate) sample_server: bool,
     /// How long a shot waits at most for the APL screen to settle (`--settle`).
     pub(crate) settle: Duration,
+    /// The device, told where the APL screen's components were laid out.
+    pub(crate) device: crate::device::DeviceInput,
     /// `--give-up`: how long a peer may stay unreachable before a wait stops.
     pub(crate) give_up: Duration,
 }
@@ -182,6 +184,10 @@ impl Driver {
             Err(_) => return Ok(false),
         };
         view::apply(&self.hl.app, &self.profile, 1.0, &f.model);
+        // Where the APL screen's components were laid out: the visual context says so.
+        if let Some(p) = view::apl::take_positions() {
+            self.device.apl_laid_out(p);
+        }
         let changed = self.current.as_ref().map(|c| c.scene) != Some(f.scene);
         let scene = f.scene;
         // A frame each time what is on screen changes (a page loaded, an error shown), but not

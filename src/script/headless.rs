@@ -105,6 +105,7 @@ pub fn headless(a: RunPlan, log: EventLog, rt: &tokio::runtime::Runtime) -> Outc
         mask_regions: a.mask_regions.clone(),
         sample_server,
         settle: Duration::from_millis(a.settle),
+        device: input.clone(),
         print_scenes: a.frames.is_none() && a.events.is_none() && a.script.is_none(),
         // A kiosk keeps retrying for its next visitor.
         give_up: if kiosk.is_some() {

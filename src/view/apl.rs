@@ -43,6 +43,16 @@ thread_local! {
     /// A swipe across a Pager: the pager, how far the finger went and the pager's width
     /// (pixels).
     static SWIPE: RefCell<Option<(usize, f32, f32)>> = const { RefCell::new(None) };
+    /// Where the components with an id were laid out (uid, dp) since last taken: the device
+    /// puts them in the visual context.
+    static POSITIONS: RefCell<Option<Positions>> = const { RefCell::new(None) };
+}
+
+use crate::apl::bounds::Positions;
+
+/// Where the components with an id were laid out, once after each new layout of the screen.
+pub fn take_positions() -> Option<Positions> {
+    POSITIONS.with(|p| p.borrow_mut().take())
 }
 
 struct Laid {
@@ -344,7 +354,9 @@ pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
         if t.0 != scale {
             *t = (scale, Kept::default());
         }
-        s.draw_kept(&mut probe, &mut t.1)
+        let drawn = s.draw_kept(&mut probe, &mut t.1);
+        POSITIONS.with(|p| *p.borrow_mut() = Some(s.positions(&t.1)));
+        drawn
     });
     // Behind the document the screen is black, whatever its theme: a theme chooses resources
     // and paints nothing (as on a device).

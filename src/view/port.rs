@@ -47,6 +47,8 @@ pub trait Controls {
     fn apl_pressing(&self, uid: Option<usize>);
     /// A key typed into the APL screen's text field that has the keyboard.
     fn apl_type(&self, key: &str);
+    /// Where the APL screen's components with an id were laid out (for the visual context).
+    fn apl_laid_out(&self, positions: crate::apl::bounds::Positions);
 }
 
 /// What the emulator panel asks of the embedded services.

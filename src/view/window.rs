@@ -32,6 +32,8 @@ pub struct Shown {
     pub panel: bool,
     /// Draws a previewed scene.
     pub host: Option<Rc<dyn PanelHost>>,
+    /// The running device (told where the APL screen's components were laid out).
+    pub controls: Option<Rc<dyn Controls>>,
 }
 
 pub type SharedShown = Rc<std::cell::RefCell<Shown>>;
@@ -129,6 +131,7 @@ impl Window {
             preview: None,
             panel: plan.panel,
             host: None,
+            controls: None,
         }));
         // The shown state is the UI thread's: frames reach it there through this handle.
         SHOWN.with(|s| *s.borrow_mut() = Some(shown.clone()));
@@ -168,6 +171,7 @@ impl Window {
 
     /// The screen's buttons, the household picker and the device browser drive the device.
     pub fn connect(&self, controls: Rc<dyn Controls>, household: Vec<crate::config::Profile>) {
+        self.shown.borrow_mut().controls = Some(controls.clone());
         let app = &self.app;
         {
             let (c, weak, shown) = (controls.clone(), app.as_weak(), self.shown.clone());
@@ -311,6 +315,12 @@ fn take_frame(app: &AppWindow, shown: &SharedShown, profile: DeviceProfile, mode
         }
         if g.preview.is_none() || new_profile {
             redraw(app, &g);
+        }
+        // The live screen's APL components, where they were laid out: for the visual context.
+        if g.preview.is_none()
+            && let (Some(c), Some(p)) = (&g.controls, super::apl::take_positions())
+        {
+            c.apl_laid_out(p);
         }
     }
     // The panel shows the frame's code.
