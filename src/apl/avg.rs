@@ -8,9 +8,10 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::Problem;
-use super::expr::{as_num, as_text};
-use super::inflate::{Ctx, eval_value, param_name};
+use super::problem::Problem;
+use super::scope::param_name;
+use super::scope::{Ctx, eval_value};
+use super::value::{as_num, as_text};
 use std::sync::Arc as Rc;
 
 /// The SVG of graphic `name` for a VectorGraphic in `ctx` (its own properties give the
@@ -204,7 +205,7 @@ fn items_svg(
 /// APL colours as SVG takes them: `#rrggbbaa` becomes `rgba()` (SVG 1.1 readers differ on
 /// eight-digit hex).
 fn colour(c: &str) -> String {
-    match super::draw::colour(Some(&Value::String(c.to_owned()))) {
+    match super::primitives::colour(Some(&Value::String(c.to_owned()))) {
         Some([r, g, b, a]) => format!("rgba({r},{g},{b},{:.3})", a as f32 / 255.0),
         None => c.to_owned(),
     }

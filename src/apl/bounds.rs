@@ -4,8 +4,10 @@
 
 use serde_json::{Value, json};
 
-use super::inflate::{Kind, Node, Viewport};
-use super::layout::{LiveState, dp};
+use super::node::LiveState;
+use super::node::{Kind, Node};
+use super::primitives::dp;
+use super::scope::Viewport;
 use super::tree::Kept;
 
 /// A box: x, y, width, height.
@@ -71,7 +73,9 @@ pub fn tree(
         o["id"] = json!(id);
     }
     if n.kind == Kind::Text {
-        o["text"] = json!(super::draw::markup(&n.text("text").unwrap_or_default()));
+        o["text"] = json!(super::primitives::markup(
+            &n.text("text").unwrap_or_default()
+        ));
     }
     let Some((bounds, global)) = of(kept, n, parent_global, vp) else {
         o["laidOut"] = json!(false);

@@ -7,8 +7,11 @@ use std::sync::Arc as Rc;
 
 use serde_json::{Value, json};
 
-use super::inflate::{Ctx, Inflater, MAX_ROWS, Node, eval_value};
-use super::{Problem, expr};
+use super::expr;
+use super::inflate::{Inflater, MAX_ROWS};
+use super::node::Node;
+use super::problem::Problem;
+use super::scope::{Ctx, eval_value};
 
 impl Inflater<'_> {
     /// The first of `def`'s `item`/`items` whose `when` holds.

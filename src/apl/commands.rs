@@ -10,9 +10,11 @@ use std::sync::Arc as Rc;
 use serde_json::{Value, json};
 
 use super::easing::Easing;
-use super::inflate::{Ctx, eval_value};
+use super::expr;
+use super::problem::{Outcome, Problem};
+use super::scope::{Ctx, eval_value};
+use super::screen::{MAX_COMMAND_DEPTH, Screen, next_serial};
 use super::timeline::{Anim, Later};
-use super::{MAX_COMMAND_DEPTH, Outcome, Problem, Screen, draw, expr, next_serial};
 
 impl Screen {
     /// The component a command names (`componentId`), else the one whose handler runs it.
@@ -20,7 +22,7 @@ impl Screen {
         &mut self,
         id: Option<&str>,
         source: Option<(usize, &'static str)>,
-    ) -> Option<&mut super::Node> {
+    ) -> Option<&mut super::node::Node> {
         let root = self.root.as_mut()?;
         match id {
             Some(id) => root.find_mut(id),
@@ -329,18 +331,18 @@ impl Screen {
                     // made it, else its text (a device shows it highlighted, in the `karaoke`
                     // state, while it speaks).
                     let node = target.as_ref().and_then(|id| self.root.as_ref()?.find(id));
-                    let speech = |n: &super::Node| {
+                    let speech = |n: &super::node::Node| {
                         n.text("speech")?
                             .strip_prefix(super::transform::SPEECH)
                             .map(str::to_owned)
                     };
                     let text = node
                         .and_then(|n| {
-                            speech(n)
-                                .or_else(|| n.text("text"))
-                                .or_else(|| Some(texts_in(n)).filter(|t| !t.is_empty()))
+                            speech(n).or_else(|| n.text("text")).or_else(|| {
+                                Some(super::queries::texts_in(n)).filter(|t| !t.is_empty())
+                            })
                         })
-                        .map(|t| draw::markup(&t))
+                        .map(|t| super::primitives::markup(&t))
                         .unwrap_or_default();
                     if let Some(uid) = node.map(|n| n.uid) {
                         self.live.karaoke = Some(uid);
@@ -511,25 +513,17 @@ impl Screen {
 
     /// A component's `event.source.value`: a Pager's page, an EditText's text, whether a
     /// touch target is checked.
-    fn value(&self, n: &super::Node) -> Value {
+    fn value(&self, n: &super::node::Node) -> Value {
         match n.kind {
-            super::Kind::Pager => json!(self.live.page.get(&n.uid).copied().unwrap_or(0)),
-            super::Kind::EditText => json!(n.text("text").unwrap_or_default()),
-            super::Kind::ScrollView
-            | super::Kind::Sequence
-            | super::Kind::GridSequence
-            | super::Kind::FlexSequence => {
+            super::node::Kind::Pager => json!(self.live.page.get(&n.uid).copied().unwrap_or(0)),
+            super::node::Kind::EditText => json!(n.text("text").unwrap_or_default()),
+            super::node::Kind::ScrollView
+            | super::node::Kind::Sequence
+            | super::node::Kind::GridSequence
+            | super::node::Kind::FlexSequence => {
                 json!(self.position(n.uid))
             }
             _ => json!(n.flag("checked").unwrap_or(false)),
         }
     }
-}
-
-/// The texts inside a component, one after another (what SpeakItem says of a row, what a
-/// script's `tap` finds a touch target by).
-pub(super) fn texts_in(n: &super::Node) -> String {
-    let mut out = vec![];
-    super::texts_of(n, &mut out);
-    out.join(" ")
 }

@@ -8,8 +8,8 @@ use std::sync::Arc as Rc;
 
 use serde_json::{Map, Value};
 
-use super::Problem;
 use super::packages;
+use super::problem::Problem;
 
 /// The newest APL version this renderer reads, advertised in `supportedInterfaces`.
 pub const APL_VERSION: &str = "2024.3";

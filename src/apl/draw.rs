@@ -4,95 +4,13 @@
 
 use serde_json::Value;
 
-use super::inflate::{Kind, Node, Viewport};
-use super::layout::{Leaf, LiveState, Measure, Paint, Prim, Rgba, TextStyle, dp};
-use super::tree::Kept;
-
-/// APL's text markup reduced to what one text style can show: `<br>` breaks the line, other
-/// tags are dropped, entities decoded.
-pub fn markup(s: &str) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(i) = rest.find('<') {
-        out.push_str(&rest[..i]);
-        match rest[i..].find('>') {
-            Some(j) => {
-                let tag = rest[i + 1..i + j].trim().to_ascii_lowercase();
-                if tag.starts_with("br") {
-                    out.push('\n');
-                }
-                rest = &rest[i + j + 1..];
-            }
-            None => {
-                out.push_str(&rest[i..]);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", "\u{a0}")
-        .replace("&amp;", "&")
-}
-
-/// The largest font size drawn, in dp.
-pub const MAX_FONT_DP: f32 = 2_000.0;
-
-pub(super) fn text_style(n: &Node, vp: &Viewport) -> TextStyle {
-    // A glyph as large as a few screens at most: a larger one draws nothing more, and only
-    // costs memory to rasterize.
-    let size = dp(n, "fontSize", vp)
-        .unwrap_or(40.0)
-        .clamp(0.0, MAX_FONT_DP);
-    let weight = match n.prop("fontWeight") {
-        Some(Value::String(s)) => match s.as_str() {
-            "normal" => 400,
-            "bold" => 700,
-            s => s.parse().unwrap_or(400),
-        },
-        Some(Value::Number(x)) => x.as_i64().unwrap_or(400) as i32,
-        _ => 400,
-    };
-    TextStyle {
-        size,
-        weight,
-        italic: n.str("fontStyle") == Some("italic"),
-        letter_spacing: dp(n, "letterSpacing", vp)
-            .unwrap_or(0.0)
-            .clamp(-MAX_FONT_DP, MAX_FONT_DP),
-    }
-}
-
-/// A colour: `#rgb`, `#rgba`, `#rrggbb`, `#rrggbbaa` (alpha last, as APL has it), or any
-/// other CSS colour: a name, `rgb()`, `rgba()`, `hsl()`, `hsla()`.
-pub fn colour(v: Option<&Value>) -> Option<Rgba> {
-    let s = v?.as_str()?.trim();
-    if let Some(h) = s.strip_prefix('#') {
-        let d: Vec<u8> = h
-            .chars()
-            .map(|c| c.to_digit(16).map(|d| d as u8))
-            .collect::<Option<_>>()?;
-        return Some(match d.len() {
-            3 => [d[0] * 17, d[1] * 17, d[2] * 17, 255],
-            4 => [d[0] * 17, d[1] * 17, d[2] * 17, d[3] * 17],
-            6 => [d[0] * 16 + d[1], d[2] * 16 + d[3], d[4] * 16 + d[5], 255],
-            8 => [
-                d[0] * 16 + d[1],
-                d[2] * 16 + d[3],
-                d[4] * 16 + d[5],
-                d[6] * 16 + d[7],
-            ],
-            _ => return None,
-        });
-    }
-    // Everything else CSS has (the 148 names, `rgb()`/`rgba()` with numbers or percentages,
-    // `hsl()`/`hsla()`, `transparent`): svgtypes, as the vector graphics renderer reads them.
-    let c: svgtypes::Color = s.parse().ok()?;
-    Some([c.red, c.green, c.blue, c.alpha])
-}
+use super::node::LiveState;
+use super::node::{Kind, Node};
+use super::primitives::gradient;
+use super::primitives::{Measure, Paint, Prim, Rgba, TextStyle, dp};
+use super::primitives::{colour, markup, text_style};
+use super::scope::Viewport;
+use super::tree::{Kept, Leaf};
 
 fn inter(a: [f32; 4], b: [f32; 4]) -> [f32; 4] {
     let x = a[0].max(b[0]);
@@ -126,7 +44,7 @@ pub(super) fn draw(
     // An opacity that is no number (an unresolved `@resource`) is 0, as in Amazon's engine.
     let own = match n.prop("opacity") {
         None => 1.0,
-        Some(v) => super::expr::as_num(v).unwrap_or(0.0),
+        Some(v) => super::value::as_num(v).unwrap_or(0.0),
     };
     let opacity = opacity * own.clamp(0.0, 1.0) as f32;
     if n.str("display") == Some("invisible") || opacity <= 0.0 {
@@ -193,7 +111,7 @@ pub(super) fn draw(
             let (text, hint) = if n.kind == Kind::Text {
                 (markup(&n.text("text").unwrap_or_default()), false)
             } else {
-                super::edit::shown(n, live.editing == Some(n.uid))
+                super::primitives::shown(n, live.editing == Some(n.uid))
             };
             let align = match (n.str("textAlign").unwrap_or("auto"), vp.rtl) {
                 ("center", _) => "center",
@@ -229,7 +147,7 @@ pub(super) fn draw(
                     plain = Leaf::Rich {
                         words: super::rich::words(&n.text("text").unwrap_or_default()),
                         style: style.clone(),
-                        line_height: super::layout::APL_LINE_HEIGHT,
+                        line_height: super::primitives::APL_LINE_HEIGHT,
                         max_lines: *max_lines,
                     };
                     Some(&plain)
@@ -323,7 +241,7 @@ pub(super) fn draw(
         // Offline a video never plays: a device shows its box black until it does.
         Kind::Video => out.push(prim(Paint::flat([0, 0, 0, 255]), None)),
         Kind::Image => {
-            let source = super::image_source(n).unwrap_or_default();
+            let source = super::queries::image_source(n).unwrap_or_default();
             out.push(prim(
                 Paint::Image {
                     source,
@@ -417,42 +335,6 @@ pub(super) fn draw(
     }
 }
 
-/// A gradient over an image (`overlayGradient`): colours at positions 0…1, along an angle
-/// (degrees, 0 pointing up, as in CSS) or from the centre out.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Gradient {
-    pub radial: bool,
-    pub angle: f32,
-    pub stops: Vec<(Rgba, f32)>,
-}
-
-/// An `overlayGradient`: `colorRange` spread evenly unless `inputRange` places them.
-fn gradient(v: &Value) -> Option<Gradient> {
-    let colours: Vec<Rgba> = v
-        .get("colorRange")?
-        .as_array()?
-        .iter()
-        .filter_map(|c| colour(Some(c)))
-        .collect();
-    if colours.len() < 2 {
-        return None;
-    }
-    let at: Vec<f32> = match v.get("inputRange").and_then(Value::as_array) {
-        Some(r) if r.len() == colours.len() => r
-            .iter()
-            .map(|x| x.as_f64().unwrap_or(0.0).clamp(0.0, 1.0) as f32)
-            .collect(),
-        _ => (0..colours.len())
-            .map(|i| i as f32 / (colours.len() - 1) as f32)
-            .collect(),
-    };
-    Some(Gradient {
-        radial: v.get("type").and_then(Value::as_str) == Some("radial"),
-        angle: v.get("angle").and_then(Value::as_f64).unwrap_or(0.0) as f32,
-        stops: colours.into_iter().zip(at).collect(),
-    })
-}
-
 /// An Image's `align` ("top-left", "bottom", "center"…) as (horizontal, vertical).
 /// Where a VectorGraphic's graphic goes in its box (x, y, w, h): at its own size (`none`),
 /// grown or shrunk to fit (`best-fit`), only shrunk (`best-fit-down`), or the whole box (`fill`,
@@ -460,8 +342,8 @@ fn gradient(v: &Value) -> Option<Gradient> {
 fn fitted(n: &Node, scale: &str, [x, y, w, h]: [f32; 4]) -> [f32; 4] {
     let natural = n.prop("_gsize").and_then(Value::as_array).and_then(|a| {
         Some((
-            super::expr::as_num(a.first()?)?,
-            super::expr::as_num(a.get(1)?)?,
+            super::value::as_num(a.first()?)?,
+            super::value::as_num(a.get(1)?)?,
         ))
     });
     let Some((gw, gh)) = natural

@@ -4,8 +4,9 @@
 
 use serde_json::json;
 
-use super::inflate::Node;
-use super::{Outcome, Screen, next_serial};
+use super::node::Node;
+use super::problem::Outcome;
+use super::screen::{Screen, next_serial};
 
 /// Backspace, Enter and Escape as keys arrive (the on-screen keyboard, a physical one, a
 /// script).
@@ -112,20 +113,4 @@ fn allowed(valid: &str, c: char) -> bool {
         }
     }
     false
-}
-
-/// What an EditText shows: its text (dots for `secureInput`) with a caret while it has the
-/// keyboard, else its hint (`true`: the hint).
-pub fn shown(n: &Node, editing: bool) -> (String, bool) {
-    let t = n.text("text").unwrap_or_default();
-    let t = if n.flag("secureInput") == Some(true) {
-        "•".repeat(t.chars().count())
-    } else {
-        t
-    };
-    match (t.is_empty(), editing) {
-        (_, true) => (format!("{t}|"), false),
-        (true, false) => (n.text("hint").unwrap_or_default(), true),
-        (false, false) => (t, false),
-    }
 }

@@ -3,10 +3,11 @@
 
 use serde_json::json;
 
+use super::primitives::Paint;
+use super::screen::Screen;
 use super::tests::{Mono, screen};
-use super::{Paint, Screen};
 
-fn prims(s: &mut Screen) -> Vec<super::Prim> {
+fn prims(s: &mut Screen) -> Vec<super::primitives::Prim> {
     s.draw(&mut Mono)
 }
 

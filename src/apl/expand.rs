@@ -6,9 +6,12 @@ use std::sync::Arc as Rc;
 
 use serde_json::{Map, Value};
 
-use super::Problem;
 use super::expr;
-use super::inflate::{Ctx, Inflater, MAX_DEPTH, Node, STRUCTURAL, eval_value, param_name};
+use super::inflate::{Inflater, MAX_DEPTH, STRUCTURAL};
+use super::node::Node;
+use super::problem::Problem;
+use super::scope::param_name;
+use super::scope::{Ctx, eval_value};
 
 impl Inflater<'_> {
     /// A user-defined layout: its parameters bound from the instance, its item inflated, and

@@ -6,22 +6,11 @@
 //! `serde_json::Value`. Nothing here panics on bad input: a parse or evaluation error becomes
 //! `null` and a message the caller puts in the event log.
 
-use serde_json::{Map, Number, Value, json};
+use serde_json::{Map, Value, json};
 
 use super::lex::{Tok, lex};
-
-/// What an expression can see: variables by name (the innermost binding wins), resources,
-/// and how long a dimension literal is in dp.
-pub trait Scope {
-    fn var(&self, name: &str) -> Option<Value>;
-    fn resource(&self, name: &str) -> Option<Value>;
-    /// `n` in `unit` (`dp`, `px`, `vw`, `vh`) as dp.
-    fn dp(&self, n: f64, unit: &str) -> f64;
-    /// Milliseconds since the epoch of the device's clock (`Time.*`, `localTime`).
-    fn now_ms(&self) -> f64 {
-        0.0
-    }
-}
+pub use super::value::{Scope, as_num, as_text, truthy};
+pub(super) use super::value::{equal, num};
 
 /// A parsed expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -311,54 +300,6 @@ pub fn template(s: &str) -> Result<Expr, String> {
     Ok(Expr::Template(parts))
 }
 
-pub(super) fn num(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        Value::Number(Number::from(n as i64))
-    } else {
-        Number::from_f64(n)
-            .map(Value::Number)
-            .unwrap_or(Value::Null)
-    }
-}
-
-/// APL's truthiness: false, null, 0, NaN and "" are false.
-pub fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
-        Value::String(s) => !s.is_empty(),
-        _ => true,
-    }
-}
-
-/// A value as a number: numbers, numeric strings (with a `dp` unit), booleans.
-pub fn as_num(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
-        Value::String(s) => {
-            let t = s.trim();
-            t.strip_suffix("dp").unwrap_or(t).trim().parse().ok()
-        }
-        _ => None,
-    }
-}
-
-/// A value as text, the way APL writes it into a string.
-pub fn as_text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => format!("{}", f as i64),
-            Some(f) => format!("{f}"),
-            None => n.to_string(),
-        },
-        other => other.to_string(),
-    }
-}
-
 /// Evaluates with the errors collected in `errors`.
 pub fn eval(e: &Expr, s: &dyn Scope, errors: &mut Vec<String>) -> Value {
     match e {
@@ -484,13 +425,6 @@ fn binary(op: &str, l: &Value, r: &Value) -> Value {
             }))
         }
         _ => Value::Null,
-    }
-}
-
-pub(super) fn equal(l: &Value, r: &Value) -> bool {
-    match (l, r) {
-        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
-        _ => l == r,
     }
 }
 

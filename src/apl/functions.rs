@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::expr::{Scope, as_num, as_text, equal, num};
+use super::value::{Scope, as_num, as_text, equal, num};
 
 pub(super) fn call(name: &str, a: &[Value], s: &dyn Scope, errors: &mut Vec<String>) -> Value {
     let n = |i: usize| a.get(i).and_then(as_num);

@@ -9,145 +9,12 @@ use std::sync::Arc as Rc;
 
 use serde_json::{Map, Value, json};
 
-use super::Problem;
 use super::doc::Document;
-use super::expr::{self, truthy};
-pub use super::scope::{Ctx, Globals, Viewport, eval_value, globals};
-
-/// The kinds of component linkscreen draws.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Container,
-    Frame,
-    Text,
-    Image,
-    TouchWrapper,
-    Sequence,
-    GridSequence,
-    /// A scrolling list whose children wrap into lines, each child its own size.
-    FlexSequence,
-    ScrollView,
-    Pager,
-    VectorGraphic,
-    EditText,
-    /// A video: offline, what a device shows before it plays (a black box).
-    Video,
-    /// Something that cannot be drawn: a labelled box.
-    Placeholder,
-}
-
-impl Kind {
-    fn of(t: &str) -> Option<Kind> {
-        Some(match t {
-            "Container" => Kind::Container,
-            "Frame" => Kind::Frame,
-            "Text" => Kind::Text,
-            "Image" => Kind::Image,
-            "TouchWrapper" => Kind::TouchWrapper,
-            "Sequence" => Kind::Sequence,
-            "GridSequence" => Kind::GridSequence,
-            "FlexSequence" => Kind::FlexSequence,
-            "Video" => Kind::Video,
-            "ScrollView" => Kind::ScrollView,
-            "Pager" => Kind::Pager,
-            "VectorGraphic" => Kind::VectorGraphic,
-            "EditText" => Kind::EditText,
-            _ => return None,
-        })
-    }
-    /// Components that hold any number of children.
-    fn multi(self) -> bool {
-        matches!(
-            self,
-            Kind::Container
-                | Kind::Sequence
-                | Kind::GridSequence
-                | Kind::FlexSequence
-                | Kind::Pager
-        )
-    }
-    fn leaf(self) -> bool {
-        matches!(
-            self,
-            Kind::Text
-                | Kind::Image
-                | Kind::VectorGraphic
-                | Kind::EditText
-                | Kind::Video
-                | Kind::Placeholder
-        )
-    }
-}
-
-/// One inflated component.
-#[derive(Debug, Clone)]
-pub struct Node {
-    pub kind: Kind,
-    /// The component's type as written (a placeholder's label).
-    pub type_name: String,
-    pub id: Option<String>,
-    /// Unique within the screen: touch targets and scroll positions refer to it.
-    pub uid: usize,
-    /// Evaluated properties (style values first, then the component's own).
-    pub props: Map<String, Value>,
-    pub children: Vec<Node>,
-    /// The bindings in force where the component was inflated (commands evaluate in it).
-    pub scope: Rc<Ctx>,
-    /// Where in the document it came from.
-    pub path: String,
-    /// Its style, if it has one (restyled when its state changes).
-    pub styling: Option<Box<super::style::Styling>>,
-    /// Its own `bind` (a SetValue of a bound value makes it again).
-    pub binding: Option<Rc<super::rebind::Binding>>,
-}
-
-impl Node {
-    pub fn prop(&self, name: &str) -> Option<&Value> {
-        self.props.get(name).filter(|v| !v.is_null())
-    }
-    pub fn str(&self, name: &str) -> Option<&str> {
-        self.prop(name).and_then(Value::as_str)
-    }
-    /// A property as text (a number bound into a text is written out).
-    pub fn text(&self, name: &str) -> Option<String> {
-        self.prop(name).map(expr::as_text)
-    }
-    /// A number property, finite and within ±1e9 (NaN and infinities are no number).
-    pub fn num(&self, name: &str) -> Option<f64> {
-        self.prop(name)
-            .and_then(expr::as_num)
-            .filter(|n| n.is_finite())
-            .map(|n| n.clamp(-1e9, 1e9))
-    }
-    pub fn flag(&self, name: &str) -> Option<bool> {
-        self.prop(name).map(truthy)
-    }
-    /// Depth-first search by id.
-    pub fn find(&self, id: &str) -> Option<&Node> {
-        if self.id.as_deref() == Some(id) {
-            return Some(self);
-        }
-        self.children.iter().find_map(|c| c.find(id))
-    }
-    pub fn find_mut(&mut self, id: &str) -> Option<&mut Node> {
-        if self.id.as_deref() == Some(id) {
-            return Some(self);
-        }
-        self.children.iter_mut().find_map(|c| c.find_mut(id))
-    }
-    pub fn find_uid(&self, uid: usize) -> Option<&Node> {
-        if self.uid == uid {
-            return Some(self);
-        }
-        self.children.iter().find_map(|c| c.find_uid(uid))
-    }
-    pub fn find_uid_mut(&mut self, uid: usize) -> Option<&mut Node> {
-        if self.uid == uid {
-            return Some(self);
-        }
-        self.children.iter_mut().find_map(|c| c.find_uid_mut(uid))
-    }
-}
+use super::expr;
+use super::node::{Kind, Node};
+use super::problem::Problem;
+use super::scope::{Ctx, eval_value, param_name};
+use super::value::truthy;
 
 /// Keys of a component that are not evaluated as properties.
 pub(super) const STRUCTURAL: &[&str] = &[
@@ -351,7 +218,7 @@ impl<'a> Inflater<'a> {
             return None;
         };
         let binding = o.contains_key("bind").then(|| {
-            Rc::new(super::rebind::Binding {
+            Rc::new(super::node::Binding {
                 def: def.clone(),
                 outer: ctx.clone(),
                 set: set.clone(),
@@ -475,12 +342,4 @@ fn ev_key(ev: &str) -> &'static str {
         "onScroll" => "onScroll",
         _ => "onPageChanged",
     }
-}
-
-/// A parameter's name: written as a string, or as `{"name": …, "default": …}` (mainTemplate,
-/// layouts and vector graphics alike).
-pub fn param_name(p: &Value) -> &str {
-    p.as_str()
-        .or_else(|| p.get("name").and_then(Value::as_str))
-        .unwrap_or_default()
 }

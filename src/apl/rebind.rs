@@ -5,48 +5,13 @@
 //! component made in the same place.
 
 use std::collections::HashMap;
-use std::sync::Arc as Rc;
 
 use serde_json::Value;
 
-use super::inflate::{Ctx, Inflater, Node};
-use super::{LiveState, Screen};
-
-/// What a component with its own `bind` was made from: its definition, the scope around it,
-/// and the bound values SetValue has set so far.
-#[derive(Debug)]
-pub struct Binding {
-    pub def: Value,
-    pub outer: Rc<Ctx>,
-    pub set: HashMap<String, Value>,
-    /// What a layout's instance gave the component, if it is a layout's top component (the
-    /// instance's own properties, evaluated where the instance was written): a component made
-    /// again from `def` gets them too.
-    pub instance: Vec<(String, Value)>,
-}
-
-impl Binding {
-    /// The same binding, with what a layout's instance gave its component.
-    pub fn given(&self, instance: Vec<(String, Value)>) -> Rc<Binding> {
-        Rc::new(Binding {
-            def: self.def.clone(),
-            outer: self.outer.clone(),
-            set: self.set.clone(),
-            instance,
-        })
-    }
-
-    /// Whether its `bind` names this value.
-    pub fn binds(&self, name: &str) -> bool {
-        self.def
-            .get("bind")
-            .and_then(Value::as_array)
-            .is_some_and(|b| {
-                b.iter()
-                    .any(|e| e.get("name").and_then(Value::as_str) == Some(name))
-            })
-    }
-}
+use super::inflate::Inflater;
+use super::node::LiveState;
+use super::node::Node;
+use super::screen::Screen;
 
 fn max_uid(n: &Node) -> usize {
     n.children.iter().map(max_uid).max().unwrap_or(0).max(n.uid)

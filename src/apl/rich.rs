@@ -3,7 +3,7 @@
 //! and its font's own line spacing. Words are measured with the screen's fonts (the caller's
 //! [`Measure`]), broken into lines greedily, and drawn as one text per run of a style on a line.
 
-use super::layout::{Measure, TextStyle};
+use super::primitives::{Measure, TextStyle};
 
 /// One word of a text, its style, and what follows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,7 +50,7 @@ pub fn words(s: &str) -> Vec<Word> {
     let flush = |word: &mut String, out: &mut Vec<Word>, bold: u32, italic: u32| {
         if !word.is_empty() {
             out.push(Word {
-                text: super::draw::markup(word),
+                text: super::primitives::markup(word),
                 bold: bold > 0,
                 italic: italic > 0,
                 space: false,
@@ -235,7 +235,7 @@ fn ellipsis(line: &mut Line, max_w: Option<f32>, m: &mut dyn Measure) {
 
 /// A Text's `lineHeight` (times its font size: `1.5` or `"150%"`) when it must be set here —
 /// it has one, or inline styles (APL's default line height is 1.25).
-pub fn line_height(n: &super::Node) -> Option<f32> {
+pub fn line_height(n: &super::node::Node) -> Option<f32> {
     let given = match n.prop("lineHeight") {
         Some(serde_json::Value::Number(x)) => x.as_f64().map(|x| x as f32),
         Some(serde_json::Value::String(s)) => match s.trim().strip_suffix('%') {

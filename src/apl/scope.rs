@@ -7,9 +7,10 @@ use std::sync::Arc as Rc;
 
 use serde_json::{Value, json};
 
-use super::Problem;
 use super::doc::Document;
-use super::expr::{self, Scope, truthy};
+use super::expr;
+use super::problem::Problem;
+use super::value::{Scope, truthy};
 
 /// The device as APL sees it (the `viewport` and `environment` globals).
 #[derive(Debug, Clone, PartialEq)]
@@ -242,7 +243,7 @@ fn absolute(group: &str, v: Value, vp: &Viewport) -> Value {
         },
     };
     match num.trim().parse::<f64>() {
-        Ok(n) if n.is_finite() => super::expr::num(vp.dp(n, unit)),
+        Ok(n) if n.is_finite() => super::value::num(vp.dp(n, unit)),
         _ => v,
     }
 }
@@ -437,4 +438,12 @@ pub fn globals(doc: &Document, vp: &Viewport, problems: &mut Vec<Problem>) -> Rc
         );
     }
     Rc::new(g)
+}
+
+/// A parameter's name: written as a string, or as `{"name": …, "default": …}` (mainTemplate,
+/// layouts and vector graphics alike).
+pub fn param_name(p: &Value) -> &str {
+    p.as_str()
+        .or_else(|| p.get("name").and_then(Value::as_str))
+        .unwrap_or_default()
 }

@@ -3,10 +3,14 @@
 
 use serde_json::Value;
 
-use super::inflate::{Kind, Node, Viewport};
-use super::layout::{self, LiveState, Measure, Prim};
+use super::layout;
+use super::node::LiveState;
+use super::node::{Kind, Node};
+use super::primitives::{Measure, Prim};
+use super::problem::{Images, Problem};
+use super::queries::{targets_of, texts_of};
+use super::scope::Viewport;
 use super::tree::Kept;
-use super::{Images, Problem, commands, draw, edit};
 
 /// What the view needs to draw a screen, as it is now: the component tree, its live state
 /// and the device. Two snapshots with the same serial draw the same.
@@ -81,7 +85,10 @@ impl Snapshot {
     /// The EditText the keyboard types into: what it shows (with a caret) and its hint.
     pub fn field(&self) -> Option<(String, String)> {
         let n = self.root.as_ref()?.find_uid(self.live.editing?)?;
-        Some((edit::shown(n, true).0, n.text("hint").unwrap_or_default()))
+        Some((
+            super::primitives::shown(n, true).0,
+            n.text("hint").unwrap_or_default(),
+        ))
     }
 
     /// The text fields (EditText) that take the keyboard: uid, hint (else id), text.
@@ -108,69 +115,5 @@ impl Snapshot {
             targets_of(r, &mut out);
         }
         out
-    }
-}
-
-/// An Image's source: `source`, or the first of `sources` (a URL or `{url}`).
-pub fn image_source(n: &Node) -> Option<String> {
-    n.str("source")
-        .map(str::to_owned)
-        .or_else(|| match n.prop("sources") {
-            Some(Value::Array(a)) => a
-                .first()
-                .and_then(|s| s.get("url").and_then(Value::as_str).or(s.as_str()))
-                .map(str::to_owned),
-            Some(Value::String(s)) => Some(s.clone()),
-            _ => None,
-        })
-}
-
-pub(super) fn sources_of(n: &Node, out: &mut Vec<String>) {
-    if n.kind == Kind::Image
-        && n.str("display") != Some("none")
-        && let Some(s) = image_source(n).filter(|s| !s.is_empty())
-    {
-        out.push(s);
-    }
-    for c in &n.children {
-        sources_of(c, out);
-    }
-}
-
-pub(crate) fn texts_of(n: &Node, out: &mut Vec<String>) {
-    if n.str("display") == Some("none") {
-        return;
-    }
-    if matches!(n.kind, Kind::Text | Kind::EditText)
-        && let Some(t) = n.text("text")
-    {
-        out.push(draw::markup(&t));
-    }
-    for c in &n.children {
-        texts_of(c, out);
-    }
-}
-
-pub(super) fn targets_of(n: &Node, out: &mut Vec<(usize, String)>) {
-    if n.str("display") == Some("none") {
-        return;
-    }
-    let enabled = n.flag("disabled") != Some(true);
-    let touchable = n.kind == Kind::TouchWrapper || n.flag("_touchable") == Some(true);
-    if touchable && enabled {
-        // Known by its words, else (an icon) by its accessibility label or id.
-        let words = Some(commands::texts_in(n)).filter(|t| !t.is_empty());
-        let label = words
-            .or_else(|| n.text("accessibilityLabel"))
-            .or_else(|| n.id.clone());
-        out.push((n.uid, label.unwrap_or_default()));
-    }
-    // A field is known by its hint (what it asks for), else its text.
-    if n.kind == Kind::EditText && enabled {
-        let hint = n.text("hint").filter(|h| !h.is_empty());
-        out.push((n.uid, hint.or_else(|| n.text("text")).unwrap_or_default()));
-    }
-    for c in &n.children {
-        targets_of(c, out);
     }
 }

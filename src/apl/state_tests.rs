@@ -34,7 +34,7 @@ fn toggle() -> Value {
     })
 }
 
-fn frame_colour(s: &mut Screen) -> layout::Rgba {
+fn frame_colour(s: &mut Screen) -> primitives::Rgba {
     let prims = s.draw(&mut Mono);
     prims
         .iter()
@@ -45,7 +45,7 @@ fn frame_colour(s: &mut Screen) -> layout::Rgba {
         .expect("the frame is drawn")
 }
 
-fn text_colour(s: &mut Screen, text: &str) -> layout::Rgba {
+fn text_colour(s: &mut Screen, text: &str) -> primitives::Rgba {
     let prims = s.draw(&mut Mono);
     prims
         .iter()

@@ -4,62 +4,16 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use super::Problem;
-use super::expr::truthy;
-use super::inflate::{Ctx, Inflater, Node, eval_value};
-use super::layout::LiveState;
+use super::inflate::Inflater;
+use super::node::LiveState;
+use super::node::Node;
+use super::node::{States, Styling};
+use super::problem::Problem;
+use super::scope::{Ctx, eval_value};
+use super::value::truthy;
 use std::sync::Arc as Rc;
-
-/// A component's state, as a style's `when` reads it (`${state.pressed}`…).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct States {
-    pub pressed: bool,
-    pub disabled: bool,
-    pub checked: bool,
-    pub focused: bool,
-    pub karaoke: bool,
-}
-
-impl States {
-    /// The state a component's own properties give it (`checked`, `disabled`).
-    pub fn of_props(props: &Map<String, Value>) -> States {
-        let flag = |k: &str| props.get(k).is_some_and(truthy);
-        States {
-            checked: flag("checked"),
-            disabled: flag("disabled"),
-            ..States::default()
-        }
-    }
-
-    /// A component's state on the screen now: its properties, the finger, the focus and
-    /// what is being spoken.
-    fn of(n: &Node, live: &LiveState) -> States {
-        States {
-            pressed: live.pressed == Some(n.uid),
-            focused: live.focus == Some(n.uid),
-            karaoke: live.karaoke == Some(n.uid),
-            ..States::of_props(&n.props)
-        }
-    }
-
-    fn json(self) -> Value {
-        json!({
-            "pressed": self.pressed, "disabled": self.disabled, "checked": self.checked,
-            "focused": self.focused, "karaoke": self.karaoke,
-        })
-    }
-}
-
-/// Where a component's style values came from: the style, the keys it set (those the component
-/// does not set itself) and the state they were chosen for.
-#[derive(Debug, Clone)]
-pub struct Styling {
-    pub name: String,
-    pub keys: Vec<String>,
-    pub state: States,
-}
 
 impl Inflater<'_> {
     /// A component's properties: its style's values for its state, then its own over them.

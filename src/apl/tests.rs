@@ -116,7 +116,7 @@ fn a_document_binds_inflates_and_lays_out() {
     // Children stretch across the column (alignItems defaults to stretch).
     assert_eq!(t[0].3, 1280.0 - 40.0);
     // The style extends its base and takes the resource colour (not the pressed state's).
-    let colours: Vec<layout::Rgba> = prims
+    let colours: Vec<primitives::Rgba> = prims
         .iter()
         .filter_map(|p| match &p.paint {
             Paint::Text { color, text, .. } if text.contains("min") => Some(*color),
@@ -625,7 +625,7 @@ fn media_and_log_commands_are_noted() {
 /// Colours as APL takes them: hex with alpha last, and every CSS name and function.
 #[test]
 fn colours_are_read_as_css_has_them() {
-    use super::draw::colour;
+    use super::primitives::colour;
     let c = |s: &str| colour(Some(&json!(s)));
     assert_eq!(c("#00ff0080"), Some([0, 255, 0, 128]));
     assert_eq!(c("#0f08"), Some([0, 255, 0, 136]));

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use super::Problem;
+use super::problem::Problem;
 
 /// What a speech transformer gives, for a component's `speech`: a device gets an address of
 /// the synthesised audio; linkscreen keeps the words, which SpeakItem says and captions.
@@ -231,7 +231,7 @@ pub fn ssml_to_text(ssml: &str) -> String {
         rest = &rest[i + j + 1..];
     }
     out.push_str(rest);
-    let decoded = super::draw::markup(&out);
+    let decoded = super::primitives::markup(&out);
     decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

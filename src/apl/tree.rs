@@ -9,10 +9,28 @@ use serde_json::Value;
 use taffy::prelude::*;
 use taffy::{Overflow, Point};
 
-use super::Problem;
-use super::draw::{markup, text_style};
-use super::inflate::{Kind, Node, Viewport};
-use super::layout::{Leaf, LiveState, abs_dp, dimension, dp, lpa};
+use super::node::{Kind, LiveState, Node};
+use super::primitives::{TextStyle, abs_dp, dimension, dp, lpa, markup, text_style};
+use super::problem::Problem;
+use super::scope::Viewport;
+
+#[derive(Debug, PartialEq)]
+pub(super) enum Leaf {
+    Text {
+        text: String,
+        style: TextStyle,
+        max_lines: u32,
+    },
+    /// A text set a word at a time ([`super::rich`]): inline styles or a `lineHeight`.
+    Rich {
+        words: Vec<super::rich::Word>,
+        style: TextStyle,
+        /// Times the font size.
+        line_height: f32,
+        max_lines: u32,
+    },
+    None,
+}
 
 /// The flexbox tree last laid out, kept for the next layout.
 ///
@@ -313,7 +331,7 @@ fn text_leaf(n: &Node, vp: &Viewport, live: &LiveState) -> Leaf {
     let text = if n.kind == Kind::Text {
         markup(&n.text("text").unwrap_or_default())
     } else {
-        super::edit::shown(n, live.editing == Some(n.uid)).0
+        super::primitives::shown(n, live.editing == Some(n.uid)).0
     };
     let style = text_style(n, vp);
     let max_lines = if n.kind == Kind::EditText {
@@ -374,6 +392,9 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
         st.size.width = size("width").unwrap_or(Dimension::percent(1.0));
         st.size.height = size("height").unwrap_or(Dimension::length(48.0));
     }
+    // linkscreen's own package definitions size a box by its other side (`_aspectRatio`,
+    // width over height, as AlexaImage's `imageAspectRatio` does); no document property.
+    st.aspect_ratio = n.num("_aspectRatio").map(|r| r as f32).filter(|r| *r > 0.0);
     st.min_size = Size {
         width: size("minWidth").unwrap_or(Dimension::auto()),
         height: size("minHeight").unwrap_or(Dimension::auto()),

@@ -69,7 +69,7 @@ pub(super) fn colour(c: [u8; 4]) -> slint::Color {
 
 /// One drawn thing as the screen's item, in pixels.
 /// An APL gradient as a Slint brush.
-fn brush(g: &crate::apl::draw::Gradient) -> slint::Brush {
+fn brush(g: &crate::apl::Gradient) -> slint::Brush {
     use i_slint_core::graphics::{GradientStop, LinearGradientBrush, RadialGradientBrush};
     let stops = g.stops.iter().map(|(c, at)| GradientStop {
         color: colour(*c),

@@ -1,0 +1,79 @@
+//! Questions asked of the component tree: its texts (what a script's `expect` and `tap` read,
+//! what SpeakItem says), its images' sources, its touch targets.
+
+use serde_json::Value;
+
+use super::node::{Kind, Node};
+use super::primitives::markup;
+
+/// An Image's source: `source`, or the first of `sources` (a URL or `{url}`).
+pub fn image_source(n: &Node) -> Option<String> {
+    n.str("source")
+        .map(str::to_owned)
+        .or_else(|| match n.prop("sources") {
+            Some(Value::Array(a)) => a
+                .first()
+                .and_then(|s| s.get("url").and_then(Value::as_str).or(s.as_str()))
+                .map(str::to_owned),
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        })
+}
+
+pub(super) fn sources_of(n: &Node, out: &mut Vec<String>) {
+    if n.kind == Kind::Image
+        && n.str("display") != Some("none")
+        && let Some(s) = image_source(n).filter(|s| !s.is_empty())
+    {
+        out.push(s);
+    }
+    for c in &n.children {
+        sources_of(c, out);
+    }
+}
+
+pub(crate) fn texts_of(n: &Node, out: &mut Vec<String>) {
+    if n.str("display") == Some("none") {
+        return;
+    }
+    if matches!(n.kind, Kind::Text | Kind::EditText)
+        && let Some(t) = n.text("text")
+    {
+        out.push(markup(&t));
+    }
+    for c in &n.children {
+        texts_of(c, out);
+    }
+}
+
+pub(super) fn targets_of(n: &Node, out: &mut Vec<(usize, String)>) {
+    if n.str("display") == Some("none") {
+        return;
+    }
+    let enabled = n.flag("disabled") != Some(true);
+    let touchable = n.kind == Kind::TouchWrapper || n.flag("_touchable") == Some(true);
+    if touchable && enabled {
+        // Known by its words, else (an icon) by its accessibility label or id.
+        let words = Some(texts_in(n)).filter(|t| !t.is_empty());
+        let label = words
+            .or_else(|| n.text("accessibilityLabel"))
+            .or_else(|| n.id.clone());
+        out.push((n.uid, label.unwrap_or_default()));
+    }
+    // A field is known by its hint (what it asks for), else its text.
+    if n.kind == Kind::EditText && enabled {
+        let hint = n.text("hint").filter(|h| !h.is_empty());
+        out.push((n.uid, hint.or_else(|| n.text("text")).unwrap_or_default()));
+    }
+    for c in &n.children {
+        targets_of(c, out);
+    }
+}
+
+/// The texts inside a component, one after another (what SpeakItem says of a row, what a
+/// script's `tap` finds a touch target by).
+pub(super) fn texts_in(n: &Node) -> String {
+    let mut out = vec![];
+    texts_of(n, &mut out);
+    out.join(" ")
+}
