@@ -139,3 +139,66 @@ fn an_absolute_dimension_resource_adds_as_a_length() {
         "32px at 160 dpi, twice"
     );
 }
+
+/// cake-time, authoring-detail-image: linkscreen's AlexaImage takes its width from its height
+/// and `imageAspectRatio`; AlexaRating draws five stars for its `ratingNumber` (3.5: three
+/// full, a half, an empty) and its text.
+#[test]
+fn alexa_image_keeps_its_aspect_and_alexa_rating_draws_its_stars() {
+    let mut s = screen(
+        json!({"type": "APL", "version": "2024.3",
+            "import": [{"name": "alexa-layouts", "version": "1.7.0"}],
+            "mainTemplate": {"items": [{"type": "Container", "items": [
+                {"type": "AlexaImage", "imageSource": "cake.png", "imageHeight": "40vh",
+                 "imageAspectRatio": "square"},
+                {"type": "AlexaImage", "imageSource": "wide.png", "imageHeight": 90,
+                 "imageAspectRatio": "widescreen"},
+                {"type": "AlexaRating", "ratingNumber": 3.5, "ratingText": "248"}]}]}}),
+        json!({}),
+    );
+    let prims = prims(&mut s);
+    let image = |src: &str| {
+        prims
+            .iter()
+            .find(|p| matches!(&p.paint, Paint::Image { source, .. } if source == src))
+            .map(|p| (p.w.round(), p.h.round()))
+    };
+    assert_eq!(
+        image("cake.png"),
+        Some((320.0, 320.0)),
+        "40vh of 800, square"
+    );
+    assert_eq!(image("wide.png"), Some((160.0, 90.0)), "16:9");
+    let stars: Vec<String> = s
+        .root()
+        .unwrap()
+        .children
+        .last()
+        .map(|rating| {
+            let mut out = vec![];
+            fn walk(n: &super::Node, out: &mut Vec<String>) {
+                if let Some(src) = n.str("source").filter(|s| s.starts_with("alexaRating")) {
+                    out.push(src.to_owned());
+                }
+                n.children.iter().for_each(|c| walk(c, out));
+            }
+            walk(rating, &mut out);
+            out
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        stars,
+        [
+            "alexaRatingFull",
+            "alexaRatingFull",
+            "alexaRatingFull",
+            "alexaRatingHalf",
+            "alexaRatingEmpty"
+        ]
+    );
+    assert!(
+        prims
+            .iter()
+            .any(|p| matches!(&p.paint, Paint::Text { text, .. } if text == "248"))
+    );
+}

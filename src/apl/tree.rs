@@ -244,6 +244,19 @@ impl Kept {
                 cs.flex_grow = 0.0;
             }
             let given = |d: Dimension| d != Dimension::auto();
+            // A box sized by its other side keeps its aspect: not stretched across.
+            let cross_auto = if main_row {
+                !given(cs.size.height)
+            } else {
+                !given(cs.size.width)
+            };
+            if cs.aspect_ratio.is_some()
+                && cross_auto
+                && matches!(cs.align_self, None | Some(AlignSelf::Stretch))
+                && matches!(st.align_items, None | Some(AlignItems::Stretch))
+            {
+                cs.align_self = Some(AlignSelf::FlexStart);
+            }
             let stretched = cs.position != Position::Absolute
                 && matches!(cs.align_self, None | Some(AlignSelf::Stretch))
                 && matches!(st.align_items, None | Some(AlignItems::Stretch));
