@@ -202,3 +202,37 @@ fn alexa_image_keeps_its_aspect_and_alexa_rating_draws_its_stars() {
             .any(|p| matches!(&p.paint, Paint::Text { text, .. } if text == "248"))
     );
 }
+
+/// linkscreen's AlexaSwitch toggles on a touch, AlexaRadioButton is checked by one (and stays
+/// so), and AlexaIconButton sends its primaryAction.
+#[test]
+fn switch_radio_and_icon_button_answer_a_touch() {
+    let mut s = screen(
+        json!({"type": "APL", "version": "2024.3",
+            "import": [{"name": "alexa-layouts", "version": "1.7.0"}],
+            "graphics": {"play": {"type": "AVG", "version": "1.2", "width": 24, "height": 24,
+                "items": [{"type": "path", "pathData": "M8,5 L19,12 L8,19 Z", "fill": "white"}]}},
+            "mainTemplate": {"items": [{"type": "Container", "items": [
+                {"type": "AlexaSwitch", "id": "wifi"},
+                {"type": "AlexaRadioButton", "id": "pick"},
+                {"type": "AlexaIconButton", "id": "play", "vectorSource": "play",
+                 "primaryAction": {"type": "SendEvent", "arguments": ["play"]}}]}]}}),
+        json!({}),
+    );
+    let uid = |s: &Screen, id: &str| s.root().unwrap().find(id).unwrap().uid;
+    let checked = |s: &Screen, id: &str| s.value_of(id, "checked") == Some(json!(true));
+    let wifi = uid(&s, "wifi");
+    s.press(wifi);
+    assert!(checked(&s, "wifi"), "on");
+    s.press(wifi);
+    assert!(!checked(&s, "wifi"), "off again");
+    let pick = uid(&s, "pick");
+    s.press(pick);
+    s.press(pick);
+    assert!(checked(&s, "pick"), "a radio button stays checked");
+    let out = s.press(uid(&s, "play"));
+    assert!(
+        matches!(&out[..], [super::Outcome::UserEvent { arguments, .. }] if arguments == &[json!("play")]),
+        "{out:?}"
+    );
+}
