@@ -335,7 +335,6 @@ pub(super) fn draw(
     }
 }
 
-/// An Image's `align` ("top-left", "bottom", "center"…) as (horizontal, vertical).
 /// Where a VectorGraphic's graphic goes in its box (x, y, w, h): at its own size (`none`),
 /// grown or shrunk to fit (`best-fit`), only shrunk (`best-fit-down`), or the whole box (`fill`,
 /// and `best-fill`, which the view crops); placed by `align` (centre by default).
@@ -368,6 +367,7 @@ fn fitted(n: &Node, scale: &str, [x, y, w, h]: [f32; 4]) -> [f32; 4] {
     [x + at(w, dw, ha), y + at(h, dh, va), dw, dh]
 }
 
+/// An Image's `align` ("top-left", "bottom", "center"…) as (horizontal, vertical).
 fn image_align(a: &str) -> (u8, u8) {
     let h = if a.contains("left") {
         0

@@ -203,27 +203,18 @@ fn resource_block(g: &mut Globals, path: &str, block: &Value, problems: &mut Vec
                 let at = format!("{path}.{group}.{k}");
                 let val = eval_value(v, &Reading(g), &at, &mut found);
                 if !found.is_empty() {
-                    again.push((k, v, at));
+                    again.push((group, k, v, at));
                 }
                 let val = absolute(group, val, &g.viewport);
                 g.resources.insert(k.clone(), val);
             }
         }
     }
-    for (k, v, at) in again {
+    for (group, k, v, at) in again {
         let val = eval_value(v, &Reading(g), &at, problems);
-        let val = absolute(v_group(block, k), val, &g.viewport);
+        let val = absolute(group, val, &g.viewport);
         g.resources.insert(k.clone(), val);
     }
-}
-
-/// The group of a block that holds `key`.
-fn v_group<'a>(block: &Value, key: &str) -> &'a str {
-    RESOURCE_GROUPS
-        .iter()
-        .find(|g| block.get(**g).and_then(|m| m.get(key)).is_some())
-        .copied()
-        .unwrap_or("")
 }
 
 /// An absolute dimension resource (`"140dp"`, `"24px"`) is its length in dp, as in Amazon's

@@ -213,11 +213,9 @@ fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
             Some(img) => {
                 it.kind = 2;
                 it.image = img;
-                it.fit = match scale.as_str() {
-                    "best-fit" | "best-fit-down" => 0,
-                    "best-fill" => 1,
-                    _ => 2,
-                };
+                // The APL side placed and sized the graphic by its scale: it fills its box, but
+                // for `best-fill`, which the box crops.
+                it.fit = if scale == "best-fill" { 1 } else { 2 };
             }
             None => {
                 it.kind = 3;
