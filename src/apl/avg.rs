@@ -1,7 +1,7 @@
 //! Alexa Vector Graphics (AVG), the basics: a document's `graphics` entry — its size,
 //! viewport, `parameters` and items (`path`, `group` with transforms and opacity, `text`) —
 //! bound in the VectorGraphic's scope and written as SVG, which the view draws with Slint's
-//! own SVG renderer. Patterns, filters and animation are not drawn.
+//! own SVG renderer, with the DropShadow and Blur filters. Patterns and Noise are not drawn.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -110,6 +110,7 @@ fn items_svg(
                 .map(|x| format!(r#" {svg}="{}""#, esc(&as_text(&x))))
                 .unwrap_or_default()
         };
+        let filter = filters(it.get("filters"), ctx, &p, problems, out);
         match it.get("type").and_then(Value::as_str).unwrap_or_default() {
             "path" => {
                 let d = v("pathData", problems)
@@ -120,7 +121,7 @@ fn items_svg(
                     .unwrap_or("transparent".into());
                 let _ = write!(
                     out,
-                    r#"<path d="{}" fill="{}"{}{}{}{}/>"#,
+                    r#"<path d="{}"{filter} fill="{}"{}{}{}{}/>"#,
                     esc(&d),
                     esc(&colour(&fill)),
                     attr("fillOpacity", "fill-opacity", problems),
@@ -160,7 +161,7 @@ fn items_svg(
                 }
                 let _ = write!(
                     out,
-                    r#"<g transform="{}"{}>"#,
+                    r#"<g transform="{}"{filter}{}>"#,
                     esc(t.trim()),
                     attr("opacity", "opacity", problems)
                 );
@@ -185,7 +186,7 @@ fn items_svg(
                     .unwrap_or("#000000".into());
                 let _ = write!(
                     out,
-                    r#"<text font-family="Noto Sans" text-anchor="{anchor}" fill="{}"{}{}{}{}>{}</text>"#,
+                    r#"<text font-family="Noto Sans"{filter} text-anchor="{anchor}" fill="{}"{}{}{}{}>{}</text>"#,
                     esc(&colour(&fill)),
                     attr("x", "x", problems),
                     attr("y", "y", problems),
@@ -200,6 +201,88 @@ fn items_svg(
             )),
         }
     }
+}
+
+/// An item's AVG `filters` (DropShadow, Blur) written as an SVG filter before it, and the
+/// attribute that applies it (empty without filters).
+fn filters(
+    list: Option<&Value>,
+    ctx: &Rc<Ctx>,
+    path: &str,
+    problems: &mut Vec<Problem>,
+    out: &mut String,
+) -> String {
+    let list = list.map(|l| eval_value(l, ctx, &format!("{path}.filters"), problems));
+    let mut body = String::new();
+    for (i, f) in list
+        .as_ref()
+        .map(|l| self::list(Some(l)))
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let num = |k: &str, d: f64| f.get(k).and_then(as_num).unwrap_or(d);
+        // APL's radius is a blur's reach; SVG's deviation is half of it.
+        let sd = num("radius", 0.0).max(0.0) / 2.0;
+        match f.get("type").and_then(Value::as_str) {
+            Some("DropShadow") => {
+                let c = f.get("color").map(as_text).unwrap_or("#0000007F".into());
+                let [r, g, b, a] =
+                    super::primitives::colour(Some(&Value::String(c))).unwrap_or([0, 0, 0, 0x7f]);
+                let _ = write!(
+                    body,
+                    r#"<feDropShadow dx="{}" dy="{}" stdDeviation="{sd}" flood-color="rgb({r},{g},{b})" flood-opacity="{:.3}"/>"#,
+                    num("horizontalOffset", 0.0),
+                    num("verticalOffset", 0.0),
+                    a as f32 / 255.0
+                );
+            }
+            Some("Blur") => {
+                let _ = write!(body, r#"<feGaussianBlur stdDeviation="{sd}"/>"#);
+            }
+            other => problems.push(Problem::unsupported(
+                format!("{path}.filters[{i}].type"),
+                format!("AVG filter {other:?} is not drawn"),
+            )),
+        }
+    }
+    if body.is_empty() {
+        return String::new();
+    }
+    let id = format!("f{}", out.len());
+    let _ = write!(
+        out,
+        r#"<defs><filter id="{id}" x="-50%" y="-50%" width="200%" height="200%">{body}</filter></defs>"#
+    );
+    format!(r#" filter="url(#{id})""#)
+}
+
+/// A graphic's SVG (as [`svg`] writes it) turned `deg` degrees clockwise about its centre,
+/// within its own box.
+pub fn turned(svg: &str, deg: f32) -> String {
+    let view = svg
+        .split_once(r#"viewBox="0 0 "#)
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(v, _)| {
+            v.split(' ')
+                .filter_map(|n| n.parse::<f32>().ok())
+                .collect::<Vec<_>>()
+        });
+    let (Some([vw, vh]), Some(open), Some(close)) = (
+        view.as_deref().and_then(|v| <[f32; 2]>::try_from(v).ok()),
+        svg.find('>'),
+        svg.rfind("</svg>"),
+    ) else {
+        return svg.to_owned();
+    };
+    format!(
+        r#"{}<g transform="rotate({deg} {} {})">{}</g>{}"#,
+        &svg[..=open],
+        vw / 2.0,
+        vh / 2.0,
+        &svg[open + 1..close],
+        &svg[close..]
+    )
 }
 
 /// APL colours as SVG takes them: `#rrggbbaa` becomes `rgba()` (SVG 1.1 readers differ on

@@ -1,8 +1,6 @@
 //! The screen's clock as the device moves it: animations take their values for the time, and
 //! the commands due run in turn ([`super::timeline`] holds what is timed).
 
-use serde_json::json;
-
 use super::problem::Outcome;
 use super::screen::{Screen, next_serial};
 use super::timeline::Later;
@@ -79,8 +77,8 @@ impl Screen {
         for a in self.time.anims.iter().filter(|a| a.start <= now) {
             if let Some(n) = root.find_uid_mut(a.uid) {
                 let v = a.value_at(now);
-                if n.num(a.prop) != Some(v) {
-                    n.set_own(a.prop, json!(v));
+                if n.prop(a.prop) != Some(&v) {
+                    n.set_own(a.prop, v);
                     changed = true;
                 }
             }

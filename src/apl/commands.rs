@@ -378,14 +378,47 @@ impl Screen {
                         continue;
                     };
                     let (uid, opacity) = (n.uid, n.num("opacity").unwrap_or(1.0));
+                    let transform = n.prop("transform").cloned().unwrap_or(Value::Null);
                     let mut unsupported = vec![];
                     let mut anims = vec![];
                     for v in &values {
                         match (v.get("property").and_then(Value::as_str), v.get("to")) {
                             (Some("opacity"), Some(to)) => anims.push((
-                                v.get("from").and_then(expr::as_num).unwrap_or(opacity),
-                                expr::as_num(to).unwrap_or(1.0),
+                                "opacity",
+                                vec![],
+                                vec![v.get("from").and_then(expr::as_num).unwrap_or(opacity)],
+                                vec![expr::as_num(to).unwrap_or(1.0)],
                             )),
+                            (Some("transform"), Some(to)) => {
+                                let to = super::affine::numbers(to, &self.vp);
+                                // Without `from`: from what it has, else from no change.
+                                let from = match v.get("from") {
+                                    Some(f) => super::affine::numbers(f, &self.vp),
+                                    None => super::affine::numbers(&transform, &self.vp)
+                                        .filter(|f| !f.is_empty())
+                                        .or_else(|| super::affine::unchanged(to.as_deref()?)),
+                                };
+                                // Entry by entry, the same names in the same order.
+                                match (from, to) {
+                                    (Some(f), Some(t))
+                                        if f.len() == t.len()
+                                            && f.iter().zip(&t).all(|(a, b)| a.0 == b.0) =>
+                                    {
+                                        anims.push((
+                                            "transform",
+                                            t.iter().map(|(k, _)| k.clone()).collect(),
+                                            f.into_iter().map(|(_, n)| n).collect(),
+                                            t.into_iter().map(|(_, n)| n).collect(),
+                                        ))
+                                    }
+                                    _ => self.problems.push(Problem::error(
+                                        format!("{p}.value"),
+                                        "AnimateItem of transform: `from` and `to` must list \
+                                         the same transforms in the same order, in numbers \
+                                         or absolute lengths",
+                                    )),
+                                }
+                            }
                             (Some(other), _) => unsupported.push(other.to_owned()),
                             _ => {}
                         }
@@ -405,10 +438,11 @@ impl Screen {
                     let reverse = arg("repeatMode", self).as_str() == Some("reverse");
                     let start = self.time.now + self.time.cursor;
                     let mut end = start;
-                    for (from, to) in anims {
+                    for (prop, names, from, to) in anims {
                         let a = Anim {
                             uid,
-                            prop: "opacity",
+                            prop,
+                            names,
                             from,
                             to,
                             start,
@@ -425,7 +459,9 @@ impl Screen {
                     for prop in unsupported {
                         self.problems.push(Problem::unsupported(
                             format!("{p}.value"),
-                            format!("AnimateItem of {prop:?} is not drawn (opacity is)"),
+                            format!(
+                                "AnimateItem of {prop:?} is not drawn (opacity and transform are)"
+                            ),
                         ));
                     }
                 }

@@ -20,8 +20,47 @@ fn inter(a: [f32; 4], b: [f32; 4]) -> [f32; 4] {
     [x, y, (r - x).max(0.0), (bt - y).max(0.0)]
 }
 
+/// A component and what it holds, drawn; then moved, scaled (and, where it can be, turned)
+/// by its `transform` about its box's centre.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn draw(
+    kept: &Kept,
+    n: &Node,
+    origin: (f32, f32),
+    (clip, scroller): ([f32; 4], Option<usize>),
+    opacity: f32,
+    live: &LiveState,
+    vp: &Viewport,
+    out: &mut Vec<Prim>,
+    measure: &mut dyn Measure,
+) {
+    let start = out.len();
+    own(
+        kept,
+        n,
+        origin,
+        (clip, scroller),
+        opacity,
+        live,
+        vp,
+        out,
+        measure,
+    );
+    let Some(list) = n.prop("transform").filter(|_| out.len() > start) else {
+        return;
+    };
+    let Some((_, bounds)) = super::bounds::of(kept, n, origin, vp) else {
+        return;
+    };
+    if let Some(m) = super::affine::of(list, bounds, vp) {
+        for p in &mut out[start..] {
+            m.map(p, clip);
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn own(
     kept: &Kept,
     n: &Node,
     origin: (f32, f32),

@@ -236,3 +236,55 @@ fn switch_radio_and_icon_button_answer_a_touch() {
         "{out:?}"
     );
 }
+
+/// responsive-avg-animation, authoring-parallax-effect: a component's `transform` moves and
+/// scales what it draws (and what it holds) about its centre; a turn turns its vector graphics;
+/// an AVG path's DropShadow is an SVG filter.
+#[test]
+fn a_transform_moves_scales_and_turns_what_is_drawn() {
+    let mut s = screen(
+        json!({"type": "APL", "version": "2024.3",
+            "graphics": {"bulb": {"type": "AVG", "version": "1.2", "width": 40, "height": 40,
+                "items": [{"type": "path", "pathData": "M0 0h40v40z", "fill": "white",
+                    "filters": [{"type": "DropShadow", "color": "rgba(#000000, 16%)",
+                                 "verticalOffset": 3, "radius": 3}]}]}},
+            "mainTemplate": {"items": [{"type": "Container", "items": [
+                {"type": "Frame", "width": 100, "height": 50, "background": "white",
+                 "transform": [{"translateX": "10vw"}, {"scale": 2}],
+                 "items": [{"type": "Text", "text": "big", "fontSize": 10}]},
+                {"type": "VectorGraphic", "source": "bulb", "transform": [{"rotate": 90}]}]}]}}),
+        json!({}),
+    );
+    let drawn = prims(&mut s);
+    let frame = drawn
+        .iter()
+        .find(|p| matches!(p.paint, Paint::Box { .. }))
+        .unwrap();
+    // Its centre (50, 25) stays, moved 10vw; twice as big.
+    let tenth = s.viewport().width_dp() / 10.0;
+    assert_eq!(
+        (frame.x, frame.y, frame.w, frame.h),
+        (tenth - 50.0, -25.0, 200.0, 100.0)
+    );
+    let text = drawn
+        .iter()
+        .find_map(|p| match &p.paint {
+            Paint::Text { style, .. } => Some(style.size),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(text, 20.0, "what it holds grows with it");
+    let svg = drawn
+        .iter()
+        .find_map(|p| match &p.paint {
+            Paint::Vector { svg, .. } => Some(svg.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(svg.contains(r#"<g transform="rotate(90 20 20)">"#), "{svg}");
+    assert!(
+        svg.contains(r#"<feDropShadow dx="0" dy="3" stdDeviation="1.5""#),
+        "{svg}"
+    );
+    assert!(svg.contains(r#"filter="url(#f"#), "{svg}");
+}

@@ -51,10 +51,6 @@ pub(super) const STRUCTURAL: &[&str] = &[
 /// What a component may have that linkscreen does not do yet: said once a document (as an
 /// `apl_unsupported` event), so a document that relies on it is not silently wrong.
 const NOT_DONE: &[(&str, &str)] = &[
-    (
-        "transform",
-        "is not drawn (the component is, untransformed)",
-    ),
     ("filters", "are not applied (the image is drawn unfiltered)"),
     ("shadowColor", "is not drawn"),
     (
@@ -235,6 +231,14 @@ impl<'a> Inflater<'a> {
                 ));
             }
         }
+        if turns(o.get("transform")) && !self.told.contains(&"transform") {
+            self.told.push("transform");
+            self.problems.push(Problem::unsupported(
+                format!("{path}.transform"),
+                "transform: a rotate or skew turns only the vector graphics in it; \
+                 anything else is moved and scaled, not turned",
+            ));
+        }
         let mut own = Map::new();
         // One buffer for the properties' paths (`path.key`), not one string each.
         let mut at = format!("{path}.");
@@ -342,4 +346,21 @@ fn ev_key(ev: &str) -> &'static str {
         "onScroll" => "onScroll",
         _ => "onPageChanged",
     }
+}
+
+/// Whether a transform list turns or skews (what only vector graphics are drawn doing).
+fn turns(list: Option<&Value>) -> bool {
+    let items = match list {
+        Some(Value::Array(a)) => a.as_slice(),
+        Some(o @ Value::Object(_)) => std::slice::from_ref(o),
+        _ => return false,
+    };
+    items
+        .iter()
+        .filter_map(Value::as_object)
+        .flatten()
+        .any(|(k, v)| {
+            matches!(k.as_str(), "rotate" | "skewX" | "skewY")
+                && (v.is_string() || v.as_f64().is_some_and(|d| d % 360.0 != 0.0))
+        })
 }

@@ -12,6 +12,7 @@
 //!
 //! Must not import: `view`, `device`, `backend`, `clients`, `shots`, `app`, `cli`.
 
+mod affine;
 mod avg;
 pub mod bounds;
 mod children;

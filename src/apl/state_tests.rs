@@ -391,15 +391,17 @@ fn transformers_give_the_screen_its_hint_and_speech() {
     assert_eq!(s.live.karaoke, Some(uid_of(&s, "fact")));
 }
 
-/// A fade-in on mount (opacity 0 → 1), as Amazon's samples do: it runs over its duration on
-/// the screen's clock and ends shown; a property that is not drawn is reported, not dropped.
+/// A fade-in on mount (opacity 0 → 1) that slides in, as Amazon's samples do: it runs over its
+/// duration on the screen's clock and ends shown and in place; a property that is not drawn is
+/// reported, not dropped.
 #[test]
 fn animate_item_runs_over_its_duration() {
     let doc = json!({
         "type": "APL", "version": "2024.3",
         "onMount": [{"type": "AnimateItem", "componentId": "title", "duration": 1000,
             "value": [{"property": "opacity", "from": 0, "to": 1},
-                      {"property": "transform", "from": [{"translateX": 200}], "to": [{"translateX": 0}]}]}],
+                      {"property": "transform", "from": [{"translateX": 200}], "to": [{"translateX": 0}]},
+                      {"property": "color", "to": "red"}]}],
         "mainTemplate": {"items": [{"type": "Container", "items": [
             {"type": "Text", "id": "title", "opacity": 0, "text": "Welcome"}]}]}
     });
@@ -409,6 +411,12 @@ fn animate_item_runs_over_its_duration() {
             .iter()
             .find(|p| matches!(&p.paint, Paint::Text { text, .. } if text == "Welcome"))
             .map(|p| p.opacity)
+    };
+    let left = |s: &mut Screen| {
+        s.draw(&mut Mono)
+            .iter()
+            .find(|p| matches!(&p.paint, Paint::Text { text, .. } if text == "Welcome"))
+            .map(|p| p.x)
     };
     assert!(
         opacity(&mut s).is_none_or(|o| o == 0.0),
@@ -422,14 +430,20 @@ fn animate_item_runs_over_its_duration() {
     assert!(s.busy());
     s.advance(250.0);
     assert_eq!(opacity(&mut s), Some(0.25), "linear by default");
+    assert_eq!(
+        left(&mut s),
+        Some(150.0),
+        "a quarter of the way back from 200 dp"
+    );
     s.settle(3000.0);
     assert_eq!(opacity(&mut s), Some(1.0));
+    assert_eq!(left(&mut s), Some(0.0), "in place");
     assert!(!s.busy(), "nothing left once it ended");
     let problems = s.take_problems();
     assert!(
         problems
             .iter()
-            .any(|p| p.kind == "apl_unsupported" && p.message.contains("transform")),
+            .any(|p| p.kind == "apl_unsupported" && p.message.contains("\"color\"")),
         "{problems:?}"
     );
 }

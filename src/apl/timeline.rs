@@ -12,13 +12,16 @@ use serde_json::Value;
 use super::easing::Easing;
 use super::scope::Ctx;
 
-/// An animation of one numeric property of one component.
+/// An animation of one property of one component: a number (`opacity`), or the numbers of a
+/// `transform` list, entry by entry.
 #[derive(Debug, Clone)]
 pub(super) struct Anim {
     pub uid: usize,
     pub prop: &'static str,
-    pub from: f64,
-    pub to: f64,
+    /// Each entry's name in a `transform` list; empty for a plain number.
+    pub names: Vec<String>,
+    pub from: Vec<f64>,
+    pub to: Vec<f64>,
     /// When it starts and how long one run takes (ms on the screen's clock).
     pub start: f64,
     pub duration: f64,
@@ -39,18 +42,35 @@ impl Anim {
         }
     }
 
-    /// Its value at `now` (its start value before it starts, its end value after).
-    pub fn value_at(&self, now: f64) -> f64 {
+    /// How far from its start value to its end value it is at `now`, eased (0 before it
+    /// starts; after it ends 1, or 0 when a reversed run ended it).
+    pub fn progress(&self, now: f64) -> f64 {
         if self.duration <= 0.0 || now >= self.end() {
             let back = self.reverse && self.repeats > 0 && self.repeats % 2 == 1;
-            return if back { self.from } else { self.to };
+            return if back { 0.0 } else { 1.0 };
         }
         let run = ((now - self.start).max(0.0) / self.duration).floor();
         let mut t = ((now - self.start).max(0.0) - run * self.duration) / self.duration;
         if self.reverse && run as i64 % 2 == 1 {
             t = 1.0 - t;
         }
-        self.from + (self.to - self.from) * self.easing.at(t)
+        self.easing.at(t)
+    }
+
+    /// Its value at `now`: a number, or a transform list.
+    pub fn value_at(&self, now: f64) -> Value {
+        let k = self.progress(now);
+        let mut at = self.from.iter().zip(&self.to).map(|(a, b)| a + (b - a) * k);
+        if self.names.is_empty() {
+            return serde_json::json!(at.next().unwrap_or(0.0));
+        }
+        Value::Array(
+            self.names
+                .iter()
+                .zip(at)
+                .map(|(name, v)| serde_json::json!({ name: v }))
+                .collect(),
+        )
     }
 }
 
@@ -126,8 +146,9 @@ mod tests {
         Anim {
             uid: 1,
             prop: "opacity",
-            from: 0.0,
-            to: 1.0,
+            names: vec![],
+            from: vec![0.0],
+            to: vec![1.0],
             start: 100.0,
             duration: 1000.0,
             easing: Easing::Linear,
@@ -139,23 +160,35 @@ mod tests {
     #[test]
     fn an_animation_runs_from_its_start_to_its_end_and_repeats_as_told() {
         let a = fade(0, false);
-        assert_eq!(a.value_at(0.0), 0.0, "its start value before it starts");
-        assert!((a.value_at(600.0) - 0.5).abs() < 1e-9);
-        assert_eq!(a.value_at(1100.0), 1.0);
+        assert_eq!(a.progress(0.0), 0.0, "its start value before it starts");
+        assert!((a.progress(600.0) - 0.5).abs() < 1e-9);
+        assert_eq!(a.progress(1100.0), 1.0);
         assert_eq!(a.end(), 1100.0);
         let r = fade(1, true);
-        assert!((r.value_at(1350.0) - 0.75).abs() < 1e-9, "going back");
+        assert!((r.progress(1350.0) - 0.75).abs() < 1e-9, "going back");
         assert_eq!(
-            r.value_at(5000.0),
+            r.progress(5000.0),
             0.0,
             "a reversed second run ends where it began"
         );
         assert_eq!(fade(-1, false).end(), f64::INFINITY);
+        let moved = Anim {
+            prop: "transform",
+            names: vec!["translateX".into(), "rotate".into()],
+            from: vec![100.0, 720.0],
+            to: vec![0.0, 0.0],
+            ..fade(0, false)
+        };
+        assert_eq!(
+            moved.value_at(600.0),
+            serde_json::json!([{"translateX": 50.0}, {"rotate": 360.0}]),
+            "a transform list moves entry by entry"
+        );
         let eased = Anim {
             easing: Easing::parse("ease-in").unwrap(),
             ..fade(0, false)
         };
-        assert!(eased.value_at(600.0) < 0.5, "ease-in is slow to start");
+        assert!(eased.progress(600.0) < 0.5, "ease-in is slow to start");
     }
 
     /// Commands take their turn on the screen's clock: in a Sequential one starts when the one
