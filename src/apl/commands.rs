@@ -465,6 +465,26 @@ impl Screen {
                         ));
                     }
                 }
+                "InsertItem" => {
+                    let at = expr::as_num(&arg("at", self)).map(|n| n as i64);
+                    let items = o.get("items").or_else(|| o.get("item"));
+                    let items = items.cloned().unwrap_or(Value::Null);
+                    self.insert_item(target.as_deref(), at, &items, &p, out, depth);
+                }
+                "RemoveItem" => self.remove_item(target.as_deref(), &p),
+                "ImportPackage" => {
+                    let name = expr::as_text(&arg("name", self));
+                    let loaded = self.import_package(&name, &p);
+                    let (then, on) = if loaded {
+                        (o.get("onLoad"), "onLoad")
+                    } else {
+                        (o.get("onFail"), "onFail")
+                    };
+                    if let Some(cmds) = then {
+                        let at = format!("{p}.{on}");
+                        self.run(cmds, &scope, source, &at, out, depth + 1);
+                    }
+                }
                 // Nothing to show without media: accepted, no effect.
                 "Idle" => {}
                 // Noted in the event log: nothing plays offline, and the document stays as

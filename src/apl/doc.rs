@@ -176,6 +176,110 @@ pub fn parse_with(doc: &Value, fetched: &HashMap<String, Value>) -> Result<Docum
     Ok(d)
 }
 
+/// `doc` with its import block chosen (APL 2023.3): an import whose `when` does not hold is
+/// left out; a `oneOf` import gives the first of its `items` that holds (else its
+/// `otherwise`), an `allOf` import all of its `items` that hold (else its `otherwise`).
+/// `holds` evaluates a `when` in the initial data-binding context. None when there is nothing
+/// to choose (the document is used as it is).
+pub fn chosen_imports(doc: &Value, holds: &mut dyn FnMut(&Value) -> bool) -> Option<Value> {
+    let list = doc.get("import")?.as_array()?;
+    let conditional = |i: &Value| i.get("when").is_some() || i.get("type").is_some();
+    if !list.iter().any(conditional) {
+        return None;
+    }
+    fn choose(
+        list: &[Value],
+        holds: &mut dyn FnMut(&Value) -> bool,
+        out: &mut Vec<Value>,
+        depth: usize,
+    ) {
+        for imp in list {
+            if depth > 8 || imp.get("when").is_some_and(|w| !holds(w)) {
+                continue;
+            }
+            let items = imp
+                .get("items")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice);
+            let otherwise = imp
+                .get("otherwise")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice);
+            match imp.get("type").and_then(Value::as_str).unwrap_or("package") {
+                kind @ ("oneOf" | "allOf") => {
+                    let holding: Vec<&Value> = items
+                        .unwrap_or_default()
+                        .iter()
+                        .filter(|i| i.get("when").is_none_or(&mut *holds))
+                        .collect();
+                    let take: Vec<Value> = match kind {
+                        "oneOf" => holding.into_iter().take(1).cloned().collect(),
+                        _ => holding.into_iter().cloned().collect(),
+                    };
+                    let take = if take.is_empty() {
+                        otherwise.unwrap_or_default().to_vec()
+                    } else {
+                        take
+                    };
+                    // What is taken no longer needs its `when`.
+                    let take: Vec<Value> = take
+                        .into_iter()
+                        .map(|mut t| {
+                            if let Some(o) = t.as_object_mut() {
+                                o.remove("when");
+                            }
+                            t
+                        })
+                        .collect();
+                    choose(&take, holds, out, depth + 1);
+                }
+                _ => {
+                    let mut imp = imp.clone();
+                    if let Some(o) = imp.as_object_mut() {
+                        o.remove("when");
+                        o.remove("type");
+                        o.remove("loadAfter");
+                    }
+                    out.push(imp);
+                }
+            }
+        }
+    }
+    let mut out = vec![];
+    choose(list, holds, &mut out, 0);
+    let mut doc = doc.clone();
+    doc["import"] = Value::Array(out);
+    Some(doc)
+}
+
+/// `d` with package `name` (and what it imports) added to its packages, as the ImportPackage
+/// command loads one; None when linkscreen has no such package.
+pub fn with_package(d: &Document, name: &str) -> Option<Document> {
+    let p = &d.packages;
+    let mut into = Document {
+        resources: p.resources.clone(),
+        styles: p.styles.clone(),
+        layouts: p.layouts.clone(),
+        graphics: p.graphics.clone(),
+        ..Default::default()
+    };
+    let mut names = p.names.clone();
+    if !import(&mut into, name, &HashMap::new(), &mut names, 0) {
+        return None;
+    }
+    let mut out = d.clone();
+    out.packages = Rc::new(Packages {
+        names,
+        resources: into.resources,
+        styles: into.styles,
+        layouts: into.layouts,
+        graphics: into.graphics,
+        missing: p.missing.clone(),
+        shared: false,
+    });
+    Some(out)
+}
+
 /// Whether two versions are the same (`1.0` is `1.0.0`).
 fn same_version(a: &str, b: &str) -> bool {
     let parts = |v: &str| -> Vec<u32> {

@@ -28,6 +28,7 @@ mod expand;
 pub mod expr;
 mod functions;
 pub mod inflate;
+mod insert;
 pub mod layout;
 mod lex;
 mod node;

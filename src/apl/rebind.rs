@@ -13,7 +13,8 @@ use super::node::LiveState;
 use super::node::Node;
 use super::screen::Screen;
 
-fn max_uid(n: &Node) -> usize {
+/// The largest uid in a tree (new components are numbered after it).
+pub(super) fn max_uid(n: &Node) -> usize {
     n.children.iter().map(max_uid).max().unwrap_or(0).max(n.uid)
 }
 

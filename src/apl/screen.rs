@@ -70,8 +70,17 @@ impl Screen {
         packages: &HashMap<String, Value>,
     ) -> Screen {
         let mut problems = vec![];
+        let chosen = doc::chosen_imports(&render.document, &mut |when| {
+            // The initial data-binding context: the viewport and the environment.
+            let theme = render.document.get("theme").and_then(Value::as_str);
+            let mut bare = doc::Document::default();
+            bare.theme = theme.unwrap_or("dark").to_owned();
+            let ctx = Ctx::root(scope::globals(&bare, &vp, &mut problems));
+            let at = "$.document.import[].when";
+            expr::truthy(&scope::eval_value(when, &ctx, at, &mut problems))
+        });
         let (doc, root, handlers, on_mount, version) =
-            match doc::parse_with(&render.document, packages) {
+            match doc::parse_with(chosen.as_ref().unwrap_or(&render.document), packages) {
                 Ok(d) => {
                     problems.extend(d.problems.iter().cloned());
                     let globals = scope::globals(&d, &vp, &mut problems);

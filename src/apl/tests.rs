@@ -584,7 +584,7 @@ fn media_and_log_commands_are_noted() {
                 {"type": "Log", "level": "info", "message": "hello", "arguments": [1]},
                 {"type": "PlayMedia", "componentId": "clip", "source": "https://example.com/a.mp4"},
                 {"type": "ControlMedia", "componentId": "clip", "command": "pause"},
-                {"type": "InsertItem", "componentId": "list", "item": {"type": "Text"}}],
+                {"type": "Frobnicate", "componentId": "list"}],
             "mainTemplate": {"items": [{"type": "Container", "items": [
                 {"type": "Video", "id": "clip", "width": 100, "height": 50}]}]}}),
         json!({}),
@@ -608,7 +608,7 @@ fn media_and_log_commands_are_noted() {
     let p = s.take_problems();
     assert!(
         p.iter()
-            .any(|p| p.kind == "apl_unsupported" && p.message.contains("InsertItem")),
+            .any(|p| p.kind == "apl_unsupported" && p.message.contains("Frobnicate")),
         "{p:?}"
     );
     // The video is its box, black.
