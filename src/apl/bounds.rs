@@ -97,8 +97,8 @@ pub fn tree(
     o
 }
 
-/// Where every component with an id was laid out on the screen (uid, global bounds in dp), in
-/// document order: what the visual context reports as each one's `position`.
+/// Where every component with an id (or an `onLayout`) was laid out on the screen (uid, global
+/// bounds in dp), in document order: what the visual context reports as each one's `position`.
 pub fn of_ids(
     kept: &Kept,
     n: &Node,
@@ -110,7 +110,7 @@ pub fn of_ids(
     let Some((_, global)) = of(kept, n, parent_global, vp) else {
         return;
     };
-    if n.id.is_some() {
+    if n.id.is_some() || n.flag("_onLayout") == Some(true) {
         out.push((n.uid, global));
     }
     let origin = content_origin(n, global, live);

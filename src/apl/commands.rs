@@ -68,6 +68,8 @@ impl Screen {
                 "uid": n.uid.to_string(),
                 "value": self.value(n),
                 "position": self.position(n.uid),
+                "bounds": self.positions.get(&n.uid).map(|r| json!({
+                    "left": r[0], "top": r[1], "width": r[2], "height": r[3]})),
             })),
         });
         let scope = scope.child(HashMap::from([("event".to_owned(), event.clone())]));

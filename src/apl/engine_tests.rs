@@ -288,3 +288,29 @@ fn a_transform_moves_scales_and_turns_what_is_drawn() {
     );
     assert!(svg.contains(r#"filter="url(#f"#), "{svg}");
 }
+
+/// onLayout (APL 2024.2) runs when the view reports where a component went, with its bounds in
+/// `event.source.bounds`; the same bounds again run nothing.
+#[test]
+fn on_layout_runs_when_the_bounds_change() {
+    let mut s = screen(
+        json!({"type": "APL", "version": "2024.3", "mainTemplate": {"items": [
+            {"type": "Container", "items": [
+                {"type": "Text", "text": "?", "onLayout": {"type": "SetValue",
+                    "property": "text", "value": "${event.source.bounds.width}"}}]}]}}),
+        json!({}),
+    );
+    let uid = s.root().unwrap().children[0].uid;
+    let text = |s: &Screen| s.root().unwrap().children[0].text("text");
+    s.set_positions(vec![(uid, [0.0, 0.0, 120.0, 30.0])]);
+    assert_eq!(text(&s).as_deref(), Some("120"));
+    s.root.as_mut().unwrap().children[0].set_own("text", json!("again"));
+    s.set_positions(vec![(uid, [0.0, 0.0, 120.0, 30.0])]);
+    assert_eq!(
+        text(&s).as_deref(),
+        Some("again"),
+        "the same bounds run nothing"
+    );
+    s.set_positions(vec![(uid, [0.0, 0.0, 80.0, 30.0])]);
+    assert_eq!(text(&s).as_deref(), Some("80"));
+}

@@ -29,6 +29,7 @@ pub(super) const STRUCTURAL: &[&str] = &[
     "style",
     "onPress",
     "onMount",
+    "onLayout",
     "onScroll",
     "onPageChanged",
     "onFocus",
@@ -269,9 +270,14 @@ impl<'a> Inflater<'a> {
             .get("id")
             .map(|v| expr::as_text(&eval_value(v, &ctx, path, &mut self.problems)));
         let uid = self.uid();
+        if o.contains_key("onLayout") {
+            // Its place is reported back after each layout, to run its onLayout.
+            props.insert("_onLayout".into(), Value::Bool(true));
+        }
         for ev in [
             "onPress",
             "onMount",
+            "onLayout",
             "onTextChange",
             "onSubmit",
             "onPageChanged",
@@ -341,6 +347,7 @@ fn ev_key(ev: &str) -> &'static str {
     match ev {
         "onPress" => "onPress",
         "onMount" => "onMount",
+        "onLayout" => "onLayout",
         "onTextChange" => "onTextChange",
         "onSubmit" => "onSubmit",
         "onScroll" => "onScroll",

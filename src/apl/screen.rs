@@ -41,7 +41,12 @@ pub struct Screen {
     pub(super) time: timeline::Timeline,
     /// Where the view last laid out each component with an id (uid → global bounds, dp).
     pub(super) positions: HashMap<usize, bounds::Rect>,
+    /// How often each component's onLayout ran (bounded by [`MAX_LAYOUT_RUNS`]).
+    pub(super) layout_runs: HashMap<usize, u32>,
 }
+
+/// How often one component's `onLayout` may run on a screen.
+const MAX_LAYOUT_RUNS: u32 = 32;
 
 pub(super) fn next_serial() -> u64 {
     static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -125,6 +130,7 @@ impl Screen {
             extents: HashMap::new(),
             time: timeline::Timeline::default(),
             positions: HashMap::new(),
+            layout_runs: HashMap::new(),
         };
         screen.restyle();
         screen
@@ -362,10 +368,35 @@ impl Screen {
         out
     }
 
-    /// Where the view laid out the components with an id (uid, global bounds in dp), for
-    /// the visual context's `position`s.
-    pub fn set_positions(&mut self, positions: bounds::Positions) {
+    /// Where the view laid out the components with an id or an `onLayout` (uid, global bounds
+    /// in dp), for the visual context's `position`s. A component with an `onLayout` whose
+    /// bounds are new or changed runs it (APL 2024.2), `event.source.bounds` saying where it is;
+    /// what its commands ask of the device comes back.
+    pub fn set_positions(&mut self, positions: bounds::Positions) -> Vec<Outcome> {
+        let changed: Vec<usize> = positions
+            .iter()
+            .filter(|(uid, r)| {
+                self.handlers.contains_key(&(*uid, "onLayout"))
+                    && self.positions.get(uid) != Some(r)
+            })
+            .map(|(uid, _)| *uid)
+            .collect();
         self.positions = positions.into_iter().collect();
+        let (mut out, mut ran) = (vec![], false);
+        for uid in changed {
+            // A handler that changes its own bounds every time would run for ever: a device
+            // stops it too.
+            let runs = self.layout_runs.entry(uid).or_default();
+            *runs += 1;
+            if *runs > MAX_LAYOUT_RUNS {
+                continue;
+            }
+            ran |= self.handle(uid, "onLayout", "Layout", &mut out, 0);
+        }
+        if ran {
+            self.restyle();
+        }
+        out
     }
 
     /// `context.Alexa.Presentation.APL` for requests while this screen shows: each component

@@ -320,6 +320,36 @@ pub fn settle_for(ms: u64) {
 pub struct Staged {
     pub warnings: Vec<String>,
     pub offline_images: Vec<String>,
+    /// The screen, for what its layout runs ([`laid_out`]).
+    pub screen: Option<crate::apl::Screen>,
+}
+
+/// After the view laid the document out: its components' `onLayout` commands run with where
+/// they went, and the screen settles again; true when that changed what is drawn (the caller
+/// shows the new snapshot in `m` and lays it out again).
+pub fn laid_out(
+    staged: &mut Staged,
+    positions: crate::apl::bounds::Positions,
+    m: &mut crate::view::UiModel,
+) -> bool {
+    let Some(screen) = staged.screen.as_mut() else {
+        return false;
+    };
+    let before = screen.serial();
+    screen.set_positions(positions);
+    let limit = SETTLE.get().copied().unwrap_or(crate::apl::SETTLE_MS);
+    screen.settle(screen.clock() + limit as f64);
+    staged.warnings.extend(
+        screen
+            .take_problems()
+            .into_iter()
+            .map(|pr| format!("{} at {}: {}", pr.kind, pr.path, pr.message)),
+    );
+    if screen.serial() == before {
+        return false;
+    }
+    m.apl = Some(std::sync::Arc::new(screen.snapshot()));
+    true
 }
 
 /// Puts the document of an APL subject (its index) on the screen model.
@@ -374,6 +404,7 @@ pub fn stage(
     Staged {
         warnings,
         offline_images,
+        screen: Some(screen),
     }
 }
 

@@ -144,8 +144,19 @@ fn stage(
         &crate::config::default_household(),
         sign_in_html(subject.scene, locale),
     );
-    let staged = apl::stage(subject.apl, p, locale, &mut m);
+    let mut staged = apl::stage(subject.apl, p, locale, &mut m);
     view::apply(&hl.app, p, scale, &m);
+    // A component's onLayout runs once the view has laid it out (a few rounds at most, as
+    // what it changes may move others).
+    for _ in 0..4 {
+        let Some(positions) = crate::view::apl::take_positions() else {
+            break;
+        };
+        if !apl::laid_out(&mut staged, positions, &mut m) {
+            break;
+        }
+        view::apply(&hl.app, p, scale, &m);
+    }
     (staged, m.apl.clone())
 }
 

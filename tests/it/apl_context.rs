@@ -64,3 +64,33 @@ async fn a_touch_tells_the_skill_where_its_components_are() {
     // 300 × 90 dp at (30, 60), 213/160 px a dp, rounded.
     assert_eq!(go["position"], "399x120+40+80:2", "{go}");
 }
+
+/// `shoot --apl` runs a component's onLayout (APL 2024.2) once the view has laid it out: a
+/// Frame half the screen wide paints itself white only when its `event.source.bounds` say so.
+/// From another working directory, twice in a row: the same bytes.
+#[test]
+fn shoot_runs_on_layout_with_the_bounds_the_view_laid_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = serde_json::json!({
+        "type": "APL", "version": "2024.3",
+        "mainTemplate": {"items": [{"type": "Frame", "width": "100vw", "height": "100vh",
+            "onLayout": {"type": "SetValue", "property": "backgroundColor",
+                "value": "${event.source.bounds.width > 400 ? 'white' : 'red'}"}}]}
+    });
+    std::fs::write(dir.path().join("laid.json"), doc.to_string()).unwrap();
+    let shoot = |out: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+            .args(["shoot", "--apl", "laid.json", "--scenes", "apl"])
+            .args(["--devices", "echo-show-8", "--out", out])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read(dir.path().join(out).join("echo-show-8/en-US/apl-laid.png")).unwrap()
+    };
+    let bytes = shoot("a");
+    let img = image::load_from_memory(&bytes).unwrap().to_rgba8();
+    let px = img.get_pixel(img.width() / 2, img.height() / 2).0;
+    assert_eq!(px, [255, 255, 255, 255], "onLayout painted it white");
+    assert_eq!(shoot("b"), bytes);
+}

@@ -188,11 +188,8 @@ impl Runtime {
                         self.apl_act(|s| { s.set_pressed(uid); vec![] })
                     }
                     Some(Input::AplScroll(uid, to, extent)) => { self.acked += 1; self.apl_act(|s| s.set_scroll(uid, to, extent)) }
-                    Some(Input::AplLaidOut(positions)) => {
-                        if let Some(s) = self.apl.as_mut() {
-                            s.set_positions(positions);
-                        }
-                    }
+                    // Uncounted: scripts do not wait for it (a component's onLayout may run).
+                    Some(Input::AplLaidOut(positions)) => self.apl_act(|s| s.set_positions(positions)),
                     Some(Input::Stop(done)) => {
                         self.switch_off();
                         let _ = done.send(());
