@@ -314,3 +314,57 @@ fn on_layout_runs_when_the_bounds_change() {
     s.set_positions(vec![(uid, [0.0, 0.0, 80.0, 30.0])]);
     assert_eq!(text(&s).as_deref(), Some("80"));
 }
+
+/// linkscreen's AlexaTransportControls: its play button asks the media component to play
+/// (logged: nothing plays offline) and turns into a pause button, which asks it to pause;
+/// AlexaProgressBarRadial draws its arc as far as its value goes.
+#[test]
+fn transport_controls_toggle_and_a_radial_bar_draws_its_arc() {
+    let mut s = screen(
+        json!({"type": "APL", "version": "2024.3",
+            "import": [{"name": "alexa-layouts", "version": "1.7.0"}],
+            "mainTemplate": {"items": [{"type": "Container", "items": [
+                {"type": "Video", "id": "song", "width": 10, "height": 10},
+                {"type": "AlexaTransportControls", "mediaComponentId": "song",
+                 "playPauseToggleButtonId": "toggle"},
+                {"type": "AlexaProgressBarRadial", "progressValue": 25}]}]}}),
+        json!({}),
+    );
+    let toggle = |s: &Screen| s.root().unwrap().find("toggle").unwrap().uid;
+    let logged = |out: Vec<super::Outcome>| -> Vec<String> {
+        out.into_iter()
+            .filter_map(|o| match o {
+                super::Outcome::Logged { command, detail } => Some(format!("{command} {detail}")),
+                _ => None,
+            })
+            .collect()
+    };
+    let icon = |s: &mut Screen| {
+        prims(s)
+            .into_iter()
+            .filter_map(|p| match p.paint {
+                Paint::Vector { svg, .. } => Some(svg),
+                _ => None,
+            })
+            .any(|svg| svg.contains("M7,5 h3.5"))
+    };
+    assert!(!icon(&mut s), "a play button first");
+    let t = toggle(&s);
+    assert_eq!(logged(s.press(t)), ["ControlMedia play on song"]);
+    assert!(icon(&mut s), "now a pause button");
+    let t = toggle(&s);
+    assert_eq!(logged(s.press(t)), ["ControlMedia pause on song"]);
+    // A quarter of the way round: from the top to the right (an arc ending at 3 o'clock).
+    assert!(
+        prims(&mut s).iter().any(|p| matches!(&p.paint,
+            Paint::Vector { svg, .. } if svg.contains("A46,46 0 0 1 96,50"))),
+        "the arc of 25 %: {:?}",
+        prims(&mut s)
+            .into_iter()
+            .filter_map(|p| match p.paint {
+                Paint::Vector { svg, .. } => Some(svg),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    );
+}

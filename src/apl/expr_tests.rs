@@ -79,6 +79,13 @@ fn paths_and_templates() {
 
 #[test]
 fn units_and_functions() {
+    assert_eq!(ev("${Math.round(Math.sin(1.5707963) * 100)}"), json!(100));
+    assert_eq!(ev("${Math.cos(0)}"), json!(1));
+    assert_eq!(ev("${Math.pow(2, 10)}"), json!(1024));
+    assert_eq!(ev("${Math.hypot(3, 4)}"), json!(5));
+    assert_eq!(ev("${Math.log2(8)}"), json!(3));
+    assert_eq!(ev("${Math.atan2(0, -1) > 3.14}"), json!(true));
+    assert_eq!(ev("${Math.int(-2.7)}"), json!(-2));
     assert_eq!(ev("${10vw}"), json!(96));
     assert_eq!(ev("${20px + 4dp}"), json!(14));
     assert_eq!(ev("${Math.min(3, n, 5)}"), json!(3));

@@ -24,6 +24,46 @@ pub(super) fn call(name: &str, a: &[Value], s: &dyn Scope, errors: &mut Vec<Stri
             _ => None,
         },
         "Math.isNaN" => Some(Value::Bool(n(0).is_none_or(f64::is_nan))),
+        "Math.isFinite" => Some(Value::Bool(n(0).is_some_and(f64::is_finite))),
+        "Math.isInf" => Some(Value::Bool(n(0).is_some_and(f64::is_infinite))),
+        // The rest of APL's Math (angles in radians).
+        "Math.acos" | "Math.acosh" | "Math.asin" | "Math.asinh" | "Math.atan" | "Math.atanh"
+        | "Math.cbrt" | "Math.cos" | "Math.cosh" | "Math.exp" | "Math.exp2" | "Math.expm1"
+        | "Math.log" | "Math.log10" | "Math.log1p" | "Math.log2" | "Math.sin" | "Math.sinh"
+        | "Math.tan" | "Math.tanh" | "Math.float" | "Math.int" => n(0).map(|x| {
+            num(match &name[5..] {
+                "acos" => x.acos(),
+                "acosh" => x.acosh(),
+                "asin" => x.asin(),
+                "asinh" => x.asinh(),
+                "atan" => x.atan(),
+                "atanh" => x.atanh(),
+                "cbrt" => x.cbrt(),
+                "cos" => x.cos(),
+                "cosh" => x.cosh(),
+                "exp" => x.exp(),
+                "exp2" => x.exp2(),
+                "expm1" => x.exp_m1(),
+                "log" => x.ln(),
+                "log10" => x.log10(),
+                "log1p" => x.ln_1p(),
+                "log2" => x.log2(),
+                "sin" => x.sin(),
+                "sinh" => x.sinh(),
+                "tan" => x.tan(),
+                "tanh" => x.tanh(),
+                "int" => x.trunc(),
+                _ => x,
+            })
+        }),
+        "Math.atan2" => n(0).zip(n(1)).map(|(y, x)| num(y.atan2(x))),
+        "Math.hypot" => Some(num(a
+            .iter()
+            .filter_map(as_num)
+            .map(|x| x * x)
+            .sum::<f64>()
+            .sqrt())),
+        "Math.pow" => n(0).zip(n(1)).map(|(b, e)| num(b.powf(e))),
         "String.toUpperCase" => Some(Value::String(t(0).to_uppercase())),
         "String.toLowerCase" => Some(Value::String(t(0).to_lowercase())),
         "String.length" => Some(json!(t(0).chars().count())),

@@ -337,17 +337,20 @@ pub fn laid_out(
     };
     let before = screen.serial();
     screen.set_positions(positions);
+    if screen.serial() == before {
+        return false;
+    }
+    // What onLayout started settles too, within the same limit as the rest (ms after mount).
     let limit = SETTLE.get().copied().unwrap_or(crate::apl::SETTLE_MS);
-    screen.settle(screen.clock() + limit as f64);
+    if limit > 0 {
+        screen.settle(limit as f64);
+    }
     staged.warnings.extend(
         screen
             .take_problems()
             .into_iter()
             .map(|pr| format!("{} at {}: {}", pr.kind, pr.path, pr.message)),
     );
-    if screen.serial() == before {
-        return false;
-    }
     m.apl = Some(std::sync::Arc::new(screen.snapshot()));
     true
 }

@@ -902,7 +902,7 @@ fn apl_documents_match_their_goldens_on_every_device() {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/apl");
     let (said, m) = apl_goldens(&corpus, "apl");
     let shots = m["shots"].as_array().unwrap();
-    assert_eq!(shots.len(), 19 * 6, "{said}");
+    assert_eq!(shots.len(), 24 * 6, "{said}");
     assert!(statuses(&m).iter().all(|s| s == "pass"), "{said}");
     let warnings = |device: &str, scene: &str| -> Vec<String> {
         shots
