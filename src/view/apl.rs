@@ -8,14 +8,17 @@ use std::collections::HashMap;
 
 use slint::{ComponentHandle, Model};
 
-use super::apl_items::{groups, update_groups};
+use super::apl_items::{Pictures, groups, update_groups};
 use super::ui::{Apl, AppWindow};
+use crate::apl::bounds::Positions;
 use crate::apl::{Kept, Measure, Paint, Prim, Snapshot, TextStyle};
 
-/// Measures with the hidden probe text of the window, in dp (`k` pixels per dp).
+/// Measures with the hidden probe text of the window, in dp (`k` pixels per dp), keeping what
+/// it measured.
 struct Probe<'a> {
     app: &'a AppWindow,
     k: f32,
+    measured: &'a mut HashMap<String, Ways>,
 }
 
 /// How a text is measured: size and wrapping width (1/64 px), weight, italic, letter
@@ -25,34 +28,47 @@ type Key = (u32, i32, bool, Option<u32>, i32);
 /// A text's measurements: each way it was measured and its (width, height) in pixels.
 type Ways = Vec<(Key, (f32, f32))>;
 
-thread_local! {
+/// The APL screen's side of the view: what it measured and laid out, what it shows, the
+/// finger's gesture, and where the components went. The UI thread has one (Slint's window and
+/// its globals live there too), reached through [`with`].
+#[derive(Default)]
+pub struct AplAdapter {
     /// Measurements by text, then by size, weight, style and width: a document is laid out
     /// again at every change of its screen, with mostly the same texts (looked up by `&str`,
     /// so a hit allocates nothing).
-    static MEASURED: RefCell<HashMap<String, Ways>> = RefCell::new(HashMap::new());
+    measured: HashMap<String, Ways>,
     /// The layout tree of the screen last laid out, and the scale (pixels per dp, ×1000) its
     /// texts were measured at: the next snapshot measures and lays out only what changed.
-    static KEPT: RefCell<(u32, Kept)> = RefCell::new((0, Kept::default()));
+    kept: (u32, Kept),
     /// The snapshot (serial) and scale the items on screen were made for.
-    static SHOWN: RefCell<Option<(u64, u32)>> = const { RefCell::new(None) };
+    shown: Option<(u64, u32)>,
     /// The screen as last laid out (dp), its scale and scroll offsets: drags and the focus
     /// find their scroller here, `shoot`'s lint its texts' ink and the boxes a scroller cuts.
-    static LAID: RefCell<Option<Laid>> = const { RefCell::new(None) };
+    laid: Option<Laid>,
     /// A drag in progress: its scroller, where it started, and whether it runs across.
-    static DRAG: RefCell<Option<(usize, f32, bool)>> = const { RefCell::new(None) };
+    drag: Option<(usize, f32, bool)>,
     /// A swipe across a Pager: the pager, how far the finger went and the pager's width
     /// (pixels).
-    static SWIPE: RefCell<Option<(usize, f32, f32)>> = const { RefCell::new(None) };
+    swipe: Option<(usize, f32, f32)>,
     /// Where the components with an id were laid out (uid, dp) since last taken: the device
     /// puts them in the visual context.
-    static POSITIONS: RefCell<Option<Positions>> = const { RefCell::new(None) };
+    positions: Option<Positions>,
+    /// The images and vector graphics the rows show, made once.
+    pictures: Pictures,
 }
 
-use crate::apl::bounds::Positions;
+thread_local! {
+    static ADAPTER: RefCell<AplAdapter> = RefCell::new(AplAdapter::default());
+}
+
+/// The UI thread's adapter.
+fn with<R>(f: impl FnOnce(&mut AplAdapter) -> R) -> R {
+    ADAPTER.with(|a| f(&mut a.borrow_mut()))
+}
 
 /// Where the components with an id were laid out, once after each new layout of the screen.
 pub fn take_positions() -> Option<Positions> {
-    POSITIONS.with(|p| p.borrow_mut().take())
+    with(|a| a.positions.take())
 }
 
 struct Laid {
@@ -95,59 +111,63 @@ impl Laid {
 /// A finger dragging from (x, y) by (dx, dy) logical pixels: the offset the scroller under it
 /// moves to (its uid and dp), or None when nothing there scrolls.
 pub fn drag(x: f32, y: f32, dx: f32, dy: f32) -> Option<(usize, f32)> {
-    let swiping = SWIPE.with(|w| {
-        let mut w = w.borrow_mut();
-        if let Some(sw) = w.as_mut() {
-            sw.1 = dx;
-        }
-        w.is_some()
-    });
-    if swiping {
-        return None;
-    }
-    LAID.with(|l| {
-        let l = l.borrow();
-        let l = l.as_ref()?;
-        let (px, py) = (x / l.k, y / l.k);
-        let start = DRAG.with(|d| *d.borrow()).or_else(|| {
-            let p = l.prims.iter().rev().find(|p| {
-                p.scroller.is_some()
-                    && px >= p.clip[0]
-                    && px <= p.clip[0] + p.clip[2]
-                    && py >= p.clip[1]
-                    && py <= p.clip[1] + p.clip[3]
-            })?;
-            let s = p.scroller?;
-            if l.pagers.contains(&s) {
-                // A pager turns its page when the finger is lifted (see `drag_end`).
-                SWIPE.with(|w| *w.borrow_mut() = Some((s, 0.0, p.clip[2] * l.k)));
-                return None;
-            }
-            let started = (
-                s,
-                l.scroll.get(&s).copied().unwrap_or(0.0),
-                l.horizontal.contains(&s),
-            );
-            DRAG.with(|d| *d.borrow_mut() = Some(started));
-            Some(started)
-        })?;
-        let (s, from, horizontal) = start;
-        let moved = if horizontal { dx } else { dy } / l.k;
-        Some((s, (from - moved).clamp(0.0, l.max_offset(s, horizontal))))
-    })
+    with(|a| a.drag(x, y, dx, dy))
 }
 
 /// Logical pixels per dp of the APL screen now showing.
 pub fn scale_now() -> f32 {
-    LAID.with(|l| l.borrow().as_ref().map(|l| l.k).unwrap_or(1.0))
+    with(|a| a.laid.as_ref().map(|l| l.k).unwrap_or(1.0))
 }
 
 /// The finger is lifted: a swipe across a pager over a fifth of its width turns its page
 /// (the pager's uid, and +1 for the next page, -1 for the one before).
 pub fn drag_end() -> Option<(usize, i32)> {
-    DRAG.with(|d| *d.borrow_mut() = None);
-    let (uid, dx, width) = SWIPE.with(|w| w.borrow_mut().take())?;
-    (dx.abs() > width / 5.0).then_some((uid, if dx < 0.0 { 1 } else { -1 }))
+    with(AplAdapter::drag_end)
+}
+
+impl AplAdapter {
+    fn drag(&mut self, x: f32, y: f32, dx: f32, dy: f32) -> Option<(usize, f32)> {
+        if let Some(sw) = self.swipe.as_mut() {
+            sw.1 = dx;
+            return None;
+        }
+        let l = self.laid.as_ref()?;
+        let (px, py) = (x / l.k, y / l.k);
+        let start = match self.drag {
+            Some(d) => d,
+            None => {
+                let p = l.prims.iter().rev().find(|p| {
+                    p.scroller.is_some()
+                        && px >= p.clip[0]
+                        && px <= p.clip[0] + p.clip[2]
+                        && py >= p.clip[1]
+                        && py <= p.clip[1] + p.clip[3]
+                })?;
+                let s = p.scroller?;
+                if l.pagers.contains(&s) {
+                    // A pager turns its page when the finger is lifted (see `drag_end`).
+                    self.swipe = Some((s, 0.0, p.clip[2] * l.k));
+                    return None;
+                }
+                let started = (
+                    s,
+                    l.scroll.get(&s).copied().unwrap_or(0.0),
+                    l.horizontal.contains(&s),
+                );
+                self.drag = Some(started);
+                started
+            }
+        };
+        let (s, from, horizontal) = start;
+        let moved = if horizontal { dx } else { dy } / l.k;
+        Some((s, (from - moved).clamp(0.0, l.max_offset(s, horizontal))))
+    }
+
+    fn drag_end(&mut self) -> Option<(usize, i32)> {
+        self.drag = None;
+        let (uid, dx, width) = self.swipe.take()?;
+        (dx.abs() > width / 5.0).then_some((uid, if dx < 0.0 { 1 } else { -1 }))
+    }
 }
 
 /// Where the focused touch target's scroller must move to show it whole (uid, dp), if it is
@@ -175,14 +195,14 @@ fn focus_scroll(l: &Laid, focus: usize) -> Option<(usize, f32)> {
 /// How much of a scrolling component shows (dp): its `onScroll` position is the offset in
 /// these.
 pub fn extent(scroller: usize) -> f32 {
-    LAID.with(|l| l.borrow().as_ref().map_or(0.0, |l| l.extent(scroller)))
+    with(|a| a.laid.as_ref().map_or(0.0, |l| l.extent(scroller)))
 }
 
 /// The boxes of the APL screen now showing that their scroller cuts (x0, y0, x1, y1 in logical
 /// pixels).
 pub fn scrolled_boxes() -> Vec<[f32; 4]> {
-    LAID.with(|l| {
-        l.borrow()
+    with(|a| {
+        a.laid
             .as_ref()
             .map(|l| scrolled_of(&l.prims, l.k))
             .unwrap_or_default()
@@ -204,21 +224,31 @@ fn scrolled_of(prims: &[Prim], k: f32) -> Vec<[f32; 4]> {
 
 /// Forgets the texts measured so far (a benchmark's cold start).
 pub fn forget_measurements() {
-    MEASURED.with(|m| m.borrow_mut().clear());
-    KEPT.with(|t| *t.borrow_mut() = (0, Kept::default()));
-    SHOWN.with(|c| *c.borrow_mut() = None);
+    with(|a| {
+        a.measured.clear();
+        a.kept = (0, Kept::default());
+        a.shown = None;
+    })
 }
 
 /// The texts of the APL screen now showing and where their ink is (x0, y0, x1, y1 in logical
 /// pixels): a one-line text's measured width placed by its alignment, a wrapped one its box.
 /// Worked out when asked (`shoot`'s lint), not on every frame.
 pub fn text_ink(app: &AppWindow) -> Vec<(String, [f32; 4])> {
-    LAID.with(|l| {
-        let l = l.borrow();
-        let Some(l) = l.as_ref() else {
+    with(|a| {
+        let Some(l) = a.laid.as_ref() else {
             return vec![];
         };
-        ink_of(&mut Probe { app, k: l.k }, &l.prims, l.k)
+        let measured = &mut a.measured;
+        ink_of(
+            &mut Probe {
+                app,
+                k: l.k,
+                measured,
+            },
+            &l.prims,
+            l.k,
+        )
     })
 }
 
@@ -275,17 +305,16 @@ impl Measure for Probe<'_> {
             (s.letter_spacing * k * 64.0) as i32,
         );
         let one_line_key: Key = (key.0, key.1, key.2, None, key.4);
-        let (known, one_line) = MEASURED.with(|m| {
-            let m = m.borrow();
-            let Some(ways) = m.get(text) else {
-                return (None, None);
-            };
-            let of = |key: &Key| ways.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
-            let one_line = of(&one_line_key);
-            // A text that fits on one line at this width is as wide as on one line.
-            let fits = one_line.filter(|v| v.0 <= max_width.unwrap_or(0.0) * k);
-            (of(&key).or(fits), one_line)
-        });
+        let (known, one_line) = match self.measured.get(text) {
+            None => (None, None),
+            Some(ways) => {
+                let of = |key: &Key| ways.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
+                let one_line = of(&one_line_key);
+                // A text that fits on one line at this width is as wide as on one line.
+                let fits = one_line.filter(|v| v.0 <= max_width.unwrap_or(0.0) * k);
+                (of(&key).or(fits), one_line)
+            }
+        };
         // Kept in pixels, as the key: the same pixels measure the same on any screen.
         if let Some((w, h)) = known {
             return (w / k, h / k);
@@ -315,77 +344,78 @@ impl Measure for Probe<'_> {
             }
             _ => one_line,
         };
-        MEASURED.with(|m| {
-            let mut m = m.borrow_mut();
-            if m.len() > 20_000 {
-                m.clear();
-            }
-            let ways = m.entry(text.to_owned()).or_default();
-            ways.push((key, (w, h)));
-            if key.3.is_some() && !ways.iter().any(|(k, _)| *k == one_line_key) {
-                ways.push((one_line_key, one_line));
-            }
-        });
+        if self.measured.len() > 20_000 {
+            self.measured.clear();
+        }
+        let ways = self.measured.entry(text.to_owned()).or_default();
+        ways.push((key, (w, h)));
+        if key.3.is_some() && !ways.iter().any(|(k, _)| *k == one_line_key) {
+            ways.push((one_line_key, one_line));
+        }
         (w / k, h / k)
     }
 }
 
 /// Shows `snap` (or nothing) on the APL screen, at `scale` logical pixels per device pixel.
 pub fn apply(app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
-    let a = app.global::<Apl>();
-    a.set_shown(snap.is_some());
-    let Some(s) = snap else {
-        if a.get_groups().row_count() > 0 {
-            a.set_groups(slint::ModelRc::default());
+    with(|adapter| adapter.apply(app, scale, snap))
+}
+
+impl AplAdapter {
+    fn apply(&mut self, app: &AppWindow, scale: f32, snap: Option<&Snapshot>) {
+        let a = app.global::<Apl>();
+        a.set_shown(snap.is_some());
+        let Some(s) = snap else {
+            if a.get_groups().row_count() > 0 {
+                a.set_groups(slint::ModelRc::default());
+            }
+            self.shown = None;
+            self.laid = None;
+            return;
+        };
+        let key = (s.serial, (scale * 1000.0) as u32);
+        if self.shown == Some(key) {
+            return;
         }
-        SHOWN.with(|c| *c.borrow_mut() = None);
-        LAID.with(|l| *l.borrow_mut() = None);
-        return;
-    };
-    let key = (s.serial, (scale * 1000.0) as u32);
-    if SHOWN.with(|c| *c.borrow() == Some(key)) {
-        return;
-    }
-    let k = scale * s.vp.dpi / 160.0;
-    let mut probe = Probe { app, k };
-    let (prims, _) = KEPT.with(|t| {
-        let mut t = t.borrow_mut();
-        let scale = (k * 1000.0) as u32;
-        if t.0 != scale {
-            *t = (scale, Kept::default());
+        let k = scale * s.vp.dpi / 160.0;
+        let at = (k * 1000.0) as u32;
+        if self.kept.0 != at {
+            self.kept = (at, Kept::default());
         }
-        let drawn = s.draw_kept(&mut probe, &mut t.1);
-        POSITIONS.with(|p| *p.borrow_mut() = Some(s.positions(&t.1)));
-        drawn
-    });
-    // Behind the document the screen is black, whatever its theme: a theme chooses resources
-    // and paints nothing (as on a device).
-    a.set_background(slint::Color::from_rgb_u8(0, 0, 0));
-    // What its clip hides entirely (the rows of a list past its end) is not drawn at all.
-    update_groups(&a, groups(&prims, k, &s.images));
-    let laid = Laid {
-        prims,
-        k,
-        scroll: s.live.scroll.clone(),
-        horizontal: of_kind(
-            s,
-            &[
-                crate::apl::Kind::Sequence,
-                crate::apl::Kind::GridSequence,
-                crate::apl::Kind::FlexSequence,
-            ],
-            true,
-        ),
-        pagers: of_kind(s, &[crate::apl::Kind::Pager], false),
-    };
-    // The focus moved out of its list's view: the list follows it (the device's answer
-    // comes back as a new snapshot).
-    if let Some(to) = s.live.focus.and_then(|f| focus_scroll(&laid, f)) {
-        a.invoke_scroll(to.0 as i32, to.1 * k);
+        let measured = &mut self.measured;
+        let prims = s
+            .draw_kept(&mut Probe { app, k, measured }, &mut self.kept.1)
+            .0;
+        self.positions = Some(s.positions(&self.kept.1));
+        // Behind the document the screen is black, whatever its theme: a theme chooses
+        // resources and paints nothing (as on a device).
+        a.set_background(slint::Color::from_rgb_u8(0, 0, 0));
+        // What its clip hides entirely (the rows of a list past its end) is not drawn at all.
+        update_groups(&a, groups(&prims, k, &s.images, &mut self.pictures));
+        let laid = Laid {
+            prims,
+            k,
+            scroll: s.live.scroll.clone(),
+            horizontal: of_kind(
+                s,
+                &[
+                    crate::apl::Kind::Sequence,
+                    crate::apl::Kind::GridSequence,
+                    crate::apl::Kind::FlexSequence,
+                ],
+                true,
+            ),
+            pagers: of_kind(s, &[crate::apl::Kind::Pager], false),
+        };
+        // The focus moved out of its list's view: the list follows it (the device's answer
+        // comes back as a new snapshot).
+        if let Some(to) = s.live.focus.and_then(|f| focus_scroll(&laid, f)) {
+            a.invoke_scroll(to.0 as i32, to.1 * k);
+        }
+        self.laid = Some(laid);
+        self.shown = Some(key);
+        keyboard(&a, s);
     }
-    LAID.with(|l| *l.borrow_mut() = Some(laid));
-    SHOWN.with(|c| *c.borrow_mut() = Some(key));
-    keyboard(&a, s);
 }
 
 /// The on-screen keyboard while an EditText has it: the field's text and hint above the keys,
@@ -426,5 +456,54 @@ fn of_kind(s: &Snapshot, kinds: &[crate::apl::Kind], across: bool) -> Vec<usize>
 /// The component tree of the APL screen last shown, with each component's bounds as it was
 /// laid out for the window (`shoot --apl --layout`).
 pub fn layout_tree(s: &Snapshot) -> Option<serde_json::Value> {
-    KEPT.with(|t| s.layout_tree(&t.borrow().1))
+    with(|a| s.layout_tree(&a.kept.1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apl::Paint;
+
+    fn prim(y: f32, scroller: usize) -> Prim {
+        Prim {
+            x: 0.0,
+            y,
+            w: 100.0,
+            h: 50.0,
+            clip: [0.0, 0.0, 100.0, 100.0],
+            opacity: 1.0,
+            paint: Paint::flat([0, 0, 0, 0]),
+            touch: None,
+            uid: 9,
+            scroller: Some(scroller),
+        }
+    }
+
+    /// Each adapter keeps its own gesture: a drag in one list scrolls it within its content;
+    /// a swipe across a pager in another turns the page when the finger is lifted.
+    #[test]
+    fn an_adapter_keeps_its_own_drag_and_swipe() {
+        let laid = |pagers: Vec<usize>| Laid {
+            prims: (0..4).map(|i| prim(i as f32 * 50.0, 1)).collect(),
+            k: 2.0,
+            scroll: HashMap::new(),
+            horizontal: vec![],
+            pagers,
+        };
+        let mut list = AplAdapter {
+            laid: Some(laid(vec![])),
+            ..Default::default()
+        };
+        let mut pager = AplAdapter {
+            laid: Some(laid(vec![1])),
+            ..Default::default()
+        };
+        // 200 dp of rows in a 100 dp box: up by 60 px is 30 dp; far past the end stops at 100.
+        assert_eq!(list.drag(10.0, 10.0, 0.0, -60.0), Some((1, 30.0)));
+        assert_eq!(pager.drag(10.0, 10.0, -150.0, 0.0), None, "a pager waits");
+        assert_eq!(list.drag(10.0, 10.0, 0.0, -10_000.0), Some((1, 100.0)));
+        assert_eq!(list.drag_end(), None);
+        assert_eq!(pager.drag(10.0, 10.0, -150.0, 0.0), None);
+        assert_eq!(pager.drag_end(), Some((1, 1)), "over a fifth of 200 px: the next page");
+    }
 }

@@ -1,8 +1,7 @@
 //! The APL screen's rows: each drawn thing of a laid-out document as a row of the `Apl`
-//! global's item list (its images decoded, its vector graphics rasterised once), and the list
-//! changed in place, only where a row differs.
+//! global's item list (its images decoded, its vector graphics rasterised once, in the
+//! adapter's [`Pictures`]), and the list changed in place, only where a row differs.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 
 use slint::Model;
@@ -10,57 +9,50 @@ use slint::Model;
 use super::ui::{Apl, AplGroup, AplItem};
 use crate::apl::{ImageState, Images, Paint, Prim};
 
-thread_local! {
-    /// Decoded images by source (and the bytes' length, so new bytes decode again).
-    static DECODED: RefCell<HashMap<String, (usize, slint::Image)>> = RefCell::new(HashMap::new());
+/// The pictures the screen's rows show, made once: images decoded by source (with the bytes'
+/// length, so new bytes decode again) and vector graphics rasterised by their SVG.
+#[derive(Default)]
+pub(super) struct Pictures {
+    decoded: HashMap<String, (usize, slint::Image)>,
+    vectors: HashMap<String, slint::Image>,
 }
 
-/// An image's bytes as a Slint image (decoded once per source).
-fn decoded(source: &str, bytes: &[u8]) -> Option<slint::Image> {
-    if let Some(img) = DECODED.with(|d| {
-        d.borrow()
-            .get(source)
-            .filter(|(n, _)| *n == bytes.len())
-            .map(|(_, i)| i.clone())
-    }) {
-        return Some(img);
-    }
-    let rgba = image::load_from_memory(bytes).ok()?.to_rgba8();
-    let buf = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
-        rgba.as_raw(),
-        rgba.width(),
-        rgba.height(),
-    );
-    let img = slint::Image::from_rgba8(buf);
-    DECODED.with(|d| {
-        let mut d = d.borrow_mut();
-        if d.len() > 64 {
-            d.clear();
+/// Each cache holds at most this many pictures (then starts again).
+const PICTURES: usize = 64;
+
+impl Pictures {
+    /// An image's bytes as a Slint image (decoded once per source).
+    fn decoded(&mut self, source: &str, bytes: &[u8]) -> Option<slint::Image> {
+        if let Some((_, img)) = self.decoded.get(source).filter(|(n, _)| *n == bytes.len()) {
+            return Some(img.clone());
         }
-        d.insert(source.to_owned(), (bytes.len(), img.clone()));
-    });
-    Some(img)
-}
-
-thread_local! {
-    /// Vector graphics by their SVG.
-    static VECTORS: RefCell<HashMap<String, slint::Image>> = RefCell::new(HashMap::new());
-}
-
-/// A graphic's SVG as a Slint image (Slint's own SVG renderer; parsed once).
-fn vector(svg: &str) -> Option<slint::Image> {
-    if let Some(i) = VECTORS.with(|v| v.borrow().get(svg).cloned()) {
-        return Some(i);
-    }
-    let img = slint::Image::load_from_svg_data(svg.as_bytes()).ok()?;
-    VECTORS.with(|v| {
-        let mut v = v.borrow_mut();
-        if v.len() > 64 {
-            v.clear();
+        let rgba = image::load_from_memory(bytes).ok()?.to_rgba8();
+        let buf = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
+            rgba.as_raw(),
+            rgba.width(),
+            rgba.height(),
+        );
+        let img = slint::Image::from_rgba8(buf);
+        if self.decoded.len() > PICTURES {
+            self.decoded.clear();
         }
-        v.insert(svg.to_owned(), img.clone());
-    });
-    Some(img)
+        self.decoded
+            .insert(source.to_owned(), (bytes.len(), img.clone()));
+        Some(img)
+    }
+
+    /// A graphic's SVG as a Slint image (Slint's own SVG renderer; parsed once).
+    fn vector(&mut self, svg: &str) -> Option<slint::Image> {
+        if let Some(i) = self.vectors.get(svg) {
+            return Some(i.clone());
+        }
+        let img = slint::Image::load_from_svg_data(svg.as_bytes()).ok()?;
+        if self.vectors.len() > PICTURES {
+            self.vectors.clear();
+        }
+        self.vectors.insert(svg.to_owned(), img.clone());
+        Some(img)
+    }
 }
 
 pub(super) fn colour(c: [u8; 4]) -> slint::Color {
@@ -106,7 +98,7 @@ fn reach(v: f32) -> f32 {
     }
 }
 
-fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
+fn item(p: &Prim, k: f32, images: &Images, pics: &mut Pictures) -> AplItem {
     let ((x, width), (y, height)) = (within(p.x * k, p.w * k), within(p.y * k, p.h * k));
     let mut it = AplItem {
         kind: 0,
@@ -167,7 +159,7 @@ fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
             it.radius = reach(radius * k);
             let name = source.rsplit('/').next().unwrap_or(source);
             match images.get(source) {
-                Some(ImageState::Loaded(bytes)) => match decoded(source, bytes) {
+                Some(ImageState::Loaded(bytes)) => match pics.decoded(source, bytes) {
                     Some(img) => {
                         it.kind = 2;
                         let size = img.size();
@@ -209,7 +201,7 @@ fn item(p: &Prim, k: f32, images: &Images) -> AplItem {
                 }
             }
         }
-        Paint::Vector { svg, scale } => match vector(svg) {
+        Paint::Vector { svg, scale } => match pics.vector(svg) {
             Some(img) => {
                 it.kind = 2;
                 it.image = img;
@@ -292,13 +284,13 @@ pub(super) struct Group {
 /// The drawn things of a screen in drawing order, each run of them that shares a clip as one
 /// group. A thing drawn less than opaque is a group of its own: each component is faded on
 /// its own, as before, not together with its neighbours.
-pub(super) fn groups(prims: &[Prim], k: f32, images: &Images) -> Vec<Group> {
+pub(super) fn groups(prims: &[Prim], k: f32, images: &Images, pics: &mut Pictures) -> Vec<Group> {
     let mut out: Vec<Group> = vec![];
     for p in prims.iter().filter(|p| shows(p)) {
         let [cx, cy, cw, ch] = p.clip.map(|v| v * k);
         let ((cx, cw), (cy, ch)) = (within(cx, cw), within(cy, ch));
         let clip = [cx, cy, cw, ch];
-        let it = item(p, k, images);
+        let it = item(p, k, images, pics);
         match out.last_mut() {
             Some(g) if g.clip == clip && g.opacity == 1.0 && p.opacity == 1.0 => g.items.push(it),
             _ => out.push(Group {
