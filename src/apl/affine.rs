@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use super::primitives::{Paint, Prim, abs_dp};
+use super::primitives::{Paint, Prim};
 use super::scope::Viewport;
 use super::value::as_num;
 
@@ -141,7 +141,7 @@ fn entry(key: &str, v: &Value, size: (f32, f32), vp: &Viewport) -> Option<Affine
             let n: f32 = s.trim().trim_end_matches('%').trim().parse().ok()?;
             Some(n * of / 100.0)
         }
-        Value::String(s) => abs_dp(s, vp),
+        Value::String(s) => vp.length(s),
         v => as_num(v).map(|n| n as f32),
     };
     let num = || as_num(v).map(|n| n as f32).filter(|n| n.is_finite());
@@ -218,7 +218,7 @@ pub fn numbers(list: &Value, vp: &Viewport) -> Option<Vec<(String, f64)>> {
     for it in items {
         for (k, v) in it.as_object()? {
             let n = match v {
-                Value::String(s) => abs_dp(s, vp).map(f64::from),
+                Value::String(s) => vp.length(s).map(f64::from),
                 v => as_num(v),
             }?;
             out.push((k.clone(), n));

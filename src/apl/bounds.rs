@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::node::LiveState;
 use super::node::{Kind, Node};
-use super::primitives::dp;
+use super::props::{self, Length, Prop};
 use super::scope::Viewport;
 use super::tree::Kept;
 
@@ -22,16 +22,16 @@ pub type Positions = Vec<(usize, Rect)>;
 pub fn of(kept: &Kept, n: &Node, parent_global: (f32, f32), vp: &Viewport) -> Option<(Rect, Rect)> {
     let l = kept.tree.layout(kept.id(n.uid)?).ok()?;
     let (mut x, mut y) = (l.location.x, l.location.y);
-    if n.str("position") != Some("absolute") {
-        // `position: relative` (the default) moves the component by left/top after layout.
-        x += dp(n, "left", vp).unwrap_or(0.0)
-            - dp(n, "right", vp)
-                .filter(|_| n.prop("left").is_none())
-                .unwrap_or(0.0);
-        y += dp(n, "top", vp).unwrap_or(0.0)
-            - dp(n, "bottom", vp)
-                .filter(|_| n.prop("top").is_none())
-                .unwrap_or(0.0);
+    if n.get(&props::POSITION) != props::Position::Absolute {
+        // `position: relative` (the default) moves the component by left/top after layout
+        // (right/bottom when left/top are not given).
+        let by = |a: &Prop<Length>, b: &Prop<Length>| match n.length_given(a, vp) {
+            Some(v) => v,
+            None if n.prop(a.name).is_some() => 0.0,
+            None => -n.length(b, vp),
+        };
+        x += by(&props::LEFT, &props::RIGHT);
+        y += by(&props::TOP, &props::BOTTOM);
     }
     let (w, h) = (l.size.width, l.size.height);
     Some((
@@ -51,7 +51,9 @@ pub fn content_origin(n: &Node, global: Rect, live: &LiveState) -> (f32, f32) {
         return (x, y);
     }
     let off = live.scroll.get(&n.uid).copied().unwrap_or(0.0);
-    if n.str("scrollDirection") == Some("horizontal") && n.kind != Kind::ScrollView {
+    if n.get(&props::SCROLL_DIRECTION) == props::ScrollDirection::Horizontal
+        && n.kind != Kind::ScrollView
+    {
         (x - off, y)
     } else {
         (x, y - off)
@@ -110,7 +112,7 @@ pub fn of_ids(
     let Some((_, global)) = of(kept, n, parent_global, vp) else {
         return;
     };
-    if n.id.is_some() || n.flag("_onLayout") == Some(true) {
+    if n.id.is_some() || n.get(&props::ON_LAYOUT) {
         out.push((n.uid, global));
     }
     let origin = content_origin(n, global, live);

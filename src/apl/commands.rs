@@ -581,7 +581,7 @@ impl Screen {
             | super::node::Kind::FlexSequence => {
                 json!(self.position(n.uid))
             }
-            _ => json!(n.flag("checked").unwrap_or(false)),
+            _ => json!(n.get(&super::props::CHECKED)),
         }
     }
 }

@@ -7,8 +7,9 @@ use serde_json::Value;
 use super::node::LiveState;
 use super::node::{Kind, Node};
 use super::primitives::gradient;
-use super::primitives::{Measure, Paint, Prim, Rgba, TextStyle, dp};
-use super::primitives::{colour, markup, text_style};
+use super::primitives::{Measure, Paint, Prim, Rgba, TextStyle};
+use super::primitives::{markup, text_style};
+use super::props;
 use super::scope::Viewport;
 use super::tree::{Kept, Leaf};
 
@@ -86,7 +87,7 @@ fn own(
         Some(v) => super::value::as_num(v).unwrap_or(0.0),
     };
     let opacity = opacity * own.clamp(0.0, 1.0) as f32;
-    if n.str("display") == Some("invisible") || opacity <= 0.0 {
+    if n.get(&props::DISPLAY) == props::Display::Invisible || opacity <= 0.0 {
         return;
     }
     let prim = |paint: Paint, touch: Option<usize>| Prim {
@@ -101,19 +102,20 @@ fn own(
         uid: n.uid,
         scroller,
     };
-    let disabled = n.flag("disabled") == Some(true);
+    let disabled = n.get(&props::DISABLED);
     match n.kind {
         Kind::Frame => {
             // `background` (APL 2023.1) or the older `backgroundColor`.
-            let background =
-                colour(n.prop("background").or(n.prop("backgroundColor"))).unwrap_or([0, 0, 0, 0]);
-            let border = colour(n.prop("borderColor")).unwrap_or([0, 0, 0, 0]);
+            let background = n
+                .get(&props::BACKGROUND)
+                .unwrap_or(n.get(&props::BACKGROUND_COLOR));
+            let border = n.get(&props::BORDER_COLOR);
             out.push(prim(
                 Paint::Box {
                     background,
                     border,
-                    border_width: dp(n, "borderWidth", vp).unwrap_or(0.0),
-                    radius: dp(n, "borderRadius", vp).unwrap_or(0.0),
+                    border_width: n.length(&props::BORDER_WIDTH, vp),
+                    radius: n.length(&props::BORDER_RADIUS, vp),
                 },
                 None,
             ));
@@ -139,9 +141,9 @@ fn own(
             if n.kind == Kind::EditText {
                 out.push(prim(
                     Paint::Box {
-                        background: colour(n.prop("backgroundColor")).unwrap_or([0, 0, 0, 0]),
-                        border: colour(n.prop("borderColor")).unwrap_or([0x80, 0x80, 0x80, 255]),
-                        border_width: dp(n, "borderWidth", vp).unwrap_or(1.0),
+                        background: n.get(&props::BACKGROUND_COLOR),
+                        border: n.get(&props::EDIT_BORDER_COLOR),
+                        border_width: n.length(&props::EDIT_BORDER_WIDTH, vp),
                         radius: 0.0,
                     },
                     (!disabled).then_some(n.uid),
@@ -152,17 +154,18 @@ fn own(
             } else {
                 super::primitives::shown(n, live.editing == Some(n.uid))
             };
-            let align = match (n.str("textAlign").unwrap_or("auto"), vp.rtl) {
-                ("center", _) => "center",
-                ("left", _) => "left",
-                ("right", _) => "right",
-                ("end", false) | ("start", true) | ("auto", true) => "right",
-                _ => "left",
+            use props::{TextAlign as A, TextAlignVertical as V};
+            let align = match (n.get(&props::TEXT_ALIGN), vp.rtl) {
+                (A::Center, _) => "center",
+                (A::Left, _) => "left",
+                (A::Right, _) => "right",
+                (A::End, false) | (A::Start, true) | (A::Auto, true) => "right",
+                (A::End, true) | (A::Start, false) | (A::Auto, false) => "left",
             };
-            let valign = match n.str("textAlignVertical") {
-                Some("center") => "center",
-                Some("bottom") => "bottom",
-                _ => "top",
+            let valign = match n.get(&props::TEXT_ALIGN_VERTICAL) {
+                V::Center => "center",
+                V::Bottom => "bottom",
+                V::Top | V::Auto => "top",
             };
             let pad_l = l.padding.left;
             let pad_t = l.padding.top;
@@ -200,7 +203,7 @@ fn own(
                 max_lines,
             }) = context
             {
-                let color = colour(n.prop("color")).unwrap_or(default);
+                let color = n.get(&props::COLOR).unwrap_or(default);
                 let inner = [
                     x + pad_l,
                     y + pad_t,
@@ -243,7 +246,7 @@ fn own(
             let style = text_style(n, vp);
             let max_lines = match n.kind {
                 Kind::EditText => 1,
-                _ => n.num("maxLines").unwrap_or(0.0).max(0.0) as u32,
+                _ => n.get(&props::MAX_LINES).max(0.0) as u32,
             };
             let line = measure.text("X", &style, None).1;
             let mut need = measure.text(&text, &style, Some(inner_w)).1;
@@ -265,7 +268,12 @@ fn own(
                 opacity,
                 paint: Paint::Text {
                     text,
-                    color: colour(n.prop(if hint { "hintColor" } else { "color" }))
+                    color: n
+                        .get(if hint {
+                            &props::HINT_COLOR
+                        } else {
+                            &props::COLOR
+                        })
                         .unwrap_or(default),
                     style,
                     align,
@@ -284,10 +292,10 @@ fn own(
             out.push(prim(
                 Paint::Image {
                     source,
-                    scale: n.str("scale").unwrap_or("best-fit").to_owned(),
-                    align: image_align(n.str("align").unwrap_or("center")),
-                    radius: dp(n, "borderRadius", vp).unwrap_or(0.0),
-                    overlay: colour(n.prop("overlayColor")).unwrap_or([0, 0, 0, 0]),
+                    scale: n.get(&props::IMAGE_SCALE).word().to_owned(),
+                    align: n.get(&props::ALIGN).place(),
+                    radius: n.length(&props::BORDER_RADIUS, vp),
+                    overlay: n.get(&props::OVERLAY_COLOR),
                     overlay_gradient: n.prop("overlayGradient").and_then(gradient),
                 },
                 None,
@@ -295,7 +303,7 @@ fn own(
         }
         Kind::VectorGraphic | Kind::Placeholder => {
             // A graphic with an `onPress` is a button (APL: a touchable component).
-            let touch = (n.flag("_touchable") == Some(true) && !disabled).then_some(n.uid);
+            let touch = (n.get(&props::TOUCHABLE) && !disabled).then_some(n.uid);
             match (n.kind, n.str("_svg")) {
                 (Kind::VectorGraphic, Some(svg)) => {
                     // Its whole box takes touches; the graphic is drawn at its scale, placed
@@ -303,7 +311,7 @@ fn own(
                     if touch.is_some() {
                         out.push(prim(Paint::flat([0, 0, 0, 0]), touch));
                     }
-                    let scale = n.str("scale").unwrap_or("none");
+                    let scale = n.get(&props::VECTOR_SCALE);
                     let [gx, gy, gw, gh] = fitted(n, scale, [x, y, w, h]);
                     out.push(Prim {
                         x: gx,
@@ -313,7 +321,12 @@ fn own(
                         ..prim(
                             Paint::Vector {
                                 svg: svg.to_owned(),
-                                scale: if scale == "best-fill" { scale } else { "fill" }.to_owned(),
+                                scale: if scale == props::Scale::BestFill {
+                                    "best-fill"
+                                } else {
+                                    "fill"
+                                }
+                                .to_owned(),
                             },
                             None,
                         )
@@ -377,7 +390,7 @@ fn own(
 /// Where a VectorGraphic's graphic goes in its box (x, y, w, h): at its own size (`none`),
 /// grown or shrunk to fit (`best-fit`), only shrunk (`best-fit-down`), or the whole box (`fill`,
 /// and `best-fill`, which the view crops); placed by `align` (centre by default).
-fn fitted(n: &Node, scale: &str, [x, y, w, h]: [f32; 4]) -> [f32; 4] {
+fn fitted(n: &Node, scale: props::Scale, [x, y, w, h]: [f32; 4]) -> [f32; 4] {
     let natural = n.prop("_gsize").and_then(Value::as_array).and_then(|a| {
         Some((
             super::value::as_num(a.first()?)?,
@@ -391,13 +404,13 @@ fn fitted(n: &Node, scale: &str, [x, y, w, h]: [f32; 4]) -> [f32; 4] {
         return [x, y, w, h];
     };
     let k = match scale {
-        "none" => 1.0,
-        "best-fit" => (w / gw).min(h / gh),
-        "best-fit-down" => (w / gw).min(h / gh).min(1.0),
-        _ => return [x, y, w, h],
+        props::Scale::None => 1.0,
+        props::Scale::BestFit => (w / gw).min(h / gh),
+        props::Scale::BestFitDown => (w / gw).min(h / gh).min(1.0),
+        props::Scale::Fill | props::Scale::BestFill => return [x, y, w, h],
     };
     let (dw, dh) = (gw * k, gh * k);
-    let (ha, va) = image_align(n.str("align").unwrap_or("center"));
+    let (ha, va) = n.get(&props::ALIGN).place();
     let at = |room: f32, size: f32, a: u8| match a {
         0 => 0.0,
         2 => room - size,
@@ -406,31 +419,12 @@ fn fitted(n: &Node, scale: &str, [x, y, w, h]: [f32; 4]) -> [f32; 4] {
     [x + at(w, dw, ha), y + at(h, dh, va), dw, dh]
 }
 
-/// An Image's `align` ("top-left", "bottom", "center"…) as (horizontal, vertical).
-fn image_align(a: &str) -> (u8, u8) {
-    let h = if a.contains("left") {
-        0
-    } else if a.contains("right") {
-        2
-    } else {
-        1
-    };
-    let v = if a.starts_with("top") {
-        0
-    } else if a.starts_with("bottom") {
-        2
-    } else {
-        1
-    };
-    (h, v)
-}
-
 /// Whether a component, or what inherits its state, has a style (that may show the state).
 fn styles_its_state(n: &Node) -> bool {
     n.styling.is_some()
         || n.children
             .iter()
-            .any(|c| c.flag("inheritParentState") == Some(true) && styles_its_state(c))
+            .any(|c| c.get(&props::INHERIT_PARENT_STATE) && styles_its_state(c))
 }
 
 /// What SpeakItem says, captioned over the bottom of the screen while it is said (as a

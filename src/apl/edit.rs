@@ -59,7 +59,7 @@ impl Screen {
             }
             k => {
                 let (max, valid) = (
-                    n.num("maxLength").unwrap_or(0.0).max(0.0) as usize,
+                    n.get(&super::props::MAX_LENGTH).max(0.0) as usize,
                     n.str("validCharacters").map(str::to_owned),
                 );
                 let mut t = old.clone();

@@ -35,6 +35,7 @@ mod node;
 pub mod packages;
 mod primitives;
 mod problem;
+mod props;
 mod queries;
 mod rebind;
 mod rich;

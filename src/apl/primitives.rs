@@ -95,15 +95,8 @@ pub struct Prim {
 /// APL's default `lineHeight`: lines are 1.25 × the font size apart.
 pub const APL_LINE_HEIGHT: f32 = 1.25;
 
-/// The largest length a document may give, in dp either way: far past any screen, and small
-/// enough that layout and drawing stay finite (a `fontSize` of 1e308 panicked the renderer).
-pub const MAX_DP: f32 = 100_000.0;
-
-/// A length in dp, clamped to ±[`MAX_DP`]; not a number is none.
-fn finite_dp(n: f64) -> Option<f32> {
-    n.is_finite()
-        .then(|| (n.clamp(-(MAX_DP as f64), MAX_DP as f64)) as f32)
-}
+use super::props;
+use super::scope::finite_dp;
 
 /// A percentage as a fraction, clamped to ±100 times the whole.
 fn fraction(p: &str) -> Option<f32> {
@@ -130,33 +123,13 @@ pub fn dimension(v: Option<&Value>, vp: &Viewport) -> Option<Dimension> {
     if let Some(p) = s.strip_suffix('%') {
         return Some(fraction(p).map_or(zero, Dimension::percent));
     }
-    Some(abs_dp(s, vp).map_or(zero, Dimension::length))
+    Some(vp.length(s).map_or(zero, Dimension::length))
 }
 
-/// A dimension string in dp ("12dp", "12px", "10vw", "12").
-pub fn abs_dp(s: &str, vp: &Viewport) -> Option<f32> {
-    let s = s.trim();
-    let (num, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(i) => (&s[..i], &s[i..]),
-        None => (s, "dp"),
-    };
-    let n: f64 = num.trim().parse().ok()?;
-    let n = finite_dp(n)?;
-    finite_dp(match unit {
-        "dp" => n,
-        "px" => n * vp.dp_per_px(),
-        "vw" => n * vp.width_dp() / 100.0,
-        "vh" => n * vp.height_dp() / 100.0,
-        _ => return None,
-    } as f64)
-}
-
+/// Length property `name` of a component in dp (a number, or a string with a unit); None when
+/// not given or no length.
 pub(super) fn dp(node: &Node, name: &str, vp: &Viewport) -> Option<f32> {
-    match node.prop(name)? {
-        Value::Number(n) => n.as_f64().and_then(finite_dp),
-        Value::String(s) => abs_dp(s, vp),
-        _ => None,
-    }
+    super::props::read_length(node.prop(name)?, vp)
 }
 
 pub(super) fn lpa(v: Option<&Value>, vp: &Viewport) -> LengthPercentageAuto {
@@ -212,9 +185,7 @@ pub const MAX_FONT_DP: f32 = 2_000.0;
 pub(super) fn text_style(n: &Node, vp: &Viewport) -> TextStyle {
     // A glyph as large as a few screens at most: a larger one draws nothing more, and only
     // costs memory to rasterize.
-    let size = dp(n, "fontSize", vp)
-        .unwrap_or(40.0)
-        .clamp(0.0, MAX_FONT_DP);
+    let size = n.length(&props::FONT_SIZE, vp).clamp(0.0, MAX_FONT_DP);
     let weight = match n.prop("fontWeight") {
         Some(Value::String(s)) => match s.as_str() {
             "normal" => 400,
@@ -227,10 +198,17 @@ pub(super) fn text_style(n: &Node, vp: &Viewport) -> TextStyle {
     TextStyle {
         size,
         weight,
-        italic: n.str("fontStyle") == Some("italic"),
-        letter_spacing: dp(n, "letterSpacing", vp)
-            .unwrap_or(0.0)
+        italic: n.get(&props::FONT_STYLE) == props::FontStyle::Italic,
+        letter_spacing: n
+            .length(&props::LETTER_SPACING, vp)
             .clamp(-MAX_FONT_DP, MAX_FONT_DP),
+    }
+}
+
+/// A colour property reads as any colour [`colour`] reads.
+impl super::props::Type for Rgba {
+    fn read(v: &Value) -> Option<Rgba> {
+        colour(Some(v))
     }
 }
 
@@ -302,7 +280,7 @@ pub(super) fn gradient(v: &Value) -> Option<Gradient> {
 /// keyboard, else its hint (`true`: the hint).
 pub fn shown(n: &Node, editing: bool) -> (String, bool) {
     let t = n.text("text").unwrap_or_default();
-    let t = if n.flag("secureInput") == Some(true) {
+    let t = if n.get(&props::SECURE_INPUT) {
         "•".repeat(t.chars().count())
     } else {
         t

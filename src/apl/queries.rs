@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::node::{Kind, Node};
 use super::primitives::markup;
+use super::props;
 
 /// An Image's source: `source`, or the first of `sources` (a URL or `{url}`).
 pub fn image_source(n: &Node) -> Option<String> {
@@ -22,7 +23,7 @@ pub fn image_source(n: &Node) -> Option<String> {
 
 pub(super) fn sources_of(n: &Node, out: &mut Vec<String>) {
     if n.kind == Kind::Image
-        && n.str("display") != Some("none")
+        && n.get(&props::DISPLAY) != props::Display::None
         && let Some(s) = image_source(n).filter(|s| !s.is_empty())
     {
         out.push(s);
@@ -33,7 +34,7 @@ pub(super) fn sources_of(n: &Node, out: &mut Vec<String>) {
 }
 
 pub(crate) fn texts_of(n: &Node, out: &mut Vec<String>) {
-    if n.str("display") == Some("none") {
+    if n.get(&props::DISPLAY) == props::Display::None {
         return;
     }
     if matches!(n.kind, Kind::Text | Kind::EditText)
@@ -47,11 +48,11 @@ pub(crate) fn texts_of(n: &Node, out: &mut Vec<String>) {
 }
 
 pub(super) fn targets_of(n: &Node, out: &mut Vec<(usize, String)>) {
-    if n.str("display") == Some("none") {
+    if n.get(&props::DISPLAY) == props::Display::None {
         return;
     }
-    let enabled = n.flag("disabled") != Some(true);
-    let touchable = n.kind == Kind::TouchWrapper || n.flag("_touchable") == Some(true);
+    let enabled = !n.get(&props::DISABLED);
+    let touchable = n.kind == Kind::TouchWrapper || n.get(&props::TOUCHABLE);
     if touchable && enabled {
         // Known by its words, else (an icon) by its accessibility label or id.
         let words = Some(texts_in(n)).filter(|t| !t.is_empty());

@@ -54,6 +54,22 @@ impl Viewport {
     pub fn height_dp(&self) -> f32 {
         self.pixel_height * self.dp_per_px()
     }
+    /// A length as APL writes it in a string (`"12dp"`, `"12px"`, `"10vw"`, `"5vh"`, `"12"`)
+    /// in dp, within ±[`MAX_DP`]; None when it is none of these (`%`, `auto`, a word). The
+    /// one parser of lengths: properties, resources and transforms all read theirs here.
+    pub fn length(&self, s: &str) -> Option<f32> {
+        let s = s.trim();
+        let (num, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
+            Some(i) => (&s[..i], &s[i..]),
+            None => (s, "dp"),
+        };
+        let n = finite_dp(num.trim().parse().ok()?)?;
+        if !matches!(unit, "dp" | "px" | "vw" | "vh") {
+            return None;
+        }
+        finite_dp(self.dp(n as f64, unit))
+    }
+
     /// `n` in `unit` (`dp`, `px`, `vw`, `vh`) as dp.
     pub fn dp(&self, n: f64, unit: &str) -> f64 {
         match unit {
@@ -63,6 +79,16 @@ impl Viewport {
             _ => n,
         }
     }
+}
+
+/// The largest length a document may give, in dp either way: far past any screen, and small
+/// enough that layout and drawing stay finite (a `fontSize` of 1e308 panicked the renderer).
+pub const MAX_DP: f32 = 100_000.0;
+
+/// A length in dp, clamped to ±[`MAX_DP`]; not a number is none.
+pub fn finite_dp(n: f64) -> Option<f32> {
+    n.is_finite()
+        .then(|| (n.clamp(-(MAX_DP as f64), MAX_DP as f64)) as f32)
 }
 
 /// What every binding sees: resources and the viewport.
@@ -225,17 +251,14 @@ fn absolute(group: &str, v: Value, vp: &Viewport) -> Value {
         return v;
     }
     let Value::String(s) = &v else { return v };
+    // Only absolute lengths: one relative to the viewport stays as written.
     let t = s.trim();
-    let (num, unit) = match t.strip_suffix("dp") {
-        Some(n) => (n, "dp"),
-        None => match t.strip_suffix("px") {
-            Some(n) => (n, "px"),
-            None => (t, "dp"),
-        },
-    };
-    match num.trim().parse::<f64>() {
-        Ok(n) if n.is_finite() => super::value::num(vp.dp(n, unit)),
-        _ => v,
+    if t.ends_with("vw") || t.ends_with("vh") {
+        return v;
+    }
+    match vp.length(t) {
+        Some(n) => super::value::num(n as f64),
+        None => v,
     }
 }
 

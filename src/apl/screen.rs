@@ -208,7 +208,7 @@ impl Screen {
         if n.kind != Kind::Pager || n.children.is_empty() {
             return vec![];
         }
-        let start = n.num("initialPage").unwrap_or(0.0).max(0.0) as i64;
+        let start = n.get(&super::props::INITIAL_PAGE).max(0.0) as i64;
         let now = self.live.page.get(&uid).map(|p| *p as i64).unwrap_or(start);
         let next = (now + by as i64).clamp(0, n.children.len() as i64 - 1) as usize;
         let mut out = vec![];

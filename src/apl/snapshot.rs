@@ -94,7 +94,7 @@ impl Snapshot {
     /// The text fields (EditText) that take the keyboard: uid, hint (else id), text.
     pub fn fields(&self) -> Vec<(usize, String, String)> {
         fn walk(n: &Node, out: &mut Vec<(usize, String, String)>) {
-            if n.kind == Kind::EditText && n.flag("disabled") != Some(true) {
+            if n.kind == Kind::EditText && !n.get(&super::props::DISABLED) {
                 let hint = n.text("hint").filter(|h| !h.is_empty());
                 let text = n.text("text").unwrap_or_default();
                 out.push((n.uid, hint.or(n.id.clone()).unwrap_or_default(), text));

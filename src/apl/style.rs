@@ -132,7 +132,7 @@ impl Inflater<'_> {
 /// Gives every styled component the values of its style for the state it is in now (a child
 /// with `inheritParentState` takes its parent's). True when anything changed.
 pub fn restyle(inf: &mut Inflater, n: &mut Node, live: &LiveState, parent: States) -> bool {
-    let state = if n.flag("inheritParentState") == Some(true) {
+    let state = if n.get(&super::props::INHERIT_PARENT_STATE) {
         parent
     } else {
         States::of(n, live)

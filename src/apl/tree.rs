@@ -10,8 +10,9 @@ use taffy::prelude::*;
 use taffy::{Overflow, Point};
 
 use super::node::{Kind, LiveState, Node};
-use super::primitives::{TextStyle, abs_dp, dimension, dp, lpa, markup, text_style};
+use super::primitives::{TextStyle, dimension, dp, lpa, markup, text_style};
 use super::problem::Problem;
+use super::props::{self, Align, Justify};
 use super::scope::Viewport;
 
 #[derive(Debug, PartialEq)]
@@ -166,8 +167,7 @@ impl Kept {
                 .page
                 .get(&n.uid)
                 .copied()
-                .or_else(|| n.num("initialPage").map(|p| p.max(0.0) as usize))
-                .unwrap_or(0);
+                .unwrap_or(n.get(&props::INITIAL_PAGE).max(0.0) as usize);
             n.children
                 .get(page.min(n.children.len().saturating_sub(1)))
                 .into_iter()
@@ -350,7 +350,7 @@ fn text_leaf(n: &Node, vp: &Viewport, live: &LiveState) -> Leaf {
     let max_lines = if n.kind == Kind::EditText {
         1
     } else {
-        n.num("maxLines").unwrap_or(0.0).max(0.0) as u32
+        n.get(&props::MAX_LINES).max(0.0) as u32
     };
     match super::rich::line_height(n) {
         Some(line_height) if n.kind == Kind::Text => Leaf::Rich {
@@ -370,14 +370,14 @@ fn text_leaf(n: &Node, vp: &Viewport, live: &LiveState) -> Leaf {
 /// A component's flexbox style as its own properties ask (None: `display: none`); `top`: the
 /// screen's top component, which is never positioned absolutely.
 fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
-    if n.str("display") == Some("none") {
+    if n.get(&props::DISPLAY) == props::Display::None {
         return None;
     }
     let mut st = Style {
         display: Display::Flex,
         flex_direction: FlexDirection::Column,
-        flex_shrink: n.num("shrink").unwrap_or(0.0) as f32,
-        flex_grow: n.num("grow").unwrap_or(0.0) as f32,
+        flex_shrink: n.get(&props::SHRINK) as f32,
+        flex_grow: n.get(&props::GROW) as f32,
         ..Default::default()
     };
     // Given as null counts (as 0), unlike not given.
@@ -393,7 +393,7 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
         n.kind,
         Kind::ScrollView | Kind::Sequence | Kind::GridSequence | Kind::FlexSequence
     ) && (n.kind == Kind::ScrollView
-        || n.str("scrollDirection") != Some("horizontal"));
+        || n.get(&props::SCROLL_DIRECTION) == props::ScrollDirection::Vertical);
     let default_height = default_size.or(scrolls_down.then(|| Dimension::length(100.0)));
     st.size = Size {
         width: size("width").or(default_size).unwrap_or(Dimension::auto()),
@@ -407,7 +407,7 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
     }
     // linkscreen's own package definitions size a box by its other side (`_aspectRatio`,
     // width over height, as AlexaImage's `imageAspectRatio` does); no document property.
-    st.aspect_ratio = n.num("_aspectRatio").map(|r| r as f32).filter(|r| *r > 0.0);
+    st.aspect_ratio = Some(n.get(&props::ASPECT_RATIO) as f32).filter(|r| *r > 0.0);
     st.min_size = Size {
         width: size("minWidth").unwrap_or(Dimension::auto()),
         height: size("minHeight").unwrap_or(Dimension::auto()),
@@ -421,21 +421,10 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
     match n.prop("padding") {
         Some(Value::Array(a)) => {
             for (i, v) in a.iter().take(4).enumerate() {
-                pad[i] = v
-                    .as_f64()
-                    .map(|f| f as f32)
-                    .or_else(|| v.as_str().and_then(|s| abs_dp(s, vp)))
-                    .unwrap_or(0.0);
+                pad[i] = props::read_length(v, vp).unwrap_or(0.0);
             }
         }
-        Some(v) => {
-            let p = v
-                .as_f64()
-                .map(|f| f as f32)
-                .or_else(|| v.as_str().and_then(|s| abs_dp(s, vp)))
-                .unwrap_or(0.0);
-            pad = [p; 4];
-        }
+        Some(v) => pad = [props::read_length(v, vp).unwrap_or(0.0); 4],
         None => {}
     }
     let (start, end) = if vp.rtl { (2, 0) } else { (0, 2) };
@@ -452,7 +441,7 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
         }
     }
     if n.kind == Kind::Frame {
-        let b = dp(n, "borderWidth", vp).unwrap_or(0.0);
+        let b = n.length(&props::BORDER_WIDTH, vp);
         for p in &mut pad {
             *p += b;
         }
@@ -463,7 +452,7 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
         right: LengthPercentage::length(pad[2]),
         bottom: LengthPercentage::length(pad[3]),
     };
-    if !top && n.str("position") == Some("absolute") {
+    if !top && n.get(&props::POSITION) == props::Position::Absolute {
         st.position = Position::Absolute;
         st.inset = Rect {
             left: lpa(n.props.get("left"), vp),
@@ -471,52 +460,45 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
             right: lpa(n.props.get("right"), vp),
             bottom: lpa(n.props.get("bottom"), vp),
         };
-    } else if n.str("position") != Some("absolute") {
-        // Relative offsets move the component after layout (see `draw`).
     }
-    st.align_self = n.str("alignSelf").and_then(|a| match a {
-        "start" => Some(AlignSelf::FlexStart),
-        "end" => Some(AlignSelf::FlexEnd),
-        "center" => Some(AlignSelf::Center),
-        "stretch" => Some(AlignSelf::Stretch),
-        "baseline" => Some(AlignSelf::Baseline),
-        _ => None,
-    });
-    let scroll_row = n.str("scrollDirection") == Some("horizontal");
+    // Relative offsets move the component after layout (see `bounds`).
+    st.align_self = match n.get(&props::ALIGN_SELF) {
+        Align::Start => Some(AlignSelf::FlexStart),
+        Align::End => Some(AlignSelf::FlexEnd),
+        Align::Center => Some(AlignSelf::Center),
+        Align::Stretch => Some(AlignSelf::Stretch),
+        Align::Baseline => Some(AlignSelf::Baseline),
+        Align::Auto => None,
+    };
+    let scroll_row = n.get(&props::SCROLL_DIRECTION) == props::ScrollDirection::Horizontal;
     match n.kind {
         Kind::Container => {
-            st.flex_direction = match n.str("direction") {
-                Some("row") => FlexDirection::Row,
-                Some("rowReverse") => FlexDirection::RowReverse,
-                Some("columnReverse") => FlexDirection::ColumnReverse,
-                _ => FlexDirection::Column,
+            st.flex_direction = match n.get(&props::DIRECTION) {
+                props::Direction::Row => FlexDirection::Row,
+                props::Direction::RowReverse => FlexDirection::RowReverse,
+                props::Direction::ColumnReverse => FlexDirection::ColumnReverse,
+                props::Direction::Column => FlexDirection::Column,
             };
-            if vp.rtl && n.str("layoutDirection") != Some("LTR") {
+            if vp.rtl && n.get(&props::LAYOUT_DIRECTION) != props::LayoutDirection::Ltr {
                 st.flex_direction = match st.flex_direction {
                     FlexDirection::Row => FlexDirection::RowReverse,
                     FlexDirection::RowReverse => FlexDirection::Row,
                     d => d,
                 };
             }
-            st.flex_wrap = match n.str("wrap") {
-                Some("wrap") => FlexWrap::Wrap,
-                Some("wrapReverse") => FlexWrap::WrapReverse,
-                _ => FlexWrap::NoWrap,
+            st.flex_wrap = match n.get(&props::WRAP) {
+                props::Wrap::Yes => FlexWrap::Wrap,
+                props::Wrap::Reverse => FlexWrap::WrapReverse,
+                props::Wrap::No => FlexWrap::NoWrap,
             };
-            st.align_items = Some(match n.str("alignItems") {
-                Some("start") => AlignItems::FlexStart,
-                Some("end") => AlignItems::FlexEnd,
-                Some("center") => AlignItems::Center,
-                Some("baseline") => AlignItems::Baseline,
-                _ => AlignItems::Stretch,
-            });
-            st.justify_content = Some(match n.str("justifyContent") {
-                Some("end") => JustifyContent::FlexEnd,
-                Some("center") => JustifyContent::Center,
-                Some("spaceBetween") => JustifyContent::SpaceBetween,
-                Some("spaceAround") => JustifyContent::SpaceAround,
-                Some("spaceEvenly") => JustifyContent::SpaceEvenly,
-                _ => JustifyContent::FlexStart,
+            st.align_items = Some(align_items(n.get(&props::ALIGN_ITEMS)));
+            st.justify_content = Some(match n.get(&props::JUSTIFY_CONTENT) {
+                Justify::End => JustifyContent::FlexEnd,
+                Justify::Center => JustifyContent::Center,
+                Justify::SpaceBetween => JustifyContent::SpaceBetween,
+                Justify::SpaceAround => JustifyContent::SpaceAround,
+                Justify::SpaceEvenly => JustifyContent::SpaceEvenly,
+                Justify::Start => JustifyContent::FlexStart,
             });
         }
         Kind::Sequence | Kind::ScrollView => {
@@ -561,14 +543,23 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
         _ => {}
     }
     if n.kind == Kind::FlexSequence {
-        st.align_items = Some(match n.str("alignItems") {
-            Some("start") => AlignItems::FlexStart,
-            Some("end") => AlignItems::FlexEnd,
-            Some("center") => AlignItems::Center,
-            _ => AlignItems::Stretch,
+        st.align_items = Some(match n.get(&props::ALIGN_ITEMS) {
+            Align::Baseline => AlignItems::Stretch,
+            a => align_items(a),
         });
     }
     Some(st)
+}
+
+/// A Container's `alignItems` as flexbox has it (`auto` stretches, as the default does).
+fn align_items(a: Align) -> AlignItems {
+    match a {
+        Align::Start => AlignItems::FlexStart,
+        Align::End => AlignItems::FlexEnd,
+        Align::Center => AlignItems::Center,
+        Align::Baseline => AlignItems::Baseline,
+        Align::Stretch | Align::Auto => AlignItems::Stretch,
+    }
 }
 
 /// A GridSequence's child size: `childWidth`/`childHeight` (the first of a list).

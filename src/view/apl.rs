@@ -504,6 +504,10 @@ mod tests {
         assert_eq!(list.drag(10.0, 10.0, 0.0, -10_000.0), Some((1, 100.0)));
         assert_eq!(list.drag_end(), None);
         assert_eq!(pager.drag(10.0, 10.0, -150.0, 0.0), None);
-        assert_eq!(pager.drag_end(), Some((1, 1)), "over a fifth of 200 px: the next page");
+        assert_eq!(
+            pager.drag_end(),
+            Some((1, 1)),
+            "over a fifth of 200 px: the next page"
+        );
     }
 }
