@@ -515,6 +515,16 @@ impl Screen {
                         command: kind.to_owned(),
                         detail,
                     });
+                    let play = kind == "PlayMedia"
+                        || (kind == "ControlMedia"
+                            && arg("command", self).as_str() == Some("play"));
+                    if let Some(uid) = play
+                        .then(|| self.target_mut(target.as_deref(), source).map(|n| n.uid))
+                        .flatten()
+                    {
+                        let given = (kind == "PlayMedia").then(|| arg("source", self));
+                        self.track_fails(uid, given.as_ref(), out, depth);
+                    }
                 }
                 other => self.problems.push(Problem::unsupported(
                     format!("{p}.type"),

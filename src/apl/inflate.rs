@@ -43,6 +43,13 @@ pub(super) const STRUCTURAL: &[&str] = &[
     "onTextChange",
     "onLoad",
     "onFail",
+    "onPlay",
+    "onPause",
+    "onEnd",
+    "onTimeUpdate",
+    "onTrackUpdate",
+    "onTrackReady",
+    "onTrackFail",
     "handleKeyDown",
     "handleKeyUp",
     "gestures",
@@ -282,6 +289,7 @@ impl<'a> Inflater<'a> {
             "onSubmit",
             "onPageChanged",
             "onScroll",
+            "onTrackFail",
         ] {
             if let Some(cmds) = o.get(ev) {
                 self.handlers.insert((uid, ev_key(ev)), cmds.clone());
@@ -351,6 +359,7 @@ fn ev_key(ev: &str) -> &'static str {
         "onTextChange" => "onTextChange",
         "onSubmit" => "onSubmit",
         "onScroll" => "onScroll",
+        "onTrackFail" => "onTrackFail",
         _ => "onPageChanged",
     }
 }

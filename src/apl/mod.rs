@@ -31,6 +31,7 @@ pub mod inflate;
 mod insert;
 pub mod layout;
 mod lex;
+mod media;
 mod node;
 pub mod packages;
 mod primitives;

@@ -231,6 +231,11 @@ pub const MAX_LENGTH: Prop<f64> = Prop {
     name: "maxLength",
     default: 0.0,
 };
+/// A Video's `autoplay`.
+pub const AUTOPLAY: Prop<bool> = Prop {
+    name: "autoplay",
+    default: false,
+};
 pub const DISABLED: Prop<bool> = Prop {
     name: "disabled",
     default: false,

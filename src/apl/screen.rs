@@ -324,6 +324,7 @@ impl Screen {
         for uid in mounted {
             self.handle(uid, "onMount", "Mount", &mut out, 0);
         }
+        self.autoplay(&mut out);
         self.run(&cmds, &scope, None, "$.document.onMount", &mut out, 0);
         self.restyle();
         out

@@ -597,14 +597,18 @@ fn media_and_log_commands_are_noted() {
             _ => None,
         })
         .collect();
-    assert_eq!(noted.len(), 3, "{noted:?}");
+    assert_eq!(noted.len(), 4, "{noted:?}");
     assert_eq!(noted[0].0, "Log");
     assert!(noted[0].1.contains("info: hello [1]"), "{noted:?}");
     assert!(
         noted[1].1.contains("a.mp4") && noted[1].1.contains("clip"),
         "{noted:?}"
     );
-    assert!(noted[2].1.starts_with("pause on clip"), "{noted:?}");
+    assert_eq!(
+        noted[2].0, "onTrackFail",
+        "offline, the track does not load"
+    );
+    assert!(noted[3].1.starts_with("pause on clip"), "{noted:?}");
     let p = s.take_problems();
     assert!(
         p.iter()
