@@ -362,10 +362,15 @@ fn corpus(scene_first: f64) {
         split.sort_by(|a, b| (a.0 + a.1 + a.2 + a.3).total_cmp(&(b.0 + b.1 + b.2 + b.3)));
         let (sp, si, sm, sl) = split[split.len() / 2];
         // core-complex-list: apl-core's 250 components against linkscreen's own count.
+        // Alone (`--corpus`) the scene is not drawn: its column says so.
+        let vs_scene = if scene_first.is_finite() {
+            format!("{:.2}×", ours / scene_first)
+        } else {
+            "—".to_owned()
+        };
         println!(
-            "{name:<30} {core_ms:>9.3} {ours:>9.3} {:>6.2}× {:>10.2}× {comps:>6}   parse {sp:.3}, inflate {si:.3}, onMount {sm:.3}, layout {sl:.3}",
+            "{name:<30} {core_ms:>9.3} {ours:>9.3} {:>6.2}× {vs_scene:>11} {comps:>6}   parse {sp:.3}, inflate {si:.3}, onMount {sm:.3}, layout {sl:.3}",
             ours / core_ms,
-            ours / scene_first
         );
         ours_total += ours;
         theirs_total += core_ms;
@@ -373,8 +378,13 @@ fn corpus(scene_first: f64) {
             slowest = (ours / core_ms, name.to_owned());
         }
     }
+    let scene = if scene_first.is_finite() {
+        format!("; the built-in scene's first frame here: {scene_first:.2} ms")
+    } else {
+        String::new()
+    };
     println!(
-        "in all: apl-core {theirs_total:.2} ms, linkscreen {ours_total:.2} ms ({:.2}×); the slowest against apl-core: {} ({:.2}×); the built-in scene's first frame here: {scene_first:.2} ms",
+        "in all: apl-core {theirs_total:.2} ms, linkscreen {ours_total:.2} ms ({:.2}×); the slowest against apl-core: {} ({:.2}×){scene}",
         ours_total / theirs_total,
         slowest.1,
         slowest.0

@@ -240,21 +240,8 @@ pub fn unchanged(like: &[(String, f64)]) -> Option<Vec<(String, f64)>> {
 mod tests {
     use serde_json::json;
 
+    use super::super::tests::vp;
     use super::*;
-
-    fn vp() -> Viewport {
-        Viewport {
-            pixel_width: 1000.0,
-            pixel_height: 500.0,
-            dpi: 160.0,
-            round: false,
-            mode: "hub",
-            touch: true,
-            locale: "en-US".into(),
-            rtl: false,
-            now_ms: 0.0,
-        }
-    }
 
     #[test]
     fn a_transform_is_about_the_centre_and_composes_as_css_does() {
@@ -267,7 +254,11 @@ mod tests {
             &vp(),
         )
         .unwrap();
-        assert_eq!(m.apply(0.0, 0.0), (5.0, 5.0));
+        assert_eq!(
+            m.apply(0.0, 0.0),
+            (5.0, 8.0),
+            "10% of its width, 1% of 800 dp"
+        );
         // Turned a quarter clockwise, then moved right: the top left goes to the top right.
         let m = of(&json!([{"translateX": 100}, {"rotate": 90}]), b, &vp()).unwrap();
         let (x, y) = m.apply(100.0, 100.0);
@@ -280,7 +271,7 @@ mod tests {
         assert_eq!(
             numbers(&json!([{"translateX": "100vw"}, {"rotate": 720}]), &vp()),
             Some(vec![
-                ("translateX".into(), 1000.0),
+                ("translateX".into(), 1280.0),
                 ("rotate".into(), 720.0)
             ])
         );

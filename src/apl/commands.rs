@@ -9,16 +9,15 @@ use std::sync::Arc as Rc;
 
 use serde_json::{Value, json};
 
-use super::easing::Easing;
 use super::expr;
 use super::problem::{Outcome, Problem};
 use super::scope::{Ctx, eval_value};
 use super::screen::{MAX_COMMAND_DEPTH, Screen, next_serial};
-use super::timeline::{Anim, Later};
+use super::timeline::Later;
 
 impl Screen {
     /// The component a command names (`componentId`), else the one whose handler runs it.
-    fn target_mut(
+    pub(super) fn target_mut(
         &mut self,
         id: Option<&str>,
         source: Option<(usize, &'static str)>,
@@ -73,7 +72,12 @@ impl Screen {
             })),
         });
         let scope = scope.child(HashMap::from([("event".to_owned(), event.clone())]));
+        let generation = self.generation;
         for (i, c) in list.iter().enumerate() {
+            // A Reinflate made the document again: what this list had left is dropped.
+            if self.generation != generation {
+                return;
+            }
             let p = if one {
                 path.to_owned()
             } else {
@@ -366,106 +370,8 @@ impl Screen {
                 "Finish" => out.push(Outcome::Finish),
                 // Over its duration on the screen's clock, with its easing.
                 "AnimateItem" => {
-                    let values = match arg("value", self) {
-                        Value::Array(a) => a,
-                        v @ Value::Object(_) => vec![v],
-                        _ => vec![],
-                    };
-                    let node = self.target_mut(target.as_deref(), source);
-                    let Some(n) = node else {
-                        self.problems.push(Problem::error(
-                            &p,
-                            format!("AnimateItem: no component {:?}", target.unwrap_or_default()),
-                        ));
-                        continue;
-                    };
-                    let (uid, opacity) = (n.uid, n.num("opacity").unwrap_or(1.0));
-                    let transform = n.prop("transform").cloned().unwrap_or(Value::Null);
-                    let mut unsupported = vec![];
-                    let mut anims = vec![];
-                    for v in &values {
-                        match (v.get("property").and_then(Value::as_str), v.get("to")) {
-                            (Some("opacity"), Some(to)) => anims.push((
-                                "opacity",
-                                vec![],
-                                vec![v.get("from").and_then(expr::as_num).unwrap_or(opacity)],
-                                vec![expr::as_num(to).unwrap_or(1.0)],
-                            )),
-                            (Some("transform"), Some(to)) => {
-                                let to = super::affine::numbers(to, &self.vp);
-                                // Without `from`: from what it has, else from no change.
-                                let from = match v.get("from") {
-                                    Some(f) => super::affine::numbers(f, &self.vp),
-                                    None => super::affine::numbers(&transform, &self.vp)
-                                        .filter(|f| !f.is_empty())
-                                        .or_else(|| super::affine::unchanged(to.as_deref()?)),
-                                };
-                                // Entry by entry, the same names in the same order.
-                                match (from, to) {
-                                    (Some(f), Some(t))
-                                        if f.len() == t.len()
-                                            && f.iter().zip(&t).all(|(a, b)| a.0 == b.0) =>
-                                    {
-                                        anims.push((
-                                            "transform",
-                                            t.iter().map(|(k, _)| k.clone()).collect(),
-                                            f.into_iter().map(|(_, n)| n).collect(),
-                                            t.into_iter().map(|(_, n)| n).collect(),
-                                        ))
-                                    }
-                                    _ => self.problems.push(Problem::error(
-                                        format!("{p}.value"),
-                                        "AnimateItem of transform: `from` and `to` must list \
-                                         the same transforms in the same order, in numbers \
-                                         or absolute lengths",
-                                    )),
-                                }
-                            }
-                            (Some(other), _) => unsupported.push(other.to_owned()),
-                            _ => {}
-                        }
-                    }
-                    let easing = match arg("easing", self) {
-                        Value::String(e) => Easing::parse(&e).unwrap_or_else(|| {
-                            self.problems.push(Problem::error(
-                                format!("{p}.easing"),
-                                format!("{e:?} is not an easing curve: linear instead"),
-                            ));
-                            Easing::Linear
-                        }),
-                        _ => Easing::Linear,
-                    };
-                    let duration = expr::as_num(&arg("duration", self)).unwrap_or(0.0).max(0.0);
-                    let repeats = expr::as_num(&arg("repeatCount", self)).unwrap_or(0.0) as i64;
-                    let reverse = arg("repeatMode", self).as_str() == Some("reverse");
-                    let start = self.time.now + self.time.cursor;
-                    let mut end = start;
-                    for (prop, names, from, to) in anims {
-                        let a = Anim {
-                            uid,
-                            prop,
-                            names,
-                            from,
-                            to,
-                            start,
-                            duration,
-                            easing: easing.clone(),
-                            repeats,
-                            reverse,
-                        };
-                        end = end.max(a.end());
-                        self.time.anims.push(a);
-                    }
-                    self.time.cursor = end - self.time.now;
-                    self.animate();
-                    for prop in unsupported {
-                        self.problems.push(Problem::unsupported(
-                            format!("{p}.value"),
-                            format!(
-                                "AnimateItem of {prop:?} is not drawn (opacity and transform are)"
-                            ),
-                        ));
-                    }
+                    let args = |k: &str, me: &mut Screen| arg(k, me);
+                    self.animate_item(&args, target.as_deref(), source, &p);
                 }
                 "InsertItem" => {
                     let at = expr::as_num(&arg("at", self)).map(|n| n as i64);
@@ -491,7 +397,14 @@ impl Screen {
                 "Idle" => {}
                 // Noted in the event log: nothing plays offline, and the document stays as
                 // it was inflated.
-                kind @ ("Log" | "PlayMedia" | "ControlMedia" | "Reinflate") => {
+                "Reinflate" => {
+                    out.push(Outcome::Logged {
+                        command: "Reinflate".into(),
+                        detail: "the document is inflated again".into(),
+                    });
+                    self.reinflate(out);
+                }
+                kind @ ("Log" | "PlayMedia" | "ControlMedia") => {
                     let detail = match kind {
                         "Log" => format!(
                             "{}: {} {}",
@@ -509,7 +422,7 @@ impl Screen {
                             expr::as_text(&arg("command", self)),
                             target.clone().unwrap_or_default()
                         ),
-                        _ => "the document stays as it was inflated".to_owned(),
+                        _ => String::new(),
                     };
                     out.push(Outcome::Logged {
                         command: kind.to_owned(),

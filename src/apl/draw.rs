@@ -124,6 +124,8 @@ fn own(
             Paint::flat([0, 0, 0, 0]),
             (!disabled).then_some(n.uid),
         )),
+        // A text of no size draws nothing (its `fontSize` no length: 0, as in apl-core).
+        Kind::Text if text_style(n, vp).size <= 0.0 => {}
         Kind::Text | Kind::EditText => {
             let light = n
                 .scope
@@ -254,10 +256,14 @@ fn own(
                 need = need.min(line * max_lines as f32);
             }
             let grow = (need - inner_h).max(0.0);
+            // APL's lines are 1.25 × the size with the glyphs centred in them (a browser's
+            // half-leading); the font's own line is taller, so a top-aligned line starts that
+            // half higher than the font would set it, a bottom-aligned one that half lower.
+            let half = ((line - style.size * super::primitives::APL_LINE_HEIGHT) / 2.0).max(0.0);
             let up = match valign {
                 "center" => grow / 2.0,
-                "bottom" => grow,
-                _ => 0.0,
+                "bottom" => grow - half,
+                _ => half,
             };
             out.push(Prim {
                 x: x + pad_l,

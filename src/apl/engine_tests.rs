@@ -350,7 +350,14 @@ fn transport_controls_toggle_and_a_radial_bar_draws_its_arc() {
     };
     assert!(!icon(&mut s), "a play button first");
     let t = toggle(&s);
-    assert_eq!(logged(s.press(t)), ["ControlMedia play on song"]);
+    assert_eq!(
+        logged(s.press(t)),
+        [
+            "ControlMedia play on song",
+            "onTrackFail Video song: it has no track to play"
+        ],
+        "offline, nothing plays"
+    );
     assert!(icon(&mut s), "now a pause button");
     let t = toggle(&s);
     assert_eq!(logged(s.press(t)), ["ControlMedia pause on song"]);
@@ -366,5 +373,125 @@ fn transport_controls_toggle_and_a_radial_bar_draws_its_arc() {
                 _ => None,
             })
             .collect::<Vec<_>>()
+    );
+}
+
+/// authoring-cards-layout: an absolutely positioned child sized in `%` takes its parent's box
+/// less padding, as Amazon's engine (Yoga) sizes it; task-buddy: a `fontSize` that is no length
+/// (an unresolved `@smallFont`) is 0 and draws nothing.
+#[test]
+fn absolute_percentages_take_the_inner_box_and_a_font_size_that_is_no_length_is_0() {
+    let mut s = screen(
+        json!({"type": "APL", "version": "2024.3", "mainTemplate": {"items": [{"type": "Container",
+            "items": [{"type": "Container", "width": 240, "height": 200, "padding": 16, "items": [
+                {"type": "Frame", "position": "absolute", "left": 16, "top": 16,
+                 "width": "100%", "height": "50%", "backgroundColor": "red"},
+                {"type": "Text", "text": "gone", "fontSize": "@smallFont"},
+                {"type": "Text", "text": "kept"}]}]}]}}),
+        json!({}),
+    );
+    let drawn = prims(&mut s);
+    let frame = drawn
+        .iter()
+        .find(|p| matches!(p.paint, Paint::Box { .. }))
+        .unwrap();
+    assert_eq!(
+        (frame.x, frame.y, frame.w, frame.h),
+        (16.0, 16.0, 208.0, 84.0)
+    );
+    let texts: Vec<&str> = drawn
+        .iter()
+        .filter_map(|p| match &p.paint {
+            Paint::Text { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts, ["kept"]);
+}
+
+/// authoring-text-list-light: a layout given `theme: light` takes the light theme's resources
+/// and text colour under a dark document; AlexaFooter takes the deprecated `footerHint`; on a
+/// round screen AlexaHeader shows its attribution first (`headerAttributionPrimacy`).
+#[test]
+fn a_layouts_theme_footer_hint_and_header_primacy() {
+    let doc = json!({"type": "APL", "version": "2024.3", "theme": "dark",
+        "import": [{"name": "alexa-layouts", "version": "1.7.0"}],
+        "mainTemplate": {"items": [{"type": "Container", "items": [
+            {"type": "AlexaTextListItem", "primaryText": "light row", "theme": "light"},
+            {"type": "AlexaTextListItem", "primaryText": "dark row"},
+            {"type": "AlexaFooter", "footerHint": "Try \"Alexa, next\""},
+            {"type": "AlexaHeader", "headerTitle": "Title", "headerAttributionText": "Brand"}]}]}});
+    let colour_of = |drawn: &[super::primitives::Prim], t: &str| {
+        drawn.iter().find_map(|p| match &p.paint {
+            Paint::Text { text, color, .. } if text == t => Some(*color),
+            _ => None,
+        })
+    };
+    let mut s = screen(doc.clone(), json!({}));
+    let drawn = prims(&mut s);
+    let (light, dark) = (
+        colour_of(&drawn, "light row").unwrap(),
+        colour_of(&drawn, "dark row").unwrap(),
+    );
+    assert!(light[0] < 0x80 && dark[0] > 0x80, "{light:?} {dark:?}");
+    assert!(colour_of(&drawn, "Try \"Alexa, next\"").is_some());
+    assert!(
+        colour_of(&drawn, "Title").is_some(),
+        "a wide screen shows its title"
+    );
+    let mut round = super::screen::Screen::new(
+        &super::doc::RenderDocument {
+            token: "tok".into(),
+            document: doc,
+            datasources: json!({}),
+        },
+        super::scope::Viewport {
+            pixel_width: 480.0,
+            pixel_height: 480.0,
+            round: true,
+            ..s.viewport().clone()
+        },
+    );
+    let drawn = prims(&mut round);
+    assert!(colour_of(&drawn, "Brand").is_some());
+    assert!(
+        colour_of(&drawn, "Title").is_none(),
+        "the attribution comes first"
+    );
+}
+
+/// Reinflate makes the document again: what a SetValue changed and the page a pager turned to
+/// start over, onMount runs again, and the commands after it are dropped.
+#[test]
+fn reinflate_makes_the_document_again() {
+    let mut s = screen(
+        json!({"type": "APL", "version": "2024.3",
+            "onMount": {"type": "SetValue", "componentId": "count", "property": "text",
+                        "value": "mounted"},
+            "mainTemplate": {"items": [{"type": "Container", "items": [
+                {"type": "Text", "id": "count", "text": "new"},
+                {"type": "TouchWrapper", "id": "again", "onPress": [
+                    {"type": "Reinflate"},
+                    {"type": "SetValue", "componentId": "count", "property": "text", "value": "after"}]},
+                {"type": "TouchWrapper", "id": "change", "onPress":
+                    {"type": "SetValue", "componentId": "count", "property": "text", "value": "changed"}}]}]}}),
+        json!({}),
+    );
+    let text = |s: &Screen| s.value_of("count", "text");
+    s.mount();
+    assert_eq!(text(&s), Some(json!("mounted")));
+    let change = s.root().unwrap().find("change").unwrap().uid;
+    s.press(change);
+    assert_eq!(text(&s), Some(json!("changed")));
+    let again = s.root().unwrap().find("again").unwrap().uid;
+    let out = s.press(again);
+    assert!(
+        out.iter()
+            .any(|o| matches!(o, super::Outcome::Logged { command, .. } if command == "Reinflate"))
+    );
+    assert_eq!(
+        text(&s),
+        Some(json!("mounted")),
+        "made again, mounted again, and the SetValue after the Reinflate dropped"
     );
 }

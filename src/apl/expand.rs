@@ -59,7 +59,13 @@ impl Inflater<'_> {
         // expands a layout in the caller's context): the mainTemplate's `payload`, a list's
         // `data` and `index`, the caller's `bind`s — so components given as a parameter bind
         // as they would where they were written.
-        let lctx = ctx.child(vars);
+        // A layout given a `theme` (light or dark) other than its caller's sees that theme's
+        // resources (`@colorText`…) and `viewport.theme`, as Amazon's responsive components
+        // take their colours from their `theme` parameter.
+        let lctx = match self.themed_globals(ctx, vars.get("theme")) {
+            Some(globals) => ctx.child_in(vars, globals),
+            None => ctx.child(vars),
+        };
         let lctx = self.bind(layout, &lctx, &format!("$.document.layouts.{name}"));
         self.stack.push(name.to_owned());
         let node = self.first_of(layout, &lctx, &format!("$.document.layouts.{name}"));
@@ -114,5 +120,30 @@ impl Inflater<'_> {
             ));
         }
         self.work > MAX_COMPONENTS
+    }
+}
+
+impl Inflater<'_> {
+    /// The globals for `theme` when it is a theme other than the one `ctx` sees.
+    fn themed_globals(
+        &mut self,
+        ctx: &Rc<Ctx>,
+        theme: Option<&Value>,
+    ) -> Option<Rc<super::scope::Globals>> {
+        let theme = theme?.as_str().filter(|t| matches!(*t, "light" | "dark"))?;
+        let globals = ctx.globals();
+        let now = globals.vars.get("viewport").and_then(|v| v.get("theme"));
+        if now.and_then(Value::as_str) == Some(theme) {
+            return None;
+        }
+        if let Some(g) = self.themed.get(theme) {
+            return Some(g.clone());
+        }
+        let mut doc = self.doc.clone();
+        doc.theme = theme.to_owned();
+        let mut problems = vec![];
+        let g = super::scope::globals(&doc, &globals.viewport, &mut problems);
+        self.themed.insert(theme.to_owned(), g.clone());
+        Some(g)
     }
 }

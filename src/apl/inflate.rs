@@ -91,6 +91,8 @@ pub struct Inflater<'a> {
     pub handlers: HashMap<(usize, &'static str), Value>,
     /// Components considered so far (see [`super::expand::MAX_COMPONENTS`]).
     pub(super) work: usize,
+    /// The globals of each theme a layout was given (`"theme": "light"`), made once.
+    pub(super) themed: HashMap<String, Rc<super::scope::Globals>>,
 }
 
 /// A list draws at most this many rows.
@@ -110,6 +112,7 @@ impl<'a> Inflater<'a> {
             told: vec![],
             handlers: HashMap::new(),
             work: 0,
+            themed: HashMap::new(),
         }
     }
 

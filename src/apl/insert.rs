@@ -3,7 +3,8 @@
 //! data-binding context, its own `onMount` run; RemoveItem takes one away, with its handlers
 //! and anything live on it (focus, the keyboard, a scroll position); ImportPackage adds a
 //! package's layouts, styles and graphics (its resources reach only a document that imports
-//! it: the components on the screen keep the resources they were inflated with).
+//! it: the components on the screen keep the resources they were inflated with); Reinflate
+//! makes the whole document again.
 
 use std::collections::HashSet;
 
@@ -117,6 +118,22 @@ impl Screen {
                 false
             }
         }
+    }
+
+    /// Reinflate: the document made again from the directive it came in, in the device's
+    /// environment (which does not change here): bound values, scroll positions, pages and the
+    /// focus start over and its onMount commands run again; commands still running or waiting
+    /// are dropped. Its images stay loaded and its clock goes on.
+    pub(super) fn reinflate(&mut self, out: &mut Vec<Outcome>) {
+        let made_from = self.made_from.clone();
+        let mut fresh = Screen::with_packages(&made_from.0, self.vp.clone(), &made_from.1);
+        fresh.images = std::mem::take(&mut self.images);
+        fresh.time.now = self.time.now;
+        // What the first inflation said has been said: the problems waiting stay, not again.
+        fresh.problems = std::mem::take(&mut self.problems);
+        fresh.generation = self.generation + 1;
+        *self = fresh;
+        out.extend(self.mount());
     }
 
     /// RemoveItem: the component `target` leaves the screen (the top component cannot).

@@ -27,7 +27,44 @@ pub fn layout(
         return vec![];
     };
     let line_cache: &mut HashMap<(u32, i32), f32> = &mut HashMap::new();
-    let result = kept.tree.compute_layout_with_measure(
+    let mut result = compute(kept, top, vp, measure, line_cache);
+    // Amazon's engine (Yoga) sizes an absolute child's percentages against its parent's box
+    // less its padding, where CSS takes the padding box: such children are sized again.
+    if result.is_ok() && inner_percent_sizes(kept, root) {
+        result = compute(kept, top, vp, measure, line_cache);
+    }
+    if let Err(e) = result {
+        problems.push(Problem::error(&root.path, format!("layout failed: {e}")));
+        return vec![];
+    }
+    let mut out = vec![];
+    let screen = [0.0, 0.0, vp.width_dp(), vp.height_dp()];
+    super::draw::draw(
+        kept,
+        root,
+        (0.0, 0.0),
+        (screen, None),
+        1.0,
+        live,
+        vp,
+        &mut out,
+        measure,
+    );
+    if let Some(c) = &live.caption {
+        super::draw::caption(c, vp, measure, &mut out);
+    }
+    out
+}
+
+/// One flexbox pass over the kept tree from `top`, texts measured by `measure`.
+fn compute(
+    kept: &mut Kept,
+    top: NodeId,
+    vp: &Viewport,
+    measure: &mut dyn Measure,
+    line_cache: &mut HashMap<(u32, i32), f32>,
+) -> Result<(), taffy::TaffyError> {
+    kept.tree.compute_layout_with_measure(
         top,
         Size {
             width: AvailableSpace::Definite(vp.width_dp()),
@@ -43,6 +80,10 @@ pub fn layout(
                 AvailableSpace::MaxContent => None,
             };
             match ctx {
+                // A text of no size (its `fontSize` no length) takes no room, as in apl-core.
+                Some(Leaf::Text { style, .. } | Leaf::Rich { style, .. }) if style.size <= 0.0 => {
+                    Size::ZERO.zip_known(known)
+                }
                 Some(Leaf::Text {
                     text,
                     style,
@@ -91,28 +132,43 @@ pub fn layout(
                 _ => Size::ZERO,
             }
         },
-    );
-    if let Err(e) = result {
-        problems.push(Problem::error(&root.path, format!("layout failed: {e}")));
-        return vec![];
+    )
+}
+
+/// Gives each absolutely positioned component sized in `%` its size against its parent's box
+/// less padding (and border), as Yoga does; true when any changed (lay out again).
+fn inner_percent_sizes(kept: &mut Kept, n: &Node) -> bool {
+    let mut changed = false;
+    let parent = kept
+        .id(n.uid)
+        .and_then(|id| kept.tree.layout(id).ok().copied());
+    for c in &n.children {
+        let absolute = c.get(&super::props::POSITION) == super::props::Position::Absolute;
+        if let (true, Some(p), Some(id)) = (absolute, parent, kept.id(c.uid)) {
+            let inner_w =
+                p.size.width - p.padding.left - p.padding.right - p.border.left - p.border.right;
+            let inner_h =
+                p.size.height - p.padding.top - p.padding.bottom - p.border.top - p.border.bottom;
+            let pct = |k: &str| {
+                let t = c.str(k)?.trim().strip_suffix('%')?;
+                t.trim().parse::<f32>().ok().filter(|f| f.is_finite())
+            };
+            if let Ok(mut st) = kept.tree.style(id).cloned() {
+                let before = st.size;
+                if let Some(f) = pct("width") {
+                    st.size.width = Dimension::length((inner_w * f / 100.0).max(0.0));
+                }
+                if let Some(f) = pct("height") {
+                    st.size.height = Dimension::length((inner_h * f / 100.0).max(0.0));
+                }
+                if st.size != before && kept.tree.set_style(id, st).is_ok() {
+                    changed = true;
+                }
+            }
+        }
+        changed |= inner_percent_sizes(kept, c);
     }
-    let mut out = vec![];
-    let screen = [0.0, 0.0, vp.width_dp(), vp.height_dp()];
-    super::draw::draw(
-        kept,
-        root,
-        (0.0, 0.0),
-        (screen, None),
-        1.0,
-        live,
-        vp,
-        &mut out,
-        measure,
-    );
-    if let Some(c) = &live.caption {
-        super::draw::caption(c, vp, measure, &mut out);
-    }
-    out
+    changed
 }
 
 /// A measured content size, where taffy already knows a side of the box.

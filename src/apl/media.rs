@@ -36,9 +36,14 @@ impl Screen {
             .and_then(|t| t.get("url").unwrap_or(t).as_str())
             .unwrap_or_default()
             .to_owned();
+        let detail = if track.is_empty() {
+            format!("Video {name}: it has no track to play")
+        } else {
+            format!("Video {name}: its track {track:?} does not load offline")
+        };
         out.push(Outcome::Logged {
             command: "onTrackFail".into(),
-            detail: format!("Video {name}: its track {track:?} does not load offline"),
+            detail,
         });
         self.handle(uid, "onTrackFail", "TrackFail", out, depth + 1);
     }

@@ -13,6 +13,7 @@
 //! Must not import: `view`, `device`, `backend`, `clients`, `shots`, `app`, `cli`.
 
 mod affine;
+mod animate;
 mod avg;
 pub mod bounds;
 mod children;

@@ -185,7 +185,12 @@ pub const MAX_FONT_DP: f32 = 2_000.0;
 pub(super) fn text_style(n: &Node, vp: &Viewport) -> TextStyle {
     // A glyph as large as a few screens at most: a larger one draws nothing more, and only
     // costs memory to rasterize.
-    let size = n.length(&props::FONT_SIZE, vp).clamp(0.0, MAX_FONT_DP);
+    // Given but no length (an unresolved `@resource`): 0, as apl-core reads it.
+    let size = match n.prop(props::FONT_SIZE.name) {
+        None => props::FONT_SIZE.default.0,
+        Some(v) => props::read_length(v, vp).unwrap_or(0.0),
+    }
+    .clamp(0.0, MAX_FONT_DP);
     let weight = match n.prop("fontWeight") {
         Some(Value::String(s)) => match s.as_str() {
             "normal" => 400,

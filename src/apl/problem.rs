@@ -47,8 +47,8 @@ pub enum Outcome {
     Speak(String),
     /// `Finish`: the skill's screen closes.
     Finish,
-    /// A command the device only notes: `Log`, `PlayMedia`, `ControlMedia` (nothing plays
-    /// offline), `Reinflate` (the document stays as inflated).
+    /// What the event log notes: `Log`, `PlayMedia`, `ControlMedia` (nothing plays offline), a
+    /// Video's `onTrackFail`, a `Reinflate`.
     Logged { command: String, detail: String },
 }
 

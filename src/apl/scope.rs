@@ -128,6 +128,15 @@ impl Ctx {
             globals,
         })
     }
+    /// A scope over this one that sees other globals (a layout given another `theme`: its
+    /// resources and `viewport.theme` are that theme's).
+    pub fn child_in(self: &Rc<Ctx>, vars: HashMap<String, Value>, globals: Rc<Globals>) -> Rc<Ctx> {
+        Rc::new(Ctx {
+            vars,
+            parent: Some(self.clone()),
+            globals,
+        })
+    }
     pub fn child(self: &Rc<Ctx>, vars: HashMap<String, Value>) -> Rc<Ctx> {
         Rc::new(Ctx {
             vars,

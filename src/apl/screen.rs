@@ -43,6 +43,11 @@ pub struct Screen {
     pub(super) positions: HashMap<usize, bounds::Rect>,
     /// How often each component's onLayout ran (bounded by [`MAX_LAYOUT_RUNS`]).
     pub(super) layout_runs: HashMap<usize, u32>,
+    /// What the screen was made from (the directive, the packages fetched for it): Reinflate
+    /// makes it again.
+    pub(super) made_from: Rc<(RenderDocument, HashMap<String, Value>)>,
+    /// How many times it was made again: a command list that a Reinflate ended stops.
+    pub(super) generation: u64,
 }
 
 /// How often one component's `onLayout` may run on a screen.
@@ -131,6 +136,8 @@ impl Screen {
             time: timeline::Timeline::default(),
             positions: HashMap::new(),
             layout_runs: HashMap::new(),
+            made_from: Rc::new((render.clone(), packages.clone())),
+            generation: 0,
         };
         screen.restyle();
         screen

@@ -26,7 +26,7 @@ impl Measure for Mono {
     }
 }
 
-fn vp() -> Viewport {
+pub(super) fn vp() -> Viewport {
     Viewport {
         pixel_width: 1280.0,
         pixel_height: 800.0,
