@@ -99,8 +99,9 @@ pub fn tree(
     o
 }
 
-/// Where every component with an id (or an `onLayout`) was laid out on the screen (uid, global
-/// bounds in dp), in document order: what the visual context reports as each one's `position`.
+/// Where every component with an id (or an `onLayout`), every scrolling component and its rows
+/// were laid out on the screen (uid, global bounds in dp), in document order: what the visual
+/// context reports as each one's `position`, and what scrolling into view needs.
 pub fn of_ids(
     kept: &Kept,
     n: &Node,
@@ -112,11 +113,23 @@ pub fn of_ids(
     let Some((_, global)) = of(kept, n, parent_global, vp) else {
         return;
     };
-    if n.id.is_some() || n.get(&props::ON_LAYOUT) {
+    let scrolls = matches!(
+        n.kind,
+        Kind::Sequence | Kind::ScrollView | Kind::GridSequence | Kind::FlexSequence
+    );
+    if n.id.is_some() || n.get(&props::ON_LAYOUT) || scrolls {
         out.push((n.uid, global));
     }
     let origin = content_origin(n, global, live);
     for c in &n.children {
+        // A list's rows too: scrolling one into view needs where it lies.
+        if scrolls
+            && c.id.is_none()
+            && !c.get(&props::ON_LAYOUT)
+            && let Some((_, g)) = of(kept, c, origin, vp)
+        {
+            out.push((c.uid, g));
+        }
         of_ids(kept, c, origin, live, vp, out);
     }
 }

@@ -28,6 +28,11 @@ impl Screen {
                 Later::Page { uid, page } => {
                     ran |= self.show_page(uid, page, &mut out, 0);
                 }
+                Later::Speak { uid, align } => {
+                    self.speak_item(uid, &align, &mut out);
+                    ran = true;
+                }
+                Later::Hush => self.end_karaoke(),
             }
             self.time.cursor = 0.0;
         }

@@ -254,23 +254,37 @@ impl Screen {
                     let next = next.clamp(0, count.saturating_sub(1) as i64) as usize;
                     self.show_page(uid, next, out, depth + 1);
                 }
-                "Scroll" | "ScrollToIndex" | "ScrollToComponent" => {
-                    // Scroll positions are set when drawn; a scroll by pages moves a viewport's
-                    // height per page.
-                    if let Some(uid) = target
+                // A scroll by pages moves a viewport's height per page; ScrollToIndex and
+                // ScrollToComponent bring a child into view by their `align`.
+                kind @ ("Scroll" | "ScrollToIndex" | "ScrollToComponent") => {
+                    let Some((uid, kids)) = target
                         .as_ref()
-                        .and_then(|id| self.root.as_ref()?.find(id).map(|n| n.uid))
-                    {
-                        let cur = self.live.scroll.get(&uid).copied().unwrap_or(0.0);
-                        let v = match o.get("type").and_then(Value::as_str) {
-                            Some("Scroll") => {
-                                cur + expr::as_num(&arg("distance", self)).unwrap_or(1.0) as f32
-                                    * self.vp.height_dp()
-                                    * 0.5
+                        .and_then(|id| self.root.as_ref()?.find(id))
+                        .map(|n| (n.uid, n.children.iter().map(|c| c.uid).collect::<Vec<_>>()))
+                    else {
+                        continue;
+                    };
+                    let align = expr::as_text(&arg("align", self));
+                    let align = if align.is_empty() {
+                        "visible".into()
+                    } else {
+                        align
+                    };
+                    match kind {
+                        "Scroll" => {
+                            let cur = self.live.scroll.get(&uid).copied().unwrap_or(0.0);
+                            let by = expr::as_num(&arg("distance", self)).unwrap_or(1.0) as f32;
+                            let v = cur + by * self.vp.height_dp() * 0.5;
+                            self.live.scroll.insert(uid, v.max(0.0));
+                        }
+                        "ScrollToIndex" => {
+                            let i = expr::as_num(&arg("index", self)).unwrap_or(0.0) as i64;
+                            let i = if i < 0 { kids.len() as i64 + i } else { i };
+                            if let Some(child) = usize::try_from(i).ok().and_then(|i| kids.get(i)) {
+                                self.scroll_into_view(*child, &align);
                             }
-                            _ => 0.0,
-                        };
-                        self.live.scroll.insert(uid, v.max(0.0));
+                        }
+                        _ => self.scroll_into_view(uid, &align),
                     }
                 }
                 "Sequential" => {
@@ -332,31 +346,18 @@ impl Screen {
                         );
                     }
                 }
-                "SpeakItem" | "SpeakList" => {
-                    // The words: the component's `speech` where a data source's transformer
-                    // made it, else its text (a device shows it highlighted, in the `karaoke`
-                    // state, while it speaks).
-                    let node = target.as_ref().and_then(|id| self.root.as_ref()?.find(id));
-                    let speech = |n: &super::node::Node| {
-                        n.text("speech")?
-                            .strip_prefix(super::transform::SPEECH)
-                            .map(str::to_owned)
-                    };
-                    let text = node
-                        .and_then(|n| {
-                            speech(n).or_else(|| n.text("text")).or_else(|| {
-                                Some(super::queries::texts_in(n)).filter(|t| !t.is_empty())
-                            })
-                        })
-                        .map(|t| super::primitives::markup(&t))
-                        .unwrap_or_default();
-                    if let Some(uid) = node.map(|n| n.uid) {
-                        self.live.karaoke = Some(uid);
-                        self.live.caption = Some(text.clone()).filter(|t| !t.is_empty());
-                    }
-                    if !text.is_empty() {
-                        out.push(Outcome::Speak(text));
+                "SpeakItem" => {
+                    let node = target
+                        .as_ref()
+                        .and_then(|id| self.root.as_ref()?.find(id).map(|n| n.uid));
+                    let align = expr::as_text(&arg("align", self));
+                    let align = if align.is_empty() {
+                        "visible".into()
                     } else {
+                        align
+                    };
+                    let said = node.is_some_and(|uid| self.speak_item(uid, &align, out));
+                    if !said {
                         self.problems.push(Problem::error(
                             &p,
                             format!(
@@ -364,6 +365,30 @@ impl Screen {
                                 target.unwrap_or_default()
                             ),
                         ));
+                    }
+                }
+                "SpeakList" => {
+                    let list = target
+                        .as_ref()
+                        .and_then(|id| self.root.as_ref()?.find(id).map(|n| n.uid));
+                    let align = expr::as_text(&arg("align", self));
+                    let align = if align.is_empty() {
+                        "visible".into()
+                    } else {
+                        align
+                    };
+                    let num = |k: &str, me: &mut Screen| expr::as_num(&arg(k, me));
+                    let turns = (
+                        num("start", self).unwrap_or(0.0) as i64,
+                        num("count", self).map(|c| c as i64),
+                        num("minimumDwellTime", self).unwrap_or(0.0).max(0.0),
+                    );
+                    match list {
+                        Some(uid) => self.speak_list(uid, turns, &align, &p),
+                        None => self.problems.push(Problem::error(
+                            format!("{p}.componentId"),
+                            format!("SpeakList: no list {:?}", target.unwrap_or_default()),
+                        )),
                     }
                 }
                 "OpenURL" => out.push(Outcome::OpenUrl(expr::as_text(&arg("source", self)))),

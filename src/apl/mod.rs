@@ -44,6 +44,7 @@ mod rich;
 pub mod scope;
 mod screen;
 mod snapshot;
+mod speech;
 #[cfg(test)]
 mod state_tests;
 mod style;
@@ -62,6 +63,7 @@ pub use queries::image_source;
 pub use scope::Viewport;
 pub use screen::Screen;
 pub use snapshot::Snapshot;
+pub use speech::speaking_ms;
 pub use tree::Kept;
 
 /// How long a shot waits at most for a document's onMount commands and animations to settle

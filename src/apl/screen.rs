@@ -48,6 +48,8 @@ pub struct Screen {
     pub(super) made_from: Rc<(RenderDocument, HashMap<String, Value>)>,
     /// How many times it was made again: a command list that a Reinflate ended stops.
     pub(super) generation: u64,
+    /// Components to scroll into view (uid, align) once the view has laid them out.
+    pub(super) wanted: Vec<(usize, String)>,
 }
 
 /// How often one component's `onLayout` may run on a screen.
@@ -138,6 +140,7 @@ impl Screen {
             layout_runs: HashMap::new(),
             made_from: Rc::new((render.clone(), packages.clone())),
             generation: 0,
+            wanted: vec![],
         };
         screen.restyle();
         screen
@@ -401,6 +404,8 @@ impl Screen {
             }
             ran |= self.handle(uid, "onLayout", "Layout", &mut out, 0);
         }
+        // Scrolls that waited for the layout are done now.
+        self.scroll_wanted();
         if ran {
             self.restyle();
         }

@@ -86,6 +86,13 @@ pub(super) enum Later {
         uid: usize,
         page: usize,
     },
+    /// SpeakList's turn to say one of its items.
+    Speak {
+        uid: usize,
+        align: String,
+    },
+    /// SpeakList's last item has been said: its highlight ends.
+    Hush,
 }
 
 /// The screen's clock and what is timed on it.

@@ -156,6 +156,8 @@ fn amazons_documents_lay_out_as_amazons_engine_lays_them_out() {
         .arg(&corpus)
         .args(["--scenes", "apl", "--layout", "--apl-packages"])
         .arg(shared().join("apl-packages"))
+        // The oracle's state: onMount run, its clock 10 ms on.
+        .args(["--settle", "10"])
         .args([
             "--devices",
             "echo-show-8,echo-show-10,echo-spot,fire-tv",

@@ -48,8 +48,7 @@ async fn package(
 
 /// How long a device takes to say these words (no audio here: about 150 words a minute).
 fn speaking_time(text: &str) -> std::time::Duration {
-    let words = text.split_whitespace().count() as u64;
-    std::time::Duration::from_millis((words * 400).max(1500))
+    std::time::Duration::from_millis(crate::apl::speaking_ms(text))
 }
 
 /// An URL for the log, its query (where tokens travel) redacted.
