@@ -102,6 +102,11 @@ impl Screen {
                     &mut me.problems,
                 )
             };
+            // Where a scroll or a speech brings its component: `visible` unless told.
+            let align = |me: &mut Screen| match expr::as_text(&arg("align", me)) {
+                a if a.is_empty() => "visible".to_owned(),
+                a => a,
+            };
             let kind = o.get("type").and_then(Value::as_str).unwrap_or_default();
             self.time.cursor += expr::as_num(&arg("delay", self)).unwrap_or(0.0).max(0.0);
             // Its turn is later: it waits on the screen's clock (those that only order time
@@ -264,12 +269,7 @@ impl Screen {
                     else {
                         continue;
                     };
-                    let align = expr::as_text(&arg("align", self));
-                    let align = if align.is_empty() {
-                        "visible".into()
-                    } else {
-                        align
-                    };
+                    let align = align(self);
                     match kind {
                         "Scroll" => {
                             let cur = self.live.scroll.get(&uid).copied().unwrap_or(0.0);
@@ -350,12 +350,7 @@ impl Screen {
                     let node = target
                         .as_ref()
                         .and_then(|id| self.root.as_ref()?.find(id).map(|n| n.uid));
-                    let align = expr::as_text(&arg("align", self));
-                    let align = if align.is_empty() {
-                        "visible".into()
-                    } else {
-                        align
-                    };
+                    let align = align(self);
                     let said = node.is_some_and(|uid| self.speak_item(uid, &align, out));
                     if !said {
                         self.problems.push(Problem::error(
@@ -371,12 +366,7 @@ impl Screen {
                     let list = target
                         .as_ref()
                         .and_then(|id| self.root.as_ref()?.find(id).map(|n| n.uid));
-                    let align = expr::as_text(&arg("align", self));
-                    let align = if align.is_empty() {
-                        "visible".into()
-                    } else {
-                        align
-                    };
+                    let align = align(self);
                     let num = |k: &str, me: &mut Screen| expr::as_num(&arg(k, me));
                     let turns = (
                         num("start", self).unwrap_or(0.0) as i64,

@@ -64,6 +64,10 @@ impl Document {
             .get(name)
             .or_else(|| self.packages.layouts.get(name))
     }
+    /// Whether layout `name` comes from a package (the document does not define its own).
+    pub fn is_package_layout(&self, name: &str) -> bool {
+        !self.layouts.contains_key(name) && self.packages.layouts.contains_key(name)
+    }
     /// A style by name: the document's own, else a package's.
     pub fn style(&self, name: &str) -> Option<&Value> {
         self.styles

@@ -11,6 +11,17 @@ fn prims(s: &mut Screen) -> Vec<super::primitives::Prim> {
     s.draw(&mut Mono)
 }
 
+/// The texts drawn, in order.
+fn texts(drawn: &[super::primitives::Prim]) -> Vec<String> {
+    drawn
+        .iter()
+        .filter_map(|p| match &p.paint {
+            Paint::Text { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// authoring-detail-image: an opacity naming a resource the document lacks is 0 (Amazon's
 /// engine hides the text), not 1.
 #[test]
@@ -22,14 +33,7 @@ fn an_opacity_that_is_no_number_hides_the_component() {
                 {"type": "Text", "text": "shown"}]}]}}),
         json!({}),
     );
-    let drawn: Vec<String> = prims(&mut s)
-        .iter()
-        .filter_map(|p| match &p.paint {
-            Paint::Text { text, .. } => Some(text.clone()),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(drawn, ["shown"]);
+    assert_eq!(texts(&prims(&mut s)), ["shown"]);
 }
 
 /// authoring-analog-clock: a Frame's `background` (APL 2023.1) paints it.
@@ -399,14 +403,7 @@ fn absolute_percentages_take_the_inner_box_and_a_font_size_that_is_no_length_is_
         (frame.x, frame.y, frame.w, frame.h),
         (16.0, 16.0, 208.0, 84.0)
     );
-    let texts: Vec<&str> = drawn
-        .iter()
-        .filter_map(|p| match &p.paint {
-            Paint::Text { text, .. } => Some(text.as_str()),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(texts, ["kept"]);
+    assert_eq!(texts(&drawn), ["kept"]);
 }
 
 /// authoring-text-list-light: a layout given `theme: light` takes the light theme's resources

@@ -59,10 +59,15 @@ impl Inflater<'_> {
         // expands a layout in the caller's context): the mainTemplate's `payload`, a list's
         // `data` and `index`, the caller's `bind`s — so components given as a parameter bind
         // as they would where they were written.
-        // A layout given a `theme` (light or dark) other than its caller's sees that theme's
-        // resources (`@colorText`…) and `viewport.theme`, as Amazon's responsive components
-        // take their colours from their `theme` parameter.
-        let lctx = match self.themed_globals(ctx, vars.get("theme")) {
+        // A package's layout (alexa-layouts) given a `theme` (light or dark) other than its
+        // caller's sees that theme's resources (`@colorText`…) and `viewport.theme`, as
+        // Amazon's responsive components take their colours from their `theme` parameter. A
+        // document's own layouts keep the document's theme, as in apl-core: they choose their
+        // colours from `theme` themselves.
+        let theme = vars
+            .get("theme")
+            .filter(|_| self.doc.is_package_layout(name));
+        let lctx = match self.themed_globals(ctx, theme) {
             Some(globals) => ctx.child_in(vars, globals),
             None => ctx.child(vars),
         };

@@ -419,10 +419,17 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
     // Padding: `padding` (one value or [left, top, right, bottom]), then the sides.
     let mut pad = [0.0f32; 4];
     match n.prop("padding") {
+        // [left, top, right, bottom]; two values are [horizontal, vertical] and three
+        // [left, vertical, right], as apl-core expands them.
         Some(Value::Array(a)) => {
-            for (i, v) in a.iter().take(4).enumerate() {
-                pad[i] = props::read_length(v, vp).unwrap_or(0.0);
-            }
+            let at = |i: usize| a.get(i).and_then(|v| props::read_length(v, vp)).unwrap_or(0.0);
+            pad = match a.len() {
+                0 => pad,
+                1 => [at(0); 4],
+                2 => [at(0), at(1), at(0), at(1)],
+                3 => [at(0), at(1), at(2), at(1)],
+                _ => [at(0), at(1), at(2), at(3)],
+            };
         }
         Some(v) => pad = [props::read_length(v, vp).unwrap_or(0.0); 4],
         None => {}
