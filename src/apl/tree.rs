@@ -422,7 +422,11 @@ fn style_of(n: &Node, vp: &Viewport, top: bool) -> Option<Style> {
         // [left, top, right, bottom]; two values are [horizontal, vertical] and three
         // [left, vertical, right], as apl-core expands them.
         Some(Value::Array(a)) => {
-            let at = |i: usize| a.get(i).and_then(|v| props::read_length(v, vp)).unwrap_or(0.0);
+            let at = |i: usize| {
+                a.get(i)
+                    .and_then(|v| props::read_length(v, vp))
+                    .unwrap_or(0.0)
+            };
             pad = match a.len() {
                 0 => pad,
                 1 => [at(0); 4],
