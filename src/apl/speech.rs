@@ -27,18 +27,11 @@ fn scrolls(n: &Node) -> bool {
 
 /// The innermost scrolling component holding `uid`.
 fn scroller_of(n: &Node, uid: usize) -> Option<usize> {
-    for c in &n.children {
-        if c.uid == uid {
-            return scrolls(n).then_some(n.uid);
-        }
-        if let Some(found) = scroller_of(c, uid) {
-            return Some(found);
-        }
-        if c.find_uid(uid).is_some() && scrolls(n) {
-            return Some(n.uid);
-        }
-    }
-    None
+    let c = n
+        .children
+        .iter()
+        .find(|c| c.uid == uid || c.find_uid(uid).is_some())?;
+    scroller_of(c, uid).or(scrolls(n).then_some(n.uid))
 }
 
 impl Screen {

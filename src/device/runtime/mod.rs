@@ -188,8 +188,18 @@ impl Runtime {
                         self.apl_act(|s| { s.set_pressed(uid); vec![] })
                     }
                     Some(Input::AplScroll(uid, to, extent)) => { self.acked += 1; self.apl_act(|s| s.set_scroll(uid, to, extent)) }
-                    // Uncounted: scripts do not wait for it (a component's onLayout may run).
-                    Some(Input::AplLaidOut(positions)) => self.apl_act(|s| s.set_positions(positions)),
+                    // Uncounted: scripts do not wait for it. Only when a component's onLayout
+                    // or a waiting scroll changed the screen does it go through what follows a
+                    // change (it comes after every layout, every frame of an animation).
+                    Some(Input::AplLaidOut(positions)) => {
+                        if let Some(s) = self.apl.as_mut() {
+                            let before = s.serial();
+                            let out = s.set_positions(positions);
+                            if !out.is_empty() || s.serial() != before {
+                                self.apl_act(move |_| out);
+                            }
+                        }
+                    }
                     Some(Input::Stop(done)) => {
                         self.switch_off();
                         let _ = done.send(());
