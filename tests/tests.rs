@@ -12,6 +12,12 @@ mod journey;
 #[path = "it/shots.rs"]
 mod shots;
 
+#[path = "it/apl_drawn.rs"]
+mod apl_drawn;
+
+#[path = "it/apl_finger.rs"]
+mod apl_finger;
+
 #[path = "it/signin.rs"]
 mod signin;
 

@@ -4,12 +4,12 @@
 //! `[{"translateX": 100}, {"rotate": 90}]` turns the component, then moves it.
 //!
 //! Slint's software renderer neither scales nor turns, so the drawing moves and sizes each
-//! drawn thing itself ([`Affine::map`]); a turn is drawn only where the thing can turn itself
-//! (a vector graphic); anything else is drawn at its moved, scaled place, unturned.
+//! drawn thing itself ([`Affine::map`]); a thing turned or skewed carries the matrix from its
+//! own box (a [`Turn`]), and the view draws it as SVG, turned.
 
 use serde_json::Value;
 
-use super::primitives::{Paint, Prim};
+use super::primitives::{Paint, Prim, Turn};
 use super::scope::Viewport;
 use super::value::as_num;
 
@@ -67,46 +67,79 @@ impl Affine {
         self.b.abs() < 1e-5 && self.c.abs() < 1e-5
     }
 
-    /// How far it turns, in degrees clockwise.
-    pub fn turn(&self) -> f32 {
-        self.b.atan2(self.a).to_degrees()
-    }
-
     /// How much it scales along each axis.
     pub fn scales(&self) -> (f32, f32) {
         (self.a.hypot(self.b), self.c.hypot(self.d))
     }
 
-    /// A drawn thing moved and scaled by this transform. Its clip moves with it unless it is
-    /// `outer`, the clip the transformed component itself is drawn in (which stays).
+    fn from_array([a, b, c, d, e, f]: [f32; 6]) -> Affine {
+        Affine { a, b, c, d, e, f }
+    }
+
+    /// A drawn thing moved, scaled, turned or skewed by this transform. Its clip moves with it
+    /// unless it is `outer`, the clip the transformed component itself is drawn in (which
+    /// stays). A move and a scale place and size it; a turn or a skew (or anything done to a
+    /// thing already turned) gives it a [`Turn`]: it lands in the box that holds it turned.
     pub fn map(&self, p: &mut Prim, outer: [f32; 4]) {
+        self.map_clip(p, outer);
+        if self.axis_aligned() && p.turn.is_none() {
+            self.map_box(p);
+            return;
+        }
+        let (w, h, inner, lines) = match p.turn.take() {
+            Some(t) => (t.w, t.h, Affine::from_array(t.m), t.lines),
+            None => (p.w, p.h, Affine::IDENTITY, vec![]),
+        };
+        let full = self
+            .then_inner(Affine::translate(p.x, p.y))
+            .then_inner(inner);
+        let corners = [
+            full.apply(0.0, 0.0),
+            full.apply(w, 0.0),
+            full.apply(0.0, h),
+            full.apply(w, h),
+        ];
+        let (l, t, r, b) = corners.iter().fold(
+            (f32::MAX, f32::MAX, f32::MIN, f32::MIN),
+            |(l, t, r, b), &(x, y)| (l.min(x), t.min(y), r.max(x), b.max(y)),
+        );
+        let m = Affine::translate(-l, -t).then_inner(full);
+        (p.x, p.y, p.w, p.h) = (l, t, r - l, b - t);
+        p.turn = Some(Box::new(Turn {
+            w,
+            h,
+            m: [m.a, m.b, m.c, m.d, m.e, m.f],
+            lines,
+        }));
+    }
+
+    fn map_clip(&self, p: &mut Prim, outer: [f32; 4]) {
+        if p.clip == outer {
+            return;
+        }
+        let [x, y, w, h] = p.clip;
+        let corners = [
+            self.apply(x, y),
+            self.apply(x + w, y),
+            self.apply(x, y + h),
+            self.apply(x + w, y + h),
+        ];
+        let (l, t, r, b) = corners.iter().fold(
+            (f32::MAX, f32::MAX, f32::MIN, f32::MIN),
+            |(l, t, r, b), &(x, y)| (l.min(x), t.min(y), r.max(x), b.max(y)),
+        );
+        let [ox, oy, ow, oh] = outer;
+        let (l, t) = (l.max(ox), t.max(oy));
+        let (r, b) = (r.min(ox + ow), b.min(oy + oh));
+        p.clip = [l, t, (r - l).max(0.0), (b - t).max(0.0)];
+    }
+
+    /// Moved and scaled (no turn): its box and what it draws with (borders, radii, type).
+    fn map_box(&self, p: &mut Prim) {
         let (sx, sy) = self.scales();
-        if self.axis_aligned() {
-            let (x0, y0) = self.apply(p.x, p.y);
-            let (x1, y1) = self.apply(p.x + p.w, p.y + p.h);
-            (p.x, p.y, p.w, p.h) = (x0.min(x1), y0.min(y1), (x1 - x0).abs(), (y1 - y0).abs());
-        } else {
-            let (cx, cy) = self.apply(p.x + p.w / 2.0, p.y + p.h / 2.0);
-            let (w, h) = (p.w * sx, p.h * sy);
-            (p.x, p.y, p.w, p.h) = (cx - w / 2.0, cy - h / 2.0, w, h);
-        }
-        if p.clip != outer {
-            let [x, y, w, h] = p.clip;
-            let corners = [
-                self.apply(x, y),
-                self.apply(x + w, y),
-                self.apply(x, y + h),
-                self.apply(x + w, y + h),
-            ];
-            let (l, t, r, b) = corners.iter().fold(
-                (f32::MAX, f32::MAX, f32::MIN, f32::MIN),
-                |(l, t, r, b), &(x, y)| (l.min(x), t.min(y), r.max(x), b.max(y)),
-            );
-            let [ox, oy, ow, oh] = outer;
-            let (l, t) = (l.max(ox), t.max(oy));
-            let (r, b) = (r.min(ox + ow), b.min(oy + oh));
-            p.clip = [l, t, (r - l).max(0.0), (b - t).max(0.0)];
-        }
+        let (x0, y0) = self.apply(p.x, p.y);
+        let (x1, y1) = self.apply(p.x + p.w, p.y + p.h);
+        (p.x, p.y, p.w, p.h) = (x0.min(x1), y0.min(y1), (x1 - x0).abs(), (y1 - y0).abs());
         let k = sx.min(sy);
         match &mut p.paint {
             Paint::Box {
@@ -122,13 +155,7 @@ impl Affine {
                 style.letter_spacing *= sx;
             }
             Paint::Image { radius, .. } => *radius *= k,
-            Paint::Vector { svg, .. } => {
-                let turn = self.turn();
-                if turn.abs() > 0.01 {
-                    *svg = super::avg::turned(svg, turn);
-                }
-            }
-            Paint::Placeholder { .. } => {}
+            Paint::Vector { .. } | Paint::Placeholder { .. } => {}
         }
     }
 }
@@ -266,7 +293,7 @@ mod tests {
             (x - 235.0).abs() < 1e-3 && (y - 85.0).abs() < 1e-3,
             "{x},{y}"
         );
-        assert!((m.turn() - 90.0).abs() < 1e-3);
+        assert!(!m.axis_aligned());
         assert!(of(&json!([{"rotate": 0}, {"scale": 1}]), b, &vp()).is_none());
         assert_eq!(
             numbers(&json!([{"translateX": "100vw"}, {"rotate": 720}]), &vp()),

@@ -257,34 +257,6 @@ fn filters(
     format!(r#" filter="url(#{id})""#)
 }
 
-/// A graphic's SVG (as [`svg`] writes it) turned `deg` degrees clockwise about its centre,
-/// within its own box.
-pub fn turned(svg: &str, deg: f32) -> String {
-    let view = svg
-        .split_once(r#"viewBox="0 0 "#)
-        .and_then(|(_, rest)| rest.split_once('"'))
-        .map(|(v, _)| {
-            v.split(' ')
-                .filter_map(|n| n.parse::<f32>().ok())
-                .collect::<Vec<_>>()
-        });
-    let (Some([vw, vh]), Some(open), Some(close)) = (
-        view.as_deref().and_then(|v| <[f32; 2]>::try_from(v).ok()),
-        svg.find('>'),
-        svg.rfind("</svg>"),
-    ) else {
-        return svg.to_owned();
-    };
-    format!(
-        r#"{}<g transform="rotate({deg} {} {})">{}</g>{}"#,
-        &svg[..=open],
-        vw / 2.0,
-        vh / 2.0,
-        &svg[open + 1..close],
-        &svg[close..]
-    )
-}
-
 /// APL colours as SVG takes them: `#rrggbbaa` becomes `rgba()` (SVG 1.1 readers differ on
 /// eight-digit hex).
 fn colour(c: &str) -> String {

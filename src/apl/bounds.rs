@@ -117,7 +117,8 @@ pub fn of_ids(
         n.kind,
         Kind::Sequence | Kind::ScrollView | Kind::GridSequence | Kind::FlexSequence
     );
-    if n.id.is_some() || n.get(&props::ON_LAYOUT) || scrolls {
+    // A pointer's target too: its events say where the finger is in it.
+    if n.id.is_some() || n.get(&props::ON_LAYOUT) || n.get(&props::POINTER) || scrolls {
         out.push((n.uid, global));
     }
     let origin = content_origin(n, global, live);

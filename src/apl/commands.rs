@@ -59,7 +59,7 @@ impl Screen {
             self.time.cursor = 0.0;
         }
         let src_node = source.and_then(|(u, _)| self.root.as_ref()?.find_uid(u));
-        let event = json!({
+        let mut event = json!({
             "source": src_node.map(|n| json!({
                 "type": n.type_name,
                 "handler": source.map(|(_, h)| h).unwrap_or("Press"),
@@ -71,6 +71,9 @@ impl Screen {
                     "left": r[0], "top": r[1], "width": r[2], "height": r[3]})),
             })),
         });
+        if let (Some(extra), Some(e)) = (&self.event_extra, event.as_object_mut()) {
+            e.extend(extra.clone());
+        }
         let scope = scope.child(HashMap::from([("event".to_owned(), event.clone())]));
         let generation = self.generation;
         for (i, c) in list.iter().enumerate() {

@@ -56,6 +56,7 @@ pub(super) fn draw(
     if let Some(m) = super::affine::of(list, bounds, vp) {
         for p in &mut out[start..] {
             m.map(p, clip);
+            super::turn::break_lines(p, measure);
         }
     }
 }
@@ -101,6 +102,7 @@ fn own(
         touch,
         uid: n.uid,
         scroller,
+        turn: None,
     };
     let disabled = n.get(&props::DISABLED);
     match n.kind {
@@ -239,6 +241,7 @@ fn own(
                         touch: None,
                         uid: n.uid,
                         scroller,
+                        turn: None,
                     });
                 }
                 return;
@@ -289,10 +292,28 @@ fn own(
                 touch: None,
                 uid: n.uid,
                 scroller,
+                turn: None,
             });
         }
-        // Offline a video never plays: a device shows its box black until it does.
-        Kind::Video => out.push(prim(Paint::flat([0, 0, 0, 255]), None)),
+        // Offline a video never plays: a device shows its box black until it does, or the
+        // frame a shot is given for it (`--images`).
+        Kind::Video => {
+            out.push(prim(Paint::flat([0, 0, 0, 255]), None));
+            if let Some(source) = super::queries::video_source(n) {
+                out.push(prim(
+                    Paint::Image {
+                        source,
+                        scale: n.get(&props::IMAGE_SCALE).word().to_owned(),
+                        align: (1, 1),
+                        radius: 0.0,
+                        overlay: [0, 0, 0, 0],
+                        overlay_gradient: None,
+                        poster: true,
+                    },
+                    None,
+                ));
+            }
+        }
         Kind::Image => {
             let source = super::queries::image_source(n).unwrap_or_default();
             out.push(prim(
@@ -303,6 +324,7 @@ fn own(
                     radius: n.length(&props::BORDER_RADIUS, vp),
                     overlay: n.get(&props::OVERLAY_COLOR),
                     overlay_gradient: n.prop("overlayGradient").and_then(gradient),
+                    poster: false,
                 },
                 None,
             ));
@@ -373,11 +395,27 @@ fn own(
         Kind::Sequence | Kind::ScrollView | Kind::GridSequence | Kind::FlexSequence | Kind::Pager
     );
     let inner = if scrolls { Some(n.uid) } else { scroller };
+    // A SwipeAway under way: the child follows the finger, the gesture's items show beside,
+    // under or over it, all within the component's box.
+    let swipe = live.swipe.get(&n.uid);
+    if swipe.is_some() {
+        child_clip = inter(clip, [x, y, w, h]);
+    }
     for c in &n.children {
+        use super::node::SwipeAction;
+        let dx = match swipe {
+            Some(s) if c.uid == s.item => match s.action {
+                SwipeAction::Reveal => 0.0,
+                _ if s.offset < 0.0 => s.offset + w,
+                _ => s.offset - w,
+            },
+            Some(s) => s.offset,
+            None => 0.0,
+        };
         draw(
             kept,
             c,
-            (cx, cy),
+            (cx + dx, cy),
             (child_clip, inner),
             opacity,
             live,
@@ -460,6 +498,7 @@ pub(super) fn caption(text: &str, vp: &Viewport, measure: &mut dyn Measure, out:
         touch: None,
         uid: 0,
         scroller: None,
+        turn: None,
     };
     out.push(at(Paint::Box {
         background: [0, 0, 0, 0xd8],
@@ -517,5 +556,6 @@ fn ring(b: [f32; 4], clip: [f32; 4], uid: usize, scroller: Option<usize>) -> Pri
         touch: None,
         uid,
         scroller,
+        turn: None,
     }
 }

@@ -278,14 +278,23 @@ fn a_transform_moves_scales_and_turns_what_is_drawn() {
         })
         .unwrap();
     assert_eq!(text, 20.0, "what it holds grows with it");
-    let svg = drawn
+    let bulb = drawn
         .iter()
-        .find_map(|p| match &p.paint {
-            Paint::Vector { svg, .. } => Some(svg.clone()),
-            _ => None,
-        })
+        .find(|p| matches!(p.paint, Paint::Vector { .. }))
         .unwrap();
-    assert!(svg.contains(r#"<g transform="rotate(90 20 20)">"#), "{svg}");
+    let Paint::Vector { svg, .. } = &bulb.paint else {
+        unreachable!()
+    };
+    // Turned a quarter about its centre: the graphic's box is drawn through the matrix.
+    let turn = bulb.turn.as_deref().expect("a rotation turns it");
+    let m = turn.m.map(|v| (v * 1000.0).round() / 1000.0);
+    assert_eq!(m, [0.0, 1.0, -1.0, 0.0, 40.0, 0.0]);
+    let turned = crate::apl::turned_svg(bulb, turn, None, 1.0);
+    assert!(turned.contains(r#"<g transform="matrix("#), "{turned}");
+    assert!(
+        turned.contains(r#"<svg x="0" y="0" width="40" height="40" viewBox="0 0 40 40""#),
+        "{turned}"
+    );
     assert!(
         svg.contains(r#"<feDropShadow dx="0" dy="3" stdDeviation="1.5""#),
         "{svg}"

@@ -61,20 +61,16 @@ pub(super) const STRUCTURAL: &[&str] = &[
 const NOT_DONE: &[(&str, &str)] = &[
     ("filters", "are not applied (the image is drawn unfiltered)"),
     ("shadowColor", "is not drawn"),
-    (
-        "gestures",
-        "are not recognised (a press still runs onPress)",
-    ),
     ("onFocus", "is not run"),
     ("onBlur", "is not run"),
-    ("onDown", "is not run"),
-    ("onUp", "is not run"),
-    ("onMove", "is not run"),
     ("onLoad", "is not run"),
     ("onFail", "is not run"),
     ("handleKeyDown", "is not run"),
     ("handleKeyUp", "is not run"),
 ];
+
+/// What a touchable component has that takes a finger's every move (see `Screen::pointer`).
+const POINTER: [&str; 5] = ["onDown", "onMove", "onUp", "onCancel", "gestures"];
 
 /// Inflates documents: holds the document, the problems met and the next uid.
 pub struct Inflater<'a> {
@@ -160,9 +156,21 @@ impl<'a> Inflater<'a> {
         };
         let mut c = ctx.clone();
         for (i, b) in binds.iter().enumerate() {
-            let Some(name) = b.get("name").and_then(Value::as_str) else {
+            let Some(written) = b.get("name").and_then(Value::as_str) else {
                 continue;
             };
+            // A name may be bound itself (a layout's parameter names the value it binds).
+            let name = if written.contains("${") {
+                expr::as_text(&eval_value(
+                    &Value::String(written.to_owned()),
+                    &c,
+                    &format!("{path}.bind[{i}].name"),
+                    &mut self.problems,
+                ))
+            } else {
+                written.to_owned()
+            };
+            let name = name.as_str();
             let v = set.get(name).cloned().unwrap_or_else(|| {
                 eval_value(
                     b.get("value").unwrap_or(&Value::Null),
@@ -242,12 +250,18 @@ impl<'a> Inflater<'a> {
                 ));
             }
         }
-        if turns(o.get("transform")) && !self.told.contains(&"transform") {
-            self.told.push("transform");
+        // SwipeAway is recognised; DoublePress, LongPress and Tap are not yet.
+        let other = o
+            .get("gestures")
+            .into_iter()
+            .flat_map(|g| g.as_array().cloned().unwrap_or_else(|| vec![g.clone()]))
+            .filter_map(|g| g.get("type").and_then(Value::as_str).map(str::to_owned))
+            .find(|t| t != "SwipeAway");
+        if let Some(t) = other.filter(|_| !self.told.contains(&"gestures")) {
+            self.told.push("gestures");
             self.problems.push(Problem::unsupported(
-                format!("{path}.transform"),
-                "transform: a rotate or skew turns only the vector graphics in it; \
-                 anything else is moved and scaled, not turned",
+                format!("{path}.gestures"),
+                format!("the {t} gesture is not recognised (a press still runs onPress)"),
             ));
         }
         let mut own = Map::new();
@@ -270,11 +284,17 @@ impl<'a> Inflater<'a> {
             ))
         });
         let (mut props, styling) = self.styled(style, own, &ctx, path);
+        // A finger's own events (onDown, onMove, onUp, onCancel) or gestures: the view sends
+        // it where the finger goes (see `pointer`).
+        let pointer = POINTER.iter().any(|k| o.contains_key(*k));
         if kind == Kind::VectorGraphic {
             self.vector(&mut props, &ctx, path);
-            if o.contains_key("onPress") {
+            if o.contains_key("onPress") || pointer {
                 props.insert("_touchable".into(), Value::Bool(true));
             }
+        }
+        if pointer && (kind == Kind::TouchWrapper || kind == Kind::VectorGraphic) {
+            props.insert("_pointer".into(), Value::Bool(true));
         }
         let id = o
             .get("id")
@@ -293,6 +313,11 @@ impl<'a> Inflater<'a> {
             "onPageChanged",
             "onScroll",
             "onTrackFail",
+            "onDown",
+            "onMove",
+            "onUp",
+            "onCancel",
+            "gestures",
         ] {
             if let Some(cmds) = o.get(ev) {
                 self.handlers.insert((uid, ev_key(ev)), cmds.clone());
@@ -363,23 +388,11 @@ fn ev_key(ev: &str) -> &'static str {
         "onSubmit" => "onSubmit",
         "onScroll" => "onScroll",
         "onTrackFail" => "onTrackFail",
+        "onDown" => "onDown",
+        "onMove" => "onMove",
+        "onUp" => "onUp",
+        "onCancel" => "onCancel",
+        "gestures" => "gestures",
         _ => "onPageChanged",
     }
-}
-
-/// Whether a transform list turns or skews (what only vector graphics are drawn doing).
-fn turns(list: Option<&Value>) -> bool {
-    let items = match list {
-        Some(Value::Array(a)) => a.as_slice(),
-        Some(o @ Value::Object(_)) => std::slice::from_ref(o),
-        _ => return false,
-    };
-    items
-        .iter()
-        .filter_map(Value::as_object)
-        .flatten()
-        .any(|(k, v)| {
-            matches!(k.as_str(), "rotate" | "skewX" | "skewY")
-                && (v.is_string() || v.as_f64().is_some_and(|d| d % 360.0 != 0.0))
-        })
 }

@@ -16,7 +16,7 @@ use super::problem::{Outcome, Problem};
 use super::rebind::max_uid;
 use super::screen::{Screen, next_serial};
 
-fn uids(n: &Node, out: &mut HashSet<usize>) {
+pub(super) fn uids(n: &Node, out: &mut HashSet<usize>) {
     out.insert(n.uid);
     for c in &n.children {
         uids(c, out);

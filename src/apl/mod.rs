@@ -35,6 +35,9 @@ mod lex;
 mod media;
 mod node;
 pub mod packages;
+mod pointer;
+#[cfg(test)]
+mod pointer_tests;
 mod primitives;
 mod problem;
 mod props;
@@ -53,10 +56,12 @@ mod tests;
 mod timeline;
 pub mod transform;
 mod tree;
+mod turn;
 mod value;
 
 pub use doc::{APL_VERSION, Directives, ExecuteCommands, RenderDocument};
 pub use node::{Kind, LiveState, Node};
+pub use pointer::Pointer;
 pub use primitives::{Gradient, Measure, Paint, Prim, TextStyle};
 pub use problem::{ImageState, Images, Outcome, Problem};
 pub use queries::image_source;
@@ -65,6 +70,7 @@ pub use screen::Screen;
 pub use snapshot::Snapshot;
 pub use speech::speaking_ms;
 pub use tree::Kept;
+pub use turn::svg as turned_svg;
 
 /// How long a shot waits at most for a document's onMount commands and animations to settle
 /// by default (ms): Amazon's samples fade in over 1 to 2 s, and a slide show's pages wait

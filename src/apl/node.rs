@@ -244,4 +244,36 @@ pub struct LiveState {
     /// The component being spoken by `SpeakItem` (uid), and its words as a caption.
     pub karaoke: Option<usize>,
     pub caption: Option<String>,
+    /// SwipeAway gestures under way, by the swiped component's uid.
+    pub swipe: HashMap<usize, Swipe>,
+}
+
+/// The finger that is down: on which component, where it went down (dp in the component),
+/// and whether a swipe has taken it. A component made again while the finger is on it (a
+/// slider sets its own bound value) keeps it: `uid` follows it, and events still addressed to
+/// the uid it went down on (`asked`) reach it.
+#[derive(Debug, Clone, Copy)]
+pub struct Finger {
+    pub(super) uid: usize,
+    pub(super) asked: usize,
+    pub(super) from: (f32, f32),
+    pub(super) swiping: bool,
+}
+
+/// A SwipeAway under way: how far the component's child has followed the finger (dp, less
+/// than 0 to the left), the gesture's `items` shown as it goes (uid) and how they show.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Swipe {
+    pub offset: f32,
+    pub item: usize,
+    pub action: SwipeAction,
+}
+
+/// A SwipeAway's `action`: the items come in beside the child (`slide`), lie under it
+/// (`reveal`) or come in over it (`cover`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SwipeAction {
+    Slide,
+    Reveal,
+    Cover,
 }

@@ -54,6 +54,9 @@ pub enum Paint {
         radius: f32,
         overlay: Rgba,
         overlay_gradient: Option<Gradient>,
+        /// A Video's frame (its `source` names the video): drawn only when its picture is
+        /// here (`shoot --images`); else the Video's black box shows.
+        poster: bool,
     },
     /// An Alexa Vector Graphic, as SVG.
     Vector { svg: String, scale: String },
@@ -90,6 +93,21 @@ pub struct Prim {
     pub uid: usize,
     /// The innermost scrolling component it is in (uid), which scrolls it into view.
     pub scroller: Option<usize>,
+    /// Turned or skewed by a `transform`: then x, y, w, h are the box it lands in.
+    pub turn: Option<Box<Turn>>,
+}
+
+/// A drawn thing that a `transform` turns or skews: its own box (`w` × `h` dp, at 0, 0) goes
+/// through `m` into the box its [`Prim`] gives. Slint's software renderer turns nothing, so the
+/// view draws such a thing as SVG, which it rasterises turned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Turn {
+    pub w: f32,
+    pub h: f32,
+    /// `[a, b, c, d, e, f]`: `x' = a·x + c·y + e`, `y' = b·x + d·y + f`.
+    pub m: [f32; 6],
+    /// A text's lines as set in its own box (the drawing breaks them with the measure).
+    pub lines: Vec<String>,
 }
 
 /// APL's default `lineHeight`: lines are 1.25 × the font size apart.

@@ -354,6 +354,11 @@ pub const ON_LAYOUT: Prop<bool> = Prop {
     name: "_onLayout",
     default: false,
 };
+/// A touchable component with onDown, onMove, onUp, onCancel or gestures (set at inflation).
+pub const POINTER: Prop<bool> = Prop {
+    name: "_pointer",
+    default: false,
+};
 
 impl Node {
     /// Property `p`: its value if the component gives one of its type, else its default.

@@ -21,6 +21,34 @@ pub fn image_source(n: &Node) -> Option<String> {
         })
 }
 
+/// A Video's first track: its `source` as an address, a list of them, or of `{url}` objects.
+pub(super) fn video_source(n: &Node) -> Option<String> {
+    let first = match n.prop("source")? {
+        Value::Array(a) => a.first()?,
+        v => v,
+    };
+    first
+        .as_str()
+        .or_else(|| first.get("url").and_then(Value::as_str))
+        .filter(|s| !s.trim().is_empty())
+        .map(str::to_owned)
+}
+
+/// The first tracks of the Videos shown (a shot looks for a frame for each).
+pub(super) fn videos_of(n: &Node, out: &mut Vec<String>) {
+    if n.get(&props::DISPLAY) == props::Display::None {
+        return;
+    }
+    if n.kind == Kind::Video
+        && let Some(s) = video_source(n)
+    {
+        out.push(s);
+    }
+    for c in &n.children {
+        videos_of(c, out);
+    }
+}
+
 pub(super) fn sources_of(n: &Node, out: &mut Vec<String>) {
     if n.kind == Kind::Image
         && n.get(&props::DISPLAY) != props::Display::None

@@ -105,6 +105,24 @@ impl Screen {
         }
         let old = places(node);
         carry(&mut self.live, &old, &made);
+        // The finger on it, and where it was laid out, go to what was made in its place (a
+        // slider dragged sets its own bound value at every move).
+        let new = places(&made);
+        let to = |u: usize| {
+            let (_, place) = old.iter().find(|(o, _)| *o == u)?;
+            new.iter().find(|(_, p)| p == place).map(|(n, _)| *n)
+        };
+        if let Some(f) = self.finger.as_mut()
+            && let Some(n) = to(f.uid)
+        {
+            f.uid = n;
+        }
+        let moved: Vec<(usize, super::bounds::Rect)> = self
+            .positions
+            .iter()
+            .filter_map(|(u, r)| Some((to(*u)?, *r)))
+            .collect();
+        self.positions.extend(moved);
         // The old components' commands go with them (a button pressed a thousand times does
         // not leave a thousand copies).
         let gone: std::collections::HashSet<usize> = old.iter().map(|(u, _)| *u).collect();

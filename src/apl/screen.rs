@@ -13,7 +13,7 @@ use super::inflate::Inflater;
 use super::node::{Kind, LiveState, Node};
 use super::primitives::{Measure, Prim};
 use super::problem::{ImageState, Images, Outcome, Problem};
-use super::queries::{sources_of, targets_of};
+use super::queries::{sources_of, targets_of, videos_of};
 use super::scope::{self, Ctx, Viewport};
 use super::snapshot::Snapshot;
 use super::tree::Kept;
@@ -50,6 +50,11 @@ pub struct Screen {
     pub(super) generation: u64,
     /// Components to scroll into view (uid, align) once the view has laid them out.
     pub(super) wanted: Vec<(usize, String)>,
+    /// What the event of the handlers running now has besides its `source` (a pointer event's
+    /// `component` and `inBounds`, a swipe's `position`).
+    pub(super) event_extra: Option<serde_json::Map<String, Value>>,
+    /// The finger that is down on a pointer's target (see `pointer`).
+    pub(super) finger: Option<super::node::Finger>,
 }
 
 /// How often one component's `onLayout` may run on a screen.
@@ -141,6 +146,8 @@ impl Screen {
             made_from: Rc::new((render.clone(), packages.clone())),
             generation: 0,
             wanted: vec![],
+            event_extra: None,
+            finger: None,
         };
         screen.restyle();
         screen
@@ -253,6 +260,18 @@ impl Screen {
         let mut out = vec![];
         if let Some(r) = &self.root {
             sources_of(r, &mut out);
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The first tracks of the Videos the screen shows now (a frame for each may be given to
+    /// [`Screen::set_image`] by its address: a shot's `--images`).
+    pub fn video_sources(&self) -> Vec<String> {
+        let mut out = vec![];
+        if let Some(r) = &self.root {
+            videos_of(r, &mut out);
         }
         out.sort();
         out.dedup();

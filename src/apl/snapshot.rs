@@ -73,6 +73,22 @@ impl Snapshot {
         out
     }
 
+    /// The touchable components that hear a finger's every move (onDown, onMove, onUp,
+    /// onCancel, gestures): the view sends them [`super::Pointer`] events.
+    pub fn pointer_targets(&self) -> std::collections::HashSet<usize> {
+        fn walk(n: &Node, out: &mut std::collections::HashSet<usize>) {
+            if n.get(&super::props::POINTER) {
+                out.insert(n.uid);
+            }
+            n.children.iter().for_each(|c| walk(c, out));
+        }
+        let mut out = Default::default();
+        if let Some(r) = &self.root {
+            walk(r, &mut out);
+        }
+        out
+    }
+
     /// Every text on the screen, in document order (scripts' `expect`).
     pub fn texts(&self) -> Vec<String> {
         let mut out = vec![];

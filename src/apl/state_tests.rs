@@ -494,7 +494,8 @@ fn properties_and_handlers_not_done_yet_are_reported_once() {
         "type": "APL", "version": "2024.3",
         "mainTemplate": {"items": [{"type": "Sequence", "data": [1, 2, 3], "items": [
             {"type": "Image", "source": "a.png", "filters": [{"type": "Blur", "radius": 10}],
-             "transform": [{"rotate": 45}], "onFocus": []}]}]}
+             "transform": [{"rotate": 45}], "onFocus": [],
+             "gestures": [{"type": "SwipeAway", "direction": "left"}, {"type": "LongPress"}]}]}]}
     });
     let mut s = screen(doc, json!({}));
     let mut told: Vec<String> = s
@@ -508,8 +509,8 @@ fn properties_and_handlers_not_done_yet_are_reported_once() {
         told,
         [
             "$.document.mainTemplate.items[0].items[0].filters",
+            "$.document.mainTemplate.items[0].items[0].gestures",
             "$.document.mainTemplate.items[0].items[0].onFocus",
-            "$.document.mainTemplate.items[0].items[0].transform",
         ]
     );
 }

@@ -136,6 +136,9 @@ enum Input {
     AplPage(usize, i32),
     /// A finger went down on a touch target of the APL screen (its uid), or came up (None).
     AplPressing(Option<usize>),
+    /// A finger on a touch target that hears its every move (uid, what it did, where as a
+    /// fraction of the target's box).
+    AplPointer(usize, crate::apl::Pointer, (f32, f32)),
     /// A key typed into the APL screen's text field: text, backspace, enter or escape.
     AplType(String),
     /// Where the view laid out the APL screen's components with an id (not the user's input:
@@ -183,6 +186,11 @@ impl DeviceInput {
     /// A finger down on a touch target of the skill's APL screen (uid), or up (None).
     pub fn apl_pressing(&self, uid: Option<usize>) {
         self.put(Input::AplPressing(uid));
+    }
+
+    /// A finger on a touch target of the skill's APL screen that hears its every move.
+    pub fn apl_pointer(&self, uid: usize, phase: crate::apl::Pointer, at: (f32, f32)) {
+        self.put(Input::AplPointer(uid, phase, at));
     }
 
     /// A key typed into the skill's APL text field that has the keyboard (text, `\u{8}`
@@ -277,6 +285,9 @@ impl crate::view::port::Controls for DeviceInput {
     }
     fn apl_type(&self, key: &str) {
         DeviceInput::apl_type(self, key)
+    }
+    fn apl_pointer(&self, uid: usize, phase: crate::apl::Pointer, at: (f32, f32)) {
+        DeviceInput::apl_pointer(self, uid, phase, at)
     }
     fn apl_laid_out(&self, positions: crate::apl::bounds::Positions) {
         DeviceInput::apl_laid_out(self, positions)

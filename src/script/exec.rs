@@ -464,6 +464,44 @@ pub(crate) fn run_script(
                     }
                 }
                 Action::Fault(f, on) => input.fault(*f, *on),
+                Action::Drag(label, from, to) => {
+                    let found = d.apl().map(|a| (a.targets(), a.pointer_targets()));
+                    let Some((targets, pointers)) = found else {
+                        return Err(step_fail(
+                            d,
+                            "`drag` moves a finger on the skill's APL screen; none shows".into(),
+                        ));
+                    };
+                    let hit = targets
+                        .iter()
+                        .find(|(_, t)| t == label)
+                        .or_else(|| targets.iter().find(|(_, t)| t.contains(label.as_str())));
+                    let Some((uid, _)) = hit else {
+                        let all: Vec<&str> = targets.iter().map(|(_, t)| t.as_str()).collect();
+                        return Err(step_fail(
+                            d,
+                            format!(
+                                "nothing {label:?} to drag on the skill's screen (touchable: {all:?})"
+                            ),
+                        ));
+                    };
+                    if !pointers.contains(uid) {
+                        return Err(step_fail(
+                            d,
+                            format!(
+                                "{label:?} does not follow a finger (it has no onDown, onMove, onUp or gestures): `tap` it"
+                            ),
+                        ));
+                    }
+                    // Down, ten moves along its middle, up: as a finger goes.
+                    use crate::apl::Pointer;
+                    input.apl_pointer(*uid, Pointer::Down, (*from, 0.5));
+                    for i in 1..=10 {
+                        let at = from + (to - from) * i as f32 / 10.0;
+                        input.apl_pointer(*uid, Pointer::Move, (at, 0.5));
+                    }
+                    input.apl_pointer(*uid, Pointer::Up, (*to, 0.5));
+                }
                 Action::Remote(key) => match d.apl() {
                     Some(_) => input.apl_key(key),
                     None => {

@@ -36,6 +36,9 @@ pub enum Action {
     /// `remote up|down|left|right|select`: the remote (or keyboard) on the skill's APL screen
     /// (`prev`, `next` or `press` of its focus).
     Remote(&'static str),
+    /// `drag LABEL FROM% TO%`: a finger down on the skill's APL touch target at FROM across
+    /// it (a fraction), moved to TO, lifted (a slider dragged, an item swiped).
+    Drag(String, f32, f32),
 }
 
 /// The account `phone link USER PASSWORD` signs in with (`user` None: the sample's demo user).
@@ -170,6 +173,30 @@ pub fn parse(text: &str) -> Result<Vec<Step>, String> {
                 Action::Shot(n)
             }
             "expect" => Action::Expect(need("a text")?),
+            "drag" => {
+                let w = words(rest, line)?;
+                let across = |s: &str| {
+                    s.strip_suffix('%')
+                        .and_then(|n| n.trim().parse::<f32>().ok())
+                        .filter(|n| (-100.0..=200.0).contains(n))
+                        .map(|n| n / 100.0)
+                };
+                match w.as_slice() {
+                    [label, from, to] => match (across(from), across(to)) {
+                        (Some(a), Some(b)) => Action::Drag(label.clone(), a, b),
+                        _ => {
+                            return Err(format!(
+                                "line {line}: `drag` positions are percentages across the target (-100% to 200%), like 20% 80%"
+                            ));
+                        }
+                    },
+                    _ => {
+                        return Err(format!(
+                            "line {line}: `drag` needs a target and two positions across it, like: drag \"Volume\" 20% 80%"
+                        ));
+                    }
+                }
+            }
             "remote" => Action::Remote(match rest {
                 "up" | "left" => "prev",
                 "down" | "right" => "next",
@@ -239,7 +266,7 @@ pub fn parse(text: &str) -> Result<Vec<Step>, String> {
             }
             other => {
                 return Err(format!(
-                    "line {line}: unknown step {other:?} (say, tap, pick, fill, submit, wait, shot, expect, phone, fault)"
+                    "line {line}: unknown step {other:?} (say, tap, drag, pick, fill, submit, wait, shot, expect, phone, fault, remote)"
                 ));
             }
         };
@@ -274,6 +301,33 @@ mod tests {
             parse("\n\njump")
                 .unwrap_err()
                 .starts_with("line 3: unknown step")
+        );
+    }
+
+    #[test]
+    fn drag_takes_a_target_and_two_places_across_it() {
+        assert_eq!(
+            parse("drag \"Buy milk\" 90% 10%").unwrap()[0].action,
+            Action::Drag("Buy milk".into(), 0.9, 0.1)
+        );
+        assert_eq!(
+            parse("drag Volume 0% 125%").unwrap()[0].action,
+            Action::Drag("Volume".into(), 0.0, 1.25)
+        );
+        assert!(
+            parse("drag Volume 10 90")
+                .unwrap_err()
+                .contains("percentages")
+        );
+        assert!(
+            parse("drag Volume 10%")
+                .unwrap_err()
+                .contains("needs a target and two")
+        );
+        assert!(
+            parse("drag Volume 10% 900%")
+                .unwrap_err()
+                .contains("-100% to 200%")
         );
     }
 

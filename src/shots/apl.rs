@@ -388,6 +388,15 @@ pub fn stage(
         }
         screen.set_image(&src, state);
     }
+    for src in screen.video_sources() {
+        match video_frame(&doc.source, &src) {
+            Some(state @ crate::apl::ImageState::Loaded(_)) => screen.set_image(&src, state),
+            Some(crate::apl::ImageState::Failed(why)) => {
+                refused.push(format!("video {src:?}: its frame {why}"))
+            }
+            _ => {}
+        }
+    }
     // As a device shows it: its onMount commands run, and the shot waits (on the screen's own
     // clock, at once) for them and its animations to end, or for `--settle`.
     let limit = SETTLE.get().copied().unwrap_or(crate::apl::SETTLE_MS);
@@ -486,6 +495,43 @@ fn web_image(src: &str, u: &url::Url) -> Option<crate::apl::ImageState> {
     }
 }
 
+/// The pictures that stand for a video's frame: its name with these endings.
+const FRAME_ENDINGS: [&str; 3] = ["png", "jpg", "jpeg"];
+
+/// A Video's frame in a shot (linkscreen decodes no video): for a web video, the picture
+/// `--images DIR/images.json` names for its address, else `DIR/NAME.png` (or `.jpg`) for a
+/// video `…/NAME.mp4`; for a local video, the picture beside it named the same way. None when
+/// there is none (the Video's box is black, as before a device plays it).
+fn video_frame(document: &Path, src: &str) -> Option<crate::apl::ImageState> {
+    use crate::apl::ImageState;
+    let stem = |name: &str| name.rsplit_once('.').map_or(name, |(s, _)| s).to_owned();
+    match url::Url::parse(src) {
+        Ok(u) if u.scheme() != "file" => {
+            let (dir, map) = WEB_IMAGES.get()?;
+            if map.contains_key(src) {
+                return web_image(src, &u);
+            }
+            let name = stem(u.path_segments()?.next_back()?);
+            if name.is_empty() || name.contains(['\\']) || name.starts_with('.') {
+                return None;
+            }
+            FRAME_ENDINGS.iter().find_map(|e| {
+                let bytes = std::fs::read(dir.join(format!("{name}.{e}"))).ok()?;
+                Some(ImageState::Loaded(std::sync::Arc::new(bytes)))
+            })
+        }
+        _ => FRAME_ENDINGS.iter().find_map(|e| {
+            let (path, _) = src.rsplit_once('.').unwrap_or((src, ""));
+            match local_image(document, &format!("{path}.{e}")) {
+                ImageState::Loaded(b) => Some(ImageState::Loaded(b)),
+                // Refused (outside the folder): said, not searched further.
+                ImageState::Failed(why) if why == OUTSIDE => Some(ImageState::Failed(why)),
+                _ => None,
+            }
+        }),
+    }
+}
+
 /// Sets the folders of `--apl-images` (once a process).
 pub fn allow_images_from(dirs: &[PathBuf]) {
     let _ = IMAGE_ROOTS.set(dirs.iter().filter_map(|d| d.canonicalize().ok()).collect());
@@ -497,7 +543,11 @@ pub fn allow_images_from(dirs: &[PathBuf]) {
 /// not fetched, so a shot never depends on it.
 fn local_image(document: &Path, src: &str) -> crate::apl::ImageState {
     use crate::apl::ImageState;
-    let folder = document.parent().unwrap_or(Path::new("."));
+    // A bare file name's folder is "" (the working directory).
+    let folder = document
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let path = match url::Url::parse(src) {
         Ok(u) if u.scheme() == "file" => u.to_file_path().ok(),
         Ok(u) => return web_image(src, &u).unwrap_or(ImageState::Offline),

@@ -342,4 +342,50 @@ fn on_a_drawn_screen_codes_stay_left_to_right_and_the_lint_sees_clipped_text() {
     pager.turn_page(uid, 1);
     show_pager(&mut hl, &pager);
     assert!(labelled(&hl, "Page 3 of 3").is_some());
+
+    // A finger on a target that hears its every move: Slint's own pointer events (down, a
+    // move far across, up) reach the view's pointer callback at once, as fractions of the
+    // target's box; the screen's swipe handler, which holds a press back and takes a drag that
+    // long, never has them.
+    let pad = crate::apl::Screen::new(
+        &crate::apl::RenderDocument {
+            token: "t".into(),
+            document: serde_json::json!({"type": "APL", "version": "2024.3", "mainTemplate": {
+                "items": [{"type": "TouchWrapper", "width": "100vw", "height": "100vh",
+                    "onMove": [], "item": {"type": "Frame", "width": "100%", "height": "100%"}}]}}),
+            datasources: serde_json::Value::Null,
+        },
+        crate::apl::Viewport::of(p, "en-US", 0.0),
+    );
+    let target = *pad.snapshot().pointer_targets().iter().next().unwrap();
+    show_pager(&mut hl, &pad);
+    let _ = hl.render();
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(vec![]));
+    let keep = seen.clone();
+    hl.on_apl_pointer(move |said| keep.borrow_mut().push(said));
+    hl.finger(&[
+        (320.0, 200.0),
+        (340.0, 200.0),
+        (400.0, 200.0),
+        (640.0, 200.0),
+    ]);
+    use crate::apl::Pointer;
+    let seen = seen.borrow();
+    let phases: Vec<Pointer> = seen.iter().map(|s| s.1).collect();
+    assert_eq!(
+        phases,
+        [
+            Pointer::Down,
+            Pointer::Move,
+            Pointer::Move,
+            Pointer::Move,
+            Pointer::Up
+        ],
+        "{seen:?}"
+    );
+    assert!(seen.iter().all(|s| s.0 == target));
+    assert_eq!(seen[0].2, (0.25, 0.25));
+    assert_eq!(seen[4].2, (0.5, 0.25), "lifted where it last moved");
+    // The screen's own drag never saw it (it would have started a scroll).
+    assert_eq!(crate::view::apl::drag_end(), None);
 }

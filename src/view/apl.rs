@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use slint::{ComponentHandle, Model};
 
-use super::apl_items::{Pictures, groups, update_groups};
+use super::apl_items::{Pictures, groups, targets, update_groups, update_targets};
 use super::ui::{Apl, AppWindow};
 use crate::apl::bounds::Positions;
 use crate::apl::{Kept, Measure, Paint, Prim, Snapshot, TextStyle};
@@ -55,6 +55,8 @@ pub struct AplAdapter {
     positions: Option<Positions>,
     /// The images and vector graphics the rows show, made once.
     pictures: Pictures,
+    /// The touch targets of the screen showing that hear a finger's every move.
+    pointers: std::collections::HashSet<usize>,
 }
 
 thread_local! {
@@ -112,6 +114,33 @@ impl Laid {
 /// moves to (its uid and dp), or None when nothing there scrolls.
 pub fn drag(x: f32, y: f32, dx: f32, dy: f32) -> Option<(usize, f32)> {
     with(|a| a.drag(x, y, dx, dy))
+}
+
+/// Whether a touch target of the screen showing hears a finger's every move (APL's onDown,
+/// onMove, onUp, gestures): the view sends it [`crate::apl::Pointer`] events, and its press
+/// comes from the finger lifted inside it.
+pub fn takes_pointer(uid: usize) -> bool {
+    with(|a| a.pointers.contains(&uid))
+}
+
+/// The view's pointer callback (`Apl.pointer`: uid, 0 down, 1 move, 2 up, else taken away,
+/// where as fractions of the target's box): for a target that hears a finger's every move,
+/// what the finger did and where. None for any other target (its press is enough).
+pub fn pointer(
+    uid: i32,
+    kind: i32,
+    fx: f32,
+    fy: f32,
+) -> Option<(usize, crate::apl::Pointer, (f32, f32))> {
+    use crate::apl::Pointer;
+    let uid = usize::try_from(uid).ok().filter(|u| takes_pointer(*u))?;
+    let phase = match kind {
+        0 => Pointer::Down,
+        1 => Pointer::Move,
+        2 => Pointer::Up,
+        _ => Pointer::Cancel,
+    };
+    Some((uid, phase, (fx, fy)))
 }
 
 /// Logical pixels per dp of the APL screen now showing.
@@ -254,7 +283,8 @@ pub fn text_ink(app: &AppWindow) -> Vec<(String, [f32; 4])> {
 
 fn ink_of(probe: &mut Probe, prims: &[Prim], k: f32) -> Vec<(String, [f32; 4])> {
     let mut out = vec![];
-    for p in prims {
+    // A turned text is a picture: its ink is not where its letters would be.
+    for p in prims.iter().filter(|p| p.turn.is_none()) {
         let Paint::Text {
             text,
             style,
@@ -368,6 +398,7 @@ impl AplAdapter {
         let Some(s) = snap else {
             if a.get_groups().row_count() > 0 {
                 a.set_groups(slint::ModelRc::default());
+                a.set_targets(slint::ModelRc::default());
             }
             self.shown = None;
             self.laid = None;
@@ -387,11 +418,13 @@ impl AplAdapter {
             .draw_kept(&mut Probe { app, k, measured }, &mut self.kept.1)
             .0;
         self.positions = Some(s.positions(&self.kept.1));
+        self.pointers = s.pointer_targets();
         // Behind the document the screen is black, whatever its theme: a theme chooses
         // resources and paints nothing (as on a device).
         a.set_background(slint::Color::from_rgb_u8(0, 0, 0));
         // What its clip hides entirely (the rows of a list past its end) is not drawn at all.
         update_groups(&a, groups(&prims, k, &s.images, &mut self.pictures));
+        update_targets(&a, targets(&prims, k, &self.pointers));
         let laid = Laid {
             prims,
             k,
@@ -476,6 +509,7 @@ mod tests {
             touch: None,
             uid: 9,
             scroller: Some(scroller),
+            turn: None,
         }
     }
 

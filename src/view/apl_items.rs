@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use slint::Model;
 
-use super::ui::{Apl, AplGroup, AplItem};
+use super::ui::{Apl, AplGroup, AplItem, AplTarget};
 use crate::apl::{ImageState, Images, Paint, Prim};
 
 /// The pictures the screen's rows show, made once: images decoded by source (with the bytes'
@@ -109,6 +109,28 @@ fn item(p: &Prim, k: f32, images: &Images, pics: &mut Pictures) -> AplItem {
         touch: p.touch.map(|t| t as i32).unwrap_or(-1),
         ..Default::default()
     };
+    // Turned or skewed: drawn as SVG, which Slint rasterises turned (it turns nothing else).
+    if let Some(t) = &p.turn {
+        let bytes = match &p.paint {
+            Paint::Image { source, .. } => match images.get(source) {
+                Some(ImageState::Loaded(b)) => Some(b.as_slice()),
+                _ => None,
+            },
+            _ => None,
+        };
+        match pics.vector(&crate::apl::turned_svg(p, t, bytes, k)) {
+            Some(img) => {
+                it.kind = 2;
+                it.image = img;
+                it.fit = 2;
+            }
+            None => {
+                it.kind = 3;
+                it.text = "(turned: not drawable)".into();
+            }
+        }
+        return it;
+    }
     match &p.paint {
         Paint::Box {
             background,
@@ -155,6 +177,7 @@ fn item(p: &Prim, k: f32, images: &Images, pics: &mut Pictures) -> AplItem {
             align,
             overlay,
             overlay_gradient,
+            ..
         } => {
             it.radius = reach(radius * k);
             let name = source.rsplit('/').next().unwrap_or(source);
@@ -286,7 +309,7 @@ pub(super) struct Group {
 /// its own, as before, not together with its neighbours.
 pub(super) fn groups(prims: &[Prim], k: f32, images: &Images, pics: &mut Pictures) -> Vec<Group> {
     let mut out: Vec<Group> = vec![];
-    for p in prims.iter().filter(|p| shows(p)) {
+    for p in prims.iter().filter(|p| shows(p) && !unposted(p, images)) {
         let [cx, cy, cw, ch] = p.clip.map(|v| v * k);
         let ((cx, cw), (cy, ch)) = (within(cx, cw), within(cy, ch));
         let clip = [cx, cy, cw, ch];
@@ -363,6 +386,66 @@ fn update_items(rows: &slint::ModelRc<AplItem>, items: &[AplItem]) -> bool {
         }
     }
     true
+}
+
+/// The touch targets that hear a finger's every move (`pointers`), in pixels with their clip:
+/// the view lays their touch areas over the rest.
+pub(super) fn targets(
+    prims: &[Prim],
+    k: f32,
+    pointers: &std::collections::HashSet<usize>,
+) -> Vec<AplTarget> {
+    prims
+        .iter()
+        .filter(|p| shows(p))
+        .filter_map(|p| {
+            let t = p.touch.filter(|t| pointers.contains(t))?;
+            let ((x, width), (y, height)) = (within(p.x * k, p.w * k), within(p.y * k, p.h * k));
+            let [cx, cy, cw, ch] = p.clip.map(|v| v * k);
+            let ((cx, cw), (cy, ch)) = (within(cx, cw), within(cy, ch));
+            Some(AplTarget {
+                x,
+                y,
+                width,
+                height,
+                cx,
+                cy,
+                cw,
+                ch,
+                touch: t as i32,
+            })
+        })
+        .collect()
+}
+
+/// Puts the targets on screen, each row changed in place: a target made again would lose the
+/// finger it holds (a slider is laid out again at every move).
+pub(super) fn update_targets(a: &Apl, targets: Vec<AplTarget>) {
+    let current = a.get_targets();
+    let Some(vec) = current
+        .as_any()
+        .downcast_ref::<slint::VecModel<AplTarget>>()
+    else {
+        a.set_targets(slint::ModelRc::new(slint::VecModel::from(targets)));
+        return;
+    };
+    let old = vec.row_count();
+    for (n, t) in targets.iter().enumerate() {
+        match vec.row_data(n) {
+            Some(was) if was == *t => {}
+            Some(_) => vec.set_row_data(n, t.clone()),
+            None => vec.push(t.clone()),
+        }
+    }
+    for n in (targets.len()..old).rev() {
+        vec.remove(n);
+    }
+}
+
+/// A Video's frame that has no picture: nothing drawn (its black box shows).
+fn unposted(p: &Prim, images: &Images) -> bool {
+    matches!(&p.paint, Paint::Image { source, poster: true, .. }
+        if !matches!(images.get(source), Some(ImageState::Loaded(_))))
 }
 
 /// Whether any of a drawn thing is inside its clip (a focus ring reaches 2 dp outside its box).

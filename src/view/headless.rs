@@ -197,6 +197,40 @@ impl Headless {
             }
         }
     }
+
+    /// A finger on the window (logical pixels), as Slint's window events: down at the first
+    /// point, through the others, up at the last (what the view's touch areas hear, in tests).
+    pub fn finger(&self, path: &[(f32, f32)]) {
+        use slint::platform::{PointerEventButton, WindowEvent};
+        let at = |(x, y): (f32, f32)| slint::LogicalPosition::new(x, y);
+        let (Some(first), Some(last)) = (path.first(), path.last()) else {
+            return;
+        };
+        let w = self.app.window();
+        w.dispatch_event(WindowEvent::PointerPressed {
+            position: at(*first),
+            button: PointerEventButton::Left,
+        });
+        for p in &path[1..] {
+            w.dispatch_event(WindowEvent::PointerMoved { position: at(*p) });
+        }
+        w.dispatch_event(WindowEvent::PointerReleased {
+            position: at(*last),
+            button: PointerEventButton::Left,
+        });
+    }
+
+    /// What the APL screen's touch targets that hear a finger's every move say, as the
+    /// window's wiring hears it (uid, what the finger did, where in the target): each to `f`.
+    pub fn on_apl_pointer(&self, f: impl Fn((usize, crate::apl::Pointer, (f32, f32))) + 'static) {
+        self.app
+            .global::<super::ui::Apl>()
+            .on_pointer(move |uid, kind, fx, fy| {
+                if let Some(said) = super::apl::pointer(uid, kind, fx, fy) {
+                    f(said);
+                }
+            });
+    }
 }
 
 /// Turns premultiplied RGBA into straight RGBA in place. A frame whose every pixel is opaque

@@ -45,6 +45,9 @@ pub trait Controls {
     fn apl_page(&self, uid: usize, by: i32);
     /// A finger down on a touch target of the APL screen (uid), or up (None): drawn pressed.
     fn apl_pressing(&self, uid: Option<usize>);
+    /// A finger on a touch target of the APL screen that hears its every move (uid): what it
+    /// did and where, as a fraction of the target's width and height.
+    fn apl_pointer(&self, uid: usize, phase: crate::apl::Pointer, at: (f32, f32));
     /// A key typed into the APL screen's text field that has the keyboard.
     fn apl_type(&self, key: &str);
     /// Where the APL screen's components with an id were laid out (for the visual context).

@@ -206,10 +206,22 @@ impl Window {
         {
             let (c, shown) = (controls.clone(), self.shown.clone());
             app.global::<super::ui::Apl>().on_press(move |uid| {
-                if shown.borrow().preview.is_none() && uid >= 0 {
+                // A target that hears the finger's every move is pressed by the finger lifted
+                // inside it (after its onUp), not here.
+                if shown.borrow().preview.is_none()
+                    && uid >= 0
+                    && !super::apl::takes_pointer(uid as usize)
+                {
                     c.apl_press(uid as usize);
                 }
             });
+            let c8 = controls.clone();
+            app.global::<super::ui::Apl>()
+                .on_pointer(move |uid, kind, fx, fy| {
+                    if let Some((uid, phase, at)) = super::apl::pointer(uid, kind, fx, fy) {
+                        c8.apl_pointer(uid, phase, at);
+                    }
+                });
             let c2 = controls.clone();
             app.global::<super::ui::Apl>()
                 .on_key(move |k| c2.apl_key(&k));

@@ -293,6 +293,14 @@ impl Runtime {
         self.apl_act(|s| s.press(uid));
     }
 
+    /// A finger on a touch target that hears its every move.
+    pub(super) fn apl_pointer(&mut self, uid: usize, phase: crate::apl::Pointer, at: (f32, f32)) {
+        if self.flow.scene() != Scene::SkillResponse {
+            return;
+        }
+        self.apl_act(|s| s.pointer(uid, phase, at));
+    }
+
     /// A key typed into the text field that has the keyboard.
     pub(super) fn apl_type(&mut self, key: &str) {
         if self.flow.scene() != Scene::SkillResponse {

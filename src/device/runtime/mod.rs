@@ -178,6 +178,7 @@ impl Runtime {
                     Some(Input::Reset) => { self.acked += 1; self.reset() }
                     Some(Input::Say(text)) => { self.acked += 1; self.flow.touched(self.now()); self.say(&text) }
                     Some(Input::AplPress(uid)) => { self.acked += 1; self.flow.touched(self.now()); self.apl_press(uid) }
+                    Some(Input::AplPointer(uid, phase, at)) => { self.acked += 1; self.flow.touched(self.now()); self.apl_pointer(uid, phase, at) }
                     Some(Input::AplKey(k)) => { self.acked += 1; self.flow.touched(self.now()); self.apl_key(&k) }
                     Some(Input::AplPage(uid, by)) => { self.acked += 1; self.apl_page(uid, by) }
                     Some(Input::AplType(k)) => { self.acked += 1; self.flow.touched(self.now()); self.apl_type(&k) }
