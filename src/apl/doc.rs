@@ -403,6 +403,13 @@ pub struct RenderDocument {
     pub datasources: Value,
 }
 
+/// A directive lent to a screen is copied into it (one given or shared is kept as it is).
+impl From<&RenderDocument> for std::sync::Arc<RenderDocument> {
+    fn from(r: &RenderDocument) -> Self {
+        std::sync::Arc::new(r.clone())
+    }
+}
+
 /// The `ExecuteCommands` directive.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecuteCommands {

@@ -126,7 +126,7 @@ impl Screen {
     /// are dropped. Its images stay loaded and its clock goes on.
     pub(super) fn reinflate(&mut self, out: &mut Vec<Outcome>) {
         let made_from = self.made_from.clone();
-        let mut fresh = Screen::with_packages(&made_from.0, self.vp.clone(), &made_from.1);
+        let mut fresh = Screen::with_packages(made_from.0.clone(), self.vp.clone(), &made_from.1);
         fresh.images = std::mem::take(&mut self.images);
         fresh.time.now = self.time.now;
         // What the first inflation said has been said: the problems waiting stay, not again.

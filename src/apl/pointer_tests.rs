@@ -197,3 +197,30 @@ fn amazons_slider_follows_the_finger_and_its_swipe_to_action_swipes() {
     let out = sent(&s.pointer(row, Pointer::Up, (0.2, 0.5)));
     assert_eq!(out, vec![json!(["bought"])]);
 }
+
+#[test]
+fn amazons_radial_slider_takes_its_value_from_the_fingers_angle() {
+    let mut s = screen(
+        json!({"type": "APL", "version": "2024.3",
+            "import": [{"name": "alexa-layouts", "version": "1.7.0"}],
+            "mainTemplate": {"items": [{"type": "Container", "items": [
+                {"type": "AlexaSliderRadial", "sliderId": "dial", "progressValue": 10,
+                 "onUpCommand": [{"type": "SendEvent", "arguments": ["dial", "${sliderThumbPosition}"]}]}]}]}}),
+        json!({}),
+    );
+    let shown = |s: &mut Screen| {
+        s.draw(&mut Mono).iter().find_map(|p| match &p.paint {
+            Paint::Text { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+    };
+    assert_eq!(shown(&mut s).as_deref(), Some("10"));
+    // Clockwise from the top: the right is a quarter, the bottom a half, the left three.
+    for ((fx, fy), value) in [((1.0, 0.5), 25.0), ((0.5, 1.0), 50.0), ((0.0, 0.5), 75.0)] {
+        let dial = laid(&mut s, "dial", [0.0, 0.0, 200.0, 200.0]);
+        s.pointer(dial, Pointer::Down, (fx, fy));
+        let out = sent(&s.pointer(dial, Pointer::Up, (fx, fy)));
+        assert!(said(&out[0], "dial", value, &[]), "{out:?}");
+        assert_eq!(shown(&mut s), Some(value.to_string()));
+    }
+}

@@ -170,6 +170,10 @@ pub(super) fn lpa(v: Option<&Value>, vp: &Viewport) -> LengthPercentageAuto {
 /// APL's text markup reduced to what one text style can show: `<br>` breaks the line, other
 /// tags are dropped, entities decoded.
 pub fn markup(s: &str) -> String {
+    // Most texts have neither tags nor entities (every text is read at every layout).
+    if !s.contains(['<', '&']) {
+        return s.to_owned();
+    }
     let mut out = String::new();
     let mut rest = s;
     while let Some(i) = rest.find('<') {
@@ -189,6 +193,9 @@ pub fn markup(s: &str) -> String {
         }
     }
     out.push_str(rest);
+    if !out.contains('&') {
+        return out;
+    }
     out.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")

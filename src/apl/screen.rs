@@ -45,7 +45,7 @@ pub struct Screen {
     pub(super) layout_runs: HashMap<usize, u32>,
     /// What the screen was made from (the directive, the packages fetched for it): Reinflate
     /// makes it again.
-    pub(super) made_from: Rc<(RenderDocument, HashMap<String, Value>)>,
+    pub(super) made_from: Rc<(Rc<RenderDocument>, HashMap<String, Value>)>,
     /// How many times it was made again: a command list that a Reinflate ended stops.
     pub(super) generation: u64,
     /// Components to scroll into view (uid, align) once the view has laid them out.
@@ -75,17 +75,20 @@ const NOTHING_INFLATED: &str = "the document inflates to no component: the scree
 impl Screen {
     /// Parses and inflates a RenderDocument for a device. A document that cannot be read at
     /// all gives a screen with a labelled placeholder and the reason among the problems.
-    pub fn new(render: &RenderDocument, vp: Viewport) -> Screen {
+    /// An owned or shared directive is kept as it is (Reinflate makes the screen again from
+    /// it); a borrowed one is copied.
+    pub fn new(render: impl Into<Rc<RenderDocument>>, vp: Viewport) -> Screen {
         Screen::with_packages(render, vp, &HashMap::new())
     }
 
     /// [`Screen::new`], with the packages the document imports from their own addresses,
     /// fetched (see [`doc::remote_imports`]).
     pub fn with_packages(
-        render: &RenderDocument,
+        render: impl Into<Rc<RenderDocument>>,
         vp: Viewport,
         packages: &HashMap<String, Value>,
     ) -> Screen {
+        let render: Rc<RenderDocument> = render.into();
         let mut problems = vec![];
         let chosen = doc::chosen_imports(&render.document, &mut |when| {
             // The initial data-binding context: the viewport and the environment.
