@@ -7,7 +7,7 @@ use std::sync::Arc as Rc;
 use serde_json::{Map, Value};
 
 use super::expr;
-use super::inflate::{Inflater, MAX_DEPTH, STRUCTURAL};
+use super::inflate::{Inflater, MAX_DEPTH, structural};
 use super::node::Node;
 use super::problem::Problem;
 use super::scope::param_name;
@@ -78,7 +78,7 @@ impl Inflater<'_> {
         let mut node = node?;
         let mut given = vec![];
         for (k, v) in inst {
-            if !STRUCTURAL.contains(&k.as_str()) && !names.contains(k) {
+            if !structural(k) && !names.contains(k) {
                 let val = eval_value(v, ctx, &format!("{path}.{k}"), &mut self.problems);
                 node.set_own(k, val.clone());
                 given.push((k.clone(), val));

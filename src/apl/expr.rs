@@ -309,7 +309,29 @@ pub fn eval(e: &Expr, s: &dyn Scope, errors: &mut Vec<String>) -> Value {
             errors.push(format!("no resource @{name}"));
             Value::Null
         }),
-        Expr::Member(base, m) => member(&eval(base, s, errors), m),
+        Expr::Member(base, m) => {
+            // `a.b.c` read in place: only what it names is copied.
+            let mut names = vec![];
+            match root_var(base, &mut names) {
+                Some(root) => {
+                    let mut out = Value::Null;
+                    s.var_in(root, &mut |v| {
+                        let mut at = v;
+                        for n in &names {
+                            at = match at {
+                                Some(Value::Object(o)) => o.get(*n),
+                                _ => None,
+                            };
+                        }
+                        if let Some(v) = at {
+                            out = member(v, m);
+                        }
+                    });
+                    out
+                }
+                None => member(&eval(base, s, errors), m),
+            }
+        }
         Expr::Index(base, i) => {
             let b = eval(base, s, errors);
             let i = eval(i, s, errors);
@@ -376,6 +398,20 @@ pub fn eval(e: &Expr, s: &dyn Scope, errors: &mut Vec<String>) -> Value {
             }
             Value::String(out)
         }
+    }
+}
+
+/// The variable a chain of members (`a.b.c`) starts from, the members before the last in
+/// `names`; None when it starts from anything else.
+fn root_var<'a>(e: &'a Expr, names: &mut Vec<&'a str>) -> Option<&'a str> {
+    match e {
+        Expr::Var(v) => Some(v),
+        Expr::Member(b, m) => {
+            let root = root_var(b, names)?;
+            names.push(m);
+            Some(root)
+        }
+        _ => None,
     }
 }
 

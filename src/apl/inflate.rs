@@ -16,61 +16,92 @@ use super::problem::Problem;
 use super::scope::{Ctx, eval_value, param_name};
 use super::value::truthy;
 
-/// Keys of a component that are not evaluated as properties.
-pub(super) const STRUCTURAL: &[&str] = &[
-    "type",
-    "when",
-    "item",
-    "items",
-    "data",
-    "firstItem",
-    "lastItem",
-    "bind",
-    "style",
-    "onPress",
-    "onMount",
-    "onLayout",
-    "onScroll",
-    "onPageChanged",
-    "onFocus",
-    "onBlur",
-    "onDown",
-    "onUp",
-    "onMove",
-    "onCancel",
-    "onChildrenChanged",
-    "onSubmit",
-    "onTextChange",
-    "onLoad",
-    "onFail",
-    "onPlay",
-    "onPause",
-    "onEnd",
-    "onTimeUpdate",
-    "onTrackUpdate",
-    "onTrackReady",
-    "onTrackFail",
-    "handleKeyDown",
-    "handleKeyUp",
-    "gestures",
-    "id",
-];
+/// Keys of a component that are not evaluated as properties (a `match`: every property of
+/// every component is asked).
+pub(super) fn structural(k: &str) -> bool {
+    matches!(
+        k,
+        "type"
+            | "when"
+            | "item"
+            | "items"
+            | "data"
+            | "firstItem"
+            | "lastItem"
+            | "bind"
+            | "style"
+            | "onPress"
+            | "onMount"
+            | "onLayout"
+            | "onScroll"
+            | "onPageChanged"
+            | "onFocus"
+            | "onBlur"
+            | "onDown"
+            | "onUp"
+            | "onMove"
+            | "onCancel"
+            | "onChildrenChanged"
+            | "onSubmit"
+            | "onTextChange"
+            | "onLoad"
+            | "onFail"
+            | "onPlay"
+            | "onPause"
+            | "onEnd"
+            | "onTimeUpdate"
+            | "onTrackUpdate"
+            | "onTrackReady"
+            | "onTrackFail"
+            | "handleKeyDown"
+            | "handleKeyUp"
+            | "gestures"
+            | "id"
+    )
+}
 
-/// What a component may have that linkscreen does not do yet: said once a document (as an
-/// `apl_unsupported` event), so a document that relies on it is not silently wrong.
-const NOT_DONE: &[(&str, &str)] = &[
-    ("filters", "are not applied (the image is drawn unfiltered)"),
-    ("shadowColor", "is not drawn"),
-    ("onFocus", "is not run"),
-    ("onBlur", "is not run"),
-    ("onLoad", "is not run"),
-    ("onFail", "is not run"),
-    ("handleKeyDown", "is not run"),
-    ("handleKeyUp", "is not run"),
-];
+/// What a component may have that linkscreen does not do yet, and what becomes of it: said
+/// once a document (as an `apl_unsupported` event), so a document that relies on it is not
+/// silently wrong.
+fn not_done(k: &str) -> Option<(&'static str, &'static str)> {
+    Some(match k {
+        "filters" => ("filters", "are not applied (the image is drawn unfiltered)"),
+        "shadowColor" => ("shadowColor", "is not drawn"),
+        "onFocus" => ("onFocus", "is not run"),
+        "onBlur" => ("onBlur", "is not run"),
+        "onLoad" => ("onLoad", "is not run"),
+        "onFail" => ("onFail", "is not run"),
+        "handleKeyDown" => ("handleKeyDown", "is not run"),
+        "handleKeyUp" => ("handleKeyUp", "is not run"),
+        _ => return None,
+    })
+}
+
+/// The handlers a component's commands are kept under (by uid and this name), and the
+/// gestures (kept with them).
+fn handler(k: &str) -> Option<&'static str> {
+    Some(match k {
+        "onPress" => "onPress",
+        "onMount" => "onMount",
+        "onLayout" => "onLayout",
+        "onTextChange" => "onTextChange",
+        "onSubmit" => "onSubmit",
+        "onPageChanged" => "onPageChanged",
+        "onScroll" => "onScroll",
+        "onTrackFail" => "onTrackFail",
+        "onDown" => "onDown",
+        "onMove" => "onMove",
+        "onUp" => "onUp",
+        "onCancel" => "onCancel",
+        "gestures" => "gestures",
+        _ => return None,
+    })
+}
 
 /// What a touchable component has that takes a finger's every move (see `Screen::pointer`).
-const POINTER: [&str; 5] = ["onDown", "onMove", "onUp", "onCancel", "gestures"];
+fn pointer_key(k: &str) -> bool {
+    matches!(k, "onDown" | "onMove" | "onUp" | "onCancel" | "gestures")
+}
 
 /// Inflates documents: holds the document, the problems met and the next uid.
 pub struct Inflater<'a> {
@@ -81,7 +112,7 @@ pub struct Inflater<'a> {
     pub(super) stack: Vec<String>,
     /// Bound values set by SetValue, for the next component's own `bind` (see `rebind`).
     pub(super) pending: Option<HashMap<String, Value>>,
-    /// The things of [`NOT_DONE`] already reported.
+    /// The things of [`not_done`] already reported.
     told: Vec<&'static str>,
     /// Commands by component uid: onPress etc. as written (evaluated when they run).
     pub handlers: HashMap<(usize, &'static str), Value>,
@@ -241,8 +272,8 @@ impl<'a> Inflater<'a> {
             })
         });
         let ctx = self.bind_set(def, ctx, path, &set);
-        for (key, what) in NOT_DONE {
-            if o.contains_key(*key) && !self.told.contains(key) {
+        for (key, what) in o.keys().filter_map(|k| not_done(k)) {
+            if !self.told.contains(&key) {
                 self.told.push(key);
                 self.problems.push(Problem::unsupported(
                     format!("{path}.{key}"),
@@ -268,7 +299,7 @@ impl<'a> Inflater<'a> {
         // One buffer for the properties' paths (`path.key`), not one string each.
         let mut at = format!("{path}.");
         for (k, v) in o {
-            if !STRUCTURAL.contains(&k.as_str()) {
+            if !structural(k) {
                 at.truncate(path.len() + 1);
                 at.push_str(k);
                 let val = eval_value(v, &ctx, &at, &mut self.problems);
@@ -286,7 +317,7 @@ impl<'a> Inflater<'a> {
         let (mut props, styling) = self.styled(style, own, &ctx, path);
         // A finger's own events (onDown, onMove, onUp, onCancel) or gestures: the view sends
         // it where the finger goes (see `pointer`).
-        let pointer = POINTER.iter().any(|k| o.contains_key(*k));
+        let pointer = o.keys().any(|k| pointer_key(k));
         if kind == Kind::VectorGraphic {
             self.vector(&mut props, &ctx, path);
             if o.contains_key("onPress") || pointer {
@@ -304,23 +335,9 @@ impl<'a> Inflater<'a> {
             // Its place is reported back after each layout, to run its onLayout.
             props.insert("_onLayout".into(), Value::Bool(true));
         }
-        for ev in [
-            "onPress",
-            "onMount",
-            "onLayout",
-            "onTextChange",
-            "onSubmit",
-            "onPageChanged",
-            "onScroll",
-            "onTrackFail",
-            "onDown",
-            "onMove",
-            "onUp",
-            "onCancel",
-            "gestures",
-        ] {
-            if let Some(cmds) = o.get(ev) {
-                self.handlers.insert((uid, ev_key(ev)), cmds.clone());
+        for (k, cmds) in o {
+            if let Some(ev) = handler(k) {
+                self.handlers.insert((uid, ev), cmds.clone());
             }
         }
         let children = if kind.leaf() {
@@ -376,23 +393,5 @@ impl<'a> Inflater<'a> {
     pub(super) fn uid(&mut self) -> usize {
         self.next_uid += 1;
         self.next_uid - 1
-    }
-}
-
-fn ev_key(ev: &str) -> &'static str {
-    match ev {
-        "onPress" => "onPress",
-        "onMount" => "onMount",
-        "onLayout" => "onLayout",
-        "onTextChange" => "onTextChange",
-        "onSubmit" => "onSubmit",
-        "onScroll" => "onScroll",
-        "onTrackFail" => "onTrackFail",
-        "onDown" => "onDown",
-        "onMove" => "onMove",
-        "onUp" => "onUp",
-        "onCancel" => "onCancel",
-        "gestures" => "gestures",
-        _ => "onPageChanged",
     }
 }

@@ -160,6 +160,16 @@ impl Scope for Ctx {
         }
         self.globals.vars.get(name).cloned()
     }
+    fn var_in(&self, name: &str, f: &mut dyn FnMut(Option<&Value>)) {
+        let mut c = Some(self);
+        while let Some(s) = c {
+            if let Some(v) = s.vars.get(name) {
+                return f(Some(v));
+            }
+            c = s.parent.as_deref();
+        }
+        f(self.globals.vars.get(name))
+    }
     fn resource(&self, name: &str) -> Option<Value> {
         self.globals.resource(name)
     }
@@ -175,6 +185,9 @@ impl Scope for Ctx {
 impl Scope for Rc<Ctx> {
     fn var(&self, name: &str) -> Option<Value> {
         (**self).var(name)
+    }
+    fn var_in(&self, name: &str, f: &mut dyn FnMut(Option<&Value>)) {
+        (**self).var_in(name, f)
     }
     fn resource(&self, name: &str) -> Option<Value> {
         (**self).resource(name)

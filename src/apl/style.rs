@@ -100,25 +100,23 @@ impl Inflater<'_> {
             Some(v @ Value::Object(_)) => std::slice::from_ref(v),
             _ => &[],
         };
+        // One buffer for the values' paths (`$.document.styles.NAME.values[I].KEY`).
         let mut at = String::new();
         for (i, v) in values.iter().enumerate() {
-            let vpath = format!("$.document.styles.{name}.values[{i}]");
-            if let Some(w) = v.get("when")
-                && !truthy(&eval_value(
-                    w,
-                    scope,
-                    &format!("{vpath}.when"),
-                    &mut self.problems,
-                ))
-            {
-                continue;
+            use std::fmt::Write;
+            at.clear();
+            let _ = write!(at, "$.document.styles.{name}.values[{i}].");
+            let vpath = at.len();
+            if let Some(w) = v.get("when") {
+                at.push_str("when");
+                if !truthy(&eval_value(w, scope, &at, &mut self.problems)) {
+                    continue;
+                }
             }
             if let Some(o) = v.as_object() {
                 for (k, x) in o {
                     if k != "when" {
-                        at.clear();
-                        at.push_str(&vpath);
-                        at.push('.');
+                        at.truncate(vpath);
                         at.push_str(k);
                         let val = eval_value(x, scope, &at, &mut self.problems);
                         out.insert(k.clone(), val);

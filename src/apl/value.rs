@@ -8,6 +8,11 @@ use serde_json::{Number, Value};
 /// and how long a dimension literal is in dp.
 pub trait Scope {
     fn var(&self, name: &str) -> Option<Value>;
+    /// `f` on the variable where it is (a member of a large value is read without copying
+    /// the value whole first).
+    fn var_in(&self, name: &str, f: &mut dyn FnMut(Option<&Value>)) {
+        f(self.var(name).as_ref())
+    }
     fn resource(&self, name: &str) -> Option<Value>;
     /// `n` in `unit` (`dp`, `px`, `vw`, `vh`) as dp.
     fn dp(&self, n: f64, unit: &str) -> f64;
