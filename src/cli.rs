@@ -294,7 +294,9 @@ pub struct ShootArgs {
     /// A folder of web images for APL shots, which fetch nothing: an image's address finds the
     /// file named as its last part, or the file `DIR/images.json` maps it to
     /// (`{"https://…/logo.png": "logo.png"}`). Images found nowhere are drawn as plain
-    /// placeholders and listed in the manifest (`offline_images`).
+    /// placeholders and listed in the manifest (`offline_images`). A Video's frame comes from
+    /// here too: `…/clip.mp4` finds `clip.png` (or `.jpg`), or what `images.json` maps its
+    /// address to; a web video with none is listed in `offline_images`.
     #[arg(long, value_name = "DIR")]
     pub images: Option<PathBuf>,
     /// A folder of another renderer's pixels of the same APL documents (Amazon's own, say),

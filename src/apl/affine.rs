@@ -62,9 +62,10 @@ impl Affine {
         )
     }
 
-    /// Whether it only moves and scales (no turn, no skew).
+    /// Whether it only moves and scales (no turn, no skew, no mirror: a half turn is a
+    /// mirror both ways).
     pub fn axis_aligned(&self) -> bool {
-        self.b.abs() < 1e-5 && self.c.abs() < 1e-5
+        self.b.abs() < 1e-5 && self.c.abs() < 1e-5 && self.a > 0.0 && self.d > 0.0
     }
 
     /// How much it scales along each axis.
@@ -93,11 +94,17 @@ impl Affine {
         let full = self
             .then_inner(Affine::translate(p.x, p.y))
             .then_inner(inner);
+        // Room around its own box for what is drawn past it: a text's ink (a glyph reaching
+        // past its advance, a line longer than the box), a border's edge.
+        let pad = match &p.paint {
+            Paint::Text { style, .. } => style.size * 0.5,
+            _ => 1.0,
+        };
         let corners = [
-            full.apply(0.0, 0.0),
-            full.apply(w, 0.0),
-            full.apply(0.0, h),
-            full.apply(w, h),
+            full.apply(-pad, -pad),
+            full.apply(w + pad, -pad),
+            full.apply(-pad, h + pad),
+            full.apply(w + pad, h + pad),
         ];
         let (l, t, r, b) = corners.iter().fold(
             (f32::MAX, f32::MAX, f32::MIN, f32::MIN),

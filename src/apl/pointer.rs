@@ -214,6 +214,9 @@ impl Screen {
             return;
         };
         let item = made.uid;
+        let mut made = made;
+        made.props
+            .insert(props::SWIPE_ITEMS.name.into(), Value::Bool(true));
         if g.action == SwipeAction::Reveal {
             n.children.insert(0, made);
         } else {

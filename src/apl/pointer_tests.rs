@@ -102,8 +102,12 @@ fn swipe_row(action: &str) -> Screen {
 }
 
 fn text_x(s: &mut Screen, text: &str) -> Option<f32> {
+    text_at(s, text).map(|(x, _)| x)
+}
+
+fn text_at(s: &mut Screen, text: &str) -> Option<(f32, f32)> {
     s.draw(&mut Mono).iter().find_map(|p| match &p.paint {
-        Paint::Text { text: t, .. } if t == text => Some(p.x),
+        Paint::Text { text: t, .. } if t == text => Some((p.x, p.y)),
         _ => None,
     })
 }
@@ -123,8 +127,9 @@ fn a_swipe_away_follows_the_finger_and_is_done_past_half_way() {
     assert!(said(&out[1], "moved", 0.1, &[json!("left")]), "{out:?}");
     assert!((s.live.swipe[&row].offset + 40.0).abs() < 1e-3);
     assert!((text_x(&mut s, "Buy milk").unwrap() - (at_rest - 40.0)).abs() < 1e-3);
-    // The items are under it, in place.
-    assert!(text_x(&mut s, "Delete").is_some());
+    // The items are under it, in place (in the row, not after it).
+    let row_y = text_at(&mut s, "Buy milk").unwrap().1;
+    assert_eq!(text_at(&mut s, "Delete").unwrap().1, row_y);
     let out = sent(&s.pointer(row, Pointer::Move, (0.2, 0.5)));
     assert!(said(&out[0], "moved", 0.7, &[json!("left")]), "{out:?}");
     // Past half way: done. The items stay; the row's child is drawn no more.
@@ -132,7 +137,11 @@ fn a_swipe_away_follows_the_finger_and_is_done_past_half_way() {
     assert_eq!(out.last(), Some(&json!(["done"])));
     assert!(s.live.swipe.is_empty());
     assert_eq!(text_x(&mut s, "Buy milk"), None);
-    assert!(text_x(&mut s, "Delete").is_some());
+    assert_eq!(
+        text_at(&mut s, "Delete").unwrap().1,
+        row_y,
+        "in the row's place"
+    );
     assert!(s.root.as_ref().unwrap().find("under").is_some());
 }
 
@@ -144,8 +153,13 @@ fn a_short_swipe_goes_back_and_a_slide_brings_its_items_beside() {
     s.pointer(row, Pointer::Down, (0.9, 0.5));
     s.pointer(row, Pointer::Move, (0.6, 0.5));
     // Sliding: the items come in from the right, beside the row's child, 120 dp in.
-    let delete = text_x(&mut s, "Delete").unwrap();
+    let (delete, y) = text_at(&mut s, "Delete").unwrap();
     assert!((delete - (400.0 - 120.0)).abs() < 1.0, "{delete}");
+    assert_eq!(
+        y,
+        text_at(&mut s, "Buy milk").unwrap().1,
+        "beside it, in its row"
+    );
     let out = sent(&s.pointer(row, Pointer::Up, (0.6, 0.5)));
     assert!(!out.contains(&json!(["done"])), "not done: {out:?}");
     assert!(s.live.swipe.is_empty());

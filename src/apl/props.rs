@@ -354,6 +354,12 @@ pub const ON_LAYOUT: Prop<bool> = Prop {
     name: "_onLayout",
     default: false,
 };
+/// A SwipeAway's items, made when the swipe starts (set then): they lie over the swiped
+/// component's box, not in its flow.
+pub const SWIPE_ITEMS: Prop<bool> = Prop {
+    name: "_swipeItems",
+    default: false,
+};
 /// A touchable component with onDown, onMove, onUp, onCancel or gestures (set at inflation).
 pub const POINTER: Prop<bool> = Prop {
     name: "_pointer",

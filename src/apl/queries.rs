@@ -82,11 +82,16 @@ pub(super) fn targets_of(n: &Node, out: &mut Vec<(usize, String)>) {
     let enabled = !n.get(&props::DISABLED);
     let touchable = n.kind == Kind::TouchWrapper || n.get(&props::TOUCHABLE);
     if touchable && enabled {
-        // Known by its words, else (an icon) by its accessibility label or id.
+        // Known by its words, else (an icon) by its accessibility label or id; by its
+        // accessibility label too when it has words (a radial slider shows its value).
         let words = Some(texts_in(n)).filter(|t| !t.is_empty());
-        let label = words
-            .or_else(|| n.text("accessibilityLabel"))
-            .or_else(|| n.id.clone());
+        let said = n.text("accessibilityLabel").filter(|l| !l.is_empty());
+        if let (Some(w), Some(l)) = (&words, &said)
+            && w != l
+        {
+            out.push((n.uid, l.clone()));
+        }
+        let label = words.or(said).or_else(|| n.id.clone());
         out.push((n.uid, label.unwrap_or_default()));
     }
     // A field is known by its hint (what it asks for), else its text.

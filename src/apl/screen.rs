@@ -195,6 +195,8 @@ impl Screen {
         if let Some(r) = &self.root {
             targets_of(r, &mut targets);
         }
+        // A target known by two names is one stop.
+        targets.dedup_by_key(|(u, _)| *u);
         if targets.is_empty() {
             return;
         }

@@ -188,7 +188,11 @@ impl Kept {
             };
             // A TouchWrapper is as large as its one child, wherever that child is placed
             // (apl-core sizes it so): the child is laid out in its flow.
-            if n.kind == Kind::TouchWrapper && cs.position == Position::Absolute {
+            // A SwipeAway's items lie over it, where they are put.
+            if n.kind == Kind::TouchWrapper
+                && cs.position == Position::Absolute
+                && !c.get(&props::SWIPE_ITEMS)
+            {
                 cs.position = Position::Relative;
                 cs.inset = Rect {
                     left: LengthPercentageAuto::auto(),

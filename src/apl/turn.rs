@@ -46,10 +46,20 @@ pub(super) fn break_lines(p: &mut Prim, measure: &mut dyn Measure) {
             } else {
                 format!("{now} {word}")
             };
-            if now.is_empty() || measure.text(&longer, style, None).0 <= t.w + 0.5 {
+            if measure.text(&longer, style, None).0 <= t.w + 0.5 {
                 now = longer;
-            } else {
-                lines.push(std::mem::replace(&mut now, word.to_owned()));
+                continue;
+            }
+            if !now.is_empty() {
+                lines.push(std::mem::take(&mut now));
+            }
+            // A word longer than the line (Japanese has no spaces) breaks between characters.
+            for c in word.chars() {
+                now.push(c);
+                if now.chars().count() > 1 && measure.text(&now, style, None).0 > t.w + 0.5 {
+                    now.pop();
+                    lines.push(std::mem::replace(&mut now, c.to_string()));
+                }
             }
         }
         lines.push(now);

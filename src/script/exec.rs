@@ -29,6 +29,17 @@ fn shown_step(step: &super::parse::Step) -> String {
     }
 }
 
+/// The skill's touch target whose text (or accessibility label, or id) is `label`, else the
+/// first that contains it; else what the touch targets there are called.
+fn apl_target(targets: &[(usize, String)], label: &str) -> Result<usize, Vec<String>> {
+    targets
+        .iter()
+        .find(|(_, t)| t == label)
+        .or_else(|| targets.iter().find(|(_, t)| t.contains(label)))
+        .map(|(uid, _)| *uid)
+        .ok_or_else(|| targets.iter().map(|(_, t)| t.clone()).collect())
+}
+
 /// The one-time code sent to the phone since the permission was last given by voice (an
 /// earlier dialog's code is not this one's), as the person reads it on their phone.
 fn code_of_this_dialog(log: &EventLog, backend: &crate::backend::Shared) -> Option<String> {
@@ -183,21 +194,18 @@ pub(crate) fn run_script(
                         && *label != f.model.primary_label
                         && *label != f.model.secondary_label
                     {
-                        let targets = a.targets();
-                        let hit = targets
-                            .iter()
-                            .find(|(_, t)| t == label)
-                            .or_else(|| targets.iter().find(|(_, t)| t.contains(label.as_str())));
-                        let Some((uid, _)) = hit else {
-                            let all: Vec<&str> = targets.iter().map(|(_, t)| t.as_str()).collect();
-                            return Err(step_fail(
-                                d,
-                                format!(
-                                    "nothing {label:?} to touch on the skill's screen (touchable: {all:?})"
-                                ),
-                            ));
+                        let uid = match apl_target(&a.targets(), label) {
+                            Ok(uid) => uid,
+                            Err(all) => {
+                                return Err(step_fail(
+                                    d,
+                                    format!(
+                                        "nothing {label:?} to touch on the skill's screen (touchable: {all:?})"
+                                    ),
+                                ));
+                            }
                         };
-                        input.apl_press(*uid);
+                        input.apl_press(uid);
                         return Ok(());
                     }
                     let which = if f.model.primary_label == *label {
@@ -472,20 +480,18 @@ pub(crate) fn run_script(
                             "`drag` moves a finger on the skill's APL screen; none shows".into(),
                         ));
                     };
-                    let hit = targets
-                        .iter()
-                        .find(|(_, t)| t == label)
-                        .or_else(|| targets.iter().find(|(_, t)| t.contains(label.as_str())));
-                    let Some((uid, _)) = hit else {
-                        let all: Vec<&str> = targets.iter().map(|(_, t)| t.as_str()).collect();
-                        return Err(step_fail(
-                            d,
-                            format!(
-                                "nothing {label:?} to drag on the skill's screen (touchable: {all:?})"
-                            ),
-                        ));
+                    let uid = match apl_target(&targets, label) {
+                        Ok(uid) => uid,
+                        Err(all) => {
+                            return Err(step_fail(
+                                d,
+                                format!(
+                                    "nothing {label:?} to drag on the skill's screen (touchable: {all:?})"
+                                ),
+                            ));
+                        }
                     };
-                    if !pointers.contains(uid) {
+                    if !pointers.contains(&uid) {
                         return Err(step_fail(
                             d,
                             format!(
@@ -495,12 +501,12 @@ pub(crate) fn run_script(
                     }
                     // Down, ten moves along its middle, up: as a finger goes.
                     use crate::apl::Pointer;
-                    input.apl_pointer(*uid, Pointer::Down, (*from, 0.5));
+                    input.apl_pointer(uid, Pointer::Down, (*from, 0.5));
                     for i in 1..=10 {
                         let at = from + (to - from) * i as f32 / 10.0;
-                        input.apl_pointer(*uid, Pointer::Move, (at, 0.5));
+                        input.apl_pointer(uid, Pointer::Move, (at, 0.5));
                     }
-                    input.apl_pointer(*uid, Pointer::Up, (*to, 0.5));
+                    input.apl_pointer(uid, Pointer::Up, (*to, 0.5));
                 }
                 Action::Remote(key) => match d.apl() {
                     Some(_) => input.apl_key(key),

@@ -181,9 +181,11 @@ pub fn parse(text: &str) -> Result<Vec<Step>, String> {
                         .filter(|n| (-100.0..=200.0).contains(n))
                         .map(|n| n / 100.0)
                 };
+                // The label is every word before the two positions (quoted or not).
                 match w.as_slice() {
-                    [label, from, to] => match (across(from), across(to)) {
-                        (Some(a), Some(b)) => Action::Drag(label.clone(), a, b),
+                    [label @ .., from, to] if !label.is_empty() => match (across(from), across(to))
+                    {
+                        (Some(a), Some(b)) => Action::Drag(label.join(" "), a, b),
                         _ => {
                             return Err(format!(
                                 "line {line}: `drag` positions are percentages across the target (-100% to 200%), like 20% 80%"
@@ -328,6 +330,10 @@ mod tests {
             parse("drag Volume 10% 900%")
                 .unwrap_err()
                 .contains("-100% to 200%")
+        );
+        assert_eq!(
+            parse("drag Buy milk 90% 10%").unwrap()[0].action,
+            Action::Drag("Buy milk".into(), 0.9, 0.1)
         );
     }
 

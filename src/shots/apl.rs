@@ -394,6 +394,10 @@ pub fn stage(
             Some(crate::apl::ImageState::Failed(why)) => {
                 refused.push(format!("video {src:?}: its frame {why}"))
             }
+            // A web video with no frame: listed, as a web image is (`--images` can give one).
+            _ if src.contains("://") && !src.starts_with("file:") => {
+                offline_images.push(src.clone())
+            }
             _ => {}
         }
     }

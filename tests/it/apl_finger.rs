@@ -1,33 +1,12 @@
 //! A finger on a skill's APL screen, as a user runs the binary from another working directory
 //! against a skill on loopback: a script's `drag` moves Amazon's slider to where the finger is
-//! lifted and swipes a swipe-to-action row away (its onSwipeDone runs); a component that does
-//! not follow a finger is named, and the step fails.
+//! lifted and swipes a swipe-to-action row away (its onSwipeDone runs), twice in a row; a
+//! component that does not follow a finger is named, and the step fails.
 
 use std::path::Path;
 
 fn run(addr: std::net::SocketAddr, script: &str) -> (std::process::Output, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("ls.toml"),
-        format!("[skill]\nendpoint = \"http://{addr}/\"\n[account_linking]\nrequired = false\n"),
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("s.script"), script).unwrap();
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
-        .args([
-            "run",
-            "--headless",
-            "--device",
-            "echo-show-5",
-            "--config",
-            "ls.toml",
-        ])
-        .args(["--script", "s.script", "--frames", "frames", "--fresh"])
-        .current_dir(dir.path())
-        .env("LINKSCREEN_LOG", "warn")
-        .output()
-        .unwrap();
-    (o, dir)
+    crate::hardening::run_script_at(addr, script, &[])
 }
 
 fn pixel(png: &Path, x: u32, y: u32) -> image::Rgba<u8> {
@@ -51,22 +30,25 @@ async fn a_scripts_drag_moves_a_slider_and_swipes_a_row_away() {
     });
     let addr = crate::hardening::skill_answering_with(document).await;
     tokio::task::block_in_place(|| {
-        let (o, dir) = run(
-            addr,
-            "say Alexa, open Ride Hailer\nwait skill-response 30\nshot before\n\
-             drag Volume 10% 80%\ndrag \"Buy milk\" 90% 10%\nexpect swiped away\nshot after\n",
-        );
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        // The slider's track runs across the 960 px screen at y 60: filled to 10% before, to
-        // 80% after (where the finger was lifted).
-        let (before, after) = (
-            dir.path().join("frames/before.png"),
-            dir.path().join("frames/after.png"),
-        );
-        let fill = pixel(&before, 40, 60);
-        assert_ne!(pixel(&before, 700, 60), fill, "not filled at 73% before");
-        assert_eq!(pixel(&after, 700, 60), fill, "filled at 73% after");
-        assert_ne!(pixel(&after, 820, 60), fill, "not filled past 80%");
+        // Twice in a row: the same.
+        for _ in 0..2 {
+            let (o, dir) = run(
+                addr,
+                "say Alexa, open Ride Hailer\nwait skill-response 30\nshot before\n\
+                 drag Volume 10% 80%\ndrag \"Buy milk\" 90% 10%\nexpect swiped away\nshot after\n",
+            );
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            // The slider's track runs across the 960 px screen at y 60: filled to 10% before, to
+            // 80% after (where the finger was lifted).
+            let (before, after) = (
+                dir.path().join("frames/before.png"),
+                dir.path().join("frames/after.png"),
+            );
+            let fill = pixel(&before, 40, 60);
+            assert_ne!(pixel(&before, 700, 60), fill, "not filled at 73% before");
+            assert_eq!(pixel(&after, 700, 60), fill, "filled at 73% after");
+            assert_ne!(pixel(&after, 820, 60), fill, "not filled past 80%");
+        }
 
         // A component that hears no finger's move: the step fails, naming it.
         let (o, _dir) = run(

@@ -74,34 +74,11 @@ async fn a_scripts_shot_waits_for_the_skills_screen_to_settle() {
     let quick = crate::hardening::skill_answering_with(fade_in(600)).await;
     let slow = crate::hardening::skill_answering_with(fade_in(60_000)).await;
     let shot = |addr: std::net::SocketAddr, extra: &[&str]| {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("ls.toml"),
-            format!(
-                "[skill]\nendpoint = \"http://{addr}/\"\n[account_linking]\nrequired = false\n"
-            ),
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("s.script"),
+        let (o, dir) = crate::hardening::run_script_at(
+            addr,
             "say Alexa, open Ride Hailer\nwait skill-response 30\nshot faded\n",
-        )
-        .unwrap();
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
-            .args([
-                "run",
-                "--headless",
-                "--device",
-                "echo-show-5",
-                "--config",
-                "ls.toml",
-            ])
-            .args(["--script", "s.script", "--frames", "frames", "--fresh"])
-            .args(extra)
-            .current_dir(dir.path())
-            .env("LINKSCREEN_LOG", "warn")
-            .output()
-            .unwrap();
+            extra,
+        );
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         middle(&dir.path().join("frames/faded.png"))
     };

@@ -412,6 +412,39 @@ fn an_apl_documents_images_stay_in_its_folder_unless_allowed() {
 }
 
 /// A skill whose every answer is this APL document (a real server on loopback); its address.
+/// The binary's `run --headless` on Echo Show 5 playing `script` against the skill at `addr`
+/// (no account linking), from a fresh working directory of its own (frames in `frames/`): what
+/// it printed and that directory.
+pub(crate) fn run_script_at(
+    addr: std::net::SocketAddr,
+    script: &str,
+    extra: &[&str],
+) -> (std::process::Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ls.toml"),
+        format!("[skill]\nendpoint = \"http://{addr}/\"\n[account_linking]\nrequired = false\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("s.script"), script).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_linkscreen"))
+        .args([
+            "run",
+            "--headless",
+            "--device",
+            "echo-show-5",
+            "--config",
+            "ls.toml",
+        ])
+        .args(["--script", "s.script", "--frames", "frames", "--fresh"])
+        .args(extra)
+        .current_dir(dir.path())
+        .env("LINKSCREEN_LOG", "warn")
+        .output()
+        .unwrap();
+    (o, dir)
+}
+
 pub(crate) async fn skill_answering_with(document: serde_json::Value) -> std::net::SocketAddr {
     let answer = serde_json::json!({
         "version": "1.0",
