@@ -48,6 +48,11 @@ async fn a_scripts_drag_moves_a_slider_and_swipes_a_row_away() {
             assert_ne!(pixel(&before, 700, 60), fill, "not filled at 73% before");
             assert_eq!(pixel(&after, 700, 60), fill, "filled at 73% after");
             assert_ne!(pixel(&after, 820, 60), fill, "not filled past 80%");
+            // The row below it (from y 80) swiped away: its action background fills its place,
+            // edge to edge.
+            let action = pixel(&after, 20, 90);
+            assert_ne!(action, pixel(&before, 20, 90), "the row's place changed");
+            assert_eq!(action, pixel(&after, 940, 90), "one colour across the row");
         }
 
         // A component that hears no finger's move: the step fails, naming it.
