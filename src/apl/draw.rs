@@ -409,6 +409,8 @@ fn own(
                 _ if s.offset < 0.0 => s.offset + w,
                 _ => s.offset - w,
             },
+            // Covered, the child stays where it is.
+            Some(s) if s.action == SwipeAction::Cover => 0.0,
             Some(s) => s.offset,
             None => 0.0,
         };

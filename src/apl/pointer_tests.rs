@@ -238,3 +238,30 @@ fn amazons_radial_slider_takes_its_value_from_the_fingers_angle() {
         assert_eq!(shown(&mut s), Some(value.to_string()));
     }
 }
+
+#[test]
+fn a_cover_swipe_brings_its_items_over_the_child_which_stays() {
+    let mut s = swipe_row("cover");
+    let row = laid(&mut s, "row", [0.0, 0.0, 400.0, 80.0]);
+    let at_rest = text_at(&mut s, "Buy milk").unwrap();
+    s.pointer(row, Pointer::Down, (0.9, 0.5));
+    s.pointer(row, Pointer::Move, (0.6, 0.5));
+    assert_eq!(
+        text_at(&mut s, "Buy milk"),
+        Some(at_rest),
+        "the child stays"
+    );
+    let (delete, y) = text_at(&mut s, "Delete").unwrap();
+    assert!((delete - (400.0 - 120.0)).abs() < 1.0, "{delete}");
+    assert_eq!(y, at_rest.1);
+    // Drawn over it: after it.
+    let drawn: Vec<String> = s
+        .draw(&mut Mono)
+        .iter()
+        .filter_map(|p| match &p.paint {
+            Paint::Text { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(drawn, ["Buy milk", "Delete"]);
+}
