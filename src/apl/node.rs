@@ -267,6 +267,10 @@ pub struct Swipe {
     pub offset: f32,
     pub item: usize,
     pub action: SwipeAction,
+    /// -1 to the left, 1 to the right (the gesture's `direction`, as evaluated when it began).
+    pub sign: f32,
+    /// The `direction` as written: `left`, `right`, `forward`, `backward`.
+    pub direction: &'static str,
 }
 
 /// A SwipeAway's `action`: the items come in beside the child (`slide`), lie under it

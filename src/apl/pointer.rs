@@ -40,7 +40,7 @@ const SWIPE_SLOP: f32 = 10.0;
 struct SwipeAway {
     /// -1 to the left, 1 to the right.
     sign: f32,
-    direction: String,
+    direction: &'static str,
     action: SwipeAction,
     items: Value,
 }
@@ -131,32 +131,31 @@ impl Screen {
         out
     }
 
+    /// The component's SwipeAway gesture as written (its `gestures` are one or a list).
+    fn swipe_gesture(&self, uid: usize) -> Option<Value> {
+        let is_swipe = |g: &&Value| g.get("type").and_then(Value::as_str) == Some("SwipeAway");
+        match self.handlers.get(&(uid, "gestures"))? {
+            Value::Array(a) => a.iter().find(is_swipe).cloned(),
+            one => Some(one).filter(is_swipe).cloned(),
+        }
+    }
+
     /// The component's SwipeAway gesture, if it has one, its values evaluated in its scope.
     fn swipe_away(&mut self, uid: usize) -> Option<SwipeAway> {
-        let gestures = self.handlers.get(&(uid, "gestures"))?.clone();
+        let g = self.swipe_gesture(uid)?;
         let n = self.root.as_ref()?.find_uid(uid)?;
         let (scope, path) = (n.scope.clone(), format!("{}.gestures", n.path));
-        let list = match gestures {
-            Value::Array(a) => a,
-            one => vec![one],
-        };
-        let g = list
-            .iter()
-            .find(|g| g.get("type").and_then(Value::as_str) == Some("SwipeAway"))?;
         let mut value = |key: &str| {
             g.get(key)
                 .map(|v| eval_value(v, &scope, &format!("{path}.{key}"), &mut self.problems))
         };
         let word = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_owned));
-        let direction = word(value("direction")).unwrap_or_default();
         let rtl = self.vp.rtl;
-        let sign = match direction.as_str() {
-            "left" => -1.0,
-            "right" => 1.0,
-            "forward" if rtl => -1.0,
-            "forward" => 1.0,
-            "backward" if rtl => 1.0,
-            "backward" => -1.0,
+        let (direction, sign) = match word(value("direction")).as_deref() {
+            Some("left") => ("left", -1.0),
+            Some("right") => ("right", 1.0),
+            Some("forward") => ("forward", if rtl { -1.0 } else { 1.0 }),
+            Some("backward") => ("backward", if rtl { 1.0 } else { -1.0 }),
             _ => return None,
         };
         let action = match word(value("action")).as_deref() {
@@ -230,6 +229,8 @@ impl Screen {
                 offset: 0.0,
                 item,
                 action: g.action,
+                sign: g.sign,
+                direction: g.direction,
             },
         );
         self.serial = next_serial();
@@ -238,21 +239,22 @@ impl Screen {
     /// The child follows the finger, `dx` from where it went down (only in the swipe's
     /// direction, at most the component's width); onSwipeMove hears how far.
     fn swipe_to(&mut self, uid: usize, dx: f32, w: f32, out: &mut Vec<Outcome>) {
-        let Some(g) = self.swipe_away(uid) else {
+        let Some(s) = self.live.swipe.get_mut(&uid) else {
             return;
         };
-        let offset = (dx * g.sign).clamp(0.0, w.max(0.0)) * g.sign;
-        match self.live.swipe.get_mut(&uid) {
-            Some(s) if s.offset != offset => s.offset = offset,
-            _ => return,
+        let offset = (dx * s.sign).clamp(0.0, w.max(0.0)) * s.sign;
+        if s.offset == offset {
+            return;
         }
+        s.offset = offset;
+        let direction = s.direction;
         self.serial = next_serial();
         let position = if w > 0.0 {
             f64::from(offset.abs()) / f64::from(w)
         } else {
             0.0
         };
-        self.gesture_handler(uid, "onSwipeMove", position, &g.direction, out);
+        self.gesture_handler(uid, "onSwipeMove", position, direction, out);
     }
 
     /// The finger is lifted (or taken away): past half way the items stay and onSwipeDone
@@ -270,11 +272,7 @@ impl Screen {
             for c in n.children.iter_mut().filter(|c| c.uid != s.item) {
                 c.set_own("display", json!("invisible"));
             }
-            let direction = self
-                .swipe_away(uid)
-                .map(|g| g.direction)
-                .unwrap_or_default();
-            self.gesture_handler(uid, "onSwipeDone", 1.0, &direction, out);
+            self.gesture_handler(uid, "onSwipeDone", 1.0, s.direction, out);
             return;
         }
         let Some(i) = n.children.iter().position(|c| c.uid == s.item) else {
@@ -296,19 +294,7 @@ impl Screen {
         direction: &str,
         out: &mut Vec<Outcome>,
     ) {
-        let Some(gestures) = self.handlers.get(&(uid, "gestures")).cloned() else {
-            return;
-        };
-        let list = match gestures {
-            Value::Array(a) => a,
-            one => vec![one],
-        };
-        let Some(cmds) = list
-            .iter()
-            .find(|g| g.get("type").and_then(Value::as_str) == Some("SwipeAway"))
-            .and_then(|g| g.get(on))
-            .cloned()
-        else {
+        let Some(cmds) = self.swipe_gesture(uid).and_then(|g| g.get(on).cloned()) else {
             return;
         };
         let Some(n) = self.root.as_ref().and_then(|r| r.find_uid(uid)) else {

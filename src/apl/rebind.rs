@@ -34,21 +34,27 @@ fn places(n: &Node) -> Vec<(usize, (String, usize))> {
     out
 }
 
+/// Where a part of the old component went in the one made in its place, by its place: None
+/// when `u` was no part of it, `Some(None)` when nothing took its place.
+fn moved(
+    old: &[(usize, (String, usize))],
+    new: &[(usize, (String, usize))],
+    u: usize,
+) -> Option<Option<usize>> {
+    let (_, place) = old.iter().find(|(o, _)| *o == u)?;
+    Some(new.iter().find(|(_, p)| p == place).map(|(n, _)| *n))
+}
+
 /// The live state's references into the old component, moved to the one made in its place
-/// (or let go when nothing was).
-fn carry(live: &mut LiveState, old: &[(usize, (String, usize))], new: &Node) {
-    let new = places(new);
-    let to = |u: usize| match old.iter().find(|(o, _)| *o == u) {
-        Some((_, place)) => new.iter().find(|(_, p)| p == place).map(|(n, _)| *n),
-        None => Some(u),
-    };
+/// (or let go when nothing was); `to` says where each uid went.
+fn carry(live: &mut LiveState, to: impl Fn(usize) -> Option<usize>) {
     for slot in [
         &mut live.focus,
         &mut live.pressed,
         &mut live.editing,
         &mut live.karaoke,
     ] {
-        *slot = slot.and_then(to);
+        *slot = slot.and_then(&to);
     }
     live.scroll = live
         .scroll
@@ -103,26 +109,21 @@ impl Screen {
                     .or_insert_with(|| cmds.clone());
             }
         }
-        let old = places(node);
-        carry(&mut self.live, &old, &made);
+        let (old, new) = (places(node), places(&made));
+        carry(&mut self.live, |u| moved(&old, &new, u).unwrap_or(Some(u)));
         // The finger on it, and where it was laid out, go to what was made in its place (a
         // slider dragged sets its own bound value at every move).
-        let new = places(&made);
-        let to = |u: usize| {
-            let (_, place) = old.iter().find(|(o, _)| *o == u)?;
-            new.iter().find(|(_, p)| p == place).map(|(n, _)| *n)
-        };
         if let Some(f) = self.finger.as_mut()
-            && let Some(n) = to(f.uid)
+            && let Some(Some(n)) = moved(&old, &new, f.uid)
         {
             f.uid = n;
         }
-        let moved: Vec<(usize, super::bounds::Rect)> = self
+        let laid: Vec<(usize, super::bounds::Rect)> = self
             .positions
             .iter()
-            .filter_map(|(u, r)| Some((to(*u)?, *r)))
+            .filter_map(|(u, r)| Some((moved(&old, &new, *u)??, *r)))
             .collect();
-        self.positions.extend(moved);
+        self.positions.extend(laid);
         // The old components' commands go with them (a button pressed a thousand times does
         // not leave a thousand copies).
         let gone: std::collections::HashSet<usize> = old.iter().map(|(u, _)| *u).collect();

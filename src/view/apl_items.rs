@@ -89,6 +89,12 @@ fn within(start: f32, len: f32) -> (f32, f32) {
     (a, b - a)
 }
 
+/// A rectangle (x, y, w, h) in dp as pixels, within reach.
+fn px([x, y, w, h]: [f32; 4], k: f32) -> [f32; 4] {
+    let ((x, w), (y, h)) = (within(x * k, w * k), within(y * k, h * k));
+    [x, y, w, h]
+}
+
 /// A length (a border, a radius, a font size) in pixels, within reach.
 fn reach(v: f32) -> f32 {
     if v.is_finite() {
@@ -99,7 +105,7 @@ fn reach(v: f32) -> f32 {
 }
 
 fn item(p: &Prim, k: f32, images: &Images, pics: &mut Pictures) -> AplItem {
-    let ((x, width), (y, height)) = (within(p.x * k, p.w * k), within(p.y * k, p.h * k));
+    let [x, y, width, height] = px([p.x, p.y, p.w, p.h], k);
     let mut it = AplItem {
         kind: 0,
         x,
@@ -310,9 +316,7 @@ pub(super) struct Group {
 pub(super) fn groups(prims: &[Prim], k: f32, images: &Images, pics: &mut Pictures) -> Vec<Group> {
     let mut out: Vec<Group> = vec![];
     for p in prims.iter().filter(|p| shows(p) && !unposted(p, images)) {
-        let [cx, cy, cw, ch] = p.clip.map(|v| v * k);
-        let ((cx, cw), (cy, ch)) = (within(cx, cw), within(cy, ch));
-        let clip = [cx, cy, cw, ch];
+        let clip = px(p.clip, k);
         let it = item(p, k, images, pics);
         match out.last_mut() {
             Some(g) if g.clip == clip && g.opacity == 1.0 && p.opacity == 1.0 => g.items.push(it),
@@ -400,9 +404,8 @@ pub(super) fn targets(
         .filter(|p| shows(p))
         .filter_map(|p| {
             let t = p.touch.filter(|t| pointers.contains(t))?;
-            let ((x, width), (y, height)) = (within(p.x * k, p.w * k), within(p.y * k, p.h * k));
-            let [cx, cy, cw, ch] = p.clip.map(|v| v * k);
-            let ((cx, cw), (cy, ch)) = (within(cx, cw), within(cy, ch));
+            let [x, y, width, height] = px([p.x, p.y, p.w, p.h], k);
+            let [cx, cy, cw, ch] = px(p.clip, k);
             Some(AplTarget {
                 x,
                 y,
