@@ -14,6 +14,18 @@ use super::scope::{Ctx, eval_value};
 use super::value::{as_num, as_text};
 use std::sync::Arc as Rc;
 
+/// A graphic bound for one VectorGraphic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Graphic {
+    pub svg: String,
+    /// Its natural size in dp.
+    pub width: f32,
+    pub height: f32,
+    /// One colour over its whole viewport (a scrim: one rectangle path, filled, nothing else):
+    /// drawn as a box, which costs a fraction of rasterising the SVG and blending its pixels.
+    pub plain: Option<super::primitives::Rgba>,
+}
+
 /// The SVG of graphic `name` for a VectorGraphic in `ctx` (its own properties give the
 /// graphic's parameters), with the graphic's natural size in dp.
 pub fn svg(
@@ -23,7 +35,7 @@ pub fn svg(
     ctx: &Rc<Ctx>,
     path: &str,
     problems: &mut Vec<Problem>,
-) -> Option<(String, f32, f32)> {
+) -> Option<Graphic> {
     let Some(g) = graphic else {
         problems.push(Problem::error(
             format!("{path}.source"),
@@ -69,7 +81,86 @@ pub fn svg(
     let items = g.get("items").or_else(|| g.get("item"));
     items_svg(items, &ctx, &gpath, problems, &mut out, 0);
     out.push_str("</svg>");
-    Some((out, w as f32, h as f32))
+    Some(Graphic {
+        svg: out,
+        width: w as f32,
+        height: h as f32,
+        plain: plain(items, &ctx, (vw, vh)),
+    })
+}
+
+/// The colour of a graphic that is one rectangle over its whole viewport, filled with one
+/// colour and nothing else (no stroke, filter, or group), if it is one.
+fn plain(
+    items: Option<&Value>,
+    ctx: &Rc<Ctx>,
+    (vw, vh): (f64, f64),
+) -> Option<super::primitives::Rgba> {
+    let [item] = list(items).try_into().ok()?;
+    let known = ["type", "pathData", "fill", "fillOpacity", "description"];
+    if item.get("type")?.as_str()? != "path"
+        || item
+            .as_object()?
+            .keys()
+            .any(|k| !known.contains(&k.as_str()))
+    {
+        return None;
+    }
+    // Its problems were said when its SVG was written.
+    let problems = &mut vec![];
+    let v =
+        |k: &str, problems: &mut Vec<Problem>| item.get(k).map(|x| eval_value(x, ctx, k, problems));
+    if !covers(&as_text(&v("pathData", problems)?), vw, vh) {
+        return None;
+    }
+    let [r, g, b, a] = super::primitives::colour(Some(&v("fill", problems)?))?;
+    let opacity = match v("fillOpacity", problems) {
+        Some(o) => as_num(&o)?.clamp(0.0, 1.0),
+        None => 1.0,
+    };
+    Some([r, g, b, (a as f64 * opacity).round() as u8])
+}
+
+/// Whether SVG path data is the rectangle (0, 0)–(w, h): a move and three lines (absolute),
+/// each to another of its corners along an edge, then closed.
+fn covers(d: &str, w: f64, h: f64) -> bool {
+    let mut commands = vec![];
+    let mut numbers = vec![];
+    let spaced: String = d
+        .chars()
+        .flat_map(|c| match c.is_ascii_alphabetic() {
+            true => vec![' ', c, ' '],
+            false => vec![c],
+        })
+        .collect();
+    for token in spaced
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+    {
+        match token.parse::<f64>() {
+            Ok(n) => numbers.push(n),
+            Err(_) => commands.push(token.to_owned()),
+        }
+    }
+    let commands: Vec<&str> = commands.iter().map(String::as_str).collect();
+    let shape_ok = matches!(
+        commands.as_slice(),
+        ["M", "L", "L", "L"] | ["M", "L", "L", "L", "Z" | "z"]
+    );
+    if !shape_ok || numbers.len() != 8 {
+        return false;
+    }
+    let corner = |x: f64, y: f64| {
+        let on = |v: f64, end: f64| (v - 0.0).abs() < 1e-9 || (v - end).abs() < 1e-9;
+        on(x, w) && on(y, h)
+    };
+    let points: Vec<(f64, f64)> = numbers.chunks(2).map(|p| (p[0], p[1])).collect();
+    let distinct = (0..4).all(|i| (i + 1..4).all(|j| points[i] != points[j]));
+    let along_edges = (0..4).all(|i| {
+        let (a, b) = (points[i], points[(i + 1) % 4]);
+        a.0 == b.0 || a.1 == b.1
+    });
+    w > 0.0 && h > 0.0 && distinct && along_edges && points.iter().all(|p| corner(p.0, p.1))
 }
 
 fn list(v: Option<&Value>) -> Vec<Value> {

@@ -341,23 +341,28 @@ fn own(
                     }
                     let scale = n.get(&props::VECTOR_SCALE);
                     let [gx, gy, gw, gh] = fitted(n, scale, [x, y, w, h]);
+                    // One colour over the whole graphic (a scrim) is a box.
+                    let plain = n.prop("_plain").and_then(|c| {
+                        serde_json::from_value::<super::primitives::Rgba>(c.clone()).ok()
+                    });
+                    let paint = match plain {
+                        Some(colour) => Paint::flat(colour),
+                        None => Paint::Vector {
+                            svg: svg.to_owned(),
+                            scale: if scale == props::Scale::BestFill {
+                                "best-fill"
+                            } else {
+                                "fill"
+                            }
+                            .to_owned(),
+                        },
+                    };
                     out.push(Prim {
                         x: gx,
                         y: gy,
                         w: gw,
                         h: gh,
-                        ..prim(
-                            Paint::Vector {
-                                svg: svg.to_owned(),
-                                scale: if scale == props::Scale::BestFill {
-                                    "best-fill"
-                                } else {
-                                    "fill"
-                                }
-                                .to_owned(),
-                            },
-                            None,
-                        )
+                        ..prim(paint, None)
                     });
                 }
                 // A graphic the document does not have draws nothing, as on a device (its

@@ -97,6 +97,48 @@ fn a_vector_graphic_is_drawn_at_its_scale_and_place() {
     );
 }
 
+/// plant-care-widget: alexaPhotoOverlayScrim, one rectangle over the graphic's whole viewport
+/// in one colour, is drawn as a box of that colour (its `fillOpacity` in the alpha) over the
+/// graphic's place; a rectangle that leaves part of the viewport, or one with a stroke, stays
+/// a vector graphic.
+#[test]
+fn a_graphic_that_is_one_colour_over_its_viewport_is_a_box() {
+    let drawn = |path: &str, extra: serde_json::Value| {
+        let mut item = json!({"type": "path", "pathData": path, "fill": "#00000066"});
+        item.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let mut s = screen(
+            json!({"type": "APL", "version": "2024.3",
+                "graphics": {"scrim": {"type": "AVG", "version": "1.2", "width": 100,
+                    "height": 100, "items": [item]}},
+                "mainTemplate": {"items": [{"type": "Container", "items": [
+                    {"type": "VectorGraphic", "source": "scrim", "width": 200, "height": 80,
+                     "scale": "fill"}]}]}}),
+            json!({}),
+        );
+        prims(&mut s)
+            .into_iter()
+            .find(|p| matches!(p.paint, Paint::Box { .. } | Paint::Vector { .. }))
+            .map(|p| ([p.x, p.y, p.w, p.h], p.paint))
+            .unwrap()
+    };
+    let (at, paint) = drawn("M0,0 L100,0 L100,100 L0,100 z", json!({}));
+    assert_eq!(at, [0.0, 0.0, 200.0, 80.0]);
+    assert_eq!(paint, Paint::flat([0, 0, 0, 0x66]));
+    // Another corner first, no close, and half its opacity.
+    let (_, paint) = drawn("M100 100 L0 100 L0 0 L100 0", json!({"fillOpacity": 0.5}));
+    assert_eq!(paint, Paint::flat([0, 0, 0, 0x33]));
+    for (path, extra) in [
+        ("M0,0 L100,0 L100,90 L0,90 z", json!({})),
+        ("M0,0 L100,0 L0,100 L100,100 z", json!({})),
+        ("M0,0 L100,0 L100,100 L0,100 z", json!({"stroke": "red"})),
+    ] {
+        let (_, paint) = drawn(path, extra.clone());
+        assert!(matches!(paint, Paint::Vector { .. }), "{path} {extra}");
+    }
+}
+
 /// sauce-boss-launch: `ordinal` is bound only for the children of a `numbered` component.
 #[test]
 fn only_a_numbered_components_children_have_an_ordinal() {

@@ -382,9 +382,18 @@ impl<'a> Inflater<'a> {
             path,
             &mut self.problems,
         );
-        if let Some((svg, w, h)) = drawn {
+        if let Some(super::avg::Graphic {
+            svg,
+            width: w,
+            height: h,
+            plain,
+        }) = drawn
+        {
             props.insert("_svg".into(), Value::String(svg));
             props.insert("_gsize".into(), json!([w, h]));
+            if let Some(c) = plain {
+                props.insert("_plain".into(), json!(c));
+            }
             props.entry("width").or_insert(json!(w));
             props.entry("height").or_insert(json!(h));
         }

@@ -62,7 +62,7 @@ mod value;
 pub use doc::{APL_VERSION, Directives, ExecuteCommands, RenderDocument};
 pub use node::{Kind, LiveState, Node};
 pub use pointer::Pointer;
-pub use primitives::{Gradient, Measure, Paint, Prim, TextStyle};
+pub use primitives::{Gradient, Measure, Paint, Prim, Rgba, TextStyle};
 pub use problem::{ImageState, Images, Outcome, Problem};
 pub use queries::image_source;
 pub use scope::Viewport;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use slint::Model;
 
+use super::apl_cover::{OFFLINE, cover};
 use super::ui::{Apl, AplGroup, AplItem, AplTarget};
 use crate::apl::{ImageState, Images, Paint, Prim};
 
@@ -222,8 +223,14 @@ fn item(p: &Prim, k: f32, images: &Images, pics: &mut Pictures) -> AplItem {
                 }
                 // A shot's web image, or an Image without a source: where it goes, and nothing
                 // over the content.
-                Some(ImageState::Offline) => it.kind = 4,
-                None if source.trim().is_empty() => it.kind = 4,
+                Some(ImageState::Offline) => {
+                    it.kind = 4;
+                    it.background = colour(OFFLINE);
+                }
+                None if source.trim().is_empty() => {
+                    it.kind = 4;
+                    it.background = colour(OFFLINE);
+                }
                 None => {
                     it.kind = 3;
                     it.text = format!("Image {name}").into();
@@ -313,9 +320,31 @@ pub(super) struct Group {
 /// The drawn things of a screen in drawing order, each run of them that shares a clip as one
 /// group. A thing drawn less than opaque is a group of its own: each component is faded on
 /// its own, as before, not together with its neighbours.
-pub(super) fn groups(prims: &[Prim], k: f32, images: &Images, pics: &mut Pictures) -> Vec<Group> {
+/// Nothing under it shows: the drawn things before it are left out, but for those that take
+/// touches (a touch passes an untouchable Frame by, as on a device).
+pub(super) fn groups(
+    prims: &[Prim],
+    screen: [f32; 4],
+    k: f32,
+    images: &Images,
+    pics: &mut Pictures,
+) -> Vec<Group> {
     let mut out: Vec<Group> = vec![];
-    for p in prims.iter().filter(|p| shows(p) && !unposted(p, images)) {
+    let cover = cover(prims, screen, k, images);
+    let hidden = cover.map_or(0, |c| c.at);
+    let folded = cover.map(|c| Prim {
+        paint: Paint::flat(c.colour),
+        ..prims[c.at].clone()
+    });
+    let seen = prims
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| *i >= hidden || p.touch.is_some())
+        .map(|(i, p)| match &folded {
+            Some(f) if i == hidden => f,
+            _ => p,
+        });
+    for p in seen.filter(|p| shows(p) && !unposted(p, images)) {
         let clip = px(p.clip, k);
         let it = item(p, k, images, pics);
         match out.last_mut() {
@@ -483,5 +512,33 @@ mod tests {
         };
         assert!(!same(&a, &pictured));
         assert!(same(&pictured, &pictured.clone()));
+    }
+
+    /// What the screen's cover hides is not drawn, but for a touch target; the cover is drawn
+    /// in the colour it folded (an offline image over the background: one opaque box).
+    #[test]
+    fn what_the_cover_hides_is_left_out() {
+        use super::super::apl_cover::tests::{SCREEN, offline_image, prim};
+        let under = prim(Paint::flat([9, 9, 9, 255]), [10.0, 10.0, 20.0, 20.0], None);
+        let background = prim(Paint::flat([10, 200, 30, 255]), SCREEN, None);
+        let touch = prim(Paint::flat([0, 0, 0, 0]), SCREEN, Some(3));
+        let over = prim(Paint::flat([200, 0, 0, 255]), [0.0, 0.0, 10.0, 10.0], None);
+        let (image, offline) = offline_image();
+        let prims = [under, background, touch, image, over];
+        let folded = cover(&prims, SCREEN, 1.0, &offline).unwrap();
+        let mut pics = Pictures::default();
+        let rows: Vec<_> = groups(&prims, SCREEN, 1.0, &offline, &mut pics)
+            .into_iter()
+            .flat_map(|g| g.items)
+            .map(|it| (it.kind, it.background, it.touch))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (0, colour([0, 0, 0, 0]), 3),
+                (0, colour(folded.colour), -1),
+                (0, colour([200, 0, 0, 255]), -1),
+            ]
+        );
     }
 }

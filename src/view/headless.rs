@@ -4,12 +4,11 @@
 use std::rc::Rc;
 
 use image::RgbaImage;
-use slint::platform::software_renderer::{
-    MinimalSoftwareWindow, PremultipliedRgbaColor, RepaintBufferType,
-};
+use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, PhysicalSize};
 
+use super::pixel::Px;
 use super::ui::AppWindow;
 
 struct HeadlessPlatform {
@@ -47,7 +46,7 @@ pub struct Headless {
     img: std::cell::RefCell<RgbaImage>,
     /// Partial redraws (as the window does): the renderer's own premultiplied buffer, kept
     /// between frames so only what changed is drawn again; a frame is its copy.
-    partial: Option<std::cell::RefCell<Vec<PremultipliedRgbaColor>>>,
+    partial: Option<std::cell::RefCell<Vec<Px>>>,
 }
 
 /// Why headless rendering could not start.
@@ -183,14 +182,14 @@ impl Headless {
             // Every pixel is drawn (`NewBuffer`): the old contents need no clearing.
             None => {
                 let bytes: &mut [u8] = &mut img;
-                let px: &mut [PremultipliedRgbaColor] = bytemuck::cast_slice_mut(bytes);
+                let px: &mut [Px] = bytemuck::cast_slice_mut(bytes);
                 self.window.draw_if_needed(|r| {
                     r.render(px, w as usize);
                 });
             }
             Some(kept) => {
                 let mut kept = kept.borrow_mut();
-                kept.resize((w * h) as usize, PremultipliedRgbaColor::default());
+                kept.resize((w * h) as usize, Px::default());
                 self.window.draw_if_needed(|r| {
                     r.render(&mut kept, w as usize);
                 });

@@ -5,6 +5,7 @@
 //! Must not import: `backend`, `device`, `shots`, `script`, `app`, `cli` (it is given models and port traits).
 
 pub mod apl;
+mod apl_cover;
 mod apl_items;
 pub mod emulator;
 pub mod fixtures;
@@ -12,6 +13,7 @@ pub mod headless;
 mod italic;
 pub mod kiosk;
 pub mod model;
+mod pixel;
 pub mod port;
 pub mod qr;
 pub mod signin;
