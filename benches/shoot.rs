@@ -3,6 +3,8 @@
 //! peak RSS of the workers; and, when `chromium` is installed, the time headless Chromium
 //! takes to screenshot an HTML page of the same size, for comparison.
 //!
+//! Then Amazon's APL corpus: ms per shot on three devices (`-- --apl`: only that).
+//!
 //! `cargo bench --bench shoot`; `LINKSCREEN_BEFORE=/path/to/an/older/linkscreen` also runs the
 //! full matrix with that binary, interleaved with this one (best of two each), and prints the
 //! ratio: a speed-up measured in one run, on one machine.
@@ -59,6 +61,11 @@ fn chromium() -> Option<PathBuf> {
 }
 
 fn main() {
+    // `cargo bench --bench shoot -- --apl`: only Amazon's APL corpus.
+    if std::env::args().any(|a| a == "--apl") {
+        apl_corpus();
+        return;
+    }
     const MATRIX: &[&str] = &[
         "shoot",
         "--scenes",
@@ -100,6 +107,7 @@ fn main() {
             "{device} ({size}), one worker: {n1} shots in {secs1:.2} s = {ms:.2} ms per shot (incl. process start)"
         );
     }
+    apl_corpus();
     let (secs2, n2) = shoot(&["shoot"]);
     println!("default matrix (all scenes x all devices, en-US): {n2} shots in {secs2:.1} s");
     let rss = peak_rss_mb();
@@ -211,6 +219,67 @@ fn main() {
             }
         }
     }
+}
+
+/// Amazon's APL corpus (`../shared/apl-corpus`, its 30 documents copied to a folder of their
+/// own so that the oracle's files are not read): ms per shot on the three devices, one
+/// worker (a run of one document, the process start, taken away), and the issue's own run
+/// (the three devices, every core) as a whole, start included. Best of five each: this
+/// machine's timings move ±30% from run to run.
+fn apl_corpus() {
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/apl-corpus");
+    let Ok(rd) = std::fs::read_dir(&corpus) else {
+        println!("APL corpus: {} not found, skipped", corpus.display());
+        return;
+    };
+    let docs = tempfile::tempdir().unwrap();
+    let one = tempfile::tempdir().unwrap();
+    let mut n = 0;
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "json") {
+            std::fs::copy(&p, docs.path().join(e.file_name())).unwrap();
+            if n == 0 {
+                std::fs::copy(&p, one.path().join(e.file_name())).unwrap();
+            }
+            n += 1;
+        }
+    }
+    let best = |dir: &std::path::Path, extra: &[&str]| {
+        let d = dir.to_str().unwrap();
+        let mut args = vec!["shoot", "--apl", d, "--scenes", "apl"];
+        args.extend(extra);
+        (0..5)
+            .map(|_| shoot(&args))
+            .min_by(|a, b| a.0.partial_cmp(&b.0).unwrap())
+            .unwrap()
+    };
+    for device in ["echo-spot", "echo-show-8", "fire-tv"] {
+        let one_worker = ["--devices", device, "--jobs", "1"];
+        let (all, shots) = best(docs.path(), &one_worker);
+        let (start, _) = best(one.path(), &one_worker);
+        let ms = (all - start) * 1000.0 / (shots - 1) as f64;
+        println!(
+            "APL corpus, {device}, one worker: {shots} shots in {all:.3} s; {ms:.2} ms per shot (target <= 3 ms)"
+        );
+        common::row(
+            &format!("`shoot --apl` Amazon's corpus, {device}, one worker"),
+            &format!("{ms:.2} ms/shot"),
+            "3 ms (target)",
+            "—",
+        );
+    }
+    let (all, shots) = best(docs.path(), &["--devices", "echo-show-8,echo-spot,fire-tv"]);
+    let ms = all * 1000.0 / shots as f64;
+    println!(
+        "APL corpus, echo-show-8,echo-spot,fire-tv on every core: {shots} shots in {all:.3} s = {ms:.2} ms per shot, process start included"
+    );
+    common::row(
+        "`shoot --apl` Amazon's corpus on echo-show-8, echo-spot and fire-tv, every core, start included",
+        &format!("{ms:.2} ms/shot"),
+        "3 ms (target)",
+        "—",
+    );
 }
 
 /// Warm Playwright on the same page: one browser, one page, `setContent` + `screenshot` per
