@@ -423,14 +423,13 @@ impl AplAdapter {
         // resources and paints nothing (as on a device). Under a document that paints all of
         // it, nothing needs painting.
         let screen = [0.0, 0.0, s.vp.width_dp(), s.vp.height_dp()];
-        a.set_background(
-            match super::apl_cover::cover(&prims, screen, k, &s.images) {
-                Some(_) => slint::Color::from_argb_u8(0, 0, 0, 0),
-                None => slint::Color::from_rgb_u8(0, 0, 0),
-            },
-        );
+        let cover = super::apl_cover::cover(&prims, screen, k, &s.images);
+        a.set_background(match cover {
+            Some(_) => slint::Color::from_argb_u8(0, 0, 0, 0),
+            None => slint::Color::from_rgb_u8(0, 0, 0),
+        });
         // What its clip hides entirely (the rows of a list past its end) is not drawn at all.
-        update_groups(&a, groups(&prims, screen, k, &s.images, &mut self.pictures));
+        update_groups(&a, groups(&prims, cover, k, &s.images, &mut self.pictures));
         update_targets(&a, targets(&prims, k, &self.pointers));
         let laid = Laid {
             prims,

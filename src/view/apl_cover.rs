@@ -71,12 +71,20 @@ fn flat(p: &Prim, images: &Images) -> Option<Rgba> {
             border_width,
             radius,
         } if *radius <= 0.0 && (*border_width <= 0.0 || border[3] == 0) => Some(*background),
-        Paint::Image { source, radius, .. } if *radius <= 0.0 => match images.get(source) {
-            Some(ImageState::Offline) => Some(OFFLINE),
-            None if source.trim().is_empty() => Some(OFFLINE),
-            _ => None,
-        },
+        Paint::Image { source, radius, .. } if *radius <= 0.0 && offline(source, images) => {
+            Some(OFFLINE)
+        }
         _ => None,
+    }
+}
+
+/// Whether an image is drawn as the neutral offline area: a shot's web image, or an Image
+/// without a source.
+pub(super) fn offline(source: &str, images: &Images) -> bool {
+    match images.get(source) {
+        Some(ImageState::Offline) => true,
+        None => source.trim().is_empty(),
+        _ => false,
     }
 }
 

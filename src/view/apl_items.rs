@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use slint::Model;
 
-use super::apl_cover::{OFFLINE, cover};
+use super::apl_cover::{Cover, OFFLINE, offline};
 use super::ui::{Apl, AplGroup, AplItem, AplTarget};
 use crate::apl::{ImageState, Images, Paint, Prim};
 
@@ -223,15 +223,12 @@ fn item(p: &Prim, k: f32, images: &Images, pics: &mut Pictures) -> AplItem {
                 }
                 // A shot's web image, or an Image without a source: where it goes, and nothing
                 // over the content.
-                Some(ImageState::Offline) => {
+                _ if offline(source, images) => {
                     it.kind = 4;
                     it.background = colour(OFFLINE);
                 }
-                None if source.trim().is_empty() => {
-                    it.kind = 4;
-                    it.background = colour(OFFLINE);
-                }
-                None => {
+                // An image not given to the screen at all.
+                _ => {
                     it.kind = 3;
                     it.text = format!("Image {name}").into();
                 }
@@ -324,13 +321,12 @@ pub(super) struct Group {
 /// touches (a touch passes an untouchable Frame by, as on a device).
 pub(super) fn groups(
     prims: &[Prim],
-    screen: [f32; 4],
+    cover: Option<Cover>,
     k: f32,
     images: &Images,
     pics: &mut Pictures,
 ) -> Vec<Group> {
     let mut out: Vec<Group> = vec![];
-    let cover = cover(prims, screen, k, images);
     let hidden = cover.map_or(0, |c| c.at);
     let folded = cover.map(|c| Prim {
         paint: Paint::flat(c.colour),
@@ -518,6 +514,7 @@ mod tests {
     /// in the colour it folded (an offline image over the background: one opaque box).
     #[test]
     fn what_the_cover_hides_is_left_out() {
+        use super::super::apl_cover::cover;
         use super::super::apl_cover::tests::{SCREEN, offline_image, prim};
         let under = prim(Paint::flat([9, 9, 9, 255]), [10.0, 10.0, 20.0, 20.0], None);
         let background = prim(Paint::flat([10, 200, 30, 255]), SCREEN, None);
@@ -527,7 +524,7 @@ mod tests {
         let prims = [under, background, touch, image, over];
         let folded = cover(&prims, SCREEN, 1.0, &offline).unwrap();
         let mut pics = Pictures::default();
-        let rows: Vec<_> = groups(&prims, SCREEN, 1.0, &offline, &mut pics)
+        let rows: Vec<_> = groups(&prims, Some(folded), 1.0, &offline, &mut pics)
             .into_iter()
             .flat_map(|g| g.items)
             .map(|it| (it.kind, it.background, it.touch))
