@@ -30,8 +30,14 @@ pub fn subjects() -> &'static [AplSubject] {
 
 /// Loads the documents under `paths` once for the process. Files in a folder that could not be
 /// read (not JSON, unreadable, a broken datasources file beside a document) are skipped and
-/// named in `skipped` (the parent process says them once).
-pub fn load(paths: &[PathBuf], skipped: &mut Vec<String>) -> Result<&'static [AplSubject], String> {
+/// named in `skipped` (the parent process says them once). A render worker, which says
+/// nothing of them, does not check (`checked` false) that a file which cannot be a document
+/// is JSON: it finds the same documents either way.
+pub fn load(
+    paths: &[PathBuf],
+    checked: bool,
+    skipped: &mut Vec<String>,
+) -> Result<&'static [AplSubject], String> {
     if let Some(s) = LOADED.get() {
         return Ok(s);
     }
@@ -43,7 +49,7 @@ pub fn load(paths: &[PathBuf], skipped: &mut Vec<String>) -> Result<&'static [Ap
             files.sort();
             let before = found.len();
             for f in files {
-                match read(&f) {
+                match read(&f, checked) {
                     Ok(s) => found.extend(s),
                     Err(e) => skipped.push(format!("{}: {e}", f.display())),
                 }
@@ -55,7 +61,7 @@ pub fn load(paths: &[PathBuf], skipped: &mut Vec<String>) -> Result<&'static [Ap
                 ));
             }
         } else {
-            match read(p) {
+            match read(p, true) {
                 Ok(s) if s.is_empty() => {
                     return Err(format!(
                         "--apl {}: not an APL document (\"type\" must be \"APL\"), a RenderDocument directive nor a list of subjects",
@@ -104,9 +110,20 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, skipped: &mut Vec<String>) {
 
 /// A file as subjects: an APL document (its datasources beside it), a directive, or a list of
 /// subjects (none: the file is none of these).
-fn read(path: &Path) -> Result<Vec<AplSubject>, String> {
+fn read(path: &Path, checked: bool) -> Result<Vec<AplSubject>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+    let not_json = |e: serde_json::Error| format!("not JSON: {e}");
+    // A document says "APL" and a list says "subjects", in those letters or in `\u` escapes:
+    // a file that has none of them is at most checked to be JSON, not built into a tree (a
+    // folder's other JSON files, such as a project's reference layouts, cost most of a
+    // run's start when each was).
+    if !["APL", "subjects", "\\u"].iter().any(|w| text.contains(w)) {
+        if checked {
+            serde_json::from_str::<serde::de::IgnoredAny>(&text).map_err(not_json)?;
+        }
+        return Ok(vec![]);
+    }
+    let v: Value = serde_json::from_str(&text).map_err(not_json)?;
     if let Some(list) = v.get("subjects").and_then(Value::as_array) {
         return list
             .iter()

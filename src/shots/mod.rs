@@ -436,7 +436,7 @@ pub fn shoot(a: ShootPlan) -> Outcome {
         &[][..]
     } else {
         let mut skipped = vec![];
-        let docs = apl::load(&a.apl, &mut skipped).map_err(fail)?;
+        let docs = apl::load(&a.apl, a.worker.is_none(), &mut skipped).map_err(fail)?;
         // Said once, by the process the user started (its workers load the same files).
         if a.worker.is_none() {
             for s in &skipped {

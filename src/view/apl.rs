@@ -420,12 +420,13 @@ impl AplAdapter {
         self.positions = Some(s.positions(&self.kept.1));
         self.pointers = s.pointer_targets();
         // Behind the document the screen is black, whatever its theme: a theme chooses
-        // resources and paints nothing (as on a device). Under a document that paints all of
-        // it, nothing needs painting.
+        // resources and paints nothing (as on a device). A document that paints all of it
+        // with one opaque box (its cover) gives the screen that box's colour instead, and the
+        // box is not drawn again.
         let screen = [0.0, 0.0, s.vp.width_dp(), s.vp.height_dp()];
         let cover = super::apl_cover::cover(&prims, screen, k, &s.images);
         a.set_background(match cover {
-            Some(_) => slint::Color::from_argb_u8(0, 0, 0, 0),
+            Some(c) => super::apl_items::colour(c.colour),
             None => slint::Color::from_rgb_u8(0, 0, 0),
         });
         // What its clip hides entirely (the rows of a list past its end) is not drawn at all.

@@ -327,22 +327,29 @@ pub(super) fn groups(
     pics: &mut Pictures,
 ) -> Vec<Group> {
     let mut out: Vec<Group> = vec![];
-    let hidden = cover.map_or(0, |c| c.at);
-    let folded = cover.map(|c| Prim {
-        paint: Paint::flat(c.colour),
-        ..prims[c.at].clone()
-    });
+    // The cover itself is the screen's background (`Apl.background`), not a row: drawn as a
+    // row it would paint the screen a second time.
+    let hidden = cover.map_or(0, |c| c.at + 1);
     let seen = prims
         .iter()
         .enumerate()
-        .filter(|(i, p)| *i >= hidden || p.touch.is_some())
-        .map(|(i, p)| match &folded {
-            Some(f) if i == hidden => f,
-            _ => p,
-        });
-    for p in seen.filter(|p| shows(p) && !unposted(p, images)) {
+        .filter(|(i, p)| *i >= hidden || p.touch.is_some());
+    for (i, p) in seen.filter(|(_, p)| shows(p) && !unposted(p, images)) {
         let clip = px(p.clip, k);
-        let it = item(p, k, images, pics);
+        // Under the cover a touch target only takes touches: it shows nothing.
+        let it = if i < hidden {
+            let [x, y, width, height] = px([p.x, p.y, p.w, p.h], k);
+            AplItem {
+                x,
+                y,
+                width,
+                height,
+                touch: p.touch.map_or(-1, |t| t as i32),
+                ..Default::default()
+            }
+        } else {
+            item(p, k, images, pics)
+        };
         match out.last_mut() {
             Some(g) if g.clip == clip && g.opacity == 1.0 && p.opacity == 1.0 => g.items.push(it),
             _ => out.push(Group {
@@ -510,13 +517,13 @@ mod tests {
         assert!(same(&pictured, &pictured.clone()));
     }
 
-    /// What the screen's cover hides is not drawn, but for a touch target; the cover is drawn
-    /// in the colour it folded (an offline image over the background: one opaque box).
+    /// What the screen's cover hides is not drawn, but for a touch target, which shows
+    /// nothing; the cover itself is the screen's background, not a row.
     #[test]
     fn what_the_cover_hides_is_left_out() {
         use super::super::apl_cover::cover;
         use super::super::apl_cover::tests::{SCREEN, offline_image, prim};
-        let under = prim(Paint::flat([9, 9, 9, 255]), [10.0, 10.0, 20.0, 20.0], None);
+        let under = prim(Paint::flat([9, 9, 9, 255]), [10.0, 10.0, 20.0, 20.0], Some(4));
         let background = prim(Paint::flat([10, 200, 30, 255]), SCREEN, None);
         let touch = prim(Paint::flat([0, 0, 0, 0]), SCREEN, Some(3));
         let over = prim(Paint::flat([200, 0, 0, 255]), [0.0, 0.0, 10.0, 10.0], None);
@@ -532,8 +539,8 @@ mod tests {
         assert_eq!(
             rows,
             [
+                (0, colour([0, 0, 0, 0]), 4),
                 (0, colour([0, 0, 0, 0]), 3),
-                (0, colour(folded.colour), -1),
                 (0, colour([200, 0, 0, 255]), -1),
             ]
         );
