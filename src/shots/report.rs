@@ -151,11 +151,14 @@ pub(super) fn finish(a: &ShootPlan, mut shots: Vec<Shot>) -> Outcome {
     if let Some(j) = &a.junit {
         write_junit(j, shots, a.strict).map_err(fail)?;
     }
+    // Said in one write (a line each would be a write each, nine for a warning).
+    let mut said = String::new();
     for s in shots {
         for w in &s.warnings {
-            eprintln!("warning: {}/{}/{}: {w}", s.device, s.locale, s.scene);
+            said.push_str(&format!("warning: {}/{}/{}: {w}\n", s.device, s.locale, s.scene));
         }
     }
+    eprint!("{said}");
     let failed: Vec<&Shot> = shots
         .iter()
         .filter(|s| {

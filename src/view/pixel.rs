@@ -1,8 +1,9 @@
 //! The headless renderer's pixel: premultiplied RGBA bytes, as Slint's own
 //! `PremultipliedRgbaColor`, blended by the same arithmetic to the same bytes; but a run of
 //! pixels under one colour (a translucent box, a scrim, an offline image's area) is blended
-//! four pixels at a time with SSE2 on x86_64. Slint's own pixel blends a run one byte after
-//! another, and a translucent box over a 1280×800 screen took about 3 ms (0.6 ms now).
+//! eight pixels at a time with AVX2 on x86_64 (four with SSE2 where the processor has no
+//! AVX2). Slint's own pixel blends a run one byte after another, and a translucent box over a
+//! 1280×800 screen took about 3 ms (0.6 ms with SSE2).
 
 use slint::platform::software_renderer::{PremultipliedRgbaColor, TargetPixel};
 
@@ -59,8 +60,7 @@ impl TargetPixel for Px {
         let s = [c.red as u16, c.green as u16, c.blue as u16, c.alpha as u16];
         let bytes: &mut [u8] = bytemuck::cast_slice_mut(slice);
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: every x86_64 processor has SSE2 (it is part of the architecture's baseline).
-        let bytes = unsafe { sse2::blend_runs(bytes, s) };
+        let bytes = runs(bytes, s, std::arch::is_x86_feature_detected!("avx2"));
         for (i, d) in bytes.iter_mut().enumerate() {
             *d = lane(*d, i % 4, s);
         }
@@ -77,6 +77,57 @@ impl TargetPixel for Px {
 
     fn background() -> Px {
         Px::default()
+    }
+}
+
+/// Blends the whole runs of pixels in `bytes` under `s` with the widest vectors there are
+/// (`avx2`: the processor has them) and gives back the bytes left over.
+#[cfg(target_arch = "x86_64")]
+fn runs(bytes: &mut [u8], s: [u16; 4], avx2: bool) -> &mut [u8] {
+    let bytes = if avx2 {
+        // SAFETY: the caller found AVX2 on this processor.
+        unsafe { avx2::blend_runs(bytes, s) }
+    } else {
+        bytes
+    };
+    // SAFETY: every x86_64 processor has SSE2 (it is part of the architecture's baseline).
+    unsafe { sse2::blend_runs(bytes, s) }
+}
+
+/// Eight pixels at a time in AVX2's 16-bit lanes, by the same arithmetic as [`sse2`] (AVX2
+/// unpacks and packs within each 128-bit half, so the bytes come back in their order).
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn blend_runs(bytes: &mut [u8], s: [u16; 4]) -> &mut [u8] {
+        let [r, g, b, a] = s.map(|v| v as i16);
+        let keep = 255 - a;
+        let k = _mm256_set_epi16(
+            a, keep, keep, keep, a, keep, keep, keep, a, keep, keep, keep, a, keep, keep, keep,
+        );
+        let mask = _mm256_set_epi16(-1, 0, 0, 0, -1, 0, 0, 0, -1, 0, 0, 0, -1, 0, 0, 0);
+        let add = _mm256_set_epi16(a, b, g, r, a, b, g, r, a, b, g, r, a, b, g, r);
+        let one = _mm256_set1_epi16(1);
+        let lanes = |d: __m256i| {
+            let w = _mm256_mullo_epi16(d, k);
+            let q = _mm256_srli_epi16(
+                _mm256_add_epi16(_mm256_add_epi16(w, one), _mm256_srli_epi16(w, 8)),
+                8,
+            );
+            let alpha = _mm256_and_si256(_mm256_sub_epi16(_mm256_sub_epi16(d, q), q), mask);
+            _mm256_add_epi16(_mm256_add_epi16(add, q), alpha)
+        };
+        let zero = _mm256_setzero_si256();
+        let (runs, rest) = bytes.as_chunks_mut::<32>();
+        for run in runs {
+            let d: __m256i = bytemuck::cast(*run);
+            let lo = lanes(_mm256_unpacklo_epi8(d, zero));
+            let hi = lanes(_mm256_unpackhi_epi8(d, zero));
+            *run = bytemuck::cast(_mm256_packus_epi16(lo, hi));
+        }
+        rest
     }
 }
 
@@ -155,10 +206,22 @@ mod tests {
                     blue: d / 2,
                     alpha: d,
                 })
-                .chain([Px::from_rgb(1, 2, 3)])
+                // 263 pixels: 32 runs of eight, one of four, three alone.
+                .chain([Px::from_rgb(1, 2, 3); 7])
                 .collect();
             let mut ours = run.clone();
             Px::blend_slice(&mut ours, c);
+            // And SSE2 alone, as a processor without AVX2 blends.
+            #[cfg(target_arch = "x86_64")]
+            {
+                let mut sse2 = run.clone();
+                let s = [c.red as u16, c.green as u16, c.blue as u16, c.alpha as u16];
+                let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut sse2);
+                for (i, d) in runs(bytes, s, false).iter_mut().enumerate() {
+                    *d = lane(*d, i % 4, s);
+                }
+                assert_eq!(sse2, ours);
+            }
             for (before, after) in run.iter().zip(&ours) {
                 let want = slints([before.red, before.green, before.blue, before.alpha], c);
                 assert_eq!([after.red, after.green, after.blue, after.alpha], want);
