@@ -310,7 +310,8 @@ pub struct ShootArgs {
     /// is shot there); 0 shoots the document as it is inflated.
     #[arg(long, value_name = "MS", default_value_t = crate::apl::SETTLE_MS, value_parser = settle_ms)]
     pub settle: u64,
-    /// Internal: a render worker's part (`K/N`, K from 0) of its parent's work.
+    /// Internal: a render worker (`K/N`, the K-th of N processes), drawing the items its
+    /// parent hands it on stdin.
     #[arg(long, hide = true)]
     pub worker: Option<String>,
 }

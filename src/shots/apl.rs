@@ -30,14 +30,8 @@ pub fn subjects() -> &'static [AplSubject] {
 
 /// Loads the documents under `paths` once for the process. Files in a folder that could not be
 /// read (not JSON, unreadable, a broken datasources file beside a document) are skipped and
-/// named in `skipped` (the parent process says them once). A render worker, which says
-/// nothing of them, does not check (`checked` false) that a file which cannot be a document
-/// is JSON: it finds the same documents either way.
-pub fn load(
-    paths: &[PathBuf],
-    checked: bool,
-    skipped: &mut Vec<String>,
-) -> Result<&'static [AplSubject], String> {
+/// named in `skipped` (the parent process says them once).
+pub fn load(paths: &[PathBuf], skipped: &mut Vec<String>) -> Result<&'static [AplSubject], String> {
     if let Some(s) = LOADED.get() {
         return Ok(s);
     }
@@ -49,7 +43,7 @@ pub fn load(
             files.sort();
             let before = found.len();
             for f in files {
-                match read(&f, checked) {
+                match read(&f) {
                     Ok(s) => found.extend(s),
                     Err(e) => skipped.push(format!("{}: {e}", f.display())),
                 }
@@ -61,7 +55,7 @@ pub fn load(
                 ));
             }
         } else {
-            match read(p, true) {
+            match read(p) {
                 Ok(s) if s.is_empty() => {
                     return Err(format!(
                         "--apl {}: not an APL document (\"type\" must be \"APL\"), a RenderDocument directive nor a list of subjects",
@@ -110,17 +104,15 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, skipped: &mut Vec<String>) {
 
 /// A file as subjects: an APL document (its datasources beside it), a directive, or a list of
 /// subjects (none: the file is none of these).
-fn read(path: &Path, checked: bool) -> Result<Vec<AplSubject>, String> {
+fn read(path: &Path) -> Result<Vec<AplSubject>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let not_json = |e: serde_json::Error| format!("not JSON: {e}");
     // A document says "APL" and a list says "subjects", in those letters or in `\u` escapes:
-    // a file that has none of them is at most checked to be JSON, not built into a tree (a
+    // a file that has none of them is only checked to be JSON, not built into a tree (a
     // folder's other JSON files, such as a project's reference layouts, cost most of a
     // run's start when each was).
     if !["APL", "subjects", "\\u"].iter().any(|w| text.contains(w)) {
-        if checked {
-            serde_json::from_str::<serde::de::IgnoredAny>(&text).map_err(not_json)?;
-        }
+        serde_json::from_str::<serde::de::IgnoredAny>(&text).map_err(not_json)?;
         return Ok(vec![]);
     }
     let v: Value = serde_json::from_str(&text).map_err(not_json)?;
@@ -179,7 +171,7 @@ fn listed(list: &Path, i: usize, s: &Value) -> Result<AplSubject, String> {
 }
 
 /// A file that is one document or directive.
-fn one(path: &Path, v: Value) -> Result<Option<AplSubject>, String> {
+fn one(path: &Path, mut v: Value) -> Result<Option<AplSubject>, String> {
     let (document, datasources) = if v.get("type").and_then(Value::as_str) == Some("APL") {
         (v, datasources_beside(path)?)
     } else if v
@@ -189,8 +181,10 @@ fn one(path: &Path, v: Value) -> Result<Option<AplSubject>, String> {
         == Some("APL")
     {
         (
-            v["document"].clone(),
-            v.get("datasources").cloned().unwrap_or(Value::Null),
+            v["document"].take(),
+            v.get_mut("datasources")
+                .map(Value::take)
+                .unwrap_or(Value::Null),
         )
     } else {
         return Ok(None);

@@ -15,13 +15,13 @@ mod merge;
 pub mod report;
 use report::finish;
 pub mod sheet;
+mod workers;
 
 pub use crate::view::fixtures::fixture_model;
 use fixtures::fixture_panel;
 pub use fixtures::{FIXTURE_NOW, Subject, fixture, fixture_page, sign_in_html, subjects};
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
@@ -232,7 +232,8 @@ pub struct ShootPlan {
     pub jobs: Option<usize>,
     /// A CI machine's part of the matrix (`K/N`, K from 1).
     pub shard: Option<String>,
-    /// A render worker's part of this run's work (`K/N`, K from 0): internal.
+    /// A render worker (`K/N`: the K-th of N processes, K from 1), drawing the items its
+    /// parent hands it on stdin: internal.
     pub worker: Option<String>,
     pub junit: Option<PathBuf>,
     /// Output directories of earlier `--shard` runs to join.
@@ -257,17 +258,23 @@ pub struct ShootPlan {
 
 type Work = (DeviceProfile, &'static str, Subject);
 
-/// Renders (and checks) the items of one worker; `done` hears of each shot. One thread: a
-/// second that encoded and wrote while the next shot was drawn measured slower on two cores
-/// (they share the caches and the memory bus).
-fn run_shard(a: &ShootPlan, work: &[Work], done: &dyn Fn()) -> Result<Vec<Shot>, String> {
-    let Some(first) = work.first() else {
-        return Ok(vec![]);
-    };
-    let mut hl = Headless::new(first.0.width, first.0.height).map_err(|e| e.to_string())?;
+/// Renders (and checks) the items of `work` that `next` hands this process; `done` hears of
+/// each shot. One thread: a second that encoded and wrote while the next shot was drawn
+/// measured slower on two cores (they share the caches and the memory bus).
+fn run_shard(
+    a: &ShootPlan,
+    work: &[Work],
+    next: &mut dyn FnMut() -> Option<usize>,
+    done: &dyn Fn(),
+) -> Result<Vec<Shot>, String> {
+    let mut window = None;
     let mut shots = vec![];
-    for (p, l, s) in work {
-        let (staged, snapshot) = stage(&mut hl, p, l, *s);
+    while let Some((p, l, s)) = next().and_then(|i| work.get(i)) {
+        let hl = match &mut window {
+            Some(hl) => hl,
+            None => window.insert(Headless::new(p.width, p.height).map_err(|e| e.to_string())?),
+        };
+        let (staged, snapshot) = stage(hl, p, l, *s);
         let img = hl.frame();
         if a.layout
             && let Some(tree) = snapshot.as_deref().and_then(crate::view::apl::layout_tree)
@@ -278,7 +285,7 @@ fn run_shard(a: &ShootPlan, work: &[Work], done: &dyn Fn()) -> Result<Vec<Shot>,
         let warnings = match s.panel {
             // An APL document paints its own backgrounds: its lint is structural (its
             // problems, texts that do not fit, texts outside a round screen).
-            None if s.apl.is_some() => apl::lint(staged.warnings, &hl, p, l),
+            None if s.apl.is_some() => apl::lint(staged.warnings, hl, p, l),
             None => {
                 let mut w = lint::lint(&img, p);
                 w.extend(lint::texts(&hl.clipped_texts(), l));
@@ -361,7 +368,12 @@ fn child_args(a: &ShootPlan, k: usize, n: usize) -> Vec<String> {
     for r in &a.mask_regions {
         v.push(format!("--mask-region={r}"));
     }
-    for p in &a.apl {
+    // The files the documents came from, not the folders given: a worker reads the
+    // documents, not every JSON file of a folder again (an ASK project's, a corpus's
+    // reference layouts), and finds the same subjects in the same order.
+    let mut sources: Vec<&Path> = apl::subjects().iter().map(|s| s.source.as_path()).collect();
+    sources.dedup();
+    for p in sources {
         v.extend(["--apl".into(), p.display().to_string()]);
     }
     for p in &a.apl_images {
@@ -436,7 +448,7 @@ pub fn shoot(a: ShootPlan) -> Outcome {
         &[][..]
     } else {
         let mut skipped = vec![];
-        let docs = apl::load(&a.apl, a.worker.is_none(), &mut skipped).map_err(fail)?;
+        let docs = apl::load(&a.apl, &mut skipped).map_err(fail)?;
         // Said once, by the process the user started (its workers load the same files).
         if a.worker.is_none() {
             for s in &skipped {
@@ -497,24 +509,12 @@ pub fn shoot(a: ShootPlan) -> Outcome {
         return Err(fail(format!("--out {}: {e}", a.out.display())));
     }
 
-    // A worker: render its part, leave a partial manifest for the parent, say each shot.
+    // A worker: render what its parent hands it, say each shot, leave a partial manifest.
     if let Some(w) = &a.worker {
-        let Some((k, n)) = parse_shard(w, 0) else {
+        let Some((k, _)) = parse_shard(w, 0) else {
             return Err(fail(format!("--worker: expected K/N, found {w:?}")));
         };
-        let mine: Vec<Work> = work
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| i % n == k)
-            .map(|(_, w)| *w)
-            .collect();
-        let say = || {
-            use std::io::Write;
-            let mut o = std::io::stdout().lock();
-            let _ = writeln!(o, "shot");
-            let _ = o.flush();
-        };
-        let shots = run_shard(&a, &mine, &say).map_err(fail)?;
+        let shots = run_shard(&a, &work, &mut workers::handed, &workers::drew).map_err(fail)?;
         return std::fs::write(
             a.out.join(format!(".manifest-shard-{k}.json")),
             serde_json::to_vec(&shots).expect("serializes"),
@@ -541,40 +541,17 @@ pub fn shoot(a: ShootPlan) -> Outcome {
         .clamp(1, work.len().max(1));
     let exe = std::env::current_exe().map_err(fail)?;
     let bar = progress(work.len());
-    let mut children = vec![];
+    let b = bar.clone();
+    let mut shots = workers::share(
+        &exe,
+        n,
+        work.len(),
+        |k| child_args(&a, k, n),
+        move || b.inc(1),
+        |next| run_shard(&a, &work, next, &|| bar.inc(1)),
+    )
+    .map_err(fail)?;
     for k in 1..n {
-        let mut c = Command::new(&exe)
-            .args(child_args(&a, k, n))
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .map_err(|e| fail(format!("cannot start a render worker: {e}")))?;
-        // The worker says each shot on its stdout: the bar moves with it.
-        let out = c.stdout.take();
-        let b = bar.clone();
-        let reader = std::thread::spawn(move || {
-            if let Some(o) = out {
-                use std::io::BufRead;
-                for _ in std::io::BufReader::new(o).lines().map_while(Result::ok) {
-                    b.inc(1);
-                }
-            }
-        });
-        children.push((k, c, reader));
-    }
-    let mine: Vec<Work> = work
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| i % n == 0)
-        .map(|(_, w)| *w)
-        .collect();
-    let mut shots = run_shard(&a, &mine, &|| bar.inc(1)).map_err(fail)?;
-    for (k, mut c, reader) in children {
-        match c.wait() {
-            Ok(st) if st.success() => {}
-            Ok(st) => return Err(fail(format!("render worker {k} failed ({st})"))),
-            Err(e) => return Err(fail(e)),
-        }
-        let _ = reader.join();
         let part = a.out.join(format!(".manifest-shard-{k}.json"));
         match std::fs::read(&part)
             .ok()

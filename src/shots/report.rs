@@ -132,6 +132,9 @@ pub(super) fn finish(a: &ShootPlan, mut shots: Vec<Shot>) -> Outcome {
             viewport::PROFILES.iter().position(|p| p.id == s.device),
             locale::shootable().position(|l| l == s.locale),
             subjects().iter().position(|x| x.id == s.scene),
+            // The documents of `--apl` in the order they were found (shots arrive in any
+            // order from the processes that draw them).
+            super::apl::subjects().iter().position(|x| x.id == s.scene),
         )
     };
     shots.sort_by_key(order);
@@ -155,7 +158,10 @@ pub(super) fn finish(a: &ShootPlan, mut shots: Vec<Shot>) -> Outcome {
     let mut said = String::new();
     for s in shots {
         for w in &s.warnings {
-            said.push_str(&format!("warning: {}/{}/{}: {w}\n", s.device, s.locale, s.scene));
+            said.push_str(&format!(
+                "warning: {}/{}/{}: {w}\n",
+                s.device, s.locale, s.scene
+            ));
         }
     }
     eprint!("{said}");

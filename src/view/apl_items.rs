@@ -523,7 +523,11 @@ mod tests {
     fn what_the_cover_hides_is_left_out() {
         use super::super::apl_cover::cover;
         use super::super::apl_cover::tests::{SCREEN, offline_image, prim};
-        let under = prim(Paint::flat([9, 9, 9, 255]), [10.0, 10.0, 20.0, 20.0], Some(4));
+        let under = prim(
+            Paint::flat([9, 9, 9, 255]),
+            [10.0, 10.0, 20.0, 20.0],
+            Some(4),
+        );
         let background = prim(Paint::flat([10, 200, 30, 255]), SCREEN, None);
         let touch = prim(Paint::flat([0, 0, 0, 0]), SCREEN, Some(3));
         let over = prim(Paint::flat([200, 0, 0, 255]), [0.0, 0.0, 10.0, 10.0], None);

@@ -1444,3 +1444,49 @@ fn a_shot_is_the_same_after_other_devices_shots_in_one_process() {
         "Fire TV's shot changed after Echo Show 10's"
     );
 }
+
+/// Three processes that take the items one at a time as each finishes one draw the same
+/// shots as one process: every shot once, the same bytes, no partial manifest left behind.
+#[test]
+fn shots_shared_among_processes_are_the_shots_one_process_draws() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/apl");
+    let dir = tempfile::tempdir().unwrap();
+    let shots = |jobs: &str| {
+        let out = dir.path().join(jobs);
+        let o = linkscreen(&[
+            "shoot",
+            "--apl",
+            docs.to_str().unwrap(),
+            "--scenes",
+            "apl",
+            "--devices",
+            "echo-show-5,echo-spot",
+            "--jobs",
+            jobs,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let left: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".manifest-shard"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        m["shots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let f = |k: &str| s[k].as_str().unwrap().to_owned();
+                (f("device"), f("scene"), f("sha256"))
+            })
+            .collect::<Vec<_>>()
+    };
+    let one = shots("1");
+    // The fixtures' 24 documents on two devices.
+    assert_eq!(one.len(), 2 * 24, "{one:?}");
+    assert_eq!(shots("3"), one);
+}
