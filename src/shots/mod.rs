@@ -448,14 +448,15 @@ pub fn shoot(a: ShootPlan) -> Outcome {
         &[][..]
     } else {
         let mut skipped = vec![];
-        let docs = apl::load(&a.apl, &mut skipped).map_err(fail)?;
-        // Said once, by the process the user started (its workers load the same files).
+        let docs = apl::load(&a.apl, &mut skipped);
+        // Said once, by the process the user started (its workers load the same files), and
+        // also when no document was left (a folder of broken documents says which they are).
         if a.worker.is_none() {
             for s in &skipped {
                 eprintln!("warning: --apl: skipped {s}");
             }
         }
-        docs
+        docs.map_err(fail)?
     };
     for (i, d) in docs.iter().enumerate() {
         all.push(Subject {
@@ -504,6 +505,12 @@ pub fn shoot(a: ShootPlan) -> Outcome {
             .filter(|(i, _)| i % n == k)
             .map(|(_, w)| w)
             .collect();
+    }
+    if a.out.exists() && !a.out.is_dir() {
+        return Err(fail(format!(
+            "--out {}: is a file; give a folder (made if missing)",
+            a.out.display()
+        )));
     }
     if let Err(e) = std::fs::create_dir_all(&a.out) {
         return Err(fail(format!("--out {}: {e}", a.out.display())));

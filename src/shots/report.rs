@@ -247,8 +247,20 @@ pub(super) fn finish(a: &ShootPlan, mut shots: Vec<Shot>) -> Outcome {
 }
 
 /// The APL problems of a run, on stderr: how many, in how many shots, and the commonest (by
-/// message, their JSON paths aside), so they are seen without opening the manifest.
+/// message, their JSON paths aside), so they are seen without opening the manifest; and how
+/// many shots drew web images as placeholders (a dark text meant for over a photo then sits
+/// on grey), with the option that draws them.
 fn apl_summary(shots: &[Shot]) {
+    let offline = shots
+        .iter()
+        .filter(|s| !s.offline_images.is_empty())
+        .count();
+    if offline > 0 {
+        eprintln!(
+            "APL: {offline} of {} shots draw web images as grey placeholders, offline (each in the manifest's offline_images); `--images DIR` draws them from files",
+            shots.len()
+        );
+    }
     let mut by: std::collections::BTreeMap<String, usize> = Default::default();
     let mut total = 0;
     let mut hit = 0;

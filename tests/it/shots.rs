@@ -1129,6 +1129,39 @@ fn shoot_apl_names_every_file_of_a_folder_it_could_not_read() {
             .any(|l| l.contains("cards.json: its datasources") && l.contains("not JSON")),
         "{err}"
     );
+    // A folder of broken documents only: the run fails, and says which files they are.
+    for f in ["good.json", "cards.json", "cards.datasources.json"] {
+        std::fs::remove_file(docs.join(f)).unwrap();
+    }
+    let o = shoot_apl(&docs, "echo-show-5", &dir.path().join("none"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--apl: skipped") && err.contains("broken.json: not JSON"),
+        "{err}"
+    );
+    assert!(err.contains("no APL documents there"), "{err}");
+}
+
+/// An `--out` that is a file is refused in words, not with the system's error number.
+#[test]
+fn shoot_out_that_is_a_file_is_refused_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("afile");
+    std::fs::write(&file, "x").unwrap();
+    let o = linkscreen(&[
+        "shoot",
+        "--scenes",
+        "home",
+        "--devices",
+        "echo-show-5",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("is a file; give a folder"), "{err}");
+    assert_eq!(std::fs::read(&file).unwrap(), b"x");
 }
 
 #[test]
@@ -1209,6 +1242,13 @@ fn web_images_are_plain_offline_and_drawn_from_images_dir() {
         ])
     );
     assert_eq!(shot["warnings"], serde_json::json!([]), "{shot}");
+    // The run's end says so, and which option draws them.
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        said.contains("1 of 1 shots draw web images as grey placeholders")
+            && said.contains("--images DIR"),
+        "{said}"
+    );
     let (left, right) = (pixel(&out, 240), pixel(&out, 720));
     assert_eq!(left, right);
     let near = |a: u8, b: u8| a.abs_diff(b) <= 4;
@@ -1266,6 +1306,7 @@ fn web_images_are_plain_offline_and_drawn_from_images_dir() {
     assert_eq!(pixel(&out, 240), image::Rgba([255, 0, 0, 255]));
     assert_eq!(pixel(&out, 720), image::Rgba([0, 0, 255, 255]));
     assert!(manifest(&out)["shots"][0].get("offline_images").is_none());
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("placeholders"));
     // A map to a file that is not there, and a file that is no image: said, and drawn plain.
     std::fs::write(images.join("not-an-image.png"), "hello").unwrap();
     std::fs::write(

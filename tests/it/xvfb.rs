@@ -38,6 +38,10 @@ impl Xvfb {
                 &format!("{size}x24"),
                 "-nolisten",
                 "tcp",
+                // Without it the server resets when its last client leaves (the readiness
+                // probe below, a screenshot), and a window that connects during the reset is
+                // refused ("Failed to open connection to X server", seen once in CI).
+                "-noreset",
             ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
