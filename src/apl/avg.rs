@@ -122,39 +122,26 @@ fn plain(
 }
 
 /// Whether SVG path data is the rectangle (0, 0)–(w, h): a move and three lines (absolute),
-/// each to another of its corners along an edge, then closed.
+/// each to another of its corners along an edge, then closed or not (read by `svgtypes`).
 fn covers(d: &str, w: f64, h: f64) -> bool {
-    let mut commands = vec![];
-    let mut numbers = vec![];
-    let spaced: String = d
-        .chars()
-        .flat_map(|c| match c.is_ascii_alphabetic() {
-            true => vec![' ', c, ' '],
-            false => vec![c],
-        })
-        .collect();
-    for token in spaced
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|t| !t.is_empty())
-    {
-        match token.parse::<f64>() {
-            Ok(n) => numbers.push(n),
-            Err(_) => commands.push(token.to_owned()),
+    use svgtypes::PathSegment::{ClosePath, LineTo, MoveTo};
+    let mut points = vec![];
+    for (i, segment) in svgtypes::PathParser::from(d).enumerate() {
+        match (i, segment) {
+            (0, Ok(MoveTo { abs: true, x, y })) | (1..=3, Ok(LineTo { abs: true, x, y })) => {
+                points.push((x, y))
+            }
+            (4, Ok(ClosePath { .. })) => {}
+            _ => return false,
         }
     }
-    let commands: Vec<&str> = commands.iter().map(String::as_str).collect();
-    let shape_ok = matches!(
-        commands.as_slice(),
-        ["M", "L", "L", "L"] | ["M", "L", "L", "L", "Z" | "z"]
-    );
-    if !shape_ok || numbers.len() != 8 {
+    if points.len() != 4 {
         return false;
     }
     let corner = |x: f64, y: f64| {
         let on = |v: f64, end: f64| (v - 0.0).abs() < 1e-9 || (v - end).abs() < 1e-9;
         on(x, w) && on(y, h)
     };
-    let points: Vec<(f64, f64)> = numbers.chunks(2).map(|p| (p[0], p[1])).collect();
     let distinct = (0..4).all(|i| (i + 1..4).all(|j| points[i] != points[j]));
     let along_edges = (0..4).all(|i| {
         let (a, b) = (points[i], points[(i + 1) % 4]);
